@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { ROLES } from './scopes.js';
+import { Timestamp, Uuid } from './common.js';
+
+const Email = z.email().max(254);
+/** Length in characters is checked here; the 72-byte and common-password rules live in the API. */
+const Password = z.string().min(1).max(1024);
+
+export const RegisterRequest = z.object({
+  email: Email,
+  password: Password,
+  display_name: z.string().trim().min(1).max(100).optional(),
+  tenant_name: z.string().trim().min(1).max(100).optional(),
+  invite_token: z.string().min(1).max(200).optional(),
+});
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+
+export const TokenRequest = z.object({
+  email: Email,
+  password: Password,
+  tenant_id: Uuid.optional(),
+});
+export type TokenRequest = z.infer<typeof TokenRequest>;
+
+export const RefreshRequest = z.object({ refresh_token: z.string().min(1).max(200) });
+export const LogoutRequest = z.object({ refresh_token: z.string().min(1).max(200).optional() });
+
+export const SessionResponse = z.object({
+  access_token: z.string(),
+  refresh_token: z.string(),
+  token_type: z.literal('bearer'),
+  expires_at: Timestamp,
+  refresh_expires_at: Timestamp,
+  kid: z.string(),
+  session_id: Uuid,
+  user_id: Uuid,
+  tenant_id: Uuid,
+  role: z.enum(ROLES),
+  scopes: z.array(z.string()),
+});
+export type SessionResponse = z.infer<typeof SessionResponse>;
+
+export const RegisterResponse = SessionResponse.extend({ tenant_slug: z.string() });
+export type RegisterResponse = z.infer<typeof RegisterResponse>;
+
+export const MeResponse = z.object({
+  user: z.object({
+    id: Uuid,
+    email: z.string(),
+    display_name: z.string().nullable(),
+    email_verified: z.boolean(),
+  }),
+  tenant: z.object({ id: Uuid, slug: z.string(), name: z.string() }),
+  role: z.enum(ROLES),
+  scopes: z.array(z.string()),
+  session_id: Uuid,
+});
+export type MeResponse = z.infer<typeof MeResponse>;
+
+export const SessionItem = z.object({
+  id: Uuid,
+  created_at: Timestamp,
+  last_used_at: Timestamp.nullable(),
+  user_agent: z.string().nullable(),
+  ip_masked: z.string().nullable(),
+  current: z.boolean(),
+});
+export const SessionList = z.object({ items: z.array(SessionItem) });
+export type SessionItem = z.infer<typeof SessionItem>;
+
+export const TokenBody = z.object({ token: z.string().min(1).max(200) });
+export const ForgotPasswordRequest = z.object({ email: Email });
+export const ResetPasswordRequest = z.object({ token: z.string().min(1).max(200), new_password: Password });
+export const ChangePasswordRequest = z.object({ current_password: Password, new_password: Password });
+
+export const ServiceAccountIssueRequest = z.object({
+  account: z.string().trim().min(1).max(100),
+  tenant_id: Uuid,
+  scopes: z.array(z.string().min(1).max(100)).min(1).max(50),
+  nonce: z.string().min(16).max(200),
+  iat: z.number().int(),
+});
+export type ServiceAccountIssueRequest = z.infer<typeof ServiceAccountIssueRequest>;
+
+export const ServiceAccountIssueResponse = z.object({
+  service_account_id: Uuid,
+  refresh_token: z.string(),
+  scopes: z.array(z.string()),
+  tenant_id: Uuid,
+});

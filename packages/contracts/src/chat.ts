@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { Timestamp, Uuid } from './common.js';
+
+export const MESSAGE_MAX_CHARS = 32_000;
+
+export const ChatRequest = z.object({
+  message: z.string().min(1).max(MESSAGE_MAX_CHARS),
+  conversation_id: Uuid.optional(),
+  agent: z.string().min(1).max(64).default('triage'),
+});
+export type ChatRequest = z.infer<typeof ChatRequest>;
+
+export const Usage = z.object({
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+  total_tokens: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+export const Handoff = z.object({ from: z.string(), to: z.string() });
+
+export const ChatResponse = z.object({
+  conversation_id: Uuid,
+  run_id: Uuid,
+  message_id: Uuid,
+  response: z.string(),
+  agent: z.string(),
+  handoffs: z.array(Handoff),
+  usage: Usage,
+});
+export type ChatResponse = z.infer<typeof ChatResponse>;
+
+export const RunIdParam = z.object({ run_id: Uuid });
+export const RunEventsQuery = z.object({ after: z.coerce.number().int().nonnegative().optional() });
+
+/** Every event a chat run emits, by SSE `event:` name. */
+export const RunEventData = {
+  'run.started': z.object({ run_id: Uuid, conversation_id: Uuid, agent: z.string() }),
+  'agent.updated': Handoff,
+  'message.delta': z.object({ delta: z.string() }),
+  'tool.called': z.object({ call_id: z.string(), name: z.string(), arguments: z.string() }),
+  'tool.output': z.object({ call_id: z.string(), name: z.string(), output: z.string() }),
+  'run.completed': z.object({
+    run_id: Uuid,
+    conversation_id: Uuid,
+    message_id: Uuid,
+    response: z.string(),
+    agent: z.string(),
+    usage: Usage,
+  }),
+  'run.failed': z.object({ run_id: Uuid, code: z.string(), message: z.string(), retryable: z.boolean() }),
+} as const;
+export type RunEventName = keyof typeof RunEventData;
+export type RunEvent = { [K in RunEventName]: { event: K; data: z.infer<(typeof RunEventData)[K]> } }[RunEventName];
+export const TERMINAL_RUN_EVENTS: readonly RunEventName[] = ['run.completed', 'run.failed'];
+
+/** Codes a `run.failed` event can carry. */
+export const RUN_FAILURE_CODES = [
+  'run_cancelled',
+  'run_timeout',
+  'max_turns_exceeded',
+  'model_error',
+  'model_behavior_error',
+  'guardrail_tripped',
+  'tool_error',
+  'internal_error',
+] as const;
+export type RunFailureCode = (typeof RUN_FAILURE_CODES)[number];
+
+export const ToolCall = z.object({
+  call_id: z.string(),
+  name: z.string(),
+  arguments: z.string(),
+  output: z.string().nullable(),
+});
+
+export const ConversationSummary = z.object({
+  id: Uuid,
+  title: z.string(),
+  agent: z.string(),
+  message_count: z.number().int(),
+  last_message_preview: z.string().nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+export const ConversationList = z.object({ items: z.array(ConversationSummary), next_cursor: z.string().nullable() });
+export type ConversationList = z.infer<typeof ConversationList>;
+export const ConversationListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+});
+
+export const Message = z.object({
+  id: Uuid,
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  agent: z.string().nullable(),
+  created_at: Timestamp,
+  tool_calls: z.array(ToolCall).optional(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const ConversationDetail = z.object({
+  id: Uuid,
+  title: z.string(),
+  agent: z.string(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  messages: z.array(Message),
+});
+export type ConversationDetail = z.infer<typeof ConversationDetail>;
+export const RenameConversationRequest = z.object({ title: z.string().trim().min(1).max(200) });
+
+export const AgentSummary = z.object({
+  name: z.string(),
+  display_name: z.string(),
+  description: z.string(),
+  model: z.string(),
+  tools: z.array(z.string()),
+  handoffs: z.array(z.string()),
+});
+export const AgentList = z.object({ items: z.array(AgentSummary) });
+export const AgentDetail = AgentSummary.extend({
+  stats: z.object({ conversations: z.number().int(), last_used_at: Timestamp.nullable() }),
+});
+export type AgentSummary = z.infer<typeof AgentSummary>;
+export const AgentNameParam = z.object({ name: z.string().min(1).max(64) });
+
+export const ToolInfo = z.object({
+  name: z.string(),
+  description: z.string(),
+  core: z.boolean(),
+  agents: z.array(z.string()),
+  capabilities: z.array(z.string()),
+  parameters: z.record(z.string(), z.unknown()),
+});
+export const ToolList = z.object({ items: z.array(ToolInfo) });
+export const ToolListQuery = z.object({ agent: z.string().min(1).max(64).optional() });
+export type ToolInfo = z.infer<typeof ToolInfo>;
