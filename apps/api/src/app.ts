@@ -1,0 +1,88 @@
+import fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Database } from './platform/db/client.js';
+import type { Ports } from './platform/ports/index.js';
+import { Metrics } from './platform/metrics.js';
+import { SseRegistry } from './platform/sse.js';
+import { installErrorHandling } from './platform/http/problem.js';
+import { installHttpPlatform, requestIdFor } from './platform/http/plugins.js';
+import { installAuthGuard, type Authenticator } from './platform/http/auth-guard.js';
+import { loggerOptions } from './platform/logger.js';
+import type { PlatformContext } from './platform/context.js';
+import { version } from './version.js';
+import { HealthService } from './modules/health/health.service.js';
+import { healthRoutes, metricsRoutes } from './modules/health/health.routes.js';
+
+export interface AppDeps {
+  database: Database;
+  ports: Ports;
+  /** A logger to use instead of a new one (tests capture lines through it). */
+  logger?: Logger;
+}
+
+/**
+ * The composition root: platform plugins, then each module with the services it needs, passed in
+ * explicitly. Owns nothing it was given: closing the app does not close `database` or `ports`.
+ */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
+    genReqId: (req) => requestIdFor(req.headers['x-request-id']),
+    requestIdLogLabel: 'request_id',
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: parseTrustProxy(config.http.trustProxy),
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>() as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const metrics = new Metrics();
+  const sse = new SseRegistry();
+  const shutdown: (() => Promise<void> | void)[] = [];
+  const ctx: PlatformContext = {
+    config,
+    database: deps.database,
+    ports: deps.ports,
+    metrics,
+    logger: app.log as Logger,
+    sse,
+    onShutdown: (fn) => shutdown.push(fn),
+  };
+
+  let authenticator: Authenticator | undefined;
+  installErrorHandling(app);
+  installAuthGuard(app, () => authenticator);
+  await installHttpPlatform(app, config, metrics, version);
+
+  const health = new HealthService({
+    version,
+    timeoutMs: config.readinessTimeoutMs,
+    probes: { database: () => deps.database.ping(), redis: () => deps.ports.ping() },
+  });
+  await app.register(healthRoutes(health));
+  await app.register(metricsRoutes(metrics, config.http.metricsToken));
+
+  // ── modules ────────────────────────────────────────────────────────────────────────────────
+  // Each module is created with the platform context and the services of the modules it uses.
+  void ctx;
+
+  // Streams end first so the server can finish closing; then module workers and subscriptions.
+  app.addHook('preClose', async () => sse.closeAll());
+  app.addHook('onClose', async () => {
+    for (const fn of shutdown.reverse()) await fn();
+  });
+  return app;
+}
+
+/** `TRUST_PROXY`: empty/false (socket address), true, a hop count, or a list of proxy addresses/CIDRs. */
+function parseTrustProxy(value: string): boolean | string | ((address: string, hop: number) => boolean) {
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value;
+}

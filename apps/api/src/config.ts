@@ -1,0 +1,258 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable Agentry reads, in one schema, parsed once into a frozen object.
+ * `process.env` is read here and nowhere else. `.env.example` documents each variable.
+ */
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes', 'on'].includes(v)));
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
+  .pipe(z.url().optional());
+
+/** Dev defaults: `secrets check` and production start-up refuse them. */
+export const DEV_SECRETS = {
+  AUTH_PASSWORD_PEPPER: 'dev-password-pepper-change-me',
+  AUTH_REFRESH_TOKEN_PEPPER: 'dev-refresh-pepper-change-me',
+  AUTH_LOGIN_IP_PEPPER: 'dev-ip-pepper-change-me',
+} as const;
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(8000).pipe(z.number().max(65535)),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AGENTRY_ROLES: z
+    .string()
+    .default('api,worker')
+    .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['api', 'worker'])).min(1)),
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('http://localhost:3000,http://127.0.0.1:3000')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean)),
+  TRUST_PROXY: z.string().default(''),
+  BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
+  SHUTDOWN_GRACE_MS: int(10_000),
+  SSE_HEARTBEAT_MS: int(15_000, 10),
+  METRICS_TOKEN: optionalString,
+  PUBLIC_WEB_URL: z.url().default('http://localhost:3000'),
+
+  DATABASE_URL: optionalUrl,
+  DATABASE_POOL_MAX: int(10, 1),
+  AUTO_MIGRATE: bool(true),
+  REDIS_URL: optionalUrl,
+  REDIS_KEY_PREFIX: z.string().default('agentry:'),
+  READINESS_TIMEOUT_MS: int(1500, 50),
+
+  AUTH_ISSUER: z.string().min(1).default('http://localhost:8000'),
+  AUTH_AUDIENCE: z.string().min(1).default('agentry-api'),
+  AUTH_ACCESS_TOKEN_TTL_SECONDS: int(900, 30),
+  AUTH_REFRESH_TOKEN_TTL_SECONDS: int(2_592_000, 60),
+  AUTH_JWKS_MAX_AGE_SECONDS: int(300),
+  AUTH_LOCKOUT_THRESHOLD: int(5, 1),
+  AUTH_LOCKOUT_WINDOW_SECONDS: int(900, 1),
+  AUTH_LOCKOUT_DURATION_SECONDS: int(900, 1),
+  AUTH_PASSWORD_PEPPER: z.string().min(16).default(DEV_SECRETS.AUTH_PASSWORD_PEPPER),
+  AUTH_PASSWORD_PEPPER_VERSION: int(1, 1),
+  /** Older peppers still accepted, as JSON `{"<version>":"<pepper>"}`, so the pepper can rotate. */
+  AUTH_PASSWORD_PEPPERS_PREVIOUS: z.string().default('{}'),
+  AUTH_REFRESH_TOKEN_PEPPER: z.string().min(16).default(DEV_SECRETS.AUTH_REFRESH_TOKEN_PEPPER),
+  AUTH_LOGIN_IP_PEPPER: z.string().min(16).default(DEV_SECRETS.AUTH_LOGIN_IP_PEPPER),
+  AUTH_BCRYPT_COST: int(12, 4),
+  AUTH_KEYSET_JSON: optionalString,
+  AUTH_KEYSET_PATH: optionalString,
+  /** Operator public keys by id, JSON `{"<kid>": <Ed25519 public JWK or base64url raw key>}`. */
+  AUTH_OPERATOR_KEYS: z.string().default('{}'),
+  SIGNUP_POLICY: z.enum(['open', 'invite_only', 'closed']).default('open'),
+  REQUIRE_EMAIL_VERIFICATION: bool(false),
+  SMTP_URL: optionalString,
+  MAIL_FROM: z.string().default('Agentry <no-reply@agentry.local>'),
+
+  MODEL_PROVIDER: z.enum(['openai', 'offline']).optional(),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_API: z.enum(['responses', 'chat_completions']).default('responses'),
+  OPENAI_MODEL: z.string().default('gpt-4.1-mini'),
+  OPENAI_AGENTS_TRACING: bool(false),
+  OFFLINE_MODEL_DELAY_MS: int(15),
+  TAVILY_API_KEY: optionalString,
+  CHAT_MAX_TURNS: int(10, 1),
+  CHAT_RUN_TIMEOUT_MS: int(120_000, 1000),
+  RUN_EVENTS_RETENTION_SECONDS: int(3600, 60),
+
+  ENABLE_BILLING: bool(false),
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_API_BASE_URL: optionalUrl,
+  STRIPE_PRODUCT_PRICE_MAP: optionalString,
+  STRIPE_WEBHOOK_TOLERANCE_SECONDS: int(300, 1),
+  STRIPE_EVENT_MAX_ATTEMPTS: int(8, 1),
+
+  RATE_LIMIT_CHAT_PER_MINUTE: int(60),
+  RATE_LIMIT_CHAT_STREAM_PER_MINUTE: int(30),
+  RATE_LIMIT_CHAT_STREAM_CONCURRENCY: int(5),
+  RATE_LIMIT_BILLING_STREAM_CONCURRENCY: int(3),
+  RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: int(20),
+
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+});
+
+export type Env = z.input<typeof EnvSchema>;
+
+function shape(e: z.output<typeof EnvSchema>) {
+  const dataDir = path.resolve(e.DATA_DIR);
+  const modelProvider = e.MODEL_PROVIDER ?? (e.OPENAI_API_KEY ? 'openai' : 'offline');
+  return {
+    env: e.NODE_ENV,
+    isProduction: e.NODE_ENV === 'production',
+    logLevel: e.LOG_LEVEL,
+    roles: e.AGENTRY_ROLES,
+    dataDir,
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      allowedOrigins: e.ALLOWED_ORIGINS,
+      trustProxy: e.TRUST_PROXY,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+      metricsToken: e.METRICS_TOKEN,
+      publicWebUrl: e.PUBLIC_WEB_URL,
+    },
+    db: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, autoMigrate: e.AUTO_MIGRATE, dataDir: path.join(dataDir, 'pglite') },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
+    auth: {
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
+      accessTokenTtlSeconds: e.AUTH_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.AUTH_REFRESH_TOKEN_TTL_SECONDS,
+      jwksMaxAgeSeconds: e.AUTH_JWKS_MAX_AGE_SECONDS,
+      lockoutThreshold: e.AUTH_LOCKOUT_THRESHOLD,
+      lockoutWindowSeconds: e.AUTH_LOCKOUT_WINDOW_SECONDS,
+      lockoutDurationSeconds: e.AUTH_LOCKOUT_DURATION_SECONDS,
+      passwordPepper: e.AUTH_PASSWORD_PEPPER,
+      passwordPepperVersion: e.AUTH_PASSWORD_PEPPER_VERSION,
+      passwordPeppersPrevious: e.AUTH_PASSWORD_PEPPERS_PREVIOUS,
+      refreshTokenPepper: e.AUTH_REFRESH_TOKEN_PEPPER,
+      ipPepper: e.AUTH_LOGIN_IP_PEPPER,
+      bcryptCost: e.AUTH_BCRYPT_COST,
+      keysetJson: e.AUTH_KEYSET_JSON,
+      keysetPath: e.AUTH_KEYSET_PATH ?? path.join(dataDir, 'keys', 'keyset.json'),
+      keysetPathIsDefault: e.AUTH_KEYSET_PATH === undefined && e.AUTH_KEYSET_JSON === undefined,
+      operatorKeys: e.AUTH_OPERATOR_KEYS,
+      signupPolicy: e.SIGNUP_POLICY,
+      requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
+    },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    models: {
+      provider: modelProvider,
+      openaiApiKey: e.OPENAI_API_KEY,
+      openaiBaseUrl: e.OPENAI_BASE_URL,
+      openaiApi: e.OPENAI_API,
+      openaiModel: e.OPENAI_MODEL,
+      tracing: e.OPENAI_AGENTS_TRACING,
+      offlineDelayMs: e.OFFLINE_MODEL_DELAY_MS,
+    },
+    tools: { tavilyApiKey: e.TAVILY_API_KEY },
+    chat: {
+      maxTurns: e.CHAT_MAX_TURNS,
+      runTimeoutMs: e.CHAT_RUN_TIMEOUT_MS,
+      eventRetentionSeconds: e.RUN_EVENTS_RETENTION_SECONDS,
+    },
+    stripe: {
+      enabled: e.ENABLE_BILLING,
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiBaseUrl: e.STRIPE_API_BASE_URL,
+      priceMap: e.STRIPE_PRODUCT_PRICE_MAP,
+      webhookToleranceSeconds: e.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+      eventMaxAttempts: e.STRIPE_EVENT_MAX_ATTEMPTS,
+    },
+    limits: {
+      chatPerMinute: e.RATE_LIMIT_CHAT_PER_MINUTE,
+      chatStreamPerMinute: e.RATE_LIMIT_CHAT_STREAM_PER_MINUTE,
+      chatStreamConcurrency: e.RATE_LIMIT_CHAT_STREAM_CONCURRENCY,
+      billingStreamConcurrency: e.RATE_LIMIT_BILLING_STREAM_CONCURRENCY,
+      loginPerIpPerMinute: e.RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE,
+    },
+    otel: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
+  };
+}
+
+type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
+export type Config = DeepReadonly<ReturnType<typeof shape>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Cross-field rules the schema alone cannot state. */
+function crossFieldProblems(c: ReturnType<typeof shape>): string[] {
+  const problems: string[] = [];
+  if (c.stripe.enabled) {
+    if (!c.stripe.secretKey) problems.push('STRIPE_SECRET_KEY: required when ENABLE_BILLING=true');
+    if (!c.stripe.webhookSecret) problems.push('STRIPE_WEBHOOK_SECRET: required when ENABLE_BILLING=true');
+  }
+  if (c.models.provider === 'openai' && !c.models.openaiApiKey && !c.models.openaiBaseUrl)
+    problems.push('OPENAI_API_KEY: required when MODEL_PROVIDER=openai (or set OPENAI_BASE_URL)');
+  for (const [name, json] of [
+    ['AUTH_OPERATOR_KEYS', c.auth.operatorKeys],
+    ['AUTH_PASSWORD_PEPPERS_PREVIOUS', c.auth.passwordPeppersPrevious],
+  ] as const) {
+    try {
+      const v = JSON.parse(json);
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) problems.push(`${name}: must be a JSON object`);
+    } catch {
+      problems.push(`${name}: must be valid JSON`);
+    }
+  }
+  return problems;
+}
+
+function freeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) freeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Parses an environment into a Config, or throws one ConfigError listing every problem. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const shaped = shape(result.data);
+  const problems = crossFieldProblems(shaped);
+  if (problems.length) throw new ConfigError(problems);
+  return freeze(shaped);
+}
+
+let cached: Config | undefined;
+/** The process configuration, parsed from `process.env` on first use. */
+export function loadConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+/** Forget the cached configuration (tests). */
+export function resetConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,55 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './platform/logger.js';
+import { openInfrastructure } from './platform/runtime.js';
+
+/** Process entry: read config, open infrastructure, build, listen, shut down gracefully on SIGTERM/SIGINT. */
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const { database, ports } = await openInfrastructure(config);
+  const app = await buildApp(config, { database, ports, logger });
+  await app.listen({ port: config.http.port, host: config.http.host });
+  logger.info(
+    { event: 'server.started', url: `http://${config.http.host}:${config.http.port}`, database: database.kind, coordination: ports.kind, roles: config.roles },
+    'Agentry API listening',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'server.stopping', signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error({ event: 'server.shutdown_timeout' }, 'graceful shutdown timed out');
+      process.exit(1);
+    }, config.http.shutdownGraceMs);
+    force.unref();
+    try {
+      await app.close(); // stops accepting, ends streams, waits for in-flight requests, stops workers
+      await ports.close();
+      await database.close();
+      logger.info({ event: 'server.stopped' }, 'stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err, event: 'server.shutdown_failed' }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Agentry API failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { sql } from 'drizzle-orm';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/**
+ * The drizzle database. Both drivers expose the same query builder; the PGlite one is typed as
+ * node-postgres so modules see one type (results of `execute` carry `.rows` on both).
+ */
+export type Db = NodePgDatabase<Schema>;
+/** A database or an open transaction: repositories accept either. */
+export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  db: Db;
+  migrate(): Promise<void>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../drizzle');
+
+/** False until the first module adds a table (a fresh checkout of the foundation alone). */
+function hasMigrations(): boolean {
+  return fs.existsSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'));
+}
+
+export async function createDatabase(options: { url?: string; poolMax: number; dataDir: string | null }): Promise<Database> {
+  if (options.url) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolMax,
+      connectionTimeoutMillis: 2000,
+      idleTimeoutMillis: 30_000,
+    });
+    // Idle clients lose their server when PostgreSQL restarts; the pool replaces them, readiness reports it.
+    pool.on('error', () => {});
+    const db = drizzlePg(pool, { schema });
+    return {
+      kind: 'postgres',
+      db,
+      migrate: async () => {
+        if (hasMigrations()) await migratePg(db, { migrationsFolder: MIGRATIONS_DIR });
+      },
+      ping: async () => {
+        await pool.query('select 1');
+      },
+      close: () => pool.end(),
+    };
+  }
+  return createPgliteDatabase(options.dataDir);
+}
+
+/** Embedded PostgreSQL (WASM) on disk under `dataDir`, or in memory when `dataDir` is null. */
+async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
+  const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ]);
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  await client.waitReady;
+  const db = drizzle(client, { schema });
+  return {
+    kind: 'pglite',
+    db: db as unknown as Db,
+    migrate: async () => {
+      if (hasMigrations()) await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    },
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,215 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type {
+  Counters, EventStreams, Job, JobHandler, JobOptions, JobQueue, KeyValueStore, Ports, PubSub, StreamEntry,
+} from './types.js';
+
+/** Redis implementations of the ports (production, multi-replica). Every key gets `prefix`. */
+
+const INCREMENT_WITH_TTL = `
+local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if tonumber(ARGV[2]) > 0 and redis.call('PTTL', KEYS[1]) == -1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return {v, redis.call('PTTL', KEYS[1])}`;
+
+export function redisOptions(url: string): RedisOptions {
+  return {
+    // Fail commands fast while Redis is away instead of queueing them forever; callers decide
+    // whether to fail open (rate limits) or answer 503 (readiness).
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+    lazyConnect: false,
+    ...(url.startsWith('rediss://') ? { tls: {} } : {}),
+  };
+}
+
+class RedisKeyValueStore implements KeyValueStore {
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  async get(key: string) {
+    return this.redis.get(this.prefix + key);
+  }
+  async set(key: string, value: string, options: { ttlSeconds?: number; ifNotExists?: boolean } = {}) {
+    const k = this.prefix + key;
+    const ttl = options.ttlSeconds ? Math.ceil(options.ttlSeconds * 1000) : undefined;
+    let result: string | null;
+    if (ttl && options.ifNotExists) result = await this.redis.set(k, value, 'PX', ttl, 'NX');
+    else if (ttl) result = await this.redis.set(k, value, 'PX', ttl);
+    else if (options.ifNotExists) result = await this.redis.set(k, value, 'NX');
+    else result = await this.redis.set(k, value);
+    return result === 'OK';
+  }
+  async delete(key: string) {
+    await this.redis.del(this.prefix + key);
+  }
+  async ttlMs(key: string) {
+    return this.redis.pttl(this.prefix + key);
+  }
+}
+
+class RedisCounters implements Counters {
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  async increment(key: string, options: { by?: number; ttlSeconds?: number } = {}) {
+    const ttlMs = options.ttlSeconds ? Math.ceil(options.ttlSeconds * 1000) : 0;
+    const [value, remaining] = (await this.redis.eval(
+      INCREMENT_WITH_TTL, 1, this.prefix + key, options.by ?? 1, ttlMs,
+    )) as [number, number];
+    return { value: Number(value), ttlMs: Number(remaining) };
+  }
+  async get(key: string) {
+    return Number((await this.redis.get(this.prefix + key)) ?? 0);
+  }
+  async reset(key: string) {
+    await this.redis.del(this.prefix + key);
+  }
+}
+
+/** One subscriber connection per process, shared by every channel handler. */
+class RedisPubSub implements PubSub {
+  private subscriber: Redis | undefined;
+  private readonly handlers = new Map<string, Set<(message: string) => void>>();
+
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  private connection(): Redis {
+    if (!this.subscriber) {
+      this.subscriber = this.redis.duplicate({ maxRetriesPerRequest: null });
+      this.subscriber.on('error', () => {}); // reconnects by itself; readiness reports the outage
+      this.subscriber.on('message', (channel: string, message: string) => {
+        for (const h of this.handlers.get(channel) ?? []) h(message);
+      });
+    }
+    return this.subscriber;
+  }
+
+  async publish(channel: string, message: string) {
+    await this.redis.publish(this.prefix + channel, message);
+  }
+
+  async subscribe(channel: string, handler: (message: string) => void) {
+    const full = this.prefix + channel;
+    let set = this.handlers.get(full);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(full, set);
+      await this.connection().subscribe(full);
+    }
+    set.add(handler);
+    return async () => {
+      set.delete(handler);
+      if (set.size === 0 && this.handlers.get(full) === set) {
+        this.handlers.delete(full);
+        await this.subscriber?.unsubscribe(full).catch(() => undefined);
+      }
+    };
+  }
+
+  async close() {
+    this.subscriber?.disconnect();
+  }
+}
+
+class RedisEventStreams implements EventStreams {
+  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly pubsub: PubSub) {}
+
+  async append(stream: string, data: string, options: { id?: string; maxLen?: number } = {}) {
+    const key = this.prefix + stream;
+    const args: (string | number)[] = [key];
+    if (options.maxLen) args.push('MAXLEN', '~', options.maxLen);
+    args.push(options.id ?? '*', 'd', data);
+    const id = (await this.redis.call('XADD', ...args)) as string;
+    await this.pubsub.publish(`__stream:${stream}`, id);
+    return id;
+  }
+
+  async read(stream: string, afterId: string | null, count = 1000): Promise<StreamEntry[]> {
+    const start = afterId === null ? '-' : `(${afterId}`;
+    const rows = await this.redis.xrange(this.prefix + stream, start, '+', 'COUNT', count);
+    return rows.map(([id, fields]) => ({ id, data: fields[fields.indexOf('d') + 1] ?? '' }));
+  }
+
+  async expire(stream: string, seconds: number) {
+    await this.redis.expire(this.prefix + stream, seconds);
+  }
+
+  watch(stream: string, onAppend: () => void) {
+    return this.pubsub.subscribe(`__stream:${stream}`, () => onAppend());
+  }
+}
+
+/** BullMQ queues (created lazily per job name) and workers. A job runs once across all workers. */
+class BullJobQueue implements JobQueue {
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers: Worker[] = [];
+
+  constructor(private readonly connection: ConnectionOptions, private readonly prefix: string) {}
+
+  private queue(name: string): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection, prefix: `${this.prefix}bull` });
+      q.on('error', () => {});
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  async enqueue<T>(name: string, data: T, options: JobOptions = {}) {
+    await this.queue(name).add(name, data, {
+      jobId: options.jobId,
+      delay: options.delayMs,
+      attempts: options.attempts ?? 1,
+      backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  process<T>(name: string, handler: JobHandler<T>, options: { concurrency?: number; onFailed?: (job: Job<T>, err: unknown) => void } = {}) {
+    const worker = new Worker(
+      name,
+      async (job) => handler({ id: job.id ?? '', name: job.name, data: job.data as T, attempt: job.attemptsMade + 1 }),
+      { connection: this.connection, prefix: `${this.prefix}bull`, concurrency: options.concurrency ?? 4 },
+    );
+    worker.on('error', () => {});
+    worker.on('failed', (job, err) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
+        options.onFailed?.({ id: job.id ?? '', name: job.name, data: job.data as T, attempt: job.attemptsMade }, err);
+    });
+    this.workers.push(worker);
+  }
+
+  async close() {
+    await Promise.allSettled(this.workers.map((w) => w.close()));
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+  }
+}
+
+export function createRedisPorts(url: string, prefix: string): Ports {
+  const redis = new Redis(url, redisOptions(url));
+  redis.on('error', () => {}); // ioredis reconnects; readiness and callers surface the outage
+  const pubsub = new RedisPubSub(redis, prefix);
+  // BullMQ's blocking workers need a connection that never gives up on a command.
+  const bullConnection = new Redis(url, { ...redisOptions(url), maxRetriesPerRequest: null });
+  bullConnection.on('error', () => {});
+  const jobs = new BullJobQueue(bullConnection as unknown as ConnectionOptions, prefix);
+  return {
+    kind: 'redis',
+    kv: new RedisKeyValueStore(redis, prefix),
+    counters: new RedisCounters(redis, prefix),
+    pubsub,
+    streams: new RedisEventStreams(redis, prefix, pubsub),
+    jobs,
+    ping: async () => {
+      if (redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
+      await redis.ping();
+    },
+    close: async () => {
+      await jobs.close();
+      await pubsub.close();
+      bullConnection.disconnect();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Coordination ports: the small set of shared-state primitives Agentry needs across replicas.
+ * Each has exactly two implementations — Redis (production) and in-process (embedded) — and one
+ * contract test suite (`ports.contract.test.ts`) runs against both. Nothing else branches on mode.
+ */
+
+export interface SetOptions {
+  ttlSeconds?: number;
+  /** Only set when the key does not exist (SET NX). The result says whether it was set. */
+  ifNotExists?: boolean;
+}
+
+/** Key-value with TTL: revocations, nonces, lockouts, cached lookups. */
+export interface KeyValueStore {
+  get(key: string): Promise<string | null>;
+  /** Returns false only when `ifNotExists` was asked and the key existed. */
+  set(key: string, value: string, options?: SetOptions): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** Remaining TTL in ms; -1 without TTL, -2 when missing. */
+  ttlMs(key: string): Promise<number>;
+}
+
+/** Atomic counters whose TTL starts when they are first incremented (fixed windows, failure counts). */
+export interface Counters {
+  /** Increments by `by`; sets the TTL when the counter is created. Returns the new value and remaining TTL. */
+  increment(key: string, options?: { by?: number; ttlSeconds?: number }): Promise<{ value: number; ttlMs: number }>;
+  get(key: string): Promise<number>;
+  reset(key: string): Promise<void>;
+}
+
+export type Unsubscribe = () => Promise<void>;
+
+/** Fire-and-forget broadcast to every replica (cache invalidation, wake-ups). */
+export interface PubSub {
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe>;
+}
+
+export interface StreamEntry {
+  /** Stream id, `<ms>-<seq>`; ordered; usable as an SSE `id`. */
+  id: string;
+  data: string;
+}
+
+/** Append-only streams with read-from-id: run events and billing events. */
+export interface EventStreams {
+  /** Appends and returns the new entry's id. `id` (`<a>-<b>`, greater than the last) pins it. */
+  append(stream: string, data: string, options?: { id?: string; maxLen?: number }): Promise<string>;
+  /** Entries strictly after `afterId` (`null` for the start), oldest first. */
+  read(stream: string, afterId: string | null, count?: number): Promise<StreamEntry[]>;
+  /** Deletes the stream after `seconds`. */
+  expire(stream: string, seconds: number): Promise<void>;
+  /**
+   * Calls `onAppend` whenever something is appended to `stream` on any replica. Followers use it to
+   * wake up and `read` instead of holding one blocking connection each.
+   */
+  watch(stream: string, onAppend: () => void): Promise<Unsubscribe>;
+}
+
+export interface JobOptions {
+  /** Deduplicates: a job with the same id is enqueued once. */
+  jobId?: string;
+  delayMs?: number;
+  attempts?: number;
+  /** Base of the exponential backoff between attempts. */
+  backoffMs?: number;
+}
+
+export interface Job<T = unknown> {
+  id: string;
+  name: string;
+  data: T;
+  /** 1 on the first attempt. */
+  attempt: number;
+}
+
+export type JobHandler<T = unknown> = (job: Job<T>) => Promise<void>;
+
+export interface JobQueue {
+  enqueue<T>(name: string, data: T, options?: JobOptions): Promise<void>;
+  /** Registers the worker for `name` (only on processes with the `worker` role). */
+  process<T>(name: string, handler: JobHandler<T>, options?: { concurrency?: number; onFailed?: (job: Job<T>, err: unknown) => void }): void;
+  close(): Promise<void>;
+}
+
+/** The full set, as the composition root hands it to modules. */
+export interface Ports {
+  kind: 'redis' | 'memory';
+  kv: KeyValueStore;
+  counters: Counters;
+  pubsub: PubSub;
+  streams: EventStreams;
+  jobs: JobQueue;
+  /** Resolves when the backing store answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

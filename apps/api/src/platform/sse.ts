@@ -1,0 +1,123 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export interface SseEvent {
+  id?: string | number;
+  event?: string;
+  data: unknown;
+}
+
+/**
+ * One open Server-Sent Events response. Owns framing (`id`/`event`/`data`), heartbeats
+ * (`: ping` after each quiet interval), backpressure (`send` resolves once the socket has taken
+ * the bytes) and clean-up when either side goes away (`signal` aborts).
+ */
+export interface SseStream {
+  send(event: SseEvent): Promise<void>;
+  comment(text: string): Promise<void>;
+  /** Ends the response. Idempotent. */
+  close(): void;
+  readonly signal: AbortSignal;
+  readonly closed: boolean;
+}
+
+/** Open streams, so graceful shutdown can end them instead of waiting on them forever. */
+export class SseRegistry {
+  private readonly open = new Set<SseStream>();
+  add(stream: SseStream) {
+    this.open.add(stream);
+    stream.signal.addEventListener('abort', () => this.open.delete(stream), { once: true });
+  }
+  get size() {
+    return this.open.size;
+  }
+  closeAll() {
+    for (const s of [...this.open]) s.close();
+  }
+}
+
+/** Serializes one event; a newline in data is impossible because data is JSON on one line. */
+export function formatSseEvent({ id, event, data }: SseEvent): string {
+  let out = '';
+  if (id !== undefined) out += `id: ${String(id).replace(/[\r\n]/g, '')}\n`;
+  if (event) out += `event: ${event.replace(/[\r\n]/g, '')}\n`;
+  out += `data: ${typeof data === 'string' ? data.replace(/\r?\n/g, '\ndata: ') : JSON.stringify(data)}\n\n`;
+  return out;
+}
+
+export function openSse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { heartbeatMs: number; registry?: SseRegistry; headers?: Record<string, string> },
+): SseStream {
+  const res = reply.raw;
+  const controller = new AbortController();
+  let closed = false;
+
+  reply.hijack();
+  res.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string>),
+    ...options.headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+
+  const write = (chunk: string) =>
+    new Promise<void>((resolve) => {
+      if (closed) return resolve();
+      // Backpressure: when the socket buffer is full, wait for drain (or the end) before resolving.
+      if (res.write(chunk)) return resolve();
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+
+  let heartbeat: NodeJS.Timeout | undefined;
+  const armHeartbeat = () => {
+    clearTimeout(heartbeat);
+    heartbeat = setTimeout(() => {
+      void write(': ping\n\n').then(armHeartbeat);
+    }, options.heartbeatMs);
+    heartbeat.unref();
+  };
+
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(heartbeat);
+    controller.abort();
+  };
+  res.on('close', finish);
+  request.raw.on('close', () => {
+    if (request.raw.destroyed && !res.writableEnded) finish();
+  });
+
+  const stream: SseStream = {
+    async send(event) {
+      armHeartbeat();
+      await write(formatSseEvent(event));
+    },
+    async comment(text) {
+      armHeartbeat();
+      await write(`: ${text.replace(/[\r\n]/g, ' ')}\n\n`);
+    },
+    close() {
+      if (closed) return;
+      finish();
+      res.end();
+    },
+    signal: controller.signal,
+    get closed() {
+      return closed;
+    },
+  };
+  options.registry?.add(stream);
+  armHeartbeat();
+  return stream;
+}

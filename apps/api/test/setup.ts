@@ -1,0 +1,2 @@
+// Tests must never read the developer's environment by accident: the harness passes config explicitly.
+process.env.LOG_LEVEL ??= 'silent';

@@ -1,0 +1,77 @@
+import { RunEventData, type RunEvent, type RunEventName } from '@agentry/contracts';
+
+/** A piece of an assistant answer as it streams in, in arrival order. */
+export type LivePart =
+  | { kind: 'text'; text: string }
+  | { kind: 'tool'; callId: string; name: string; arguments: string; output: string | null }
+  | { kind: 'handoff'; from: string; to: string };
+
+export type TurnStatus = 'connecting' | 'streaming' | 'reconnecting' | 'completed' | 'failed';
+
+/** The exchange in flight: the question, what has streamed back so far, and where the stream is. */
+export interface LiveTurn {
+  userText: string;
+  /** False once the user message is known to be in the loaded history (after a reload). */
+  showUser: boolean;
+  agent: string;
+  parts: LivePart[];
+  status: TurnStatus;
+  runId: string | null;
+  conversationId: string | null;
+  lastEventId: string | null;
+  error: { code: string; message: string; retryable: boolean } | null;
+}
+
+export function startTurn(userText: string, agent: string, conversationId: string | null): LiveTurn {
+  return { userText, showUser: true, agent, parts: [], status: 'connecting', runId: null, conversationId, lastEventId: null, error: null };
+}
+
+/** Validates one SSE message against the contract; unknown or malformed events are dropped. */
+export function parseRunEvent(event: string, data: string): RunEvent | null {
+  if (!(event in RunEventData)) return null;
+  try {
+    const parsed = RunEventData[event as RunEventName].safeParse(JSON.parse(data));
+    return parsed.success ? ({ event, data: parsed.data } as RunEvent) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Folds one run event into the turn. Pure, so it is tested without a browser. */
+export function applyRunEvent(turn: LiveTurn, e: RunEvent, eventId: string | null): LiveTurn {
+  const next: LiveTurn = { ...turn, lastEventId: eventId ?? turn.lastEventId, status: 'streaming' };
+  switch (e.event) {
+    case 'run.started':
+      return { ...next, runId: e.data.run_id, conversationId: e.data.conversation_id, agent: e.data.agent };
+    case 'agent.updated':
+      return { ...next, agent: e.data.to, parts: [...turn.parts, { kind: 'handoff', from: e.data.from, to: e.data.to }] };
+    case 'message.delta': {
+      const last = turn.parts[turn.parts.length - 1];
+      if (last?.kind === 'text') return { ...next, parts: [...turn.parts.slice(0, -1), { kind: 'text', text: last.text + e.data.delta }] };
+      return { ...next, parts: [...turn.parts, { kind: 'text', text: e.data.delta }] };
+    }
+    case 'tool.called':
+      return {
+        ...next,
+        parts: [...turn.parts, { kind: 'tool', callId: e.data.call_id, name: e.data.name, arguments: e.data.arguments, output: null }],
+      };
+    case 'tool.output':
+      return {
+        ...next,
+        parts: turn.parts.map((p) => (p.kind === 'tool' && p.callId === e.data.call_id ? { ...p, output: e.data.output } : p)),
+      };
+    case 'run.completed':
+      return { ...next, status: 'completed', agent: e.data.agent, conversationId: e.data.conversation_id };
+    case 'run.failed':
+      return { ...next, status: 'failed', error: { code: e.data.code, message: e.data.message, retryable: e.data.retryable } };
+  }
+}
+
+export function isTerminal(turn: LiveTurn): boolean {
+  return turn.status === 'completed' || turn.status === 'failed';
+}
+
+/** All streamed text of the turn, e.g. for copying. */
+export function turnText(turn: LiveTurn): string {
+  return turn.parts.flatMap((p) => (p.kind === 'text' ? [p.text] : [])).join('');
+}

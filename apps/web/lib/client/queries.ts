@@ -1,0 +1,54 @@
+'use client';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { scopeSatisfies, type Scope } from '@agentry/contracts';
+import type { AgentSummary, ConversationDetail, ConversationList, MeResponse, ToolInfo } from '@agentry/contracts';
+import { api } from './bff-fetch';
+
+/** Query keys in one place so invalidations cannot drift from the queries. */
+export const keys = {
+  me: ['me'] as const,
+  agents: ['agents'] as const,
+  tools: ['tools'] as const,
+  conversations: (q: string) => ['conversations', q] as const,
+  conversationsAll: ['conversations'] as const,
+  conversation: (id: string) => ['conversation', id] as const,
+};
+
+export function useMe() {
+  return useQuery({ queryKey: keys.me, queryFn: () => api<MeResponse>('auth/me'), staleTime: 60_000 });
+}
+
+export function useAgents() {
+  return useQuery({ queryKey: keys.agents, queryFn: () => api<{ items: AgentSummary[] }>('agents'), staleTime: 5 * 60_000 });
+}
+
+export function useTools() {
+  return useQuery({ queryKey: keys.tools, queryFn: () => api<{ items: ToolInfo[] }>('tools'), staleTime: 5 * 60_000 });
+}
+
+export function useConversation(id: string | null) {
+  return useQuery({
+    queryKey: keys.conversation(id ?? 'none'),
+    queryFn: () => api<ConversationDetail>(`conversations/${id}`),
+    enabled: Boolean(id),
+  });
+}
+
+/** The sidebar list: newest first, a page at a time by cursor, optionally filtered by `q`. */
+export function useConversationList(q: string) {
+  return useInfiniteQuery({
+    queryKey: keys.conversations(q),
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam, signal }) => {
+      const params = new URLSearchParams({ limit: '20' });
+      if (pageParam) params.set('cursor', pageParam);
+      if (q) params.set('q', q);
+      return api<ConversationList>(`conversations?${params}`, { signal });
+    },
+    getNextPageParam: (last) => last.next_cursor,
+  });
+}
+
+export function hasScope(me: MeResponse | undefined, scope: Scope): boolean {
+  return Boolean(me && scopeSatisfies(me.scopes, scope));
+}
