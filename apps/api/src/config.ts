@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   PORT: int(8000).pipe(z.number().max(65535)),
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('.data'),
+  /** Set by npm to the directory the command was started from; relative DATA_DIRs resolve against it. */
+  INIT_CWD: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AGENTRY_ROLES: z
     .string()
@@ -113,7 +115,7 @@ const EnvSchema = z.object({
 export type Env = z.input<typeof EnvSchema>;
 
 function shape(e: z.output<typeof EnvSchema>) {
-  const dataDir = path.resolve(e.DATA_DIR);
+  const dataDir = path.resolve(e.INIT_CWD ?? process.cwd(), e.DATA_DIR);
   const modelProvider = e.MODEL_PROVIDER ?? (e.OPENAI_API_KEY ? 'openai' : 'offline');
   return {
     env: e.NODE_ENV,

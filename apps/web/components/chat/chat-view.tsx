@@ -1,0 +1,113 @@
+'use client';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { usePathname } from 'next/navigation';
+import { useQueryClient } from '@tanstack/react-query';
+import { keys, useAgents, useConversation } from '@/lib/client/queries';
+import { ApiError, describeError } from '@/lib/client/api-error';
+import { useChatRun } from '@/lib/chat/use-chat-run';
+import { useCountdown } from '@/lib/hooks/use-countdown';
+import { useToast } from '@/components/ui/toaster';
+import { Alert, Skeleton } from '@/components/ui/feedback';
+import { Composer } from './composer';
+import { HistoryMessage, LiveAnswer, UserBubble } from './message-bubbles';
+import { ChatWelcome } from './chat-welcome';
+
+/** A conversation (or a new one when `initialConversationId` is null) with its live answer. */
+export function ChatView({ initialConversationId }: { initialConversationId: string | null }) {
+  const [conversationId, setConversationId] = useState(initialConversationId);
+  const [agent, setAgent] = useState('triage');
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const pathname = usePathname();
+  const countdown = useCountdown();
+  const agents = useAgents();
+  const history = useConversation(conversationId);
+  const bottom = useRef<HTMLDivElement>(null);
+
+  const run = useChatRun({
+    conversationId,
+    onConversation: (id) => {
+      if (id === conversationId) return;
+      setConversationId(id);
+      // The URL follows the new conversation without remounting this view mid-stream.
+      if (window.location.pathname !== `/c/${id}`) window.history.replaceState(null, '', `/c/${id}`);
+      void queryClient.invalidateQueries({ queryKey: keys.conversationsAll });
+    },
+    onFinished: async (turn) => {
+      const id = turn.conversationId ?? conversationId;
+      void queryClient.invalidateQueries({ queryKey: keys.conversationsAll });
+      if (id) await queryClient.refetchQueries({ queryKey: keys.conversation(id) });
+    },
+  });
+
+  // "New chat" from a conversation whose URL was replaced lands here with the same component.
+  useEffect(() => {
+    if (pathname === '/' && initialConversationId === null && conversationId && !run.busy) setConversationId(null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [pathname]);
+
+  useEffect(() => {
+    if (history.data?.agent) setAgent(history.data.agent);
+  }, [history.data?.agent]);
+
+  const agentList = agents.data?.items ?? [];
+  const agentName = useCallback(
+    (name: string | null) => (name ? (agentList.find((a) => a.name === name)?.display_name ?? name) : null),
+    [agentList],
+  );
+  const selected = agentList.find((a) => a.name === agent);
+  const offline = useMemo(() => selected?.model === 'offline' || (!selected && agentList.some((a) => a.model === 'offline')), [selected, agentList]);
+
+  useEffect(() => {
+    bottom.current?.scrollIntoView({ block: 'end' });
+  }, [history.data?.messages.length, run.turn]);
+
+  const send = async (message: string): Promise<boolean> => {
+    try {
+      await run.send(message, agent);
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 429 && error.retryAfter) countdown.start(error.retryAfter);
+      toast(describeError(error), 'error');
+      return false;
+    }
+  };
+  const stop = () => run.stop().catch((error) => toast(describeError(error), 'error'));
+
+  const messages = history.data?.messages ?? [];
+  const notFound = history.error instanceof ApiError && history.error.status === 404;
+  const empty = !conversationId && !run.turn;
+
+  return (
+    <div className="mx-auto flex h-full max-w-3xl flex-col px-3 sm:px-6">
+      <div className="flex-1 space-y-6 py-6" aria-live="off">
+        {offline && (
+          <Alert tone="warning" title="Offline model answering">
+            No model key is configured, so a built-in scripted model replies. Set <code>OPENAI_API_KEY</code> on the API for real answers.
+          </Alert>
+        )}
+        {notFound ? (
+          <Alert tone="error" title="Conversation not found">It may have been deleted. Start a new chat from the sidebar.</Alert>
+        ) : history.isError ? (
+          <Alert tone="error">{describeError(history.error)}</Alert>
+        ) : null}
+        {conversationId && history.isPending && (
+          <div role="status" aria-label="Loading conversation" className="space-y-4">
+            <Skeleton className="ml-auto h-10 w-1/2" />
+            <Skeleton className="h-24 w-5/6" />
+          </div>
+        )}
+        {empty && <ChatWelcome agents={agentList} onPick={(name) => setAgent(name)} />}
+        <div role="log" aria-label="Messages" className="space-y-6">
+          {messages.map((m) => <HistoryMessage key={m.id} message={m} agentName={agentName} />)}
+          {run.turn?.showUser && <UserBubble text={run.turn.userText} />}
+          {run.turn && <LiveAnswer turn={run.turn} agentName={agentName} />}
+        </div>
+        <div ref={bottom} />
+      </div>
+      <div className="sticky bottom-0 bg-white pb-4 pt-2 dark:bg-zinc-950">
+        <Composer agents={agentList} agent={agent} onAgentChange={setAgent} busy={run.busy} retryIn={countdown.secondsLeft} onSend={send} onStop={stop} />
+      </div>
+    </div>
+  );
+}

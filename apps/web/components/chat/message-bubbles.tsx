@@ -1,0 +1,69 @@
+'use client';
+import type { Message } from '@agentry/contracts';
+import { Markdown } from '@/components/markdown/markdown';
+import type { LiveTurn } from '@/lib/chat/live-turn';
+import { HandoffNotice, ToolCallCard } from './tool-call-card';
+
+export function UserBubble({ text }: { text: string }) {
+  return (
+    <div className="flex justify-end">
+      <div className="max-w-[85%] whitespace-pre-wrap rounded-2xl rounded-br-sm bg-brand-600 px-4 py-2 text-white" data-testid="user-message">
+        {text}
+      </div>
+    </div>
+  );
+}
+
+function AgentLabel({ name }: { name: string | null }) {
+  return <p className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">{name ?? 'assistant'}</p>;
+}
+
+/** A stored message from the conversation history. */
+export function HistoryMessage({ message, agentName }: { message: Message; agentName: (name: string | null) => string | null }) {
+  if (message.role === 'user') return <UserBubble text={message.content} />;
+  return (
+    <div data-testid="assistant-message">
+      <AgentLabel name={agentName(message.agent)} />
+      <div className="space-y-2">
+        {message.tool_calls?.map((t) => <ToolCallCard key={t.call_id} name={t.name} args={t.arguments} output={t.output} />)}
+        <Markdown source={message.content} />
+      </div>
+    </div>
+  );
+}
+
+const STATUS_TEXT: Record<LiveTurn['status'], string> = {
+  connecting: 'Thinking…',
+  streaming: '',
+  reconnecting: 'Reconnecting to the answer…',
+  completed: '',
+  failed: '',
+};
+
+/** The answer streaming in: text, tool calls and handoffs in the order they happened. */
+export function LiveAnswer({ turn, agentName }: { turn: LiveTurn; agentName: (name: string | null) => string | null }) {
+  const streaming = turn.status === 'connecting' || turn.status === 'streaming' || turn.status === 'reconnecting';
+  return (
+    <div data-testid="live-answer" aria-busy={streaming}>
+      <AgentLabel name={agentName(turn.agent)} />
+      <div className="space-y-2">
+        {turn.parts.map((part, i) => {
+          if (part.kind === 'text') return <Markdown key={i} source={part.text} />;
+          if (part.kind === 'tool') return <ToolCallCard key={part.callId} name={part.name} args={part.arguments} output={part.output} />;
+          return <HandoffNotice key={i} from={agentName(part.from) ?? part.from} to={agentName(part.to) ?? part.to} />;
+        })}
+        {streaming && (
+          <p role="status" className="flex items-center gap-2 text-sm text-zinc-600 dark:text-zinc-400">
+            <span aria-hidden className="inline-block size-2 animate-pulse rounded-full bg-brand-500" />
+            {STATUS_TEXT[turn.status] || <span className="sr-only">Answer streaming</span>}
+          </p>
+        )}
+        {turn.status === 'failed' && turn.error && (
+          <p role="alert" className="rounded-lg border border-amber-500/50 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:bg-amber-500/10 dark:text-amber-100">
+            {turn.error.code === 'run_cancelled' ? 'Stopped.' : turn.error.message}
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}

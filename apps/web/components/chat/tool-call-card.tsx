@@ -1,0 +1,52 @@
+'use client';
+
+/** A tool call shown inline in the answer: name, arguments, and its output once it arrives. */
+export function ToolCallCard({ name, args, output }: { name: string; args: string; output: string | null }) {
+  return (
+    <details className="rounded-lg border border-zinc-200 bg-zinc-50 text-sm dark:border-zinc-700 dark:bg-zinc-900" data-testid="tool-call">
+      <summary className="flex cursor-pointer list-none items-center gap-2 px-3 py-2">
+        <span aria-hidden>🔧</span>
+        <span>
+          Used <span className="font-mono font-medium">{name}</span>
+        </span>
+        <span className={`ml-auto text-xs ${output === null ? 'text-amber-700 dark:text-amber-300' : 'text-emerald-700 dark:text-emerald-400'}`}>
+          {output === null ? 'running…' : 'done'}
+        </span>
+      </summary>
+      <div className="space-y-2 border-t border-zinc-200 px-3 py-2 dark:border-zinc-700">
+        <div>
+          <p className="text-xs font-medium text-zinc-600 dark:text-zinc-400">Arguments</p>
+          <pre className="overflow-x-auto font-mono text-xs">{prettyJson(args)}</pre>
+        </div>
+        {output !== null && (
+          <div>
+            <p className="text-xs font-medium text-zinc-600 dark:text-zinc-400">Output</p>
+            <pre className="overflow-x-auto whitespace-pre-wrap font-mono text-xs">{prettyJson(output)}</pre>
+          </div>
+        )}
+      </div>
+    </details>
+  );
+}
+
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+/** A handoff between agents, shown where it happened in the answer. */
+export function HandoffNotice({ from, to }: { from: string; to: string }) {
+  return (
+    <p className="flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400" data-testid="handoff">
+      <span aria-hidden className="h-px flex-1 bg-zinc-200 dark:bg-zinc-700" />
+      <span>
+        Handed off from <strong className="font-medium text-zinc-800 dark:text-zinc-200">{from}</strong> to{' '}
+        <strong className="font-medium text-zinc-800 dark:text-zinc-200">{to}</strong>
+      </span>
+      <span aria-hidden className="h-px flex-1 bg-zinc-200 dark:bg-zinc-700" />
+    </p>
+  );
+}
