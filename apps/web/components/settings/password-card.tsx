@@ -1,0 +1,32 @@
+'use client';
+import { useRef } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { api } from '@/lib/client/bff-fetch';
+import { useApiForm } from '@/lib/hooks/use-api-form';
+import { Card } from '@/components/ui/feedback';
+import { TextField } from '@/components/ui/text-field';
+import { FormSubmit } from '@/components/auth/form-footer';
+import { useToast } from '@/components/ui/toaster';
+
+export function PasswordCard() {
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const formRef = useRef<HTMLFormElement>(null);
+  const form = useApiForm(
+    (data) => api('auth/password/change', { method: 'POST', body: { current_password: data.get('current_password'), new_password: data.get('new_password') } }),
+    () => {
+      formRef.current?.reset();
+      toast('Password changed. Other sessions were signed out.', 'success');
+      void queryClient.invalidateQueries({ queryKey: ['sessions'] });
+    },
+  );
+  return (
+    <Card title="Password" description="Changing it signs out every other session.">
+      <form ref={formRef} onSubmit={form.onSubmit} noValidate className="grid gap-4 sm:max-w-sm">
+        <TextField label="Current password" name="current_password" type="password" autoComplete="current-password" required error={form.fieldErrors.current_password} />
+        <TextField label="New password" name="new_password" type="password" autoComplete="new-password" required minLength={12} hint="At least 12 characters." error={form.fieldErrors.new_password} />
+        <FormSubmit label="Change password" {...form} />
+      </form>
+    </Card>
+  );
+}

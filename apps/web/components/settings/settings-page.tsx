@@ -1,0 +1,28 @@
+'use client';
+import { hasScope, useMe } from '@/lib/client/queries';
+import { ProfileCard } from './profile-card';
+import { PasswordCard } from './password-card';
+import { SessionsCard } from './sessions-card';
+import { TeamCard } from './team-card';
+import { ServiceAccountsCard } from './service-accounts-card';
+
+export function SettingsPage() {
+  const me = useMe();
+  return (
+    <div className="mx-auto max-w-3xl space-y-6 p-4 sm:p-6">
+      <header>
+        <h1 className="text-2xl font-semibold">Settings</h1>
+        <nav aria-label="Settings sections" className="mt-2 flex flex-wrap gap-3 text-sm">
+          {[['#profile', 'Profile'], ['#security', 'Security'], ['#sessions', 'Sessions'], ['#team', 'Team'], ['#service-accounts', 'Service accounts']].map(([href, label]) => (
+            <a key={href} href={href} className="text-brand-700 hover:underline dark:text-brand-100">{label}</a>
+          ))}
+        </nav>
+      </header>
+      <div id="profile"><ProfileCard me={me.data} loading={me.isPending} /></div>
+      <div id="security"><PasswordCard /></div>
+      <div id="sessions"><SessionsCard /></div>
+      <div id="team"><TeamCard canManage={hasScope(me.data, 'members:manage')} selfId={me.data?.user.id} /></div>
+      <div id="service-accounts"><ServiceAccountsCard canManage={hasScope(me.data, 'service_accounts:manage')} grantable={me.data?.scopes ?? []} /></div>
+    </div>
+  );
+}
