@@ -53,8 +53,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   let authenticator: Authenticator | undefined;
   installErrorHandling(app);
-  installAuthGuard(app, () => authenticator);
+  // Request id, CORS and security headers run before the guard so a 401 carries them too.
   await installHttpPlatform(app, config, metrics, version);
+  installAuthGuard(app, () => authenticator);
 
   const health = new HealthService({
     version,

@@ -27,6 +27,8 @@ const DETAILS: Partial<Record<AppError['code'], string>> = {
   not_found: 'No such resource.',
 };
 
+const MASKED_CODES = new Set<AppError['code']>(['internal_error', 'bad_gateway']);
+
 /** Turns any thrown value into the AppError the client will see. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -60,8 +62,9 @@ export function problemBody(err: AppError, requestId: string) {
     title: err.title ?? statusTitle(err.status),
     status: err.status,
     code: err.code,
-    // 5xx bodies never carry internal messages: only the fixed text for the code.
-    detail: err.status >= 500 ? (DETAILS[err.code] ?? statusTitle(err.status)) : err.message,
+    // Unexpected failures never carry internal messages, only the fixed text for the code. Other
+    // 5xx codes (not_ready, billing_disabled, unavailable) carry the detail we wrote for them.
+    detail: MASKED_CODES.has(err.code) ? (DETAILS[err.code] ?? statusTitle(err.status)) : err.message,
     request_id: requestId,
     ...(err.errors ? { errors: err.errors } : {}),
     ...(err.details ? { details: err.details } : {}),
