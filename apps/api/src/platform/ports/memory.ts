@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type {
-  Counters, EventStreams, Job, JobHandler, JobOptions, JobQueue, KeyValueStore, Ports, PubSub, StreamEntry,
+  Counters, EventStreams, Job, JobHandler, JobOptions, JobQueue, KeyValueStore, LeaseGrant, Leases, Ports, PubSub, StreamEntry,
 } from './types.js';
 import { compareStreamIds } from './stream-ids.js';
 
@@ -72,6 +72,44 @@ export class MemoryCounters implements Counters {
   }
   async reset(key: string) {
     this.data.delete(key);
+  }
+}
+
+/** Leases held in this process: lease id → expiry (ms), per key. */
+export class MemoryLeases implements Leases {
+  private readonly sets = new Map<string, Map<string, number>>();
+
+  /** The live leases of `key`, dropping expired ones (and the key once empty). */
+  private live(key: string): Map<string, number> {
+    const set = this.sets.get(key) ?? new Map<string, number>();
+    const now = Date.now();
+    for (const [id, expiresAt] of set) if (expiresAt <= now) set.delete(id);
+    if (set.size === 0) this.sets.delete(key);
+    return set;
+  }
+  async acquire(key: string, leaseId: string, options: { limit: number; ttlMs: number }): Promise<LeaseGrant> {
+    const set = this.live(key);
+    if (!set.has(leaseId) && set.size >= options.limit) return { acquired: false, held: set.size };
+    set.set(leaseId, Date.now() + options.ttlMs);
+    this.sets.set(key, set);
+    return { acquired: true, held: set.size };
+  }
+  async renew(key: string, leaseId: string, ttlMs: number) {
+    const set = this.live(key);
+    if (!set.has(leaseId)) return false;
+    set.set(leaseId, Date.now() + ttlMs);
+    return true;
+  }
+  async release(key: string, leaseId: string) {
+    this.live(key).delete(leaseId);
+    if (this.sets.get(key)?.size === 0) this.sets.delete(key);
+  }
+  async count(key: string) {
+    return this.live(key).size;
+  }
+  /** Drops keys whose every lease expired (abandoned keys would otherwise stay forever). */
+  sweep(): void {
+    for (const key of [...this.sets.keys()]) this.live(key);
   }
 }
 
@@ -203,7 +241,11 @@ export class MemoryJobQueue implements JobQueue {
 
 export function createMemoryPorts(): Ports {
   const data = new MemoryTtlMap();
-  const sweeper = setInterval(() => data.sweep(), 60_000);
+  const leases = new MemoryLeases();
+  const sweeper = setInterval(() => {
+    data.sweep();
+    leases.sweep();
+  }, 60_000);
   sweeper.unref();
   const streams = new MemoryEventStreams();
   const jobs = new MemoryJobQueue();
@@ -211,6 +253,7 @@ export function createMemoryPorts(): Ports {
     kind: 'memory',
     kv: new MemoryKeyValueStore(data),
     counters: new MemoryCounters(data),
+    leases,
     pubsub: new MemoryPubSub(),
     streams,
     jobs,

@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type {
-  Counters, EventStreams, Job, JobHandler, JobOptions, JobQueue, KeyValueStore, Ports, PubSub, StreamEntry,
+  Counters, EventStreams, Job, JobHandler, JobOptions, JobQueue, KeyValueStore, LeaseGrant, Leases, Ports, PubSub, StreamEntry,
 } from './types.js';
 
 /** Redis implementations of the ports (production, multi-replica). Every key gets `prefix`. */
@@ -12,6 +12,29 @@ if tonumber(ARGV[2]) > 0 and redis.call('PTTL', KEYS[1]) == -1 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return {v, redis.call('PTTL', KEYS[1])}`;
+
+// Leases: one sorted set per key, member = lease id, score = expiry in ms on Redis's clock (TIME),
+// so replicas with skewed clocks agree. Expired members are dropped before counting; the key itself
+// expires with its longest lease, so an abandoned key never lingers.
+const LEASE_NOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)`;
+const LEASE_EXTEND_KEY = `
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end`;
+/** KEYS[1] = set; ARGV = lease id, ttl ms, limit. Returns {acquired 0|1, held}. */
+const LEASE_ACQUIRE = `${LEASE_NOW}
+local held = redis.call('ZCARD', KEYS[1])
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and held >= tonumber(ARGV[3]) then return {0, held} end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])${LEASE_EXTEND_KEY}
+return {1, redis.call('ZCARD', KEYS[1])}`;
+/** KEYS[1] = set; ARGV = lease id, ttl ms. Returns 1 when the lease was live and is extended. */
+const LEASE_RENEW = `${LEASE_NOW}
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])${LEASE_EXTEND_KEY}
+return 1`;
+const LEASE_COUNT = `${LEASE_NOW}
+return redis.call('ZCARD', KEYS[1])`;
 
 export function redisOptions(url: string): RedisOptions {
   return {
@@ -62,6 +85,25 @@ class RedisCounters implements Counters {
   }
   async reset(key: string) {
     await this.redis.del(this.prefix + key);
+  }
+}
+
+class RedisLeases implements Leases {
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  async acquire(key: string, leaseId: string, options: { limit: number; ttlMs: number }): Promise<LeaseGrant> {
+    const [acquired, held] = (await this.redis.eval(
+      LEASE_ACQUIRE, 1, this.prefix + key, leaseId, Math.ceil(options.ttlMs), options.limit,
+    )) as [number, number];
+    return { acquired: Number(acquired) === 1, held: Number(held) };
+  }
+  async renew(key: string, leaseId: string, ttlMs: number) {
+    return Number(await this.redis.eval(LEASE_RENEW, 1, this.prefix + key, leaseId, Math.ceil(ttlMs))) === 1;
+  }
+  async release(key: string, leaseId: string) {
+    await this.redis.zrem(this.prefix + key, leaseId);
+  }
+  async count(key: string) {
+    return Number(await this.redis.eval(LEASE_COUNT, 1, this.prefix + key));
   }
 }
 
@@ -198,6 +240,7 @@ export function createRedisPorts(url: string, prefix: string): Ports {
     kind: 'redis',
     kv: new RedisKeyValueStore(redis, prefix),
     counters: new RedisCounters(redis, prefix),
+    leases: new RedisLeases(redis, prefix),
     pubsub,
     streams: new RedisEventStreams(redis, prefix, pubsub),
     jobs,

@@ -57,6 +57,30 @@ export interface EventStreams {
   watch(stream: string, onAppend: () => void): Promise<Unsubscribe>;
 }
 
+/** The outcome of `Leases.acquire`. */
+export interface LeaseGrant {
+  /** False when `limit` live leases already exist under the key. */
+  acquired: boolean;
+  /** Live leases under the key after the call (including the new one when acquired). */
+  held: number;
+}
+
+/**
+ * Counted concurrency slots with a TTL: at most `limit` live leases per key. A holder renews its
+ * lease while the work lives; a lease that is not renewed (its replica crashed) expires by itself,
+ * so a dead process never keeps a slot for longer than one TTL.
+ */
+export interface Leases {
+  /** Takes a slot named `leaseId` under `key` for `ttlMs`, unless `limit` live leases exist. Atomic. */
+  acquire(key: string, leaseId: string, options: { limit: number; ttlMs: number }): Promise<LeaseGrant>;
+  /** Extends a live lease to `ttlMs` from now. False when it had already expired or was released. */
+  renew(key: string, leaseId: string, ttlMs: number): Promise<boolean>;
+  /** Gives the slot back. Idempotent. */
+  release(key: string, leaseId: string): Promise<void>;
+  /** Live leases under `key`. */
+  count(key: string): Promise<number>;
+}
+
 export interface JobOptions {
   /** Deduplicates: a job with the same id is enqueued once. */
   jobId?: string;
@@ -88,6 +112,7 @@ export interface Ports {
   kind: 'redis' | 'memory';
   kv: KeyValueStore;
   counters: Counters;
+  leases: Leases;
   pubsub: PubSub;
   streams: EventStreams;
   jobs: JobQueue;
