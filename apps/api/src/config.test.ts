@@ -9,7 +9,7 @@ describe('config', () => {
     expect(c.redis.url).toBeUndefined();
     expect(c.models.provider).toBe('offline');
     expect(c.auth.accessTokenTtlSeconds).toBe(900);
-    expect(c.limits).toEqual({ chatPerMinute: 60, chatStreamPerMinute: 30, chatStreamConcurrency: 5, billingStreamConcurrency: 3, loginPerIpPerMinute: 20 });
+    expect(c.limits).toMatchObject({ chatPerMinute: 60, chatStreamPerMinute: 30, chatStreamConcurrency: 5, billingStreamConcurrency: 3, loginPerIpPerMinute: 20 });
     expect(c.roles).toEqual(['api', 'worker']);
     expect(Object.isFrozen(c) && Object.isFrozen(c.auth)).toBe(true);
   });

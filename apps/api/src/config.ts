@@ -88,6 +88,8 @@ const EnvSchema = z.object({
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_API: z.enum(['responses', 'chat_completions']).default('responses'),
   OPENAI_MODEL: z.string().default('gpt-4.1-mini'),
+  /** Per-agent model names, JSON `{"<agent>":"<model>"}` (openai provider). */
+  OPENAI_AGENT_MODELS: z.string().default('{}'),
   OPENAI_AGENTS_TRACING: bool(false),
   OFFLINE_MODEL_DELAY_MS: int(15),
   TAVILY_API_KEY: optionalString,
@@ -108,6 +110,12 @@ const EnvSchema = z.object({
   RATE_LIMIT_CHAT_STREAM_CONCURRENCY: int(5),
   RATE_LIMIT_BILLING_STREAM_CONCURRENCY: int(3),
   RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: int(20),
+  /** Length of the "per minute" windows; only tests shorten it. */
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1),
+  /** A stream's concurrency lease lives this long unless renewed (renewed every third of it). */
+  RATE_LIMIT_LEASE_TTL_MS: int(30_000, 100),
+  /** Longest wait on the limiter's store (Redis) before a quota fails open. */
+  RATE_LIMIT_STORE_TIMEOUT_MS: int(250, 10),
 
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
 });
@@ -166,6 +174,8 @@ function shape(e: z.output<typeof EnvSchema>) {
       openaiBaseUrl: e.OPENAI_BASE_URL,
       openaiApi: e.OPENAI_API,
       openaiModel: e.OPENAI_MODEL,
+      agentModels: parseAgentModels(e.OPENAI_AGENT_MODELS),
+      agentModelsJson: e.OPENAI_AGENT_MODELS,
       tracing: e.OPENAI_AGENTS_TRACING,
       offlineDelayMs: e.OFFLINE_MODEL_DELAY_MS,
     },
@@ -190,6 +200,9 @@ function shape(e: z.output<typeof EnvSchema>) {
       chatStreamConcurrency: e.RATE_LIMIT_CHAT_STREAM_CONCURRENCY,
       billingStreamConcurrency: e.RATE_LIMIT_BILLING_STREAM_CONCURRENCY,
       loginPerIpPerMinute: e.RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE,
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      leaseTtlMs: e.RATE_LIMIT_LEASE_TTL_MS,
+      storeTimeoutMs: e.RATE_LIMIT_STORE_TIMEOUT_MS,
     },
     otel: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
   };
@@ -217,6 +230,7 @@ function crossFieldProblems(c: ReturnType<typeof shape>): string[] {
   for (const [name, json] of [
     ['AUTH_OPERATOR_KEYS', c.auth.operatorKeys],
     ['AUTH_PASSWORD_PEPPERS_PREVIOUS', c.auth.passwordPeppersPrevious],
+    ['OPENAI_AGENT_MODELS', c.models.agentModelsJson],
   ] as const) {
     try {
       const v = JSON.parse(json);
@@ -226,6 +240,17 @@ function crossFieldProblems(c: ReturnType<typeof shape>): string[] {
     }
   }
   return problems;
+}
+
+/** OPENAI_AGENT_MODELS as a map; a malformed value is reported by crossFieldProblems. */
+function parseAgentModels(json: string): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(json);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+    return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
 }
 
 function freeze<T>(o: T): T {
@@ -238,7 +263,9 @@ function freeze<T>(o: T): T {
 
 /** Parses an environment into a Config, or throws one ConfigError listing every problem. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const result = EnvSchema.safeParse(env);
+  // An empty value means unset, as in `.env.example` where most variables are listed blank.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const result = EnvSchema.safeParse(present);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
