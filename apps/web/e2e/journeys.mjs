@@ -1,0 +1,140 @@
+// The journeys the e2e run walks through, in order; each step builds on the one before.
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+
+const email = `e2e-${Date.now()}@example.com`;
+const password = 'a long and unusual passphrase 42';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function shot(s, name) {
+  if (!s.screenshots) return;
+  const dir = join(s.rootDir, 'docs', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await s.page.screenshot({ path: join(dir, `${name}.png`) });
+}
+
+/** Sends a chat message and waits for its answer to finish streaming into the history. */
+async function ask(page, text) {
+  const before = await page.getByTestId('assistant-message').count();
+  await page.getByLabel('Message', { exact: true }).fill(text);
+  await page.keyboard.press('Enter');
+  await page.getByTestId('live-answer').waitFor();
+  return before;
+}
+
+async function waitForAnswers(page, count) {
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="assistant-message"]').length >= n, count, { timeout: 30_000 });
+  await page.getByTestId('live-answer').waitFor({ state: 'detached', timeout: 10_000 });
+}
+
+/** Samples the live answer's length until it has grown twice: proof that tokens stream in. */
+async function expectStreaming(page) {
+  const lengths = [];
+  for (let i = 0; i < 60 && lengths.length < 3; i++) {
+    const text = await page.getByTestId('live-answer').textContent().catch(() => null);
+    if (text === null) break;
+    if (lengths.length === 0 || text.length > lengths[lengths.length - 1]) lengths.push(text.length);
+    await sleep(50);
+  }
+  expect(lengths.length >= 3, `the answer did not stream (lengths seen: ${lengths.join(', ')})`);
+}
+
+export const journeys = [
+  ['protected page redirects to login', async ({ page, WEB }) => {
+    await page.goto(`${WEB}/billing`);
+    await page.waitForURL(/\/login\?next=%2Fbilling/);
+  }],
+  ['sign up lands in a new chat', async ({ page, WEB }) => {
+    await page.goto(`${WEB}/signup`);
+    await page.getByLabel('Your name').fill('E2E Tester');
+    await page.getByLabel('Email', { exact: true }).fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${WEB}/`);
+    await page.getByLabel('Message', { exact: true }).waitFor();
+    const cookies = await page.context().cookies();
+    expect(cookies.some((c) => c.name === 'agentry_at' && c.httpOnly), 'access token cookie is not httpOnly');
+    const visible = await page.evaluate(() => document.cookie);
+    expect(!visible.includes('agentry_'), 'a token cookie is readable from the page');
+  }],
+  ['a coding question hands off and streams', async (s) => {
+    const { page } = s;
+    await ask(page, 'I have a bug in my TypeScript function');
+    await page.getByTestId('handoff').first().waitFor();
+    await expectStreaming(page);
+    await waitForAnswers(page, 1);
+    await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
+    await shot(s, 'chat-handoff');
+  }],
+  ['a time question calls a tool and streams', async ({ page }) => {
+    await ask(page, 'what time is it?');
+    await page.getByTestId('tool-call').first().waitFor();
+    await expectStreaming(page);
+    await waitForAnswers(page, 2);
+    const last = await page.getByTestId('assistant-message').last().textContent();
+    expect(/current_time/.test(last ?? ''), 'the tool call is not shown with the answer');
+  }],
+  ['reload mid-stream resumes the answer', async ({ page }) => {
+    await ask(page, 'Please write a long reply about streaming answers and reloading pages in the middle of them');
+    await page.waitForFunction(() => (document.querySelector('[data-testid="live-answer"]')?.textContent ?? '').split(' ').length > 6);
+    const partial = (await page.getByTestId('live-answer').textContent()) ?? '';
+    await page.reload();
+    await page.getByTestId('live-answer').waitFor({ timeout: 10_000 });
+    await waitForAnswers(page, 3);
+    const final = (await page.getByTestId('assistant-message').last().textContent()) ?? '';
+    expect(final.length > partial.length - 20, `the resumed answer is shorter than before the reload (${final.length} vs ${partial.length})`);
+  }],
+  ['the conversation is in the sidebar', async ({ page }) => {
+    const rows = page.getByRole('list', { name: 'Conversation list' }).getByRole('link');
+    await rows.first().waitFor();
+    expect((await rows.count()) >= 1, 'no conversation in the sidebar');
+  }],
+  ['settings revokes another session', async (s) => {
+    const { page, WEB } = s;
+    // A second session, as another device would open it.
+    const res = await fetch(`${WEB}/bff/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: WEB, 'user-agent': 'Mozilla/5.0 (Windows NT 10.0) Firefox/130.0' }, body: JSON.stringify({ email, password }) });
+    expect(res.ok, `second login failed: ${res.status}`);
+    await page.goto(`${WEB}/settings`);
+    const rows = page.getByTestId('session-row');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="session-row"]').length >= 2);
+    const before = await rows.count();
+    await page.getByRole('button', { name: /^Revoke session/ }).first().click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="session-row"]').length === n - 1, before);
+    await shot(s, 'settings');
+  }],
+  ['billing shows plans and usage', async (s) => {
+    const { page, WEB } = s;
+    await page.goto(`${WEB}/billing`);
+    await page.getByTestId('plan').first().waitFor();
+    await page.getByRole('heading', { name: 'Usage this period' }).waitFor();
+    await page.waitForFunction(() => !document.querySelector('[aria-label="Loading usage"]'));
+    await sleep(500);
+    await shot(s, 'billing');
+  }],
+  ['log out, protected page redirects, log in returns there', async ({ page, WEB }) => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/login/);
+    await page.goto(`${WEB}/settings`);
+    await page.waitForURL(/\/login\?next=%2Fsettings/);
+    await page.getByLabel('Email', { exact: true }).fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${WEB}/settings`);
+  }],
+  ['history loads after logging back in', async (s) => {
+    const { page, WEB } = s;
+    await page.goto(`${WEB}/`);
+    const first = page.getByRole('list', { name: 'Conversation list' }).getByRole('link').first();
+    await first.click();
+    await page.waitForURL(/\/c\//);
+    await page.getByTestId('handoff').or(page.getByTestId('assistant-message')).first().waitFor();
+    expect((await page.getByTestId('assistant-message').count()) >= 3, 'the history is incomplete');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${WEB}/login`).catch(() => undefined);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }],
+];

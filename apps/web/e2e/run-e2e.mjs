@@ -1,0 +1,85 @@
+// End-to-end test: starts the API (`npm run start:api`, or the mock with E2E_API=mock) and the
+// built web app, drives Debian's chromium through the main journeys, and stops both by PID.
+// Failures leave a screenshot in apps/web/test-results/. E2E_SCREENSHOTS=1 also refreshes
+// docs/screenshots/.
+import { mkdtempSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startProcess, stopProcess, waitForHttp } from './servers.mjs';
+import { journeys } from './journeys.mjs';
+
+const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const rootDir = resolve(webDir, '../..');
+const resultsDir = join(webDir, 'test-results');
+const API_PORT = Number(process.env.E2E_API_PORT ?? 8400 + Math.floor(Math.random() * 400));
+const WEB_PORT = Number(process.env.E2E_WEB_PORT ?? API_PORT + 1000);
+const API = `http://127.0.0.1:${API_PORT}`;
+const WEB = `http://127.0.0.1:${WEB_PORT}`;
+const useMock = process.env.E2E_API === 'mock';
+
+mkdirSync(resultsDir, { recursive: true });
+const dataDir = mkdtempSync(join(tmpdir(), 'agentry-e2e-data-'));
+const profileDir = mkdtempSync(join(tmpdir(), 'agentry-e2e-chromium-'));
+const servers = [];
+let context;
+let failed = 0;
+let passed = 0;
+
+function cleanup() {
+  for (const s of servers) stopProcess(s);
+  rmSync(profileDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.on('SIGINT', () => { cleanup(); process.exit(130); });
+
+try {
+  if (!existsSync(join(webDir, '.next', 'BUILD_ID'))) throw new Error('No web build: run `npm run build -w @agentry/web` first.');
+  const apiEnv = { PORT: String(API_PORT), DATA_DIR: dataDir, OFFLINE_MODEL_DELAY_MS: '40', ALLOWED_ORIGINS: WEB, LOG_LEVEL: 'warn' };
+  const api = useMock
+    ? startProcess('mock-api', join(rootDir, 'node_modules/.bin/tsx'), ['e2e/mock-api/mock-api.ts'], { cwd: webDir, env: apiEnv, logFile: join(resultsDir, 'api.log') })
+    : startProcess('api', 'npm', ['run', 'start:api'], { cwd: rootDir, env: apiEnv, logFile: join(resultsDir, 'api.log') });
+  servers.push(api);
+  const web = startProcess('web', join(rootDir, 'node_modules/.bin/next'), ['start', '-p', String(WEB_PORT), '-H', '127.0.0.1'], {
+    cwd: webDir, env: { API_URL: API, NODE_ENV: 'production' }, logFile: join(resultsDir, 'web.log'),
+  });
+  servers.push(web);
+  await waitForHttp(`${API}/health/ready`, { child: api, timeoutMs: 120_000 });
+  await waitForHttp(`${WEB}/login`, { child: web });
+  console.log(`API ${useMock ? '(mock) ' : ''}on ${API}, web on ${WEB}`);
+
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 800 },
+  });
+  context.setDefaultTimeout(20_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const shared = { WEB, API, page, context, rootDir, screenshots: process.env.E2E_SCREENSHOTS === '1' };
+
+  for (const [name, step] of journeys) {
+    const started = Date.now();
+    try {
+      await step(shared);
+      passed++;
+      console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
+    } catch (error) {
+      failed++;
+      const file = join(resultsDir, `${name.replace(/[^\w]+/g, '-')}.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+      console.log(`  ✗ ${name}: ${error instanceof Error ? error.message.split('\n')[0] : error}\n    screenshot: ${file}`);
+      // Later steps depend on earlier ones: stop at the first failure.
+      break;
+    }
+  }
+} catch (error) {
+  failed++;
+  console.error(`e2e setup failed: ${error instanceof Error ? error.message : error} (logs in ${resultsDir})`);
+} finally {
+  await context?.close().catch(() => undefined);
+  cleanup();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
