@@ -66,9 +66,11 @@ export const journeys = [
     await ask(page, 'I have a bug in my TypeScript function');
     await page.getByTestId('handoff').first().waitFor();
     await expectStreaming(page);
+    // Mid-stream: the handoff notice and the answer arriving.
+    await page.waitForFunction(() => (document.querySelector('[data-testid="live-answer"]')?.textContent ?? '').includes('return'));
+    await shot(s, 'chat-handoff');
     await waitForAnswers(page, 1);
     await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
-    await shot(s, 'chat-handoff');
   }],
   ['a time question calls a tool and streams', async ({ page }) => {
     await ask(page, 'what time is it?');

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { applyRunEvent, parseRunEvent, startTurn, turnText, type LiveTurn } from '@/lib/chat/live-turn';
+
+const RUN = '7f0c6f1e-8b7a-4c39-9a39-3f1f0f5d2a10';
+const CONV = '0b6f4a3e-2d5c-4f7e-8a1b-9c0d1e2f3a4b';
+const MSG = '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d';
+
+function play(events: [string, unknown][]): LiveTurn {
+  return events.reduce((turn, [name, data], i) => {
+    const event = parseRunEvent(name, JSON.stringify(data));
+    if (!event) throw new Error(`rejected ${name}`);
+    return applyRunEvent(turn, event, String(i + 1));
+  }, startTurn('hi', 'triage', null));
+}
+
+describe('applyRunEvent', () => {
+  it('folds a handoff, tool call and deltas in arrival order', () => {
+    const turn = play([
+      ['run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }],
+      ['agent.updated', { from: 'triage', to: 'code_assistant' }],
+      ['tool.called', { call_id: 'c1', name: 'current_time', arguments: '{}' }],
+      ['tool.output', { call_id: 'c1', name: 'current_time', output: '"12:00"' }],
+      ['message.delta', { delta: 'It is' }],
+      ['message.delta', { delta: ' noon.' }],
+      ['run.completed', { run_id: RUN, conversation_id: CONV, message_id: MSG, response: 'It is noon.', agent: 'code_assistant', usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 } }],
+    ]);
+    expect(turn.status).toBe('completed');
+    expect(turn.conversationId).toBe(CONV);
+    expect(turn.lastEventId).toBe('7');
+    expect(turn.parts.map((p) => p.kind)).toEqual(['handoff', 'tool', 'text']);
+    expect(turn.parts[1]).toMatchObject({ output: '"12:00"' });
+    expect(turnText(turn)).toBe('It is noon.');
+  });
+
+  it('ends failed with the code on run.failed', () => {
+    const turn = play([
+      ['run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }],
+      ['run.failed', { run_id: RUN, code: 'run_cancelled', message: 'cancelled', retryable: false }],
+    ]);
+    expect(turn.status).toBe('failed');
+    expect(turn.error?.code).toBe('run_cancelled');
+  });
+});
+
+describe('parseRunEvent', () => {
+  it('drops unknown events and malformed data', () => {
+    expect(parseRunEvent('something.else', '{}')).toBeNull();
+    expect(parseRunEvent('message.delta', 'not json')).toBeNull();
+    expect(parseRunEvent('message.delta', '{"text":"wrong field"}')).toBeNull();
+  });
+});
