@@ -1,0 +1,45 @@
+import OpenAI from 'openai';
+import { OpenAIChatCompletionsModel, OpenAIResponsesModel, setTracingDisabled, type Model } from '@openai/agents';
+import type { Config } from '../../../config.js';
+import type { ModelResolver } from '../agent-registry.js';
+import type { AgentSpec } from '../specs/agent-spec.js';
+import { OfflineModel } from './offline-model.js';
+
+/**
+ * The provider factory: picks the model of every agent from configuration.
+ * - `offline`: the rule-based OfflineModel (no network).
+ * - `openai`: the Responses API by default, Chat Completions with `OPENAI_API=chat_completions`,
+ *   against `OPENAI_BASE_URL` when set (vLLM, Ollama, LM Studio, the test fake). The model name is
+ *   OPENAI_AGENT_MODELS[agent] ?? the spec's `model` ?? OPENAI_MODEL.
+ * Tracing export stays off unless OPENAI_AGENTS_TRACING=1.
+ */
+export function createModelResolver(models: Config['models'], options: { openAIClient?: OpenAI } = {}): ModelResolver & { provider: 'offline' | 'openai' } {
+  // NOTE: the SDK keeps tracing state per process; this is configuration, set the same way by every app.
+  setTracingDisabled(!models.tracing);
+
+  if (models.provider === 'offline') {
+    return {
+      provider: 'offline',
+      modelFor: (spec: AgentSpec): Model => new OfflineModel({ agentName: spec.name, delayMs: models.offlineDelayMs }),
+      modelNameFor: () => 'offline',
+    };
+  }
+
+  const client =
+    options.openAIClient ??
+    new OpenAI({
+      // An OpenAI-compatible server without auth still needs a non-empty key in the client.
+      apiKey: models.openaiApiKey ?? 'not-needed',
+      baseURL: models.openaiBaseUrl,
+      maxRetries: 2,
+    });
+  const nameFor = (spec: AgentSpec) => models.agentModels[spec.name] ?? spec.model ?? models.openaiModel;
+  return {
+    provider: 'openai',
+    modelFor: (spec) =>
+      models.openaiApi === 'chat_completions'
+        ? new OpenAIChatCompletionsModel(client, nameFor(spec))
+        : new OpenAIResponsesModel(client, nameFor(spec)),
+    modelNameFor: nameFor,
+  };
+}

@@ -1,0 +1,116 @@
+import type { AgentInputItem, ModelRequest } from '@openai/agents';
+
+/**
+ * The offline model's rules, as a pure function of the request: what the model "decides" to do.
+ * Kept apart from the Model class so the rules read like the spec in ARCHITECTURE.md ("Models").
+ */
+export type OfflineDecision =
+  | { kind: 'tool'; name: string; arguments: Record<string, unknown> }
+  | { kind: 'handoff'; toolName: string }
+  | { kind: 'text'; text: string };
+
+const CODE_WORDS = /\b(code|coding|bugs?|debug\w*|functions?|typescript|javascript|python|programm\w*|compile\w*|refactor\w*|stack ?trace|exceptions?|sql|api)\b/i;
+const DATA_WORDS = /\b(data|dataset|csv|charts?|tables?|spreadsheets?|statistics?|average|median|plot|graph)\b/i;
+
+export function countWords(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+/** Plain text of an input item (user/assistant/system messages, tool calls and results). */
+export function itemText(item: AgentInputItem): string {
+  const i = item as Record<string, unknown>;
+  if (typeof i.content === 'string') return i.content;
+  if (Array.isArray(i.content)) {
+    return i.content
+      .map((c: Record<string, unknown>) => (typeof c.text === 'string' ? c.text : typeof c.refusal === 'string' ? c.refusal : ''))
+      .join(' ');
+  }
+  if (i.type === 'function_call') return `${String(i.name)} ${String(i.arguments)}`;
+  if (i.type === 'function_call_result') return outputText(i.output);
+  return '';
+}
+
+function outputText(output: unknown): string {
+  if (typeof output === 'string') return output;
+  if (output && typeof output === 'object' && 'text' in output && typeof output.text === 'string') return output.text;
+  return JSON.stringify(output ?? '');
+}
+
+function isUserMessage(item: AgentInputItem): boolean {
+  return (item as { role?: string }).role === 'user';
+}
+
+/** The conversation as the model sees it: the last user message and what followed it. */
+function currentTurn(input: ModelRequest['input']): { message: string; after: AgentInputItem[] } {
+  if (typeof input === 'string') return { message: input, after: [] };
+  let last = -1;
+  for (let i = input.length - 1; i >= 0; i--) {
+    if (isUserMessage(input[i])) {
+      last = i;
+      break;
+    }
+  }
+  return last < 0 ? { message: '', after: [...input] } : { message: itemText(input[last]), after: input.slice(last + 1) };
+}
+
+type ToolResult = { name: string; output: string; arguments?: string };
+
+function toolResultsAfter(after: AgentInputItem[], handoffTools: Set<string>): ToolResult[] {
+  const calls = new Map<string, string>();
+  const results: ToolResult[] = [];
+  for (const item of after) {
+    const i = item as Record<string, unknown>;
+    if (i.type === 'function_call') calls.set(String(i.callId), String(i.arguments));
+    if (i.type === 'function_call_result' && !handoffTools.has(String(i.name)) && !String(i.name).startsWith('transfer_to_')) {
+      results.push({ name: String(i.name), output: outputText(i.output), arguments: calls.get(String(i.callId)) });
+    }
+  }
+  return results;
+}
+
+function hasTool(request: ModelRequest, name: string): boolean {
+  return request.tools.some((t) => t.name === name);
+}
+
+/** Answers once a tool has run: with its output. */
+function answerFromTool(result: ToolResult): string {
+  if (result.name === 'current_time') return `The current time is ${result.output}.`;
+  if (result.name === 'calculator') {
+    let expression = '';
+    try {
+      expression = String((JSON.parse(result.arguments ?? '{}') as { expression?: string }).expression ?? '');
+    } catch {
+      expression = '';
+    }
+    return expression ? `${expression} = ${result.output}` : `The result is ${result.output}.`;
+  }
+  return `The ${result.name} tool returned: ${result.output}`;
+}
+
+/** The reply when no rule applies: at least the message's word count plus five words. */
+function echoReply(agentName: string, message: string): string {
+  const words = message.split(/\s+/).filter(Boolean);
+  const head = `This is the offline model answering as ${agentName}; no language model is configured.`;
+  return words.length ? `${head} You wrote: ${words.join(' ')}` : head;
+}
+
+export function decide(request: ModelRequest, agentName: string): OfflineDecision {
+  const { message, after } = currentTurn(request.input);
+  const handoffTools = new Set(request.handoffs.map((h) => h.toolName));
+  const results = toolResultsAfter(after, handoffTools);
+  if (results.length) return { kind: 'text', text: answerFromTool(results[results.length - 1]) };
+
+  if (/\btime\b/i.test(message) && hasTool(request, 'current_time')) {
+    return { kind: 'tool', name: 'current_time', arguments: { timezone: null } };
+  }
+  const calc = /\bcalculate\s+(.+)$/is.exec(message);
+  if (calc && hasTool(request, 'calculator')) {
+    const expression = calc[1].trim().replace(/[?.!]+$/, '').trim();
+    if (expression) return { kind: 'tool', name: 'calculator', arguments: { expression } };
+  }
+  const handoffTo = (target: string) => request.handoffs.find((h) => h.toolName === `transfer_to_${target}`)?.toolName;
+  if (CODE_WORDS.test(message) && handoffTo('code_assistant')) return { kind: 'handoff', toolName: handoffTo('code_assistant')! };
+  if (DATA_WORDS.test(message) && handoffTo('data_analyst')) return { kind: 'handoff', toolName: handoffTo('data_analyst')! };
+
+  return { kind: 'text', text: echoReply(agentName, message) };
+}

@@ -1,0 +1,68 @@
+import type { ToolInfo } from '@agentry/contracts';
+import type { AgentSpec } from '../specs/agent-spec.js';
+import { calculatorTool } from './calculator.tool.js';
+import { currentTimeTool } from './current-time.tool.js';
+import { searchConversationsTool } from './search-conversations.tool.js';
+import type { ToolDefinition } from './tool-definition.js';
+import { webSearchTool } from './web-search.tool.js';
+
+/** The tool catalog. Which tools exist depends on configuration (web_search needs a key). */
+export class ToolRegistry {
+  private readonly byName: Map<string, ToolDefinition>;
+
+  constructor(definitions: ToolDefinition[]) {
+    this.byName = new Map();
+    for (const d of definitions) {
+      if (this.byName.has(d.name)) throw new Error(`duplicate tool ${d.name}`);
+      this.byName.set(d.name, d);
+    }
+  }
+
+  list(): ToolDefinition[] {
+    return [...this.byName.values()];
+  }
+
+  get(name: string): ToolDefinition | undefined {
+    return this.byName.get(name);
+  }
+
+  /**
+   * The core tools, plus those scoped to this agent by name or sharing one of its capabilities,
+   * plus any the spec names explicitly (when they exist in this deployment).
+   */
+  getToolsForAgent(spec: Pick<AgentSpec, 'name' | 'capabilities' | 'tools'>): ToolDefinition[] {
+    return this.list().filter(
+      (d) =>
+        d.core ||
+        d.agents.includes(spec.name) ||
+        d.capabilities.some((c) => spec.capabilities.includes(c)) ||
+        spec.tools.includes(d.name),
+    );
+  }
+}
+
+/** The tool as `GET /tools` shows it (`parameters` is the JSON Schema the model sees). */
+export function toToolInfo(d: ToolDefinition): ToolInfo {
+  return {
+    name: d.name,
+    description: d.description,
+    core: d.core,
+    agents: [...d.agents],
+    capabilities: [...d.capabilities],
+    parameters: d.tool.parameters as unknown as Record<string, unknown>,
+  };
+}
+
+export interface ToolRegistryOptions {
+  tavilyApiKey?: string;
+  /** Clock for current_time (tests pin it). */
+  now?: () => Date;
+  /** fetch for web_search (tests point it at a local server). */
+  fetch?: typeof fetch;
+}
+
+export function createToolRegistry(options: ToolRegistryOptions = {}): ToolRegistry {
+  const definitions = [currentTimeTool(options.now), calculatorTool(), searchConversationsTool()];
+  if (options.tavilyApiKey) definitions.push(webSearchTool({ apiKey: options.tavilyApiKey, fetch: options.fetch }));
+  return new ToolRegistry(definitions);
+}
