@@ -14,6 +14,7 @@ import type { PlatformContext } from './platform/context.js';
 import { version } from './version.js';
 import { HealthService } from './modules/health/health.service.js';
 import { healthRoutes, metricsRoutes } from './modules/health/health.routes.js';
+import { registerRateLimits } from './modules/ratelimit/ratelimit.module.js';
 
 export interface AppDeps {
   database: Database;
@@ -67,6 +68,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // ── modules ────────────────────────────────────────────────────────────────────────────────
   // Each module is created with the platform context and the services of the modules it uses.
+  // Rate limits first: they attach to every route registered after them that declares config.rateLimit.
+  registerRateLimits(app, ctx);
   void ctx;
 
   // Streams end first so the server can finish closing; then module workers and subscriptions.

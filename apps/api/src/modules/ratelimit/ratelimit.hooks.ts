@@ -1,0 +1,107 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { AppError } from '../../platform/errors.js';
+import { keyedHash } from '../../platform/crypto.js';
+import type { QuotaName, QuotaPolicy } from './quotas.js';
+import type { RateLimiter, StreamLease } from './ratelimit.service.js';
+import { appendListHeader, policyItem, stateItem } from './ratelimit-headers.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The quotas of API.md's "Rate limits" table this route counts against, e.g.
+     * `rateLimit: ['chat_stream_per_minute', 'chat_stream_concurrency']`. The key (tenant + user,
+     * tenant, client IP) comes from the quota's definition, never from the route.
+     */
+    rateLimit?: readonly QuotaName[];
+  }
+}
+
+/**
+ * A refused stream may retry once one of its other streams has ended; nothing tells us when that
+ * is, so we suggest a short pause instead of hammering the limiter.
+ */
+export const CONCURRENCY_RETRY_AFTER_SECONDS = 5;
+
+export interface RateLimitHookOptions {
+  /** Client IPs are keyed by an HMAC so raw addresses never sit in Redis. */
+  ipPepper: string;
+}
+
+/**
+ * Attaches the quotas a route declares in `config.rateLimit` as its first preHandler (after auth
+ * and validation, before the handler). Must be installed before the modules register their routes.
+ */
+export function installRateLimits(app: FastifyInstance, limiter: RateLimiter, options: RateLimitHookOptions): void {
+  app.addHook('onRoute', (route) => {
+    const quotas = route.config?.rateLimit;
+    if (!quotas || quotas.length === 0) return;
+    for (const name of quotas) {
+      const policy = limiter.policies[name];
+      if (!policy) throw new Error(`route ${route.method} ${route.url} declares an unknown quota ${name}`);
+      if (policy.key !== 'client_ip' && (route.config?.auth ?? 'public') === 'public') {
+        throw new Error(`route ${route.method} ${route.url}: quota ${name} is keyed by the caller, so the route cannot be public`);
+      }
+    }
+    const handler = rateLimitPreHandler(limiter, quotas, options);
+    const existing = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+    route.preHandler = [handler, ...existing];
+  });
+}
+
+/** A preHandler enforcing `quotas` in order; usable directly on a route that is not declared in config. */
+export function rateLimitPreHandler(limiter: RateLimiter, quotas: readonly QuotaName[], options: RateLimitHookOptions): preHandlerAsyncHookHandler {
+  return async function rateLimitHandler(request, reply) {
+    for (const name of quotas) {
+      if (!limiter.enabled(name)) continue;
+      const policy = limiter.policies[name];
+      const key = quotaKey(policy, request, options);
+      appendListHeader(reply, 'ratelimit-policy', policyItem(policy));
+      if (policy.kind === 'window') {
+        const decision = await limiter.consume(policy.name, key);
+        if (decision.remaining !== undefined) appendListHeader(reply, 'ratelimit', stateItem(policy, decision.remaining, decision.resetSeconds));
+        if (!decision.allowed) refuse(request, policy, decision.resetSeconds ?? policy.windowSeconds);
+      } else {
+        const decision = await limiter.acquire(policy.name, key);
+        if (!decision.allowed) {
+          appendListHeader(reply, 'ratelimit', stateItem(policy, 0));
+          refuse(request, policy, CONCURRENCY_RETRY_AFTER_SECONDS);
+        } else {
+          if (decision.remaining !== undefined) appendListHeader(reply, 'ratelimit', stateItem(policy, decision.remaining));
+          if (decision.lease) holdUntilResponseEnds(reply, decision.lease);
+        }
+      }
+    }
+  };
+}
+
+/**
+ * Ties a lease to the HTTP response: it is released when the response ends for any reason — the
+ * stream closes normally, the client disconnects, or the handler fails before the stream opens.
+ */
+export function holdUntilResponseEnds(reply: FastifyReply, lease: StreamLease): void {
+  const res = reply.raw;
+  // release() never rejects (a failed release is reported and left to the lease TTL).
+  const release = () => void lease.release();
+  if (res.destroyed || res.writableFinished || reply.request.raw.destroyed) release();
+  else res.once('close', release);
+}
+
+function quotaKey(policy: QuotaPolicy, request: FastifyRequest, options: RateLimitHookOptions): string {
+  if (policy.key === 'client_ip') return keyedHash(options.ipPepper, request.ip);
+  const caller = request.caller;
+  if (!caller) throw new AppError('unauthenticated', 'Authentication required.');
+  return policy.key === 'tenant' ? caller.tenantId : `${caller.tenantId}:${caller.subject}`;
+}
+
+function refuse(request: FastifyRequest, policy: QuotaPolicy, retryAfterSeconds: number): never {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  request.log.info(
+    { event: 'rate_limit.block', quota: policy.name, limit: policy.limit, route: request.routeOptions.url, retry_after_s: seconds, tenant_id: request.caller?.tenantId },
+    'rate limit reached',
+  );
+  const what = policy.kind === 'window' ? `${policy.limit} requests per ${policy.windowSeconds} s` : `${policy.limit} open streams at once`;
+  throw new AppError('rate_limited', `Rate limit ${policy.name} reached (${what}). Retry after ${seconds} s.`, {
+    headers: { 'retry-after': String(seconds) },
+    details: { quota: policy.name, limit: policy.limit, retry_after_seconds: seconds },
+  });
+}

@@ -1,0 +1,131 @@
+import http from 'node:http';
+import { Writable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { buildApp } from '../../app.js';
+import { createLogger, type Logger } from '../../platform/logger.js';
+import { Metrics } from '../../platform/metrics.js';
+import { openSse } from '../../platform/sse.js';
+import type { Ports } from '../../platform/ports/index.js';
+import type { Database } from '../../platform/db/client.js';
+import { createTestDatabase, createTestPorts, services, testConfig } from '../../../test/harness.js';
+import { RateLimiter } from './ratelimit.service.js';
+import { rateLimitPreHandler } from './ratelimit.hooks.js';
+import type { Config } from '../../config.js';
+
+/**
+ * A real app (buildApp on fresh storage) plus test routes that exercise the rate-limit module:
+ * `/t/login` declares `config.rateLimit: ['login_per_ip']` (the app's own limiter, through the
+ * onRoute hook); `/t/chat` and `/t/stream` use `rateLimitPreHandler` with a second limiter on the
+ * same ports, because caller-keyed quotas need a caller and the identity module is not part of
+ * these tests: `x-test-tenant` / `x-test-user` headers name one.
+ */
+export interface LimitedApp {
+  app: FastifyInstance;
+  config: Config;
+  ports: Ports;
+  limiter: RateLimiter;
+  logs: Record<string, unknown>[];
+  baseUrl?: string;
+  close(): Promise<void>;
+}
+
+export async function createLimitedApp(env: Record<string, string>, options: { ports?: Ports; listen?: boolean } = {}): Promise<LimitedApp> {
+  const config = testConfig({ ...(services.redisUrl && !options.ports ? { REDIS_URL: services.redisUrl } : {}), LOG_LEVEL: 'info', ...env });
+  const logs: Record<string, unknown>[] = [];
+  const logger: Logger = createLogger('info', new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+      done();
+    },
+  }));
+  const database: Database = await createTestDatabase();
+  const ports = options.ports ?? createTestPorts();
+  const app = await buildApp(config, { database, ports, logger });
+  const limiter = new RateLimiter({ ports, limits: config.limits, metrics: new Metrics(), logger });
+  const hookOptions = { ipPepper: config.auth.ipPepper };
+  const fakeCaller = async (request: FastifyRequest) => {
+    const tenantId = String(request.headers['x-test-tenant'] ?? 't1');
+    const userId = String(request.headers['x-test-user'] ?? 'u1');
+    request.caller = {
+      subject: `user:${userId}`, userId, serviceAccountId: null, tenantId, role: 'member', scopes: [], sessionId: 's', emailVerified: true,
+    };
+  };
+
+  app.post('/t/login', { config: { auth: 'public', rateLimit: ['login_per_ip'] } }, async () => ({ ok: true }));
+  app.post('/t/chat', { config: { auth: 'public' }, onRequest: fakeCaller, preHandler: rateLimitPreHandler(limiter, ['chat_per_minute'], hookOptions) }, async () => ({ ok: true }));
+  app.get('/t/stream', {
+    config: { auth: 'public' },
+    onRequest: fakeCaller,
+    preHandler: rateLimitPreHandler(limiter, ['chat_stream_per_minute', 'chat_stream_concurrency'], hookOptions),
+  }, async (request, reply) => {
+    if ((request.query as Record<string, string>).fail === '1') throw new Error('handler failed before the stream opened');
+    const stream = openSse(request, reply, { heartbeatMs: 60_000 });
+    await stream.send({ event: 'open', data: {} });
+    const closeAfter = Number((request.query as Record<string, string>).close_after_ms ?? 0);
+    if (closeAfter) setTimeout(() => stream.close(), closeAfter).unref();
+  });
+  await app.ready();
+  let baseUrl: string | undefined;
+  if (options.listen) {
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    await app.listen({ port, host: '127.0.0.1' });
+    baseUrl = `http://127.0.0.1:${port}`;
+  }
+  return {
+    app, config, ports, limiter, logs, baseUrl,
+    close: async () => {
+      await app.close();
+      await limiter.close();
+      if (!options.ports) await ports.close();
+      await database.close();
+    },
+  };
+}
+
+/** An open SSE response over a real socket; resolves once the status line and first event arrived. */
+export interface OpenStream {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** The client goes away (disconnect). */
+  abort(): void;
+  /** Resolves when the server ends the response. */
+  ended: Promise<void>;
+}
+
+export function openStream(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<OpenStream> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${baseUrl}${path}`, { headers, agent: false }, (res) => {
+      let body = '';
+      let endedResolve: () => void = () => undefined;
+      const ended = new Promise<void>((r) => (endedResolve = r));
+      res.on('close', () => endedResolve());
+      res.on('error', () => endedResolve());
+      const result: OpenStream = {
+        status: res.statusCode ?? 0, headers: res.headers, get body() { return body; }, abort: () => req.destroy(), ended,
+      };
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        if (res.statusCode === 200 && body.includes('event: open')) resolve(result);
+      });
+      if (res.statusCode !== 200) res.on('end', () => resolve(result));
+    });
+    req.on('error', reject);
+  });
+}
+
+export async function waitFor(predicate: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The value of one metric sample in the Prometheus text of `/metrics`. */
+export async function metricValue(app: FastifyInstance, sample: string): Promise<number> {
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line ? Number(line.slice(sample.length + 1)) : 0;
+}
