@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './platform/logger.js';
 import { openInfrastructure } from './platform/runtime.js';
+import { auditConfig, formatFindings } from './platform/production-checks.js';
 
 /** Process entry: read config, open infrastructure, build, listen, shut down gracefully on SIGTERM/SIGINT. */
 async function main() {
@@ -15,7 +16,15 @@ async function main() {
     }
     throw err;
   }
+  // Production guardrails (the same rules as `agentry secrets check`): refuse unsafe settings, name each.
+  const findings = config.isProduction ? auditConfig(config) : [];
+  const refusals = findings.filter((f) => f.refusesStart);
+  if (refusals.length) {
+    process.stderr.write(`Refusing to start with NODE_ENV=production:\n${formatFindings(refusals)}\n`);
+    process.exit(78); // EX_CONFIG
+  }
   const logger = createLogger(config.logLevel);
+  for (const f of findings) logger.warn({ event: 'config.warning', setting: f.setting, problem: f.problem }, 'unsafe production setting');
   const { database, ports } = await openInfrastructure(config);
   const app = await buildApp(config, { database, ports, logger });
   await app.listen({ port: config.http.port, host: config.http.host });

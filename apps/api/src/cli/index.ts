@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerSecretsCommands } from './commands/secrets.js';
 
 /**
  * `agentry` — the operator CLI (`npm run agentry -- <command>`). It runs against the configured
@@ -13,6 +14,7 @@ const program = new Command('agentry')
   .exitOverride((err) => process.exit(err.exitCode));
 
 registerDbCommands(program);
+registerSecretsCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
