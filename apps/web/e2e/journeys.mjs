@@ -68,6 +68,7 @@ export const journeys = [
     await expectStreaming(page);
     // Mid-stream: the handoff notice and the answer arriving.
     await page.waitForFunction(() => (document.querySelector('[data-testid="live-answer"]')?.textContent ?? '').includes('return'));
+    expect((await page.getByTestId('user-message').count()) === 1, 'the question is shown twice while streaming');
     await shot(s, 'chat-handoff');
     await waitForAnswers(page, 1);
     await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
@@ -94,6 +95,12 @@ export const journeys = [
     const rows = page.getByRole('list', { name: 'Conversation list' }).getByRole('link');
     await rows.first().waitFor();
     expect((await rows.count()) >= 1, 'no conversation in the sidebar');
+  }],
+  ['new chat starts empty after a streamed conversation', async ({ page, WEB }) => {
+    await page.getByRole('link', { name: '+ New chat' }).click();
+    await page.waitForURL(`${WEB}/`);
+    await page.getByRole('heading', { name: 'What can the agents do for you?' }).waitFor();
+    expect((await page.getByTestId('assistant-message').count()) === 0, 'the old conversation is still shown');
   }],
   ['settings revokes another session', async (s) => {
     const { page, WEB } = s;
@@ -135,8 +142,17 @@ export const journeys = [
     await page.waitForURL(/\/c\//);
     await page.getByTestId('handoff').or(page.getByTestId('assistant-message')).first().waitFor();
     expect((await page.getByTestId('assistant-message').count()) >= 3, 'the history is incomplete');
+    // The same conversation on a phone in dark mode.
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${WEB}/login`).catch(() => undefined);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.evaluate(() => localStorage.removeItem('agentry.theme'));
+    await page.reload();
+    await page.getByTestId('assistant-message').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.classList.contains('dark')), 'dark theme not applied');
+    await shot(s, 'chat-mobile-dark');
+    await page.getByRole('button', { name: 'Open conversations' }).click();
+    await page.getByRole('button', { name: 'Close conversations' }).click();
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1280, height: 800 });
   }],
 ];

@@ -36,7 +36,9 @@ process.on('SIGINT', () => { cleanup(); process.exit(130); });
 
 try {
   if (!existsSync(join(webDir, '.next', 'BUILD_ID'))) throw new Error('No web build: run `npm run build -w @agentry/web` first.');
-  const apiEnv = { PORT: String(API_PORT), DATA_DIR: dataDir, OFFLINE_MODEL_DELAY_MS: '40', ALLOWED_ORIGINS: WEB, LOG_LEVEL: 'warn' };
+  const apiEnv = { PORT: String(API_PORT), DATA_DIR: dataDir, OFFLINE_MODEL_DELAY_MS: '40',
+    // Short-lived access tokens so the run crosses the BFF's refresh-ahead window: silent refresh is exercised.
+    AUTH_ACCESS_TOKEN_TTL_SECONDS: process.env.E2E_ACCESS_TTL ?? '75', ALLOWED_ORIGINS: WEB, LOG_LEVEL: 'warn' };
   const api = useMock
     ? startProcess('mock-api', join(rootDir, 'node_modules/.bin/tsx'), ['e2e/mock-api/mock-api.ts'], { cwd: webDir, env: apiEnv, logFile: join(resultsDir, 'api.log') })
     : startProcess('api', 'npm', ['run', 'start:api'], { cwd: rootDir, env: apiEnv, logFile: join(resultsDir, 'api.log') });

@@ -75,6 +75,10 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
   const stop = () => run.stop().catch((error) => toast(describeError(error), 'error'));
 
   const messages = history.data?.messages ?? [];
+  // The API stores the question before the run starts, so once the history reloads it holds the
+  // live turn's question: show it once.
+  const lastStored = messages[messages.length - 1];
+  const showLiveUser = Boolean(run.turn?.showUser && !(lastStored?.role === 'user' && lastStored.content === run.turn.userText));
   const notFound = history.error instanceof ApiError && history.error.status === 404;
   const empty = !conversationId && !run.turn;
 
@@ -100,7 +104,7 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
         {empty && <ChatWelcome agents={agentList} onPick={(name) => setAgent(name)} />}
         <div role="log" aria-label="Messages" className="space-y-6">
           {messages.map((m) => <HistoryMessage key={m.id} message={m} agentName={agentName} />)}
-          {run.turn?.showUser && <UserBubble text={run.turn.userText} />}
+          {showLiveUser && run.turn && <UserBubble text={run.turn.userText} />}
           {run.turn && <LiveAnswer turn={run.turn} agentName={agentName} />}
         </div>
         <div ref={bottom} />

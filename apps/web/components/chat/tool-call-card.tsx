@@ -5,7 +5,7 @@ export function ToolCallCard({ name, args, output }: { name: string; args: strin
   return (
     <details className="rounded-lg border border-zinc-200 bg-zinc-50 text-sm dark:border-zinc-700 dark:bg-zinc-900" data-testid="tool-call">
       <summary className="flex cursor-pointer list-none items-center gap-2 px-3 py-2">
-        <span aria-hidden>🔧</span>
+        <span aria-hidden>⚙</span>
         <span>
           Used <span className="font-mono font-medium">{name}</span>
         </span>

@@ -85,7 +85,9 @@ export function ConversationRow({ conversation, active }: { conversation: Conver
       ) : (
         <div className="absolute right-1 top-1.5 flex opacity-100 md:opacity-0 md:group-focus-within:opacity-100 md:group-hover:opacity-100">
           <button type="button" onClick={() => setMode('rename')} aria-label={`Rename ${conversation.title}`} className="rounded p-1.5 text-xs hover:bg-zinc-300 dark:hover:bg-zinc-700">✎</button>
-          <button type="button" onClick={() => setMode('confirm-delete')} aria-label={`Delete ${conversation.title}`} className="rounded p-1.5 text-xs hover:bg-zinc-300 dark:hover:bg-zinc-700">🗑</button>
+          <button type="button" onClick={() => setMode('confirm-delete')} aria-label={`Delete ${conversation.title}`} className="rounded p-1.5 text-xs hover:bg-zinc-300 dark:hover:bg-zinc-700">
+            <svg aria-hidden viewBox="0 0 16 16" className="size-3.5" fill="none" stroke="currentColor" strokeWidth="1.5"><path d="M3 4h10M6 4V2.5h4V4M4.5 4l.7 9.5h5.6l.7-9.5" /></svg>
+          </button>
         </div>
       )}
     </li>
