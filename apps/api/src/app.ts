@@ -14,6 +14,7 @@ import type { PlatformContext } from './platform/context.js';
 import { version } from './version.js';
 import { HealthService } from './modules/health/health.service.js';
 import { healthRoutes, metricsRoutes } from './modules/health/health.routes.js';
+import { createIdentityModule } from './modules/auth/auth.module.js';
 import { registerRateLimits } from './modules/ratelimit/ratelimit.module.js';
 
 export interface AppDeps {
@@ -71,6 +72,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Rate limits first: they attach to every route registered after them that declares config.rateLimit.
   registerRateLimits(app, ctx);
   void ctx;
+  const identity = await createIdentityModule(ctx);
+  authenticator = identity.authenticator;
+  await identity.register(app);
 
   // Streams end first so the server can finish closing; then module workers and subscriptions.
   app.addHook('preClose', async () => sse.closeAll());

@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -84,7 +87,10 @@ export async function createTestApp(
   env: Record<string, string | undefined> = {},
   shared: { database?: Database; ports?: Ports; logger?: Logger } = {},
 ): Promise<TestApp> {
-  const config = testConfig({ ...(services.redisUrl && !shared.ports ? { REDIS_URL: services.redisUrl } : {}), ...env });
+  // Each app gets its own DATA_DIR (signing keys live there) unless the test passes one: two apps
+  // sharing a key file by accident would hide key-rotation and key-set bugs.
+  const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'agentry-test-'));
+  const config = testConfig({ ...(services.redisUrl && !shared.ports ? { REDIS_URL: services.redisUrl } : {}), ...env, DATA_DIR: dataDir });
   const database = shared.database ?? (await createTestDatabase());
   const ports = shared.ports ?? createTestPorts();
   const app = await buildApp(config, { database, ports, logger: shared.logger });
@@ -98,6 +104,7 @@ export async function createTestApp(
       await app.close();
       if (!shared.ports) await ports.close();
       if (!shared.database) await database.close();
+      if (env.DATA_DIR === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -40,6 +40,14 @@ export const SessionResponse = z.object({
 });
 export type SessionResponse = z.infer<typeof SessionResponse>;
 
+/** A service account's session (refresh): no user and no role, the account's own scopes. */
+export const ServiceSessionResponse = SessionResponse.omit({ user_id: true, role: true }).extend({
+  user_id: z.null(),
+  role: z.null(),
+  service_account_id: Uuid,
+});
+export type ServiceSessionResponse = z.infer<typeof ServiceSessionResponse>;
+
 export const RegisterResponse = SessionResponse.extend({ tenant_slug: z.string() });
 export type RegisterResponse = z.infer<typeof RegisterResponse>;
 

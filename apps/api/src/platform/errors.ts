@@ -15,6 +15,11 @@ export interface AppErrorOptions {
   details?: Record<string, unknown>;
   /** Response headers to add (e.g. `Retry-After`). */
   headers?: Record<string, string>;
+  /**
+   * Overrides the code's usual status, for the few places API.md pairs a code with another status
+   * (`400 invalid_token` for single-use e-mail tokens, where 401 would tell the browser to re-login).
+   */
+  status?: number;
 }
 
 /** The one error type of the API. Its code decides the status; the handler turns it into a problem. */
@@ -31,7 +36,7 @@ export class AppError extends Error {
     options: AppErrorOptions = {},
   ) {
     super(detail ?? code, { cause: options.cause });
-    this.status = ERROR_STATUS[code];
+    this.status = options.status ?? ERROR_STATUS[code];
     this.errors = options.errors;
     this.details = options.details;
     this.headers = options.headers;

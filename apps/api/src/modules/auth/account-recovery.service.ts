@@ -1,0 +1,102 @@
+import type { Config } from '../../config.js';
+import { AppError } from '../../platform/errors.js';
+import type { Caller } from '../../platform/http/auth-guard.js';
+import { keyedHash, randomToken } from '../../platform/crypto.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { LoginLockout } from './lockout.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { assertPasswordAcceptable } from './password-policy.js';
+import type { SessionRevoker } from './session-revoker.js';
+import type { OneTimePurpose, UsersRepo } from './users.repo.js';
+
+const VERIFY_TTL_MS = 48 * 3600 * 1000;
+const RESET_TTL_MS = 3600 * 1000;
+
+/** E-mail verification, forgotten and changed passwords: single-use, expiring, hashed tokens. */
+export class AccountRecoveryService {
+  constructor(
+    private readonly deps: {
+      config: Config; users: UsersRepo; hasher: PasswordHasher; mailer: Mailer; revoker: SessionRevoker; lockout: LoginLockout;
+      accountKey(email: string): string;
+    },
+  ) {}
+
+  async sendVerification(userId: string): Promise<void> {
+    const user = await this.deps.users.findById(userId);
+    if (!user || user.emailVerifiedAt) return;
+    const token = await this.issue(userId, 'verify_email', VERIFY_TTL_MS);
+    await this.deps.mailer.send({
+      to: user.email, kind: 'verify_email', subject: 'Verify your e-mail address',
+      text: `Confirm your e-mail address for Agentry:\n\n${this.link('verify-email', token)}\n\nThe link expires in 48 hours.`,
+    });
+  }
+
+  async sendVerificationFor(caller: Caller): Promise<void> {
+    if (!caller.userId) throw new AppError('forbidden', 'Service accounts have no e-mail address.');
+    await this.sendVerification(caller.userId);
+  }
+
+  async verifyEmail(token: string): Promise<void> {
+    const userId = await this.deps.users.consumeOneTimeToken('verify_email', this.hash(token));
+    if (!userId) throw invalidToken();
+    await this.deps.users.markEmailVerified(userId);
+  }
+
+  /** Always the same outcome for the caller: a mail goes out only when the account exists. */
+  async forgotPassword(email: string): Promise<void> {
+    const user = await this.deps.users.findByEmail(email);
+    if (!user || user.status === 'disabled') return;
+    const token = await this.issue(user.id, 'password_reset', RESET_TTL_MS);
+    await this.deps.mailer.send({
+      to: user.email, kind: 'password_reset', subject: 'Reset your Agentry password',
+      text: `Someone asked to reset your Agentry password. If it was you:\n\n${this.link('reset-password', token)}\n\nThe link expires in 1 hour. If it was not you, ignore this mail.`,
+    });
+  }
+
+  /** Sets a new password, ends every session and lifts a lockout (a locked account can reset). */
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    const hash = this.hash(token);
+    const userId = await this.deps.users.consumeOneTimeToken('password_reset', hash);
+    if (!userId) throw invalidToken();
+    const user = await this.deps.users.findById(userId);
+    if (!user) throw invalidToken();
+    assertPasswordAcceptable(newPassword, user.email, 'new_password');
+    await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(newPassword));
+    // Proving control of the mailbox also ends an operator lock (not a disable) and the failure lockout.
+    if (user.status === 'locked') await this.deps.users.setStatus(user.id, 'active');
+    await this.deps.lockout.clear(this.deps.accountKey(user.email));
+    await this.deps.users.markEmailVerified(user.id);
+    await this.deps.revoker.revokeUserSessions(user.id, 'password_reset');
+  }
+
+  /** Changes the password after checking the current one; ends the user's other sessions. */
+  async changePassword(caller: Caller, current: string, next: string): Promise<void> {
+    if (!caller.userId) throw new AppError('forbidden', 'Service accounts have no password.');
+    const user = await this.deps.users.findById(caller.userId);
+    if (!user) throw new AppError('not_found', 'No such user.');
+    const check = await this.deps.hasher.verify(current, user.passwordHash);
+    if (!check.ok) throw new AppError('invalid_credentials', 'The current password is wrong.');
+    assertPasswordAcceptable(next, user.email, 'new_password');
+    await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(next));
+    const others = (await this.deps.revoker.liveSessionIdsOfUser(user.id)).filter((id) => id !== caller.sessionId);
+    await this.deps.revoker.revoke(others, 'password_changed');
+  }
+
+  private async issue(userId: string, purpose: OneTimePurpose, ttlMs: number): Promise<string> {
+    const token = `${purpose === 'verify_email' ? 'ev' : 'pr'}_${randomToken(32)}`;
+    await this.deps.users.createOneTimeToken({ userId, purpose, tokenHash: this.hash(token), expiresAt: new Date(Date.now() + ttlMs) });
+    return token;
+  }
+
+  private hash(token: string) {
+    return keyedHash(this.deps.config.auth.refreshTokenPepper, `one-time:${token}`);
+  }
+
+  private link(page: string, token: string) {
+    return `${this.deps.config.http.publicWebUrl}/${page}?token=${encodeURIComponent(token)}`;
+  }
+}
+
+function invalidToken() {
+  return new AppError('invalid_token', 'The token is invalid, used or expired.', { status: 400 });
+}

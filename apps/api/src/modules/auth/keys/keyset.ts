@@ -1,0 +1,90 @@
+import crypto from 'node:crypto';
+
+/** One Ed25519 signing key as stored: the private JWK (with `d`) and when it changed state. */
+export interface StoredKey {
+  kid: string;
+  /** OKP/Ed25519 JWK including the private part `d`. */
+  jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; d: string };
+  created_at: string;
+  /** Set when the key left `active`; it keeps verifying until its last token has expired. */
+  retired_at?: string;
+}
+
+/**
+ * The signing key set. `active` signs; `next` is already published in the JWKS so caches hold it
+ * before it starts signing; `retired` keys only verify, until every token they signed has expired.
+ */
+export interface Keyset {
+  version: 1;
+  active: StoredKey;
+  next: StoredKey;
+  retired: StoredKey[];
+  updated_at: string;
+}
+
+/** The public half of a key as published in the JWKS. */
+export interface PublicJwk {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  x: string;
+  kid: string;
+  use: 'sig';
+  alg: 'EdDSA';
+}
+
+export function generateKey(now = new Date()): StoredKey {
+  const { privateKey } = crypto.generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' }) as StoredKey['jwk'];
+  // The kid is the RFC 7638 thumbprint prefix: stable, unique per key, reveals nothing.
+  const thumbprint = crypto.createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x })).digest('base64url');
+  return { kid: `ed-${now.toISOString().slice(0, 10)}-${thumbprint.slice(0, 12)}`, jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, created_at: now.toISOString() };
+}
+
+export function generateKeyset(now = new Date()): Keyset {
+  return { version: 1, active: generateKey(now), next: generateKey(now), retired: [], updated_at: now.toISOString() };
+}
+
+/**
+ * Rotation: next → active, a new next, old active → retired. Retired keys whose tokens have all
+ * expired (retired longer than `verifyWindowSeconds` ago) are dropped.
+ */
+export function rotateKeyset(keyset: Keyset, verifyWindowSeconds: number, now = new Date()): Keyset {
+  const cutoff = now.getTime() - verifyWindowSeconds * 1000;
+  const stillVerifying = keyset.retired.filter((k) => k.retired_at && Date.parse(k.retired_at) > cutoff);
+  return {
+    version: 1,
+    active: keyset.next,
+    next: generateKey(now),
+    retired: [{ ...keyset.active, retired_at: now.toISOString() }, ...stillVerifying],
+    updated_at: now.toISOString(),
+  };
+}
+
+export function publicJwk(key: StoredKey): PublicJwk {
+  return { kty: 'OKP', crv: 'Ed25519', x: key.jwk.x, kid: key.kid, use: 'sig', alg: 'EdDSA' };
+}
+
+/** Every key that verifies, in JWKS order: active, next, retired. */
+export function verifyingKeys(keyset: Keyset): StoredKey[] {
+  return [keyset.active, keyset.next, ...keyset.retired];
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+/** Checks the shape of a key set read from a file or the environment; throws with the reason. */
+export function parseKeyset(json: string, source: string): Keyset {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    throw new Error(`${source}: the key set is not valid JSON`);
+  }
+  const k = v as Partial<Keyset>;
+  const keyOk = (key: unknown): key is StoredKey => {
+    const s = key as StoredKey;
+    return !!s && typeof s.kid === 'string' && s.jwk?.kty === 'OKP' && s.jwk.crv === 'Ed25519' && B64URL.test(s.jwk.x ?? '') && B64URL.test(s.jwk.d ?? '');
+  };
+  if (!k || k.version !== 1 || !keyOk(k.active) || !keyOk(k.next) || !Array.isArray(k.retired) || !k.retired.every(keyOk)) {
+    throw new Error(`${source}: the key set must be {version:1, active, next, retired[]} of Ed25519 private JWKs`);
+  }
+  return k as Keyset;
+}

@@ -1,0 +1,74 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { PlatformContext } from '../../platform/context.js';
+import type { Db } from '../../platform/db/client.js';
+import { maskEmail } from '../../platform/logger.js';
+import { mailOutbox, type MailRow } from './mail.tables.js';
+
+export const MAIL_DELIVER_JOB = 'mail.deliver';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  /** `verify_email`, `password_reset`, `invitation`, … */
+  kind: string;
+}
+
+/**
+ * Sends product e-mail through an outbox: every mail is first a row of `mail_outbox` (so nothing is
+ * lost and `agentry mail outbox` can show it); with `SMTP_URL` a job delivers it by SMTP off the
+ * request path, so a request's latency never depends on the mail server (or reveals whether a mail
+ * was sent at all, as forgot-password must not).
+ */
+export class Mailer {
+  private readonly transport: Transporter | undefined;
+  private readonly sent;
+
+  constructor(private readonly ctx: Pick<PlatformContext, 'config' | 'database' | 'ports' | 'metrics' | 'logger'>) {
+    this.transport = ctx.config.mail.smtpUrl ? nodemailer.createTransport(ctx.config.mail.smtpUrl) : undefined;
+    this.sent = ctx.metrics.counter('mail_sent_total', 'E-mails handed to the outbox or delivered by SMTP', ['kind', 'result']);
+  }
+
+  private get db(): Db {
+    return this.ctx.database.db;
+  }
+
+  /** Registers the delivery worker (processes with the `worker` role). */
+  registerWorker(): void {
+    this.ctx.ports.jobs.process<{ id: string }>(MAIL_DELIVER_JOB, async (job) => this.deliver(job.data.id), {
+      onFailed: (job, err) => this.ctx.logger.warn({ err, event: 'mail.delivery_failed', mail_id: job.data.id }, 'mail delivery failed'),
+    });
+  }
+
+  async send(mail: OutgoingMail): Promise<void> {
+    const [row] = await this.db.insert(mailOutbox).values({ toAddress: mail.to, subject: mail.subject, bodyText: mail.text, kind: mail.kind }).returning({ id: mailOutbox.id });
+    this.ctx.logger.info({ event: 'mail.queued', kind: mail.kind, to: maskEmail(mail.to), mail_id: row.id }, 'mail queued');
+    if (this.transport) await this.ctx.ports.jobs.enqueue(MAIL_DELIVER_JOB, { id: row.id }, { jobId: `mail:${row.id}`, attempts: 5, backoffMs: 2000 });
+    else this.sent.inc({ kind: mail.kind, result: 'outbox' });
+  }
+
+  /** Sends one outbox row by SMTP; marks it sent. Throws on failure so the job retries. */
+  async deliver(id: string): Promise<void> {
+    if (!this.transport) return;
+    const [row] = await this.db.select().from(mailOutbox).where(eq(mailOutbox.id, id));
+    if (!row || row.sentAt) return;
+    try {
+      await this.transport.sendMail({ from: this.ctx.config.mail.from, to: row.toAddress, subject: row.subject, text: row.bodyText });
+    } catch (err) {
+      await this.db.update(mailOutbox).set({ attempts: sql`${mailOutbox.attempts} + 1`, lastError: String((err as Error).message).slice(0, 500) }).where(eq(mailOutbox.id, id));
+      this.sent.inc({ kind: row.kind, result: 'error' });
+      throw err;
+    }
+    await this.db.update(mailOutbox).set({ sentAt: sql`now()`, attempts: sql`${mailOutbox.attempts} + 1`, lastError: null }).where(eq(mailOutbox.id, id));
+    this.sent.inc({ kind: row.kind, result: 'smtp' });
+  }
+
+  async recent(limit = 20): Promise<MailRow[]> {
+    return this.db.select().from(mailOutbox).orderBy(desc(mailOutbox.createdAt)).limit(limit);
+  }
+
+  close(): void {
+    this.transport?.close();
+  }
+}

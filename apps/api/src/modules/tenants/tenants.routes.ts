@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { InvitationRequest, InvitationResponse, MemberList, MemberRoleRequest, MemberRoleResponse, TenantResponse, UserIdParam } from '@agentry/contracts';
+import { callerOf } from '../../platform/http/auth-guard.js';
+import type { TenantsService } from './tenants.service.js';
+
+/** `/api/v1/tenants/current*`: the caller's tenant, its members and invitations. */
+export function tenantsRoutes(tenants: TenantsService): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['tenants'];
+
+    app.get('/api/v1/tenants/current', {
+      config: { auth: 'access' },
+      schema: { tags, summary: "The caller's tenant", response: { 200: TenantResponse } },
+    }, async (request) => tenants.current(callerOf(request)));
+
+    app.get('/api/v1/tenants/current/members', {
+      config: { auth: 'members:manage' },
+      schema: { tags, summary: 'Members and their roles', response: { 200: MemberList } },
+    }, async (request) => ({ items: await tenants.listMembers(callerOf(request)) }));
+
+    app.post('/api/v1/tenants/current/invitations', {
+      config: { auth: 'members:manage' },
+      schema: { tags, summary: 'Invite someone by e-mail (the token is also mailed)', body: InvitationRequest, response: { 201: InvitationResponse } },
+    }, async (request, reply) => reply.status(201).send(await tenants.invite(callerOf(request), request.body)));
+
+    app.patch('/api/v1/tenants/current/members/:user_id', {
+      config: { auth: 'members:manage' },
+      schema: { tags, summary: "Change a member's role (the last owner cannot be demoted)", params: UserIdParam, body: MemberRoleRequest, response: { 200: MemberRoleResponse } },
+    }, async (request) => tenants.changeRole(callerOf(request), request.params.user_id, request.body.role));
+
+    app.delete('/api/v1/tenants/current/members/:user_id', {
+      config: { auth: 'members:manage' },
+      schema: { tags, summary: 'Remove a member (not the last owner); their sessions end', params: UserIdParam },
+    }, async (request, reply) => {
+      await tenants.removeMember(callerOf(request), request.params.user_id);
+      return reply.status(204).send();
+    });
+  };
+}
