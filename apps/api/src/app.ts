@@ -16,6 +16,7 @@ import { HealthService } from './modules/health/health.service.js';
 import { healthRoutes, metricsRoutes } from './modules/health/health.routes.js';
 import { createIdentityModule } from './modules/auth/auth.module.js';
 import { registerRateLimits } from './modules/ratelimit/ratelimit.module.js';
+import { createBillingModule } from './modules/billing/billing.module.js';
 
 export interface AppDeps {
   database: Database;

@@ -104,6 +104,10 @@ const EnvSchema = z.object({
   STRIPE_PRODUCT_PRICE_MAP: optionalString,
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: int(300, 1),
   STRIPE_EVENT_MAX_ATTEMPTS: int(8, 1),
+  /** Base of the exponential backoff between Stripe event dispatch attempts. */
+  STRIPE_EVENT_BACKOFF_MS: int(2000, 1),
+  /** SDK retries of transient Stripe failures (connection errors, 409, 5xx) per call. */
+  STRIPE_MAX_NETWORK_RETRIES: int(2),
 
   RATE_LIMIT_CHAT_PER_MINUTE: int(60),
   RATE_LIMIT_CHAT_STREAM_PER_MINUTE: int(30),
@@ -193,6 +197,8 @@ function shape(e: z.output<typeof EnvSchema>) {
       priceMap: e.STRIPE_PRODUCT_PRICE_MAP,
       webhookToleranceSeconds: e.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
       eventMaxAttempts: e.STRIPE_EVENT_MAX_ATTEMPTS,
+      eventBackoffMs: e.STRIPE_EVENT_BACKOFF_MS,
+      maxNetworkRetries: e.STRIPE_MAX_NETWORK_RETRIES,
     },
     limits: {
       chatPerMinute: e.RATE_LIMIT_CHAT_PER_MINUTE,
@@ -224,6 +230,15 @@ function crossFieldProblems(c: ReturnType<typeof shape>): string[] {
   if (c.stripe.enabled) {
     if (!c.stripe.secretKey) problems.push('STRIPE_SECRET_KEY: required when ENABLE_BILLING=true');
     if (!c.stripe.webhookSecret) problems.push('STRIPE_WEBHOOK_SECRET: required when ENABLE_BILLING=true');
+  }
+  if (c.stripe.priceMap !== undefined) {
+    try {
+      const v: unknown = JSON.parse(c.stripe.priceMap);
+      if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((p) => typeof p !== 'string'))
+        problems.push('STRIPE_PRODUCT_PRICE_MAP: must be a JSON object of plan code → Stripe price id');
+    } catch {
+      problems.push('STRIPE_PRODUCT_PRICE_MAP: must be valid JSON');
+    }
   }
   if (c.models.provider === 'openai' && !c.models.openaiApiKey && !c.models.openaiBaseUrl)
     problems.push('OPENAI_API_KEY: required when MODEL_PROVIDER=openai (or set OPENAI_BASE_URL)');

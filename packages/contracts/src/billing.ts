@@ -66,6 +66,8 @@ export const UsageRequest = z.object({
   quantity: z.number().int().min(1).max(1_000_000_000),
   idempotency_key: z.string().min(1).max(200).optional(),
 });
+/** 202 answer of POST …/usage: `duplicate` when the idempotency key was recorded before (counted once). */
+export const UsageAccepted = z.object({ accepted: z.literal(true), duplicate: z.boolean() });
 export const UsageItem = z.object({
   feature_key: z.string(),
   used: z.number().int(),

@@ -5,3 +5,6 @@
 export * from '../../modules/auth/auth.tables.js';
 export * from '../../modules/tenants/tenants.tables.js';
 export * from '../../modules/mail/mail.tables.js';
+export * from '../../modules/billing/billing.tables.js';
+export * from '../../modules/conversations/conversations.tables.js';
+export * from '../../modules/chat/chat.tables.js';

@@ -1,0 +1,48 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { preHandlerAsyncHookHandler } from 'fastify';
+import { AppError } from '../../platform/errors.js';
+import { callerOf } from '../../platform/http/auth-guard.js';
+import { openSse, type SseRegistry } from '../../platform/sse.js';
+import type { BillingStream } from './billing-stream.js';
+
+export interface BillingStreamRouteOptions {
+  stream: BillingStream;
+  enabled: boolean;
+  heartbeatMs: number;
+  registry: SseRegistry;
+  /** Extra preHandlers run before the stream opens (the rate-limit module's `billing_stream_concurrency`). */
+  preHandlers?: preHandlerAsyncHookHandler[];
+}
+
+/**
+ * GET /api/v1/billing/stream: the caller's tenant's billing events as SSE. `Last-Event-ID`
+ * (a stream id) replays what was missed; `: ping` after each quiet heartbeat interval.
+ */
+export function billingStreamRoutes(options: BillingStreamRouteOptions): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/api/v1/billing/stream', {
+      config: { auth: 'billing:read' },
+      preHandler: [
+        async () => {
+          if (!options.enabled) throw new AppError('billing_disabled', 'Billing is not enabled on this server.');
+        },
+        ...(options.preHandlers ?? []),
+      ],
+      schema: { tags: ['billing'], summary: "Live billing events of the caller's tenant (text/event-stream)" },
+    }, async (request, reply) => {
+      const caller = callerOf(request);
+      const header = request.headers['last-event-id'];
+      const lastEventId = Array.isArray(header) ? header[0] : header;
+      const sse = openSse(request, reply, { heartbeatMs: options.heartbeatMs, registry: options.registry });
+      try {
+        for await (const entry of options.stream.follow(caller.tenantId, lastEventId, sse.signal)) {
+          await sse.send({ id: entry.id, event: 'billing.event', data: entry.data });
+        }
+      } catch (err) {
+        request.log.warn({ err, event: 'billing.stream_failed' }, 'billing stream ended on an error');
+      } finally {
+        sse.close();
+      }
+    });
+  };
+}

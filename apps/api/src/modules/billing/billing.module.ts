@@ -1,0 +1,123 @@
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { Config } from '../../config.js';
+import type { PlatformContext } from '../../platform/context.js';
+import type { ChatUsageHooks } from '../chat/usage-hooks.js';
+import { BillingStream } from './billing-stream.js';
+import { billingStreamRoutes } from './billing-stream.routes.js';
+import { billingRoutes } from './billing.routes.js';
+import { PlanCatalog } from './plans.js';
+import { StripeEventDispatcher } from './stripe-event-dispatch.js';
+import { StripeEventHandlers } from './stripe-event-handlers.js';
+import { StripeEventsRepo } from './stripe-events.repo.js';
+import { StripeGateway } from './stripe-gateway.js';
+import { stripeWebhookRoutes, StripeWebhookReceiver } from './stripe-webhooks.js';
+import { SubscriptionSync } from './subscription-sync.js';
+import { SubscriptionsRepo } from './subscriptions.repo.js';
+import { SubscriptionsService } from './subscriptions.service.js';
+import { MeterReporter } from './usage-reporting.js';
+import { UsageRepo } from './usage.repo.js';
+import { UsageService } from './usage.service.js';
+
+/** The billing module's parts, for app.ts (routes), chat (usage hooks) and the CLI (dispatcher). */
+export interface BillingModule {
+  /** Implements chat's `ChatUsageHooks`: pass it to the chat module as `usage`. */
+  usageHooks: ChatUsageHooks;
+  usage: UsageService;
+  subscriptions: SubscriptionsService;
+  plans: PlanCatalog;
+  stream: BillingStream;
+  events: StripeEventsRepo;
+  /** Present when billing is enabled. */
+  gateway?: StripeGateway;
+  dispatcher?: StripeEventDispatcher;
+  meter?: MeterReporter;
+  /** Registers the routes; `streamPreHandlers` run before the billing stream opens (rate limits). */
+  register(app: FastifyInstance, options?: { streamPreHandlers?: preHandlerAsyncHookHandler[] }): Promise<void>;
+}
+
+/** `sk_test_…a1b2`: enough to tell keys apart in a log, never enough to use one. */
+export function maskSecret(value: string | undefined): string | null {
+  if (!value) return null;
+  const prefix = /^(sk|rk|whsec)_(test_|live_)?/.exec(value)?.[0] ?? '';
+  return `${prefix}…${value.length - prefix.length > 8 ? value.slice(-4) : ''}`;
+}
+
+export function stripeConfigSummary(config: Config) {
+  return {
+    enabled: config.stripe.enabled,
+    secret_key: maskSecret(config.stripe.secretKey),
+    webhook_secret: maskSecret(config.stripe.webhookSecret),
+    api_base_url: config.stripe.apiBaseUrl ?? 'https://api.stripe.com',
+    price_map: config.stripe.priceMap ? 'STRIPE_PRODUCT_PRICE_MAP' : 'database',
+    webhook_tolerance_seconds: config.stripe.webhookToleranceSeconds,
+    event_max_attempts: config.stripe.eventMaxAttempts,
+  };
+}
+
+/**
+ * Builds billing. With billing off (no Stripe keys) the plans, usage metering and limits still
+ * work — only Stripe-backed writes, webhooks and the stream answer 503 `billing_disabled`.
+ * Workers (event dispatch, meter reports) are registered only on processes with the `worker` role.
+ */
+export function createBillingModule(ctx: PlatformContext, options: { registerWorkers?: boolean } = {}): BillingModule {
+  const { config, database, ports, logger, metrics } = ctx;
+  const db = database.db;
+  const enabled = config.stripe.enabled && !!config.stripe.secretKey && !!config.stripe.webhookSecret;
+  logger.info({ event: 'billing.config', ...stripeConfigSummary(config) }, enabled ? 'billing enabled' : 'billing disabled');
+
+  const plans = new PlanCatalog(db, config.stripe.priceMap);
+  const repo = new SubscriptionsRepo(db);
+  const usageRepo = new UsageRepo(db);
+  const events = new StripeEventsRepo(db);
+  const stream = new BillingStream(ports.streams);
+  const sync = new SubscriptionSync({ plans, repo, stream });
+
+  const gateway = enabled
+    ? new StripeGateway({ secretKey: config.stripe.secretKey!, apiBaseUrl: config.stripe.apiBaseUrl, metrics, logger, maxNetworkRetries: config.stripe.maxNetworkRetries })
+    : undefined;
+  const dispatcher = gateway
+    ? new StripeEventDispatcher({
+        events,
+        handlers: new StripeEventHandlers({ gateway, sync, repo }),
+        jobs: ports.jobs,
+        maxAttempts: config.stripe.eventMaxAttempts,
+        backoffMs: config.stripe.eventBackoffMs,
+        logger,
+        metrics,
+      })
+    : undefined;
+  const meter = gateway ? new MeterReporter({ jobs: ports.jobs, usage: usageRepo, subscriptions: repo, plans, gateway, logger }) : undefined;
+  const usage = new UsageService({ plans, subscriptions: repo, usage: usageRepo, stream, meter, logger });
+  const subscriptions = new SubscriptionsService({ plans, repo, sync, gateway, publicWebUrl: config.http.publicWebUrl });
+
+  if ((options.registerWorkers ?? config.roles.includes('worker')) && dispatcher && meter) {
+    dispatcher.registerWorker();
+    meter.registerWorker();
+  }
+
+  const receiver = new StripeWebhookReceiver({
+    webhooks: gateway?.client.webhooks,
+    secret: enabled ? config.stripe.webhookSecret : undefined,
+    toleranceSeconds: config.stripe.webhookToleranceSeconds,
+    events,
+    dispatcher,
+    logger,
+  });
+
+  return {
+    usageHooks: usage,
+    usage,
+    subscriptions,
+    plans,
+    stream,
+    events,
+    gateway,
+    dispatcher,
+    meter,
+    async register(app, registerOptions = {}) {
+      await app.register(billingRoutes({ plans, subscriptions, usage }));
+      await app.register(billingStreamRoutes({ stream, enabled, heartbeatMs: config.http.sseHeartbeatMs, registry: ctx.sse, preHandlers: registerOptions.streamPreHandlers }));
+      await app.register(stripeWebhookRoutes(receiver));
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { asc, eq } from 'drizzle-orm';
+import type { Plan } from '@agentry/contracts';
+import type { DbOrTx } from '../../platform/db/client.js';
+import { billingPlans, type PlanFeatureRow } from './billing.tables.js';
+
+/**
+ * The plan that applies to a tenant without a subscription (and to every tenant when billing is
+ * off): its limits are enforced and its usage metered all the same. See README.md.
+ */
+export const DEFAULT_PLAN_CODE = 'starter';
+
+/** A plan as the services use it (the row minus bookkeeping). */
+export interface PlanRecord {
+  code: string;
+  name: string;
+  description: string;
+  interval: 'month' | 'year';
+  priceCents: number;
+  currency: string;
+  trialDays: number;
+  seatsIncluded: number;
+  features: PlanFeatureRow[];
+  stripeProductId: string | null;
+  stripePriceId: string | null;
+}
+
+/** The plan catalog (seeded by a migration). Stripe price ids: `STRIPE_PRODUCT_PRICE_MAP` wins over the database. */
+export class PlanCatalog {
+  private readonly configuredPrices: Record<string, string>;
+
+  constructor(private readonly db: DbOrTx, priceMapJson: string | undefined) {
+    this.configuredPrices = parsePriceMap(priceMapJson);
+  }
+
+  async list(): Promise<PlanRecord[]> {
+    const rows = await this.db.select().from(billingPlans).orderBy(asc(billingPlans.sortOrder), asc(billingPlans.code));
+    return rows.map(toRecord);
+  }
+
+  async get(code: string): Promise<PlanRecord | null> {
+    const [row] = await this.db.select().from(billingPlans).where(eq(billingPlans.code, code));
+    return row ? toRecord(row) : null;
+  }
+
+  /** The plan for `code`, or the default plan when the code is unknown (a plan removed since). */
+  async getOrDefault(code: string | null | undefined): Promise<PlanRecord> {
+    const plan = (code ? await this.get(code) : null) ?? (await this.get(DEFAULT_PLAN_CODE));
+    if (!plan) throw new Error(`default plan ${DEFAULT_PLAN_CODE} is missing: were the migrations applied?`);
+    return plan;
+  }
+
+  priceIdFor(plan: PlanRecord): string | null {
+    return this.configuredPrices[plan.code] ?? plan.stripePriceId;
+  }
+
+  /** The plan a Stripe price belongs to (webhooks carry prices, not plan codes). */
+  async planForPrice(priceId: string): Promise<PlanRecord | null> {
+    const fromConfig = Object.entries(this.configuredPrices).find(([, id]) => id === priceId)?.[0];
+    if (fromConfig) return this.get(fromConfig);
+    const [row] = await this.db.select().from(billingPlans).where(eq(billingPlans.stripePriceId, priceId));
+    return row ? toRecord(row) : null;
+  }
+
+  async recordStripeIds(code: string, ids: { productId: string; priceId: string }) {
+    await this.db
+      .update(billingPlans)
+      .set({ stripeProductId: ids.productId, stripePriceId: ids.priceId, updatedAt: new Date() })
+      .where(eq(billingPlans.code, code));
+  }
+}
+
+export function toPlanResponse(plan: PlanRecord): Plan {
+  return {
+    code: plan.code,
+    name: plan.name,
+    description: plan.description,
+    interval: plan.interval,
+    price_cents: plan.priceCents,
+    currency: plan.currency,
+    trial_days: plan.trialDays,
+    seats_included: plan.seatsIncluded,
+    features: plan.features.map((f) => ({ key: f.key, display_name: f.display_name, hard_limit: f.hard_limit, soft_limit: f.soft_limit, metered: f.metered })),
+  };
+}
+
+function toRecord(row: typeof billingPlans.$inferSelect): PlanRecord {
+  return {
+    code: row.code,
+    name: row.name,
+    description: row.description,
+    interval: row.interval === 'year' ? 'year' : 'month',
+    priceCents: row.priceCents,
+    currency: row.currency,
+    trialDays: row.trialDays,
+    seatsIncluded: row.seatsIncluded,
+    features: row.features,
+    stripeProductId: row.stripeProductId,
+    stripePriceId: row.stripePriceId,
+  };
+}
+
+/** `STRIPE_PRODUCT_PRICE_MAP`: JSON `{"<plan_code>":"price_…"}`; anything else is a configuration error. */
+export function parsePriceMap(json: string | undefined): Record<string, string> {
+  if (!json) return {};
+  const value: unknown = JSON.parse(json);
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string'))
+    throw new Error('STRIPE_PRODUCT_PRICE_MAP must be a JSON object of plan code → price id');
+  return value as Record<string, string>;
+}

@@ -1,0 +1,114 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../platform/db/client.js';
+import { billingCustomers, billingInvoices, billingSubscriptions } from './billing.tables.js';
+
+export type SubscriptionRow = typeof billingSubscriptions.$inferSelect;
+export type InvoiceRow = typeof billingInvoices.$inferSelect;
+
+/** Subscription fields as Stripe reports them (what a sync writes). */
+export interface SubscriptionState {
+  planCode: string;
+  status: string;
+  autoRenew: boolean;
+  seatCount: number;
+  stripeSubscriptionId: string;
+  stripeItemId: string | null;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  trialEndsAt: Date | null;
+  cancelAt: Date | null;
+}
+
+/** Statuses after which a tenant may start a new subscription. */
+export const ENDED_STATUSES = ['canceled', 'incomplete_expired'];
+
+/** SQL for customers, subscriptions and invoices; every method takes the tenant id. */
+export class SubscriptionsRepo {
+  constructor(private readonly db: DbOrTx) {}
+
+  async findCustomer(tenantId: string): Promise<string | null> {
+    const [row] = await this.db.select().from(billingCustomers).where(eq(billingCustomers.tenantId, tenantId));
+    return row?.stripeCustomerId ?? null;
+  }
+
+  /** Records the tenant's customer; when another request won the race, returns the winner's id. */
+  async saveCustomer(tenantId: string, stripeCustomerId: string): Promise<string> {
+    await this.db.insert(billingCustomers).values({ tenantId, stripeCustomerId }).onConflictDoNothing();
+    return (await this.findCustomer(tenantId)) ?? stripeCustomerId;
+  }
+
+  async tenantForCustomer(stripeCustomerId: string): Promise<string | null> {
+    const [row] = await this.db.select().from(billingCustomers).where(eq(billingCustomers.stripeCustomerId, stripeCustomerId));
+    return row?.tenantId ?? null;
+  }
+
+  async find(tenantId: string): Promise<SubscriptionRow | null> {
+    const [row] = await this.db.select().from(billingSubscriptions).where(eq(billingSubscriptions.tenantId, tenantId));
+    return row ?? null;
+  }
+
+  /**
+   * Claims the tenant's subscription slot before Stripe is called: inserts a placeholder, or
+   * reuses an ended subscription's row. Returns null when a live subscription exists (409).
+   */
+  async claim(tenantId: string, input: { planCode: string; seatCount: number; billingEmail: string | null }): Promise<SubscriptionRow | null> {
+    const [row] = await this.db
+      .insert(billingSubscriptions)
+      .values({ tenantId, planCode: input.planCode, status: 'incomplete', seatCount: input.seatCount, billingEmail: input.billingEmail })
+      .onConflictDoUpdate({
+        target: billingSubscriptions.tenantId,
+        set: {
+          planCode: input.planCode,
+          status: 'incomplete',
+          seatCount: input.seatCount,
+          billingEmail: input.billingEmail,
+          stripeSubscriptionId: null,
+          stripeItemId: null,
+          autoRenew: true,
+          currentPeriodStart: null,
+          currentPeriodEnd: null,
+          trialEndsAt: null,
+          cancelAt: null,
+          updatedAt: new Date(),
+        },
+        setWhere: inArray(billingSubscriptions.status, ENDED_STATUSES),
+      })
+      .returning();
+    return row ?? null;
+  }
+
+  /** Undoes a claim whose Stripe call failed (only while it is still the placeholder). */
+  async releaseClaim(tenantId: string, id: string) {
+    await this.db
+      .delete(billingSubscriptions)
+      .where(and(eq(billingSubscriptions.tenantId, tenantId), eq(billingSubscriptions.id, id), sql`${billingSubscriptions.stripeSubscriptionId} is null`));
+  }
+
+  /** Writes Stripe's current state of the tenant's subscription (insert when the webhook comes first). */
+  async applyState(tenantId: string, state: SubscriptionState, extra: { billingEmail?: string | null } = {}): Promise<SubscriptionRow> {
+    const set = { ...state, updatedAt: new Date(), ...(extra.billingEmail !== undefined ? { billingEmail: extra.billingEmail } : {}) };
+    const [row] = await this.db
+      .insert(billingSubscriptions)
+      .values({ tenantId, ...set })
+      .onConflictDoUpdate({ target: billingSubscriptions.tenantId, set })
+      .returning();
+    return row;
+  }
+
+  async setBillingEmail(tenantId: string, billingEmail: string) {
+    await this.db.update(billingSubscriptions).set({ billingEmail, updatedAt: new Date() }).where(eq(billingSubscriptions.tenantId, tenantId));
+  }
+
+  async upsertInvoice(tenantId: string, invoice: Omit<typeof billingInvoices.$inferInsert, 'tenantId' | 'id' | 'createdAt' | 'updatedAt'>): Promise<InvoiceRow> {
+    const [row] = await this.db
+      .insert(billingInvoices)
+      .values({ tenantId, ...invoice })
+      .onConflictDoUpdate({ target: billingInvoices.stripeInvoiceId, set: { ...invoice, updatedAt: new Date() }, setWhere: eq(billingInvoices.tenantId, tenantId) })
+      .returning();
+    return row;
+  }
+
+  async listInvoices(tenantId: string, limit = 100): Promise<InvoiceRow[]> {
+    return this.db.select().from(billingInvoices).where(eq(billingInvoices.tenantId, tenantId)).orderBy(desc(billingInvoices.createdAt)).limit(limit);
+  }
+}

@@ -1,0 +1,201 @@
+import crypto from 'node:crypto';
+import type { Invoice, Subscription } from '@agentry/contracts';
+import type Stripe from 'stripe';
+import type { Caller } from '../../platform/http/auth-guard.js';
+import { AppError } from '../../platform/errors.js';
+import type { PlanCatalog, PlanRecord } from './plans.js';
+import { toAppError, type StripeGateway } from './stripe-gateway.js';
+import { toInvoiceResponse, toSubscriptionResponse, type SubscriptionSync } from './subscription-sync.js';
+import { ENDED_STATUSES, type SubscriptionsRepo } from './subscriptions.repo.js';
+
+export interface SubscriptionsServiceDeps {
+  plans: PlanCatalog;
+  repo: SubscriptionsRepo;
+  sync: SubscriptionSync;
+  /** Absent when billing is off: every write answers 503 `billing_disabled`. */
+  gateway: StripeGateway | undefined;
+  publicWebUrl: string;
+}
+
+/**
+ * Subscriptions, Checkout and the customer portal. Order of work for every write: check our
+ * rules, call Stripe (outside any transaction, with an idempotency key), write what Stripe answered.
+ */
+export class SubscriptionsService {
+  constructor(private readonly deps: SubscriptionsServiceDeps) {}
+
+  private gateway(): StripeGateway {
+    if (!this.deps.gateway) throw new AppError('billing_disabled', 'Billing is not enabled on this server.');
+    return this.deps.gateway;
+  }
+
+  /** Runs a Stripe call, turning gateway failures into the API's problem codes. */
+  private async stripe<T>(fn: (g: StripeGateway) => Promise<T>): Promise<T> {
+    const gateway = this.gateway();
+    try {
+      return await fn(gateway);
+    } catch (err) {
+      throw toAppError(err);
+    }
+  }
+
+  async get(caller: Caller, tenantId: string): Promise<Subscription> {
+    const row = await this.deps.repo.find(ownTenant(caller, tenantId));
+    if (!row) throw new AppError('not_found', 'This tenant has no subscription.');
+    return toSubscriptionResponse(row);
+  }
+
+  async create(caller: Caller, tenantId: string, input: { plan_code: string; billing_email?: string; seat_count?: number }): Promise<Subscription> {
+    tenantId = ownTenant(caller, tenantId);
+    this.gateway();
+    const plan = await this.requirePlan(input.plan_code);
+    const priceId = this.requirePrice(plan);
+    const seatCount = input.seat_count ?? plan.seatsIncluded;
+    assertSeats(plan, seatCount);
+    const claim = await this.deps.repo.claim(tenantId, { planCode: plan.code, seatCount, billingEmail: input.billing_email ?? null });
+    if (!claim) throw new AppError('subscription_exists', 'This tenant already has a subscription; change it instead.');
+    let sub: Stripe.Subscription;
+    try {
+      const customerId = await this.ensureCustomer(tenantId, input.billing_email ?? null);
+      sub = await this.stripe((g) =>
+        g.createSubscription({
+          customerId,
+          priceId,
+          quantity: seatCount,
+          trialDays: plan.trialDays,
+          metadata: { tenant_id: tenantId, plan_code: plan.code },
+          // The claim row id is unique per attempt: a retried request cannot create two subscriptions.
+          idempotencyKey: `agentry-subscription-create-${claim.id}-${claim.updatedAt.getTime()}`,
+        }),
+      );
+    } catch (err) {
+      await this.deps.repo.releaseClaim(tenantId, claim.id);
+      throw err;
+    }
+    const row = await this.deps.sync.applySubscription(tenantId, sub, { type: 'subscription.created', stripeEventId: null }, { billingEmail: input.billing_email ?? null });
+    return toSubscriptionResponse(row);
+  }
+
+  async update(caller: Caller, tenantId: string, input: { plan_code?: string; seat_count?: number; auto_renew?: boolean; billing_email?: string }): Promise<Subscription> {
+    tenantId = ownTenant(caller, tenantId);
+    if (Object.values(input).every((v) => v === undefined)) throw new AppError('empty_update', 'Nothing to update.');
+    this.gateway();
+    const current = await this.liveSubscription(tenantId);
+    const plan = input.plan_code !== undefined ? await this.requirePlan(input.plan_code) : await this.deps.plans.getOrDefault(current.planCode);
+    const seatCount = input.seat_count ?? current.seatCount;
+    if (input.plan_code !== undefined || input.seat_count !== undefined) assertSeats(plan, seatCount);
+    const key = `agentry-subscription-update-${crypto.randomUUID()}`;
+    const params: Stripe.SubscriptionUpdateParams = {};
+    if (input.plan_code !== undefined || input.seat_count !== undefined) {
+      params.items = [{ id: current.stripeItemId!, price: this.requirePrice(plan), quantity: seatCount }];
+      params.proration_behavior = 'create_prorations';
+      params.metadata = { plan_code: plan.code };
+    }
+    if (input.auto_renew !== undefined) params.cancel_at_period_end = !input.auto_renew;
+    if (input.billing_email !== undefined) {
+      const customerId = await this.ensureCustomer(tenantId, input.billing_email);
+      await this.stripe((g) => g.updateCustomerEmail(customerId, input.billing_email!, `${key}-email`));
+      await this.deps.repo.setBillingEmail(tenantId, input.billing_email);
+    }
+    const sub = Object.keys(params).length
+      ? await this.stripe((g) => g.updateSubscription(current.stripeSubscriptionId!, params, key))
+      : await this.stripe((g) => g.retrieveSubscription(current.stripeSubscriptionId!));
+    const row = await this.deps.sync.applySubscription(tenantId, sub, { type: 'subscription.updated', stripeEventId: null });
+    return toSubscriptionResponse(row);
+  }
+
+  async cancel(caller: Caller, tenantId: string, input: { at_period_end: boolean }): Promise<Subscription> {
+    tenantId = ownTenant(caller, tenantId);
+    this.gateway();
+    const current = await this.liveSubscription(tenantId);
+    const key = `agentry-subscription-cancel-${crypto.randomUUID()}`;
+    const sub = input.at_period_end
+      ? await this.stripe((g) => g.updateSubscription(current.stripeSubscriptionId!, { cancel_at_period_end: true }, key))
+      : await this.stripe((g) => g.cancelSubscriptionNow(current.stripeSubscriptionId!, key));
+    const row = await this.deps.sync.applySubscription(tenantId, sub, { type: input.at_period_end ? 'subscription.cancel_scheduled' : 'subscription.canceled', stripeEventId: null });
+    return toSubscriptionResponse(row);
+  }
+
+  async checkoutSession(caller: Caller, tenantId: string, input: { plan_code?: string; success_url?: string; cancel_url?: string }): Promise<{ url: string }> {
+    tenantId = ownTenant(caller, tenantId);
+    this.gateway();
+    const existing = await this.deps.repo.find(tenantId);
+    if (existing && existing.stripeSubscriptionId && !ENDED_STATUSES.includes(existing.status))
+      throw new AppError('subscription_exists', 'This tenant already has a subscription; use the customer portal.');
+    const plan = await this.requirePlan(input.plan_code ?? 'pro');
+    const customerId = await this.ensureCustomer(tenantId, null);
+    const base = this.deps.publicWebUrl.replace(/\/$/, '');
+    const session = await this.stripe((g) =>
+      g.createCheckoutSession(
+        {
+          mode: 'subscription',
+          customer: customerId,
+          client_reference_id: tenantId,
+          line_items: [{ price: this.requirePrice(plan), quantity: plan.seatsIncluded }],
+          subscription_data: { metadata: { tenant_id: tenantId, plan_code: plan.code }, ...(plan.trialDays > 0 ? { trial_period_days: plan.trialDays } : {}) },
+          metadata: { tenant_id: tenantId, plan_code: plan.code },
+          success_url: input.success_url ?? `${base}/billing?checkout=success`,
+          cancel_url: input.cancel_url ?? `${base}/billing?checkout=cancel`,
+        },
+        `agentry-checkout-${crypto.randomUUID()}`,
+      ),
+    );
+    if (!session.url) throw new AppError('bad_gateway', 'Stripe returned no Checkout URL.');
+    return { url: session.url };
+  }
+
+  async portalSession(caller: Caller, tenantId: string, input: { return_url?: string }): Promise<{ url: string }> {
+    tenantId = ownTenant(caller, tenantId);
+    this.gateway();
+    const customerId = await this.ensureCustomer(tenantId, null);
+    const session = await this.stripe((g) =>
+      g.createPortalSession({ customerId, returnUrl: input.return_url ?? `${this.deps.publicWebUrl.replace(/\/$/, '')}/billing`, idempotencyKey: `agentry-portal-${crypto.randomUUID()}` }),
+    );
+    return { url: session.url };
+  }
+
+  async listInvoices(caller: Caller, tenantId: string): Promise<Invoice[]> {
+    const rows = await this.deps.repo.listInvoices(ownTenant(caller, tenantId));
+    return rows.map(toInvoiceResponse);
+  }
+
+  /** The tenant's Stripe customer, created once (the key is the tenant id, so a race creates one). */
+  private async ensureCustomer(tenantId: string, email: string | null): Promise<string> {
+    const existing = await this.deps.repo.findCustomer(tenantId);
+    if (existing) return existing;
+    const customer = await this.stripe((g) => g.createCustomer({ tenantId, email, idempotencyKey: `agentry-customer-${tenantId}` }));
+    return this.deps.repo.saveCustomer(tenantId, customer.id);
+  }
+
+  private async liveSubscription(tenantId: string) {
+    const current = await this.deps.repo.find(tenantId);
+    if (!current || !current.stripeSubscriptionId || ENDED_STATUSES.includes(current.status))
+      throw new AppError('not_found', 'This tenant has no active subscription.');
+    return current;
+  }
+
+  private async requirePlan(code: string): Promise<PlanRecord> {
+    const plan = await this.deps.plans.get(code);
+    if (!plan) throw new AppError('not_found', 'Unknown plan.');
+    return plan;
+  }
+
+  private requirePrice(plan: PlanRecord): string {
+    const price = this.deps.plans.priceIdFor(plan);
+    if (!price) throw new AppError('unavailable', `Plan ${plan.code} has no Stripe price yet: run \`agentry stripe setup\`.`);
+    return price;
+  }
+}
+
+/** The guard already rejects another tenant's path (403 tenant_mismatch); this keeps services safe on their own. */
+function ownTenant(caller: Caller, tenantId: string): string {
+  if (caller.tenantId !== tenantId) throw new AppError('tenant_mismatch', 'The tenant in the path does not match the token tenant.');
+  return tenantId;
+}
+
+function assertSeats(plan: PlanRecord, seatCount: number) {
+  const limit = plan.features.find((f) => f.key === 'seats')?.hard_limit ?? null;
+  if (limit !== null && seatCount > limit)
+    throw new AppError('validation_failed', `The ${plan.name} plan allows at most ${limit} seats.`, { errors: [{ path: 'seat_count', message: `at most ${limit}` }] });
+}
+

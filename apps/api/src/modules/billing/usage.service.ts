@@ -1,0 +1,132 @@
+import crypto from 'node:crypto';
+import type { BillingEvent, UsageResponse } from '@agentry/contracts';
+import type { Logger } from 'pino';
+import type { Caller } from '../../platform/http/auth-guard.js';
+import { AppError } from '../../platform/errors.js';
+import type { ChatUsageHooks, RunUsage } from '../chat/usage-hooks.js';
+import type { BillingStream } from './billing-stream.js';
+import { currentPeriod, type Period } from './periods.js';
+import type { PlanCatalog, PlanRecord } from './plans.js';
+import { ENDED_STATUSES, type SubscriptionRow, type SubscriptionsRepo } from './subscriptions.repo.js';
+import type { RecordedUsage, UsageIncrement, UsageRepo } from './usage.repo.js';
+
+/** The features a chat run consumes, checked before it starts and recorded when it ends. */
+export const RUN_FEATURES = ['messages', 'input_tokens', 'output_tokens'] as const;
+
+/** Sends metered usage to Stripe later (a job); absent when billing is off. */
+export interface MeterReportScheduler {
+  schedule(tenantId: string, recorded: RecordedUsage[]): Promise<void>;
+}
+
+export interface UsageServiceDeps {
+  plans: PlanCatalog;
+  subscriptions: SubscriptionsRepo;
+  usage: UsageRepo;
+  stream: BillingStream;
+  meter?: MeterReportScheduler;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/**
+ * Usage metering and plan limits. Implements chat's `ChatUsageHooks`: hard limits are checked
+ * before a run starts, a finished run's messages and tokens are recorded once per run id, and
+ * crossing a soft (or hard) limit publishes a billing event. Works the same with billing off.
+ */
+export class UsageService implements ChatUsageHooks {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: UsageServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** The plan whose limits apply to the tenant, and its current usage period. */
+  async entitlement(tenantId: string): Promise<{ plan: PlanRecord; period: Period; subscription: SubscriptionRow | null }> {
+    const subscription = await this.deps.subscriptions.find(tenantId);
+    const live = subscription && !ENDED_STATUSES.includes(subscription.status) ? subscription : null;
+    const plan = await this.deps.plans.getOrDefault(live?.planCode);
+    return { plan, period: currentPeriod(this.now(), live), subscription: live };
+  }
+
+  async assertCanStartRun(caller: Caller): Promise<void> {
+    const { plan, period } = await this.entitlement(caller.tenantId);
+    const totals = await this.deps.usage.totals(caller.tenantId, period.start);
+    for (const key of RUN_FEATURES) {
+      const feature = plan.features.find((f) => f.key === key);
+      if (!feature || feature.hard_limit === null) continue;
+      const used = totals.get(key) ?? 0;
+      if (used >= feature.hard_limit) {
+        const retryAfter = Math.max(1, Math.ceil((period.end.getTime() - this.now().getTime()) / 1000));
+        throw new AppError('usage_limit_exceeded', `The plan's ${feature.display_name} limit is reached until the period ends.`, {
+          details: { feature: key, used, hard_limit: feature.hard_limit, period_end: period.end.toISOString() },
+          headers: { 'retry-after': String(retryAfter) },
+        });
+      }
+    }
+  }
+
+  async recordRunUsage(caller: Caller, usage: RunUsage): Promise<void> {
+    const quantities: Record<(typeof RUN_FEATURES)[number], number> = {
+      messages: usage.messages,
+      input_tokens: usage.inputTokens,
+      output_tokens: usage.outputTokens,
+    };
+    await this.record(
+      caller.tenantId,
+      RUN_FEATURES.map((key) => ({ featureKey: key, quantity: quantities[key], idempotencyKey: `run:${usage.runId}:${key}` })),
+    );
+  }
+
+  /** `POST …/usage`: 404 for a feature the tenant's plan does not have; the same key counts once. */
+  async reportUsage(_caller: Caller, tenantId: string, input: { feature_key: string; quantity: number; idempotency_key?: string }) {
+    const { plan } = await this.entitlement(tenantId);
+    if (!plan.features.some((f) => f.key === input.feature_key)) throw new AppError('not_found', 'Unknown feature.');
+    const key = `api:${input.idempotency_key ?? crypto.randomUUID()}`;
+    const recorded = await this.record(tenantId, [{ featureKey: input.feature_key, quantity: input.quantity, idempotencyKey: key }]);
+    return { duplicate: recorded.length === 0 };
+  }
+
+  async getUsage(_caller: Caller, tenantId: string): Promise<UsageResponse> {
+    const { plan, period, subscription } = await this.entitlement(tenantId);
+    const totals = await this.deps.usage.totals(tenantId, period.start);
+    return {
+      period_start: period.start.toISOString(),
+      period_end: period.end.toISOString(),
+      items: plan.features.map((f) => ({
+        feature_key: f.key,
+        // NOTE: seats are not metered events; "used" is the seat count of the subscription.
+        used: f.key === 'seats' ? subscription?.seatCount ?? 0 : totals.get(f.key) ?? 0,
+        hard_limit: f.hard_limit,
+        soft_limit: f.soft_limit,
+      })),
+    };
+  }
+
+  private async record(tenantId: string, increments: UsageIncrement[]): Promise<RecordedUsage[]> {
+    const { plan, period } = await this.entitlement(tenantId);
+    const recorded = await this.deps.usage.record(tenantId, period.start, increments);
+    if (!recorded.length) return recorded;
+    for (const r of recorded) {
+      const feature = plan.features.find((f) => f.key === r.featureKey);
+      if (!feature) continue;
+      const before = r.used - r.quantity;
+      const crossed = (limit: number | null) => limit !== null && before < limit && r.used >= limit;
+      // The atomic total makes exactly one increment the one that crosses, however many run at once.
+      const type = crossed(feature.hard_limit) ? 'usage.hard_limit_reached' : crossed(feature.soft_limit) ? 'usage.soft_limit_reached' : null;
+      if (!type) continue;
+      const event: BillingEvent = {
+        tenant_id: tenantId,
+        type,
+        stripe_event_id: null,
+        occurred_at: this.now().toISOString(),
+        summary: `${feature.display_name}: ${r.used} used, ${type === 'usage.hard_limit_reached' ? `hard limit ${feature.hard_limit}` : `soft limit ${feature.soft_limit}`} reached`,
+        usage: { feature_key: feature.key, used: r.used, soft_limit: feature.soft_limit, hard_limit: feature.hard_limit },
+      };
+      await this.deps.stream.publish(event);
+      this.deps.logger.info({ event: 'billing.usage_limit_crossed', tenant_id: tenantId, feature: feature.key, type }, 'usage limit crossed');
+    }
+    const metered = recorded.filter((r) => plan.features.find((f) => f.key === r.featureKey)?.metered);
+    if (metered.length && this.deps.meter) await this.deps.meter.schedule(tenantId, metered);
+    return recorded;
+  }
+}
