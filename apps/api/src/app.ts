@@ -17,6 +17,8 @@ import { healthRoutes, metricsRoutes } from './modules/health/health.routes.js';
 import { createIdentityModule } from './modules/auth/auth.module.js';
 import { registerRateLimits } from './modules/ratelimit/ratelimit.module.js';
 import { createBillingModule } from './modules/billing/billing.module.js';
+import { createChatModule } from './modules/chat/chat.module.js';
+import { createBillingModule } from './modules/billing/billing.module.js';
 
 export interface AppDeps {
   database: Database;
@@ -76,6 +78,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const identity = await createIdentityModule(ctx);
   authenticator = identity.authenticator;
   await identity.register(app);
+  // Billing before chat: chat takes its usage hooks (plan limits, metering) as `usage`.
+  const billing = createBillingModule(ctx);
+  await billing.register(app);
+  // Agents, conversations and chat (runs, streams). Billing plugs its usage hooks in as `usage`.
+  const chat = await createChatModule(ctx, { usage: billing.usageHooks });
+  await chat.register(app);
 
   // Streams end first so the server can finish closing; then module workers and subscriptions.
   app.addHook('preClose', async () => sse.closeAll());

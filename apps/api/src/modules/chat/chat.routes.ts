@@ -1,0 +1,92 @@
+import type { FastifyContextConfig, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ChatRequest, ChatResponse, RunEventsQuery, RunIdParam } from '@agentry/contracts';
+import { AppError } from '../../platform/errors.js';
+import { callerOf } from '../../platform/http/auth-guard.js';
+import { openSse, type SseRegistry } from '../../platform/sse.js';
+import type { ChatService } from './chat.service.js';
+import type { LoggedRunEvent } from './run-events.js';
+
+export interface ChatRoutesOptions {
+  heartbeatMs: number;
+  sse: SseRegistry;
+  /**
+   * Extra route options per route (hooks, `config.rateLimit`), merged in: the rate-limit module
+   * plugs its chat quotas in here without this file knowing about them.
+   */
+  routeOptions?: Partial<Record<'chat' | 'stream' | 'events' | 'cancel', Pick<RouteShorthandOptions, 'onRequest' | 'preHandler'> & { config?: Omit<FastifyContextConfig, 'auth'> }>>;
+}
+
+/** `Last-Event-ID` (header, preferred) or `?after=`: the last event the client has; 0 for none. */
+function lastEventId(request: FastifyRequest, after: number | undefined): number {
+  const header = request.headers['last-event-id'];
+  if (header === undefined || header === '') return after ?? 0;
+  if (typeof header !== 'string' || !/^\d{1,15}$/.test(header.trim())) throw new AppError('bad_request', 'Last-Event-ID must be an event id (a non-negative integer).');
+  return Number(header.trim());
+}
+
+/** Streams run events as SSE until the terminal one (or the client leaves; the run goes on). */
+async function pipeEvents(request: FastifyRequest, reply: FastifyReply, options: ChatRoutesOptions, runId: string, events: (signal: AbortSignal) => AsyncGenerator<LoggedRunEvent>) {
+  const sse = openSse(request, reply, { heartbeatMs: options.heartbeatMs, registry: options.sse, headers: { 'x-run-id': runId } });
+  try {
+    for await (const e of events(sse.signal)) {
+      if (sse.closed) break;
+      await sse.send({ id: e.id, event: e.event, data: e.data });
+    }
+  } catch (err) {
+    request.log.error({ err, event: 'chat.stream_failed', run_id: runId }, 'run event stream failed');
+  } finally {
+    sse.close();
+  }
+}
+
+/** `/api/v1/chat*`: start runs, stream and resume their events, cancel them. */
+export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): FastifyPluginAsyncZod {
+  const extra = (name: keyof NonNullable<ChatRoutesOptions['routeOptions']>) => {
+    const { config, ...hooks } = options.routeOptions?.[name] ?? {};
+    return { hooks, config: config ?? {} };
+  };
+  return async (app) => {
+    const tags = ['chat'];
+
+    app.post('/api/v1/chat', {
+      ...extra('chat').hooks,
+      config: { auth: 'conversations:write', ...extra('chat').config },
+      schema: { tags, summary: 'Send a message and wait for the answer', body: ChatRequest, response: { 200: ChatResponse } },
+    }, async (request) => chat.chat(callerOf(request), request.body));
+
+    app.post('/api/v1/chat/stream', {
+      ...extra('stream').hooks,
+      config: { auth: 'conversations:write', ...extra('stream').config },
+      schema: {
+        tags, summary: 'Send a message and stream the run as Server-Sent Events (header X-Run-Id)', body: ChatRequest,
+        produces: ['text/event-stream'],
+      },
+    }, async (request, reply) => {
+      const { runId } = await chat.startRun(callerOf(request), request.body);
+      await pipeEvents(request, reply, options, runId, (signal) => chat.followEvents(runId, 'running', 0, signal));
+    });
+
+    app.get('/api/v1/chat/runs/:run_id/events', {
+      ...extra('events').hooks,
+      config: { auth: 'conversations:read', ...extra('events').config },
+      schema: {
+        tags, summary: "Replay a run's events after Last-Event-ID (or ?after=), then follow it to its end",
+        params: RunIdParam, querystring: RunEventsQuery, produces: ['text/event-stream'],
+      },
+    }, async (request, reply) => {
+      const after = lastEventId(request, request.query.after);
+      const run = await chat.getRun(callerOf(request), request.params.run_id);
+      await pipeEvents(request, reply, options, run.id, (signal) => chat.followEvents(run.id, run.status, after, signal));
+    });
+
+    app.post('/api/v1/chat/runs/:run_id/cancel', {
+      ...extra('cancel').hooks,
+      config: { auth: 'conversations:write', ...extra('cancel').config },
+      schema: { tags, summary: 'Cancel a run (it ends with run.failed, code run_cancelled)', params: RunIdParam },
+    }, async (request, reply) => {
+      await chat.cancel(callerOf(request), request.params.run_id);
+      return reply.status(202).send();
+    });
+  };
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatRequest, ChatResponse, ErrorCode, RunFailureCode } from '@agentry/contracts';
+import { AppError } from '../../platform/errors.js';
+import type { Caller } from '../../platform/http/auth-guard.js';
+import { followStream } from '../../platform/ports/follow.js';
+import type { EventStreams } from '../../platform/ports/types.js';
+import type { AgentRegistry } from '../agents/agent-registry.js';
+import { ownerIdOf, type ConversationsService } from '../conversations/conversations.service.js';
+import type { ChatRepo } from './chat.repo.js';
+import type { RunOutcome } from './run-execution.js';
+import { isTerminalEntry, parseEntry, runStreamKey, streamIdOf, type LoggedRunEvent } from './run-events.js';
+import type { RunManager } from './run-manager.js';
+import type { ChatUsageHooks } from './usage-hooks.js';
+
+/** How `POST /chat` (which waits for the end) answers a run that failed. */
+const FAILURE_STATUS: Record<RunFailureCode, ErrorCode> = {
+  run_cancelled: 'conflict',
+  run_timeout: 'unavailable',
+  max_turns_exceeded: 'bad_gateway',
+  model_error: 'bad_gateway',
+  model_behavior_error: 'bad_gateway',
+  tool_error: 'bad_gateway',
+  guardrail_tripped: 'bad_request',
+  internal_error: 'internal_error',
+};
+
+/** How long a follower of a finished run waits for its last events before giving up. */
+const FINISHED_RUN_FOLLOW_MS = 5000;
+
+export interface ChatServiceDeps {
+  agents: AgentRegistry;
+  conversations: ConversationsService;
+  repo: ChatRepo;
+  runs: RunManager;
+  streams: EventStreams;
+  /** Plan limits and usage records (billing); without it, no limits. */
+  usageHooks?: ChatUsageHooks;
+}
+
+/** Chat runs: start, wait, follow, cancel. Takes the caller first; runs are the caller's own. */
+export class ChatService {
+  constructor(private readonly deps: ChatServiceDeps) {}
+
+  /** Checks, stores the user message, and starts a run owned by the server. */
+  async startRun(caller: Caller, request: ChatRequest): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
+    const agent = this.deps.agents.get(request.agent);
+    if (!agent) {
+      throw new AppError('validation_failed', `Unknown agent "${request.agent}".`, { errors: [{ path: 'agent', message: 'Unknown agent.' }] });
+    }
+    const owner = ownerIdOf(caller);
+    await this.deps.usageHooks?.assertCanStartRun(caller);
+    const turn = await this.deps.conversations.startTurn(caller, { conversationId: request.conversation_id, agent: request.agent, message: request.message });
+    const runId = randomUUID();
+    await this.deps.repo.insertRun({ id: runId, tenantId: caller.tenantId, userId: owner, conversationId: turn.conversationId, agent: request.agent });
+    const session = this.deps.conversations.sessionFor(caller, turn.conversationId, runId);
+    const { done } = await this.deps.runs.start({ caller, runId, conversationId: turn.conversationId, agent, message: request.message, session });
+    return { runId, conversationId: turn.conversationId, done };
+  }
+
+  /** `POST /chat`: runs to the end and answers with the result (a failed run is an error). */
+  async chat(caller: Caller, request: ChatRequest): Promise<ChatResponse> {
+    const { runId, conversationId, done } = await this.startRun(caller, request);
+    const outcome = await done;
+    if (outcome.status === 'failed') {
+      const { code, message, retryable } = outcome.failure;
+      throw new AppError(FAILURE_STATUS[code], message, { details: { run_id: runId, conversation_id: conversationId, run_failure_code: code, retryable } });
+    }
+    return {
+      conversation_id: conversationId,
+      run_id: runId,
+      message_id: outcome.messageId,
+      response: outcome.response,
+      agent: outcome.agent,
+      handoffs: outcome.handoffs,
+      usage: outcome.usage,
+    };
+  }
+
+  /** The caller's run, or 404 (another user's or tenant's run does not exist for them). */
+  async getRun(caller: Caller, runId: string) {
+    const run = await this.deps.repo.findOwned(caller.tenantId, ownerIdOf(caller), runId);
+    if (!run) throw new AppError('not_found', 'Run not found.');
+    return run;
+  }
+
+  /**
+   * The run's events after `after` (0: from the start), then live until its terminal event.
+   * Authorize with `getRun` first. Works on any replica: it reads the shared event log.
+   */
+  async *followEvents(runId: string, status: string, after: number, signal: AbortSignal): AsyncGenerator<LoggedRunEvent> {
+    const key = runStreamKey(runId);
+    let followSignal = signal;
+    if (status !== 'running') {
+      // Finished: the log may already have expired, and nothing new will come after its end.
+      if ((await this.deps.streams.read(key, null, 1)).length === 0) return;
+      followSignal = AbortSignal.any([signal, AbortSignal.timeout(FINISHED_RUN_FOLLOW_MS)]);
+    }
+    for await (const entry of followStream(this.deps.streams, key, after > 0 ? streamIdOf(after) : null, { signal: followSignal, isLast: isTerminalEntry })) {
+      yield parseEntry(entry);
+    }
+  }
+
+  /** Cancels the caller's run if it is still running (202 either way: cancel is idempotent). */
+  async cancel(caller: Caller, runId: string): Promise<void> {
+    const run = await this.getRun(caller, runId);
+    if (run.status === 'running') await this.deps.runs.cancel(runId);
+  }
+}

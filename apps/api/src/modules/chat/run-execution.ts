@@ -1,0 +1,143 @@
+import type { Runner, RunStreamEvent } from '@openai/agents';
+import type { Logger } from 'pino';
+import type { Usage } from '@agentry/contracts';
+import type { Caller } from '../../platform/http/auth-guard.js';
+import type { ChatAgent } from '../agents/agent-registry.js';
+import type { AgentRunContext, ConversationSearch } from '../agents/run-context.js';
+import type { ConversationsService } from '../conversations/conversations.service.js';
+import type { PostgresSession } from '../conversations/postgres-session.js';
+import type { ChatRepo } from './chat.repo.js';
+import { toRunFailure, type RunFailure } from './run-errors.js';
+import type { RunEventWriter } from './run-events.js';
+import type { ChatUsageHooks } from './usage-hooks.js';
+
+export interface RunInput {
+  caller: Caller;
+  runId: string;
+  conversationId: string;
+  agent: ChatAgent;
+  message: string;
+  session: PostgresSession;
+}
+
+export type RunOutcome =
+  | { status: 'completed'; messageId: string; response: string; agent: string; handoffs: { from: string; to: string }[]; usage: Usage }
+  | { status: 'failed'; failure: RunFailure };
+
+export interface RunExecutionDeps {
+  runner: Runner;
+  conversations: ConversationsService & ConversationSearch;
+  repo: ChatRepo;
+  usageHooks?: ChatUsageHooks;
+  logger: Logger;
+  maxTurns: number;
+}
+
+const stringify = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
+
+/** What the stream told us so far; persisted at the end. */
+class RunTranscript {
+  text = '';
+  agent: string;
+  handoffs: { from: string; to: string }[] = [];
+  toolCalls: { callId: string; name: string; arguments: string; output: string | null }[] = [];
+  constructor(entry: string) {
+    this.agent = entry;
+  }
+}
+
+/** Turns one SDK stream event into run events (none for those the contract does not show). */
+async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWriter) {
+  if (e.type === 'raw_model_stream_event') {
+    if (e.data.type === 'output_text_delta' && e.data.delta) {
+      t.text += e.data.delta;
+      await writer.append({ event: 'message.delta', data: { delta: e.data.delta } });
+    }
+    return;
+  }
+  if (e.type !== 'run_item_stream_event') return;
+  const item = e.item as unknown as { type: string; rawItem: Record<string, unknown>; output?: unknown; sourceAgent?: { name: string }; targetAgent?: { name: string } };
+  if (e.name === 'handoff_occurred' && item.sourceAgent && item.targetAgent) {
+    const handoff = { from: item.sourceAgent.name, to: item.targetAgent.name };
+    t.handoffs.push(handoff);
+    t.agent = handoff.to;
+    await writer.append({ event: 'agent.updated', data: handoff });
+  } else if (e.name === 'tool_called' && item.rawItem.type === 'function_call') {
+    const call = { callId: String(item.rawItem.callId), name: String(item.rawItem.name), arguments: String(item.rawItem.arguments ?? '') };
+    t.toolCalls.push({ ...call, output: null });
+    await writer.append({ event: 'tool.called', data: { call_id: call.callId, name: call.name, arguments: call.arguments } });
+  } else if (e.name === 'tool_output' && item.rawItem.type === 'function_call_result') {
+    const callId = String(item.rawItem.callId);
+    const output = stringify(item.output ?? item.rawItem.output);
+    const call = t.toolCalls.find((c) => c.callId === callId);
+    if (call) call.output = output;
+    await writer.append({ event: 'tool.output', data: { call_id: callId, name: String(item.rawItem.name), output } });
+  }
+}
+
+/**
+ * Runs one chat run to its end: streams the SDK run into the event log, then persists the result
+ * in one transaction and only then appends `run.completed`; any failure becomes `run.failed`
+ * (the user's message, stored before the run, stays). Never throws.
+ */
+export async function executeRun(deps: RunExecutionDeps, input: RunInput, signal: AbortSignal, writer: RunEventWriter): Promise<RunOutcome> {
+  const { caller, runId, conversationId } = input;
+  const transcript = new RunTranscript(input.agent.name);
+  let usage: Usage = { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
+  const context: AgentRunContext = { caller, conversationId, runId, conversations: deps.conversations };
+  try {
+    const result = await deps.runner.run(input.agent, input.message, { stream: true, context, session: input.session, maxTurns: deps.maxTurns, signal });
+    try {
+      for await (const e of result) await forward(e, transcript, writer);
+      await result.completed;
+    } finally {
+      const u = result.state.usage;
+      usage = { input_tokens: u.inputTokens, output_tokens: u.outputTokens, total_tokens: u.totalTokens };
+    }
+    if (signal.aborted) throw signal.reason;
+    if (result.error) throw result.error;
+    // A model that answers without streaming deltas still gets its text into the stream once.
+    const final = typeof result.finalOutput === 'string' ? result.finalOutput : stringify(result.finalOutput);
+    if (!transcript.text && final) {
+      transcript.text = final;
+      await writer.append({ event: 'message.delta', data: { delta: final } });
+    }
+    const response = transcript.text;
+    const agent = result.lastAgent?.name ?? transcript.agent;
+    const messageId = await deps.conversations.recordRunResult(
+      caller,
+      { conversationId, runId, agent, response, usage, toolCalls: transcript.toolCalls, handoffs: transcript.handoffs, session: input.session },
+      (tx) => deps.repo.finishRun(tx, caller.tenantId, runId, { status: 'completed', inputTokens: usage.input_tokens, outputTokens: usage.output_tokens }),
+    );
+    await recordUsage(deps, caller, { runId, conversationId, messages: 2, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
+    await writer.append({ event: 'run.completed', data: { run_id: runId, conversation_id: conversationId, message_id: messageId, response, agent, usage } });
+    return { status: 'completed', messageId, response, agent, handoffs: transcript.handoffs, usage };
+  } catch (err) {
+    const failure = toRunFailure(err, signal.aborted ? signal.reason : undefined);
+    if (failure.code === 'internal_error' || failure.code === 'model_error') {
+      deps.logger.error({ err, event: 'chat.run_failed', run_id: runId, code: failure.code }, 'chat run failed');
+    } else {
+      deps.logger.info({ event: 'chat.run_failed', run_id: runId, code: failure.code }, 'chat run ended early');
+    }
+    try {
+      await deps.conversations.recordFailedRun(input.session, (tx) =>
+        deps.repo.finishRun(tx, caller.tenantId, runId, { status: 'failed', errorCode: failure.code, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens }),
+      );
+      await recordUsage(deps, caller, { runId, conversationId, messages: 1, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
+    } catch (persistErr) {
+      deps.logger.error({ err: persistErr, event: 'chat.run_persist_failed', run_id: runId }, 'could not persist a failed run');
+    }
+    await writer.append({ event: 'run.failed', data: { run_id: runId, code: failure.code, message: failure.message, retryable: failure.retryable } });
+    return { status: 'failed', failure };
+  }
+}
+
+/** Usage goes to billing after the transaction; a billing outage must not fail a finished run. */
+async function recordUsage(deps: RunExecutionDeps, caller: Caller, usage: Parameters<ChatUsageHooks['recordRunUsage']>[1]) {
+  if (!deps.usageHooks) return;
+  try {
+    await deps.usageHooks.recordRunUsage(caller, usage);
+  } catch (err) {
+    deps.logger.error({ err, event: 'chat.usage_record_failed', run_id: usage.runId }, 'could not record run usage');
+  }
+}

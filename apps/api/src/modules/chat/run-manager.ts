@@ -1,0 +1,90 @@
+import type { Logger } from 'pino';
+import type { Ports } from '../../platform/ports/index.js';
+import { executeRun, type RunExecutionDeps, type RunInput, type RunOutcome } from './run-execution.js';
+import { RunAbort } from './run-errors.js';
+import { RunEventWriter } from './run-events.js';
+
+const CANCEL_CHANNEL = 'chat:runs:cancel';
+
+/**
+ * Owns the runs of this replica. A run belongs to the server, not to the HTTP connection that
+ * started it: it keeps going when the client leaves, writes its events to the run event log, and
+ * is cancelled through pub/sub so a cancel sent to any replica reaches the one running it.
+ */
+export class RunManager {
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<RunOutcome> }>();
+  private unsubscribe?: () => Promise<void>;
+
+  constructor(
+    private readonly deps: RunExecutionDeps & {
+      ports: Pick<Ports, 'streams' | 'pubsub'>;
+      logger: Logger;
+      runTimeoutMs: number;
+      retentionSeconds: number;
+    },
+  ) {}
+
+  async init() {
+    this.unsubscribe = await this.deps.ports.pubsub.subscribe(CANCEL_CHANNEL, (runId) => this.abortLocal(runId, new RunAbort('run_cancelled')));
+  }
+
+  get size() {
+    return this.active.size;
+  }
+
+  /**
+   * Appends `run.started` (so every follower sees it first), then runs in the background.
+   * `done` settles with the outcome; it never rejects.
+   */
+  async start(input: RunInput): Promise<{ done: Promise<RunOutcome> }> {
+    const writer = new RunEventWriter(this.deps.ports.streams, input.runId);
+    await writer.append({ event: 'run.started', data: { run_id: input.runId, conversation_id: input.conversationId, agent: input.agent.name } });
+    // Kept until the end even if this replica dies mid-run; shortened to the retention once it ends.
+    await writer.expire(Math.ceil(this.deps.runTimeoutMs / 1000) + this.deps.retentionSeconds);
+
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new RunAbort('run_timeout')), this.deps.runTimeoutMs);
+    const done = executeRun(this.deps, input, controller.signal, writer)
+      .catch((err: unknown): RunOutcome => {
+        // Only the event log itself failing gets here (executeRun handles everything else).
+        this.deps.logger.error({ err, event: 'chat.run_log_failed', run_id: input.runId }, 'run event log failed');
+        return { status: 'failed', failure: { code: 'internal_error', message: 'The run failed unexpectedly.', retryable: true } };
+      })
+      .finally(async () => {
+        clearTimeout(timer);
+        this.active.delete(input.runId);
+        try {
+          await writer.expire(this.deps.retentionSeconds);
+        } catch (err) {
+          this.deps.logger.warn({ err, event: 'chat.run_expire_failed', run_id: input.runId }, 'could not set run log retention');
+        }
+      });
+    this.active.set(input.runId, { controller, done });
+    return { done };
+  }
+
+  /** Asks whichever replica runs `runId` to cancel it. */
+  async cancel(runId: string): Promise<void> {
+    if (this.abortLocal(runId, new RunAbort('run_cancelled'))) return;
+    await this.deps.ports.pubsub.publish(CANCEL_CHANNEL, runId);
+  }
+
+  private abortLocal(runId: string, reason: RunAbort): boolean {
+    const run = this.active.get(runId);
+    if (!run) return false;
+    run.controller.abort(reason);
+    return true;
+  }
+
+  /** Lets running runs finish for up to `graceMs`, then stops the rest (they end with run.failed). */
+  async shutdown(graceMs: number) {
+    await this.unsubscribe?.();
+    const pending = [...this.active.values()].map((r) => r.done);
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(pending), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    for (const run of this.active.values()) run.controller.abort(new RunAbort('server_shutdown'));
+    await Promise.allSettled([...this.active.values()].map((r) => r.done));
+  }
+}

@@ -1,0 +1,23 @@
+import { AppError } from '../../platform/errors.js';
+import type { ListCursor } from './conversations.repo.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Opaque list cursor: base64url of `[updated_at, id]` of the last row of a page. */
+export function encodeCursor(c: ListCursor): string {
+  return Buffer.from(JSON.stringify([c.updatedAt.toISOString(), c.id])).toString('base64url');
+}
+
+/** Parses a cursor from a client; anything that is not one of ours is 400 `invalid_cursor`. */
+export function decodeCursor(raw: string): ListCursor {
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(raw)) throw new Error('alphabet');
+    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'string' || typeof value[1] !== 'string') throw new Error('shape');
+    const updatedAt = new Date(value[0]);
+    if (Number.isNaN(updatedAt.getTime()) || !UUID.test(value[1])) throw new Error('values');
+    return { updatedAt, id: value[1] };
+  } catch {
+    throw new AppError('invalid_cursor', 'The cursor is not valid.');
+  }
+}

@@ -1,0 +1,181 @@
+import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../platform/db/client.js';
+import { conversationItems, conversations, handoffs, messages, toolCalls } from './conversations.tables.js';
+
+export type ConversationRow = typeof conversations.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+export type ToolCallRow = typeof toolCalls.$inferSelect;
+
+/** A position in the list: the last row of the previous page. */
+export interface ListCursor {
+  updatedAt: Date;
+  id: string;
+}
+
+/** SQL of the conversations module. Every method takes the tenant; owner checks take the user too. */
+export class ConversationsRepo {
+  constructor(private readonly db: Db) {}
+
+  transaction<T>(fn: (tx: DbOrTx) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  async create(tx: DbOrTx, values: { tenantId: string; userId: string; agent: string; title: string; now: Date }): Promise<ConversationRow> {
+    const [row] = await tx
+      .insert(conversations)
+      .values({ tenantId: values.tenantId, userId: values.userId, agent: values.agent, title: values.title, createdAt: values.now, updatedAt: values.now })
+      .returning();
+    return row;
+  }
+
+  async findOwned(tenantId: string, userId: string, id: string, tx: DbOrTx = this.db): Promise<ConversationRow | undefined> {
+    const [row] = await tx
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.id, id)));
+    return row;
+  }
+
+  async list(tenantId: string, userId: string, options: { limit: number; cursor?: ListCursor; q?: string }): Promise<ConversationRow[]> {
+    const conditions = [eq(conversations.tenantId, tenantId), eq(conversations.userId, userId)];
+    if (options.cursor) {
+      const { updatedAt, id } = options.cursor;
+      conditions.push(or(lt(conversations.updatedAt, updatedAt), and(eq(conversations.updatedAt, updatedAt), lt(conversations.id, id)))!);
+    }
+    if (options.q) {
+      conditions.push(sql`(exists (select 1 from ${messages} m where m.conversation_id = ${conversations.id} and m.tenant_id = ${tenantId}
+        and to_tsvector('simple', m.content) @@ websearch_to_tsquery('simple', ${options.q}))
+        or to_tsvector('simple', ${conversations.title}) @@ websearch_to_tsquery('simple', ${options.q}))`);
+    }
+    return this.db
+      .select()
+      .from(conversations)
+      .where(and(...conditions))
+      .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+      .limit(options.limit);
+  }
+
+  /** Full-text search for the search_conversations tool: one best message per conversation. */
+  async search(tenantId: string, userId: string, query: string, limit: number) {
+    const result = await this.db.execute<{ conversation_id: string; title: string; snippet: string; updated_at: Date | string }>(sql`
+      select conversation_id, title, snippet, updated_at from (
+        select distinct on (c.id) c.id as conversation_id, c.title, c.updated_at,
+          ts_headline('simple', m.content, q, 'MaxWords=24, MinWords=8, StartSel=, StopSel=') as snippet,
+          ts_rank(to_tsvector('simple', m.content), q) as rank
+        from ${conversations} c
+        join ${messages} m on m.conversation_id = c.id and m.tenant_id = ${tenantId}
+        cross join websearch_to_tsquery('simple', ${query}) q
+        where c.tenant_id = ${tenantId} and c.user_id = ${userId}
+          and to_tsvector('simple', m.content) @@ q
+        order by c.id, rank desc
+      ) hits order by rank desc, updated_at desc limit ${limit}`);
+    return result.rows;
+  }
+
+  async insertMessage(
+    tx: DbOrTx,
+    values: { tenantId: string; conversationId: string; runId: string | null; role: 'user' | 'assistant'; content: string; agent: string | null; inputTokens?: number; outputTokens?: number; now: Date },
+  ): Promise<MessageRow> {
+    const [row] = await tx
+      .insert(messages)
+      .values({ ...values, createdAt: values.now })
+      .returning();
+    return row;
+  }
+
+  /** Adds a message to the conversation's counters and moves it to the top of the list. */
+  async touch(tx: DbOrTx, tenantId: string, id: string, change: { messages: number; preview: string; now: Date; agent?: string; inputTokens?: number; outputTokens?: number }) {
+    await tx
+      .update(conversations)
+      .set({
+        messageCount: sql`${conversations.messageCount} + ${change.messages}`,
+        inputTokens: sql`${conversations.inputTokens} + ${change.inputTokens ?? 0}`,
+        outputTokens: sql`${conversations.outputTokens} + ${change.outputTokens ?? 0}`,
+        lastMessagePreview: change.preview,
+        updatedAt: change.now,
+        ...(change.agent ? { agent: change.agent } : {}),
+      })
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, id)));
+  }
+
+  async messagesOf(tenantId: string, conversationId: string): Promise<MessageRow[]> {
+    return this.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.tenantId, tenantId), eq(messages.conversationId, conversationId)))
+      .orderBy(asc(messages.position));
+  }
+
+  async toolCallsOf(tenantId: string, messageIds: string[]): Promise<ToolCallRow[]> {
+    if (messageIds.length === 0) return [];
+    return this.db
+      .select()
+      .from(toolCalls)
+      .where(and(eq(toolCalls.tenantId, tenantId), inArray(toolCalls.messageId, messageIds)))
+      .orderBy(asc(toolCalls.position));
+  }
+
+  async insertToolCalls(tx: DbOrTx, rows: (typeof toolCalls.$inferInsert)[]) {
+    if (rows.length) await tx.insert(toolCalls).values(rows);
+  }
+
+  async insertHandoffs(tx: DbOrTx, rows: (typeof handoffs.$inferInsert)[]) {
+    if (rows.length) await tx.insert(handoffs).values(rows);
+  }
+
+  async rename(tenantId: string, userId: string, id: string, title: string, now: Date): Promise<ConversationRow | undefined> {
+    const [row] = await this.db
+      .update(conversations)
+      .set({ title, updatedAt: now })
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.id, id)))
+      .returning();
+    return row;
+  }
+
+  async delete(tenantId: string, userId: string, id: string): Promise<boolean> {
+    const rows = await this.db
+      .delete(conversations)
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.id, id)))
+      .returning({ id: conversations.id });
+    return rows.length > 0;
+  }
+
+  async agentStats(tenantId: string, userId: string, agent: string): Promise<{ conversations: number; lastUsedAt: Date | null }> {
+    const [row] = await this.db
+      .select({ count: sql<number>`count(*)::int`, last: sql<Date | string | null>`max(${conversations.updatedAt})` })
+      .from(conversations)
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.agent, agent)));
+    return { conversations: Number(row?.count ?? 0), lastUsedAt: row?.last ? new Date(row.last) : null };
+  }
+
+  // ── SDK session items ───────────────────────────────────────────────────────────────────────
+
+  /** The last `limit` items (all when undefined), oldest first. */
+  async items(tenantId: string, conversationId: string, limit?: number) {
+    const where = and(eq(conversationItems.tenantId, tenantId), eq(conversationItems.conversationId, conversationId));
+    if (limit === undefined) {
+      return this.db.select().from(conversationItems).where(where).orderBy(asc(conversationItems.position));
+    }
+    const rows = await this.db.select().from(conversationItems).where(where).orderBy(desc(conversationItems.position)).limit(limit);
+    return rows.reverse();
+  }
+
+  async insertItems(tx: DbOrTx, rows: { tenantId: string; conversationId: string; runId: string | null; schemaVersion: number; item: unknown }[]) {
+    if (rows.length) await tx.insert(conversationItems).values(rows);
+  }
+
+  async popItem(tenantId: string, conversationId: string) {
+    const [row] = await this.db.execute<{ item: unknown; schema_version: number }>(sql`
+      delete from ${conversationItems} where id = (
+        select id from ${conversationItems} where tenant_id = ${tenantId} and conversation_id = ${conversationId}
+        order by position desc limit 1)
+      returning item, schema_version`).then((r) => r.rows);
+    return row;
+  }
+
+  async clearItems(tenantId: string, conversationId: string) {
+    await this.db
+      .delete(conversationItems)
+      .where(and(eq(conversationItems.tenantId, tenantId), eq(conversationItems.conversationId, conversationId)));
+  }
+}

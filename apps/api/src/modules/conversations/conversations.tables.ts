@@ -1,0 +1,120 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * A chat thread of one principal in one tenant. `user_id` is the caller's principal id (a user,
+ * or a service account for `service:` callers). Timestamps are kept to the millisecond so the
+ * list's `(updated_at, id)` cursor round-trips exactly through JavaScript dates.
+ */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    /** The agent of the last run (the entry agent before any run finished). */
+    agent: text('agent').notNull(),
+    title: text('title').notNull(),
+    messageCount: integer('message_count').notNull().default(0),
+    inputTokens: integer('input_tokens').notNull().default(0),
+    outputTokens: integer('output_tokens').notNull().default(0),
+    lastMessagePreview: text('last_message_preview'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('conversations_owner_updated_idx').on(t.tenantId, t.userId, t.updatedAt, t.id),
+    index('conversations_tenant_agent_idx').on(t.tenantId, t.agent),
+  ],
+);
+
+/** The visible transcript: user and assistant messages, in `position` order. */
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    position: bigserial('position', { mode: 'number' }).notNull(),
+    tenantId: uuid('tenant_id').notNull(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id'),
+    /** `user` | `assistant`. */
+    role: text('role').notNull(),
+    content: text('content').notNull(),
+    /** The agent that wrote an assistant message. */
+    agent: text('agent'),
+    inputTokens: integer('input_tokens').notNull().default(0),
+    outputTokens: integer('output_tokens').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('messages_conversation_position_idx').on(t.conversationId, t.position),
+    index('messages_content_fts_idx').using('gin', sql`to_tsvector('simple', ${t.content})`),
+  ],
+);
+
+/**
+ * The SDK's view of the conversation (the `Session` store): each `AgentInputItem` as the SDK
+ * produced it, tagged with `schema_version` so a later SDK can migrate old items instead of
+ * misreading them.
+ */
+export const conversationItems = pgTable(
+  'conversation_items',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    position: bigserial('position', { mode: 'number' }).notNull(),
+    tenantId: uuid('tenant_id').notNull(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id'),
+    schemaVersion: integer('schema_version').notNull(),
+    item: jsonb('item').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('conversation_items_conversation_position_idx').on(t.conversationId, t.position)],
+);
+
+/** Tool calls made while writing an assistant message. */
+export const toolCalls = pgTable(
+  'tool_calls',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    position: bigserial('position', { mode: 'number' }).notNull(),
+    tenantId: uuid('tenant_id').notNull(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id').notNull(),
+    callId: text('call_id').notNull(),
+    name: text('name').notNull(),
+    arguments: text('arguments').notNull(),
+    output: text('output'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('tool_calls_message_idx').on(t.messageId)],
+);
+
+/** Handoffs between agents during a run. */
+export const handoffs = pgTable(
+  'handoffs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id').notNull(),
+    fromAgent: text('from_agent').notNull(),
+    toAgent: text('to_agent').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('handoffs_conversation_idx').on(t.conversationId)],
+);

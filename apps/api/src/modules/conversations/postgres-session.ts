@@ -1,0 +1,87 @@
+import type { AgentInputItem, Session } from '@openai/agents';
+import type { DbOrTx } from '../../platform/db/client.js';
+import type { ConversationsRepo } from './conversations.repo.js';
+
+/**
+ * Version of the stored SDK item shape (`AgentInputItem` of @openai/agents 0.20). Bump it when an
+ * SDK upgrade changes the shape, and migrate older items in `fromStored` instead of misreading them.
+ */
+export const SESSION_ITEM_SCHEMA_VERSION = 1;
+
+function fromStored(row: { schemaVersion: number; item: unknown }): AgentInputItem | undefined {
+  // Items written by a newer version are skipped rather than handed to an SDK that cannot read them.
+  if (row.schemaVersion > SESSION_ITEM_SCHEMA_VERSION) return undefined;
+  return row.item as AgentInputItem;
+}
+
+/**
+ * The SDK `Session` on PostgreSQL (`conversation_items`): the conversation's memory survives runs,
+ * restarts and replicas. With `staged: true` (how chat runs use it) writes are held in memory and
+ * written by `flush(tx)` inside the run's final transaction, so a run that fails leaves no half
+ * turn in the model's memory; reads see the stored items followed by the staged ones.
+ */
+export class PostgresSession implements Session {
+  private staged: AgentInputItem[] = [];
+
+  constructor(
+    private readonly repo: ConversationsRepo,
+    private readonly scope: { tenantId: string; conversationId: string; runId?: string },
+    private readonly options: { staged: boolean } = { staged: false },
+  ) {}
+
+  async getSessionId(): Promise<string> {
+    return this.scope.conversationId;
+  }
+
+  async getItems(limit?: number): Promise<AgentInputItem[]> {
+    const stored = (await this.repo.items(this.scope.tenantId, this.scope.conversationId, limit))
+      .map(fromStored)
+      .filter((i): i is AgentInputItem => i !== undefined);
+    const all = [...stored, ...this.staged];
+    return limit === undefined ? all : all.slice(-limit);
+  }
+
+  async addItems(items: AgentInputItem[]): Promise<void> {
+    if (this.options.staged) {
+      this.staged.push(...structuredClone(items));
+      return;
+    }
+    await this.write(null, items);
+  }
+
+  async popItem(): Promise<AgentInputItem | undefined> {
+    if (this.staged.length) return this.staged.pop();
+    const row = await this.repo.popItem(this.scope.tenantId, this.scope.conversationId);
+    return row ? fromStored({ schemaVersion: row.schema_version, item: row.item }) : undefined;
+  }
+
+  async clearSession(): Promise<void> {
+    this.staged = [];
+    await this.repo.clearItems(this.scope.tenantId, this.scope.conversationId);
+  }
+
+  /** Items staged so far (copies). */
+  stagedItems(): AgentInputItem[] {
+    return structuredClone(this.staged);
+  }
+
+  /** Writes the staged items (optionally only those `keep` selects) in `tx`, then forgets them. */
+  async flush(tx: DbOrTx, keep: (item: AgentInputItem) => boolean = () => true): Promise<void> {
+    const items = this.staged.filter(keep);
+    this.staged = [];
+    await this.write(tx, items);
+  }
+
+  /** Inserts `items` in `tx`, or in a transaction of their own when `tx` is null. */
+  private async write(tx: DbOrTx | null, items: AgentInputItem[]) {
+    const rows = items.map((item) => ({
+      tenantId: this.scope.tenantId,
+      conversationId: this.scope.conversationId,
+      runId: this.scope.runId ?? null,
+      schemaVersion: SESSION_ITEM_SCHEMA_VERSION,
+      item: JSON.parse(JSON.stringify(item)) as unknown,
+    }));
+    if (tx) await this.repo.insertItems(tx, rows);
+    else await this.repo.transaction((t) => this.repo.insertItems(t, rows));
+  }
+}
