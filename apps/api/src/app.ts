@@ -18,7 +18,6 @@ import { createIdentityModule } from './modules/auth/auth.module.js';
 import { registerRateLimits } from './modules/ratelimit/ratelimit.module.js';
 import { createBillingModule } from './modules/billing/billing.module.js';
 import { createChatModule } from './modules/chat/chat.module.js';
-import { createBillingModule } from './modules/billing/billing.module.js';
 
 export interface AppDeps {
   database: Database;
