@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { renderHook, waitFor, act } from '@testing-library/react';
+import { useChatRun } from '@/lib/chat/use-chat-run';
+import { saveActiveRun, loadActiveRun } from '@/lib/chat/run-storage';
+import { startTurn } from '@/lib/chat/live-turn';
+
+const RUN = '7f0c6f1e-8b7a-4c39-9a39-3f1f0f5d2a10';
+const CONV = '0b6f4a3e-2d5c-4f7e-8a1b-9c0d1e2f3a4b';
+const MSG = '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d';
+
+function sse(events: [number, string, object][], headers: Record<string, string> = {}) {
+  const text = events.map(([id, event, data]) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join('');
+  return new Response(text, { status: 200, headers: { 'content-type': 'text/event-stream', ...headers } });
+}
+const completed = (id: number) => [id, 'run.completed', { run_id: RUN, conversation_id: CONV, message_id: MSG, response: 'Hello world', agent: 'triage', usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 } }] as [number, string, object];
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  sessionStorage.clear();
+});
+
+describe('useChatRun', () => {
+  it('streams a new run, reports its conversation and hands the finished turn over', async () => {
+    const fetchMock = vi.fn(async (_url: string, _init?: RequestInit) =>
+      sse([[1, 'run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }], [2, 'message.delta', { delta: 'Hello' }], [3, 'message.delta', { delta: ' world' }], completed(4)], { 'x-run-id': RUN }),
+    );
+    vi.stubGlobal('fetch', fetchMock);
+    const onConversation = vi.fn();
+    const onFinished = vi.fn();
+    const { result } = renderHook(() => useChatRun({ conversationId: null, onConversation, onFinished }));
+    await act(() => result.current.send('hi', 'triage'));
+    expect(onConversation).toHaveBeenCalledWith(CONV);
+    expect(onFinished.mock.calls[0]![0]).toMatchObject({ status: 'completed', parts: [{ kind: 'text', text: 'Hello world' }] });
+    expect(result.current.turn).toBeNull();
+    expect(loadActiveRun()).toBeNull();
+    expect(fetchMock.mock.calls[0]![0]).toBe('/bff/api/chat/stream');
+  });
+
+  it('after a reload resumes the stored run with Last-Event-ID and keeps what had streamed', async () => {
+    const stored = { ...startTurn('hi', 'triage', CONV), runId: RUN, status: 'streaming' as const, lastEventId: '2', parts: [{ kind: 'text' as const, text: 'Hello' }] };
+    saveActiveRun(stored);
+    const fetchMock = vi.fn(async (_url: string, _init: RequestInit) => sse([[3, 'message.delta', { delta: ' world' }], completed(4)]));
+    vi.stubGlobal('fetch', fetchMock);
+    const onFinished = vi.fn();
+    renderHook(() => useChatRun({ conversationId: CONV, onFinished }));
+    await waitFor(() => expect(onFinished).toHaveBeenCalled());
+    const [url, init] = fetchMock.mock.calls[0]!;
+    expect(url).toBe(`/bff/api/chat/runs/${RUN}/events`);
+    expect((init.headers as Record<string, string>)['last-event-id']).toBe('2');
+    expect(onFinished.mock.calls[0]![0].parts).toEqual([{ kind: 'text', text: 'Hello world' }]);
+  });
+
+  it('does not resume another conversation’s run', async () => {
+    saveActiveRun({ ...startTurn('hi', 'triage', 'other'), runId: RUN });
+    const fetchMock = vi.fn();
+    vi.stubGlobal('fetch', fetchMock);
+    const { result } = renderHook(() => useChatRun({ conversationId: CONV }));
+    expect(result.current.turn).toBeNull();
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+});
