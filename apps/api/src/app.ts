@@ -10,6 +10,7 @@ import { installErrorHandling } from './platform/http/problem.js';
 import { installHttpPlatform, requestIdFor } from './platform/http/plugins.js';
 import { installAuthGuard, type Authenticator } from './platform/http/auth-guard.js';
 import { loggerOptions } from './platform/logger.js';
+import { installHttpTracing } from './platform/telemetry.js';
 import type { PlatformContext } from './platform/context.js';
 import { version } from './version.js';
 import { HealthService } from './modules/health/health.service.js';
@@ -59,6 +60,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   installErrorHandling(app);
   // Request id, CORS and security headers run before the guard so a 401 carries them too.
   await installHttpPlatform(app, config, metrics, version);
+  if (config.otel.endpoint) installHttpTracing(app); // spans go to the provider main.ts registered
   installAuthGuard(app, () => authenticator);
 
   const health = new HealthService({

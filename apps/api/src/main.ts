@@ -3,6 +3,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './platform/logger.js';
 import { openInfrastructure } from './platform/runtime.js';
 import { auditConfig, formatFindings } from './platform/production-checks.js';
+import { startTelemetry } from './platform/telemetry.js';
+import { version } from './version.js';
 
 /** Process entry: read config, open infrastructure, build, listen, shut down gracefully on SIGTERM/SIGINT. */
 async function main() {
@@ -25,6 +27,7 @@ async function main() {
   }
   const logger = createLogger(config.logLevel);
   for (const f of findings) logger.warn({ event: 'config.warning', setting: f.setting, problem: f.problem }, 'unsafe production setting');
+  const telemetry = await startTelemetry(config, { version });
   const { database, ports } = await openInfrastructure(config);
   const app = await buildApp(config, { database, ports, logger });
   await app.listen({ port: config.http.port, host: config.http.host });
@@ -47,6 +50,7 @@ async function main() {
       await app.close(); // stops accepting, ends streams, waits for in-flight requests, stops workers
       await ports.close();
       await database.close();
+      await telemetry.shutdown();
       logger.info({ event: 'server.stopped' }, 'stopped');
       process.exit(0);
     } catch (err) {
