@@ -1,6 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { isSameOrigin } from '@/lib/server/origin-check';
+import { secureCookiesFor } from '@/lib/server/api-origin';
 import { accessTokenSecondsLeft, sessionCookies } from '@/lib/server/session-cookies';
 import { safeNext } from '@/components/auth/form-footer';
 import { ApiError } from '@/lib/client/api-error';
@@ -13,9 +14,16 @@ describe('BFF session helpers', () => {
     const cookies = sessionCookies({
       access_token: 'at', refresh_token: 'rt_x', token_type: 'bearer', expires_at: inAMinute, refresh_expires_at: inAMinute,
       kid: 'k', session_id: crypto.randomUUID(), user_id: crypto.randomUUID(), tenant_id: crypto.randomUUID(), role: 'owner', scopes: [],
-    });
+    }, true);
     expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['agentry_at', true, 'lax'], ['agentry_rt', true, 'lax']]);
     expect(cookies[0]!.maxAge).toBeGreaterThan(50);
+    expect(cookies.every((c) => c.secure)).toBe(true);
+  });
+
+  it('marks cookies Secure over HTTPS and off loopback in production, not on 127.0.0.1', () => {
+    expect(secureCookiesFor(new Request('https://app.test/bff/auth/login'))).toBe(true);
+    expect(secureCookiesFor(new Request('http://127.0.0.1:3000/bff/auth/login', { headers: { 'x-forwarded-proto': 'https' } }))).toBe(true);
+    expect(secureCookiesFor(new Request('http://127.0.0.1:3000/bff/auth/login'))).toBe(false);
   });
 
   it('reads the expiry of an access token to refresh ahead of it', () => {

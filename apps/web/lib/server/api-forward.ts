@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import type { SessionResponse } from '@agentry/contracts';
-import { API_URL } from './api-origin';
+import { API_URL, secureCookiesFor } from './api-origin';
 import { ACCESS_COOKIE, REFRESH_COOKIE, accessTokenSecondsLeft, clearedSessionCookies, sessionCookies } from './session-cookies';
 import { refreshSession } from './refresh-session';
 
@@ -60,8 +60,8 @@ export async function forwardToApi(request: NextRequest, options: ForwardOptions
   } else headers.set('cache-control', 'no-store');
 
   const response = new NextResponse(upstream.body, { status: upstream.status, headers });
-  if (rotated) for (const c of sessionCookies(rotated)) response.cookies.set(c);
-  else if (refreshFailed && upstream.status === 401) for (const c of clearedSessionCookies()) response.cookies.set(c);
+  if (rotated) for (const c of sessionCookies(rotated, secureCookiesFor(request))) response.cookies.set(c);
+  else if (refreshFailed && upstream.status === 401) for (const c of clearedSessionCookies(secureCookiesFor(request))) response.cookies.set(c);
   return response;
 }
 

@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { SessionResponse } from '@agentry/contracts';
-import { API_URL } from './api-origin';
+import { API_URL, secureCookiesFor } from './api-origin';
 import { sessionCookies } from './session-cookies';
 import { forbiddenOrigin, isSameOrigin } from './origin-check';
 
@@ -42,6 +42,6 @@ export async function exchangeForSession(request: NextRequest, apiPath: string):
   }
   const { access_token: _a, refresh_token: _r, ...visible } = json;
   const response = NextResponse.json(visible, { status: upstream.status });
-  for (const c of sessionCookies(session.data)) response.cookies.set(c);
+  for (const c of sessionCookies(session.data, secureCookiesFor(request))) response.cookies.set(c);
   return response;
 }

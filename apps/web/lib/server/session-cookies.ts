@@ -1,5 +1,4 @@
 import type { SessionResponse } from '@agentry/contracts';
-import { SECURE_COOKIES } from './api-origin';
 
 /** Cookie names. The values are tokens: httpOnly, never readable by page scripts. */
 export const ACCESS_COOKIE = 'agentry_at';
@@ -20,16 +19,16 @@ function secondsUntil(iso: string): number {
 }
 
 /** The two cookies a fresh session is stored in. `SameSite=Lax` so a link from elsewhere still lands signed in. */
-export function sessionCookies(session: SessionResponse): CookieWrite[] {
-  const base = { httpOnly: true as const, secure: SECURE_COOKIES, sameSite: 'lax' as const, path: '/' };
+export function sessionCookies(session: SessionResponse, secure: boolean): CookieWrite[] {
+  const base = { httpOnly: true as const, secure, sameSite: 'lax' as const, path: '/' };
   return [
     { ...base, name: ACCESS_COOKIE, value: session.access_token, maxAge: secondsUntil(session.expires_at) },
     { ...base, name: REFRESH_COOKIE, value: session.refresh_token, maxAge: secondsUntil(session.refresh_expires_at) },
   ];
 }
 
-export function clearedSessionCookies(): CookieWrite[] {
-  const base = { httpOnly: true as const, secure: SECURE_COOKIES, sameSite: 'lax' as const, path: '/', value: '', maxAge: 0 };
+export function clearedSessionCookies(secure: boolean): CookieWrite[] {
+  const base = { httpOnly: true as const, secure, sameSite: 'lax' as const, path: '/', value: '', maxAge: 0 };
   return [
     { ...base, name: ACCESS_COOKIE },
     { ...base, name: REFRESH_COOKIE },

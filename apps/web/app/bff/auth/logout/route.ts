@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { forwardToApi } from '@/lib/server/api-forward';
 import { forbiddenOrigin, isSameOrigin } from '@/lib/server/origin-check';
+import { secureCookiesFor } from '@/lib/server/api-origin';
 import { REFRESH_COOKIE, clearedSessionCookies } from '@/lib/server/session-cookies';
 
 export const dynamic = 'force-dynamic';
@@ -19,6 +20,6 @@ export async function POST(request: NextRequest) {
   });
   const response = new NextResponse(null, { status: 204 });
   response.headers.set('x-upstream-status', String(upstream.status));
-  for (const c of clearedSessionCookies()) response.cookies.set(c);
+  for (const c of clearedSessionCookies(secureCookiesFor(request))) response.cookies.set(c);
   return response;
 }
