@@ -123,6 +123,11 @@ export class FakeStripe {
     });
   }
 
+  /** Drops every pending injected failure. */
+  clearFailures() {
+    this.failures.length = 0;
+  }
+
   requestsTo(method: string, path: RegExp | string) {
     return this.requests.filter((r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)));
   }

@@ -129,7 +129,7 @@ describe('POST /webhooks/stripe', () => {
     });
     expect(failed.attempts).toBe(3);
     expect(failed.lastError).toContain('subscriptions.retrieve');
-    rig.fake.failNext({ method: 'GET', path: `/v1/subscriptions/${sub.id}`, times: 0 });
+    rig.fake.clearFailures();
   });
 
   it('handles customer.subscription.deleted, invoice.paid, invoice.payment_failed', async () => {

@@ -1,0 +1,128 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp, type TestUser } from '../../../test/factories.js';
+import { startBillingRig } from './billing.test-support.js';
+
+type Rig = Awaited<ReturnType<typeof startBillingRig>>;
+interface Frame { id?: string; event?: string; data?: string; comment?: string }
+
+/** Opens the billing stream over real HTTP and collects its frames. */
+async function openStream(base: string, user: TestUser, lastEventId?: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${base}/api/v1/billing/stream`, {
+    headers: { ...user.headers, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+    signal: controller.signal,
+  });
+  const frames: Frame[] = [];
+  const reader = res.body!.getReader();
+  let buffer = '';
+  const pump = (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const frame: Frame = {};
+          for (const line of block.split('\n')) {
+            if (line.startsWith(': ')) frame.comment = line.slice(2);
+            else if (line.startsWith('id: ')) frame.id = line.slice(4);
+            else if (line.startsWith('event: ')) frame.event = line.slice(7);
+            else if (line.startsWith('data: ')) frame.data = line.slice(6);
+          }
+          frames.push(frame);
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  const events = () => frames.filter((f) => f.event === 'billing.event').map((f) => ({ id: f.id!, ...JSON.parse(f.data!) }));
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    frames,
+    events,
+    async waitFor(n: number, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (events().length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} events, got ${events().length}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return events();
+    },
+    async close() {
+      controller.abort();
+      await pump;
+    },
+  };
+}
+
+describe('GET /api/v1/billing/stream', () => {
+  let rig: Rig;
+  let base: string;
+  beforeAll(async () => {
+    rig = await startBillingRig({ SSE_HEARTBEAT_MS: '100' });
+    for (let attempt = 0; ; attempt++) {
+      const port = 20000 + crypto.randomInt(10000);
+      try {
+        await rig.app.listen({ port, host: '127.0.0.1' });
+        base = `http://127.0.0.1:${port}`;
+        break;
+      } catch (err) {
+        if (attempt > 10) throw err;
+      }
+    }
+  });
+  afterAll(async () => rig?.close());
+
+  const crossSoftLimit = (user: TestUser, key: string) =>
+    rig.app.inject({
+      method: 'POST',
+      url: `/api/v1/billing/tenants/${user.session.tenant_id}/usage`,
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      payload: { feature_key: 'messages', quantity: 1600, idempotency_key: key },
+    });
+
+  it('delivers its own tenant\'s events only, pings when quiet, and replays after a reconnect', async () => {
+    const alice = await signUp(rig.app);
+    const bob = await signUp(rig.app);
+    const stream = await openStream(base, alice);
+    expect(stream.status).toBe(200);
+    expect(stream.contentType).toContain('text/event-stream');
+    await new Promise((r) => setTimeout(r, 50)); // the follower is subscribed
+
+    expect((await crossSoftLimit(bob, 'b1')).statusCode).toBe(202);
+    expect((await crossSoftLimit(alice, 'a1')).statusCode).toBe(202);
+    const [first] = await stream.waitFor(1);
+    expect(first).toMatchObject({ tenant_id: alice.session.tenant_id, type: 'usage.soft_limit_reached', usage: { feature_key: 'messages', used: 1600 } });
+    expect(first.id).toMatch(/^\d+-\d+$/);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(stream.events()).toHaveLength(1); // bob's event never reaches alice
+    expect(stream.frames.some((f) => f.comment === 'ping')).toBe(true);
+    await stream.close();
+
+    // While alice is away, her usage crosses the hard limit; the reconnect replays it.
+    const away = await rig.app.inject({
+      method: 'POST',
+      url: `/api/v1/billing/tenants/${alice.session.tenant_id}/usage`,
+      headers: { ...alice.headers, 'content-type': 'application/json' },
+      payload: { feature_key: 'messages', quantity: 400, idempotency_key: 'a2' },
+    });
+    expect(away.statusCode).toBe(202);
+    const again = await openStream(base, alice, first.id);
+    const replayed = await again.waitFor(1);
+    expect(replayed[0]).toMatchObject({ type: 'usage.hard_limit_reached', tenant_id: alice.session.tenant_id });
+    expect(replayed[0].id > first.id || replayed[0].id.length > first.id.length).toBe(true);
+    await again.close();
+  });
+
+  it('requires billing:read', async () => {
+    const res = await fetch(`${base}/api/v1/billing/stream`);
+    expect(res.status).toBe(401);
+  });
+});

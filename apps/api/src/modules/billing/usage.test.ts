@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp, type TestUser } from '../../../test/factories.js';
+import { createTestApp, type TestApp } from '../../../test/harness.js';
+import type { Caller } from '../../platform/http/auth-guard.js';
+import { eventually, moduleFor } from './billing.test-support.js';
+import type { BillingModule } from './billing.module.js';
+
+/** Embedded mode with billing off: usage is still metered and the default (starter) plan's limits apply. */
+describe('usage metering and plan limits (billing off)', () => {
+  let t: TestApp;
+  let billing: BillingModule;
+  beforeAll(async () => {
+    t = await createTestApp();
+    billing = moduleFor(t, { registerWorkers: false });
+  });
+  afterAll(() => t.close());
+
+  const callerOf = (user: TestUser): Caller => ({
+    subject: `user:${user.session.user_id}`, userId: user.session.user_id, serviceAccountId: null, tenantId: user.session.tenant_id,
+    role: 'owner', scopes: user.session.scopes, sessionId: user.session.session_id, emailVerified: true,
+  });
+  const used = async (user: TestUser, key: string) =>
+    (await billing.usage.getUsage(callerOf(user), user.session.tenant_id)).items.find((i) => i.feature_key === key)!.used;
+
+  it('records a chat run once per run id', async () => {
+    const user = await signUp(t.app);
+    const run = { runId: crypto.randomUUID(), conversationId: crypto.randomUUID(), messages: 2, inputTokens: 120, outputTokens: 40 };
+    await Promise.all([billing.usage.recordRunUsage(callerOf(user), run), billing.usage.recordRunUsage(callerOf(user), run)]);
+    await billing.usage.recordRunUsage(callerOf(user), run);
+    expect(await used(user, 'messages')).toBe(2);
+    expect(await used(user, 'input_tokens')).toBe(120);
+    expect(await used(user, 'output_tokens')).toBe(40);
+  });
+
+  it('meters real chat runs: POST /chat adds messages and tokens', async () => {
+    const user = await signUp(t.app);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'hello there friend' } });
+    expect(res.statusCode, res.body).toBe(200);
+    const { usage } = res.json();
+    await eventually(async () => (await used(user, 'output_tokens')) === usage.output_tokens);
+    expect(await used(user, 'input_tokens')).toBe(usage.input_tokens);
+    expect(await used(user, 'messages')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('blocks POST /chat with 429 usage_limit_exceeded once a hard limit is reached', async () => {
+    const user = await signUp(t.app);
+    const before = await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'hi' } });
+    expect(before.statusCode).toBe(200);
+    await billing.usage.reportUsage(callerOf(user), user.session.tenant_id, { feature_key: 'messages', quantity: 2000, idempotency_key: 'fill' });
+    const blocked = await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'one more' } });
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json()).toMatchObject({ code: 'usage_limit_exceeded', details: { feature: 'messages', hard_limit: 2000 } });
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    const stream = await t.app.inject({ method: 'POST', url: '/api/v1/chat/stream', headers: user.headers, payload: { message: 'one more' } });
+    expect(stream.statusCode).toBe(429);
+    // Another tenant is not affected.
+    const other = await signUp(t.app);
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: other.headers, payload: { message: 'hi' } })).statusCode).toBe(200);
+  });
+
+  it('publishes one soft-limit event when concurrent increments cross it', async () => {
+    const user = await signUp(t.app);
+    await billing.usage.reportUsage(callerOf(user), user.session.tenant_id, { feature_key: 'messages', quantity: 1590 });
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        billing.usage.recordRunUsage(callerOf(user), { runId: `r-${i}`, conversationId: 'c', messages: 2, inputTokens: 0, outputTokens: 0 }),
+      ),
+    );
+    expect(await used(user, 'messages')).toBe(1606);
+    const events = await billing.stream.read(user.session.tenant_id);
+    expect(events.filter((e) => e.type === 'usage.soft_limit_reached')).toEqual([
+      expect.objectContaining({ tenant_id: user.session.tenant_id, stripe_event_id: null, usage: { feature_key: 'messages', used: expect.any(Number), soft_limit: 1600, hard_limit: 2000 } }),
+    ]);
+  });
+});
