@@ -3,6 +3,12 @@ import { Command } from 'commander';
 import { ConfigError } from '../config.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerSecretsCommands } from './commands/secrets.js';
+import { registerKeysCommands } from './commands/keys.js';
+import { registerJwksCommands } from './commands/jwks.js';
+import { registerUsersCommands } from './commands/users.js';
+import { registerServiceAccountsCommands } from './commands/service-accounts.js';
+import { registerMailCommands } from './commands/mail.js';
+import { registerStripeCommands } from './commands/stripe.js';
 
 /**
  * `agentry` — the operator CLI (`npm run agentry -- <command>`). It runs against the configured
@@ -15,6 +21,12 @@ const program = new Command('agentry')
 
 registerDbCommands(program);
 registerSecretsCommands(program);
+registerKeysCommands(program);
+registerJwksCommands(program);
+registerUsersCommands(program);
+registerServiceAccountsCommands(program);
+registerMailCommands(program);
+registerStripeCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);

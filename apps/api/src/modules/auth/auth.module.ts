@@ -21,6 +21,7 @@ import { ServiceAccountsRepo } from './service-accounts.repo.js';
 import { ServiceAccountsService } from './service-accounts.service.js';
 import { serviceAccountRoutes } from './service-accounts.routes.js';
 import { UsersRepo } from './users.repo.js';
+import { OperatorUsers } from './operator-users.js';
 
 /**
  * The identity capability: accounts, tenants and memberships, sessions and tokens, service
@@ -66,6 +67,7 @@ export async function createIdentityModule(ctx: PlatformContext) {
   return {
     authenticator: new AccessTokenAuthenticator(tokens, revocations),
     keys, tokens, mailer, tenants, auth: authService, recovery, serviceAccounts, revoker, users,
+    operatorUsers: new OperatorUsers({ database, users, tenants, hasher, revoker, lockout, accountKey: (e) => authService.accountKey(e) }),
     /** Registers every identity route; `options` lets other modules add hooks (login throttling). */
     async register(app: FastifyInstance, options: AuthRoutesOptions = {}) {
       await app.register(jwksRoutes(keys, auth.jwksMaxAgeSeconds, metrics));

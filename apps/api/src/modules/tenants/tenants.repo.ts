@@ -22,6 +22,12 @@ export class TenantsRepo {
     return row;
   }
 
+  async findTenant(idOrSlug: string): Promise<TenantRow | undefined> {
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrSlug);
+    const [row] = await this.db.select().from(tenants).where(isUuid ? eq(tenants.id, idOrSlug) : eq(tenants.slug, idOrSlug));
+    return row;
+  }
+
   async addMembership(tenantId: string, userId: string, role: Role): Promise<void> {
     await this.db.insert(memberships).values({ tenantId, userId, role });
   }

@@ -53,6 +53,15 @@ export class TenantsService {
     return { tenantId: invitation.tenantId, role: invitation.role as Role };
   }
 
+  /** A tenant by id or slug (operators name tenants either way). */
+  async findTenant(idOrSlug: string) {
+    return this.repo.findTenant(idOrSlug);
+  }
+
+  async addMember(tx: DbOrTx, tenantId: string, userId: string, role: Role) {
+    await this.repo.with(tx).addMembership(tenantId, userId, role);
+  }
+
   async getTenant(tenantId: string) {
     return this.repo.getTenant(tenantId);
   }

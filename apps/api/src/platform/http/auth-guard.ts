@@ -48,6 +48,19 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match ? match[1] : null;
 }
 
+/** A route as registered, with its declared auth (the shared protected-routes suite walks these). */
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  auth: RouteAuth;
+}
+const declaredRoutesOf = new WeakMap<FastifyInstance, DeclaredRoute[]>();
+
+/** Every route registered on `app` so far, including those added later by any module. */
+export function declaredRoutes(app: FastifyInstance): readonly DeclaredRoute[] {
+  return declaredRoutesOf.get(app) ?? [];
+}
+
 /**
  * Enforces each route's `config.auth` before the body is parsed, so an anonymous caller learns
  * nothing about the schema. Every `/api/` route must declare its auth: a route without it fails
@@ -55,9 +68,14 @@ export function bearerToken(request: FastifyRequest): string | null {
  */
 export function installAuthGuard(app: FastifyInstance, authenticator: () => Authenticator | undefined) {
   app.decorateRequest('caller', null);
+  const declared: DeclaredRoute[] = [];
+  declaredRoutesOf.set(app, declared);
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/') && !route.config?.auth) {
       throw new Error(`route ${route.method} ${route.url} does not declare config.auth`);
+    }
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') declared.push({ method, url: route.url, auth: route.config?.auth ?? 'public' });
     }
   });
   app.addHook('onRequest', async (request) => {

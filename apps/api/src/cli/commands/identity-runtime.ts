@@ -1,0 +1,24 @@
+import { withInfrastructure } from '../cli-runtime.js';
+import { createIdentityModule, type IdentityModule } from '../../modules/auth/auth.module.js';
+import { Metrics } from '../../platform/metrics.js';
+import { createLogger } from '../../platform/logger.js';
+import { SseRegistry } from '../../platform/sse.js';
+
+/**
+ * Runs `fn` with the identity module built on the configured database and Redis, exactly as the
+ * server builds it (so a CLI revocation reaches every replica through the same pub/sub channel).
+ */
+export async function withIdentity<T>(fn: (identity: IdentityModule) => Promise<T>): Promise<T> {
+  return withInfrastructure(async ({ config, database, ports }) => {
+    const shutdown: (() => Promise<void> | void)[] = [];
+    const identity = await createIdentityModule({
+      config, database, ports, metrics: new Metrics(), logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+      sse: new SseRegistry(), onShutdown: (f) => shutdown.push(f),
+    });
+    try {
+      return await fn(identity);
+    } finally {
+      for (const f of shutdown.reverse()) await f();
+    }
+  }, { migrate: true });
+}
