@@ -20,6 +20,7 @@ async function shot(s, name) {
 /** Sends a chat message and waits for its answer to finish streaming into the history. */
 async function ask(page, text) {
   const before = await page.getByTestId('assistant-message').count();
+  await recordStreaming(page);
   await page.getByLabel('Message', { exact: true }).fill(text);
   await page.keyboard.press('Enter');
   await page.getByTestId('live-answer').waitFor();
@@ -31,16 +32,24 @@ async function waitForAnswers(page, count) {
   await page.getByTestId('live-answer').waitFor({ state: 'detached', timeout: 10_000 });
 }
 
-/** Samples the live answer's length until it has grown twice: proof that tokens stream in. */
-async function expectStreaming(page) {
-  const lengths = [];
-  for (let i = 0; i < 60 && lengths.length < 3; i++) {
-    const text = await page.getByTestId('live-answer').textContent().catch(() => null);
-    if (text === null) break;
-    if (lengths.length === 0 || text.length > lengths[lengths.length - 1]) lengths.push(text.length);
-    await sleep(50);
-  }
-  expect(lengths.length >= 3, `the answer did not stream (lengths seen: ${lengths.join(', ')})`);
+/** Records every length the live answer's text takes, from before the question is sent. */
+async function recordStreaming(page) {
+  await page.evaluate(() => {
+    window.__lengths = [];
+    const observer = new MutationObserver(() => {
+      const text = document.querySelector('[data-testid="live-answer"]')?.textContent;
+      if (text && window.__lengths.at(-1) !== text.length) window.__lengths.push(text.length);
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    window.__stopRecording = () => observer.disconnect();
+  });
+}
+
+/** The answer grew in several steps: tokens streamed in rather than arriving at once. */
+async function expectStreamed(page) {
+  const lengths = await page.evaluate(() => { window.__stopRecording?.(); return window.__lengths; });
+  const growth = lengths.filter((n, i) => i > 0 && n > lengths[i - 1]).length;
+  expect(growth >= 3, `the answer did not stream (lengths seen: ${lengths.join(', ')})`);
 }
 
 export const journeys = [
@@ -65,24 +74,24 @@ export const journeys = [
     const { page } = s;
     await ask(page, 'I have a bug in my TypeScript function');
     await page.getByTestId('handoff').first().waitFor();
-    await expectStreaming(page);
     // Mid-stream: the handoff notice and the answer arriving.
-    await page.waitForFunction(() => (document.querySelector('[data-testid="live-answer"]')?.textContent ?? '').includes('return'));
+    await page.waitForFunction(() => (document.querySelector('[data-testid="live-answer"]')?.textContent ?? '').split(' ').length > 8);
     expect((await page.getByTestId('user-message').count()) === 1, 'the question is shown twice while streaming');
     await shot(s, 'chat-handoff');
     await waitForAnswers(page, 1);
+    await expectStreamed(page);
     await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
   }],
   ['a time question calls a tool and streams', async ({ page }) => {
     await ask(page, 'what time is it?');
     await page.getByTestId('tool-call').first().waitFor();
-    await expectStreaming(page);
     await waitForAnswers(page, 2);
+    await expectStreamed(page);
     const last = await page.getByTestId('assistant-message').last().textContent();
     expect(/current_time/.test(last ?? ''), 'the tool call is not shown with the answer');
   }],
   ['reload mid-stream resumes the answer', async ({ page }) => {
-    await ask(page, 'Please write a long reply about streaming answers and reloading pages in the middle of them');
+    await ask(page, `Please write a long reply about streaming answers and reloading pages in the middle of them. ${'Keep going with more words so the answer takes a few seconds to arrive. '.repeat(5)}`);
     await page.waitForFunction(() => (document.querySelector('[data-testid="live-answer"]')?.textContent ?? '').split(' ').length > 6);
     const partial = (await page.getByTestId('live-answer').textContent()) ?? '';
     await page.reload();
