@@ -60,7 +60,7 @@ export class ConversationsRepo {
     const result = await this.db.execute<{ conversation_id: string; title: string; snippet: string; updated_at: Date | string }>(sql`
       select conversation_id, title, snippet, updated_at from (
         select distinct on (c.id) c.id as conversation_id, c.title, c.updated_at,
-          ts_headline('simple', m.content, q, 'MaxWords=24, MinWords=8, StartSel=, StopSel=') as snippet,
+          ts_headline('simple', m.content, q, 'MaxWords=24, MinWords=8, StartSel="", StopSel=""') as snippet,
           ts_rank(to_tsvector('simple', m.content), q) as rank
         from ${conversations} c
         join ${messages} m on m.conversation_id = c.id and m.tenant_id = ${tenantId}
