@@ -9,6 +9,7 @@ import { registerUsersCommands } from './commands/users.js';
 import { registerServiceAccountsCommands } from './commands/service-accounts.js';
 import { registerMailCommands } from './commands/mail.js';
 import { registerStripeCommands } from './commands/stripe.js';
+import { registerStripeCommands } from './commands/stripe.js';
 
 /**
  * `agentry` — the operator CLI (`npm run agentry -- <command>`). It runs against the configured
@@ -26,6 +27,7 @@ registerJwksCommands(program);
 registerUsersCommands(program);
 registerServiceAccountsCommands(program);
 registerMailCommands(program);
+registerStripeCommands(program);
 registerStripeCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -123,6 +123,13 @@ export class FakeStripe {
     });
   }
 
+  /** Forgets every object and idempotency key: a brand-new, empty Stripe account. */
+  reset() {
+    for (const map of [this.customers, this.products, this.prices, this.subscriptions, this.checkoutSessions, this.portalSessions, this.invoices, this.meterEvents]) map.clear();
+    this.idempotent.clear();
+    this.failures.length = 0;
+  }
+
   /** Drops every pending injected failure. */
   clearFailures() {
     this.failures.length = 0;
