@@ -9,7 +9,6 @@ import { registerUsersCommands } from './commands/users.js';
 import { registerServiceAccountsCommands } from './commands/service-accounts.js';
 import { registerMailCommands } from './commands/mail.js';
 import { registerStripeCommands } from './commands/stripe.js';
-import { registerStripeCommands } from './commands/stripe.js';
 
 /**
  * `agentry` — the operator CLI (`npm run agentry -- <command>`). It runs against the configured
@@ -27,7 +26,6 @@ registerJwksCommands(program);
 registerUsersCommands(program);
 registerServiceAccountsCommands(program);
 registerMailCommands(program);
-registerStripeCommands(program);
 registerStripeCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
