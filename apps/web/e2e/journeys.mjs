@@ -75,7 +75,7 @@ export const journeys = [
     await ask(page, 'I have a bug in my TypeScript function');
     await page.getByTestId('handoff').first().waitFor();
     // Mid-stream: the handoff notice and the answer arriving.
-    await page.waitForFunction(() => (document.querySelector('[data-testid="live-answer"]')?.textContent ?? '').split(' ').length > 8);
+    await page.waitForFunction(() => (document.querySelector('[data-testid="live-answer"]')?.textContent ?? '').length > 110);
     expect((await page.getByTestId('user-message').count()) === 1, 'the question is shown twice while streaming');
     await shot(s, 'chat-handoff');
     await waitForAnswers(page, 1);

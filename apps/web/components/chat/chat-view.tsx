@@ -95,7 +95,7 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
         ) : history.isError ? (
           <Alert tone="error">{describeError(history.error)}</Alert>
         ) : null}
-        {conversationId && history.isPending && (
+        {conversationId && history.isPending && !run.turn && (
           <div role="status" aria-label="Loading conversation" className="space-y-4">
             <Skeleton className="ml-auto h-10 w-1/2" />
             <Skeleton className="h-24 w-5/6" />
