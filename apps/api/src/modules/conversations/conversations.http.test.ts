@@ -36,9 +36,9 @@ describe('conversations, agents and tools over HTTP', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await t.app.inject({ method: 'GET', url: `/api/v1/conversations?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: owner.headers });
+      const res: { statusCode: number; json(): unknown } = await t.app.inject({ method: 'GET', url: `/api/v1/conversations?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: owner.headers });
       expect(res.statusCode).toBe(200);
-      const body = res.json();
+      const body = res.json() as { items: { id: string }[]; next_cursor: string | null };
       expect(body.items.length).toBeLessThanOrEqual(2);
       seen.push(...body.items.map((i: { id: string }) => i.id));
       cursor = body.next_cursor;
