@@ -90,6 +90,15 @@ export const journeys = [
     const last = await page.getByTestId('assistant-message').last().textContent();
     expect(/current_time/.test(last ?? ''), 'the tool call is not shown with the answer');
   }],
+  ['stop cancels a streaming answer', async ({ page }) => {
+    const before = await page.getByTestId('assistant-message').count();
+    await ask(page, `Tell me everything about cancelling runs. ${'Add plenty of words here so it streams for a while. '.repeat(5)}`);
+    await page.waitForFunction(() => (document.querySelector('[data-testid="live-answer"]')?.textContent ?? '').length > 40);
+    await page.getByRole('button', { name: /Stop/ }).click();
+    await page.getByText('Stopped.').waitFor();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    expect((await page.getByTestId('assistant-message').count()) === before, 'a cancelled run left an assistant message');
+  }],
   ['reload mid-stream resumes the answer', async ({ page }) => {
     await ask(page, `Please write a long reply about streaming answers and reloading pages in the middle of them. ${'Keep going with more words so the answer takes a few seconds to arrive. '.repeat(5)}`);
     await page.waitForFunction(() => (document.querySelector('[data-testid="live-answer"]')?.textContent ?? '').split(' ').length > 6);
