@@ -11,6 +11,7 @@ import { installHttpPlatform, requestIdFor } from './platform/http/plugins.js';
 import { installAuthGuard, type Authenticator } from './platform/http/auth-guard.js';
 import { loggerOptions } from './platform/logger.js';
 import { installHttpTracing } from './platform/telemetry.js';
+import { instrumentJobQueue, registerStreamGauge } from './platform/machinery-metrics.js';
 import type { PlatformContext } from './platform/context.js';
 import { version } from './version.js';
 import { HealthService } from './modules/health/health.service.js';
@@ -49,12 +50,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const ctx: PlatformContext = {
     config,
     database: deps.database,
-    ports: deps.ports,
+    // Same ports, with job metrics and logs around the queue (jobs_processed_total, job_duration_seconds…).
+    ports: { ...deps.ports, jobs: instrumentJobQueue(deps.ports.jobs, metrics, app.log as Logger) },
     metrics,
     logger: app.log as Logger,
     sse,
     onShutdown: (fn) => shutdown.push(fn),
   };
+  registerStreamGauge(metrics, sse);
 
   let authenticator: Authenticator | undefined;
   installErrorHandling(app);

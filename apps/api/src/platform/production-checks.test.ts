@@ -45,7 +45,8 @@ describe('production checks (the rules behind secrets check and the production s
 const startServer = (env: Record<string, string | undefined>) => runEntry('src/main.ts', [], { PORT: '0', ...env });
 
 describe('NODE_ENV=production start-up', () => {
-  it('refuses each unsafe setting with exit code 78, naming it', async () => {
+  // Child processes (tsx compiling the server) are slow on a loaded machine: generous timeouts.
+  it('refuses each unsafe setting with exit code 78, naming it', { timeout: 120_000 }, async () => {
     const cases: [string, Record<string, string | undefined>][] = [
       ['DATABASE_URL', { DATABASE_URL: undefined }],
       ['AUTH_PASSWORD_PEPPER', { AUTH_PASSWORD_PEPPER: undefined }], // falls back to the dev default
@@ -60,7 +61,7 @@ describe('NODE_ENV=production start-up', () => {
     });
   });
 
-  it('names every problem at once', async () => {
+  it('names every problem at once', { timeout: 120_000 }, async () => {
     const r = await startServer({ NODE_ENV: 'production', DATA_DIR: GOOD_PRODUCTION_ENV.DATA_DIR, ALLOWED_ORIGINS: '*' });
     expect(r.code).toBe(78);
     for (const setting of ['DATABASE_URL', 'REDIS_URL', 'AUTH_PASSWORD_PEPPER', 'AUTH_REFRESH_TOKEN_PEPPER', 'AUTH_LOGIN_IP_PEPPER', 'AUTH_KEYSET_PATH', 'ALLOWED_ORIGINS']) {

@@ -39,7 +39,7 @@ export function runEntry(entry: string, args: string[], env: Record<string, stri
   const merged: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: os.tmpdir(), LOG_LEVEL: 'silent', ...env };
   const clean = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
   return new Promise((resolve) => {
-    execFile(tsx, [path.resolve(apiDir, entry), ...args], { env: clean, cwd: apiDir, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(tsx, [path.resolve(apiDir, entry), ...args], { env: clean, cwd: apiDir, timeout: 90_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
     });
   });

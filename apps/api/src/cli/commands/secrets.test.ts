@@ -5,7 +5,7 @@ import { DEV_SECRETS } from '../../config.js';
 /** `agentry secrets check`, run as the real CLI in a child process. */
 const check = (env: Record<string, string | undefined>) => runEntry('src/cli/index.ts', ['secrets', 'check'], env);
 
-describe('agentry secrets check', () => {
+describe('agentry secrets check', { timeout: 120_000 }, () => {
   it('exits 0 on a careful production configuration', async () => {
     const r = await check(goodProductionEnv());
     expect(r.code, r.stdout + r.stderr).toBe(0);

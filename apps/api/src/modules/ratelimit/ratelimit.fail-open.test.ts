@@ -1,22 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPorts } from '../../platform/ports/redis.js';
+import { createMemoryPorts } from '../../platform/ports/memory.js';
+import type { Ports } from '../../platform/ports/index.js';
 import { createLimitedApp, metricValue, openStream, type LimitedApp } from './ratelimit.test-support.js';
 
 /**
- * Redis unreachable (a dead port): quotas fail open — requests are served, never a 5xx or a hang —
+ * The limiter's store is Redis on a dead port (the other ports are in-process, so the rest of the
+ * app boots as usual — the outage under test is the limiter's). Quotas fail open — requests are served, never a 5xx or a hang —
  * and the outage shows in `rate_limit_fail_open_total` and a `rate_limit.fail_open` warning.
  */
 describe('rate limits when Redis is unreachable', () => {
   let t: LimitedApp;
+  const dead = createRedisPorts('redis://127.0.0.1:1', 'agentry:dead:');
+  const local = createMemoryPorts();
+  const ports: Ports = { ...local, counters: dead.counters, leases: dead.leases, close: async () => { await dead.close(); await local.close(); } };
   beforeAll(async () => {
     t = await createLimitedApp(
       { RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '1', RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '1', RATE_LIMIT_STORE_TIMEOUT_MS: '200' },
-      { ports: createRedisPorts('redis://127.0.0.1:1', 'agentry:dead:'), listen: true },
+      { ports, listen: true },
     );
   });
   afterAll(async () => {
-    await t.close();
-    await t.ports.close();
+    await t?.close();
+    await ports.close();
   });
 
   it('serves window-limited requests, counts the fail-open and logs a warning', async () => {
