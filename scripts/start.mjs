@@ -2,17 +2,17 @@
 // `npm start`: the whole product on embedded defaults — builds the web app when it must, starts the
 // API (PGlite + in-process ports + offline model unless configured otherwise) on :8000 and the
 // web app on :3000, waits until both answer, and prints their URLs. `--dev` runs both in watch mode.
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildWebIfStale } from './web-build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dev = process.argv.includes('--dev');
 const apiPort = process.env.PORT ?? '8000';
 const webPort = process.env.WEB_PORT ?? '3000';
 const apiUrl = `http://127.0.0.1:${apiPort}`;
-const webUrl = `http://localhost:${webPort}`;
+const webUrl = `http://127.0.0.1:${webPort}`;
 const env = {
   ...process.env,
   PORT: apiPort,
@@ -21,28 +21,6 @@ const env = {
   API_URL: process.env.API_URL ?? apiUrl,
   PUBLIC_WEB_URL: process.env.PUBLIC_WEB_URL ?? webUrl,
 };
-
-/** The newest modification time under `dir`, ignoring build output and dependencies. */
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (['node_modules', '.next', 'test-results', 'e2e', 'tests'].includes(entry.name)) continue;
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function buildWebIfStale() {
-  const web = path.join(root, 'apps/web');
-  const buildId = path.join(web, '.next/BUILD_ID');
-  const built = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
-  const sources = Math.max(newestMtime(web), newestMtime(path.join(root, 'packages/contracts/src')));
-  if (built >= sources) return;
-  console.log('Building the web app (first start or sources changed)…');
-  const result = spawnSync('npm', ['run', 'build', '-w', '@agentry/web'], { cwd: root, env, stdio: 'inherit' });
-  if (result.status !== 0) process.exit(result.status ?? 1);
-}
 
 const children = [];
 function run(name, args) {
@@ -84,7 +62,7 @@ async function waitFor(url, name, timeoutMs = 180_000) {
   }
 }
 
-if (!dev) buildWebIfStale();
+if (!dev) buildWebIfStale(env);
 run('api', ['run', dev ? 'dev' : 'start', '-w', '@agentry/api']);
 await waitFor(`${apiUrl}/health/ready`, 'API');
 run('web', ['run', dev ? 'dev' : 'start', '-w', '@agentry/web']);

@@ -36,7 +36,7 @@ describe('migrations', () => {
     for (const entry of journal.entries) expect(fs.existsSync(path.join(MIGRATIONS_DIR, `${entry.tag}.sql`))).toBe(true);
   });
 
-  it('apply, all of them, to an empty embedded PostgreSQL (PGlite)', async () => {
+  it('apply, all of them, to an empty embedded PostgreSQL (PGlite)', { timeout: 120_000 }, async () => {
     const database = await createDatabase({ poolMax: 1, dataDir: null });
     try {
       await database.migrate();
