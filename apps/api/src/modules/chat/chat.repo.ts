@@ -8,8 +8,8 @@ export type ChatRunRow = typeof chatRuns.$inferSelect;
 export class ChatRepo {
   constructor(private readonly db: Db) {}
 
-  async insertRun(values: { id: string; tenantId: string; userId: string; conversationId: string; agent: string }) {
-    await this.db.insert(chatRuns).values(values);
+  async insertRun(values: { id: string; tenantId: string; userId: string; conversationId: string; agent: string }, tx: DbOrTx = this.db) {
+    await tx.insert(chatRuns).values(values);
   }
 
   async findOwned(tenantId: string, userId: string, id: string): Promise<ChatRunRow | undefined> {

@@ -49,10 +49,12 @@ export class ChatService {
     }
     const owner = ownerIdOf(caller);
     await this.deps.usageHooks?.assertCanStartRun(caller);
-    const turn = await this.deps.conversations.startTurn(caller, { conversationId: request.conversation_id, agent: request.agent, message: request.message });
     const runId = randomUUID();
-    await this.deps.repo.insertRun({ id: runId, tenantId: caller.tenantId, userId: owner, conversationId: turn.conversationId, agent: request.agent });
-    const session = this.deps.conversations.sessionFor(caller, turn.conversationId, runId);
+    // The user's message and the run row are written together, before the run starts.
+    const turn = await this.deps.conversations.startTurn(caller, { conversationId: request.conversation_id, agent: request.agent, message: request.message }, (tx, conversationId) =>
+      this.deps.repo.insertRun({ id: runId, tenantId: caller.tenantId, userId: owner, conversationId, agent: request.agent }, tx),
+    );
+    const session = this.deps.conversations.sessionFor(caller, turn.conversationId, runId, { isNew: turn.isNew });
     const { done } = await this.deps.runs.start({ caller, runId, conversationId: turn.conversationId, agent, message: request.message, session });
     return { runId, conversationId: turn.conversationId, done };
   }

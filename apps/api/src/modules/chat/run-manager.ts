@@ -40,7 +40,10 @@ export class RunManager {
     const writer = new RunEventWriter(this.deps.ports.streams, input.runId);
     await writer.append({ event: 'run.started', data: { run_id: input.runId, conversation_id: input.conversationId, agent: input.agent.name } });
     // Kept until the end even if this replica dies mid-run; shortened to the retention once it ends.
-    await writer.expire(Math.ceil(this.deps.runTimeoutMs / 1000) + this.deps.retentionSeconds);
+    // Not awaited before the run starts (one round trip less before the first token); awaited below.
+    const initialExpiry = writer.expire(Math.ceil(this.deps.runTimeoutMs / 1000) + this.deps.retentionSeconds).catch((err: unknown) => {
+      this.deps.logger.warn({ err, event: 'chat.run_expire_failed', run_id: input.runId }, 'could not set run log expiry');
+    });
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new RunAbort('run_timeout')), this.deps.runTimeoutMs);
@@ -53,6 +56,7 @@ export class RunManager {
       .finally(async () => {
         clearTimeout(timer);
         this.active.delete(input.runId);
+        await initialExpiry;
         try {
           await writer.expire(this.deps.retentionSeconds);
         } catch (err) {

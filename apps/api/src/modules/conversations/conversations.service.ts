@@ -1,4 +1,3 @@
-import type { AgentInputItem } from '@openai/agents';
 import type { ConversationDetail, ConversationList, ConversationSummary, Usage } from '@agentry/contracts';
 import type { DbOrTx } from '../../platform/db/client.js';
 import type { Caller } from '../../platform/http/auth-guard.js';
@@ -48,7 +47,12 @@ export class ConversationsService implements ConversationSearch {
    * Stores the user's message before a run starts: in the caller's conversation (404 when it is
    * not theirs) or a new one titled from the message.
    */
-  async startTurn(caller: Caller, input: { conversationId?: string; agent: string; message: string }) {
+  async startTurn(
+    caller: Caller,
+    input: { conversationId?: string; agent: string; message: string },
+    /** Runs in the same transaction once the conversation is known (chat inserts its run row here). */
+    alsoInTransaction?: (tx: DbOrTx, conversationId: string) => Promise<void>,
+  ) {
     const owner = ownerIdOf(caller);
     const now = new Date();
     return this.repo.transaction(async (tx) => {
@@ -60,13 +64,14 @@ export class ConversationsService implements ConversationSearch {
         tenantId: caller.tenantId, conversationId: conversation.id, runId: null, role: 'user', content: input.message, agent: null, now,
       });
       await this.repo.touch(tx, caller.tenantId, conversation.id, { messages: 1, preview: previewOf(input.message), now });
-      return { conversationId: conversation.id, userMessageId: message.id, userMessageItem: { role: 'user', content: input.message } satisfies AgentInputItem };
+      await alsoInTransaction?.(tx, conversation.id);
+      return { conversationId: conversation.id, userMessageId: message.id, isNew: !input.conversationId };
     });
   }
 
   /** The SDK session of a conversation, staging writes until the run's end. */
-  sessionFor(caller: Caller, conversationId: string, runId: string): PostgresSession {
-    return new PostgresSession(this.repo, { tenantId: caller.tenantId, conversationId, runId }, { staged: true });
+  sessionFor(caller: Caller, conversationId: string, runId: string, options: { isNew?: boolean } = {}): PostgresSession {
+    return new PostgresSession(this.repo, { tenantId: caller.tenantId, conversationId, runId }, { staged: true, knownEmpty: options.isNew });
   }
 
   /**

@@ -26,7 +26,8 @@ export class PostgresSession implements Session {
   constructor(
     private readonly repo: ConversationsRepo,
     private readonly scope: { tenantId: string; conversationId: string; runId?: string },
-    private readonly options: { staged: boolean } = { staged: false },
+    /** `knownEmpty`: the conversation was created for this run, so the first read skips the database. */
+    private readonly options: { staged: boolean; knownEmpty?: boolean } = { staged: false },
   ) {}
 
   async getSessionId(): Promise<string> {
@@ -34,7 +35,8 @@ export class PostgresSession implements Session {
   }
 
   async getItems(limit?: number): Promise<AgentInputItem[]> {
-    const stored = (await this.repo.items(this.scope.tenantId, this.scope.conversationId, limit))
+    const rows = this.options.knownEmpty ? [] : await this.repo.items(this.scope.tenantId, this.scope.conversationId, limit);
+    const stored = rows
       .map(fromStored)
       .filter((i): i is AgentInputItem => i !== undefined);
     const all = [...stored, ...this.staged];
@@ -47,16 +49,19 @@ export class PostgresSession implements Session {
       return;
     }
     await this.write(null, items);
+    this.options.knownEmpty = false;
   }
 
   async popItem(): Promise<AgentInputItem | undefined> {
     if (this.staged.length) return this.staged.pop();
+    if (this.options.knownEmpty) return undefined;
     const row = await this.repo.popItem(this.scope.tenantId, this.scope.conversationId);
     return row ? fromStored({ schemaVersion: row.schema_version, item: row.item }) : undefined;
   }
 
   async clearSession(): Promise<void> {
     this.staged = [];
+    this.options.knownEmpty = true;
     await this.repo.clearItems(this.scope.tenantId, this.scope.conversationId);
   }
 
@@ -70,6 +75,7 @@ export class PostgresSession implements Session {
     const items = this.staged.filter(keep);
     this.staged = [];
     await this.write(tx, items);
+    this.options.knownEmpty = false;
   }
 
   /** Inserts `items` in `tx`, or in a transaction of their own when `tx` is null. */
