@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredRoutes } from '../src/platform/http/auth-guard.js';
 import { createTestApp, type TestApp } from './harness.js';
-import { bearer, signUp, type TestUser } from './factories.js';
+import { bearer, NO_LOGIN_THROTTLE, signUp, type TestUser } from './factories.js';
 import { forgeAccessToken } from './token-forge.js';
 
 /**
@@ -24,7 +24,7 @@ async function serviceToken(user: TestUser, scopes: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp(NO_LOGIN_THROTTLE);
   owner = await signUp(t.app);
   other = await signUp(t.app);
   // Two service accounts holding one scope each: every scoped route lacks the scope of one of them.

@@ -57,6 +57,10 @@ export const MeResponse = z.object({
     email: z.string(),
     display_name: z.string().nullable(),
     email_verified: z.boolean(),
+    /** Profile fields beyond the name (additions to API.md; null until set). */
+    avatar_url: z.string().nullable(),
+    locale: z.string().nullable(),
+    timezone: z.string().nullable(),
   }),
   tenant: z.object({ id: Uuid, slug: z.string(), name: z.string() }),
   role: z.enum(ROLES),
@@ -64,6 +68,38 @@ export const MeResponse = z.object({
   session_id: Uuid,
 });
 export type MeResponse = z.infer<typeof MeResponse>;
+
+function isLocale(value: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(value).length === 1;
+  } catch {
+    return false;
+  }
+}
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `PATCH /api/v1/auth/me`: updates the caller's profile (an addition to API.md). Each field is
+ * optional; `null` clears it; an empty body is 400 `empty_update`. Answers the new `MeResponse`.
+ */
+export const UpdateProfileRequest = z.object({
+  display_name: z.string().trim().min(1).max(100).nullable().optional(),
+  /** https only: the web app renders it in an <img>, so no `javascript:`/`data:` and no mixed content. */
+  avatar_url: z.url({ protocol: /^https$/ }).max(2048).nullable().optional(),
+  /** A BCP 47 language tag (`en`, `pt-BR`). */
+  locale: z.string().max(35).refine(isLocale, 'Not a BCP 47 language tag.').nullable().optional(),
+  /** An IANA time zone (`Europe/Paris`). */
+  timezone: z.string().max(64).refine(isTimeZone, 'Not an IANA time zone.').nullable().optional(),
+});
+export type UpdateProfileRequest = z.infer<typeof UpdateProfileRequest>;
 
 export const SessionItem = z.object({
   id: Uuid,

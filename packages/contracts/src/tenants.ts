@@ -51,3 +51,15 @@ export const CreateServiceAccountResponse = z.object({
   scopes: z.array(z.string()),
   refresh_token: z.string(),
 });
+
+/**
+ * `POST /api/v1/tenants/invitations/accept` (auth `access`): an existing account joins the tenant
+ * of an invitation addressed to its own e-mail. Single use; another user's token is 404.
+ */
+export const AcceptInvitationRequest = z.object({ token: z.string().min(1).max(200) });
+export type AcceptInvitationRequest = z.infer<typeof AcceptInvitationRequest>;
+export const AcceptInvitationResponse = z.object({
+  tenant: z.object({ id: Uuid, slug: z.string(), name: z.string() }),
+  role: z.enum(ROLES),
+});
+export type AcceptInvitationResponse = z.infer<typeof AcceptInvitationResponse>;

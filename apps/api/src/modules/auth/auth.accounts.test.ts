@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { addMember, bearer, logIn, signUp, uniqueEmail } from '../../../test/factories.js';
+import { addMember, bearer, logIn, NO_LOGIN_THROTTLE, signUp, uniqueEmail } from '../../../test/factories.js';
 import { buildSignedEnvelope } from '../../cli/commands/service-accounts.js';
 
 const operator = crypto.generateKeyPairSync('ed25519');
@@ -9,7 +9,7 @@ const operatorX = (operator.publicKey.export({ format: 'jwk' }) as { x: string }
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ AUTH_LOCKOUT_THRESHOLD: '3', AUTH_LOCKOUT_DURATION_SECONDS: '2', AUTH_OPERATOR_KEYS: JSON.stringify({ ops1: operatorX }) });
+  t = await createTestApp({ ...NO_LOGIN_THROTTLE, AUTH_LOCKOUT_THRESHOLD: '3', AUTH_LOCKOUT_DURATION_SECONDS: '2', AUTH_OPERATOR_KEYS: JSON.stringify({ ops1: operatorX }) });
 });
 afterAll(async () => t?.close());
 
@@ -76,15 +76,16 @@ describe('login', () => {
     expect((await post('/api/v1/auth/token', { email: u.email, password: u.password })).statusCode).toBe(200);
   });
 
-  it('an existing account registering with an invitation gets email_taken (accepting into a second tenant is not built yet)', async () => {
+  it('an existing account registering with an invitation gets email_taken (it accepts through /tenants/invitations/accept)', async () => {
     const owner = await signUp(t.app);
     const member = await addMember(t.app, owner, 'member');
-    // The member also gets an invitation into a second tenant, accepted by an operator-created membership.
     const second = await signUp(t.app);
     const inv = await post('/api/v1/tenants/current/invitations', { email: member.email, role: 'viewer' }, second.headers);
     expect(inv.statusCode).toBe(201);
     const res = await post('/api/v1/auth/register', { email: member.email, password: member.password, invite_token: inv.json().token });
-    expect(res.json().code).toBe('email_taken'); // NOTE: existing accounts cannot accept invitations yet
+    expect([res.statusCode, res.json().code]).toEqual([409, 'email_taken']);
+    // The invitation is still usable by its owner (tenants.invitations.test.ts covers the rest).
+    expect((await post('/api/v1/tenants/invitations/accept', { token: inv.json().token }, member.headers)).statusCode).toBe(200);
   });
 });
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { addMember, signUp, logIn } from '../../../test/factories.js';
+import { addMember, NO_LOGIN_THROTTLE, signUp, logIn } from '../../../test/factories.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp(NO_LOGIN_THROTTLE);
 });
 afterAll(async () => t?.close());
 

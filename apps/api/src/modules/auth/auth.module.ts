@@ -22,6 +22,7 @@ import { ServiceAccountsService } from './service-accounts.service.js';
 import { serviceAccountRoutes } from './service-accounts.routes.js';
 import { UsersRepo } from './users.repo.js';
 import { OperatorUsers } from './operator-users.js';
+import { ProfileService } from './profile.service.js';
 
 /**
  * The identity capability: accounts, tenants and memberships, sessions and tokens, service
@@ -53,7 +54,7 @@ export async function createIdentityModule(ctx: PlatformContext) {
   const lockout = new LoginLockout(ports, { threshold: auth.lockoutThreshold, windowSeconds: auth.lockoutWindowSeconds, durationSeconds: auth.lockoutDurationSeconds });
   const revoker = new SessionRevoker(sessions, revocations);
   const issuer = new SessionIssuer({ config, tokens, sessions });
-  const tenants = new TenantsService({ database, config, mailer });
+  const tenants = new TenantsService({ database, config, mailer, accounts: { emailOf: async (id) => (await users.findById(id))?.email ?? null } });
   tenants.useSessionRevoker(revoker);
 
   let recovery: AccountRecoveryService | undefined;
@@ -62,16 +63,17 @@ export async function createIdentityModule(ctx: PlatformContext) {
     sendVerification: (userId) => recovery!.sendVerification(userId),
   });
   recovery = new AccountRecoveryService({ config, users, hasher, mailer, revoker, lockout, accountKey: (e) => authService.accountKey(e) });
+  const profile = new ProfileService({ users, tenants });
   const serviceAccounts = new ServiceAccountsService({ config, database, ports, repo: serviceAccountsRepo, issuer, revoker, tenants });
 
   return {
     authenticator: new AccessTokenAuthenticator(tokens, revocations),
-    keys, tokens, mailer, tenants, auth: authService, recovery, serviceAccounts, revoker, users,
+    keys, tokens, mailer, tenants, auth: authService, recovery, profile, serviceAccounts, revoker, users,
     operatorUsers: new OperatorUsers({ database, users, tenants, hasher, revoker, lockout, accountKey: (e) => authService.accountKey(e) }),
     /** Registers every identity route; `options` lets other modules add hooks (login throttling). */
     async register(app: FastifyInstance, options: AuthRoutesOptions = {}) {
       await app.register(jwksRoutes(keys, auth.jwksMaxAgeSeconds, metrics));
-      await app.register(authRoutes(authService, recovery!, options));
+      await app.register(authRoutes(authService, recovery!, profile, options));
       await app.register(tenantsRoutes(tenants));
       await app.register(serviceAccountRoutes(serviceAccounts));
     },

@@ -3,11 +3,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   ChangePasswordRequest, ForgotPasswordRequest, LogoutRequest, MeResponse, RefreshRequest, RegisterRequest, RegisterResponse,
-  ResetPasswordRequest, ServiceSessionResponse, SessionList, SessionResponse, TokenBody, TokenRequest, Uuid,
+  ResetPasswordRequest, ServiceSessionResponse, SessionList, SessionResponse, TokenBody, TokenRequest, UpdateProfileRequest, Uuid,
 } from '@agentry/contracts';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import type { AuthService } from './auth.service.js';
 import type { AccountRecoveryService } from './account-recovery.service.js';
+import type { ProfileService } from './profile.service.js';
 import { clientInfo } from './client-info.js';
 
 export interface AuthRoutesOptions {
@@ -19,7 +20,7 @@ export interface AuthRoutesOptions {
 }
 
 /** `/api/v1/auth/*` sessions, e-mail and password routes. */
-export function authRoutes(auth: AuthService, recovery: AccountRecoveryService, options: AuthRoutesOptions = {}): FastifyPluginAsyncZod {
+export function authRoutes(auth: AuthService, recovery: AccountRecoveryService, profile: ProfileService, options: AuthRoutesOptions = {}): FastifyPluginAsyncZod {
   const throttled = options.credentialRouteHooks ?? [];
   return async (app) => {
     const tags = ['auth'];
@@ -58,7 +59,16 @@ export function authRoutes(auth: AuthService, recovery: AccountRecoveryService, 
     app.get('/api/v1/auth/me', {
       config: { auth: 'access' },
       schema: { tags, summary: 'The caller, its tenant and role', response: { 200: MeResponse } },
-    }, async (request) => auth.me(callerOf(request)));
+    }, async (request) => profile.me(callerOf(request)));
+
+    app.patch('/api/v1/auth/me', {
+      config: { auth: 'access' },
+      schema: {
+        tags, summary: "Update the caller's profile (display_name, avatar_url, locale, timezone; null clears)",
+        description: 'An addition to the v1 contract. 400 `empty_update` when no field is given; 403 for a service account.',
+        body: UpdateProfileRequest, response: { 200: MeResponse },
+      },
+    }, async (request) => profile.update(callerOf(request), request.body));
 
     app.get('/api/v1/auth/sessions', {
       config: { auth: 'access' },

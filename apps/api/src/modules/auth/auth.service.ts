@@ -1,5 +1,4 @@
-import type { MeResponse, RegisterRequest, RegisterResponse, Role, ServiceSessionResponse, SessionItem, SessionResponse, TokenRequest } from '@agentry/contracts';
-import { ROLE_SCOPES } from '@agentry/contracts';
+import type { RegisterRequest, RegisterResponse, Role, ServiceSessionResponse, SessionItem, SessionResponse, TokenRequest } from '@agentry/contracts';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
@@ -121,7 +120,8 @@ export class AuthService {
       if (!input.tenant_id && memberships.length > 1) {
         throw new AppError('tenant_required', 'You belong to several tenants: say which one with tenant_id.', { details: { tenant_ids: memberships.map((m) => m.tenantId) } });
       }
-      throw new AppError('forbidden', 'You are not a member of that tenant.');
+      // The same answer as a wrong password: a login must not reveal who belongs to which tenant.
+      throw invalidCredentials();
     }
     if (check.needsRehash) await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(input.password));
     await this.deps.lockout.clear(accountKey);
@@ -182,19 +182,6 @@ export class AuthService {
   async logoutAll(caller: Caller): Promise<void> {
     if (!caller.userId) return this.logout(caller);
     await this.deps.revoker.revoke(await this.deps.sessions.liveIdsOfUser(caller.userId), 'logout_all');
-  }
-
-  async me(caller: Caller): Promise<MeResponse> {
-    if (!caller.userId || !caller.role) throw new AppError('forbidden', 'Service accounts have no user profile.');
-    const [user, tenant] = await Promise.all([this.deps.users.findById(caller.userId), this.deps.tenants.getTenant(caller.tenantId)]);
-    if (!user || !tenant) throw new AppError('not_found', 'No such user.');
-    return {
-      user: { id: user.id, email: user.email, display_name: user.displayName, email_verified: !!user.emailVerifiedAt },
-      tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name },
-      role: caller.role,
-      scopes: caller.scopes.length ? caller.scopes : [...ROLE_SCOPES[caller.role]],
-      session_id: caller.sessionId,
-    };
   }
 
   async listSessions(caller: Caller): Promise<SessionItem[]> {

@@ -8,7 +8,6 @@ export const users = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
-    displayName: text('display_name'),
     /** `active` | `locked` (by an operator) | `disabled`. */
     status: text('status').notNull().default('active'),
     emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
@@ -17,6 +16,21 @@ export const users = pgTable(
   },
   (t) => [uniqueIndex('users_email_lower_idx').on(sql`lower(${t.email})`)],
 );
+
+/**
+ * What a user shows of themselves, apart from the credentials in `users`: exactly one row per
+ * user, created in the same transaction as the user.
+ */
+export const profiles = pgTable('profiles', {
+  userId: uuid('user_id').primaryKey().references(() => users.id, { onDelete: 'cascade' }),
+  displayName: text('display_name'),
+  avatarUrl: text('avatar_url'),
+  /** BCP 47 language tag. */
+  locale: text('locale'),
+  /** IANA time zone. */
+  timezone: text('timezone'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** A non-human caller of one tenant with a fixed set of scopes. */
 export const serviceAccounts = pgTable(
@@ -108,5 +122,6 @@ export const oneTimeTokens = pgTable(
 );
 
 export type UserRow = typeof users.$inferSelect;
+export type ProfileRow = typeof profiles.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type ServiceAccountRow = typeof serviceAccounts.$inferSelect;

@@ -2,14 +2,14 @@ import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { bearer, logIn, signUp, type TestUser } from '../../../test/factories.js';
+import { bearer, logIn, NO_LOGIN_THROTTLE, signUp, type TestUser } from '../../../test/factories.js';
 import { activeKey, forgeAccessToken } from '../../../test/token-forge.js';
 import { rotateKeys } from '../../cli/commands/keys.js';
 
 let t: TestApp;
 let user: TestUser;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp(NO_LOGIN_THROTTLE);
   user = await signUp(t.app);
 });
 afterAll(async () => t?.close());

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
-import { loginEvents, oneTimeTokens, users, type UserRow } from './auth.tables.js';
+import { loginEvents, oneTimeTokens, profiles, users, type ProfileRow, type UserRow } from './auth.tables.js';
 
 export type UserStatus = 'active' | 'locked' | 'disabled';
 export type OneTimePurpose = 'verify_email' | 'password_reset';
@@ -23,10 +23,28 @@ export class UsersRepo {
     return row;
   }
 
-  /** Inserts a user; null when the e-mail is taken (case-insensitively). */
+  /**
+   * Inserts a user and its profile together (a savepoint when already inside a transaction, so a
+   * user never exists without a profile); null when the e-mail is taken (case-insensitively).
+   */
   async create(input: { email: string; passwordHash: string; displayName: string | null }): Promise<UserRow | null> {
-    const rows = await this.db.insert(users).values(input).onConflictDoNothing().returning();
-    return rows[0] ?? null;
+    return this.db.transaction(async (tx) => {
+      const [user] = await tx.insert(users).values({ email: input.email, passwordHash: input.passwordHash }).onConflictDoNothing().returning();
+      if (!user) return null;
+      await tx.insert(profiles).values({ userId: user.id, displayName: input.displayName });
+      return user;
+    });
+  }
+
+  async findProfile(userId: string): Promise<ProfileRow | undefined> {
+    const [row] = await this.db.select().from(profiles).where(eq(profiles.userId, userId));
+    return row;
+  }
+
+  /** Sets the given profile fields (`null` clears one); returns the new profile. */
+  async updateProfile(userId: string, patch: Partial<Pick<ProfileRow, 'displayName' | 'avatarUrl' | 'locale' | 'timezone'>>): Promise<ProfileRow | undefined> {
+    const [row] = await this.db.update(profiles).set({ ...patch, updatedAt: sql`now()` }).where(eq(profiles.userId, userId)).returning();
+    return row;
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {

@@ -44,7 +44,7 @@ export class Mailer {
   async send(mail: OutgoingMail): Promise<void> {
     const [row] = await this.db.insert(mailOutbox).values({ toAddress: mail.to, subject: mail.subject, bodyText: mail.text, kind: mail.kind }).returning({ id: mailOutbox.id });
     this.ctx.logger.info({ event: 'mail.queued', kind: mail.kind, to: maskEmail(mail.to), mail_id: row.id }, 'mail queued');
-    if (this.transport) await this.ctx.ports.jobs.enqueue(MAIL_DELIVER_JOB, { id: row.id }, { jobId: `mail:${row.id}`, attempts: 5, backoffMs: 2000 });
+    if (this.transport) await this.ctx.ports.jobs.enqueue(MAIL_DELIVER_JOB, { id: row.id }, { jobId: `mail_${row.id}`, attempts: 5, backoffMs: 2000 });
     else this.sent.inc({ kind: mail.kind, result: 'outbox' });
   }
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Role } from '@agentry/contracts';
 import type { DbOrTx } from '../../platform/db/client.js';
-import { users } from '../auth/auth.tables.js';
+import { profiles, users } from '../auth/auth.tables.js';
 import { invitations, memberships, tenants, type InvitationRow, type TenantRow } from './tenants.tables.js';
 
 /** SQL for tenants, memberships and invitations. Every method scoped to a tenant takes its id. */
@@ -44,9 +44,10 @@ export class TenantsRepo {
 
   async listMembers(tenantId: string) {
     return this.db
-      .select({ userId: memberships.userId, role: memberships.role, joinedAt: memberships.createdAt, email: users.email, displayName: users.displayName })
+      .select({ userId: memberships.userId, role: memberships.role, joinedAt: memberships.createdAt, email: users.email, displayName: profiles.displayName })
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))
+      .leftJoin(profiles, eq(profiles.userId, memberships.userId))
       .where(eq(memberships.tenantId, tenantId))
       .orderBy(asc(memberships.createdAt));
   }
@@ -83,6 +84,12 @@ export class TenantsRepo {
       .set({ acceptedAt: sql`now()` })
       .where(and(eq(invitations.tokenHash, tokenHash), isNull(invitations.acceptedAt), gt(invitations.expiresAt, sql`now()`)))
       .returning();
+    return row ?? null;
+  }
+
+  /** The invitation of a token whatever its state (accepted, expired), to tell those apart. */
+  async findInvitation(tokenHash: string): Promise<InvitationRow | null> {
+    const [row] = await this.db.select().from(invitations).where(eq(invitations.tokenHash, tokenHash));
     return row ?? null;
   }
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { InvitationRequest, InvitationResponse, MemberList, MemberRoleRequest, MemberRoleResponse, TenantResponse, UserIdParam } from '@agentry/contracts';
+import { AcceptInvitationRequest, AcceptInvitationResponse, InvitationRequest, InvitationResponse, MemberList, MemberRoleRequest, MemberRoleResponse, TenantResponse, UserIdParam } from '@agentry/contracts';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import type { TenantsService } from './tenants.service.js';
 
@@ -22,6 +22,17 @@ export function tenantsRoutes(tenants: TenantsService): FastifyPluginAsyncZod {
       config: { auth: 'members:manage' },
       schema: { tags, summary: 'Invite someone by e-mail (the token is also mailed)', body: InvitationRequest, response: { 201: InvitationResponse } },
     }, async (request, reply) => reply.status(201).send(await tenants.invite(callerOf(request), request.body)));
+
+    app.post('/api/v1/tenants/invitations/accept', {
+      config: { auth: 'access' },
+      schema: {
+        tags, summary: 'Join the tenant of an invitation addressed to your e-mail (existing accounts)',
+        description: 'An addition to the v1 contract. Single use. 400 `invalid_token` for an unknown, used or expired token; '
+          + '404 `not_found` for an invitation addressed to another e-mail; 409 `conflict` when already a member. '
+          + 'Log in with `tenant_id` to get a session in the new tenant.',
+        body: AcceptInvitationRequest, response: { 200: AcceptInvitationResponse },
+      },
+    }, async (request) => tenants.acceptInvitationFor(callerOf(request), request.body.token));
 
     app.patch('/api/v1/tenants/current/members/:user_id', {
       config: { auth: 'members:manage' },

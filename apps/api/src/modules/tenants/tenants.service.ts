@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { scopeSatisfies, type InvitationResponse, type Member, type Role, type TenantResponse } from '@agentry/contracts';
+import { scopeSatisfies, type AcceptInvitationResponse, type InvitationResponse, type Member, type Role, type TenantResponse } from '@agentry/contracts';
 import type { Config } from '../../config.js';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
@@ -15,13 +15,18 @@ export interface MemberSessionRevoker {
   revokeMemberSessions(tenantId: string, userId: string, reason: string): Promise<void>;
 }
 
+/** What tenants needs to know of an account without reading auth's tables: its e-mail. */
+export interface AccountDirectory {
+  emailOf(userId: string): Promise<string | null>;
+}
+
 /** Tenants, memberships and invitations: who belongs where, with which role. */
 export class TenantsService {
   private readonly repo: TenantsRepo;
   private revoker: MemberSessionRevoker | undefined;
 
   constructor(
-    private readonly deps: { database: Database; config: Config; mailer: Mailer },
+    private readonly deps: { database: Database; config: Config; mailer: Mailer; accounts: AccountDirectory },
   ) {
     this.repo = new TenantsRepo(deps.database.db);
   }
@@ -51,6 +56,36 @@ export class TenantsService {
     if (!invitation) return null;
     await repo.addMembership(invitation.tenantId, input.userId, invitation.role as Role);
     return { tenantId: invitation.tenantId, role: invitation.role as Role };
+  }
+
+  /**
+   * An existing account joins the tenant of an invitation addressed to its own e-mail. Unknown,
+   * used or expired tokens are `invalid_token`; a live token addressed to someone else is
+   * `not_found`, so holding a leaked token reveals nothing and cannot be redeemed by another user.
+   */
+  async acceptInvitationFor(caller: Caller, token: string): Promise<AcceptInvitationResponse> {
+    if (!caller.userId) throw new AppError('forbidden', 'Service accounts cannot accept invitations.');
+    const email = await this.deps.accounts.emailOf(caller.userId);
+    if (!email) throw new AppError('not_found', 'No such user.');
+    const hash = this.invitationHash(token);
+    const invitation = await this.repo.findInvitation(hash);
+    if (!invitation) throw invalidInvitation();
+    if (invitation.email.toLowerCase() !== email.toLowerCase()) throw new AppError('not_found', 'No such invitation.');
+    if (invitation.acceptedAt || invitation.expiresAt.getTime() <= Date.now()) throw invalidInvitation();
+    const userId = caller.userId;
+    return this.deps.database.db.transaction(async (tx) => {
+      const repo = this.repo.with(tx);
+      if (await repo.getMembership(invitation.tenantId, userId)) {
+        throw new AppError('conflict', 'You are already a member of this tenant.');
+      }
+      // The conditional update is the single-use guarantee: of two concurrent accepts, one wins.
+      const consumed = await repo.consumeInvitation(hash);
+      if (!consumed) throw invalidInvitation();
+      await repo.addMembership(consumed.tenantId, userId, consumed.role as Role);
+      const tenant = await repo.getTenant(consumed.tenantId);
+      if (!tenant) throw new AppError('not_found', 'No such tenant.');
+      return { tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name }, role: consumed.role as Role };
+    });
   }
 
   /** A tenant by id or slug (operators name tenants either way). */
@@ -146,4 +181,8 @@ export class TenantsService {
   private invitationHash(token: string) {
     return keyedHash(this.deps.config.auth.refreshTokenPepper, `invitation:${token}`);
   }
+}
+
+function invalidInvitation() {
+  return new AppError('invalid_token', 'The invitation is invalid, used or expired.', { status: 400 });
 }

@@ -188,6 +188,8 @@ export class MemoryJobQueue implements JobQueue {
     if (this.closed) throw new Error('job queue is closed');
     const id = options.jobId ?? `${name}:${++this.counter}`;
     if (options.jobId) {
+      // BullMQ throws on a custom id with ':'; refusing it here too keeps embedded mode honest.
+      if (options.jobId.includes(':')) throw new Error('Custom Id cannot contain :');
       if (this.seenIds.has(id)) return;
       this.seenIds.add(id);
     }

@@ -148,6 +148,10 @@ describe.each(implementations)('ports contract: %s', (_name, make) => {
     expect(failed).toEqual(['job-3']);
   });
 
+  it('jobs: a custom job id with ":" is refused by both (BullMQ reserves it)', async () => {
+    await expect(ports.jobs.enqueue('contract-job', { n: 0 }, { jobId: 'mail:1' })).rejects.toThrow(/cannot contain/);
+  });
+
   it('ping answers while the store is up', async () => {
     await expect(ports.ping()).resolves.toBeUndefined();
   });

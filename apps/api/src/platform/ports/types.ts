@@ -82,7 +82,7 @@ export interface Leases {
 }
 
 export interface JobOptions {
-  /** Deduplicates: a job with the same id is enqueued once. */
+  /** Deduplicates: a job with the same id is enqueued once. No `:` (BullMQ refuses it; both implementations do). */
   jobId?: string;
   delayMs?: number;
   attempts?: number;
