@@ -36,11 +36,11 @@ describe('job metrics', () => {
     await jobs.enqueue('demo', { ok: false }, { jobId: 'bad', attempts: 2, backoffMs: 10 });
     await waitFor(async () => failedIds.length === 1);
     expect(failedIds).toEqual(['bad']); // the module's own onFailed still runs
-    expect(await sample(metrics, 'jobs_enqueued_total{job="demo"}')).toBe(2);
-    expect(await sample(metrics, 'jobs_processed_total{job="demo",outcome="completed"}')).toBe(1);
-    expect(await sample(metrics, 'jobs_processed_total{job="demo",outcome="failed"}')).toBe(2);
-    expect(await sample(metrics, 'jobs_dead_total{job="demo"}')).toBe(1);
-    expect(await sample(metrics, 'job_duration_seconds_count{job="demo",outcome="failed"}')).toBe(2);
+    expect(await sample(metrics, 'jobs_enqueued_total{job_name="demo"}')).toBe(2);
+    expect(await sample(metrics, 'jobs_processed_total{job_name="demo",outcome="completed"}')).toBe(1);
+    expect(await sample(metrics, 'jobs_processed_total{job_name="demo",outcome="failed"}')).toBe(2);
+    expect(await sample(metrics, 'jobs_dead_total{job_name="demo"}')).toBe(1);
+    expect(await sample(metrics, 'job_duration_seconds_count{job_name="demo",outcome="failed"}')).toBe(2);
     expect(lines.filter((l) => l.event === 'job.attempt_failed')).toHaveLength(2);
     expect(lines.filter((l) => l.event === 'job.dead')).toHaveLength(1);
   });

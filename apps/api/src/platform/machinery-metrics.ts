@@ -8,39 +8,41 @@ import type { SseRegistry } from './sse.js';
  * Metrics of the platform's own machinery, the same for every module: background jobs and open
  * SSE streams. Modules add their own business metrics (chat runs, Stripe events…) beside these.
  *
- *   jobs_enqueued_total{job}                 jobs handed to the queue by this process
- *   jobs_processed_total{job,outcome}        attempts run here: completed | failed (may retry)
- *   jobs_dead_total{job}                     jobs that failed their last attempt
- *   job_duration_seconds{job,outcome}        time per attempt
+ *   jobs_enqueued_total{job_name}            jobs handed to the queue by this process
+ *   jobs_processed_total{job_name,outcome}   attempts run here: completed | failed (may retry)
+ *   jobs_dead_total{job_name}                jobs that failed their last attempt
+ *   job_duration_seconds{job_name,outcome}   time per attempt
+ *
+ * The label is `job_name`, not `job`: Prometheus owns `job` (the scrape job) and would rename ours.
  *   sse_streams_open                         SSE responses open on this process
  */
 export function instrumentJobQueue(jobs: JobQueue, metrics: Metrics, logger: Logger): JobQueue {
-  const enqueued = metrics.counter('jobs_enqueued_total', 'Jobs enqueued by this process, by job name', ['job']);
-  const processed = metrics.counter('jobs_processed_total', 'Job attempts run by this process, by job name and outcome', ['job', 'outcome']);
-  const dead = metrics.counter('jobs_dead_total', 'Jobs that failed their last attempt, by job name', ['job']);
-  const duration = metrics.histogram('job_duration_seconds', 'Duration of one job attempt', ['job', 'outcome'], LATENCY_BUCKETS);
+  const enqueued = metrics.counter('jobs_enqueued_total', 'Jobs enqueued by this process, by job name', ['job_name']);
+  const processed = metrics.counter('jobs_processed_total', 'Job attempts run by this process, by job name and outcome', ['job_name', 'outcome']);
+  const dead = metrics.counter('jobs_dead_total', 'Jobs that failed their last attempt, by job name', ['job_name']);
+  const duration = metrics.histogram('job_duration_seconds', 'Duration of one job attempt', ['job_name', 'outcome'], LATENCY_BUCKETS);
   return {
     async enqueue(name, data, options) {
       await jobs.enqueue(name, data, options);
-      enqueued.inc({ job: name });
+      enqueued.inc({ job_name: name });
     },
     process<T>(name: string, handler: JobHandler<T>, options: { concurrency?: number; onFailed?: (job: Job<T>, err: unknown) => void } = {}) {
       jobs.process<T>(name, async (job) => {
-        const end = duration.startTimer({ job: name });
+        const end = duration.startTimer({ job_name: name });
         try {
           await handler(job);
           end({ outcome: 'completed' });
-          processed.inc({ job: name, outcome: 'completed' });
+          processed.inc({ job_name: name, outcome: 'completed' });
         } catch (err) {
           end({ outcome: 'failed' });
-          processed.inc({ job: name, outcome: 'failed' });
+          processed.inc({ job_name: name, outcome: 'failed' });
           logger.warn({ event: 'job.attempt_failed', job: name, job_id: job.id, attempt: job.attempt, err }, 'job attempt failed');
           throw err; // the queue decides whether to retry
         }
       }, {
         ...options,
         onFailed: (job, err) => {
-          dead.inc({ job: name });
+          dead.inc({ job_name: name });
           logger.error({ event: 'job.dead', job: name, job_id: job.id, attempt: job.attempt, err }, 'job failed its last attempt');
           options.onFailed?.(job, err);
         },

@@ -28,8 +28,8 @@ export interface RateLimitHookOptions {
 }
 
 /**
- * Attaches the quotas a route declares in `config.rateLimit` as its first preHandler (after auth
- * and validation, before the handler). Must be installed before the modules register their routes.
+ * Attaches the quotas a route declares in `config.rateLimit` as its last preHandler (after auth,
+ * validation and the route's own preHandlers; before the handler). Must be installed before the modules register their routes.
  */
 export function installRateLimits(app: FastifyInstance, limiter: RateLimiter, options: RateLimitHookOptions): void {
   app.addHook('onRoute', (route) => {
@@ -44,7 +44,8 @@ export function installRateLimits(app: FastifyInstance, limiter: RateLimiter, op
     }
     const handler = rateLimitPreHandler(limiter, quotas, options);
     const existing = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-    route.preHandler = [handler, ...existing];
+    // After the route's own preconditions (e.g. billing_disabled): a request they refuse costs no quota.
+    route.preHandler = [...existing, handler];
   });
 }
 
@@ -82,7 +83,10 @@ export function holdUntilResponseEnds(reply: FastifyReply, lease: StreamLease): 
   const res = reply.raw;
   // release() never rejects (a failed release is reported and left to the lease TTL).
   const release = () => void lease.release();
-  if (res.destroyed || res.writableFinished || reply.request.raw.destroyed) release();
+  // Already over (the client left while we waited on the store)? Then 'close' has fired: release now.
+  // Not `request.raw.destroyed`: a request stream auto-destroys once its body has been read.
+  const over = res.writableFinished || res.destroyed || !res.socket || res.socket.destroyed;
+  if (over) release();
   else res.once('close', release);
 }
 

@@ -1,0 +1,190 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/harness.js';
+import { signUp, strongPassword, type TestUser } from '../../../test/factories.js';
+import { waitFor } from './ratelimit.test-support.js';
+
+/**
+ * The API.md quotas on the real routes (identity, chat, billing), with small limits and a 1 s window.
+ */
+const metric = async (t: TestApp, sample: string) => {
+  const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line ? Number(line.slice(sample.length + 1)) : 0;
+};
+
+describe('login_per_ip on the credential routes', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '3', RATE_LIMIT_WINDOW_SECONDS: '1' });
+  });
+  afterAll(() => t.close());
+
+  it('POST /auth/token, /auth/register and /auth/password/forgot share one budget per client IP', async () => {
+    const ip = '198.51.100.20';
+    const user = await signUp(t.app); // from another address: does not touch this IP's budget
+    const calls = [
+      () => t.app.inject({ method: 'POST', url: '/api/v1/auth/token', remoteAddress: ip, payload: { email: user.email, password: 'wrong-password-123' } }),
+      () => t.app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', remoteAddress: ip, payload: { email: user.email } }),
+      () => t.app.inject({ method: 'POST', url: '/api/v1/auth/register', remoteAddress: ip, payload: { email: `x-${Date.now()}@example.test`, password: strongPassword() } }),
+    ];
+    const answers = [];
+    for (const call of calls) answers.push(await call());
+    expect(answers.map((r) => r.statusCode)).toEqual([401, 202, 201]);
+    for (const r of answers) expect(r.headers['ratelimit-policy']).toBe('"login_per_ip";q=3;w=1');
+    expect(String(answers[2].headers.ratelimit)).toMatch(/^"login_per_ip";r=0;t=\d+$/);
+
+    // The fourth credential attempt from that IP — even with the right password — is refused.
+    const blocked = await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', remoteAddress: ip, payload: { email: user.email, password: user.password } });
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json()).toMatchObject({ code: 'rate_limited', details: { quota: 'login_per_ip' } });
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(await metric(t, 'rate_limit_hits_total{quota="login_per_ip"}')).toBe(1);
+
+    // Another address is not affected; other auth routes are not limited.
+    const other = await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', remoteAddress: '203.0.113.21', payload: { email: user.email, password: user.password } });
+    expect(other.statusCode).toBe(200);
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', remoteAddress: ip, headers: user.headers });
+    expect(me.statusCode).toBe(200);
+    expect(me.headers['ratelimit-policy']).toBeUndefined();
+
+    // After the window the same IP may log in again.
+    await waitFor(async () => (await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', remoteAddress: ip, payload: { email: user.email, password: user.password } })).statusCode === 200, 4000);
+  });
+});
+
+describe('chat quotas on the real chat routes', () => {
+  let t: TestApp;
+  let alice: TestUser;
+  let bob: TestUser;
+  let port: number;
+  beforeAll(async () => {
+    t = await createTestApp({
+      RATE_LIMIT_CHAT_PER_MINUTE: '2',
+      RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '3',
+      RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '1',
+      RATE_LIMIT_WINDOW_SECONDS: '3', // longer than a few runs: a window must not end mid-test
+      OFFLINE_MODEL_DELAY_MS: '40', // runs last long enough to hold a stream open
+    });
+    alice = await signUp(t.app);
+    bob = await signUp(t.app);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (t.app.server.address() as AddressInfo).port;
+  });
+  afterAll(() => t.close());
+
+  it('chat_per_minute: POST /chat blocks at the limit per user, with headers, and recovers', async () => {
+    const chat = (user: TestUser) => t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'hello there' } });
+    const first = await chat(alice);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['ratelimit-policy']).toBe('"chat_per_minute";q=2;w=3');
+    expect(String(first.headers.ratelimit)).toMatch(/^"chat_per_minute";r=1;t=\d+$/);
+    expect((await chat(alice)).statusCode).toBe(200);
+    const blocked = await chat(alice);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().code).toBe('rate_limited');
+    expect(blocked.headers['retry-after']).toBeDefined();
+    expect((await chat(bob)).statusCode).toBe(200);
+    await waitFor(async () => (await chat(alice)).statusCode === 200, 6000);
+  });
+
+  it('chat_stream_concurrency: one open stream per user; the resume stream counts; released when each ends', async () => {
+    const base = `http://127.0.0.1:${port}`;
+    const post = (user: TestUser) => fetch(`${base}/api/v1/chat/stream`, {
+      method: 'POST', headers: { ...user.headers, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'tell me a long story about the sea and the wind and the stars' }),
+    });
+    const first = await post(alice);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('ratelimit-policy')).toBe('"chat_stream_per_minute";q=3;w=3, "chat_stream_concurrency";q=1');
+    const runId = first.headers.get('x-run-id')!;
+
+    // While it is open, a second stream of the same user is refused…
+    const second = await post(alice);
+    expect(second.status).toBe(429);
+    expect(await second.json()).toMatchObject({ code: 'rate_limited', details: { quota: 'chat_stream_concurrency' } });
+    // …and so is a resume stream of the same run.
+    const resume = await openStreamRaw(base, `/api/v1/chat/runs/${runId}/events`, alice.headers);
+    expect(resume.status).toBe(429);
+    expect(JSON.parse(resume.body)).toMatchObject({ code: 'rate_limited', details: { quota: 'chat_stream_concurrency' } });
+    // Another user is not affected.
+    const bobs = await post(bob);
+    expect(bobs.status).toBe(200);
+    await bobs.text();
+
+    // The first stream ends with its run: the slot comes back, and a resume stream of the finished run is served.
+    expect(await first.text()).toContain('event: run.completed');
+    await waitFor(async () => {
+      const replay = await openStreamRaw(base, `/api/v1/chat/runs/${runId}/events`, alice.headers);
+      replay.abort();
+      return replay.status === 200;
+    }, 4000);
+  });
+
+  it('chat_stream_concurrency: a client that hangs up gives its slot back', async () => {
+    const base = `http://127.0.0.1:${port}`;
+    const controller = new AbortController();
+    const res = await fetch(`${base}/api/v1/chat/stream`, {
+      method: 'POST', signal: controller.signal,
+      headers: { ...bob.headers, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'a long answer please, with many many words in it for the stream' }),
+    });
+    expect(res.status).toBe(200);
+    controller.abort();
+    await waitFor(async () => {
+      const again = await fetch(`${base}/api/v1/chat/stream`, {
+        method: 'POST', headers: { ...bob.headers, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'hi' }),
+      });
+      const ok = again.status === 200;
+      await again.text();
+      return ok;
+    }, 4000);
+  });
+});
+
+describe('billing_stream_concurrency on GET /billing/stream', () => {
+  it('is keyed by tenant and answers 429 past the limit', async () => {
+    const t = await createTestApp({
+      RATE_LIMIT_BILLING_STREAM_CONCURRENCY: '1', ENABLE_BILLING: 'true', STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      STRIPE_API_BASE_URL: 'http://127.0.0.1:9',
+    });
+    try {
+      const owner = await signUp(t.app);
+      const other = await signUp(t.app);
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+      const first = await openBilling(base, owner.headers);
+      expect(first.status).toBe(200);
+      expect(first.headers['ratelimit-policy']).toBe('"billing_stream_concurrency";q=1');
+      const second = await openBilling(base, owner.headers);
+      expect(second.status).toBe(429);
+      expect(JSON.parse(second.body)).toMatchObject({ code: 'rate_limited', details: { quota: 'billing_stream_concurrency' } });
+      const otherTenant = await openBilling(base, other.headers);
+      expect(otherTenant.status).toBe(200);
+      first.abort();
+      otherTenant.abort();
+      await waitFor(async () => {
+        const again = await openBilling(base, owner.headers);
+        again.abort();
+        return again.status === 200;
+      }, 4000);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+/** Opens the billing stream and resolves once headers (and a first byte for 200) arrived. */
+function openBilling(base: string, headers: Record<string, string>) {
+  return openStreamRaw(base, '/api/v1/billing/stream', headers);
+}
+
+async function openStreamRaw(base: string, path: string, headers: Record<string, string>) {
+  const controller = new AbortController();
+  const res = await fetch(`${base}${path}`, { headers, signal: controller.signal });
+  const body = res.status === 200 ? '' : await res.text();
+  return {
+    status: res.status,
+    headers: Object.fromEntries(res.headers.entries()),
+    body,
+    abort: () => controller.abort(),
+  };
+}
