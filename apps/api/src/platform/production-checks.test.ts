@@ -26,6 +26,8 @@ describe('production checks (the rules behind secrets check and the production s
 
   it('refuse dev key files; flag a key file others can read', () => {
     expect(audit({ AUTH_KEYSET_PATH: undefined })).toEqual(['AUTH_KEYSET_PATH!']);
+    // Naming the generated dev file explicitly does not make it a production key set.
+    expect(audit({ AUTH_KEYSET_PATH: `${GOOD_PRODUCTION_ENV.DATA_DIR}/keys/keyset.json` })).toEqual(['AUTH_KEYSET_PATH!']);
     const loose = auditConfig(parseConfig(GOOD_PRODUCTION_ENV), () => 0o644);
     expect(loose.map((f) => f.setting)).toEqual(['AUTH_KEYSET_PATH']);
     expect(loose[0].problem).toContain('644');

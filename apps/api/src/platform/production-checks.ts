@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { DEV_SECRETS, type Config } from '../config.js';
 
 /**
@@ -57,8 +58,11 @@ export function auditConfig(config: Config, probe: FileModeProbe = statMode): Co
   }
 
   // Signing keys: generated files under DATA_DIR/keys are development keys.
+  const devKeyFile = path.join(config.dataDir, 'keys', 'keyset.json');
   if (config.auth.keysetPathIsDefault) {
     add('AUTH_KEYSET_PATH', `not set (nor AUTH_KEYSET_JSON): signing keys would be the dev key file generated under ${config.auth.keysetPath}`, true);
+  } else if (!config.auth.keysetJson && path.resolve(config.auth.keysetPath) === devKeyFile) {
+    add('AUTH_KEYSET_PATH', `points at the dev key file the server generates (${devKeyFile}); provision a key set of its own`, true);
   } else if (!config.auth.keysetJson) {
     const mode = probe(config.auth.keysetPath);
     if (mode !== null && (mode & 0o077) !== 0) {
