@@ -37,7 +37,9 @@ export async function createIdentityModule(ctx: PlatformContext) {
   const keys = await KeyStore.open(keysetStorageFor(auth), { generateIfMissing: !auth.keysetJson });
   const tokens = new AccessTokens(keys, { issuer: auth.issuer, audience: auth.audience, ttlSeconds: auth.accessTokenTtlSeconds }, metrics);
   const revocations = new SessionRevocations(ports, auth.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS);
-  await revocations.start();
+  // In-process ports forget revocations on restart: rebuild them from the sessions table.
+  const sessions = new SessionsRepo(database.db);
+  await revocations.start(config.redis.url ? undefined : (since) => sessions.revokedSince(since));
   ctx.onShutdown(() => revocations.stop());
 
   const mailer = new Mailer(ctx);
@@ -45,7 +47,6 @@ export async function createIdentityModule(ctx: PlatformContext) {
   ctx.onShutdown(() => mailer.close());
 
   const users = new UsersRepo(database.db);
-  const sessions = new SessionsRepo(database.db);
   const serviceAccountsRepo = new ServiceAccountsRepo(database.db);
   const hasher = new PasswordHasher({
     cost: auth.bcryptCost, pepper: auth.passwordPepper, pepperVersion: auth.passwordPepperVersion,

@@ -20,7 +20,22 @@ export class SessionRevocations {
     private readonly ttlSeconds: number,
   ) {}
 
-  async start(): Promise<void> {
+  /**
+   * Subscribes to revocations from other processes. `recentlyRevoked` rebuilds the list after a
+   * restart when it lives in this process only (embedded mode): without it, a restart would bring
+   * back to life the access tokens of sessions ended shortly before.
+   */
+  async start(recentlyRevoked?: (since: Date) => Promise<{ id: string; revokedAt: Date }[]>): Promise<void> {
+    if (recentlyRevoked) {
+      const lifetimeMs = this.ttlSeconds * 1000;
+      for (const s of await recentlyRevoked(new Date(Date.now() - lifetimeMs))) {
+        const remaining = s.revokedAt.getTime() + lifetimeMs - Date.now();
+        if (remaining > 0) {
+          await this.ports.kv.set(`auth:revoked:${s.id}`, '1', { ttlSeconds: Math.ceil(remaining / 1000) });
+          this.remember(s.id, true, remaining);
+        }
+      }
+    }
     this.unsubscribe = await this.ports.pubsub.subscribe(CHANNEL, (message) => {
       for (const sid of message.split(',')) this.remember(sid, true, this.ttlSeconds * 1000);
     });

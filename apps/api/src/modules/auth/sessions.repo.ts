@@ -63,6 +63,12 @@ export class SessionsRepo {
     return rows.map((r) => r.id);
   }
 
+  /** Sessions revoked after `since`, with when (to rebuild an in-process revocation list). */
+  async revokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]> {
+    const rows = await this.db.select({ id: sessions.id, revokedAt: sessions.revokedAt }).from(sessions).where(sql`${sessions.revokedAt} > ${since.toISOString()}`);
+    return rows.map((r) => ({ id: r.id, revokedAt: r.revokedAt! }));
+  }
+
   async get(sessionId: string): Promise<SessionRow | undefined> {
     const [row] = await this.db.select().from(sessions).where(eq(sessions.id, sessionId));
     return row;
