@@ -95,6 +95,11 @@ const EnvSchema = z.object({
   TAVILY_API_KEY: optionalString,
   CHAT_MAX_TURNS: int(10, 1),
   CHAT_RUN_TIMEOUT_MS: int(120_000, 1000),
+  /** The replica running a run refreshes its heartbeat this often; the reaper ends runs silent for CHAT_RUN_STALE_MS. */
+  CHAT_RUN_HEARTBEAT_MS: int(10_000, 50),
+  CHAT_RUN_STALE_MS: int(60_000, 200),
+  /** How often the stale-run reaper job runs (on processes with the worker role). */
+  CHAT_RUN_REAPER_INTERVAL_MS: int(30_000, 100),
   RUN_EVENTS_RETENTION_SECONDS: int(3600, 60),
 
   ENABLE_BILLING: bool(false),
@@ -187,6 +192,9 @@ function shape(e: z.output<typeof EnvSchema>) {
     chat: {
       maxTurns: e.CHAT_MAX_TURNS,
       runTimeoutMs: e.CHAT_RUN_TIMEOUT_MS,
+      heartbeatMs: e.CHAT_RUN_HEARTBEAT_MS,
+      staleMs: e.CHAT_RUN_STALE_MS,
+      reaperIntervalMs: e.CHAT_RUN_REAPER_INTERVAL_MS,
       eventRetentionSeconds: e.RUN_EVENTS_RETENTION_SECONDS,
     },
     stripe: {

@@ -64,6 +64,8 @@ export const RUN_FAILURE_CODES = [
   'guardrail_tripped',
   'tool_error',
   'internal_error',
+  /** The replica running it stopped (crashed) mid-run; the reaper ended it. Retryable. */
+  'run_lost',
 ] as const;
 export type RunFailureCode = (typeof RUN_FAILURE_CODES)[number];
 

@@ -14,6 +14,7 @@ import { ChatRepo } from './chat.repo.js';
 import { chatRoutes, type ChatRoutesOptions } from './chat.routes.js';
 import { ChatService } from './chat.service.js';
 import { RunManager } from './run-manager.js';
+import { RunReaper } from './run-reaper.js';
 import type { ChatUsageHooks } from './usage-hooks.js';
 
 /**
@@ -31,9 +32,14 @@ export async function createChatModule(ctx: PlatformContext, options: { usage?: 
   const runner = new Runner({ tracingDisabled: !config.models.tracing, traceIncludeSensitiveData: false, workflowName: 'Agentry chat' });
   const runs = new RunManager({
     runner, conversations, repo, usageHooks: options.usage, logger: ctx.logger, maxTurns: config.chat.maxTurns,
-    ports, runTimeoutMs: config.chat.runTimeoutMs, retentionSeconds: config.chat.eventRetentionSeconds,
+    ports, runTimeoutMs: config.chat.runTimeoutMs, retentionSeconds: config.chat.eventRetentionSeconds, heartbeatMs: config.chat.heartbeatMs,
   });
   await runs.init();
+  const reaper = new RunReaper({
+    repo, streams: ports.streams, jobs: ports.jobs, logger: ctx.logger,
+    staleMs: config.chat.staleMs, intervalMs: config.chat.reaperIntervalMs, retentionSeconds: config.chat.eventRetentionSeconds,
+  });
+  if (config.roles.includes('worker')) await reaper.startWorker();
   // Runs in flight get half the shutdown grace to finish; the rest end with run.failed.
   ctx.onShutdown(() => runs.shutdown(Math.floor(config.http.shutdownGraceMs / 2)));
   const chat = new ChatService({ agents, conversations, repo, runs, streams: ports.streams, usageHooks: options.usage });
@@ -41,7 +47,7 @@ export async function createChatModule(ctx: PlatformContext, options: { usage?: 
   ctx.logger.info({ event: 'chat.models', provider: models.provider, api: models.provider === 'openai' ? config.models.openaiApi : undefined }, 'chat models configured');
 
   return {
-    chat, conversations, agents: agentsService, agentRegistry: agents, tools, runs,
+    chat, conversations, agents: agentsService, agentRegistry: agents, tools, runs, reaper,
     modelProvider: models.provider,
     async register(app: FastifyInstance, routeOptions: ChatRoutesOptions['routeOptions'] = {}) {
       await app.register(agentsRoutes(agentsService));

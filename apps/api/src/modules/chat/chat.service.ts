@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatRequest, ChatResponse, ErrorCode, RunFailureCode } from '@agentry/contracts';
+import { TERMINAL_RUN_EVENTS, type ChatRequest, type ChatResponse, type ErrorCode, type RunFailureCode } from '@agentry/contracts';
 import { AppError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/http/auth-guard.js';
 import { followStream } from '../../platform/ports/follow.js';
@@ -22,6 +22,7 @@ const FAILURE_STATUS: Record<RunFailureCode, ErrorCode> = {
   tool_error: 'bad_gateway',
   guardrail_tripped: 'bad_request',
   internal_error: 'internal_error',
+  run_lost: 'unavailable',
 };
 
 /** How long a follower of a finished run waits for its last events before giving up. */
@@ -87,9 +88,23 @@ export class ChatService {
 
   /**
    * The run's events after `after` (0: from the start), then live until its terminal event.
-   * Authorize with `getRun` first. Works on any replica: it reads the shared event log.
+   * Authorize with `getRun` first. Works on any replica: the replica running it serves it from memory, the others read the shared
+   * event log.
    */
   async *followEvents(runId: string, status: string, after: number, signal: AbortSignal): AsyncGenerator<LoggedRunEvent> {
+    // The run runs here: its events come from memory, in order, without a round trip to the log.
+    const local = this.deps.runs.followLocal(runId, after, signal);
+    if (local) {
+      for await (const e of local) {
+        yield e;
+        after = e.id;
+        if (TERMINAL_RUN_EVENTS.includes(e.event)) return;
+      }
+      // The run stopped here without its terminal event (its log failed, or the reaper ended it
+      // first): whatever ended it is in the shared log, after the last id sent.
+      if (signal.aborted) return;
+      status = 'finished';
+    }
     const key = runStreamKey(runId);
     let followSignal = signal;
     if (status !== 'running') {

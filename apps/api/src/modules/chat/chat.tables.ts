@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
@@ -20,6 +21,11 @@ export const chatRuns = pgTable(
     outputTokens: integer('output_tokens').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** Refreshed by the replica running the run; a `running` run whose heartbeat is stale was lost (the reaper ends it). */
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('chat_runs_tenant_user_idx').on(t.tenantId, t.userId, t.createdAt)],
+  (t) => [
+    index('chat_runs_tenant_user_idx').on(t.tenantId, t.userId, t.createdAt),
+    index('chat_runs_running_heartbeat_idx').on(t.heartbeatAt).where(sql`status = 'running'`),
+  ],
 );

@@ -9,7 +9,7 @@ import type { RunFailureCode } from '@agentry/contracts';
 /** Why the server stopped a run itself (the abort reason of its signal). */
 export class RunAbort extends Error {
   override name = 'RunAbort';
-  constructor(readonly code: 'run_cancelled' | 'run_timeout' | 'server_shutdown') {
+  constructor(readonly code: 'run_cancelled' | 'run_timeout' | 'server_shutdown' | 'run_lost') {
     super(code);
   }
 }
@@ -21,6 +21,9 @@ export interface RunFailure {
   retryable: boolean;
 }
 
+/** A run whose replica stopped heartbeating: the reaper ends it with this, and so does the replica if it comes back. */
+export const RUN_LOST: RunFailure = { code: 'run_lost', message: 'The server running this run stopped; please try again.', retryable: true };
+
 /**
  * The one place SDK, provider and abort errors become `run.failed` codes. Everything not
  * recognised is `internal_error` (and is logged by the caller with the run id).
@@ -29,6 +32,7 @@ export function toRunFailure(err: unknown, abortReason?: unknown): RunFailure {
   const reason = abortReason instanceof RunAbort ? abortReason : err instanceof RunAbort ? err : undefined;
   if (reason?.code === 'run_cancelled') return { code: 'run_cancelled', message: 'The run was cancelled.', retryable: false };
   if (reason?.code === 'run_timeout') return { code: 'run_timeout', message: 'The run took too long and was stopped.', retryable: true };
+  if (reason?.code === 'run_lost') return RUN_LOST;
   if (reason?.code === 'server_shutdown') return { code: 'internal_error', message: 'The server restarted during the run.', retryable: true };
 
   if (err instanceof MaxTurnsExceededError) return { code: 'max_turns_exceeded', message: 'The agents took too many turns without answering.', retryable: false };

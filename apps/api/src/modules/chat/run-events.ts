@@ -1,6 +1,7 @@
 import type { RunEvent } from '@agentry/contracts';
 import { TERMINAL_RUN_EVENTS } from '@agentry/contracts';
 import type { EventStreams, StreamEntry } from '../../platform/ports/types.js';
+import type { LiveRun } from './live-runs.js';
 
 /**
  * The run event log: one stream per run in `ports.streams` (a Redis stream in production, in
@@ -28,18 +29,55 @@ export const isTerminalEntry = (entry: StreamEntry) => {
   return TERMINAL_RUN_EVENTS.includes(event);
 };
 
-/** Appends a run's events in order with consecutive ids. Only the replica running the run writes. */
+/** Appends beyond this many unconfirmed events wait for the log to catch up (backpressure). */
+const MAX_IN_FLIGHT = 64;
+
+/**
+ * Appends a run's events in order with consecutive ids. Only the replica running the run writes.
+ * Appends are pipelined: `append` issues the write and returns without waiting for the log (unless
+ * too many are in flight), so a slow log never holds the model stream back one round trip per
+ * delta; the backend applies them in issue order. Each event reaches the local `LiveRun` once it
+ * and every earlier one are in the log. A failed append fails every later `append` and `flush`.
+ */
 export class RunEventWriter {
   private next = 1;
+  private confirmed: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private failure: unknown;
+  private broken = false;
   constructor(
     private readonly streams: EventStreams,
     private readonly runId: string,
+    private readonly live?: LiveRun,
   ) {}
 
   async append(event: RunEvent): Promise<number> {
+    if (this.failure !== undefined) throw this.failure;
     const n = this.next++;
-    await this.streams.append(runStreamKey(this.runId), JSON.stringify(event), { id: streamIdOf(n) });
+    this.inFlight++;
+    // The handler is attached at once: a rejection is recorded here and rethrown by flush/append.
+    const written = this.streams.append(runStreamKey(this.runId), JSON.stringify(event), { id: streamIdOf(n) }).then(
+      () => true,
+      (err: unknown) => {
+        this.failure ??= err;
+        return false;
+      },
+    );
+    this.confirmed = this.confirmed.then(async () => {
+      const ok = await written;
+      this.inFlight--;
+      // In id order: everything before the first failed append is delivered, nothing after it.
+      if (!ok) this.broken = true;
+      if (!this.broken) this.live?.push({ id: n, event: event.event, data: event.data });
+    });
+    if (this.inFlight > MAX_IN_FLIGHT) await this.flush();
     return n;
+  }
+
+  /** Waits until every append so far is in the log; throws if one failed. */
+  async flush(): Promise<void> {
+    await this.confirmed;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   expire(seconds: number) {

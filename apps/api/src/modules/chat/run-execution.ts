@@ -102,6 +102,8 @@ export async function executeRun(deps: RunExecutionDeps, input: RunInput, signal
       transcript.text = final;
       await writer.append({ event: 'message.delta', data: { delta: final } });
     }
+    // Every delta is in the log (or the log failed) before the result is persisted.
+    await writer.flush();
     const response = transcript.text;
     const agent = result.lastAgent?.name ?? transcript.agent;
     const messageId = await deps.conversations.recordRunResult(
@@ -111,6 +113,7 @@ export async function executeRun(deps: RunExecutionDeps, input: RunInput, signal
     );
     await recordUsage(deps, caller, { runId, conversationId, messages: 2, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
     await writer.append({ event: 'run.completed', data: { run_id: runId, conversation_id: conversationId, message_id: messageId, response, agent, usage } });
+    await writer.flush();
     return { status: 'completed', messageId, response, agent, handoffs: transcript.handoffs, usage };
   } catch (err) {
     const failure = toRunFailure(err, signal.aborted ? signal.reason : undefined);
@@ -128,6 +131,7 @@ export async function executeRun(deps: RunExecutionDeps, input: RunInput, signal
       deps.logger.error({ err: persistErr, event: 'chat.run_persist_failed', run_id: runId }, 'could not persist a failed run');
     }
     await writer.append({ event: 'run.failed', data: { run_id: runId, code: failure.code, message: failure.message, retryable: failure.retryable } });
+    await writer.flush();
     return { status: 'failed', failure };
   }
 }

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Ports } from '../../platform/ports/index.js';
 import { executeRun, type RunExecutionDeps, type RunInput, type RunOutcome } from './run-execution.js';
+import { LiveRun } from './live-runs.js';
 import { RunAbort } from './run-errors.js';
-import { RunEventWriter } from './run-events.js';
+import { RunEventWriter, type LoggedRunEvent } from './run-events.js';
 
 const CANCEL_CHANNEL = 'chat:runs:cancel';
 
@@ -12,8 +13,10 @@ const CANCEL_CHANNEL = 'chat:runs:cancel';
  * is cancelled through pub/sub so a cancel sent to any replica reaches the one running it.
  */
 export class RunManager {
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<RunOutcome> }>();
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<RunOutcome>; live: LiveRun }>();
   private unsubscribe?: () => Promise<void>;
+  private heartbeat?: NodeJS.Timeout;
+  private beating?: Promise<void>;
 
   constructor(
     private readonly deps: RunExecutionDeps & {
@@ -21,11 +24,40 @@ export class RunManager {
       logger: Logger;
       runTimeoutMs: number;
       retentionSeconds: number;
+      /** How often the heartbeat of this replica's runs is refreshed (the reaper ends runs whose heartbeat went stale). */
+      heartbeatMs: number;
     },
   ) {}
 
   async init() {
     this.unsubscribe = await this.deps.ports.pubsub.subscribe(CANCEL_CHANNEL, (runId) => this.abortLocal(runId, new RunAbort('run_cancelled')));
+    this.heartbeat = setInterval(() => {
+      if (this.beating || this.active.size === 0) return;
+      this.beating = this.beat().finally(() => (this.beating = undefined));
+    }, this.deps.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /**
+   * One heartbeat for all runs of this replica (one UPDATE). A run the reaper already ended
+   * (this replica stalled longer than the stale limit) is stopped here: its log is already closed.
+   */
+  private async beat() {
+    const ids = [...this.active.keys()];
+    try {
+      const alive = new Set(await this.deps.repo.heartbeat(ids));
+      for (const id of ids) if (!alive.has(id)) this.abortLocal(id, new RunAbort('run_lost'));
+    } catch (err) {
+      this.deps.logger.warn({ err, event: 'chat.run_heartbeat_failed', runs: ids.length }, 'could not refresh run heartbeats');
+    }
+  }
+
+  /**
+   * The events of a run running on this replica, straight from memory (see LiveRun); undefined
+   * when it does not run here (follow the shared log instead).
+   */
+  followLocal(runId: string, after: number, signal: AbortSignal): AsyncGenerator<LoggedRunEvent> | undefined {
+    return this.active.get(runId)?.live.follow(after, signal);
   }
 
   get size() {
@@ -37,8 +69,11 @@ export class RunManager {
    * `done` settles with the outcome; it never rejects.
    */
   async start(input: RunInput): Promise<{ done: Promise<RunOutcome> }> {
-    const writer = new RunEventWriter(this.deps.ports.streams, input.runId);
+    const live = new LiveRun();
+    const writer = new RunEventWriter(this.deps.ports.streams, input.runId, live);
     await writer.append({ event: 'run.started', data: { run_id: input.runId, conversation_id: input.conversationId, agent: input.agent.name } });
+    // The log must work before the run starts: a failure here is the caller's error, not a silent run.
+    await writer.flush();
     // Kept until the end even if this replica dies mid-run; shortened to the retention once it ends.
     // Not awaited before the run starts (one round trip less before the first token); awaited below.
     const initialExpiry = writer.expire(Math.ceil(this.deps.runTimeoutMs / 1000) + this.deps.retentionSeconds).catch((err: unknown) => {
@@ -55,6 +90,7 @@ export class RunManager {
       })
       .finally(async () => {
         clearTimeout(timer);
+        live.end();
         this.active.delete(input.runId);
         await initialExpiry;
         try {
@@ -63,7 +99,7 @@ export class RunManager {
           this.deps.logger.warn({ err, event: 'chat.run_expire_failed', run_id: input.runId }, 'could not set run log retention');
         }
       });
-    this.active.set(input.runId, { controller, done });
+    this.active.set(input.runId, { controller, done, live });
     return { done };
   }
 
@@ -82,6 +118,8 @@ export class RunManager {
 
   /** Lets running runs finish for up to `graceMs`, then stops the rest (they end with run.failed). */
   async shutdown(graceMs: number) {
+    clearInterval(this.heartbeat);
+    await this.beating;
     await this.unsubscribe?.();
     const pending = [...this.active.values()].map((r) => r.done);
     if (pending.length === 0) return;

@@ -1,0 +1,2 @@
+ALTER TABLE "chat_runs" ADD COLUMN "heartbeat_at" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
+CREATE INDEX "chat_runs_running_heartbeat_idx" ON "chat_runs" USING btree ("heartbeat_at") WHERE status = 'running';

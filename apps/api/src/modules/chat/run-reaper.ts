@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import type { EventStreams, JobQueue } from '../../platform/ports/types.js';
+import type { ChatRepo } from './chat.repo.js';
+import { RUN_LOST } from './run-errors.js';
+import { runStreamKey, sequenceOf, streamIdOf } from './run-events.js';
+
+export const REAP_RUNS_JOB = 'chat.reap-runs';
+const BATCH = 100;
+
+export interface RunReaperDeps {
+  repo: ChatRepo;
+  streams: EventStreams;
+  jobs: JobQueue;
+  logger: Logger;
+  staleMs: number;
+  intervalMs: number;
+  retentionSeconds: number;
+}
+
+/**
+ * Ends runs whose replica died mid-run: their row stays `running` and their followers would wait
+ * until the log expires. A run whose heartbeat is older than `staleMs` is marked failed
+ * (`run_lost`) and gets a terminal `run.failed` (retryable) appended to its log, so followers on
+ * every replica end. Runs as a job on worker processes: one job per interval slot, with the slot
+ * in its job id, so however many workers schedule the next tick, it runs once.
+ */
+export class RunReaper {
+  constructor(private readonly deps: RunReaperDeps) {}
+
+  /** Registers the job (worker role only) and schedules the next tick. */
+  async startWorker() {
+    this.deps.jobs.process(REAP_RUNS_JOB, async () => {
+      // Next tick first, so a failing reap does not break the chain.
+      await this.scheduleNext();
+      await this.reap();
+    }, { concurrency: 1 });
+    await this.scheduleNext();
+  }
+
+  private async scheduleNext() {
+    const slot = Math.floor(Date.now() / this.deps.intervalMs) + 1;
+    const delayMs = Math.max(0, slot * this.deps.intervalMs - Date.now());
+    await this.deps.jobs.enqueue(REAP_RUNS_JOB, {}, { jobId: `chat-reap-runs_${slot}`, delayMs, attempts: 3, backoffMs: Math.min(1000, this.deps.intervalMs) });
+  }
+
+  /** Ends every stale run; returns how many. */
+  async reap(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const runs = await this.deps.repo.reapStale(new Date(Date.now() - this.deps.staleMs), BATCH);
+      for (const run of runs) {
+        try {
+          await this.endLog(run.id);
+        } catch (err) {
+          // The row is already failed (new followers end at once); only live followers keep waiting, until the log expires.
+          this.deps.logger.error({ err, event: 'chat.run_reap_log_failed', run_id: run.id }, 'could not append run.failed to a lost run');
+        }
+      }
+      total += runs.length;
+      if (runs.length < BATCH) break;
+    }
+    if (total) this.deps.logger.warn({ event: 'chat.runs_reaped', count: total }, 'ended runs lost with their replica');
+    return total;
+  }
+
+  /** Appends `run.failed` after the last event in the run's log (ids stay consecutive). */
+  private async endLog(runId: string) {
+    const key = runStreamKey(runId);
+    let last: string | null = null;
+    for (;;) {
+      const batch = await this.deps.streams.read(key, last, 500);
+      if (batch.length) last = batch[batch.length - 1]!.id;
+      if (batch.length < 500) break;
+    }
+    const next = last ? sequenceOf(last) + 1 : 1;
+    const { code, message, retryable } = RUN_LOST;
+    await this.deps.streams.append(key, JSON.stringify({ event: 'run.failed', data: { run_id: runId, code, message, retryable } }), { id: streamIdOf(next) });
+    await this.deps.streams.expire(key, this.deps.retentionSeconds);
+  }
+}
