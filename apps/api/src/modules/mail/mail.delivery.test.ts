@@ -73,6 +73,18 @@ describe('with SMTP_URL: mail really goes out over SMTP', () => {
     expect(sink.received.filter(forRecipient(u.email, 'Verify your e-mail address')).length).toBe(count);
   });
 
+  it('the invitation mail arrives, and an existing account joins with the code it carries', async () => {
+    const host = await signUp(t.app, { tenant_name: 'Mailed Team' });
+    const guest = await signUp(t.app);
+    const inv = await t.app.inject({ method: 'POST', url: '/api/v1/tenants/current/invitations', headers: host.headers, payload: { email: guest.email, role: 'member' } });
+    expect(inv.statusCode).toBe(201);
+    const mail = await sink.waitFor(forRecipient(guest.email, 'You are invited to Mailed Team on Agentry'));
+    expect(mail.text).toContain(`${t.config.http.publicWebUrl}/signup?invite=`);
+    const code = /code:\s*(inv_\S+)/.exec(mail.text)![1];
+    const accepted = await t.app.inject({ method: 'POST', url: '/api/v1/tenants/invitations/accept', headers: guest.headers, payload: { token: code } });
+    expect([accepted.statusCode, accepted.json().tenant.name, accepted.json().role]).toEqual([200, 'Mailed Team', 'member']);
+  });
+
   it('no mail for an unknown address, and the same empty 202', async () => {
     const ghost = uniqueEmail('ghost');
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', payload: { email: ghost } });

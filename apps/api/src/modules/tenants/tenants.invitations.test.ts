@@ -136,3 +136,14 @@ describe('login for a user in several tenants', () => {
     expect((await post('/api/v1/auth/token', { email: guest.email, password: guest.password })).statusCode).toBe(200);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the additions to the contract: invitation acceptance and the profile update', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const accept = doc.paths['/api/v1/tenants/invitations/accept'].post;
+    expect(accept.requestBody.content['application/json'].schema.required).toEqual(['token']);
+    expect(Object.keys(accept.responses)).toContain('200');
+    const profile = doc.paths['/api/v1/auth/me'].patch;
+    expect(Object.keys(profile.requestBody.content['application/json'].schema.properties).sort()).toEqual(['avatar_url', 'display_name', 'locale', 'timezone']);
+  });
+});

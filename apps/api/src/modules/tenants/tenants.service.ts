@@ -134,7 +134,8 @@ export class TenantsService {
     const link = `${this.deps.config.http.publicWebUrl}/signup?invite=${encodeURIComponent(token)}`;
     await this.deps.mailer.send({
       to: input.email, kind: 'invitation', subject: `You are invited to ${tenant.name} on Agentry`,
-      text: `You have been invited to join ${tenant.name} as ${input.role}.\n\nAccept: ${link}\n\nThis invitation expires in 7 days.`,
+      text: `You have been invited to join ${tenant.name} as ${input.role}.\n\nNew to Agentry? Create your account: ${link}\n\n`
+        + `Already have an account? Sign in with this address and accept the invitation with this code:\n${token}\n\nThis invitation expires in 7 days.`,
     });
     return { id: row.id, email: row.email, role: row.role as Role, token, expires_at: row.expiresAt.toISOString() };
   }
