@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPorts } from '../../platform/ports/redis.js';
 import { createMemoryPorts } from '../../platform/ports/memory.js';
 import type { Ports } from '../../platform/ports/index.js';
-import { createLimitedApp, metricValue, openStream, type LimitedApp } from './ratelimit.test-support.js';
+import { createLimitedApp, metricValue, openStream, waitFor, type LimitedApp } from './ratelimit.test-support.js';
+import { services } from '../../../test/harness.js';
+import { startTcpProxy } from '../../../test/support/tcp-proxy.js';
 
 /**
  * The limiter's store is Redis on a dead port (the other ports are in-process, so the rest of the
@@ -46,5 +48,54 @@ describe('rate limits when Redis is unreachable', () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     a.abort();
     b.abort();
+  });
+});
+
+/**
+ * Redis goes away while the API runs and comes back (real Redis behind a TCP proxy): streams that
+ * hold a lease stay open, quotas fail open during the outage, and are enforced again afterwards.
+ */
+describe.runIf(services.redisUrl)('rate limits through a Redis outage and back', () => {
+  it('keeps open streams, serves requests during the outage, enforces quotas again after it', async () => {
+    const target = new URL(services.redisUrl!);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const redis = createRedisPorts(`redis://127.0.0.1:${proxy.port}`, `agentry:t:outage:${process.pid}:${Date.now()}:`);
+    const local = createMemoryPorts();
+    const ports: Ports = { ...local, counters: redis.counters, leases: redis.leases, close: async () => { await redis.close(); await local.close(); } };
+    const t = await createLimitedApp(
+      { RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '2', RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '1', RATE_LIMIT_LEASE_TTL_MS: '600', RATE_LIMIT_STORE_TIMEOUT_MS: '200' },
+      { ports, listen: true },
+    );
+    try {
+      const login = (ip: string) => t.app.inject({ method: 'POST', url: '/t/login', remoteAddress: ip, payload: {} });
+      const stream = await openStream(t.baseUrl!, '/t/stream');
+      expect(stream.status).toBe(200);
+
+      await proxy.pause();
+      // Renewals fail (counted), the stream stays open; window quotas fail open.
+      const renewFailures = async () => {
+        const line = (await t.limiterMetrics.registry.metrics()).split('\n').find((l) => l.startsWith('rate_limit_fail_open_total{quota="chat_stream_concurrency",operation="renew"} '));
+        return line ? Number(line.split(' ')[1]) : 0;
+      };
+      await waitFor(async () => (await renewFailures()) >= 1, 5000);
+      for (let i = 0; i < 4; i++) expect((await login('198.51.100.60')).statusCode).toBe(200);
+      expect(stream.body).not.toContain('error');
+      let ended = false;
+      void stream.ended.then(() => (ended = true));
+      expect(ended).toBe(false);
+
+      await proxy.resume();
+      // Once Redis answers again (a probe address sees a RateLimit state), the quota is enforced: a
+      // fresh address gets its 2 requests, then 429. (Probes that timed out may still land late.)
+      await waitFor(async () => (await login('198.51.100.61')).headers.ratelimit !== undefined, 5000);
+      expect((await login('198.51.100.62')).statusCode).toBe(200);
+      expect((await login('198.51.100.62')).statusCode).toBe(200);
+      expect((await login('198.51.100.62')).statusCode).toBe(429);
+      stream.abort();
+    } finally {
+      await t.close();
+      await ports.close();
+      await proxy.close();
+    }
   });
 });

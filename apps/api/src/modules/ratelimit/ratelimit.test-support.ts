@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { buildApp } from '../../app.js';
 import { createLogger, type Logger } from '../../platform/logger.js';
 import { Metrics } from '../../platform/metrics.js';
-import { openSse } from '../../platform/sse.js';
+import { openSse, SseRegistry } from '../../platform/sse.js';
 import type { Ports } from '../../platform/ports/index.js';
 import type { Database } from '../../platform/db/client.js';
 import { createTestDatabase, createTestPorts, services, testConfig } from '../../../test/harness.js';
@@ -24,6 +24,8 @@ export interface LimitedApp {
   config: Config;
   ports: Ports;
   limiter: RateLimiter;
+  /** The registry of the second limiter (the one behind `/t/chat` and `/t/stream`). */
+  limiterMetrics: Metrics;
   logs: Record<string, unknown>[];
   baseUrl?: string;
   close(): Promise<void>;
@@ -41,7 +43,9 @@ export async function createLimitedApp(env: Record<string, string>, options: { p
   const database: Database = await createTestDatabase();
   const ports = options.ports ?? createTestPorts();
   const app = await buildApp(config, { database, ports, logger });
-  const limiter = new RateLimiter({ ports, limits: config.limits, metrics: new Metrics(), logger });
+  const limiterMetrics = new Metrics();
+  const limiter = new RateLimiter({ ports, limits: config.limits, metrics: limiterMetrics, logger });
+  const streams = new SseRegistry();
   const hookOptions = { ipPepper: config.auth.ipPepper };
   const fakeCaller = async (request: FastifyRequest) => {
     const tenantId = String(request.headers['x-test-tenant'] ?? 't1');
@@ -59,7 +63,7 @@ export async function createLimitedApp(env: Record<string, string>, options: { p
     preHandler: rateLimitPreHandler(limiter, ['chat_stream_per_minute', 'chat_stream_concurrency'], hookOptions),
   }, async (request, reply) => {
     if ((request.query as Record<string, string>).fail === '1') throw new Error('handler failed before the stream opened');
-    const stream = openSse(request, reply, { heartbeatMs: 60_000 });
+    const stream = openSse(request, reply, { heartbeatMs: 60_000, registry: streams });
     await stream.send({ event: 'open', data: {} });
     const closeAfter = Number((request.query as Record<string, string>).close_after_ms ?? 0);
     if (closeAfter) setTimeout(() => stream.close(), closeAfter).unref();
@@ -72,8 +76,9 @@ export async function createLimitedApp(env: Record<string, string>, options: { p
     baseUrl = `http://127.0.0.1:${port}`;
   }
   return {
-    app, config, ports, limiter, logs, baseUrl,
+    app, config, ports, limiter, limiterMetrics, logs, baseUrl,
     close: async () => {
+      streams.closeAll(); // the test route's streams are not in the app's registry
       await app.close();
       await limiter.close();
       if (!options.ports) await ports.close();
