@@ -49,9 +49,12 @@ export function installRateLimits(app: FastifyInstance, limiter: RateLimiter, op
   });
 }
 
+/** Marks a rate-limit hook with its quotas, so the OpenAPI document can list them per route. */
+const QUOTAS = Symbol('agentry.rateLimit.quotas');
+
 /** A preHandler enforcing `quotas` in order; usable directly on a route that is not declared in config. */
 export function rateLimitPreHandler(limiter: RateLimiter, quotas: readonly QuotaName[], options: RateLimitHookOptions): preHandlerAsyncHookHandler {
-  return async function rateLimitHandler(request, reply) {
+  return Object.assign(async function rateLimitHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
     for (const name of quotas) {
       if (!limiter.enabled(name)) continue;
       const policy = limiter.policies[name];
@@ -72,7 +75,27 @@ export function rateLimitPreHandler(limiter: RateLimiter, quotas: readonly Quota
         }
       }
     }
-  };
+  }, { [QUOTAS]: quotas });
+}
+
+/**
+ * Documents each rate-limited route in the OpenAPI document (API.md asks for what it leaves
+ * implicit to be written there): its quotas, the headers, and the 429. Finds the hooks however
+ * they were attached (route options from app.ts, or `config.rateLimit`).
+ */
+export function documentRateLimits(app: FastifyInstance, limiter: RateLimiter): void {
+  app.addHook('onRoute', (route) => {
+    const hooks = [route.onRequest, route.preHandler].flat().filter(Boolean) as { [QUOTAS]?: readonly QuotaName[] }[];
+    const quotas = [...new Set([...(route.config?.rateLimit ?? []), ...hooks.flatMap((h) => h[QUOTAS] ?? [])])];
+    if (quotas.length === 0 || !route.schema) return;
+    const list = quotas.map((q) => {
+      const p = limiter.policies[q];
+      const limit = p.limit === 0 ? 'disabled' : p.kind === 'window' ? `${p.limit} per ${p.windowSeconds} s` : `${p.limit} open at once`;
+      return `\`${q}\` (${limit}, per ${p.key.replace('_', ' ')})`;
+    });
+    const schema = route.schema as Record<string, unknown>;
+    schema.description = `${schema.description ?? ''}\n\nRate limits: ${list.join(', ')}. Responses carry \`RateLimit-Policy\` and \`RateLimit\`; past a limit the answer is 429 \`rate_limited\` with \`Retry-After\`.`.trim();
+  });
 }
 
 /**

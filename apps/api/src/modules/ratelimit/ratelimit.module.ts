@@ -1,7 +1,7 @@
 import type { FastifyInstance, onRequestHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import type { PlatformContext } from '../../platform/context.js';
 import { RateLimiter } from './ratelimit.service.js';
-import { installRateLimits, rateLimitPreHandler } from './ratelimit.hooks.js';
+import { documentRateLimits, installRateLimits, rateLimitPreHandler } from './ratelimit.hooks.js';
 import type { QuotaName } from './quotas.js';
 
 export { RateLimiter } from './ratelimit.service.js';
@@ -25,6 +25,7 @@ export function registerRateLimits(app: FastifyInstance, ctx: PlatformContext): 
   const limiter = new RateLimiter({ ports: ctx.ports, limits: ctx.config.limits, metrics: ctx.metrics, logger: ctx.logger });
   const options = { ipPepper: ctx.config.auth.ipPepper };
   installRateLimits(app, limiter, options);
+  documentRateLimits(app, limiter);
   ctx.onShutdown(() => limiter.close());
   return {
     limiter,

@@ -13,6 +13,26 @@ const metric = async (t: TestApp, sample: string) => {
   return line ? Number(line.slice(sample.length + 1)) : 0;
 };
 
+describe('the OpenAPI document', () => {
+  it('lists the quotas of each rate-limited route, and only of those', async () => {
+    const t = await createTestApp();
+    try {
+      const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      const description = (path: string, method: string) => String(doc.paths[path]?.[method]?.description ?? '');
+      expect(description('/api/v1/auth/token', 'post')).toContain('`login_per_ip` (20 per 60 s, per client ip)');
+      expect(description('/api/v1/auth/register', 'post')).toContain('login_per_ip');
+      expect(description('/api/v1/auth/password/forgot', 'post')).toContain('login_per_ip');
+      expect(description('/api/v1/chat', 'post')).toContain('`chat_per_minute` (60 per 60 s, per tenant user)');
+      expect(description('/api/v1/chat/stream', 'post')).toMatch(/chat_stream_per_minute.*chat_stream_concurrency.*429 `rate_limited`/s);
+      expect(description('/api/v1/chat/runs/{run_id}/events', 'get')).toContain('`chat_stream_concurrency` (5 open at once, per tenant user)');
+      expect(description('/api/v1/billing/stream', 'get')).toContain('`billing_stream_concurrency` (3 open at once, per tenant)');
+      expect(description('/api/v1/auth/refresh', 'post')).not.toContain('Rate limits');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('login_per_ip on the credential routes', () => {
   let t: TestApp;
   beforeAll(async () => {
