@@ -47,8 +47,9 @@ export function SignupForm() {
       <FormSubmit label="Create account" {...form} />
       <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
         Already have an account?{' '}
-        <Link href="/login" className="font-medium text-brand-700 hover:underline dark:text-brand-100">
-          Sign in
+        {/* Back here once signed in: the page then offers to join with the same invitation. */}
+        <Link href={invite ? `/login?next=${encodeURIComponent(`/signup?invite=${encodeURIComponent(invite)}`)}` : '/login'} className="font-medium text-brand-700 hover:underline dark:text-brand-100">
+          {invite ? 'Sign in to accept' : 'Sign in'}
         </Link>
       </p>
     </form>

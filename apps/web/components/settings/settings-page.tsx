@@ -4,6 +4,7 @@ import { ProfileCard } from './profile-card';
 import { PasswordCard } from './password-card';
 import { SessionsCard } from './sessions-card';
 import { TeamCard } from './team-card';
+import { JoinWorkspaceCard } from './join-workspace-card';
 import { ServiceAccountsCard } from './service-accounts-card';
 
 export function SettingsPage() {
@@ -13,7 +14,7 @@ export function SettingsPage() {
       <header>
         <h1 className="text-2xl font-semibold">Settings</h1>
         <nav aria-label="Settings sections" className="mt-2 flex flex-wrap gap-3 text-sm">
-          {[['#profile', 'Profile'], ['#security', 'Security'], ['#sessions', 'Sessions'], ['#team', 'Team'], ['#service-accounts', 'Service accounts']].map(([href, label]) => (
+          {[['#profile', 'Profile'], ['#security', 'Security'], ['#sessions', 'Sessions'], ['#team', 'Team'], ['#join', 'Join a workspace'], ['#service-accounts', 'Service accounts']].map(([href, label]) => (
             <a key={href} href={href} className="text-brand-700 hover:underline dark:text-brand-100">{label}</a>
           ))}
         </nav>
@@ -22,6 +23,7 @@ export function SettingsPage() {
       <div id="security"><PasswordCard /></div>
       <div id="sessions"><SessionsCard /></div>
       <div id="team"><TeamCard canManage={hasScope(me.data, 'members:manage')} selfId={me.data?.user.id} /></div>
+      <div id="join"><JoinWorkspaceCard /></div>
       <div id="service-accounts"><ServiceAccountsCard canManage={hasScope(me.data, 'service_accounts:manage')} grantable={me.data?.scopes ?? []} /></div>
     </div>
   );

@@ -11,6 +11,7 @@ import { Button } from '@/components/ui/button';
 import { FormSubmit } from '@/components/auth/form-footer';
 import { useToast } from '@/components/ui/toaster';
 import { OneTimeSecret } from './one-time-secret';
+import { invitationLink } from '@/lib/client/invitation';
 
 export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: string | undefined }) {
   const toast = useToast();
@@ -36,7 +37,7 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
   if (!canManage) {
     return <Card title="Team"><EmptyState title="Only admins manage the team">Ask an owner or admin of your workspace to invite people.</EmptyState></Card>;
   }
-  const inviteLink = invite && typeof window !== 'undefined' ? `${window.location.origin}/signup?invite=${encodeURIComponent(invite.token)}` : '';
+  const inviteLink = invite && typeof window !== 'undefined' ? invitationLink(window.location.origin, invite.token) : '';
   return (
     <Card title="Team" description="Members of this workspace and their roles.">
       {members.isPending ? (
@@ -65,7 +66,12 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
       <div className="mt-5 border-t border-zinc-200 pt-4 dark:border-zinc-800">
         <h3 className="mb-3 text-sm font-semibold">Invite someone</h3>
         {invite ? (
-          <OneTimeSecret title={`Invitation for ${invite.email} (${invite.role})`} secret={inviteLink} onDone={() => setInvite(null)} />
+          <>
+            <OneTimeSecret title={`Invitation for ${invite.email} (${invite.role})`} secret={inviteLink} onDone={() => setInvite(null)} />
+            <p className="mt-2 text-xs text-zinc-600 dark:text-zinc-400">
+              It was also e-mailed. New people create their account from the link; someone who already has an account opens it signed in, or pastes it under Join a workspace.
+            </p>
+          </>
         ) : (
           <form onSubmit={form.onSubmit} noValidate className="grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-end">
             <TextField label="Email" name="email" type="email" required error={form.fieldErrors.email} />

@@ -1,13 +1,19 @@
 'use client';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useMe } from '@/lib/client/queries';
 import { bffRaw } from '@/lib/client/bff-fetch';
 import { clearActiveRun } from '@/lib/chat/run-storage';
+import { rememberWorkspace } from '@/lib/client/known-workspaces';
+import { Avatar } from '@/components/ui/avatar';
 
-/** Who is signed in, and the sign-out button. */
+/** Who is signed in (avatar, name; the workspace on hover), and the sign-out button. */
 export function UserMenu() {
   const me = useMe();
   const [leaving, setLeaving] = useState(false);
+  // Remembered so the login form can name this workspace when it asks which one to open.
+  useEffect(() => {
+    if (me.data) rememberWorkspace(me.data.tenant.id, me.data.tenant.name);
+  }, [me.data]);
   const logout = async () => {
     setLeaving(true);
     try {
@@ -20,8 +26,9 @@ export function UserMenu() {
   const name = me.data?.user.display_name || me.data?.user.email;
   return (
     <div className="flex items-center gap-2">
+      {name && <Avatar url={me.data?.user.avatar_url} name={name} />}
       {name && (
-        <span className="hidden max-w-40 truncate text-sm text-zinc-600 dark:text-zinc-400 lg:inline" title={me.data?.tenant.name}>
+        <span data-testid="user-name" className="hidden max-w-40 truncate text-sm text-zinc-600 dark:text-zinc-400 lg:inline" title={me.data?.tenant.name}>
           {name}
         </span>
       )}

@@ -7,11 +7,17 @@ import { useCountdown } from './use-countdown';
  * Form submission with the error handling people expect: field errors from a 422 next to their
  * inputs, one message for the rest, and a countdown instead of a dead button on a 429.
  */
-export function useApiForm<T>(submit: (data: FormData) => Promise<T>, onSuccess?: (result: T) => void) {
+export function useApiForm<T>(
+  submit: (data: FormData) => Promise<T>,
+  onSuccess?: (result: T) => void,
+  /** Overrides the form-level message for the errors this form knows better (null: the default). */
+  describe?: (error: unknown) => string | null,
+) {
   const [pending, setPending] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const { secondsLeft, start } = useCountdown();
+  const message = (error: unknown) => describe?.(error) ?? describeError(error);
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -26,8 +32,8 @@ export function useApiForm<T>(submit: (data: FormData) => Promise<T>, onSuccess?
       if (error instanceof ApiError) {
         if (error.status === 429 && error.retryAfter) start(error.retryAfter);
         setFieldErrors(error.fieldErrors);
-        if (Object.keys(error.fieldErrors).length === 0 || error.code !== 'validation_failed') setFormError(describeError(error));
-      } else setFormError(describeError(error));
+        if (Object.keys(error.fieldErrors).length === 0 || error.code !== 'validation_failed') setFormError(message(error));
+      } else setFormError(message(error));
     } finally {
       setPending(false);
     }
