@@ -19,6 +19,19 @@ export const randomPort = () => 20000 + Math.floor(Math.random() * 10000);
 export interface Child {
   url: string;
   stop(): Promise<void>;
+  /** CPU time (user + system) the process has used so far, in ms; undefined where /proc is missing. */
+  cpuMs(): number | undefined;
+}
+
+/** utime + stime of a process from /proc (clock ticks, 100 per second on Linux). */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 function spawnTs(script: string, args: string[], options: { cwd: string; env: Record<string, string>; nodeArgs?: string[] }) {
@@ -30,6 +43,12 @@ function spawnTs(script: string, args: string[], options: { cwd: string; env: Re
   });
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
+  // BENCH_API_OUTPUT=<file>: keep the children's output (logs, probes) for inspection.
+  if (process.env.BENCH_API_OUTPUT) {
+    const file = fs.createWriteStream(process.env.BENCH_API_OUTPUT, { flags: 'a' });
+    child.stdout!.pipe(file);
+    child.stderr!.pipe(file);
+  }
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return { child, output: () => output, exited };
 }
@@ -49,7 +68,7 @@ export async function startFakeServer(words: number): Promise<Child> {
     await new Promise((r) => setTimeout(r, 50));
   }
   const { baseURL } = JSON.parse(output().split('\n')[0]!) as { baseURL: string };
-  return { url: baseURL, stop: () => stopChild(child, exited) };
+  return { url: baseURL, stop: () => stopChild(child, exited), cpuMs: () => cpuMsOf(child.pid) };
 }
 
 /** Where the API keeps its state: a fresh PostgreSQL database + Redis prefix, or embedded. */
@@ -125,6 +144,7 @@ export async function startApi(env: Record<string, string>, cpuProfDir?: string)
   }
   return {
     url,
+    cpuMs: () => cpuMsOf(child.pid),
     stop: async () => {
       await stopChild(child, exited);
       const errors = output().split('\n').filter((l) => /"level":(50|60)/.test(l));

@@ -86,7 +86,7 @@ async function main() {
   try {
     api = await startApi({
       ...backing.env,
-      NODE_ENV: 'test', LOG_LEVEL: 'warn', AUTH_BCRYPT_COST: '4',
+      NODE_ENV: 'test', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', AUTH_BCRYPT_COST: '4',
       MODEL_PROVIDER: 'openai', OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: fake.url, OPENAI_API: 'responses', OPENAI_MODEL: 'fake-bench',
       RATE_LIMIT_CHAT_PER_MINUTE: '0', RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '0', RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '0',
     }, process.env.BENCH_CPU_PROF_DIR);
@@ -120,11 +120,14 @@ async function main() {
     for (const c of LEVELS) {
       const total = Math.max(MIN_REQUESTS, c * PER_WORKER);
       const d = await runLevel(c, total, direct);
+      const cpu0 = api.cpuMs();
       const a = await runLevel(c, total, viaApi);
+      const cpu1 = api.cpuMs();
+      const cpuPerRequest = cpu0 !== undefined && cpu1 !== undefined ? ` | API CPU ${((cpu1 - cpu0) / total).toFixed(2)} ms/request` : '';
       const df = stats(d.map((s) => s.firstMs)), dt = stats(d.map((s) => s.totalMs));
       const af = stats(a.map((s) => s.firstMs)), at = stats(a.map((s) => s.totalMs));
       console.log(`${String(c).padStart(4)}  direct ${String(d.length).padStart(5)} | ${fmt(df.p50)} ${fmt(df.p95)} ${fmt(df.p99)} | ${fmt(dt.p50)} ${fmt(dt.p95)} ${fmt(dt.p99)}`);
-      console.log(`${String(c).padStart(4)}  api    ${String(a.length).padStart(5)} | ${fmt(af.p50)} ${fmt(af.p95)} ${fmt(af.p99)} | ${fmt(at.p50)} ${fmt(at.p95)} ${fmt(at.p99)}`);
+      console.log(`${String(c).padStart(4)}  api    ${String(a.length).padStart(5)} | ${fmt(af.p50)} ${fmt(af.p95)} ${fmt(af.p99)} | ${fmt(at.p50)} ${fmt(at.p95)} ${fmt(at.p99)}${cpuPerRequest}`);
       const added = (x: number, y: number) => `${(x - y).toFixed(2)} ms (x${(x / y).toFixed(2)})`;
       summary.push(
         `conc ${String(c).padStart(2)}: first token added p50 ${added(af.p50, df.p50)}, p95 ${added(af.p95, df.p95)}, p99 ${added(af.p99, df.p99)}; ` +
@@ -134,7 +137,8 @@ async function main() {
     console.log('\nadded latency (api - direct) and ratio (api / direct):');
     for (const line of summary) console.log(`  ${line}`);
     console.log('targets: added p50 first-token <= 3 ms at conc 1; added p99 first-token <= 15 ms at conc 64');
-    console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log('API CPU ms/request: user+system CPU of the API process during the level / requests — the cost per request that load on the machine does not inflate much.');
+    console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s, load avg at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   } finally {
     agent.destroy();
     await api?.stop();

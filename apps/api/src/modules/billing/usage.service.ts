@@ -26,6 +26,8 @@ export interface UsageServiceDeps {
   meter?: MeterReportScheduler;
   logger: Logger;
   now?: () => Date;
+  /** How long `assertCanStartRun` reuses a tenant's plan and period (ms; 0: never). Default 5000. */
+  entitlementCacheMs?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export interface UsageServiceDeps {
  */
 export class UsageService implements ChatUsageHooks {
   private readonly now: () => Date;
+  private readonly entitlements = new Map<string, { value: Awaited<ReturnType<UsageService['entitlement']>>; until: number }>();
 
   constructor(private readonly deps: UsageServiceDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -48,8 +51,25 @@ export class UsageService implements ChatUsageHooks {
     return { plan, period: currentPeriod(this.now(), live), subscription: live };
   }
 
+  /**
+   * The entitlement for the run check and usage records, cached per tenant for `entitlementCacheMs` (a plan change
+   * applies to new runs within that time). The usage totals are never cached: the counter check
+   * stays exact.
+   */
+  private async cachedEntitlement(tenantId: string) {
+    const ttl = this.deps.entitlementCacheMs ?? 5000;
+    const now = this.now().getTime();
+    const hit = this.entitlements.get(tenantId);
+    if (hit && hit.until > now) return hit.value;
+    const value = await this.entitlement(tenantId);
+    // Bounded: the cache only ever holds tenants seen in the last TTL; stale entries are dropped as it grows.
+    if (this.entitlements.size >= 10_000) for (const [k, v] of this.entitlements) if (v.until <= now) this.entitlements.delete(k);
+    if (ttl > 0 && value.period.end.getTime() > now + ttl) this.entitlements.set(tenantId, { value, until: now + ttl });
+    return value;
+  }
+
   async assertCanStartRun(caller: Caller): Promise<void> {
-    const { plan, period } = await this.entitlement(caller.tenantId);
+    const { plan, period } = await this.cachedEntitlement(caller.tenantId);
     const totals = await this.deps.usage.totals(caller.tenantId, period.start);
     for (const key of RUN_FEATURES) {
       const feature = plan.features.find((f) => f.key === key);
@@ -103,7 +123,7 @@ export class UsageService implements ChatUsageHooks {
   }
 
   private async record(tenantId: string, increments: UsageIncrement[]): Promise<RecordedUsage[]> {
-    const { plan, period } = await this.entitlement(tenantId);
+    const { plan, period } = await this.cachedEntitlement(tenantId);
     const recorded = await this.deps.usage.record(tenantId, period.start, increments);
     if (!recorded.length) return recorded;
     for (const r of recorded) {

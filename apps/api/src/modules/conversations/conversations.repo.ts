@@ -20,10 +20,14 @@ export class ConversationsRepo {
     return this.db.transaction(fn);
   }
 
-  async create(tx: DbOrTx, values: { tenantId: string; userId: string; agent: string; title: string; now: Date }): Promise<ConversationRow> {
+  /** A new conversation; `firstMessage` counts its first message in the same statement (no `touch` needed). */
+  async create(tx: DbOrTx, values: { tenantId: string; userId: string; agent: string; title: string; now: Date; firstMessage?: { preview: string } }): Promise<ConversationRow> {
     const [row] = await tx
       .insert(conversations)
-      .values({ tenantId: values.tenantId, userId: values.userId, agent: values.agent, title: values.title, createdAt: values.now, updatedAt: values.now })
+      .values({
+        tenantId: values.tenantId, userId: values.userId, agent: values.agent, title: values.title, createdAt: values.now, updatedAt: values.now,
+        ...(values.firstMessage ? { messageCount: 1, lastMessagePreview: values.firstMessage.preview } : {}),
+      })
       .returning();
     return row;
   }

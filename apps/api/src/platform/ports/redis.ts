@@ -229,7 +229,9 @@ class BullJobQueue implements JobQueue {
 }
 
 export function createRedisPorts(url: string, prefix: string): Ports {
-  const redis = new Redis(url, redisOptions(url));
+  // Auto-pipelining: commands issued in the same tick go out in one write (a run's event appends,
+  // many runs' appends at once); on a busy host each socket write costs more than the command.
+  const redis = new Redis(url, { ...redisOptions(url), enableAutoPipelining: true });
   redis.on('error', () => {}); // ioredis reconnects; readiness and callers surface the outage
   const pubsub = new RedisPubSub(redis, prefix);
   // BullMQ's blocking workers need a connection that never gives up on a command.
