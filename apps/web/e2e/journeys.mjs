@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 
 const email = `e2e-${Date.now()}@example.com`;
+// A second person who already has an account (and so a workspace of their own) when invited.
+const teammate = `e2e-mate-${Date.now()}@example.com`;
 const password = 'a long and unusual passphrase 42';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,7 +54,49 @@ async function expectStreamed(page) {
   expect(growth >= 3, `the answer did not stream (lengths seen: ${lengths.join(', ')})`);
 }
 
+/** Signs the browser in; `tenantLabel` answers the workspace question when the API asks it. */
+async function signIn(page, WEB, who, { tenantLabel } = {}) {
+  await page.getByLabel('Email', { exact: true }).fill(who);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (tenantLabel) {
+    await page.getByRole('group', { name: 'Which workspace?' }).waitFor();
+    await page.getByRole('radio', { name: tenantLabel }).check();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+async function signOut(page) {
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.waitForURL(/\/login/);
+}
+
+/** The signed-in user's `me`, read through the BFF like the app does. */
+const me = (page) => page.evaluate(() => fetch('/bff/api/auth/me').then((r) => r.json()));
+
 export const journeys = [
+  ['pages carry a nonce-based Content-Security-Policy', async (s) => {
+    const { page, WEB } = s;
+    // Any CSP violation on any later page fails the last journey.
+    s.cspViolations = [];
+    page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) s.cspViolations.push(`${page.url()}: ${m.text()}`); });
+    const res = await page.goto(`${WEB}/login`);
+    const csp = res.headers()['content-security-policy'] ?? '';
+    expect(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/.test(csp), `no nonce script-src: ${csp}`);
+    expect(!/unsafe-eval/.test(csp) && /frame-ancestors 'none'/.test(csp), `weak CSP: ${csp}`);
+    expect(res.headers()['x-content-type-options'] === 'nosniff', 'no nosniff header');
+    const again = (await page.request.get(`${WEB}/login`)).headers()['content-security-policy'];
+    expect(again !== csp, 'the nonce is not fresh per response');
+    // Hydrated under the policy: the theme toggle's label is set by React.
+    await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).waitFor();
+    // The watch works: a <style> without the nonce is refused and reported.
+    await page.evaluate(() => { const el = document.createElement('style'); el.textContent = 'body{}'; document.head.append(el); });
+    await page.waitForFunction(() => true);
+    for (let i = 0; i < 20 && s.cspViolations.length === 0; i++) await sleep(100);
+    expect(s.cspViolations.length > 0, 'an inline style without nonce was not reported as a CSP violation');
+    s.cspViolations = [];
+  }],
   ['protected page redirects to login', async ({ page, WEB }) => {
     await page.goto(`${WEB}/billing`);
     await page.waitForURL(/\/login\?next=%2Fbilling/);
@@ -172,5 +216,64 @@ export const journeys = [
     await page.getByRole('button', { name: 'Close conversations' }).click();
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1280, height: 800 });
+  }],
+  ['edit the profile display name and see it shown', async (s) => {
+    const { page, WEB } = s;
+    await page.goto(`${WEB}/settings`);
+    const form = page.getByRole('form', { name: 'Profile' });
+    await form.getByLabel('Avatar URL').fill('http://insecure.example/me.png');
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await form.getByText('Use an https:// address of an image.').waitFor();
+    await form.getByLabel('Avatar URL').fill('');
+    await form.getByLabel('Display name').fill('Ada Renamed');
+    await form.getByLabel('Time zone').fill('Europe/Paris');
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByRole('status').filter({ hasText: 'Profile saved' }).waitFor();
+    await page.getByTestId('user-name').filter({ hasText: 'Ada Renamed' }).waitFor();
+    await shot(s, 'settings-profile');
+    await page.reload();
+    await page.getByTestId('user-name').filter({ hasText: 'Ada Renamed' }).waitFor();
+    expect((await form.getByLabel('Time zone').inputValue()) === 'Europe/Paris', 'the time zone was not saved');
+  }],
+  ['an owner invites an already registered teammate from settings', async (s) => {
+    const { page, WEB } = s;
+    const res = await fetch(`${WEB}/bff/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json', origin: WEB }, body: JSON.stringify({ email: teammate, password, display_name: 'Mate' }) });
+    expect(res.status === 201, `teammate sign-up failed: ${res.status}`);
+    s.ownerTenant = (await me(page)).tenant;
+    await page.goto(`${WEB}/settings#team`);
+    await page.getByLabel('Email', { exact: true }).fill(teammate);
+    await page.getByRole('button', { name: 'Send invite' }).click();
+    s.inviteLink = (await page.getByTestId('one-time-secret').textContent()) ?? '';
+    expect(s.inviteLink.startsWith(`${WEB}/signup?invite=inv_`), `unexpected invitation link: ${s.inviteLink}`);
+  }],
+  ['the teammate signs in, joins from the link and switches to the workspace', async (s) => {
+    const { page, WEB } = s;
+    await signOut(page);
+    await signIn(page, WEB, teammate);
+    // Once the header shows who is signed in, this browser remembers the workspace's name too.
+    await page.getByTestId('user-name').waitFor();
+    s.mateTenant = (await me(page)).tenant;
+    await page.goto(s.inviteLink);
+    await page.getByRole('heading', { name: 'Join a workspace' }).waitFor();
+    await page.getByRole('button', { name: 'Join the workspace' }).click();
+    await page.getByText(`You joined ${s.ownerTenant.name}`).waitFor();
+    await shot(s, 'invitation-joined');
+    await page.getByRole('button', { name: `Switch to ${s.ownerTenant.name}` }).click();
+    await page.waitForURL(/\/login\?tenant=/);
+    await page.getByText(`Signing in to ${s.ownerTenant.name}.`).waitFor();
+    await signIn(page, WEB, teammate);
+    const now = await me(page);
+    expect(now.tenant.id === s.ownerTenant.id && now.role === 'member', `signed in to ${now.tenant.name} as ${now.role}`);
+  }],
+  ['login asks a member of two workspaces which one to open', async (s) => {
+    const { page, WEB } = s;
+    await signOut(page);
+    await signIn(page, WEB, teammate, { tenantLabel: s.mateTenant.name });
+    expect((await me(page)).tenant.id === s.mateTenant.id, 'not signed in to the chosen workspace');
+    await page.goto(`${WEB}/settings`);
+    await page.getByTestId('current-workspace').filter({ hasText: s.mateTenant.name }).waitFor();
+  }],
+  ['no page broke the Content-Security-Policy', async (s) => {
+    expect(s.cspViolations.length === 0, `CSP violations:\n${s.cspViolations.join('\n')}`);
   }],
 ];
