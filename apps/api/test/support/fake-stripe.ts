@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
 
 /**
  * A local Stripe-compatible HTTP server implementing the few endpoints Agentry uses, so tests run
  * the official SDK's real HTTP code (form encoding, idempotency keys, retries, error classes).
- * Objects are built from Stripe's own examples (`/work/shared/fixtures/stripe/fixtures3.json`) with
+ * Objects are built from Stripe's own examples (`test/fixtures/stripe/fixtures3.json`, MIT) with
  * the ids, customer, status and timestamps each request implies.
  *
  * Test controls: `failNext` injects failures, `requests` records every call, `setSubscription`
@@ -14,7 +15,7 @@ import Stripe from 'stripe';
  * webhook deliveries.
  */
 
-const FIXTURES_PATH = process.env.STRIPE_FIXTURES_PATH ?? '/work/shared/fixtures/stripe/fixtures3.json';
+const FIXTURES_PATH = fileURLToPath(new URL('../fixtures/stripe/fixtures3.json', import.meta.url));
 let fixtureCache: Record<string, any> | undefined;
 function fixture(type: string): any {
   fixtureCache ??= JSON.parse(fs.readFileSync(FIXTURES_PATH, 'utf8')).resources;
