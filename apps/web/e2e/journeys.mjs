@@ -249,12 +249,18 @@ export const journeys = [
   ['the teammate signs in, joins from the link and switches to the workspace', async (s) => {
     const { page, WEB } = s;
     await signOut(page);
+    // Signed out, the e-mail's link offers sign-up, or signing in first and coming back.
+    await page.goto(s.inviteLink);
+    await page.getByRole('heading', { name: 'Join your team on Agentry' }).waitFor();
+    await page.getByRole('link', { name: 'Sign in to accept' }).click();
+    await page.waitForURL(/\/login\?next=%2Fsignup%3Finvite%3Dinv_/);
     await signIn(page, WEB, teammate);
+    await page.getByRole('heading', { name: 'Join a workspace' }).waitFor();
     // Once the header shows who is signed in, this browser remembers the workspace's name too.
+    await page.goto(`${WEB}/`);
     await page.getByTestId('user-name').waitFor();
     s.mateTenant = (await me(page)).tenant;
     await page.goto(s.inviteLink);
-    await page.getByRole('heading', { name: 'Join a workspace' }).waitFor();
     await page.getByRole('button', { name: 'Join the workspace' }).click();
     await page.getByText(`You joined ${s.ownerTenant.name}`).waitFor();
     await shot(s, 'invitation-joined');

@@ -32,7 +32,7 @@ export function AcceptInvitation({ token }: { token?: string }) {
     return (
       <div className="space-y-3">
         <Alert tone="success" title={`You joined ${joined.tenant.name}`}>
-          You are a {joined.role} there. A session opens one workspace at a time: to use {joined.tenant.name}, sign in again into it
+          You are a {joined.role} there. A session opens one workspace at a time: to use {joined.tenant.name}, sign in to it again
           {me.data ? ` (you stay a member of ${me.data.tenant.name})` : ''}.
           <span className="mt-1 block text-xs">Workspace ID: <code className="break-all">{joined.tenant.id}</code></span>
         </Alert>
