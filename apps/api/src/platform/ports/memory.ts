@@ -174,11 +174,14 @@ function nextAutoId(lastId: string): string {
   return now > ms ? `${now}-0` : `${ms}-${seq + 1}`;
 }
 
+const DEDUPE_WINDOW_MS = 24 * 3600 * 1000;
+
 /** Runs jobs in this process with the same retry semantics as the BullMQ queue. */
 export class MemoryJobQueue implements JobQueue {
   private readonly handlers = new Map<string, { handler: JobHandler<any>; onFailed?: (job: Job<any>, err: unknown) => void }>();
   private readonly pending: { name: string; job: Job; options: JobOptions }[] = [];
-  private readonly seenIds = new Set<string>();
+  /** Custom job ids seen, with when: deduplicated for a day, as BullMQ keeps finished jobs (removeOnComplete). */
+  private readonly seenIds = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
@@ -190,10 +193,20 @@ export class MemoryJobQueue implements JobQueue {
     if (options.jobId) {
       // BullMQ throws on a custom id with ':'; refusing it here too keeps embedded mode honest.
       if (options.jobId.includes(':')) throw new Error('Custom Id cannot contain :');
+      this.forgetOldIds();
       if (this.seenIds.has(id)) return;
-      this.seenIds.add(id);
+      this.seenIds.set(id, Date.now());
     }
     this.schedule(name, { id, name, data, attempt: 1 }, options, options.delayMs ?? 0);
+  }
+
+  private forgetOldIds() {
+    const cutoff = Date.now() - DEDUPE_WINDOW_MS;
+    // Map iteration follows insertion order, so the oldest ids come first.
+    for (const [id, at] of this.seenIds) {
+      if (at >= cutoff) break;
+      this.seenIds.delete(id);
+    }
   }
 
   process<T>(name: string, handler: JobHandler<T>, options: { onFailed?: (job: Job<T>, err: unknown) => void } = {}) {
