@@ -40,6 +40,9 @@ describe('production checks (the rules behind secrets check and the production s
     expect(audit({ METRICS_TOKEN: undefined })).toEqual(['METRICS_TOKEN?']);
     expect(audit({ METRICS_TOKEN: 'short' })).toEqual(['METRICS_TOKEN?']);
     expect(audit({ AUTH_BCRYPT_COST: '10' })).toEqual(['AUTH_BCRYPT_COST?']);
+    const billing = { ENABLE_BILLING: 'true', STRIPE_WEBHOOK_SECRET: 'whsec_0123456789abcdef' };
+    expect(audit({ ...billing, STRIPE_SECRET_KEY: 'sk_test_0123456789' })).toEqual(['STRIPE_SECRET_KEY?']);
+    expect(audit({ ...billing, STRIPE_SECRET_KEY: 'sk_live_0123456789' })).toEqual([]);
   });
 });
 

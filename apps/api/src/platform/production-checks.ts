@@ -75,6 +75,9 @@ export function auditConfig(config: Config, probe: FileModeProbe = statMode): Co
   if (!config.http.metricsToken) add('METRICS_TOKEN', 'not set: /metrics is public', false);
   else if (config.http.metricsToken.length < MIN_METRICS_TOKEN_LENGTH) add('METRICS_TOKEN', `is weak: shorter than ${MIN_METRICS_TOKEN_LENGTH} characters`, false);
 
+  if (config.stripe.enabled && config.stripe.secretKey?.startsWith('sk_test_')) {
+    add('STRIPE_SECRET_KEY', 'is a test-mode key (sk_test_…): no real payment will be taken', false);
+  }
   if (config.auth.bcryptCost < MIN_BCRYPT_COST) add('AUTH_BCRYPT_COST', `is ${config.auth.bcryptCost}: below ${MIN_BCRYPT_COST}, password hashes are cheap to brute-force`, false);
   return findings;
 }
