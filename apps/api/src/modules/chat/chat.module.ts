@@ -12,6 +12,7 @@ import { conversationsRoutes } from '../conversations/conversations.routes.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { ChatRepo } from './chat.repo.js';
 import { chatRoutes, type ChatRoutesOptions } from './chat.routes.js';
+import { ChatMetrics } from './chat.metrics.js';
 import { ChatService } from './chat.service.js';
 import { RunManager } from './run-manager.js';
 import { RunReaper } from './run-reaper.js';
@@ -29,10 +30,11 @@ export async function createChatModule(ctx: PlatformContext, options: { usage?: 
   const agents = new AgentRegistry(AGENT_SPECS, tools, models);
   const conversations = new ConversationsService(new ConversationsRepo(database.db));
   const repo = new ChatRepo(database.db);
+  const metrics = new ChatMetrics(ctx.metrics);
   const runner = new Runner({ tracingDisabled: !config.models.tracing, traceIncludeSensitiveData: false, workflowName: 'Agentry chat' });
   const runs = new RunManager({
     runner, conversations, repo, usageHooks: options.usage, logger: ctx.logger, maxTurns: config.chat.maxTurns,
-    ports, runTimeoutMs: config.chat.runTimeoutMs, retentionSeconds: config.chat.eventRetentionSeconds, heartbeatMs: config.chat.heartbeatMs,
+    ports, runTimeoutMs: config.chat.runTimeoutMs, retentionSeconds: config.chat.eventRetentionSeconds, heartbeatMs: config.chat.heartbeatMs, metrics,
   });
   await runs.init();
   const reaper = new RunReaper({
@@ -52,7 +54,7 @@ export async function createChatModule(ctx: PlatformContext, options: { usage?: 
     async register(app: FastifyInstance, routeOptions: ChatRoutesOptions['routeOptions'] = {}) {
       await app.register(agentsRoutes(agentsService));
       await app.register(conversationsRoutes(conversations));
-      await app.register(chatRoutes(chat, { heartbeatMs: config.http.sseHeartbeatMs, sse: ctx.sse, routeOptions }));
+      await app.register(chatRoutes(chat, { heartbeatMs: config.http.sseHeartbeatMs, sse: ctx.sse, metrics, routeOptions }));
     },
   };
 }

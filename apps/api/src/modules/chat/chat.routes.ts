@@ -4,12 +4,14 @@ import { ChatRequest, ChatResponse, RunEventsQuery, RunIdParam } from '@agentry/
 import { AppError } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import { openSse, type SseRegistry } from '../../platform/sse.js';
+import type { ChatMetrics } from './chat.metrics.js';
 import type { ChatService } from './chat.service.js';
 import type { LoggedRunEvent } from './run-events.js';
 
 export interface ChatRoutesOptions {
   heartbeatMs: number;
   sse: SseRegistry;
+  metrics: ChatMetrics;
   /**
    * Extra route options per route (hooks, `config.rateLimit`), merged in: the rate-limit module
    * plugs its chat quotas in here without this file knowing about them.
@@ -28,6 +30,7 @@ function lastEventId(request: FastifyRequest, after: number | undefined): number
 /** Streams run events as SSE until the terminal one (or the client leaves; the run goes on). */
 async function pipeEvents(request: FastifyRequest, reply: FastifyReply, options: ChatRoutesOptions, runId: string, events: (signal: AbortSignal) => AsyncGenerator<LoggedRunEvent>) {
   const sse = openSse(request, reply, { heartbeatMs: options.heartbeatMs, registry: options.sse, headers: { 'x-run-id': runId } });
+  const closeMetric = options.metrics.streamOpened();
   try {
     for await (const e of events(sse.signal)) {
       if (sse.closed) break;
@@ -36,6 +39,7 @@ async function pipeEvents(request: FastifyRequest, reply: FastifyReply, options:
   } catch (err) {
     request.log.error({ err, event: 'chat.stream_failed', run_id: runId }, 'run event stream failed');
   } finally {
+    closeMetric();
     sse.close();
   }
 }

@@ -49,10 +49,13 @@ export class RunEventWriter {
     private readonly streams: EventStreams,
     private readonly runId: string,
     private readonly live?: LiveRun,
+    /** Sees every event as it is appended (metrics). */
+    private readonly observe?: (event: RunEvent) => void,
   ) {}
 
   async append(event: RunEvent): Promise<number> {
     if (this.failure !== undefined) throw this.failure;
+    this.observe?.(event);
     const n = this.next++;
     this.inFlight++;
     // The handler is attached at once: a rejection is recorded here and rethrown by flush/append.

@@ -4,6 +4,7 @@ import { executeRun, type RunExecutionDeps, type RunInput, type RunOutcome } fro
 import { LiveRun } from './live-runs.js';
 import { RunAbort } from './run-errors.js';
 import { RunEventWriter, type LoggedRunEvent } from './run-events.js';
+import type { ChatMetrics } from './chat.metrics.js';
 
 const CANCEL_CHANNEL = 'chat:runs:cancel';
 
@@ -26,6 +27,7 @@ export class RunManager {
       retentionSeconds: number;
       /** How often the heartbeat of this replica's runs is refreshed (the reaper ends runs whose heartbeat went stale). */
       heartbeatMs: number;
+      metrics?: ChatMetrics;
     },
   ) {}
 
@@ -70,7 +72,7 @@ export class RunManager {
    */
   async start(input: RunInput): Promise<{ done: Promise<RunOutcome> }> {
     const live = new LiveRun();
-    const writer = new RunEventWriter(this.deps.ports.streams, input.runId, live);
+    const writer = new RunEventWriter(this.deps.ports.streams, input.runId, live, this.deps.metrics?.trackRun());
     await writer.append({ event: 'run.started', data: { run_id: input.runId, conversation_id: input.conversationId, agent: input.agent.name } });
     // The log must work before the run starts: a failure here is the caller's error, not a silent run.
     await writer.flush();

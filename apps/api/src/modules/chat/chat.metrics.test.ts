@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/harness.js';
+import { signUp, type TestUser } from '../../../test/factories.js';
+
+/** Reads one sample of the Prometheus text, 0 when absent. */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+describe('chat metrics', () => {
+  let t: TestApp;
+  let user: TestUser;
+  beforeAll(async () => {
+    t = await createTestApp();
+    user = await signUp(t.app);
+  });
+  afterAll(() => t.close());
+  const metrics = async () => (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+
+  it('count runs by outcome, first-token latency, tokens, and open streams', async () => {
+    const streamed = await t.app.inject({ method: 'POST', url: '/api/v1/chat/stream', headers: user.headers, payload: { message: 'hello there friend' } });
+    expect(streamed.statusCode).toBe(200);
+    const completed = await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'calculate 6*7' } });
+    expect(completed.statusCode).toBe(200);
+    const usage = completed.json().usage;
+
+    const text = await metrics();
+    expect(sample(text, 'chat_runs_total{outcome="completed"}')).toBe(2);
+    expect(sample(text, 'chat_run_duration_seconds_count{outcome="completed"}')).toBe(2);
+    expect(sample(text, 'chat_first_token_seconds_count')).toBe(2);
+    expect(sample(text, 'chat_tokens_total{kind="output"}')).toBeGreaterThanOrEqual(usage.output_tokens + 8);
+    expect(sample(text, 'chat_tokens_total{kind="input"}')).toBeGreaterThanOrEqual(usage.input_tokens);
+    // The stream above has ended, so none is open any more.
+    expect(sample(text, 'chat_streams_active')).toBe(0);
+  });
+});
