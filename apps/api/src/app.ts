@@ -1,4 +1,4 @@
-import fastify, { type FastifyInstance } from 'fastify';
+import fastify, { LogController, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -36,7 +36,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const app = fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
     genReqId: (req) => requestIdFor(req.headers['x-request-id']),
-    requestIdLogLabel: 'request_id',
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: parseTrustProxy(config.http.trustProxy),
     return503OnClosing: true,
@@ -78,7 +78,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Each module is created with the platform context and the services of the modules it uses.
   // Rate limits first: they attach to every route registered after them that declares config.rateLimit.
   const limits = registerRateLimits(app, ctx);
-  void ctx;
   const identity = await createIdentityModule(ctx);
   authenticator = identity.authenticator;
   await identity.register(app, { credentialRouteHooks: [limits.onRequest('login_per_ip')] });

@@ -41,7 +41,10 @@ export async function createChatModule(ctx: PlatformContext, options: { usage?: 
     repo, streams: ports.streams, jobs: ports.jobs, logger: ctx.logger,
     staleMs: config.chat.staleMs, intervalMs: config.chat.reaperIntervalMs, retentionSeconds: config.chat.eventRetentionSeconds,
   });
-  if (config.roles.includes('worker')) await reaper.startWorker();
+  if (config.roles.includes('worker')) {
+    await reaper.startWorker();
+    ctx.onShutdown(() => reaper.stop());
+  }
   // Runs in flight get half the shutdown grace to finish; the rest end with run.failed.
   ctx.onShutdown(() => runs.shutdown(Math.floor(config.http.shutdownGraceMs / 2)));
   const chat = new ChatService({ agents, conversations, repo, runs, streams: ports.streams, usageHooks: options.usage });

@@ -25,6 +25,7 @@ export interface RunReaperDeps {
  * in its job id, so however many workers schedule the next tick, it runs once.
  */
 export class RunReaper {
+  private retry?: NodeJS.Timeout;
   constructor(private readonly deps: RunReaperDeps) {}
 
   /** Registers the job (worker role only) and schedules the next tick. */
@@ -37,10 +38,25 @@ export class RunReaper {
     await this.scheduleNext();
   }
 
+  /**
+   * Enqueues the next tick. When the queue is unreachable (a Redis outage), the chain must not
+   * die and start-up must not fail: log, and try again after one interval on this worker.
+   */
   private async scheduleNext() {
     const slot = Math.floor(Date.now() / this.deps.intervalMs) + 1;
     const delayMs = Math.max(0, slot * this.deps.intervalMs - Date.now());
-    await this.deps.jobs.enqueue(REAP_RUNS_JOB, {}, { jobId: `chat-reap-runs_${slot}`, delayMs, attempts: 3, backoffMs: Math.min(1000, this.deps.intervalMs) });
+    try {
+      await this.deps.jobs.enqueue(REAP_RUNS_JOB, {}, { jobId: `chat-reap-runs_${slot}`, delayMs, attempts: 3, backoffMs: Math.min(1000, this.deps.intervalMs) });
+    } catch (err) {
+      this.deps.logger.warn({ err, event: 'chat.reaper_schedule_failed' }, 'could not schedule the run reaper; retrying');
+      this.retry = setTimeout(() => void this.scheduleNext(), this.deps.intervalMs);
+      this.retry.unref();
+    }
+  }
+
+  /** Stops a pending re-try of scheduling (shutdown). */
+  stop() {
+    clearTimeout(this.retry);
   }
 
   /** Ends every stale run; returns how many. */

@@ -81,9 +81,13 @@ export function sendProblem(reply: FastifyReply, err: AppError) {
 export function installErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toAppError(err);
-    if (appError.status >= 500) {
+    if (MASKED_CODES.has(appError.code)) {
+      // Unexpected: the log line carries what the body must not, with the request id.
       const cause = isResponseSerializationError(err as Error) ? err : (appError.cause ?? err);
       request.log.error({ err: cause, event: 'http.error' }, 'request failed');
+    } else if (appError.status >= 500) {
+      // A deliberate 503 (not ready, billing off, a dependency away): worth a line, not a stack.
+      request.log.warn({ event: 'http.unavailable', code: appError.code, detail: appError.message }, 'request refused');
     } else if (appError.code === 'internal_error') {
       request.log.warn({ err, event: 'http.error' }, 'request rejected');
     }

@@ -158,6 +158,15 @@ describe.each(implementations)('ports contract: %s', (_name, make) => {
 });
 
 describe.runIf(services.redisUrl)('redis ports when Redis is unreachable', () => {
+  it('subscribing does not hang while Redis is away (the app can start and report not ready)', async () => {
+    const ports = createRedisPorts('redis://127.0.0.1:1', 'agentry:dead:');
+    const started = Date.now();
+    const off = await ports.pubsub.subscribe('revocations', () => {});
+    expect(Date.now() - started).toBeLessThan(3000);
+    await off();
+    await ports.close();
+  });
+
   it('ping rejects quickly instead of hanging', async () => {
     const ports = createRedisPorts('redis://127.0.0.1:1', 'agentry:dead:');
     const started = Date.now();

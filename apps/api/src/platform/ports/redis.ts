@@ -107,6 +107,16 @@ class RedisLeases implements Leases {
   }
 }
 
+const SUBSCRIBE_WAIT_MS = 1000;
+
+/** Waits for a (un)subscribe confirmation at most SUBSCRIBE_WAIT_MS; see `subscribe`. */
+async function boundedWait(command: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = command.then(() => undefined, () => undefined);
+  await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS)))]);
+  clearTimeout(timer);
+}
+
 /** One subscriber connection per process, shared by every channel handler. */
 class RedisPubSub implements PubSub {
   private subscriber: Redis | undefined;
@@ -135,14 +145,18 @@ class RedisPubSub implements PubSub {
     if (!set) {
       set = new Set();
       this.handlers.set(full, set);
-      await this.connection().subscribe(full);
+      // While Redis is away, SUBSCRIBE waits in ioredis's offline queue and runs once it connects
+      // (and ioredis re-subscribes after every reconnect), so start-up is not held hostage by an
+      // outage: wait a bounded time for the confirmation, then carry on. It can only reject later
+      // when this connection is closed on shutdown, which needs no handling.
+      await boundedWait(this.connection().subscribe(full));
     }
     set.add(handler);
     return async () => {
       set.delete(handler);
       if (set.size === 0 && this.handlers.get(full) === set) {
         this.handlers.delete(full);
-        await this.subscriber?.unsubscribe(full).catch(() => undefined);
+        if (this.subscriber) await boundedWait(this.subscriber.unsubscribe(full));
       }
     };
   }
@@ -180,17 +194,42 @@ class RedisEventStreams implements EventStreams {
   }
 }
 
+const ENQUEUE_CONNECT_WAIT_MS = 2000;
+
+/** Resolves when `client` is connected, waiting at most `ms` (start-up, a reconnect); rejects otherwise. */
+async function whenReady(client: Redis, ms: number): Promise<void> {
+  if (client.status === 'ready') return;
+  let timer: NodeJS.Timeout | undefined;
+  let onReady: (() => void) | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      onReady = resolve;
+      client.once('ready', onReady);
+      timer = setTimeout(() => reject(new Error('job queue unavailable: Redis is not connected')), ms);
+    });
+  } finally {
+    clearTimeout(timer);
+    if (onReady) client.off('ready', onReady);
+  }
+}
+
 /** BullMQ queues (created lazily per job name) and workers. A job runs once across all workers. */
 class BullJobQueue implements JobQueue {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
 
-  constructor(private readonly connection: ConnectionOptions, private readonly prefix: string) {}
+  constructor(
+    /** Adds jobs: fails fast while Redis is away, so an enqueue never hangs a request. */
+    private readonly producer: ConnectionOptions,
+    /** Blocking worker reads: must never give up on a command (BullMQ's requirement). */
+    private readonly consumer: ConnectionOptions,
+    private readonly prefix: string,
+  ) {}
 
   private queue(name: string): Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: this.connection, prefix: `${this.prefix}bull` });
+      q = new Queue(name, { connection: this.producer, prefix: `${this.prefix}bull` });
       q.on('error', () => {});
       this.queues.set(name, q);
     }
@@ -198,6 +237,9 @@ class BullJobQueue implements JobQueue {
   }
 
   async enqueue<T>(name: string, data: T, options: JobOptions = {}) {
+    // BullMQ waits for a connection forever; a caller (a request, a scheduler) must hear soon
+    // that the queue is unreachable instead.
+    await whenReady(this.producer as unknown as Redis, ENQUEUE_CONNECT_WAIT_MS);
     await this.queue(name).add(name, data, {
       jobId: options.jobId,
       delay: options.delayMs,
@@ -212,7 +254,7 @@ class BullJobQueue implements JobQueue {
     const worker = new Worker(
       name,
       async (job) => handler({ id: job.id ?? '', name: job.name, data: job.data as T, attempt: job.attemptsMade + 1 }),
-      { connection: this.connection, prefix: `${this.prefix}bull`, concurrency: options.concurrency ?? 4 },
+      { connection: this.consumer, prefix: `${this.prefix}bull`, concurrency: options.concurrency ?? 4 },
     );
     worker.on('error', () => {});
     worker.on('failed', (job, err) => {
@@ -235,9 +277,10 @@ export function createRedisPorts(url: string, prefix: string): Ports {
   redis.on('error', () => {}); // ioredis reconnects; readiness and callers surface the outage
   const pubsub = new RedisPubSub(redis, prefix);
   // BullMQ's blocking workers need a connection that never gives up on a command.
-  const bullConnection = new Redis(url, { ...redisOptions(url), maxRetriesPerRequest: null });
-  bullConnection.on('error', () => {});
-  const jobs = new BullJobQueue(bullConnection as unknown as ConnectionOptions, prefix);
+  const bullProducer = new Redis(url, redisOptions(url));
+  const bullConsumer = new Redis(url, { ...redisOptions(url), maxRetriesPerRequest: null });
+  for (const c of [bullProducer, bullConsumer]) c.on('error', () => {});
+  const jobs = new BullJobQueue(bullProducer as unknown as ConnectionOptions, bullConsumer as unknown as ConnectionOptions, prefix);
   return {
     kind: 'redis',
     kv: new RedisKeyValueStore(redis, prefix),
@@ -253,7 +296,8 @@ export function createRedisPorts(url: string, prefix: string): Ports {
     close: async () => {
       await jobs.close();
       await pubsub.close();
-      bullConnection.disconnect();
+      bullProducer.disconnect();
+      bullConsumer.disconnect();
       redis.disconnect();
     },
   };
