@@ -70,6 +70,14 @@ describe('the API process', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   }, 90_000);
 
+  it('starts while Redis is unreachable and reports it in readiness instead of hanging', async () => {
+    const api = await startApiProcess({ DATA_DIR: dataDir, AUTH_BCRYPT_COST: '4', REDIS_URL: 'redis://127.0.0.1:1' }, 60_000, '/health');
+    const ready = await fetch(`${api.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ code: 'not_ready', details: { checks: { database: 'ok', redis: 'unavailable' } } });
+    expect(await api.stop()).toBe(0);
+  }, 90_000);
+
   it('refuses to start on bad configuration, listing every problem', async () => {
     await expect(startApiProcess({ DATA_DIR: dataDir, PORT: 'x', SIGNUP_POLICY: 'sometimes', ENABLE_BILLING: 'true' }, 20_000)).rejects.toThrow(
       /Invalid configuration[\s\S]*SIGNUP_POLICY/,

@@ -25,7 +25,7 @@ export interface ApiProcess {
 }
 
 /** Starts the real API process (`src/main.ts`, as `npm run start:api` does) and waits until it is ready. */
-export async function startApiProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ApiProcess> {
+export async function startApiProcess(env: Record<string, string>, timeoutMs = 60_000, waitPath = '/health/ready'): Promise<ApiProcess> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -41,7 +41,7 @@ export async function startApiProcess(env: Record<string, string>, timeoutMs = 6
   for (;;) {
     if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}:\n${output}`);
     try {
-      const res = await fetch(`${url}/health/ready`);
+      const res = await fetch(`${url}${waitPath}`);
       if (res.ok) break;
     } catch {
       // not listening yet

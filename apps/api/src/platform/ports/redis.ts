@@ -108,12 +108,12 @@ class RedisLeases implements Leases {
 }
 
 const SUBSCRIBE_WAIT_MS = 1000;
+const CLOSE_WAIT_MS = 3000;
 
-/** Waits for a (un)subscribe confirmation at most SUBSCRIBE_WAIT_MS; see `subscribe`. */
-async function boundedWait(command: Promise<unknown>): Promise<void> {
+/** Resolves with `work` or after `ms`, whichever comes first. */
+async function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const settled = command.then(() => undefined, () => undefined);
-  await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS)))]);
+  await Promise.race([work.then(() => undefined, () => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
 }
 
@@ -149,14 +149,14 @@ class RedisPubSub implements PubSub {
       // (and ioredis re-subscribes after every reconnect), so start-up is not held hostage by an
       // outage: wait a bounded time for the confirmation, then carry on. It can only reject later
       // when this connection is closed on shutdown, which needs no handling.
-      await boundedWait(this.connection().subscribe(full));
+      await withDeadline(this.connection().subscribe(full), SUBSCRIBE_WAIT_MS);
     }
     set.add(handler);
     return async () => {
       set.delete(handler);
       if (set.size === 0 && this.handlers.get(full) === set) {
         this.handlers.delete(full);
-        if (this.subscriber) await boundedWait(this.subscriber.unsubscribe(full));
+        if (this.subscriber) await withDeadline(this.subscriber.unsubscribe(full), SUBSCRIBE_WAIT_MS);
       }
     };
   }
@@ -265,10 +265,14 @@ class BullJobQueue implements JobQueue {
   }
 
   async close() {
-    await Promise.allSettled(this.workers.map((w) => w.close()));
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    // With Redis away a graceful close would wait for it forever: force it (BullMQ re-runs an
+    // interrupted job on another worker, as after a crash), and bound every close regardless.
+    const force = (this.consumer as unknown as Redis).status !== 'ready';
+    await Promise.allSettled(this.workers.map((w) => withDeadline(w.close(force), CLOSE_WAIT_MS)));
+    await Promise.allSettled([...this.queues.values()].map((q) => withDeadline(q.close(), CLOSE_WAIT_MS)));
   }
 }
+
 
 export function createRedisPorts(url: string, prefix: string): Ports {
   // Auto-pipelining: commands issued in the same tick go out in one write (a run's event appends,
