@@ -108,3 +108,11 @@ export async function createTestApp(
     },
   };
 }
+
+/** Listens on a free loopback port the OS picks; returns the base URL (`http://127.0.0.1:<port>`). */
+export async function listenOnFreePort(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no TCP address');
+  return `http://127.0.0.1:${address.port}`;
+}

@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { listenOnFreePort } from '../../../test/harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type TestUser } from '../../../test/factories.js';
 import { startBillingRig } from './billing.test-support.js';
@@ -67,16 +67,7 @@ describe('GET /api/v1/billing/stream', () => {
   let base: string;
   beforeAll(async () => {
     rig = await startBillingRig({ SSE_HEARTBEAT_MS: '100' });
-    for (let attempt = 0; ; attempt++) {
-      const port = 20000 + crypto.randomInt(10000);
-      try {
-        await rig.app.listen({ port, host: '127.0.0.1' });
-        base = `http://127.0.0.1:${port}`;
-        break;
-      } catch (err) {
-        if (attempt > 10) throw err;
-      }
-    }
+    base = await listenOnFreePort(rig.app);
   });
   afterAll(async () => rig?.close());
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '@agentry/contracts';
-import { createTestApp, createTestPorts, type TestApp } from '../../../test/harness.js';
+import { createTestApp, createTestPorts, listenOnFreePort, type TestApp } from '../../../test/harness.js';
 import { signUp, type TestUser } from '../../../test/factories.js';
 import type { EventStreams, Ports } from '../../platform/ports/types.js';
 import { streamSse, type ParsedEvent } from './chat.test-support.js';
@@ -81,15 +81,7 @@ describe('following a run on the replica running it', () => {
   let user: TestUser;
   beforeAll(async () => {
     t = await createTestApp({ OFFLINE_MODEL_DELAY_MS: '10' });
-    for (;;) {
-      port = 20000 + Math.floor(Math.random() * 10000);
-      try {
-        await t.app.listen({ port, host: '127.0.0.1' });
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      }
-    }
+    port = Number(new URL(await listenOnFreePort(t.app)).port);
     user = await signUp(t.app);
   });
   afterAll(async () => {

@@ -1,18 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../../test/harness.js';
+import { createTestApp, listenOnFreePort, type TestApp } from '../../../test/harness.js';
 import { signUp, type TestUser } from '../../../test/factories.js';
 import { parseSse, streamSse, type ParsedEvent } from './chat.test-support.js';
 
 async function listen(t: TestApp): Promise<number> {
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 10000);
-    try {
-      await t.app.listen({ port, host: '127.0.0.1' });
-      return port;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    }
-  }
+  return Number(new URL(await listenOnFreePort(t.app)).port);
 }
 
 const TWENTY_WORDS = 'please tell me a long story about seven blue whales that sing songs across the cold northern sea every single winter night';

@@ -30,9 +30,11 @@ export class RunReaper {
 
   /** Registers the job (worker role only) and schedules the next tick. */
   async startWorker() {
-    this.deps.jobs.process(REAP_RUNS_JOB, async () => {
-      // Next tick first, so a failing reap does not break the chain.
-      await this.scheduleNext();
+    this.deps.jobs.process<{ slot?: number }>(REAP_RUNS_JOB, async (job) => {
+      // Next tick first, so a failing reap does not break the chain. Never the same slot again:
+      // a timer that fires a millisecond early would otherwise compute this slot, whose job id is
+      // taken, and the chain would stop.
+      await this.scheduleNext((job.data.slot ?? 0) + 1);
       await this.reap();
     }, { concurrency: 1 });
     await this.scheduleNext();
@@ -42,14 +44,14 @@ export class RunReaper {
    * Enqueues the next tick. When the queue is unreachable (a Redis outage), the chain must not
    * die and start-up must not fail: log, and try again after one interval on this worker.
    */
-  private async scheduleNext() {
-    const slot = Math.floor(Date.now() / this.deps.intervalMs) + 1;
+  private async scheduleNext(minSlot = 0) {
+    const slot = Math.max(Math.floor(Date.now() / this.deps.intervalMs) + 1, minSlot);
     const delayMs = Math.max(0, slot * this.deps.intervalMs - Date.now());
     try {
-      await this.deps.jobs.enqueue(REAP_RUNS_JOB, {}, { jobId: `chat-reap-runs_${slot}`, delayMs, attempts: 3, backoffMs: Math.min(1000, this.deps.intervalMs) });
+      await this.deps.jobs.enqueue(REAP_RUNS_JOB, { slot }, { jobId: `chat-reap-runs_${slot}`, delayMs, attempts: 3, backoffMs: Math.min(1000, this.deps.intervalMs) });
     } catch (err) {
       this.deps.logger.warn({ err, event: 'chat.reaper_schedule_failed' }, 'could not schedule the run reaper; retrying');
-      this.retry = setTimeout(() => void this.scheduleNext(), this.deps.intervalMs);
+      this.retry = setTimeout(() => void this.scheduleNext(minSlot), this.deps.intervalMs);
       this.retry.unref();
     }
   }

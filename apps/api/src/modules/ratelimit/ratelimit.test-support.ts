@@ -7,7 +7,7 @@ import { Metrics } from '../../platform/metrics.js';
 import { openSse, SseRegistry } from '../../platform/sse.js';
 import type { Ports } from '../../platform/ports/index.js';
 import type { Database } from '../../platform/db/client.js';
-import { createTestDatabase, createTestPorts, services, testConfig } from '../../../test/harness.js';
+import { createTestDatabase, createTestPorts, listenOnFreePort, services, testConfig } from '../../../test/harness.js';
 import { RateLimiter } from './ratelimit.service.js';
 import { rateLimitPreHandler } from './ratelimit.hooks.js';
 import type { Config } from '../../config.js';
@@ -71,9 +71,7 @@ export async function createLimitedApp(env: Record<string, string>, options: { p
   await app.ready();
   let baseUrl: string | undefined;
   if (options.listen) {
-    const port = 20000 + Math.floor(Math.random() * 10000);
-    await app.listen({ port, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${port}`;
+    baseUrl = await listenOnFreePort(app);
   }
   return {
     app, config, ports, limiter, limiterMetrics, logs, baseUrl,

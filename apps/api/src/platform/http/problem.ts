@@ -93,5 +93,5 @@ export function installErrorHandling(app: FastifyInstance) {
     }
     return sendProblem(reply, appError);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, new AppError('not_found', 'No such route.')));
+  app.setNotFoundHandler((_request, reply) => sendProblem(reply, new AppError('not_found', 'No such route.')));
 }
