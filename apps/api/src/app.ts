@@ -80,18 +80,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const limits = registerRateLimits(app, ctx);
   const identity = await createIdentityModule(ctx);
   authenticator = identity.authenticator;
-  await identity.register(app, { credentialRouteHooks: [limits.onRequest('login_per_ip')] });
   // Billing before chat: chat takes its usage hooks (plan limits, metering) as `usage`.
   const billing = createBillingModule(ctx);
-  await billing.register(app, { streamPreHandlers: [limits.preHandler('billing_stream_concurrency')] });
   // Agents, conversations and chat (runs, streams). Billing plugs its usage hooks in as `usage`.
   const chat = await createChatModule(ctx, { usage: billing.usageHooks });
-  await chat.register(app, {
-    chat: { preHandler: limits.preHandler('chat_per_minute') },
-    stream: { preHandler: limits.preHandler('chat_stream_per_minute', 'chat_stream_concurrency') },
-    // A resume stream is an open chat stream too: it holds a concurrency slot (ratelimit/README.md).
-    events: { preHandler: limits.preHandler('chat_stream_concurrency') },
-  });
+
+  // A worker-only process runs jobs and answers /health and /metrics, but serves no API routes.
+  if (config.roles.includes('api')) {
+    await identity.register(app, { credentialRouteHooks: [limits.onRequest('login_per_ip')] });
+    await billing.register(app, { streamPreHandlers: [limits.preHandler('billing_stream_concurrency')] });
+    await chat.register(app, {
+      chat: { preHandler: limits.preHandler('chat_per_minute') },
+      stream: { preHandler: limits.preHandler('chat_stream_per_minute', 'chat_stream_concurrency') },
+      // A resume stream is an open chat stream too: it holds a concurrency slot (ratelimit/README.md).
+      events: { preHandler: limits.preHandler('chat_stream_concurrency') },
+    });
+  }
 
   // Streams end first so the server can finish closing; then module workers and subscriptions.
   app.addHook('preClose', async () => sse.closeAll());

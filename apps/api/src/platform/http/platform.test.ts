@@ -173,3 +173,20 @@ describe('operations endpoints', () => {
     expect(res.body).toContain('process_cpu_user_seconds_total');
   });
 });
+
+describe('process roles', () => {
+  it('a worker-only process serves health and metrics but no API routes', async () => {
+    const worker = await buildApp(testConfig({ AGENTRY_ROLES: 'worker' }), { database, ports });
+    await worker.ready();
+    try {
+      expect((await worker.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+      expect((await worker.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+      expect((await worker.inject({ method: 'POST', url: '/api/v1/auth/token', payload: {} })).statusCode).toBe(404);
+      expect((await worker.inject({ method: 'GET', url: '/api/v1/billing/plans' })).statusCode).toBe(404);
+      // The api role (the default includes it) serves them.
+      expect((await app.inject({ method: 'GET', url: '/api/v1/billing/plans' })).statusCode).toBe(200);
+    } finally {
+      await worker.close();
+    }
+  });
+});
