@@ -23,11 +23,6 @@ export class ApiError extends Error {
       if (!(field in this.fieldErrors)) this.fieldErrors[field] = e.message;
     }
     // Some codes are about one field even without an `errors` list: show them next to it.
-    const message = problem?.detail ?? problem?.title ?? '';
-    if (problem?.code === 'weak_password' && !this.fieldErrors.password && !this.fieldErrors.new_password) {
-      this.fieldErrors.password = message;
-      this.fieldErrors.new_password = message;
-    }
     if (problem?.code === 'email_taken') if (!this.fieldErrors.email) this.fieldErrors.email = 'An account with this email already exists.';
   }
 

@@ -16,11 +16,11 @@ export function passwordProblems(password: string, email: string): string[] {
   return problems;
 }
 
-/** Throws 422 `weak_password` with one field error per broken rule. */
+/** Throws 422 `validation_failed` (the contract's code for a weak password) with one field error per broken rule. */
 export function assertPasswordAcceptable(password: string, email: string, field = 'password'): void {
   const problems = passwordProblems(password, email);
   if (problems.length) {
-    throw new AppError('weak_password', 'The password does not meet the password policy.', {
+    throw new AppError('validation_failed', 'The password does not meet the password policy.', {
       errors: problems.map((message) => ({ path: `body.${field}`, message })),
     });
   }
