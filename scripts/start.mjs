@@ -24,7 +24,8 @@ const env = {
 
 const children = [];
 function run(name, args) {
-  const child = spawn('npm', args, { cwd: root, env, stdio: 'inherit' });
+  // Its own process group, so stopping reaches npm's children (the node servers) too.
+  const child = spawn('npm', args, { cwd: root, env, stdio: 'inherit', detached: true });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${name} exited (${signal ?? code}); stopping.`);
@@ -36,11 +37,28 @@ function run(name, args) {
 }
 
 let stopping = false;
+function signalGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Stops both servers gracefully (they finish their streams and close their stores), then exits. */
 function stop(code = 0) {
+  if (stopping) return;
   stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 200).unref();
-  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(() => process.exit(code));
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const child of running) signalGroup(child, 'SIGTERM');
+  const force = setTimeout(() => {
+    for (const child of running) signalGroup(child, 'SIGKILL');
+    process.exit(code || 1);
+  }, 20_000);
+  Promise.all(running.map((c) => new Promise((r) => c.once('exit', r)))).then(() => {
+    clearTimeout(force);
+    process.exit(code);
+  });
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
