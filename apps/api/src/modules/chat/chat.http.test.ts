@@ -109,6 +109,18 @@ describe('chat: tools, bad input, failures', () => {
     expect(conv.messages).toHaveLength(2);
   });
 
+  it.each([
+    ['a NUL character', 'a\u0000b'],
+    ['an unpaired surrogate', '\ud800 lone'],
+  ])('answers 422, not a 5xx, for a message with %s, on /chat and /chat/stream', async (_label, message) => {
+    for (const url of ['/api/v1/chat', '/api/v1/chat/stream']) {
+      const res = await t.app.inject({ method: 'POST', url, headers: { ...user.headers, 'content-type': 'application/json' }, payload: JSON.stringify({ message }) });
+      expect(res.statusCode, res.body).toBe(422);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'body.message' }] });
+    }
+  });
+
   it("hides another user's run: events and cancel are 404; a bad Last-Event-ID is 400", async () => {
     const res = await stream(user.headers, { message: 'hello' });
     const runId = String(res.headers['x-run-id']);

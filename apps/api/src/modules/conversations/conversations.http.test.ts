@@ -82,6 +82,15 @@ describe('conversations, agents and tools over HTTP', () => {
     }
   });
 
+  it('answers 422, not a 5xx, for a search or a title with a NUL character', async () => {
+    const search = await t.app.inject({ method: 'GET', url: '/api/v1/conversations?q=pen%00guins', headers: owner.headers });
+    expect(search.statusCode, search.body).toBe(422);
+    expect(search.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'querystring.q' }] });
+    const rename = await t.app.inject({ method: 'PATCH', url: `/api/v1/conversations/${ids[0]}`, headers: { ...owner.headers, 'content-type': 'application/json' }, payload: '{"title":"a\\u0000b"}' });
+    expect(rename.statusCode, rename.body).toBe(422);
+    expect(rename.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'body.title' }] });
+  });
+
   it('renames and deletes; another user or tenant gets 404 for all of it', async () => {
     const id = ids[0];
     for (const intruder of [colleague, stranger]) {

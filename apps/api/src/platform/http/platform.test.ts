@@ -88,6 +88,19 @@ describe('bad input gets the documented status and a problem body', () => {
   });
 
   it.each([
+    ['a NUL character', '{"name":"a\\u0000b","count":1}', 'body.name'],
+    ['an unpaired surrogate in a key or value', '{"name":"ok","count":1,"x":{"\\udc00":"\\ud83d"}}', 'body.x'],
+  ])('422 validation_failed for body text PostgreSQL cannot store: %s', async (_label, payload, path) => {
+    const body = expectProblem(await post(payload), 422, 'validation_failed');
+    expect(body.errors).toEqual([{ path, message: expect.any(String) }]);
+  });
+
+  it('keeps well-formed astral characters (surrogate pairs)', async () => {
+    const res = await post(JSON.stringify({ name: '😀é', count: 1 }));
+    expect(res.statusCode).toBe(200);
+  });
+
+  it.each([
     ['an array', '[1,2]'],
     ['null', 'null'],
     ['a prototype-pollution attempt', '{"__proto__":{"admin":true},"name":"a","count":1,"constructor":{"prototype":{"x":1}}}'],

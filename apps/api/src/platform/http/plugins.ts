@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { Config } from '../../config.js';
 import { LATENCY_BUCKETS, type Metrics } from '../metrics.js';
+import { installTextInputGuard } from './text-input.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -22,6 +23,7 @@ export async function installHttpPlatform(app: FastifyInstance, config: Config, 
 
   // JSON is the only body the API parses (the Stripe webhook adds its raw-body parser in its own scope).
   app.removeContentTypeParser('text/plain');
+  installTextInputGuard(app);
 
   const wildcard = config.http.allowedOrigins.includes('*');
   await app.register(cors, {
