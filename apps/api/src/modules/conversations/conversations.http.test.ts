@@ -137,7 +137,10 @@ describe('conversations, agents and tools over HTTP', () => {
     expect(all.find((x: { name: string }) => x.name === 'calculator')).toMatchObject({ core: true, capabilities: ['math'], parameters: { type: 'object' } });
     const forAgent = await t.app.inject({ method: 'GET', url: '/api/v1/tools?agent=data_analyst', headers: owner.headers });
     expect(forAgent.statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/tools?agent=nobody', headers: owner.headers })).statusCode).toBe(422);
+    const unknown = await t.app.inject({ method: 'GET', url: '/api/v1/tools?agent=nobody', headers: owner.headers });
+    expect(unknown.statusCode).toBe(422);
+    // The field error names the query parameter as schema failures do (`querystring.<name>`).
+    expect(unknown.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'querystring.agent' }] });
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/tools' })).statusCode).toBe(401);
   });
 });
