@@ -32,7 +32,7 @@ export class AgentsService {
   tools(agent?: string): ToolInfo[] {
     if (agent === undefined) return this.toolRegistry.list().map(toToolInfo);
     const spec = this.registry.spec(agent);
-    if (!spec) throw new AppError('validation_failed', `Unknown agent "${agent}".`, { errors: [{ path: 'querystring.agent', message: 'Unknown agent.' }] });
+    if (!spec) throw new AppError('validation_failed', `Unknown agent "${agent}".`, { errors: [{ path: 'agent', message: 'Unknown agent.' }] });
     return this.toolRegistry.getToolsForAgent(spec).map(toToolInfo);
   }
 }

@@ -34,6 +34,14 @@ describe('register', () => {
   ])('422 for a weak password: %s', async (_n, password) => {
     const res = await post('/api/v1/auth/register', { email: uniqueEmail(), password });
     expect([res.statusCode, res.json().code]).toEqual([422, 'validation_failed']);
+    // Field errors name the field itself, as in the contract's example (`"path": "email"`).
+    expect(res.json().errors.map((e: { path: string }) => e.path)).toContain('password');
+  });
+
+  it('422 field errors name the field: an invalid email is at path "email"', async () => {
+    const res = await post('/api/v1/auth/register', { email: 'not-an-email', password: 'another-Str0ng-pass' });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().errors).toEqual([{ path: 'email', message: expect.any(String) }]);
   });
 
   it('a 72-byte password works, and its 72nd byte matters', async () => {

@@ -21,7 +21,7 @@ export function assertPasswordAcceptable(password: string, email: string, field 
   const problems = passwordProblems(password, email);
   if (problems.length) {
     throw new AppError('validation_failed', 'The password does not meet the password policy.', {
-      errors: problems.map((message) => ({ path: `body.${field}`, message })),
+      errors: problems.map((message) => ({ path: field, message })),
     });
   }
 }

@@ -66,7 +66,7 @@ export class ServiceAccountsService {
 function assertKnownScopes(scopes: string[]) {
   const unknown = scopes.filter((s) => !isKnownScope(s));
   if (unknown.length) {
-    throw new AppError('validation_failed', 'Unknown scopes.', { errors: unknown.map((s) => ({ path: 'body.scopes', message: `unknown scope ${s}` })) });
+    throw new AppError('validation_failed', 'Unknown scopes.', { errors: unknown.map((s) => ({ path: 'scopes', message: `unknown scope ${s}` })) });
   }
 }
 

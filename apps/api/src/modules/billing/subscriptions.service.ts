@@ -196,6 +196,6 @@ function ownTenant(caller: Caller, tenantId: string): string {
 function assertSeats(plan: PlanRecord, seatCount: number) {
   const limit = plan.features.find((f) => f.key === 'seats')?.hard_limit ?? null;
   if (limit !== null && seatCount > limit)
-    throw new AppError('validation_failed', `The ${plan.name} plan allows at most ${limit} seats.`, { errors: [{ path: 'body.seat_count', message: `at most ${limit}` }] });
+    throw new AppError('validation_failed', `The ${plan.name} plan allows at most ${limit} seats.`, { errors: [{ path: 'seat_count', message: `at most ${limit}` }] });
 }
 

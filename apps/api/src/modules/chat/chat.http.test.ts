@@ -94,7 +94,7 @@ describe('chat: tools, bad input, failures', () => {
       expect(res.statusCode, res.body).toBe(422);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json().code).toBe('validation_failed');
-      expect(res.json().errors.map((e: { path: string }) => e.path)).toContain(`body.${path}`);
+      expect(res.json().errors.map((e: { path: string }) => e.path)).toContain(path);
     }
   });
 
@@ -117,7 +117,7 @@ describe('chat: tools, bad input, failures', () => {
       const res = await t.app.inject({ method: 'POST', url, headers: { ...user.headers, 'content-type': 'application/json' }, payload: JSON.stringify({ message }) });
       expect(res.statusCode, res.body).toBe(422);
       expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'body.message' }] });
+      expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'message' }] });
     }
   });
 

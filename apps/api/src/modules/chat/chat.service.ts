@@ -46,7 +46,7 @@ export class ChatService {
   async startRun(caller: Caller, request: ChatRequest): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
     const agent = this.deps.agents.get(request.agent);
     if (!agent) {
-      throw new AppError('validation_failed', `Unknown agent "${request.agent}".`, { errors: [{ path: 'body.agent', message: 'Unknown agent.' }] });
+      throw new AppError('validation_failed', `Unknown agent "${request.agent}".`, { errors: [{ path: 'agent', message: 'Unknown agent.' }] });
     }
     const owner = ownerIdOf(caller);
     await this.deps.usageHooks?.assertCanStartRun(caller);

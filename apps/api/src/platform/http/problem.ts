@@ -36,8 +36,10 @@ export function toAppError(err: unknown): AppError {
   if (hasZodFastifySchemaValidationErrors(e)) {
     const context = e.validationContext ?? 'body';
     return new AppError('validation_failed', DETAILS.validation_failed, {
+      // The contract names the field itself (`"path": "email"`, nested as `a.b`); only an error about
+      // the whole body, query or params object is named by its location.
       errors: e.validation.map((v) => ({
-        path: [context, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+        path: String(v.instancePath ?? '').split('/').filter(Boolean).join('.') || context,
         message: v.message ?? 'invalid',
       })),
     });

@@ -17,8 +17,9 @@ export function findUnstorableText(value: unknown, path: string, depth = 0): str
   }
   if (depth >= MAX_DEPTH || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return undefined;
   for (const [key, child] of Object.entries(value)) {
-    const found = findUnstorableText(key, path, depth + 1) ?? findUnstorableText(child, `${path}.${key}`, depth + 1);
-    if (found) return found;
+    // A bad key is reported at the object holding it (the key itself would not print).
+    const found = findUnstorableText(key, path, depth + 1) ?? findUnstorableText(child, path ? `${path}.${key}` : key, depth + 1);
+    if (found !== undefined) return found;
   }
   return undefined;
 }
@@ -31,10 +32,10 @@ export function installTextInputGuard(app: FastifyInstance) {
     // a NUL is an invalid_cursor, not a validation failure).
     const body = request.body;
     if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return;
-    const path = findUnstorableText(body, 'body');
-    if (path) {
+    const path = findUnstorableText(body, '');
+    if (path !== undefined) {
       throw new AppError('validation_failed', 'The request contains text that cannot be stored.', {
-        errors: [{ path, message: 'must not contain NUL characters or unpaired surrogates' }],
+        errors: [{ path: path || 'body', message: 'must not contain NUL characters or unpaired surrogates' }],
       });
     }
   });
