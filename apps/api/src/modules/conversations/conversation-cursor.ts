@@ -16,6 +16,10 @@ export function decodeCursor(raw: string): ListCursor {
     if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'string' || typeof value[1] !== 'string') throw new Error('shape');
     const updatedAt = new Date(value[0]);
     if (Number.isNaN(updatedAt.getTime()) || !UUID.test(value[1])) throw new Error('values');
+    // Ours always round-trip through toISOString with a four-digit year; anything else (an
+    // expanded year such as +275760) is not ours and would fail in PostgreSQL as a 500.
+    const year = updatedAt.getUTCFullYear();
+    if (updatedAt.toISOString() !== value[0] || year < 1 || year > 9999) throw new Error('range');
     return { updatedAt, id: value[1] };
   } catch {
     throw new AppError('invalid_cursor', 'The cursor is not valid.');

@@ -72,7 +72,11 @@ describe('conversations, agents and tools over HTTP', () => {
   });
 
   it('rejects a bad cursor with 400 invalid_cursor and bad limits with 422', async () => {
-    for (const cursor of ['garbage', Buffer.from('["not-a-date","x"]').toString('base64url'), Buffer.from('{}').toString('base64url'), '%00']) {
+    const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const id = '00000000-0000-4000-8000-000000000000';
+    for (const cursor of ['garbage', Buffer.from('["not-a-date","x"]').toString('base64url'), Buffer.from('{}').toString('base64url'), '%00',
+      // Valid JavaScript dates PostgreSQL cannot take: an expanded year, a year before 1, a non-ISO spelling.
+      cursorOf(['+275760-09-13T00:00:00.000Z', id]), cursorOf(['-000001-01-01T00:00:00.000Z', id]), cursorOf(['2026-01-01', id])]) {
       const res = await t.app.inject({ method: 'GET', url: `/api/v1/conversations?cursor=${cursor}`, headers: owner.headers });
       expect(res.statusCode, cursor).toBe(400);
       expect(res.json().code).toBe('invalid_cursor');
