@@ -6,7 +6,7 @@ import type { Database } from './platform/db/client.js';
 import type { Ports } from './platform/ports/index.js';
 import { Metrics } from './platform/metrics.js';
 import { SseRegistry } from './platform/sse.js';
-import { installErrorHandling } from './platform/http/problem.js';
+import { frameworkErrorHandler, installErrorHandling } from './platform/http/problem.js';
 import { installHttpPlatform, requestIdFor } from './platform/http/plugins.js';
 import { installAuthGuard, type Authenticator } from './platform/http/auth-guard.js';
 import { loggerOptions } from './platform/logger.js';
@@ -40,6 +40,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: parseTrustProxy(config.http.trustProxy),
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>() as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

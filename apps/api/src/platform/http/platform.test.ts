@@ -95,6 +95,15 @@ describe('bad input gets the documented status and a problem body', () => {
     expect(body.errors).toEqual([{ path, message: expect.any(String) }]);
   });
 
+  it.each([
+    ['a malformed percent-encoding', '/api/v1/conversations/%E0%A4%A', 400, 'bad_request'],
+    ['a path parameter longer than any id or name', `/api/v1/agents/${'x'.repeat(5000)}`, 404, 'not_found'],
+  ])('router-level errors are problem details with a request id: %s', async (_label, url, status, code) => {
+    const res = await app.inject({ method: 'GET', url, headers: { 'x-request-id': 'router-err-1' } });
+    const body = expectProblem(res, status, code);
+    expect(body.request_id).toBe('router-err-1');
+  });
+
   it('keeps well-formed astral characters (surrogate pairs)', async () => {
     const res = await post(JSON.stringify({ name: '😀é', count: 1 }));
     expect(res.statusCode).toBe(200);

@@ -14,6 +14,8 @@ const FASTIFY_CODES: Record<string, AppError['code']> = {
   FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
   FST_ERR_BAD_URL: 'bad_request',
+  // A path segment longer than the router takes (100): no id or name of the API is that long.
+  FST_ERR_MAX_PARAM_LENGTH: 'not_found',
   FST_ERR_ASYNC_CONSTRAINT: 'bad_request',
   FST_ERR_INVALID_URL: 'bad_request',
 };
@@ -77,6 +79,15 @@ export function sendProblem(reply: FastifyReply, err: AppError) {
   if (err.status === 401) reply.header('www-authenticate', `Bearer error="${err.code === 'invalid_credentials' ? 'invalid_request' : 'invalid_token'}"`);
   for (const [k, v] of Object.entries(err.headers ?? {})) reply.header(k, v);
   return reply.status(err.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(err, String(reply.request.id)));
+}
+
+/**
+ * Errors the router raises before any hook runs (a malformed percent-encoding, an over-long path
+ * parameter): the same problem body, with the request id the onRequest hook would have set.
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('x-request-id', request.id);
+  return sendProblem(reply, toAppError(err));
 }
 
 /** The one error handler: every error response of the API is made here. */
