@@ -8,6 +8,23 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
+describe('bodiless routes sent Content-Type: application/json with an empty body', () => {
+  it('treat it as no body: email/verify/send 202, logout 204, logout/all 204; a route that needs a body still answers 400', async () => {
+    const owner = await signUp(t.app);
+    const json = (user: { headers: { authorization: string } }) => ({ ...user.headers, 'content-type': 'application/json', 'content-length': '0' });
+    const send = await t.app.inject({ method: 'POST', url: '/api/v1/auth/email/verify/send', headers: json(owner), payload: '' });
+    expect(send.statusCode, send.body).toBe(202);
+    const session = await logIn(t.app, owner);
+    const out = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: json(session), payload: '' });
+    expect(out.statusCode, out.body).toBe(204);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: session.headers })).statusCode).toBe(401);
+    const all = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout/all', headers: json(owner), payload: '' });
+    expect(all.statusCode, all.body).toBe(204);
+    const refresh = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { 'content-type': 'application/json', 'content-length': '0' }, payload: '' });
+    expect([refresh.statusCode, refresh.json().code]).toEqual([400, 'bad_request']);
+  });
+});
+
 describe('register → login → refresh → logout', () => {
   it('round trip', async () => {
     const owner = await signUp(t.app, { tenant_name: 'Acme Corp', display_name: 'Ada' });

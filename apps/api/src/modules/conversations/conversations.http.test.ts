@@ -95,6 +95,14 @@ describe('conversations, agents and tools over HTTP', () => {
     expect(rename.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'title' }] });
   });
 
+  it('DELETE with Content-Type: application/json and no body is a plain DELETE (204), not malformed JSON', async () => {
+    const { conversation_id: id } = await chat(owner, 'to be deleted with a JSON content type');
+    const headers = { ...owner.headers, 'content-type': 'application/json', 'content-length': '0' };
+    const res = await t.app.inject({ method: 'DELETE', url: `/api/v1/conversations/${id}`, headers, payload: '' });
+    expect(res.statusCode, res.body).toBe(204);
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/conversations/${id}`, headers, payload: '' })).statusCode).toBe(404);
+  });
+
   it('renames and deletes; another user or tenant gets 404 for all of it', async () => {
     const id = ids[0];
     for (const intruder of [colleague, stranger]) {

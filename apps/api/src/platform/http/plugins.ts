@@ -8,6 +8,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import type { Config } from '../../config.js';
 import { LATENCY_BUCKETS, type Metrics } from '../metrics.js';
 import { installTextInputGuard } from './text-input.js';
+import { installEmptyBodyTolerance } from './empty-body.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -24,6 +25,7 @@ export async function installHttpPlatform(app: FastifyInstance, config: Config, 
   // JSON is the only body the API parses (the Stripe webhook adds its raw-body parser in its own scope).
   app.removeContentTypeParser('text/plain');
   installTextInputGuard(app);
+  installEmptyBodyTolerance(app);
 
   const wildcard = config.http.allowedOrigins.includes('*');
   await app.register(cors, {
