@@ -34,7 +34,7 @@ export async function verifyEnvelope(input: {
   const key = input.keyId ? input.keys.get(input.keyId) : undefined;
   const signature = input.signature && /^[A-Za-z0-9_-]{80,100}={0,2}$/.test(input.signature) ? Buffer.from(input.signature, 'base64url') : undefined;
   if (!key || !signature || !crypto.verify(null, Buffer.from(input.rawBody, 'utf8'), key, signature)) {
-    throw new AppError('invalid_signature', 'The operator signature is missing or invalid.');
+    throw new AppError('invalid_token', 'The operator signature is missing or invalid.');
   }
   const parsed = ServiceAccountIssueRequest.safeParse(JSON.parse(input.rawBody));
   if (!parsed.success) {
@@ -44,7 +44,7 @@ export async function verifyEnvelope(input: {
   }
   const now = Math.floor((input.now ?? Date.now()) / 1000);
   if (parsed.data.iat < now - ENVELOPE_MAX_AGE_SECONDS || parsed.data.iat > now + FUTURE_SKEW_SECONDS) {
-    throw new AppError('invalid_signature', 'The envelope is too old (iat outside 300 s).');
+    throw new AppError('invalid_token', 'The envelope is too old (iat outside 300 s).');
   }
   const fresh = await input.kv.set(`auth:nonce:${input.keyId}:${parsed.data.nonce}`, '1', { ttlSeconds: ENVELOPE_MAX_AGE_SECONDS, ifNotExists: true });
   if (!fresh) throw new AppError('nonce_reused', 'This nonce was already used.');

@@ -148,7 +148,7 @@ export class TenantsService {
       if (!current) throw new AppError('not_found', 'No such member.');
       if (current.role === 'owner' || role === 'owner') this.assertMayGrant(caller, 'owner');
       if (current.role === 'owner' && role !== 'owner' && owners.length <= 1) {
-        throw new AppError('last_owner', 'The last owner of a tenant cannot be demoted.');
+        throw new AppError('conflict', 'The last owner of a tenant cannot be demoted.');
       }
       await repo.setRole(caller.tenantId, userId, role);
     });
@@ -165,7 +165,7 @@ export class TenantsService {
       if (!current) throw new AppError('not_found', 'No such member.');
       if (current.role === 'owner') {
         this.assertMayGrant(caller, 'owner');
-        if (owners.length <= 1) throw new AppError('last_owner', 'The last owner of a tenant cannot be removed.');
+        if (owners.length <= 1) throw new AppError('conflict', 'The last owner of a tenant cannot be removed.');
       }
       await repo.removeMembership(caller.tenantId, userId);
     });
