@@ -5,12 +5,9 @@ import { Metrics } from './metrics.js';
 import { createMemoryPorts } from './ports/memory.js';
 import { SseRegistry, type SseStream } from './sse.js';
 import { instrumentJobQueue, registerStreamGauge } from './machinery-metrics.js';
+import { sampleValue } from '../../test/support/metrics.js';
 
-const sample = async (metrics: Metrics, line: string) => {
-  const text = await metrics.registry.metrics();
-  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
-  return found ? Number(found.slice(line.length + 1)) : 0;
-};
+const sample = async (metrics: Metrics, line: string) => sampleValue(await metrics.registry.metrics(), line);
 const waitFor = async (predicate: () => Promise<boolean>) => {
   const deadline = Date.now() + 5000;
   while (!(await predicate())) {

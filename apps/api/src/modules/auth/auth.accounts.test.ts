@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
+import { metricValue } from '../../../test/support/metrics.js';
 import { addMember, bearer, logIn, NO_LOGIN_THROTTLE, signUp, uniqueEmail } from '../../../test/factories.js';
 import { buildSignedEnvelope } from '../../cli/commands/service-accounts.js';
 
@@ -14,11 +15,7 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => t.app.inject({ method: 'POST', url, payload: payload as object, headers });
-async function metric(name: string): Promise<number> {
-  const body = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
-  const line = body.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
+const metric = (series: string) => metricValue(t.app, series);
 
 describe('register', () => {
   it('409 email_taken, case-insensitively', async () => {

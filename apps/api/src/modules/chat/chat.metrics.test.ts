@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { signUp, type TestUser } from '../../../test/factories.js';
-
-/** Reads one sample of the Prometheus text, 0 when absent. */
-function sample(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.split(' ')[1]) : 0;
-}
+import { sampleValue as sample } from '../../../test/support/metrics.js';
 
 describe('chat metrics', () => {
   let t: TestApp;

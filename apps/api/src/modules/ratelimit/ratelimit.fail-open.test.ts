@@ -5,6 +5,7 @@ import type { Ports } from '../../platform/ports/index.js';
 import { createLimitedApp, metricValue, openStream, waitFor, type LimitedApp } from './ratelimit.test-support.js';
 import { services } from '../../../test/harness.js';
 import { startTcpProxy } from '../../../test/support/tcp-proxy.js';
+import { sampleValue } from '../../../test/support/metrics.js';
 
 /**
  * The limiter's store is Redis on a dead port (the other ports are in-process, so the rest of the
@@ -73,10 +74,8 @@ describe.runIf(services.redisUrl)('rate limits through a Redis outage and back',
 
       await proxy.pause();
       // Renewals fail (counted), the stream stays open; window quotas fail open.
-      const renewFailures = async () => {
-        const line = (await t.limiterMetrics.registry.metrics()).split('\n').find((l) => l.startsWith('rate_limit_fail_open_total{quota="chat_stream_concurrency",operation="renew"} '));
-        return line ? Number(line.split(' ')[1]) : 0;
-      };
+      const renewFailures = async () =>
+        sampleValue(await t.limiterMetrics.registry.metrics(), 'rate_limit_fail_open_total{quota="chat_stream_concurrency",operation="renew"}');
       await waitFor(async () => (await renewFailures()) >= 1, 5000);
       for (let i = 0; i < 4; i++) expect((await login('198.51.100.60')).statusCode).toBe(200);
       expect(stream.body).not.toContain('error');

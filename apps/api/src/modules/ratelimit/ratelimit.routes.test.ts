@@ -3,15 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { signUp, strongPassword, type TestUser } from '../../../test/factories.js';
 import { waitFor } from './ratelimit.test-support.js';
+import { metricValue } from '../../../test/support/metrics.js';
 
 /**
  * The API.md quotas on the real routes (identity, chat, billing), with small limits and a 1 s window.
  */
-const metric = async (t: TestApp, sample: string) => {
-  const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
-  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
-  return line ? Number(line.slice(sample.length + 1)) : 0;
-};
+const metric = (t: TestApp, sample: string) => metricValue(t.app, sample);
 
 describe('the OpenAPI document', () => {
   it('lists the quotas of each rate-limited route, and only of those', async () => {

@@ -126,9 +126,4 @@ export async function waitFor(predicate: () => Promise<boolean> | boolean, timeo
   }
 }
 
-/** The value of one metric sample in the Prometheus text of `/metrics`. */
-export async function metricValue(app: FastifyInstance, sample: string): Promise<number> {
-  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
-  return line ? Number(line.slice(sample.length + 1)) : 0;
-}
+export { metricValue } from '../../../test/support/metrics.js';
