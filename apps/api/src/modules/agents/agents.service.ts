@@ -2,7 +2,7 @@ import type { AgentSummary, ToolInfo } from '@agentry/contracts';
 import type { z } from 'zod';
 import type { AgentDetail } from '@agentry/contracts';
 import { AppError } from '../../platform/errors.js';
-import type { Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { toToolInfo, type ToolRegistry } from './tools/tool-registry.js';
 

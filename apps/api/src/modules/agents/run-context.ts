@@ -1,4 +1,4 @@
-import type { Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
 
 /** One hit of `search_conversations`. */
 export interface ConversationSearchHit {

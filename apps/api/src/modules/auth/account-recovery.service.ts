@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import { AppError } from '../../platform/errors.js';
-import type { Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
 import { keyedHash, randomToken } from '../../platform/crypto.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { LoginLockout } from './lockout.js';

@@ -2,7 +2,7 @@ import type { RegisterRequest, RegisterResponse, Role, ServiceSessionResponse, S
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
-import type { Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
 import { keyedHash } from '../../platform/crypto.js';
 import type { Logger } from '../../platform/logger.js';
 import type { TenantsService } from '../tenants/tenants.service.js';

@@ -1,6 +1,7 @@
 import { ROLES, type Role } from '@agentry/contracts';
 import { AppError } from '../../platform/errors.js';
-import type { Authenticator, Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
+import type { Authenticator } from '../../platform/http/auth-guard.js';
 import type { AccessTokens } from './jwt.js';
 import type { SessionRevocations } from './revocation.js';
 

@@ -1,6 +1,6 @@
 import { ROLE_SCOPES, type MeResponse, type UpdateProfileRequest } from '@agentry/contracts';
 import { AppError } from '../../platform/errors.js';
-import type { Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { ProfileRow } from './auth.tables.js';
 import type { UsersRepo } from './users.repo.js';

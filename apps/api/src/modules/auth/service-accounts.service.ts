@@ -2,7 +2,7 @@ import { ALL_SCOPES, isKnownScope, scopeSatisfies, type ServiceAccount } from '@
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
-import type { Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
 import type { Ports } from '../../platform/ports/index.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import { parseOperatorKeys, verifyEnvelope } from './operator-envelope.js';

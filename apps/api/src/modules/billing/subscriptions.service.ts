@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Invoice, Subscription } from '@agentry/contracts';
 import type Stripe from 'stripe';
-import type { Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
 import { AppError } from '../../platform/errors.js';
 import type { PlanCatalog, PlanRecord } from './plans.js';
 import { toAppError, type StripeGateway } from './stripe-gateway.js';

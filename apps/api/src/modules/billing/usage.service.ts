@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { BillingEvent, UsageResponse } from '@agentry/contracts';
 import type { Logger } from 'pino';
-import type { Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
 import { AppError } from '../../platform/errors.js';
 import type { ChatUsageHooks, RunUsage } from '../chat/usage-hooks.js';
 import type { BillingStream } from './billing-stream.js';

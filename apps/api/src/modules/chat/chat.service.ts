@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { TERMINAL_RUN_EVENTS, type ChatRequest, type ChatResponse, type ErrorCode, type RunFailureCode } from '@agentry/contracts';
 import { AppError } from '../../platform/errors.js';
-import type { Caller } from '../../platform/http/auth-guard.js';
+import { ownerIdOf, type Caller } from '../../platform/caller.js';
 import { followStream } from '../../platform/ports/follow.js';
 import type { EventStreams } from '../../platform/ports/types.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
-import { ownerIdOf, type ConversationsService } from '../conversations/conversations.service.js';
+import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { ChatRepo } from './chat.repo.js';
 import type { RunOutcome } from './run-execution.js';
 import { isTerminalEntry, parseEntry, runStreamKey, streamIdOf, type LoggedRunEvent } from './run-events.js';

@@ -1,7 +1,7 @@
 import type { Runner, RunStreamEvent } from '@openai/agents';
 import type { Logger } from 'pino';
 import type { Usage } from '@agentry/contracts';
-import type { Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
 import type { ChatAgent } from '../agents/agent-registry.js';
 import type { AgentRunContext, ConversationSearch } from '../agents/run-context.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';

@@ -1,4 +1,4 @@
-import type { Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
 
 /**
  * What chat asks of billing, without knowing billing: the chat module calls these around each run,

@@ -1,19 +1,12 @@
 import type { ConversationDetail, ConversationList, ConversationSummary, Usage } from '@agentry/contracts';
 import type { DbOrTx } from '../../platform/db/client.js';
-import type { Caller } from '../../platform/http/auth-guard.js';
+import { ownerIdOf, type Caller } from '../../platform/caller.js';
 import { AppError } from '../../platform/errors.js';
 import type { ConversationSearch, ConversationSearchHit } from '../agents/run-context.js';
 import { decodeCursor, encodeCursor } from './conversation-cursor.js';
 import { previewOf, titleFromMessage } from './conversation-title.js';
 import type { ConversationRow, ConversationsRepo } from './conversations.repo.js';
 import { PostgresSession } from './postgres-session.js';
-
-/** The principal id conversations are owned by: the user, or the service account. */
-export function ownerIdOf(caller: Caller): string {
-  const id = caller.userId ?? caller.serviceAccountId;
-  if (!id) throw new AppError('unauthenticated', 'The caller has no principal.');
-  return id;
-}
 
 /** What a finished run leaves in the conversation, written in one transaction. */
 export interface RunResultRecord {

@@ -3,7 +3,7 @@ import { scopeSatisfies, type AcceptInvitationResponse, type InvitationResponse,
 import type { Config } from '../../config.js';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
-import type { Caller } from '../../platform/http/auth-guard.js';
+import type { Caller } from '../../platform/caller.js';
 import { keyedHash, randomToken } from '../../platform/crypto.js';
 import type { Mailer } from '../mail/mailer.js';
 import { TenantsRepo } from './tenants.repo.js';

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { scopeSatisfies, type Role, type Scope } from '@agentry/contracts';
+import { scopeSatisfies, type Scope } from '@agentry/contracts';
+import type { Caller } from '../caller.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -7,19 +8,6 @@ import { AppError } from '../errors.js';
  * `'public'`, `'access'` (any valid access token) or the scope it requires.
  */
 export type RouteAuth = 'public' | 'access' | Scope;
-
-/** The authenticated caller, handed explicitly to services. */
-export interface Caller {
-  /** `user:<uuid>` or `service:<uuid>`. */
-  subject: string;
-  userId: string | null;
-  serviceAccountId: string | null;
-  tenantId: string;
-  role: Role | null;
-  scopes: string[];
-  sessionId: string;
-  emailVerified: boolean;
-}
 
 /** Verifies a bearer access token; throws AppError 401 codes. Provided by the auth module. */
 export interface Authenticator {

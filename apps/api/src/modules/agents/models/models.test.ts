@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runner, type RunStreamEvent } from '@openai/agents';
 import { testConfig } from '../../../../test/harness.js';
 import { lastToolOutput, lastUserText, startFakeOpenAI, type FakeOpenAI } from '../../../../test/support/fake-openai.js';
-import type { Caller } from '../../../platform/http/auth-guard.js';
+import type { Caller } from '../../../platform/caller.js';
 import { AgentRegistry } from '../agent-registry.js';
 import type { AgentRunContext } from '../run-context.js';
 import { AGENT_SPECS } from '../specs/index.js';
