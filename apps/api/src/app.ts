@@ -19,6 +19,8 @@ import { healthRoutes, metricsRoutes } from './modules/health/health.routes.js';
 import { createIdentityModule } from './modules/auth/auth.module.js';
 import { registerRateLimits } from './modules/ratelimit/ratelimit.module.js';
 import { createBillingModule } from './modules/billing/billing.module.js';
+import { createConversationsModule } from './modules/conversations/conversations.module.js';
+import { createAgentsModule } from './modules/agents/agents.module.js';
 import { createChatModule } from './modules/chat/chat.module.js';
 
 export interface AppDeps {
@@ -83,13 +85,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   authenticator = identity.authenticator;
   // Billing before chat: chat takes its usage hooks (plan limits, metering) as `usage`.
   const billing = createBillingModule(ctx);
-  // Agents, conversations and chat (runs, streams). Billing plugs its usage hooks in as `usage`.
-  const chat = await createChatModule(ctx, { usage: billing.usageHooks });
+  const conversations = createConversationsModule(ctx);
+  const agents = createAgentsModule(ctx, { conversations: conversations.service });
+  // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.
+  const chat = await createChatModule(ctx, { agents: agents.service, conversations: conversations.service, usage: billing.usageHooks });
 
   // A worker-only process runs jobs and answers /health and /metrics, but serves no API routes.
   if (config.roles.includes('api')) {
     await identity.register(app, { credentialRouteHooks: [limits.onRequest('login_per_ip')] });
     await billing.register(app, { streamPreHandlers: [limits.preHandler('billing_stream_concurrency')] });
+    await agents.register(app);
+    await conversations.register(app);
     await chat.register(app, {
       chat: { preHandler: limits.preHandler('chat_per_minute') },
       stream: { preHandler: limits.preHandler('chat_stream_per_minute', 'chat_stream_concurrency') },

@@ -1,17 +1,8 @@
 import type { Caller } from '../../platform/caller.js';
-
-/** One hit of `search_conversations`. */
-export interface ConversationSearchHit {
-  conversation_id: string;
-  title: string;
-  snippet: string;
-  updated_at: string;
-}
+import type { ConversationsService } from '../conversations/conversations.service.js';
 
 /** What tools may ask of the conversations module; always scoped to the caller it is given. */
-export interface ConversationSearch {
-  search(caller: Caller, query: string, limit: number): Promise<ConversationSearchHit[]>;
-}
+export type ConversationSearch = Pick<ConversationsService, 'search'>;
 
 /**
  * The SDK run context of every chat run (`RunContext<AgentRunContext>`). Tools read the caller's

@@ -3,8 +3,9 @@ import { TERMINAL_RUN_EVENTS, type ChatRequest, type ChatResponse, type ErrorCod
 import { AppError } from '../../platform/errors.js';
 import { ownerIdOf, type Caller } from '../../platform/caller.js';
 import { followStream } from '../../platform/ports/follow.js';
+import type { Database } from '../../platform/db/client.js';
 import type { EventStreams } from '../../platform/ports/types.js';
-import type { AgentRegistry } from '../agents/agent-registry.js';
+import type { AgentsService } from '../agents/agents.service.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { ChatRepo } from './chat.repo.js';
 import type { RunOutcome } from './run-execution.js';
@@ -29,8 +30,9 @@ const FAILURE_STATUS: Record<RunFailureCode, ErrorCode> = {
 const FINISHED_RUN_FOLLOW_MS = 5000;
 
 export interface ChatServiceDeps {
-  agents: AgentRegistry;
-  conversations: ConversationsService;
+  database: Database;
+  agents: Pick<AgentsService, 'agentToRun'>;
+  conversations: Pick<ConversationsService, 'startTurn' | 'sessionFor'>;
   repo: ChatRepo;
   runs: RunManager;
   streams: EventStreams;
@@ -42,21 +44,22 @@ export interface ChatServiceDeps {
 export class ChatService {
   constructor(private readonly deps: ChatServiceDeps) {}
 
-  /** Checks, stores the user message, and starts a run owned by the server. */
+  /**
+   * `POST /chat/stream` and `POST /chat`: checks the agent and the plan, stores the user's message
+   * and the run row in one transaction, then starts the run, owned by the server (RunManager).
+   */
   async startRun(caller: Caller, request: ChatRequest): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
-    const agent = this.deps.agents.get(request.agent);
-    if (!agent) {
-      throw new AppError('validation_failed', `Unknown agent "${request.agent}".`, { errors: [{ path: 'agent', message: 'Unknown agent.' }] });
-    }
-    const owner = ownerIdOf(caller);
+    const { database, conversations, repo, runs } = this.deps;
+    const agent = this.deps.agents.agentToRun(request.agent);
     await this.deps.usageHooks?.assertCanStartRun(caller);
     const runId = randomUUID();
-    // The user's message and the run row are written together, before the run starts.
-    const turn = await this.deps.conversations.startTurn(caller, { conversationId: request.conversation_id, agent: request.agent, message: request.message }, (tx, conversationId) =>
-      this.deps.repo.insertRun({ id: runId, tenantId: caller.tenantId, userId: owner, conversationId, agent: request.agent }, tx),
-    );
-    const session = this.deps.conversations.sessionFor(caller, turn.conversationId, runId, { isNew: turn.isNew });
-    const { done } = await this.deps.runs.start({ caller, runId, conversationId: turn.conversationId, agent, message: request.message, session });
+    const turn = await database.db.transaction(async (tx) => {
+      const turn = await conversations.startTurn(tx, caller, { conversationId: request.conversation_id, agent: request.agent, message: request.message });
+      await repo.insertRun(tx, { id: runId, tenantId: caller.tenantId, userId: ownerIdOf(caller), conversationId: turn.conversationId, agent: request.agent });
+      return turn;
+    });
+    const session = conversations.sessionFor(caller, turn.conversationId, runId, { isNew: turn.isNew });
+    const { done } = await runs.start({ caller, runId, conversationId: turn.conversationId, agent, message: request.message, session });
     return { runId, conversationId: turn.conversationId, done };
   }
 
@@ -81,7 +84,7 @@ export class ChatService {
 
   /** The caller's run, or 404 (another user's or tenant's run does not exist for them). */
   async getRun(caller: Caller, runId: string) {
-    const run = await this.deps.repo.findOwned(caller.tenantId, ownerIdOf(caller), runId);
+    const run = await this.deps.repo.findOwned(this.deps.database.db, caller.tenantId, ownerIdOf(caller), runId);
     if (!run) throw new AppError('not_found', 'Run not found.');
     return run;
   }

@@ -2,9 +2,10 @@ import type { Runner, RunStreamEvent } from '@openai/agents';
 import type { Logger } from 'pino';
 import type { Usage } from '@agentry/contracts';
 import type { Caller } from '../../platform/caller.js';
+import type { Database } from '../../platform/db/client.js';
 import type { ChatAgent } from '../agents/agent-registry.js';
-import type { AgentRunContext, ConversationSearch } from '../agents/run-context.js';
-import type { ConversationsService } from '../conversations/conversations.service.js';
+import type { AgentRunContext } from '../agents/run-context.js';
+import type { ConversationsService, RunResultRecord } from '../conversations/conversations.service.js';
 import type { PostgresSession } from '../conversations/postgres-session.js';
 import type { ChatRepo } from './chat.repo.js';
 import { toRunFailure, type RunFailure } from './run-errors.js';
@@ -26,7 +27,8 @@ export type RunOutcome =
 
 export interface RunExecutionDeps {
   runner: Runner;
-  conversations: ConversationsService & ConversationSearch;
+  database: Database;
+  conversations: Pick<ConversationsService, 'recordRunResult' | 'recordFailedRun' | 'search'>;
   repo: ChatRepo;
   usageHooks?: ChatUsageHooks;
   logger: Logger;
@@ -85,6 +87,8 @@ export async function executeRun(deps: RunExecutionDeps, input: RunInput, signal
   const transcript = new RunTranscript(input.agent.name);
   let usage: Usage = { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
   const context: AgentRunContext = { caller, conversationId, runId, conversations: deps.conversations };
+  // Set once the result is committed: a failure after that (the event log) must not re-record the run as failed.
+  let recorded = false;
   try {
     const result = await deps.runner.run(input.agent, input.message, { stream: true, context, session: input.session, maxTurns: deps.maxTurns, signal });
     try {
@@ -106,11 +110,8 @@ export async function executeRun(deps: RunExecutionDeps, input: RunInput, signal
     await writer.flush();
     const response = transcript.text;
     const agent = result.lastAgent?.name ?? transcript.agent;
-    const messageId = await deps.conversations.recordRunResult(
-      caller,
-      { conversationId, runId, agent, response, usage, toolCalls: transcript.toolCalls, handoffs: transcript.handoffs, session: input.session },
-      (tx) => deps.repo.finishRun(tx, caller.tenantId, runId, { status: 'completed', inputTokens: usage.input_tokens, outputTokens: usage.output_tokens }),
-    );
+    const messageId = await recordCompletedRun(deps, caller, { conversationId, runId, agent, response, usage, toolCalls: transcript.toolCalls, handoffs: transcript.handoffs, session: input.session });
+    recorded = true;
     await recordUsage(deps, caller, { runId, conversationId, messages: 2, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
     await writer.append({ event: 'run.completed', data: { run_id: runId, conversation_id: conversationId, message_id: messageId, response, agent, usage } });
     await writer.flush();
@@ -122,18 +123,42 @@ export async function executeRun(deps: RunExecutionDeps, input: RunInput, signal
     } else {
       deps.logger.info({ event: 'chat.run_failed', run_id: runId, code: failure.code }, 'chat run ended early');
     }
-    try {
-      await deps.conversations.recordFailedRun(input.session, (tx) =>
-        deps.repo.finishRun(tx, caller.tenantId, runId, { status: 'failed', errorCode: failure.code, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens }),
-      );
-      await recordUsage(deps, caller, { runId, conversationId, messages: 1, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
-    } catch (persistErr) {
-      deps.logger.error({ err: persistErr, event: 'chat.run_persist_failed', run_id: runId }, 'could not persist a failed run');
+    if (!recorded) {
+      try {
+        await recordFailedRun(deps, input, failure, usage);
+        await recordUsage(deps, caller, { runId, conversationId, messages: 1, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
+      } catch (persistErr) {
+        deps.logger.error({ err: persistErr, event: 'chat.run_persist_failed', run_id: runId }, 'could not persist a failed run');
+      }
     }
     await writer.append({ event: 'run.failed', data: { run_id: runId, code: failure.code, message: failure.message, retryable: failure.retryable } });
     await writer.flush();
     return { status: 'failed', failure };
   }
+}
+
+/**
+ * The run's final unit of work, in one transaction: the conversation's new rows (assistant message,
+ * tool calls, handoffs, the SDK items staged during the run, counters) and the run row. Returns
+ * the assistant message id.
+ */
+function recordCompletedRun(deps: RunExecutionDeps, caller: Caller, result: RunResultRecord): Promise<string> {
+  const { input_tokens: inputTokens, output_tokens: outputTokens } = result.usage;
+  return deps.database.db.transaction(async (tx) => {
+    const messageId = await deps.conversations.recordRunResult(tx, caller, result);
+    await deps.repo.finishRun(tx, caller.tenantId, result.runId, { status: 'completed', inputTokens, outputTokens });
+    return messageId;
+  });
+}
+
+/** A failed run's unit of work: the user's message joins the model's memory, the run row is failed. */
+function recordFailedRun(deps: RunExecutionDeps, input: RunInput, failure: RunFailure, usage: Usage): Promise<void> {
+  return deps.database.db.transaction(async (tx) => {
+    await deps.conversations.recordFailedRun(tx, input.session);
+    await deps.repo.finishRun(tx, input.caller.tenantId, input.runId, {
+      status: 'failed', errorCode: failure.code, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens,
+    });
+  });
 }
 
 /** Usage goes to billing after the transaction; a billing outage must not fail a finished run. */

@@ -47,7 +47,7 @@ export class RunManager {
   private async beat() {
     const ids = [...this.active.keys()];
     try {
-      const alive = new Set(await this.deps.repo.heartbeat(ids));
+      const alive = new Set(await this.deps.repo.heartbeat(this.deps.database.db, ids));
       for (const id of ids) if (!alive.has(id)) this.abortLocal(id, new RunAbort('run_lost'));
     } catch (err) {
       this.deps.logger.warn({ err, event: 'chat.run_heartbeat_failed', runs: ids.length }, 'could not refresh run heartbeats');

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Database } from '../../platform/db/client.js';
 import type { EventStreams, JobQueue } from '../../platform/ports/types.js';
 import type { ChatRepo } from './chat.repo.js';
 import { RUN_LOST } from './run-errors.js';
@@ -8,6 +9,7 @@ export const REAP_RUNS_JOB = 'chat.reap-runs';
 const BATCH = 100;
 
 export interface RunReaperDeps {
+  database: Database;
   repo: ChatRepo;
   streams: EventStreams;
   jobs: JobQueue;
@@ -65,7 +67,7 @@ export class RunReaper {
   async reap(): Promise<number> {
     let total = 0;
     for (;;) {
-      const runs = await this.deps.repo.reapStale(new Date(Date.now() - this.deps.staleMs), BATCH);
+      const runs = await this.deps.repo.reapStale(this.deps.database.db, new Date(Date.now() - this.deps.staleMs), BATCH);
       for (const run of runs) {
         try {
           await this.endLog(run.id);

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../platform/db/client.js';
+import type { DbOrTx } from '../../platform/db/client.js';
 import { conversationItems, conversations, handoffs, messages, toolCalls } from './conversations.tables.js';
 
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -12,17 +12,15 @@ export interface ListCursor {
   id: string;
 }
 
-/** SQL of the conversations module. Every method takes the tenant; owner checks take the user too. */
+/**
+ * SQL of the conversations module. Every method takes the connection first — the service's open
+ * transaction or the database — and the tenant; owner checks take the user too. Holds no
+ * connection and never opens a transaction: the service that owns the unit of work does.
+ */
 export class ConversationsRepo {
-  constructor(private readonly db: Db) {}
-
-  transaction<T>(fn: (tx: DbOrTx) => Promise<T>): Promise<T> {
-    return this.db.transaction(fn);
-  }
-
   /** A new conversation; `firstMessage` counts its first message in the same statement (no `touch` needed). */
-  async create(tx: DbOrTx, values: { tenantId: string; userId: string; agent: string; title: string; now: Date; firstMessage?: { preview: string } }): Promise<ConversationRow> {
-    const [row] = await tx
+  async create(db: DbOrTx, values: { tenantId: string; userId: string; agent: string; title: string; now: Date; firstMessage?: { preview: string } }): Promise<ConversationRow> {
+    const [row] = await db
       .insert(conversations)
       .values({
         tenantId: values.tenantId, userId: values.userId, agent: values.agent, title: values.title, createdAt: values.now, updatedAt: values.now,
@@ -32,15 +30,15 @@ export class ConversationsRepo {
     return row;
   }
 
-  async findOwned(tenantId: string, userId: string, id: string, tx: DbOrTx = this.db): Promise<ConversationRow | undefined> {
-    const [row] = await tx
+  async findOwned(db: DbOrTx, tenantId: string, userId: string, id: string): Promise<ConversationRow | undefined> {
+    const [row] = await db
       .select()
       .from(conversations)
       .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.id, id)));
     return row;
   }
 
-  async list(tenantId: string, userId: string, options: { limit: number; cursor?: ListCursor; q?: string }): Promise<ConversationRow[]> {
+  async list(db: DbOrTx, tenantId: string, userId: string, options: { limit: number; cursor?: ListCursor; q?: string }): Promise<ConversationRow[]> {
     const conditions = [eq(conversations.tenantId, tenantId), eq(conversations.userId, userId)];
     if (options.cursor) {
       const { updatedAt, id } = options.cursor;
@@ -51,7 +49,7 @@ export class ConversationsRepo {
         and to_tsvector('simple', m.content) @@ websearch_to_tsquery('simple', ${options.q}))
         or to_tsvector('simple', ${conversations.title}) @@ websearch_to_tsquery('simple', ${options.q}))`);
     }
-    return this.db
+    return db
       .select()
       .from(conversations)
       .where(and(...conditions))
@@ -60,8 +58,8 @@ export class ConversationsRepo {
   }
 
   /** Full-text search for the search_conversations tool: one best message per conversation. */
-  async search(tenantId: string, userId: string, query: string, limit: number) {
-    const result = await this.db.execute<{ conversation_id: string; title: string; snippet: string; updated_at: Date | string }>(sql`
+  async search(db: DbOrTx, tenantId: string, userId: string, query: string, limit: number) {
+    const result = await db.execute<{ conversation_id: string; title: string; snippet: string; updated_at: Date | string }>(sql`
       select conversation_id, title, snippet, updated_at from (
         select distinct on (c.id) c.id as conversation_id, c.title, c.updated_at,
           ts_headline('simple', m.content, q, 'MaxWords=24, MinWords=8, StartSel="", StopSel=""') as snippet,
@@ -77,10 +75,10 @@ export class ConversationsRepo {
   }
 
   async insertMessage(
-    tx: DbOrTx,
+    db: DbOrTx,
     values: { tenantId: string; conversationId: string; runId: string | null; role: 'user' | 'assistant'; content: string; agent: string | null; inputTokens?: number; outputTokens?: number; now: Date },
   ): Promise<MessageRow> {
-    const [row] = await tx
+    const [row] = await db
       .insert(messages)
       .values({ ...values, createdAt: values.now })
       .returning();
@@ -88,8 +86,8 @@ export class ConversationsRepo {
   }
 
   /** Adds a message to the conversation's counters and moves it to the top of the list. */
-  async touch(tx: DbOrTx, tenantId: string, id: string, change: { messages: number; preview: string; now: Date; agent?: string; inputTokens?: number; outputTokens?: number }) {
-    await tx
+  async touch(db: DbOrTx, tenantId: string, id: string, change: { messages: number; preview: string; now: Date; agent?: string; inputTokens?: number; outputTokens?: number }) {
+    await db
       .update(conversations)
       .set({
         messageCount: sql`${conversations.messageCount} + ${change.messages}`,
@@ -102,33 +100,33 @@ export class ConversationsRepo {
       .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, id)));
   }
 
-  async messagesOf(tenantId: string, conversationId: string): Promise<MessageRow[]> {
-    return this.db
+  async messagesOf(db: DbOrTx, tenantId: string, conversationId: string): Promise<MessageRow[]> {
+    return db
       .select()
       .from(messages)
       .where(and(eq(messages.tenantId, tenantId), eq(messages.conversationId, conversationId)))
       .orderBy(asc(messages.position));
   }
 
-  async toolCallsOf(tenantId: string, messageIds: string[]): Promise<ToolCallRow[]> {
+  async toolCallsOf(db: DbOrTx, tenantId: string, messageIds: string[]): Promise<ToolCallRow[]> {
     if (messageIds.length === 0) return [];
-    return this.db
+    return db
       .select()
       .from(toolCalls)
       .where(and(eq(toolCalls.tenantId, tenantId), inArray(toolCalls.messageId, messageIds)))
       .orderBy(asc(toolCalls.position));
   }
 
-  async insertToolCalls(tx: DbOrTx, rows: (typeof toolCalls.$inferInsert)[]) {
-    if (rows.length) await tx.insert(toolCalls).values(rows);
+  async insertToolCalls(db: DbOrTx, rows: (typeof toolCalls.$inferInsert)[]) {
+    if (rows.length) await db.insert(toolCalls).values(rows);
   }
 
-  async insertHandoffs(tx: DbOrTx, rows: (typeof handoffs.$inferInsert)[]) {
-    if (rows.length) await tx.insert(handoffs).values(rows);
+  async insertHandoffs(db: DbOrTx, rows: (typeof handoffs.$inferInsert)[]) {
+    if (rows.length) await db.insert(handoffs).values(rows);
   }
 
-  async rename(tenantId: string, userId: string, id: string, title: string, now: Date): Promise<ConversationRow | undefined> {
-    const [row] = await this.db
+  async rename(db: DbOrTx, tenantId: string, userId: string, id: string, title: string, now: Date): Promise<ConversationRow | undefined> {
+    const [row] = await db
       .update(conversations)
       .set({ title, updatedAt: now })
       .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.id, id)))
@@ -136,16 +134,16 @@ export class ConversationsRepo {
     return row;
   }
 
-  async delete(tenantId: string, userId: string, id: string): Promise<boolean> {
-    const rows = await this.db
+  async delete(db: DbOrTx, tenantId: string, userId: string, id: string): Promise<boolean> {
+    const rows = await db
       .delete(conversations)
       .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.id, id)))
       .returning({ id: conversations.id });
     return rows.length > 0;
   }
 
-  async agentStats(tenantId: string, userId: string, agent: string): Promise<{ conversations: number; lastUsedAt: Date | null }> {
-    const [row] = await this.db
+  async agentStats(db: DbOrTx, tenantId: string, userId: string, agent: string): Promise<{ conversations: number; lastUsedAt: Date | null }> {
+    const [row] = await db
       .select({ count: sql<number>`count(*)::int`, last: sql<Date | string | null>`max(${conversations.updatedAt})` })
       .from(conversations)
       .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.agent, agent)));
@@ -155,21 +153,21 @@ export class ConversationsRepo {
   // ── SDK session items ───────────────────────────────────────────────────────────────────────
 
   /** The last `limit` items (all when undefined), oldest first. */
-  async items(tenantId: string, conversationId: string, limit?: number) {
+  async items(db: DbOrTx, tenantId: string, conversationId: string, limit?: number) {
     const where = and(eq(conversationItems.tenantId, tenantId), eq(conversationItems.conversationId, conversationId));
     if (limit === undefined) {
-      return this.db.select().from(conversationItems).where(where).orderBy(asc(conversationItems.position));
+      return db.select().from(conversationItems).where(where).orderBy(asc(conversationItems.position));
     }
-    const rows = await this.db.select().from(conversationItems).where(where).orderBy(desc(conversationItems.position)).limit(limit);
+    const rows = await db.select().from(conversationItems).where(where).orderBy(desc(conversationItems.position)).limit(limit);
     return rows.reverse();
   }
 
-  async insertItems(tx: DbOrTx, rows: { tenantId: string; conversationId: string; runId: string | null; schemaVersion: number; item: unknown }[]) {
-    if (rows.length) await tx.insert(conversationItems).values(rows);
+  async insertItems(db: DbOrTx, rows: { tenantId: string; conversationId: string; runId: string | null; schemaVersion: number; item: unknown }[]) {
+    if (rows.length) await db.insert(conversationItems).values(rows);
   }
 
-  async popItem(tenantId: string, conversationId: string) {
-    const [row] = await this.db.execute<{ item: unknown; schema_version: number }>(sql`
+  async popItem(db: DbOrTx, tenantId: string, conversationId: string) {
+    const [row] = await db.execute<{ item: unknown; schema_version: number }>(sql`
       delete from ${conversationItems} where id = (
         select id from ${conversationItems} where tenant_id = ${tenantId} and conversation_id = ${conversationId}
         order by position desc limit 1)
@@ -177,8 +175,8 @@ export class ConversationsRepo {
     return row;
   }
 
-  async clearItems(tenantId: string, conversationId: string) {
-    await this.db
+  async clearItems(db: DbOrTx, tenantId: string, conversationId: string) {
+    await db
       .delete(conversationItems)
       .where(and(eq(conversationItems.tenantId, tenantId), eq(conversationItems.conversationId, conversationId)));
   }

@@ -25,6 +25,8 @@ export class PostgresSession implements Session {
 
   constructor(
     private readonly repo: ConversationsRepo,
+    /** Where reads (and unstaged writes) go; staged writes go to the `tx` given to `flush`. */
+    private readonly db: DbOrTx,
     private readonly scope: { tenantId: string; conversationId: string; runId?: string },
     /** `knownEmpty`: the conversation was created for this run, so the first read skips the database. */
     private readonly options: { staged: boolean; knownEmpty?: boolean } = { staged: false },
@@ -35,7 +37,7 @@ export class PostgresSession implements Session {
   }
 
   async getItems(limit?: number): Promise<AgentInputItem[]> {
-    const rows = this.options.knownEmpty ? [] : await this.repo.items(this.scope.tenantId, this.scope.conversationId, limit);
+    const rows = this.options.knownEmpty ? [] : await this.repo.items(this.db, this.scope.tenantId, this.scope.conversationId, limit);
     const stored = rows
       .map(fromStored)
       .filter((i): i is AgentInputItem => i !== undefined);
@@ -48,21 +50,21 @@ export class PostgresSession implements Session {
       this.staged.push(...structuredClone(items));
       return;
     }
-    await this.write(null, items);
+    await this.write(this.db, items);
     this.options.knownEmpty = false;
   }
 
   async popItem(): Promise<AgentInputItem | undefined> {
     if (this.staged.length) return this.staged.pop();
     if (this.options.knownEmpty) return undefined;
-    const row = await this.repo.popItem(this.scope.tenantId, this.scope.conversationId);
+    const row = await this.repo.popItem(this.db, this.scope.tenantId, this.scope.conversationId);
     return row ? fromStored({ schemaVersion: row.schema_version, item: row.item }) : undefined;
   }
 
   async clearSession(): Promise<void> {
     this.staged = [];
     this.options.knownEmpty = true;
-    await this.repo.clearItems(this.scope.tenantId, this.scope.conversationId);
+    await this.repo.clearItems(this.db, this.scope.tenantId, this.scope.conversationId);
   }
 
   /** Items staged so far (copies). */
@@ -70,16 +72,18 @@ export class PostgresSession implements Session {
     return structuredClone(this.staged);
   }
 
-  /** Writes the staged items (optionally only those `keep` selects) in `tx`, then forgets them. */
+  /**
+   * Writes the staged items (optionally only those `keep` selects) in `tx`, the run's final
+   * transaction. They stay staged: when that transaction rolls back, the run's failure path
+   * flushes again (the user's items only) instead of finding nothing to keep.
+   */
   async flush(tx: DbOrTx, keep: (item: AgentInputItem) => boolean = () => true): Promise<void> {
-    const items = this.staged.filter(keep);
-    this.staged = [];
-    await this.write(tx, items);
+    await this.write(tx, this.staged.filter(keep));
     this.options.knownEmpty = false;
   }
 
-  /** Inserts `items` in `tx`, or in a transaction of their own when `tx` is null. */
-  private async write(tx: DbOrTx | null, items: AgentInputItem[]) {
+  /** Inserts `items` (one statement) on `db`. */
+  private async write(db: DbOrTx, items: AgentInputItem[]) {
     const rows = items.map((item) => ({
       tenantId: this.scope.tenantId,
       conversationId: this.scope.conversationId,
@@ -87,7 +91,6 @@ export class PostgresSession implements Session {
       schemaVersion: SESSION_ITEM_SCHEMA_VERSION,
       item: JSON.parse(JSON.stringify(item)) as unknown,
     }));
-    if (tx) await this.repo.insertItems(tx, rows);
-    else await this.repo.transaction((t) => this.repo.insertItems(t, rows));
+    await this.repo.insertItems(db, rows);
   }
 }

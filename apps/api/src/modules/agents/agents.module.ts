@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { PlatformContext } from '../../platform/context.js';
+import type { ConversationsService } from '../conversations/conversations.service.js';
+import { AgentRegistry } from './agent-registry.js';
+import { agentsRoutes } from './agents.routes.js';
+import { AgentsService } from './agents.service.js';
+import { createModelResolver } from './models/model-provider.js';
+import { AGENT_SPECS } from './specs/index.js';
+import { createToolRegistry } from './tools/tool-registry.js';
+
+export interface AgentsModuleDeps {
+  /** Agent stats (`GET /agents/{name}`) count the caller's conversations. */
+  conversations: Pick<ConversationsService, 'agentStats'>;
+}
+
+/** Agents: specs, tools and models → SDK agents, and the catalog routes. Chat receives `service`. */
+export function createAgentsModule(ctx: PlatformContext, deps: AgentsModuleDeps) {
+  const { config } = ctx;
+  const tools = createToolRegistry({ tavilyApiKey: config.tools.tavilyApiKey });
+  const models = createModelResolver(config.models);
+  const registry = new AgentRegistry(AGENT_SPECS, tools, models);
+  const service = new AgentsService({ registry, tools, stats: deps.conversations });
+  ctx.logger.info({ event: 'chat.models', provider: models.provider, api: models.provider === 'openai' ? config.models.openaiApi : undefined }, 'chat models configured');
+  return {
+    service,
+    async register(app: FastifyInstance) {
+      await app.register(agentsRoutes(service));
+    },
+  };
+}
+
+export type AgentsModule = ReturnType<typeof createAgentsModule>;
