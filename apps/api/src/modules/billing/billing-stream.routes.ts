@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { AppError } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/auth-guard.js';
-import { openSse, type SseRegistry } from '../../platform/sse.js';
+import type { SseRegistry } from '../../platform/sse.js';
+import { pipeToSse } from '../../platform/sse-pipe.js';
 import type { BillingStream } from './billing-stream.js';
 
 export interface BillingStreamRouteOptions {
@@ -33,16 +34,12 @@ export function billingStreamRoutes(options: BillingStreamRouteOptions): Fastify
       const caller = callerOf(request);
       const header = request.headers['last-event-id'];
       const lastEventId = Array.isArray(header) ? header[0] : header;
-      const sse = openSse(request, reply, { heartbeatMs: options.heartbeatMs, registry: options.registry });
-      try {
-        for await (const entry of options.stream.follow(caller.tenantId, lastEventId, sse.signal)) {
-          await sse.send({ id: entry.id, event: 'billing.event', data: entry.data });
-        }
-      } catch (err) {
-        request.log.warn({ err, event: 'billing.stream_failed' }, 'billing stream ended on an error');
-      } finally {
-        sse.close();
-      }
+      await pipeToSse(request, reply, async function* (signal) {
+        for await (const entry of options.stream.follow(caller.tenantId, lastEventId, signal)) yield { id: entry.id, event: 'billing.event', data: entry.data };
+      }, {
+        heartbeatMs: options.heartbeatMs, registry: options.registry,
+        onError: (err) => request.log.warn({ err, event: 'billing.stream_failed' }, 'billing stream ended on an error'),
+      });
     });
   };
 }

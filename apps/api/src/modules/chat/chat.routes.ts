@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ChatRequest, ChatResponse, RunEventsQuery, RunIdParam } from '@agentry/contracts';
 import { AppError } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/auth-guard.js';
-import { openSse, type SseRegistry } from '../../platform/sse.js';
+import type { SseRegistry } from '../../platform/sse.js';
+import { pipeToSse } from '../../platform/sse-pipe.js';
 import type { ChatMetrics } from './chat.metrics.js';
 import type { ChatService } from './chat.service.js';
 import type { LoggedRunEvent } from './run-events.js';
@@ -29,18 +30,14 @@ function lastEventId(request: FastifyRequest, after: number | undefined): number
 
 /** Streams run events as SSE until the terminal one (or the client leaves; the run goes on). */
 async function pipeEvents(request: FastifyRequest, reply: FastifyReply, options: ChatRoutesOptions, runId: string, events: (signal: AbortSignal) => AsyncGenerator<LoggedRunEvent>) {
-  const sse = openSse(request, reply, { heartbeatMs: options.heartbeatMs, registry: options.sse, headers: { 'x-run-id': runId } });
   const closeMetric = options.metrics.streamOpened();
   try {
-    for await (const e of events(sse.signal)) {
-      if (sse.closed) break;
-      await sse.send({ id: e.id, event: e.event, data: e.data });
-    }
-  } catch (err) {
-    request.log.error({ err, event: 'chat.stream_failed', run_id: runId }, 'run event stream failed');
+    await pipeToSse(request, reply, events, {
+      heartbeatMs: options.heartbeatMs, registry: options.sse, headers: { 'x-run-id': runId },
+      onError: (err) => request.log.error({ err, event: 'chat.stream_failed', run_id: runId }, 'run event stream failed'),
+    });
   } finally {
     closeMetric();
-    sse.close();
   }
 }
 

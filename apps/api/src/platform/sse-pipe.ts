@@ -1,0 +1,34 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { openSse, type SseEvent, type SseRegistry } from './sse.js';
+
+export interface SsePipeOptions {
+  heartbeatMs: number;
+  registry: SseRegistry;
+  /** Extra response headers (e.g. `x-run-id`). */
+  headers?: Record<string, string>;
+  /** Reports a source that failed mid-stream (the stream then ends; the client resumes with Last-Event-ID). */
+  onError(err: unknown): void;
+}
+
+/**
+ * The follow loop of every SSE route: opens the response, then sends what `source` yields until it
+ * ends, the client goes away (the signal `source` gets aborts) or it fails; always ends the response.
+ */
+export async function pipeToSse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  source: (signal: AbortSignal) => AsyncIterable<SseEvent>,
+  options: SsePipeOptions,
+): Promise<void> {
+  const sse = openSse(request, reply, options);
+  try {
+    for await (const event of source(sse.signal)) {
+      if (sse.closed) break;
+      await sse.send(event);
+    }
+  } catch (err) {
+    options.onError(err);
+  } finally {
+    sse.close();
+  }
+}
