@@ -13,6 +13,7 @@ import { loggerOptions } from './platform/logger.js';
 import { installHttpTracing } from './platform/telemetry.js';
 import { instrumentJobQueue, registerStreamGauge } from './platform/machinery-metrics.js';
 import type { PlatformContext } from './platform/context.js';
+import { loggingAuditLog } from './platform/audit.js';
 import { version } from './version.js';
 import { HealthService } from './modules/health/health.service.js';
 import { healthRoutes, metricsRoutes } from './modules/health/health.routes.js';
@@ -60,6 +61,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics,
     logger: app.log as Logger,
     sse,
+    audit: loggingAuditLog(app.log as Logger),
     onShutdown: (fn) => shutdown.push(fn),
   };
   registerStreamGauge(metrics, sse);

@@ -66,6 +66,10 @@ export const RUN_FAILURE_CODES = [
   'internal_error',
   /** The replica running it stopped (crashed) mid-run; the reaper ended it. Retryable. */
   'run_lost',
+  /** A run paused for approval waited longer than APPROVAL_TTL_SECONDS. */
+  'approval_expired',
+  /** An operator suspended the run's tenant. */
+  'tenant_suspended',
 ] as const;
 export type RunFailureCode = (typeof RUN_FAILURE_CODES)[number];
 

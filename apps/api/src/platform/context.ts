@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { AuditLog } from './audit.js';
 import type { Database } from './db/client.js';
 import type { Metrics } from './metrics.js';
 import type { Ports } from './ports/index.js';
@@ -13,6 +14,8 @@ export interface PlatformContext {
   metrics: Metrics;
   logger: Logger;
   sse: SseRegistry;
+  /** Where modules record audit events (API.md "Tenant operations and audit"). */
+  audit: AuditLog;
   /** Functions to run on shutdown, in reverse order of registration (workers, subscriptions). */
   onShutdown(fn: () => Promise<void> | void): void;
 }

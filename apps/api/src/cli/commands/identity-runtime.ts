@@ -8,6 +8,7 @@ import type { PlatformContext } from '../../platform/context.js';
 import { Metrics } from '../../platform/metrics.js';
 import { createLogger } from '../../platform/logger.js';
 import { SseRegistry } from '../../platform/sse.js';
+import { loggingAuditLog } from '../../platform/audit.js';
 
 export interface Identity {
   mail: MailModule;
@@ -21,8 +22,9 @@ export interface Identity {
 export async function withIdentity<T>(fn: (identity: Identity) => Promise<T>): Promise<T> {
   return withInfrastructure(async ({ config, database, ports }) => {
     const shutdown: (() => Promise<void> | void)[] = [];
+    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
     const ctx: PlatformContext = {
-      config, database, ports, metrics: new Metrics(), logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+      config, database, ports, metrics: new Metrics(), logger, audit: loggingAuditLog(logger),
       sse: new SseRegistry(), onShutdown: (f) => shutdown.push(f),
     };
     try {

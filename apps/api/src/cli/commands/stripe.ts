@@ -5,6 +5,7 @@ import type { Ports } from '../../platform/ports/index.js';
 import { createLogger } from '../../platform/logger.js';
 import { Metrics } from '../../platform/metrics.js';
 import { SseRegistry } from '../../platform/sse.js';
+import { loggingAuditLog } from '../../platform/audit.js';
 import { createBillingModule, type BillingModule } from '../../modules/billing/billing.module.js';
 import type { StripeEventStatus } from '../../modules/billing/stripe-events.repo.js';
 import { setupStripeCatalog } from '../../modules/billing/stripe-setup.js';
@@ -12,8 +13,9 @@ import { withInfrastructure, progress } from '../cli-runtime.js';
 
 /** The billing module as the CLI uses it: no HTTP, no workers (replays run here, in this process). */
 export function billingForCli(infra: { config: Config; database: Database; ports: Ports }): BillingModule {
+  const logger = createLogger('warn');
   return createBillingModule(
-    { ...infra, metrics: new Metrics(), logger: createLogger('warn'), sse: new SseRegistry(), onShutdown: () => {} },
+    { ...infra, metrics: new Metrics(), logger, audit: loggingAuditLog(logger), sse: new SseRegistry(), onShutdown: () => {} },
     { registerWorkers: false },
   );
 }

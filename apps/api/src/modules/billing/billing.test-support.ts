@@ -6,6 +6,7 @@ import { setupStripeCatalog } from './stripe-setup.js';
 import type { PlatformContext } from '../../platform/context.js';
 import { Metrics } from '../../platform/metrics.js';
 import { SseRegistry } from '../../platform/sse.js';
+import { loggingAuditLog } from '../../platform/audit.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_agentry_billing_secret';
 export const SECRET_KEY = 'sk_test_agentry0123456789abcdef';
@@ -54,6 +55,7 @@ export function moduleFor(test: TestApp, options: { registerWorkers?: boolean } 
     metrics: new Metrics(),
     logger: test.app.log as PlatformContext['logger'],
     sse: new SseRegistry(),
+    audit: loggingAuditLog(test.app.log as PlatformContext['logger']),
     onShutdown: () => {},
   };
   return createBillingModule(ctx, options);

@@ -23,6 +23,8 @@ const FAILURE_STATUS: Record<RunFailureCode, ErrorCode> = {
   guardrail_tripped: 'bad_request',
   internal_error: 'internal_error',
   run_lost: 'unavailable',
+  approval_expired: 'conflict',
+  tenant_suspended: 'tenant_suspended',
 };
 
 /** How long a follower of a finished run waits for its last events before giving up. */

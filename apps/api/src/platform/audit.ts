@@ -1,0 +1,73 @@
+import type { Logger } from 'pino';
+import type { Caller } from './caller.js';
+import type { DbOrTx } from './db/client.js';
+
+/**
+ * The audit log's one interface (API.md "Tenant operations and audit"). Every module records what
+ * people did through `ctx.audit.record(...)`; the audit module provides the stored, append-only
+ * implementation. Metadata never holds secrets, tokens or passwords.
+ */
+export type AuditAction =
+  | 'auth.login'
+  | 'auth.login_failed'
+  | 'auth.logout'
+  | 'auth.password_changed'
+  | 'auth.password_reset'
+  | 'auth.mfa_enabled'
+  | 'auth.mfa_disabled'
+  | 'auth.recovery_code_used'
+  | 'auth.email_changed'
+  | 'member.invited'
+  | 'member.joined'
+  | 'member.role_changed'
+  | 'member.removed'
+  | 'service_account.created'
+  | 'service_account.deleted'
+  | 'subscription.changed'
+  | 'sso.configured'
+  | 'file.uploaded'
+  | 'file.deleted'
+  | 'mcp_server.created'
+  | 'mcp_server.updated'
+  | 'mcp_server.deleted'
+  | 'approval.decided'
+  | 'guardrails.updated'
+  | 'tenant.suspended'
+  | 'tenant.reactivated';
+
+export interface AuditActor {
+  type: 'user' | 'service' | 'operator' | 'system';
+  id: string | null;
+  email?: string | null;
+}
+
+export interface AuditEvent {
+  tenantId: string;
+  action: AuditAction;
+  actor: AuditActor;
+  target?: { type: string; id: string | null };
+  metadata?: Record<string, unknown>;
+}
+
+export interface AuditLog {
+  /**
+   * Records `event`. Pass the transaction of the change it describes when there is one, so the event
+   * commits or rolls back with it; `null` records it on its own. The request's IP, user agent and
+   * request id are taken from the request being served, not from the caller.
+   */
+  record(db: DbOrTx | null, event: AuditEvent): Promise<void>;
+}
+
+/** The actor of a caller's action. */
+export function actorOf(caller: Caller): AuditActor {
+  return caller.userId ? { type: 'user', id: caller.userId } : { type: 'service', id: caller.serviceAccountId };
+}
+
+/** Until the audit module is wired: each event is a log line (no storage). */
+export function loggingAuditLog(logger: Logger): AuditLog {
+  return {
+    async record(_db, event) {
+      logger.info({ event: 'audit.recorded', action: event.action, tenant_id: event.tenantId, actor_type: event.actor.type }, 'audit event');
+    },
+  };
+}
