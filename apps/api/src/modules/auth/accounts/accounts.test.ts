@@ -141,6 +141,21 @@ describe('e-mail and passwords', () => {
     expect(me.json().user.email_verified).toBe(true);
   });
 
+  it('a refused new password leaves the reset link usable; two concurrent resets with it: exactly one wins', async () => {
+    const u = await signUp(t.app);
+    expect((await post('/api/v1/auth/password/forgot', { email: u.email })).statusCode).toBe(202);
+    const { mailOutbox } = await import('../../mail/mail.tables.js');
+    const mail = (await t.database.db.select().from(mailOutbox)).find((r) => r.toAddress === u.email && r.kind === 'password_reset')!;
+    const token = decodeURIComponent(/token=([^\s&]+)/.exec(mail.bodyText)![1]);
+
+    const weak = await post('/api/v1/auth/password/reset', { token, new_password: 'password' });
+    expect([weak.statusCode, weak.json().code]).toEqual([422, 'validation_failed']);
+    const results = await Promise.all(['Retry-after-refusal-1', 'Retry-after-refusal-2'].map((p) => post('/api/v1/auth/password/reset', { token, new_password: p })));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([204, 400]);
+    const winner = results[0].statusCode === 204 ? 'Retry-after-refusal-1' : 'Retry-after-refusal-2';
+    expect((await post('/api/v1/auth/token', { email: u.email, password: winner })).statusCode).toBe(200);
+  });
+
   it('password change: 401 on a wrong current password, revokes other sessions', async () => {
     const u = await signUp(t.app);
     const other = await logIn(t.app, u);
