@@ -8,7 +8,7 @@ import { Metrics } from './platform/metrics.js';
 import { SseRegistry } from './platform/sse.js';
 import { frameworkErrorHandler, installErrorHandling } from './platform/http/problem.js';
 import { installHttpPlatform, requestIdFor } from './platform/http/plugins.js';
-import { installAuthGuard, type Authenticator } from './platform/http/auth-guard.js';
+import { installAuthGuard } from './platform/http/auth-guard.js';
 import { loggerOptions } from './platform/logger.js';
 import { installHttpTracing } from './platform/telemetry.js';
 import { instrumentJobQueue, registerStreamGauge } from './platform/machinery-metrics.js';
@@ -17,7 +17,11 @@ import { loggingAuditLog } from './platform/audit.js';
 import { version } from './version.js';
 import { HealthService } from './modules/health/health.service.js';
 import { healthRoutes, metricsRoutes } from './modules/health/health.routes.js';
-import { createIdentityModule } from './modules/auth/auth.module.js';
+import { createMailModule } from './modules/mail/mail.module.js';
+import { createSessionsModule } from './modules/auth/sessions/sessions.module.js';
+import { UserDirectory } from './modules/auth/accounts/account-directory.js';
+import { createTenantsModule } from './modules/tenants/tenants.module.js';
+import { createAccountsModule } from './modules/auth/accounts/accounts.module.js';
 import { registerRateLimits } from './modules/ratelimit/ratelimit.module.js';
 import { createBillingModule } from './modules/billing/billing.module.js';
 import { createConversationsModule } from './modules/conversations/conversations.module.js';
@@ -64,12 +68,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   };
   registerStreamGauge(metrics, sse);
 
-  let authenticator: Authenticator | undefined;
   installErrorHandling(app);
   // Request id, CORS and security headers run before the guard so a 401 carries them too.
   await installHttpPlatform(app, config, metrics, version);
   if (config.otel.endpoint) installHttpTracing(app); // spans go to the provider main.ts registered
-  installAuthGuard(app, () => authenticator);
+  // Sessions first: the guard verifies the callers of every route registered after it with their authenticator.
+  const sessions = await createSessionsModule(ctx);
+  installAuthGuard(app, sessions.authenticator);
 
   const health = new HealthService({
     version,
@@ -83,8 +88,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Each module is created with the platform context and the services of the modules it uses.
   // Rate limits first: they attach to every route registered after them that declares config.rateLimit.
   const limits = registerRateLimits(app, ctx);
-  const identity = await createIdentityModule(ctx);
-  authenticator = identity.authenticator;
+  // Identity, each built from the ones before it: tenants read accounts only through the directory
+  // and end members' sessions through the revoker; accounts sign users into tenants.
+  const mail = createMailModule(ctx);
+  const tenants = createTenantsModule(ctx, { mailer: mail.mailer, accounts: new UserDirectory(ctx.database), sessions: sessions.revoker });
+  const accounts = createAccountsModule(ctx, { mailer: mail.mailer, sessions, tenants: tenants.service });
   // Billing before chat: chat takes its usage hooks (plan limits, metering) as `usage`.
   const billing = createBillingModule(ctx);
   const conversations = createConversationsModule(ctx);
@@ -94,7 +102,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // A worker-only process runs jobs and answers /health and /metrics, but serves no API routes.
   if (config.roles.includes('api')) {
-    await identity.register(app, { credentialRouteHooks: [limits.onRequest('login_per_ip')] });
+    await sessions.register(app);
+    await accounts.register(app, { credentialRouteHooks: [limits.onRequest('login_per_ip')] });
+    await tenants.register(app);
     await billing.register(app, { streamPreHandlers: [limits.preHandler('billing_stream_concurrency')] });
     await agents.register(app);
     await conversations.register(app);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
-import { publicJwk, verifyingKeys } from '../../modules/auth/keys/keyset.js';
-import { keysetStorageFor } from '../../modules/auth/keys/keyset-storage.js';
+import { publicJwk, verifyingKeys } from '../../modules/auth/sessions/keys/keyset.js';
+import { keysetStorageFor } from '../../modules/auth/sessions/keys/keyset-storage.js';
 
 export function registerJwksCommands(program: Command) {
   program.command('jwks')

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config.js';
-import { CLOCK_TOLERANCE_SECONDS } from '../../modules/auth/jwt.js';
-import { generateKeyset, rotateKeyset, type Keyset } from '../../modules/auth/keys/keyset.js';
-import { keysetStorageFor } from '../../modules/auth/keys/keyset-storage.js';
+import { CLOCK_TOLERANCE_SECONDS } from '../../modules/auth/sessions/jwt.js';
+import { generateKeyset, rotateKeyset, type Keyset } from '../../modules/auth/sessions/keys/keyset.js';
+import { keysetStorageFor } from '../../modules/auth/sessions/keys/keyset-storage.js';
 import { progress } from '../cli-runtime.js';
 
 /**

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { signEnvelope } from '../../modules/auth/operator-envelope.js';
+import { signEnvelope } from '../../modules/auth/accounts/operator-envelope.js';
 import { progress } from '../cli-runtime.js';
 
 /** The operator envelope `POST /api/v1/auth/service-accounts/issue` expects, signed. */

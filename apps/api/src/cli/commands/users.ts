@@ -14,7 +14,7 @@ export function registerUsersCommands(program: Command) {
     .option('--role <role>', `one of ${ROLES.join(', ')}`, 'owner')
     .action(async (o: { email: string; password: string; tenant: string; role: string }) => {
       if (!(ROLES as readonly string[]).includes(o.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
-      const created = await withIdentity((identity) => identity.operatorUsers.create({ email: o.email, password: o.password, tenant: o.tenant, role: o.role as Role }));
+      const created = await withIdentity(({ accounts }) => accounts.operatorUsers.create({ email: o.email, password: o.password, tenant: o.tenant, role: o.role as Role }));
       progress(`created ${maskEmail(o.email)} as ${o.role}${created.created_tenant ? ' of a new tenant' : ''}`);
       process.stdout.write(`${JSON.stringify({ user_id: created.userId, tenant_id: created.tenantId })}\n`);
     });
@@ -27,7 +27,7 @@ export function registerUsersCommands(program: Command) {
       .description(what)
       .requiredOption('--email <email>')
       .action(async (o: { email: string }) => {
-        await withIdentity((identity) => identity.operatorUsers.setStatus(o.email, status));
+        await withIdentity(({ accounts }) => accounts.operatorUsers.setStatus(o.email, status));
         progress(`${maskEmail(o.email)}: ${status}`);
       });
   }

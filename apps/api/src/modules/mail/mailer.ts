@@ -1,9 +1,8 @@
-import { desc, eq, sql } from 'drizzle-orm';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { PlatformContext } from '../../platform/context.js';
-import type { Db } from '../../platform/db/client.js';
 import { maskEmail } from '../../platform/logger.js';
-import { mailOutbox, type MailRow } from './mail.tables.js';
+import type { MailOutboxRepo } from './mail.repo.js';
+import type { MailRow } from './mail.tables.js';
 
 export const MAIL_DELIVER_JOB = 'mail.deliver';
 
@@ -25,12 +24,15 @@ export class Mailer {
   private readonly transport: Transporter | undefined;
   private readonly sent;
 
-  constructor(private readonly ctx: Pick<PlatformContext, 'config' | 'database' | 'ports' | 'metrics' | 'logger'>) {
+  constructor(
+    private readonly ctx: Pick<PlatformContext, 'config' | 'database' | 'ports' | 'metrics' | 'logger'>,
+    private readonly outbox: MailOutboxRepo,
+  ) {
     this.transport = ctx.config.mail.smtpUrl ? nodemailer.createTransport(ctx.config.mail.smtpUrl) : undefined;
     this.sent = ctx.metrics.counter('mail_sent_total', 'E-mails handed to the outbox or delivered by SMTP', ['kind', 'result']);
   }
 
-  private get db(): Db {
+  private get db() {
     return this.ctx.database.db;
   }
 
@@ -42,30 +44,30 @@ export class Mailer {
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    const [row] = await this.db.insert(mailOutbox).values({ toAddress: mail.to, subject: mail.subject, bodyText: mail.text, kind: mail.kind }).returning({ id: mailOutbox.id });
-    this.ctx.logger.info({ event: 'mail.queued', kind: mail.kind, to: maskEmail(mail.to), mail_id: row.id }, 'mail queued');
-    if (this.transport) await this.ctx.ports.jobs.enqueue(MAIL_DELIVER_JOB, { id: row.id }, { jobId: `mail_${row.id}`, attempts: 5, backoffMs: 2000 });
+    const id = await this.outbox.add(this.db, { toAddress: mail.to, subject: mail.subject, bodyText: mail.text, kind: mail.kind });
+    this.ctx.logger.info({ event: 'mail.queued', kind: mail.kind, to: maskEmail(mail.to), mail_id: id }, 'mail queued');
+    if (this.transport) await this.ctx.ports.jobs.enqueue(MAIL_DELIVER_JOB, { id }, { jobId: `mail_${id}`, attempts: 5, backoffMs: 2000 });
     else this.sent.inc({ kind: mail.kind, result: 'outbox' });
   }
 
   /** Sends one outbox row by SMTP; marks it sent. Throws on failure so the job retries. */
   async deliver(id: string): Promise<void> {
     if (!this.transport) return;
-    const [row] = await this.db.select().from(mailOutbox).where(eq(mailOutbox.id, id));
+    const row = await this.outbox.get(this.db, id);
     if (!row || row.sentAt) return;
     try {
       await this.transport.sendMail({ from: this.ctx.config.mail.from, to: row.toAddress, subject: row.subject, text: row.bodyText });
     } catch (err) {
-      await this.db.update(mailOutbox).set({ attempts: sql`${mailOutbox.attempts} + 1`, lastError: String((err as Error).message).slice(0, 500) }).where(eq(mailOutbox.id, id));
+      await this.outbox.markFailed(this.db, id, String((err as Error).message));
       this.sent.inc({ kind: row.kind, result: 'error' });
       throw err;
     }
-    await this.db.update(mailOutbox).set({ sentAt: sql`now()`, attempts: sql`${mailOutbox.attempts} + 1`, lastError: null }).where(eq(mailOutbox.id, id));
+    await this.outbox.markSent(this.db, id);
     this.sent.inc({ kind: row.kind, result: 'smtp' });
   }
 
   async recent(limit = 20): Promise<MailRow[]> {
-    return this.db.select().from(mailOutbox).orderBy(desc(mailOutbox.createdAt)).limit(limit);
+    return this.outbox.recent(this.db, limit);
   }
 
   close(): void {

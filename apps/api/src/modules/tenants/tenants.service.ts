@@ -1,60 +1,64 @@
 import crypto from 'node:crypto';
 import { scopeSatisfies, type AcceptInvitationResponse, type InvitationResponse, type Member, type Role, type TenantResponse } from '@agentry/contracts';
 import type { Config } from '../../config.js';
-import type { Database, DbOrTx } from '../../platform/db/client.js';
-import { AppError } from '../../platform/errors.js';
 import type { Caller } from '../../platform/caller.js';
 import { keyedHash, randomToken } from '../../platform/crypto.js';
+import type { Database, DbOrTx } from '../../platform/db/client.js';
+import { AppError } from '../../platform/errors.js';
 import type { Mailer } from '../mail/mailer.js';
-import { TenantsRepo } from './tenants.repo.js';
+import type { TenantsRepo } from './tenants.repo.js';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
-/** What tenants needs from auth without depending on it: ending a removed member's sessions. */
+/** An account as other modules may see it: never its credentials. */
+export interface AccountSummary {
+  id: string;
+  email: string;
+  displayName: string | null;
+}
+
+/** What tenants needs to know of accounts without reading their tables (the auth module provides it). */
+export interface AccountDirectory {
+  /** The accounts among `userIds` that exist, in any order. */
+  describe(userIds: string[]): Promise<AccountSummary[]>;
+}
+
+/** What tenants needs of sessions (the auth module provides it): ending a member's sessions in a tenant. */
 export interface MemberSessionRevoker {
   revokeMemberSessions(tenantId: string, userId: string, reason: string): Promise<void>;
 }
 
-/** What tenants needs to know of an account without reading auth's tables: its e-mail. */
-export interface AccountDirectory {
-  emailOf(userId: string): Promise<string | null>;
+export interface TenantsServiceDeps {
+  config: Config;
+  database: Database;
+  repo: TenantsRepo;
+  mailer: Mailer;
+  accounts: AccountDirectory;
+  sessions: MemberSessionRevoker;
 }
 
 /** Tenants, memberships and invitations: who belongs where, with which role. */
 export class TenantsService {
-  private readonly repo: TenantsRepo;
-  private revoker: MemberSessionRevoker | undefined;
-
-  constructor(
-    private readonly deps: { database: Database; config: Config; mailer: Mailer; accounts: AccountDirectory },
-  ) {
-    this.repo = new TenantsRepo(deps.database.db);
-  }
-
-  /** Set once the auth module exists (it depends on this service, so it is wired after). */
-  useSessionRevoker(revoker: MemberSessionRevoker) {
-    this.revoker = revoker;
-  }
+  constructor(private readonly deps: TenantsServiceDeps) {}
 
   /** A new tenant with `ownerId` as its owner, inside the caller's transaction. */
   async createTenantWithOwner(tx: DbOrTx, input: { name: string; ownerId: string }) {
     const base = input.name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'team';
     const slug = `${base}-${crypto.randomBytes(3).toString('hex')}`;
-    const repo = this.repo.with(tx);
-    const tenant = await repo.createTenant({ slug, name: input.name });
-    await repo.addMembership(tenant.id, input.ownerId, 'owner');
+    const tenant = await this.deps.repo.createTenant(tx, { slug, name: input.name });
+    await this.deps.repo.addMembership(tx, tenant.id, input.ownerId, 'owner');
     return tenant;
   }
 
   /** Accepts an invitation for `email` inside the caller's transaction; null when invalid. */
   async acceptInvitation(tx: DbOrTx, input: { token: string; email: string; userId: string }): Promise<{ tenantId: string; role: Role } | null> {
-    const repo = this.repo.with(tx);
+    const { repo } = this.deps;
     const hash = this.invitationHash(input.token);
-    const pending = await repo.findPendingInvitation(hash);
+    const pending = await repo.findPendingInvitation(tx, hash);
     if (!pending || pending.email.toLowerCase() !== input.email.toLowerCase()) return null;
-    const invitation = await repo.consumeInvitation(hash);
+    const invitation = await repo.consumeInvitation(tx, hash);
     if (!invitation) return null;
-    await repo.addMembership(invitation.tenantId, input.userId, invitation.role as Role);
+    await repo.addMembership(tx, invitation.tenantId, input.userId, invitation.role as Role);
     return { tenantId: invitation.tenantId, role: invitation.role as Role };
   }
 
@@ -65,24 +69,24 @@ export class TenantsService {
    */
   async acceptInvitationFor(caller: Caller, token: string): Promise<AcceptInvitationResponse> {
     if (!caller.userId) throw new AppError('forbidden', 'Service accounts cannot accept invitations.');
-    const email = await this.deps.accounts.emailOf(caller.userId);
-    if (!email) throw new AppError('not_found', 'No such user.');
+    const [account] = await this.deps.accounts.describe([caller.userId]);
+    if (!account) throw new AppError('not_found', 'No such user.');
+    const { repo } = this.deps;
     const hash = this.invitationHash(token);
-    const invitation = await this.repo.findInvitation(hash);
+    const invitation = await repo.findInvitation(this.db, hash);
     if (!invitation) throw invalidInvitation();
-    if (invitation.email.toLowerCase() !== email.toLowerCase()) throw new AppError('not_found', 'No such invitation.');
+    if (invitation.email.toLowerCase() !== account.email.toLowerCase()) throw new AppError('not_found', 'No such invitation.');
     if (invitation.acceptedAt || invitation.expiresAt.getTime() <= Date.now()) throw invalidInvitation();
     const userId = caller.userId;
-    return this.deps.database.db.transaction(async (tx) => {
-      const repo = this.repo.with(tx);
-      if (await repo.getMembership(invitation.tenantId, userId)) {
+    return this.db.transaction(async (tx) => {
+      if (await repo.getMembership(tx, invitation.tenantId, userId)) {
         throw new AppError('conflict', 'You are already a member of this tenant.');
       }
       // The conditional update is the single-use guarantee: of two concurrent accepts, one wins.
-      const consumed = await repo.consumeInvitation(hash);
+      const consumed = await repo.consumeInvitation(tx, hash);
       if (!consumed) throw invalidInvitation();
-      await repo.addMembership(consumed.tenantId, userId, consumed.role as Role);
-      const tenant = await repo.getTenant(consumed.tenantId);
+      await repo.addMembership(tx, consumed.tenantId, userId, consumed.role as Role);
+      const tenant = await repo.getTenant(tx, consumed.tenantId);
       if (!tenant) throw new AppError('not_found', 'No such tenant.');
       return { tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name }, role: consumed.role as Role };
     });
@@ -90,44 +94,49 @@ export class TenantsService {
 
   /** A tenant by id or slug (operators name tenants either way). */
   async findTenant(idOrSlug: string) {
-    return this.repo.findTenant(idOrSlug);
+    return this.deps.repo.findTenant(this.db, idOrSlug);
   }
 
+  /** Adds a member inside the caller's transaction. */
   async addMember(tx: DbOrTx, tenantId: string, userId: string, role: Role) {
-    await this.repo.with(tx).addMembership(tenantId, userId, role);
+    await this.deps.repo.addMembership(tx, tenantId, userId, role);
   }
 
   async getTenant(tenantId: string) {
-    return this.repo.getTenant(tenantId);
+    return this.deps.repo.getTenant(this.db, tenantId);
   }
 
   async membershipsOf(userId: string) {
-    return this.repo.membershipsOfUser(userId);
+    return this.deps.repo.membershipsOfUser(this.db, userId);
   }
 
-  /** The user's role in the tenant (inside the caller's transaction when given), or null. */
-  async roleOf(tenantId: string, userId: string, tx?: DbOrTx): Promise<Role | null> {
-    const repo = tx ? this.repo.with(tx) : this.repo;
-    return ((await repo.getMembership(tenantId, userId))?.role as Role | undefined) ?? null;
+  /** The user's role in the tenant, inside the caller's transaction; null when not a member. */
+  async roleOf(tx: DbOrTx, tenantId: string, userId: string): Promise<Role | null> {
+    return ((await this.deps.repo.getMembership(tx, tenantId, userId))?.role as Role | undefined) ?? null;
   }
 
   async current(caller: Caller): Promise<TenantResponse> {
-    const t = await this.repo.getTenant(caller.tenantId);
+    const t = await this.deps.repo.getTenant(this.db, caller.tenantId);
     if (!t) throw new AppError('not_found', 'No such tenant.');
     return { id: t.id, slug: t.slug, name: t.name, created_at: t.createdAt.toISOString() };
   }
 
   async listMembers(caller: Caller): Promise<Member[]> {
-    const rows = await this.repo.listMembers(caller.tenantId);
-    return rows.map((r) => ({ user_id: r.userId, email: r.email, display_name: r.displayName, role: r.role as Role, joined_at: r.joinedAt.toISOString() }));
+    const rows = await this.deps.repo.listMemberships(this.db, caller.tenantId);
+    const accounts = new Map((await this.deps.accounts.describe(rows.map((r) => r.userId))).map((a) => [a.id, a]));
+    // A membership whose account no longer exists is not a member anyone can see or manage.
+    return rows.flatMap((r) => {
+      const account = accounts.get(r.userId);
+      return account ? [{ user_id: r.userId, email: account.email, display_name: account.displayName, role: r.role as Role, joined_at: r.createdAt.toISOString() }] : [];
+    });
   }
 
   async invite(caller: Caller, input: { email: string; role: Role }): Promise<InvitationResponse> {
     this.assertMayGrant(caller, input.role);
-    const tenant = await this.repo.getTenant(caller.tenantId);
+    const tenant = await this.deps.repo.getTenant(this.db, caller.tenantId);
     if (!tenant) throw new AppError('not_found', 'No such tenant.');
     const token = `inv_${randomToken(32)}`;
-    const row = await this.repo.createInvitation({
+    const row = await this.deps.repo.createInvitation(this.db, {
       tenantId: caller.tenantId, email: input.email, role: input.role, tokenHash: this.invitationHash(token),
       invitedBy: caller.userId, expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
     });
@@ -141,35 +150,35 @@ export class TenantsService {
   }
 
   async changeRole(caller: Caller, userId: string, role: Role): Promise<{ role: Role }> {
-    await this.deps.database.db.transaction(async (tx) => {
-      const repo = this.repo.with(tx);
-      const owners = await repo.lockOwners(caller.tenantId);
-      const current = await repo.getMembership(caller.tenantId, userId);
+    const { repo } = this.deps;
+    await this.db.transaction(async (tx) => {
+      const owners = await repo.lockOwners(tx, caller.tenantId);
+      const current = await repo.getMembership(tx, caller.tenantId, userId);
       if (!current) throw new AppError('not_found', 'No such member.');
       if (current.role === 'owner' || role === 'owner') this.assertMayGrant(caller, 'owner');
       if (current.role === 'owner' && role !== 'owner' && owners.length <= 1) {
         throw new AppError('conflict', 'The last owner of a tenant cannot be demoted.');
       }
-      await repo.setRole(caller.tenantId, userId, role);
+      await repo.setRole(tx, caller.tenantId, userId, role);
     });
     // Tokens carry the role: end the member's sessions so the new role applies at their next login.
-    await this.revoker?.revokeMemberSessions(caller.tenantId, userId, 'role_changed');
+    await this.deps.sessions.revokeMemberSessions(caller.tenantId, userId, 'role_changed');
     return { role };
   }
 
   async removeMember(caller: Caller, userId: string): Promise<void> {
-    await this.deps.database.db.transaction(async (tx) => {
-      const repo = this.repo.with(tx);
-      const owners = await repo.lockOwners(caller.tenantId);
-      const current = await repo.getMembership(caller.tenantId, userId);
+    const { repo } = this.deps;
+    await this.db.transaction(async (tx) => {
+      const owners = await repo.lockOwners(tx, caller.tenantId);
+      const current = await repo.getMembership(tx, caller.tenantId, userId);
       if (!current) throw new AppError('not_found', 'No such member.');
       if (current.role === 'owner') {
         this.assertMayGrant(caller, 'owner');
         if (owners.length <= 1) throw new AppError('conflict', 'The last owner of a tenant cannot be removed.');
       }
-      await repo.removeMembership(caller.tenantId, userId);
+      await repo.removeMembership(tx, caller.tenantId, userId);
     });
-    await this.revoker?.revokeMemberSessions(caller.tenantId, userId, 'member_removed');
+    await this.deps.sessions.revokeMemberSessions(caller.tenantId, userId, 'member_removed');
   }
 
   /** Only a caller with `tenant:manage` (an owner) may make or unmake owners. */
@@ -177,6 +186,10 @@ export class TenantsService {
     if (role === 'owner' && !scopeSatisfies(caller.scopes, 'tenant:manage')) {
       throw new AppError('insufficient_scope', 'Only an owner can grant or change the owner role.', { details: { required_scope: 'tenant:manage' } });
     }
+  }
+
+  private get db() {
+    return this.deps.database.db;
   }
 
   private invitationHash(token: string) {

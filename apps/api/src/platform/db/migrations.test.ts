@@ -61,7 +61,7 @@ describe('migrations', () => {
     const apiRoot = path.resolve(MIGRATIONS_DIR, '..');
     const { stdout, stderr } = await run(
       'npx',
-      ['drizzle-kit', 'generate', '--dialect', 'postgresql', '--schema', './src/modules/*/*.tables.ts', '--out', path.relative(apiRoot, out)],
+      ['drizzle-kit', 'generate', '--dialect', 'postgresql', '--schema', './src/modules/**/*.tables.ts', '--out', path.relative(apiRoot, out)],
       { cwd: apiRoot, env: { ...process.env, NO_COLOR: '1' } },
     );
     const generated = fs.readdirSync(out).filter((f) => f.endsWith('.sql'));

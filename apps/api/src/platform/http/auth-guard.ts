@@ -54,7 +54,7 @@ export function declaredRoutes(app: FastifyInstance): readonly DeclaredRoute[] {
  * nothing about the schema. Every `/api/` route must declare its auth: a route without it fails
  * at start-up instead of being silently public.
  */
-export function installAuthGuard(app: FastifyInstance, authenticator: () => Authenticator | undefined) {
+export function installAuthGuard(app: FastifyInstance, authenticator: Authenticator) {
   app.decorateRequest('caller', null);
   const declared: DeclaredRoute[] = [];
   declaredRoutesOf.set(app, declared);
@@ -71,9 +71,7 @@ export function installAuthGuard(app: FastifyInstance, authenticator: () => Auth
     if (auth === 'public') return;
     const token = bearerToken(request);
     if (!token) throw new AppError('unauthenticated', 'A bearer access token is required.');
-    const verifier = authenticator();
-    if (!verifier) throw new AppError('unavailable', 'Authentication is not configured.');
-    const caller = await verifier.authenticate(token);
+    const caller = await authenticator.authenticate(token);
     const headerTenant = request.headers['x-tenant-id'];
     if (headerTenant !== undefined && headerTenant !== caller.tenantId) {
       throw new AppError('tenant_mismatch', 'X-Tenant-Id does not match the token tenant.');

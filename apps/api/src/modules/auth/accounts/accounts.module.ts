@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { PlatformContext } from '../../../platform/context.js';
+import type { Mailer } from '../../mail/mailer.js';
+import type { TenantsService } from '../../tenants/tenants.service.js';
+import type { SessionsModule } from '../sessions/sessions.module.js';
+import { AccountRecoveryService } from './account-recovery.service.js';
+import { authRoutes, type AuthRoutesOptions } from './auth.routes.js';
+import { AuthService } from './auth.service.js';
+import { LoginLockout } from './lockout.js';
+import { OperatorUsers } from './operator-users.js';
+import { PasswordHasher } from './password-hasher.js';
+import { ProfileService } from './profile.service.js';
+import { ServiceAccountsRepo } from './service-accounts.repo.js';
+import { serviceAccountRoutes } from './service-accounts.routes.js';
+import { ServiceAccountsService } from './service-accounts.service.js';
+import { UsersRepo } from './users.repo.js';
+
+/**
+ * Accounts and how they get sessions: sign-up, login, refresh, profile, e-mail verification and
+ * password recovery, service accounts, and the operators' account commands. Built after sessions
+ * (it opens and ends sessions) and tenants (sign-up creates or joins one; a session is for one).
+ */
+export function createAccountsModule(ctx: PlatformContext, deps: { mailer: Mailer; sessions: SessionsModule; tenants: TenantsService }) {
+  const { config, database, ports, metrics, logger } = ctx;
+  const { mailer, tenants } = deps;
+  const { issuer, revoker } = deps.sessions;
+  const auth = config.auth;
+  const users = new UsersRepo();
+  const serviceAccountsRepo = new ServiceAccountsRepo();
+  const hasher = new PasswordHasher({
+    cost: auth.bcryptCost, pepper: auth.passwordPepper, pepperVersion: auth.passwordPepperVersion,
+    previousPeppers: JSON.parse(auth.passwordPeppersPrevious) as Record<string, string>,
+  }, metrics);
+  const lockout = new LoginLockout(ports, {
+    threshold: auth.lockoutThreshold, windowSeconds: auth.lockoutWindowSeconds, durationSeconds: auth.lockoutDurationSeconds, pepper: auth.ipPepper,
+  });
+
+  const recovery = new AccountRecoveryService({ config, database, users, hasher, mailer, revoker, lockout });
+  const signIn = new AuthService({ config, database, logger, users, serviceAccounts: serviceAccountsRepo, tenants, hasher, lockout, issuer, revoker, recovery });
+  const profile = new ProfileService({ database, users, tenants });
+  const serviceAccounts = new ServiceAccountsService({ config, database, ports, repo: serviceAccountsRepo, issuer, revoker, tenants });
+
+  return {
+    auth: signIn,
+    recovery,
+    profile,
+    serviceAccounts,
+    /** What `agentry users …` does: create, lock, unlock, disable. */
+    operatorUsers: new OperatorUsers({ database, users, tenants, hasher, revoker, lockout }),
+    /** `/auth/*` (sign-up, login, refresh, profile, e-mail, passwords) and `/service-accounts*`; `options` adds hooks (login throttling). */
+    async register(app: FastifyInstance, options: AuthRoutesOptions = {}) {
+      await app.register(authRoutes(signIn, recovery, profile, options));
+      await app.register(serviceAccountRoutes(serviceAccounts));
+    },
+  };
+}
+
+export type AccountsModule = ReturnType<typeof createAccountsModule>;

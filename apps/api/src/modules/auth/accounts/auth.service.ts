@@ -1,0 +1,177 @@
+import type { RegisterRequest, RegisterResponse, Role, ServiceSessionResponse, SessionResponse, TokenRequest } from '@agentry/contracts';
+import type { Config } from '../../../config.js';
+import { keyedHash } from '../../../platform/crypto.js';
+import type { Database, DbOrTx } from '../../../platform/db/client.js';
+import { AppError } from '../../../platform/errors.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { TenantsService } from '../../tenants/tenants.service.js';
+import type { ClientInfo } from '../sessions/client-info.js';
+import type { SessionIdentity, SessionIssuer } from '../sessions/session-issuer.js';
+import type { SessionRevoker } from '../sessions/session-revoker.js';
+import type { SessionRow } from '../sessions/sessions.tables.js';
+import type { AccountRecoveryService } from './account-recovery.service.js';
+import type { LoginLockout } from './lockout.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { assertPasswordAcceptable } from './password-policy.js';
+import type { ServiceAccountsRepo } from './service-accounts.repo.js';
+import type { UsersRepo } from './users.repo.js';
+
+export interface AuthServiceDeps {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  users: UsersRepo;
+  serviceAccounts: ServiceAccountsRepo;
+  tenants: TenantsService;
+  hasher: PasswordHasher;
+  lockout: LoginLockout;
+  issuer: SessionIssuer;
+  revoker: SessionRevoker;
+  /** Sends the verification mail after sign-up. */
+  recovery: AccountRecoveryService;
+}
+
+/** Sign-up, login and refresh: how users and service accounts get sessions. */
+export class AuthService {
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  private get db() {
+    return this.deps.database.db;
+  }
+
+  async register(input: RegisterRequest, client: ClientInfo): Promise<RegisterResponse> {
+    const policy = this.deps.config.auth.signupPolicy;
+    if (policy === 'closed' || (policy === 'invite_only' && !input.invite_token)) {
+      throw new AppError('signup_closed', policy === 'closed' ? 'Sign-up is closed.' : 'Sign-up requires an invitation.');
+    }
+    assertPasswordAcceptable(input.password, input.email);
+    const passwordHash = await this.deps.hasher.hash(input.password);
+    const displayName = input.display_name ?? null;
+    const result = await this.db.transaction(async (tx) => {
+      const user = await this.deps.users.create(tx, { email: input.email, passwordHash, displayName });
+      if (!user) throw new AppError('email_taken', 'An account with this e-mail already exists.');
+      let tenantId: string;
+      let role: Role;
+      if (input.invite_token) {
+        const accepted = await this.deps.tenants.acceptInvitation(tx, { token: input.invite_token, email: input.email, userId: user.id });
+        if (!accepted) throw new AppError('invalid_token', 'The invitation is invalid, used, expired or for another e-mail.', { status: 400 });
+        ({ tenantId, role } = accepted);
+      } else {
+        const name = input.tenant_name ?? `${displayName ?? input.email.split('@')[0]}'s workspace`;
+        tenantId = (await this.deps.tenants.createTenantWithOwner(tx, { name, ownerId: user.id })).id;
+        role = 'owner';
+      }
+      const identity: SessionIdentity = { kind: 'user', userId: user.id, role, emailVerified: false };
+      const opened = await this.deps.issuer.open(tx, { tenantId, identity, client });
+      return { user, tenantId, identity, opened };
+    });
+    const tenant = await this.deps.tenants.getTenant(result.tenantId);
+    await this.deps.recovery.sendVerification(result.user.id);
+    const session = await this.deps.issuer.respond({
+      sessionId: result.opened.session.id, tenantId: result.tenantId, identity: result.identity as Extract<SessionIdentity, { kind: 'user' }>,
+      refreshToken: result.opened.refreshToken, refreshExpiresAt: result.opened.refreshExpiresAt,
+    });
+    return { ...session, tenant_slug: tenant!.slug };
+  }
+
+  async login(input: TokenRequest, client: ClientInfo): Promise<SessionResponse> {
+    const accountKey = this.deps.lockout.accountKey(input.email);
+    const ipHash = client.ip ? keyedHash(this.deps.config.auth.ipPepper, `ip:${client.ip}`) : null;
+    const record = (userId: string | null, result: 'success' | 'failure', reason: string | null) =>
+      this.deps.users.recordLogin(this.db, { userId, emailHash: accountKey, ipHash, userAgent: client.userAgent, result, reason });
+
+    const lockedFor = await this.deps.lockout.lockedFor(accountKey);
+    if (lockedFor !== null) {
+      await record(null, 'failure', 'locked');
+      throw new AppError('account_locked', 'Too many failed attempts; try again later or reset your password.', { headers: { 'retry-after': String(lockedFor) } });
+    }
+    const user = await this.deps.users.findByEmail(this.db, input.email);
+    if (!user) {
+      // Same work as a wrong password: one bcrypt comparison, one failure counted.
+      await this.deps.hasher.verifyDummy(input.password);
+      await this.deps.lockout.recordFailure(accountKey);
+      await record(null, 'failure', 'unknown_email');
+      throw invalidCredentials();
+    }
+    const check = await this.deps.hasher.verify(input.password, user.passwordHash);
+    if (!check.ok) {
+      await this.deps.lockout.recordFailure(accountKey);
+      await record(user.id, 'failure', 'bad_password');
+      throw invalidCredentials();
+    }
+    if (user.status === 'disabled') {
+      await record(user.id, 'failure', 'disabled');
+      throw new AppError('account_disabled', 'This account is disabled.');
+    }
+    if (user.status === 'locked') {
+      await record(user.id, 'failure', 'locked_by_operator');
+      throw new AppError('account_locked', 'This account is locked; reset your password or contact support.');
+    }
+    if (this.deps.config.auth.requireEmailVerification && !user.emailVerifiedAt) {
+      await record(user.id, 'failure', 'email_not_verified');
+      throw new AppError('email_not_verified', 'Verify your e-mail address before signing in.');
+    }
+    const memberships = await this.deps.tenants.membershipsOf(user.id);
+    const membership = input.tenant_id ? memberships.find((m) => m.tenantId === input.tenant_id) : memberships.length === 1 ? memberships[0] : undefined;
+    if (!membership) {
+      await record(user.id, 'failure', 'tenant');
+      if (!input.tenant_id && memberships.length > 1) {
+        throw new AppError('tenant_required', 'You belong to several tenants: say which one with tenant_id.', { details: { tenant_ids: memberships.map((m) => m.tenantId) } });
+      }
+      // The same answer as a wrong password: a login must not reveal who belongs to which tenant.
+      throw invalidCredentials();
+    }
+    if (check.needsRehash) await this.deps.users.setPasswordHash(this.db, user.id, await this.deps.hasher.hash(input.password));
+    await this.deps.lockout.clear(accountKey);
+    await record(user.id, 'success', null);
+    const identity = { kind: 'user' as const, userId: user.id, role: membership.role as Role, emailVerified: !!user.emailVerifiedAt };
+    const opened = await this.db.transaction((tx) => this.deps.issuer.open(tx, { tenantId: membership.tenantId, identity, client }));
+    return this.deps.issuer.respond({ sessionId: opened.session.id, tenantId: membership.tenantId, identity, refreshToken: opened.refreshToken, refreshExpiresAt: opened.refreshExpiresAt });
+  }
+
+  /** Rotates a refresh token. Reuse of a rotated token revokes the whole session. */
+  async refresh(refreshToken: string): Promise<SessionResponse | ServiceSessionResponse> {
+    const outcome = await this.db.transaction(async (tx) => {
+      const rotated = await this.deps.issuer.rotate(tx, refreshToken);
+      if (rotated.outcome !== 'rotated') return rotated;
+      const identity = await this.identityOf(tx, rotated.session);
+      if (!identity) return { outcome: 'stale' as const, sessionId: rotated.session.id };
+      const next = await this.deps.issuer.next(tx, rotated.session.id);
+      return { outcome: 'ok' as const, session: rotated.session, identity, next };
+    });
+    switch (outcome.outcome) {
+      case 'ok':
+        return this.deps.issuer.respond({ sessionId: outcome.session.id, tenantId: outcome.session.tenantId, identity: outcome.identity, ...outcome.next });
+      case 'reused':
+        await this.deps.revoker.revoke([outcome.sessionId], 'refresh_token_reused');
+        this.deps.logger.warn({ event: 'auth.refresh_reused', session_id: outcome.sessionId }, 'refresh token reuse: session revoked');
+        throw new AppError('refresh_token_reused', 'This refresh token was already used; the session has been revoked.');
+      case 'stale':
+        await this.deps.revoker.revoke([outcome.sessionId], 'identity_gone');
+        throw new AppError('invalid_token', 'The session is no longer valid.');
+      case 'expired':
+        throw new AppError('token_expired', 'The refresh token has expired.');
+      default:
+        throw new AppError('invalid_token', 'The refresh token is invalid.');
+    }
+  }
+
+  /** Who a session speaks for now; null when the user, membership or service account is gone. */
+  private async identityOf(tx: DbOrTx, session: SessionRow): Promise<SessionIdentity | null> {
+    if (session.userId) {
+      const user = await this.deps.users.findById(tx, session.userId);
+      if (!user || user.status === 'disabled') return null;
+      const role = await this.deps.tenants.roleOf(tx, session.tenantId, user.id);
+      return role ? { kind: 'user', userId: user.id, role, emailVerified: !!user.emailVerifiedAt } : null;
+    }
+    if (session.serviceAccountId) {
+      const account = await this.deps.serviceAccounts.touch(tx, session.tenantId, session.serviceAccountId);
+      return account ? { kind: 'service', serviceAccountId: account.id, scopes: account.scopes } : null;
+    }
+    return null;
+  }
+}
+
+function invalidCredentials() {
+  return new AppError('invalid_credentials', 'Invalid email or password.');
+}

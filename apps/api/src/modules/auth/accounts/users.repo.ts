@@ -1,0 +1,94 @@
+import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../../platform/db/client.js';
+import { loginEvents, oneTimeTokens, profiles, users, type ProfileRow, type UserRow } from './accounts.tables.js';
+
+export type UserStatus = 'active' | 'locked' | 'disabled';
+export type OneTimePurpose = 'verify_email' | 'password_reset';
+
+/**
+ * SQL for accounts, their profiles, login events and single-use tokens. Accounts are global;
+ * memberships (the tenants module) tie them to tenants. Every method takes the connection first —
+ * the caller's transaction or the database; the repository holds none and opens no transaction.
+ */
+export class UsersRepo {
+  async findByEmail(db: DbOrTx, email: string): Promise<UserRow | undefined> {
+    const [row] = await db.select().from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase()));
+    return row;
+  }
+
+  async findById(db: DbOrTx, id: string): Promise<UserRow | undefined> {
+    const [row] = await db.select().from(users).where(eq(users.id, id));
+    return row;
+  }
+
+  /**
+   * Inserts a user and its profile; null when the e-mail is taken (case-insensitively). Two rows:
+   * call it inside the caller's transaction, so a user never exists without a profile.
+   */
+  async create(tx: DbOrTx, input: { email: string; passwordHash: string; displayName: string | null }): Promise<UserRow | null> {
+    const [user] = await tx.insert(users).values({ email: input.email, passwordHash: input.passwordHash }).onConflictDoNothing().returning();
+    if (!user) return null;
+    await tx.insert(profiles).values({ userId: user.id, displayName: input.displayName });
+    return user;
+  }
+
+  /** E-mail and display name of each of `ids` that exists (for member lists). */
+  async describe(db: DbOrTx, ids: string[]): Promise<{ id: string; email: string; displayName: string | null }[]> {
+    if (ids.length === 0) return [];
+    return db
+      .select({ id: users.id, email: users.email, displayName: profiles.displayName })
+      .from(users)
+      .leftJoin(profiles, eq(profiles.userId, users.id))
+      .where(inArray(users.id, ids));
+  }
+
+  async findProfile(db: DbOrTx, userId: string): Promise<ProfileRow | undefined> {
+    const [row] = await db.select().from(profiles).where(eq(profiles.userId, userId));
+    return row;
+  }
+
+  /** Sets the given profile fields (`null` clears one); returns the new profile. */
+  async updateProfile(db: DbOrTx, userId: string, patch: Partial<Pick<ProfileRow, 'displayName' | 'avatarUrl' | 'locale' | 'timezone'>>): Promise<ProfileRow | undefined> {
+    const [row] = await db.update(profiles).set({ ...patch, updatedAt: sql`now()` }).where(eq(profiles.userId, userId)).returning();
+    return row;
+  }
+
+  async setPasswordHash(db: DbOrTx, userId: string, passwordHash: string): Promise<void> {
+    await db.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId));
+  }
+
+  async setStatus(db: DbOrTx, userId: string, status: UserStatus): Promise<void> {
+    await db.update(users).set({ status, updatedAt: sql`now()` }).where(eq(users.id, userId));
+  }
+
+  async markEmailVerified(db: DbOrTx, userId: string): Promise<void> {
+    await db.update(users).set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, updatedAt: sql`now()` }).where(eq(users.id, userId));
+  }
+
+  async recordLogin(db: DbOrTx, event: { userId: string | null; emailHash: string; ipHash: string | null; userAgent: string | null; result: 'success' | 'failure'; reason: string | null }) {
+    await db.insert(loginEvents).values(event);
+  }
+
+  async createOneTimeToken(db: DbOrTx, input: { userId: string; purpose: OneTimePurpose; tokenHash: string; expiresAt: Date }) {
+    await db.insert(oneTimeTokens).values(input);
+  }
+
+  /** The user of a pending, unexpired token of `purpose`, without using it; null when there is none. */
+  async findOneTimeToken(db: DbOrTx, purpose: OneTimePurpose, tokenHash: string): Promise<string | null> {
+    const [row] = await db
+      .select({ userId: oneTimeTokens.userId })
+      .from(oneTimeTokens)
+      .where(and(eq(oneTimeTokens.tokenHash, tokenHash), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, sql`now()`)));
+    return row?.userId ?? null;
+  }
+
+  /** Uses a pending, unexpired token of `purpose` atomically; returns its user id or null. */
+  async consumeOneTimeToken(db: DbOrTx, purpose: OneTimePurpose, tokenHash: string): Promise<string | null> {
+    const [row] = await db
+      .update(oneTimeTokens)
+      .set({ usedAt: sql`now()` })
+      .where(and(eq(oneTimeTokens.tokenHash, tokenHash), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, sql`now()`)))
+      .returning({ userId: oneTimeTokens.userId });
+    return row?.userId ?? null;
+  }
+}

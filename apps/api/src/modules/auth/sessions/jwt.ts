@@ -1,0 +1,102 @@
+import crypto from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import type { Role } from '@agentry/contracts';
+import { AppError } from '../../../platform/errors.js';
+import type { Metrics } from '../../../platform/metrics.js';
+import type { KeyStore } from './keys/key-store.js';
+
+/** Clock skew tolerated on `exp`/`nbf`, in seconds. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+
+/** The claims of an access token beyond the registered ones. */
+export interface AccessClaims {
+  sub: string;
+  tenant_id: string;
+  role: Role | null;
+  scope: string;
+  sid: string;
+  email_verified: boolean;
+  token_use: 'access';
+}
+
+export interface SignedAccessToken {
+  token: string;
+  kid: string;
+  expiresAt: Date;
+}
+
+/**
+ * Signs and verifies access tokens exactly as API.md specifies: EdDSA only, `typ: at+jwt`, `iss`,
+ * `aud`, a known `kid`, `exp`/`nbf` with a small tolerance, and `token_use: "access"` (so a token
+ * of another use can never stand in for an access token).
+ */
+export class AccessTokens {
+  private readonly signings;
+  private readonly verifications;
+
+  constructor(
+    private readonly keys: KeyStore,
+    private readonly options: { issuer: string; audience: string; ttlSeconds: number },
+    metrics: Metrics,
+  ) {
+    this.signings = metrics.counter('jwt_signings_total', 'Access tokens signed');
+    this.verifications = metrics.counter('jwt_verifications_total', 'Access token verifications by result', ['result']);
+  }
+
+  async sign(claims: Omit<AccessClaims, 'token_use'>, now = new Date()): Promise<SignedAccessToken> {
+    const { kid, key } = this.keys.signingKey();
+    const iat = Math.floor(now.getTime() / 1000);
+    const exp = iat + this.options.ttlSeconds;
+    const token = await new SignJWT({ ...claims, token_use: 'access' })
+      .setProtectedHeader({ alg: 'EdDSA', kid, typ: ACCESS_TOKEN_TYP })
+      .setIssuer(this.options.issuer)
+      .setAudience(this.options.audience)
+      .setJti(crypto.randomUUID())
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(exp)
+      .sign(key);
+    this.signings.inc();
+    return { token, kid, expiresAt: new Date(exp * 1000) };
+  }
+
+  /** Verifies signature and claims; throws AppError `token_expired` or `invalid_token`. */
+  async verify(token: string): Promise<AccessClaims & JWTPayload> {
+    try {
+      const { payload } = await jwtVerify(
+        token,
+        async (header) => {
+          const key = header.kid ? await this.keys.verifyingKey(header.kid) : undefined;
+          if (!key) throw new AppError('invalid_token', 'The token was signed by an unknown key.');
+          return key;
+        },
+        {
+          algorithms: ['EdDSA'],
+          issuer: this.options.issuer,
+          audience: this.options.audience,
+          typ: ACCESS_TOKEN_TYP,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          requiredClaims: ['sub', 'jti', 'iat', 'nbf', 'exp'],
+        },
+      );
+      const claims = payload as Partial<AccessClaims> & JWTPayload;
+      if (
+        claims.token_use !== 'access' || typeof claims.sub !== 'string' || typeof claims.tenant_id !== 'string'
+        || typeof claims.sid !== 'string' || typeof claims.scope !== 'string'
+      ) {
+        throw new AppError('invalid_token', 'The token is not an access token.');
+      }
+      this.verifications.inc({ result: 'valid' });
+      return claims as AccessClaims & JWTPayload;
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) {
+        this.verifications.inc({ result: 'expired' });
+        throw new AppError('token_expired', 'The access token has expired.');
+      }
+      this.verifications.inc({ result: 'invalid' });
+      if (err instanceof AppError) throw err;
+      throw new AppError('invalid_token', 'The access token is invalid.');
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../platform/db/client.js';
+import { mailOutbox, type MailRow } from './mail.tables.js';
+
+/**
+ * SQL for the outbox. Every method takes the connection first — the caller's transaction or the
+ * database; the repository holds none and never opens a transaction.
+ */
+export class MailOutboxRepo {
+  async add(db: DbOrTx, mail: { toAddress: string; subject: string; bodyText: string; kind: string }): Promise<string> {
+    const [row] = await db.insert(mailOutbox).values(mail).returning({ id: mailOutbox.id });
+    return row.id;
+  }
+
+  async get(db: DbOrTx, id: string): Promise<MailRow | undefined> {
+    const [row] = await db.select().from(mailOutbox).where(eq(mailOutbox.id, id));
+    return row;
+  }
+
+  async markSent(db: DbOrTx, id: string): Promise<void> {
+    await db.update(mailOutbox).set({ sentAt: sql`now()`, attempts: sql`${mailOutbox.attempts} + 1`, lastError: null }).where(eq(mailOutbox.id, id));
+  }
+
+  async markFailed(db: DbOrTx, id: string, error: string): Promise<void> {
+    await db.update(mailOutbox).set({ attempts: sql`${mailOutbox.attempts} + 1`, lastError: error.slice(0, 500) }).where(eq(mailOutbox.id, id));
+  }
+
+  /** The latest mails, newest first. */
+  async recent(db: DbOrTx, limit: number): Promise<MailRow[]> {
+    return db.select().from(mailOutbox).orderBy(desc(mailOutbox.createdAt)).limit(limit);
+  }
+}
