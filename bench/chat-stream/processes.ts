@@ -34,7 +34,11 @@ function cpuMsOf(pid: number | undefined): number | undefined {
   }
 }
 
-function spawnTs(script: string, args: string[], options: { cwd: string; env: Record<string, string>; nodeArgs?: string[] }) {
+function spawnTs(
+  script: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; nodeArgs?: string[] },
+) {
   let output = '';
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
     cwd: options.cwd,
@@ -61,7 +65,11 @@ async function stopChild(child: ChildProcess, exited: Promise<void>) {
 }
 
 export async function startFakeServer(words: number): Promise<Child> {
-  const { child, output, exited } = spawnTs(path.join(root, 'bench/chat-stream/fake-server.ts'), [String(randomPort()), String(words)], { cwd: root, env: {} });
+  const { child, output, exited } = spawnTs(
+    path.join(root, 'bench/chat-stream/fake-server.ts'),
+    [String(randomPort()), String(words)],
+    { cwd: root, env: {} },
+  );
   const deadline = Date.now() + 30_000;
   while (!output().includes('\n')) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`fake server did not start:\n${output()}`);
@@ -119,14 +127,24 @@ export async function prepareBacking(databaseUrl: string | undefined, redisUrl: 
   } else {
     label += ', ports=memory (embedded)';
   }
-  return { env, label, cleanup: async () => { for (const c of cleanups.reverse()) await c(); } };
+  return {
+    env,
+    label,
+    cleanup: async () => {
+      for (const c of cleanups.reverse()) await c();
+    },
+  };
 }
 
 /** The real API process, as `npm run start:api` runs it. `cpuProfDir` adds `--cpu-prof`. */
 export async function startApi(env: Record<string, string>, cpuProfDir?: string): Promise<Child> {
   const port = randomPort();
   const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-  const { child, output, exited } = spawnTs('src/main.ts', [], { cwd: apiRoot, env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, nodeArgs });
+  const { child, output, exited } = spawnTs('src/main.ts', [], {
+    cwd: apiRoot,
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+    nodeArgs,
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -147,8 +165,11 @@ export async function startApi(env: Record<string, string>, cpuProfDir?: string)
     cpuMs: () => cpuMsOf(child.pid),
     stop: async () => {
       await stopChild(child, exited);
-      const errors = output().split('\n').filter((l) => /"level":(50|60)/.test(l));
-      if (errors.length) process.stderr.write(`API logged ${errors.length} error(s), first: ${errors[0]!.slice(0, 400)}\n`);
+      const errors = output()
+        .split('\n')
+        .filter((l) => /"level":(50|60)/.test(l));
+      if (errors.length)
+        process.stderr.write(`API logged ${errors.length} error(s), first: ${errors[0]!.slice(0, 400)}\n`);
     },
   };
 }

@@ -20,35 +20,52 @@ const MIN_REQUESTS = Number(process.env.BENCH_MIN_REQUESTS ?? 100);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 100);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
-interface Sample { firstMs: number; totalMs: number }
+interface Sample {
+  firstMs: number;
+  totalMs: number;
+}
 
 /** POSTs JSON and reads the SSE response; `isFirst` marks the chunk holding the first token. */
-function timedStream(url: URL, headers: Record<string, string>, body: unknown, isFirst: (chunk: string) => boolean): Promise<Sample> {
+function timedStream(
+  url: URL,
+  headers: Record<string, string>,
+  body: unknown,
+  isFirst: (chunk: string) => boolean,
+): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
     const start = process.hrtime.bigint();
     let first = 0;
-    const req = http.request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      if (res.statusCode !== 200) {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => reject(new Error(`status ${res.statusCode}: ${text}`)));
-        return;
-      }
-      res.setEncoding('utf8');
-      let buffer = '';
-      res.on('data', (chunk: string) => {
-        if (first) return;
-        buffer += chunk;
-        if (isFirst(buffer)) first = Number(process.hrtime.bigint() - start) / 1e6;
-      });
-      res.on('end', () => {
-        const total = Number(process.hrtime.bigint() - start) / 1e6;
-        if (!first) return reject(new Error('stream ended without a first token'));
-        resolve({ firstMs: first, totalMs: total });
-      });
-    });
+    const req = http.request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        if (res.statusCode !== 200) {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => reject(new Error(`status ${res.statusCode}: ${text}`)));
+          return;
+        }
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk: string) => {
+          if (first) return;
+          buffer += chunk;
+          if (isFirst(buffer)) first = Number(process.hrtime.bigint() - start) / 1e6;
+        });
+        res.on('end', () => {
+          const total = Number(process.hrtime.bigint() - start) / 1e6;
+          if (!first) return reject(new Error('stream ended without a first token'));
+          resolve({ firstMs: first, totalMs: total });
+        });
+      },
+    );
     req.setNoDelay(true);
     req.on('error', reject);
     req.end(payload);
@@ -67,12 +84,14 @@ function stats(samples: number[]) {
 async function runLevel(concurrency: number, total: number, once: () => Promise<Sample>): Promise<Sample[]> {
   const samples: Sample[] = [];
   let issued = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (issued < total) {
-      issued++;
-      samples.push(await once());
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (issued < total) {
+        issued++;
+        samples.push(await once());
+      }
+    }),
+  );
   return samples;
 }
 
@@ -84,36 +103,65 @@ async function main() {
   const fake = await startFakeServer(WORDS);
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   try {
-    api = await startApi({
-      ...backing.env,
-      NODE_ENV: 'test', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', AUTH_BCRYPT_COST: '4',
-      MODEL_PROVIDER: 'openai', OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: fake.url, OPENAI_API: 'responses', OPENAI_MODEL: 'fake-bench',
-      RATE_LIMIT_CHAT_PER_MINUTE: '0', RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '0', RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '0',
-    }, process.env.BENCH_CPU_PROF_DIR);
+    api = await startApi(
+      {
+        ...backing.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+        AUTH_BCRYPT_COST: '4',
+        MODEL_PROVIDER: 'openai',
+        OPENAI_API_KEY: 'bench',
+        OPENAI_BASE_URL: fake.url,
+        OPENAI_API: 'responses',
+        OPENAI_MODEL: 'fake-bench',
+        RATE_LIMIT_CHAT_PER_MINUTE: '0',
+        RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '0',
+        RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '0',
+      },
+      process.env.BENCH_CPU_PROF_DIR,
+    );
     const base = api.url;
 
     const users: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const res = await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: `bench-${process.pid}-${i}@example.test`, password: `Bench-${process.pid}-pass-${i}!x` }) });
+      const res = await fetch(`${base}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: `bench-${process.pid}-${i}@example.test`,
+          password: `Bench-${process.pid}-pass-${i}!x`,
+        }),
+      });
       if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
       users.push(((await res.json()) as { access_token: string }).access_token);
     }
     let n = 0;
     const viaApi = () =>
-      timedStream(new URL(`${base}/api/v1/chat/stream`), { authorization: `Bearer ${users[n++ % users.length]}` }, { message: 'hello benchmark' },
-        (b) => b.includes('event: message.delta'));
+      timedStream(
+        new URL(`${base}/api/v1/chat/stream`),
+        { authorization: `Bearer ${users[n++ % users.length]}` },
+        { message: 'hello benchmark' },
+        (b) => b.includes('event: message.delta'),
+      );
     const direct = () =>
-      timedStream(new URL(`${fake.url}/responses`), { authorization: 'Bearer bench' },
+      timedStream(
+        new URL(`${fake.url}/responses`),
+        { authorization: 'Bearer bench' },
         { model: 'fake-bench', input: [{ role: 'user', content: 'hello benchmark' }], stream: true },
-        (b) => b.includes('event: response.output_text.delta'));
+        (b) => b.includes('event: response.output_text.delta'),
+      );
 
     // Warm-up: JIT, connection pools, the SDK's first code paths, on both sides.
     await runLevel(4, WARMUP, direct);
     await runLevel(4, WARMUP, viaApi);
 
     const fmt = (v: number) => v.toFixed(2).padStart(8);
-    console.log(`chat-stream benchmark: ${WORDS} words per answer, ${backing.label}, node ${process.version}, ${os.cpus().length} cpus, load avg ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `chat-stream benchmark: ${WORDS} words per answer, ${backing.label}, node ${process.version}, ${os.cpus().length} cpus, load avg ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     console.log('processes: fake model server | API (src/main.ts) | clients (this process)');
     console.log('conc  path       n  | first token p50      p95      p99 | total p50      p95      p99');
     const summary: string[] = [];
@@ -123,22 +171,36 @@ async function main() {
       const cpu0 = api.cpuMs();
       const a = await runLevel(c, total, viaApi);
       const cpu1 = api.cpuMs();
-      const cpuPerRequest = cpu0 !== undefined && cpu1 !== undefined ? ` | API CPU ${((cpu1 - cpu0) / total).toFixed(2)} ms/request` : '';
-      const df = stats(d.map((s) => s.firstMs)), dt = stats(d.map((s) => s.totalMs));
-      const af = stats(a.map((s) => s.firstMs)), at = stats(a.map((s) => s.totalMs));
-      console.log(`${String(c).padStart(4)}  direct ${String(d.length).padStart(5)} | ${fmt(df.p50)} ${fmt(df.p95)} ${fmt(df.p99)} | ${fmt(dt.p50)} ${fmt(dt.p95)} ${fmt(dt.p99)}`);
-      console.log(`${String(c).padStart(4)}  api    ${String(a.length).padStart(5)} | ${fmt(af.p50)} ${fmt(af.p95)} ${fmt(af.p99)} | ${fmt(at.p50)} ${fmt(at.p95)} ${fmt(at.p99)}${cpuPerRequest}`);
+      const cpuPerRequest =
+        cpu0 !== undefined && cpu1 !== undefined ? ` | API CPU ${((cpu1 - cpu0) / total).toFixed(2)} ms/request` : '';
+      const df = stats(d.map((s) => s.firstMs)),
+        dt = stats(d.map((s) => s.totalMs));
+      const af = stats(a.map((s) => s.firstMs)),
+        at = stats(a.map((s) => s.totalMs));
+      console.log(
+        `${String(c).padStart(4)}  direct ${String(d.length).padStart(5)} | ${fmt(df.p50)} ${fmt(df.p95)} ${fmt(df.p99)} | ${fmt(dt.p50)} ${fmt(dt.p95)} ${fmt(dt.p99)}`,
+      );
+      console.log(
+        `${String(c).padStart(4)}  api    ${String(a.length).padStart(5)} | ${fmt(af.p50)} ${fmt(af.p95)} ${fmt(af.p99)} | ${fmt(at.p50)} ${fmt(at.p95)} ${fmt(at.p99)}${cpuPerRequest}`,
+      );
       const added = (x: number, y: number) => `${(x - y).toFixed(2)} ms (x${(x / y).toFixed(2)})`;
       summary.push(
         `conc ${String(c).padStart(2)}: first token added p50 ${added(af.p50, df.p50)}, p95 ${added(af.p95, df.p95)}, p99 ${added(af.p99, df.p99)}; ` +
-        `total added p50 ${added(at.p50, dt.p50)}, p99 ${added(at.p99, dt.p99)}`,
+          `total added p50 ${added(at.p50, dt.p50)}, p99 ${added(at.p99, dt.p99)}`,
       );
     }
     console.log('\nadded latency (api - direct) and ratio (api / direct):');
     for (const line of summary) console.log(`  ${line}`);
     console.log('targets: added p50 first-token <= 3 ms at conc 1; added p99 first-token <= 15 ms at conc 64');
-    console.log('API CPU ms/request: user+system CPU of the API process during the level / requests — the cost per request that load on the machine does not inflate much.');
-    console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s, load avg at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+    console.log(
+      'API CPU ms/request: user+system CPU of the API process during the level / requests — the cost per request that load on the machine does not inflate much.',
+    );
+    console.log(
+      `(${((Date.now() - started) / 1000).toFixed(1)} s, load avg at end ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})`,
+    );
   } finally {
     agent.destroy();
     await api?.stop();

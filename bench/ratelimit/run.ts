@@ -25,18 +25,23 @@ function percentile(sorted: number[], p: number) {
 }
 
 /** `concurrency` closed-loop workers running `op` `REQUESTS` times between them; latencies in ms. */
-async function measure(concurrency: number, op: (i: number) => Promise<void>): Promise<{ p50: number; p99: number; perSecond: number }> {
+async function measure(
+  concurrency: number,
+  op: (i: number) => Promise<void>,
+): Promise<{ p50: number; p99: number; perSecond: number }> {
   const samples: number[] = [];
   let issued = 0;
   const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (issued < REQUESTS) {
-      const i = issued++;
-      const t = process.hrtime.bigint();
-      await op(i);
-      samples.push(Number(process.hrtime.bigint() - t) / 1e6);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (issued < REQUESTS) {
+        const i = issued++;
+        const t = process.hrtime.bigint();
+        await op(i);
+        samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+    }),
+  );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   samples.sort((a, b) => a - b);
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), perSecond: REQUESTS / seconds };
@@ -44,8 +49,17 @@ async function measure(concurrency: number, op: (i: number) => Promise<void>): P
 
 async function bench(kind: string, ports: Ports) {
   // Limits high enough never to refuse: we measure the check, not the 429.
-  const config = parseConfig({ NODE_ENV: 'test', RATE_LIMIT_CHAT_PER_MINUTE: '1000000000', RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '1000000' });
-  const limiter = new RateLimiter({ ports, limits: config.limits, metrics: new Metrics(), logger: pino({ level: 'silent' }) });
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    RATE_LIMIT_CHAT_PER_MINUTE: '1000000000',
+    RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '1000000',
+  });
+  const limiter = new RateLimiter({
+    ports,
+    limits: config.limits,
+    metrics: new Metrics(),
+    logger: pino({ level: 'silent' }),
+  });
   const rows: string[] = [];
   for (const concurrency of LEVELS) {
     // 100 users, so keys spread like real traffic does.
@@ -58,7 +72,9 @@ async function bench(kind: string, ports: Ports) {
       if (!d.allowed || !d.lease) throw new Error('unexpected refusal or fail-open');
       await d.lease.release();
     });
-    rows.push(`${kind.padEnd(7)} ${String(concurrency).padStart(5)}   window p50 ${window.p50.toFixed(3)} ms  p99 ${window.p99.toFixed(3)} ms  ${Math.round(window.perSecond)}/s   lease acquire+release p50 ${lease.p50.toFixed(3)} ms  p99 ${lease.p99.toFixed(3)} ms  ${Math.round(lease.perSecond)}/s`);
+    rows.push(
+      `${kind.padEnd(7)} ${String(concurrency).padStart(5)}   window p50 ${window.p50.toFixed(3)} ms  p99 ${window.p99.toFixed(3)} ms  ${Math.round(window.perSecond)}/s   lease acquire+release p50 ${lease.p50.toFixed(3)} ms  p99 ${lease.p99.toFixed(3)} ms  ${Math.round(lease.perSecond)}/s`,
+    );
   }
   await limiter.close();
   return rows;

@@ -91,14 +91,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Identity, each built from the ones before it: tenants read accounts only through the directory
   // and end members' sessions through the revoker; accounts sign users into tenants.
   const mail = createMailModule(ctx);
-  const tenants = createTenantsModule(ctx, { mailer: mail.mailer, accounts: new UserDirectory(ctx.database), sessions: sessions.revoker });
+  const tenants = createTenantsModule(ctx, {
+    mailer: mail.mailer,
+    accounts: new UserDirectory(ctx.database),
+    sessions: sessions.revoker,
+  });
   const accounts = createAccountsModule(ctx, { mailer: mail.mailer, sessions, tenants: tenants.service });
   // Billing before chat: chat takes its usage hooks (plan limits, metering) as `usage`.
   const billing = createBillingModule(ctx);
   const conversations = createConversationsModule(ctx);
   const agents = createAgentsModule(ctx, { conversations: conversations.service });
   // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.
-  const chat = await createChatModule(ctx, { agents: agents.service, conversations: conversations.service, usage: billing.usageHooks });
+  const chat = await createChatModule(ctx, {
+    agents: agents.service,
+    conversations: conversations.service,
+    usage: billing.usageHooks,
+  });
 
   // A worker-only process runs jobs and answers /health and /metrics, but serves no API routes.
   if (config.roles.includes('api')) {

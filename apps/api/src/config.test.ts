@@ -9,7 +9,13 @@ describe('config', () => {
     expect(c.redis.url).toBeUndefined();
     expect(c.models.provider).toBe('offline');
     expect(c.auth.accessTokenTtlSeconds).toBe(900);
-    expect(c.limits).toMatchObject({ chatPerMinute: 60, chatStreamPerMinute: 30, chatStreamConcurrency: 5, billingStreamConcurrency: 3, loginPerIpPerMinute: 20 });
+    expect(c.limits).toMatchObject({
+      chatPerMinute: 60,
+      chatStreamPerMinute: 30,
+      chatStreamConcurrency: 5,
+      billingStreamConcurrency: 3,
+      loginPerIpPerMinute: 20,
+    });
     expect(c.roles).toEqual(['api', 'worker']);
     expect(Object.isFrozen(c) && Object.isFrozen(c.auth)).toBe(true);
   });
@@ -26,13 +32,20 @@ describe('config', () => {
   it('lists every problem at once', () => {
     let error: unknown;
     try {
-      parseConfig({ PORT: 'eighty', DATABASE_URL: 'not a url', SIGNUP_POLICY: 'sometimes', ENABLE_BILLING: 'maybe', AUTH_LOCKOUT_THRESHOLD: '-1' });
+      parseConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'not a url',
+        SIGNUP_POLICY: 'sometimes',
+        ENABLE_BILLING: 'maybe',
+        AUTH_LOCKOUT_THRESHOLD: '-1',
+      });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'DATABASE_URL', 'SIGNUP_POLICY', 'ENABLE_BILLING', 'AUTH_LOCKOUT_THRESHOLD']) expect(problems).toContain(name);
+    for (const name of ['PORT', 'DATABASE_URL', 'SIGNUP_POLICY', 'ENABLE_BILLING', 'AUTH_LOCKOUT_THRESHOLD'])
+      expect(problems).toContain(name);
   });
 
   it('refuses billing without its Stripe keys', () => {

@@ -39,12 +39,22 @@ const EnvSchema = z.object({
   AGENTRY_ROLES: z
     .string()
     .default('api,worker')
-    .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(['api', 'worker'])).min(1)),
   ALLOWED_ORIGINS: z
     .string()
     .default('http://localhost:3000,http://127.0.0.1:3000')
-    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
   TRUST_PROXY: z.string().default(''),
   BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
   SHUTDOWN_GRACE_MS: int(10_000),
@@ -151,7 +161,12 @@ function shape(e: z.output<typeof EnvSchema>) {
       metricsToken: e.METRICS_TOKEN,
       publicWebUrl: e.PUBLIC_WEB_URL,
     },
-    db: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, autoMigrate: e.AUTO_MIGRATE, dataDir: path.join(dataDir, 'pglite') },
+    db: {
+      url: e.DATABASE_URL,
+      poolMax: e.DATABASE_POOL_MAX,
+      autoMigrate: e.AUTO_MIGRATE,
+      dataDir: path.join(dataDir, 'pglite'),
+    },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
     auth: {
@@ -242,7 +257,12 @@ function crossFieldProblems(c: ReturnType<typeof shape>): string[] {
   if (c.stripe.priceMap !== undefined) {
     try {
       const v: unknown = JSON.parse(c.stripe.priceMap);
-      if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((p) => typeof p !== 'string'))
+      if (
+        typeof v !== 'object' ||
+        v === null ||
+        Array.isArray(v) ||
+        Object.values(v).some((p) => typeof p !== 'string')
+      )
         problems.push('STRIPE_PRODUCT_PRICE_MAP: must be a JSON object of plan code → Stripe price id');
     } catch {
       problems.push('STRIPE_PRODUCT_PRICE_MAP: must be valid JSON');

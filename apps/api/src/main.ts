@@ -8,7 +8,7 @@ import { version } from './version.js';
 
 /** Process entry: read config, open infrastructure, build, listen, shut down gracefully on SIGTERM/SIGINT. */
 async function main() {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (err) {
@@ -26,13 +26,20 @@ async function main() {
     process.exit(78); // EX_CONFIG
   }
   const logger = createLogger(config.logLevel);
-  for (const f of findings) logger.warn({ event: 'config.warning', setting: f.setting, problem: f.problem }, 'unsafe production setting');
+  for (const f of findings)
+    logger.warn({ event: 'config.warning', setting: f.setting, problem: f.problem }, 'unsafe production setting');
   const telemetry = await startTelemetry(config, { version });
   const { database, ports } = await openInfrastructure(config);
   const app = await buildApp(config, { database, ports, logger });
   await app.listen({ port: config.http.port, host: config.http.host });
   logger.info(
-    { event: 'server.started', url: `http://${config.http.host}:${config.http.port}`, database: database.kind, coordination: ports.kind, roles: config.roles },
+    {
+      event: 'server.started',
+      url: `http://${config.http.host}:${config.http.port}`,
+      database: database.kind,
+      coordination: ports.kind,
+      roles: config.roles,
+    },
     'Agentry API listening',
   );
 
@@ -63,6 +70,8 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`Agentry API failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(
+    `Agentry API failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

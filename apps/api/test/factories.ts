@@ -39,7 +39,13 @@ async function expectStatus(res: { statusCode: number; body: string }, status: n
 /** Registers a new user (and their own tenant, as owner) through `POST /api/v1/auth/register`. */
 export async function signUp(
   app: FastifyInstance,
-  overrides: { email?: string; password?: string; tenant_name?: string; display_name?: string; invite_token?: string } = {},
+  overrides: {
+    email?: string;
+    password?: string;
+    tenant_name?: string;
+    display_name?: string;
+    invite_token?: string;
+  } = {},
 ): Promise<TestUser> {
   const email = overrides.email ?? uniqueEmail();
   const password = overrides.password ?? strongPassword();
@@ -47,7 +53,8 @@ export async function signUp(
     method: 'POST',
     url: '/api/v1/auth/register',
     payload: {
-      email, password,
+      email,
+      password,
       ...(overrides.tenant_name ? { tenant_name: overrides.tenant_name } : {}),
       ...(overrides.display_name ? { display_name: overrides.display_name } : {}),
       ...(overrides.invite_token ? { invite_token: overrides.invite_token } : {}),
@@ -62,16 +69,34 @@ export async function signUp(
  * A new user invited into `owner`'s tenant with `role`: the owner invites through
  * `POST /api/v1/tenants/current/invitations`, the invitee registers with the invitation token.
  */
-export async function addMember(app: FastifyInstance, owner: TestUser, role: Role, overrides: { email?: string; password?: string; display_name?: string } = {}): Promise<TestUser> {
+export async function addMember(
+  app: FastifyInstance,
+  owner: TestUser,
+  role: Role,
+  overrides: { email?: string; password?: string; display_name?: string } = {},
+): Promise<TestUser> {
   const email = overrides.email ?? uniqueEmail(role);
-  const invite = await app.inject({ method: 'POST', url: '/api/v1/tenants/current/invitations', headers: owner.headers, payload: { email, role } });
+  const invite = await app.inject({
+    method: 'POST',
+    url: '/api/v1/tenants/current/invitations',
+    headers: owner.headers,
+    payload: { email, role },
+  });
   await expectStatus(invite, 201, 'addMember invitation');
   return signUp(app, { ...overrides, email, invite_token: (invite.json() as { token: string }).token });
 }
 
 /** Logs an existing user in again (a second session). */
-export async function logIn(app: FastifyInstance, user: { email: string; password: string }, tenantId?: string): Promise<TestUser> {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: user.email, password: user.password, ...(tenantId ? { tenant_id: tenantId } : {}) } });
+export async function logIn(
+  app: FastifyInstance,
+  user: { email: string; password: string },
+  tenantId?: string,
+): Promise<TestUser> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/token',
+    payload: { email: user.email, password: user.password, ...(tenantId ? { tenant_id: tenantId } : {}) },
+  });
   await expectStatus(res, 200, 'logIn');
   const session = res.json() as SessionResponse;
   return { session, email: user.email, password: user.password, headers: bearer(session.access_token) };

@@ -90,7 +90,11 @@ export async function createTestApp(
   // Each app gets its own DATA_DIR (signing keys live there) unless the test passes one: two apps
   // sharing a key file by accident would hide key-rotation and key-set bugs.
   const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'agentry-test-'));
-  const config = testConfig({ ...(services.redisUrl && !shared.ports ? { REDIS_URL: services.redisUrl } : {}), ...env, DATA_DIR: dataDir });
+  const config = testConfig({
+    ...(services.redisUrl && !shared.ports ? { REDIS_URL: services.redisUrl } : {}),
+    ...env,
+    DATA_DIR: dataDir,
+  });
   const database = shared.database ?? (await createTestDatabase());
   const ports = shared.ports ?? createTestPorts();
   const app = await buildApp(config, { database, ports, logger: shared.logger });

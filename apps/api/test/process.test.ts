@@ -44,22 +44,28 @@ describe('the API process', () => {
 
   it('ends open streams on SIGTERM instead of hanging until the grace period', async () => {
     const api = await startApiProcess({ DATA_DIR: dataDir, AUTH_BCRYPT_COST: '4', SHUTDOWN_GRACE_MS: '20000' });
-    const login = await (await fetch(`${api.url}/api/v1/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(credentials),
-    })).json();
+    const login = await (
+      await fetch(`${api.url}/api/v1/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(credentials),
+      })
+    ).json();
     // Open a chat stream on a slow answer, then stop the server while it is open.
     const streamEnded = new Promise<void>((resolve) => {
-      const req = http.request(`${api.url}/api/v1/chat/stream`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${login.access_token}`, 'content-type': 'application/json' },
-      }, (res) => {
-        res.on('data', () => {});
-        res.on('end', resolve);
-        res.on('error', () => resolve());
-        res.on('close', resolve);
-      });
+      const req = http.request(
+        `${api.url}/api/v1/chat/stream`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${login.access_token}`, 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.on('data', () => {});
+          res.on('end', resolve);
+          res.on('error', () => resolve());
+          res.on('close', resolve);
+        },
+      );
       req.on('error', () => resolve());
       req.end(JSON.stringify({ message: 'tell me a long story about many things '.repeat(20) }));
     });
@@ -71,16 +77,23 @@ describe('the API process', () => {
   }, 90_000);
 
   it('starts while Redis is unreachable and reports it in readiness instead of hanging', async () => {
-    const api = await startApiProcess({ DATA_DIR: dataDir, AUTH_BCRYPT_COST: '4', REDIS_URL: 'redis://127.0.0.1:1' }, 60_000, '/health');
+    const api = await startApiProcess(
+      { DATA_DIR: dataDir, AUTH_BCRYPT_COST: '4', REDIS_URL: 'redis://127.0.0.1:1' },
+      60_000,
+      '/health',
+    );
     const ready = await fetch(`${api.url}/health/ready`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ code: 'not_ready', details: { checks: { database: 'ok', redis: 'unavailable' } } });
+    expect(await ready.json()).toMatchObject({
+      code: 'not_ready',
+      details: { checks: { database: 'ok', redis: 'unavailable' } },
+    });
     expect(await api.stop()).toBe(0);
   }, 90_000);
 
   it('refuses to start on bad configuration, listing every problem', async () => {
-    await expect(startApiProcess({ DATA_DIR: dataDir, PORT: 'x', SIGNUP_POLICY: 'sometimes', ENABLE_BILLING: 'true' }, 20_000)).rejects.toThrow(
-      /Invalid configuration[\s\S]*SIGNUP_POLICY/,
-    );
+    await expect(
+      startApiProcess({ DATA_DIR: dataDir, PORT: 'x', SIGNUP_POLICY: 'sometimes', ENABLE_BILLING: 'true' }, 20_000),
+    ).rejects.toThrow(/Invalid configuration[\s\S]*SIGNUP_POLICY/);
   }, 30_000);
 });

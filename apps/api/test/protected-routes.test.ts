@@ -16,9 +16,18 @@ let other: TestUser;
 let narrow: Record<string, string>;
 
 async function serviceToken(user: TestUser, scopes: string[]): Promise<string> {
-  const created = await t.app.inject({ method: 'POST', url: '/api/v1/service-accounts', headers: user.headers, payload: { name: `sa-${scopes[0]}`, scopes } });
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/service-accounts',
+    headers: user.headers,
+    payload: { name: `sa-${scopes[0]}`, scopes },
+  });
   expect(created.statusCode).toBe(201);
-  const refreshed = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: created.json().refresh_token } });
+  const refreshed = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/refresh',
+    payload: { refresh_token: created.json().refresh_token },
+  });
   expect(refreshed.statusCode).toBe(200);
   return refreshed.json().access_token;
 }
@@ -28,7 +37,10 @@ beforeAll(async () => {
   owner = await signUp(t.app);
   other = await signUp(t.app);
   // Two service accounts holding one scope each: every scoped route lacks the scope of one of them.
-  narrow = { 'tenant:manage': await serviceToken(owner, ['tenant:manage']), 'tools:read': await serviceToken(owner, ['tools:read']) };
+  narrow = {
+    'tenant:manage': await serviceToken(owner, ['tenant:manage']),
+    'tools:read': await serviceToken(owner, ['tools:read']),
+  };
 });
 afterAll(async () => t?.close());
 
@@ -37,7 +49,10 @@ function protectedRoutes() {
 }
 
 function urlFor(url: string, tenantId: string) {
-  return url.replace(/:tenant_id/g, tenantId).replace(/:[a-z_]+/g, () => crypto.randomUUID()).replace(/\*$/, 'x');
+  return url
+    .replace(/:tenant_id/g, tenantId)
+    .replace(/:[a-z_]+/g, () => crypto.randomUUID())
+    .replace(/\*$/, 'x');
 }
 
 describe('every protected route', () => {
@@ -50,7 +65,11 @@ describe('every protected route', () => {
 
   it('401 unauthenticated without a token', async () => {
     for (const r of protectedRoutes()) {
-      const res = await t.app.inject({ method: r.method as 'GET', url: urlFor(r.url, owner.session.tenant_id), payload: r.method === 'GET' ? undefined : {} });
+      const res = await t.app.inject({
+        method: r.method as 'GET',
+        url: urlFor(r.url, owner.session.tenant_id),
+        payload: r.method === 'GET' ? undefined : {},
+      });
       expect([r.method, r.url, res.statusCode, res.json().code]).toEqual([r.method, r.url, 401, 'unauthenticated']);
       expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
     }
@@ -58,9 +77,23 @@ describe('every protected route', () => {
 
   it('401 token_expired with an expired token', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const expired = await forgeAccessToken(t.config, { sub: `user:${owner.session.user_id}`, tenant_id: owner.session.tenant_id, sid: owner.session.session_id, scope: owner.session.scopes.join(' ') }, { iat: now - 1000, nbf: now - 1000, exp: now - 60 });
+    const expired = await forgeAccessToken(
+      t.config,
+      {
+        sub: `user:${owner.session.user_id}`,
+        tenant_id: owner.session.tenant_id,
+        sid: owner.session.session_id,
+        scope: owner.session.scopes.join(' '),
+      },
+      { iat: now - 1000, nbf: now - 1000, exp: now - 60 },
+    );
     for (const r of protectedRoutes()) {
-      const res = await t.app.inject({ method: r.method as 'GET', url: urlFor(r.url, owner.session.tenant_id), headers: bearer(expired), payload: r.method === 'GET' ? undefined : {} });
+      const res = await t.app.inject({
+        method: r.method as 'GET',
+        url: urlFor(r.url, owner.session.tenant_id),
+        headers: bearer(expired),
+        payload: r.method === 'GET' ? undefined : {},
+      });
       expect([r.method, r.url, res.statusCode, res.json().code]).toEqual([r.method, r.url, 401, 'token_expired']);
     }
   });
@@ -68,13 +101,30 @@ describe('every protected route', () => {
   it("403 tenant_mismatch with another tenant's context (X-Tenant-Id, or the {tenant_id} path)", async () => {
     for (const r of protectedRoutes()) {
       const viaHeader = await t.app.inject({
-        method: r.method as 'GET', url: urlFor(r.url, owner.session.tenant_id),
-        headers: { ...owner.headers, 'x-tenant-id': other.session.tenant_id }, payload: r.method === 'GET' ? undefined : {},
+        method: r.method as 'GET',
+        url: urlFor(r.url, owner.session.tenant_id),
+        headers: { ...owner.headers, 'x-tenant-id': other.session.tenant_id },
+        payload: r.method === 'GET' ? undefined : {},
       });
-      expect([r.method, r.url, viaHeader.statusCode, viaHeader.json().code]).toEqual([r.method, r.url, 403, 'tenant_mismatch']);
+      expect([r.method, r.url, viaHeader.statusCode, viaHeader.json().code]).toEqual([
+        r.method,
+        r.url,
+        403,
+        'tenant_mismatch',
+      ]);
       if (r.url.includes(':tenant_id')) {
-        const viaPath = await t.app.inject({ method: r.method as 'GET', url: urlFor(r.url, owner.session.tenant_id), headers: other.headers, payload: r.method === 'GET' ? undefined : {} });
-        expect([r.method, r.url, viaPath.statusCode, viaPath.json().code]).toEqual([r.method, r.url, 403, 'tenant_mismatch']);
+        const viaPath = await t.app.inject({
+          method: r.method as 'GET',
+          url: urlFor(r.url, owner.session.tenant_id),
+          headers: other.headers,
+          payload: r.method === 'GET' ? undefined : {},
+        });
+        expect([r.method, r.url, viaPath.statusCode, viaPath.json().code]).toEqual([
+          r.method,
+          r.url,
+          403,
+          'tenant_mismatch',
+        ]);
       }
     }
   });
@@ -83,7 +133,12 @@ describe('every protected route', () => {
     const scoped = protectedRoutes().filter((r) => r.auth !== 'access');
     for (const r of scoped) {
       const token = r.auth === 'tenant:manage' ? narrow['tools:read'] : narrow['tenant:manage'];
-      const res = await t.app.inject({ method: r.method as 'GET', url: urlFor(r.url, owner.session.tenant_id), headers: bearer(token), payload: r.method === 'GET' ? undefined : {} });
+      const res = await t.app.inject({
+        method: r.method as 'GET',
+        url: urlFor(r.url, owner.session.tenant_id),
+        headers: bearer(token),
+        payload: r.method === 'GET' ? undefined : {},
+      });
       expect([r.method, r.url, res.statusCode, res.json().code]).toEqual([r.method, r.url, 403, 'insufficient_scope']);
     }
   });

@@ -22,7 +22,11 @@ export interface ForgeOptions {
   nbf?: number;
 }
 
-export async function forgeAccessToken(config: Config, base: { sub: string; tenant_id: string; sid: string; scope: string; role?: string | null }, o: ForgeOptions = {}) {
+export async function forgeAccessToken(
+  config: Config,
+  base: { sub: string; tenant_id: string; sid: string; scope: string; role?: string | null },
+  o: ForgeOptions = {},
+) {
   const { kid, key } = activeKey(config);
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ role: 'owner', email_verified: true, token_use: 'access', ...base, ...o.claims })

@@ -12,7 +12,8 @@ export function Providers({ children }: { children: ReactNode }) {
           queries: {
             staleTime: 15_000,
             // Client errors will not fix themselves; retry only network and server trouble.
-            retry: (count, error) => count < 2 && (!(error instanceof ApiError) || error.status === 0 || error.status >= 500),
+            retry: (count, error) =>
+              count < 2 && (!(error instanceof ApiError) || error.status === 0 || error.status >= 500),
             refetchOnWindowFocus: false,
           },
         },

@@ -44,17 +44,37 @@ function cleanup() {
   rmSync(profileDir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 }
-process.on('SIGINT', () => { cleanup(); process.exit(130); });
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
 
 try {
-  const apiEnv = { PORT: String(API_PORT), DATA_DIR: dataDir, OFFLINE_MODEL_DELAY_MS: '40',
+  const apiEnv = {
+    PORT: String(API_PORT),
+    DATA_DIR: dataDir,
+    OFFLINE_MODEL_DELAY_MS: '40',
     // Short-lived access tokens so the run crosses the BFF's refresh-ahead window: silent refresh is exercised.
-    AUTH_ACCESS_TOKEN_TTL_SECONDS: process.env.E2E_ACCESS_TTL ?? '75', ALLOWED_ORIGINS: WEB, LOG_LEVEL: 'warn' };
-  const api = startProcess('api', 'npm', ['run', 'start:api'], { cwd: rootDir, env: apiEnv, logFile: join(resultsDir, 'api.log') });
-  servers.push(api);
-  const web = startProcess('web', join(rootDir, 'node_modules/.bin/next'), ['start', '-p', String(WEB_PORT), '-H', '127.0.0.1'], {
-    cwd: webDir, env: { API_URL: API, NODE_ENV: 'production' }, logFile: join(resultsDir, 'web.log'),
+    AUTH_ACCESS_TOKEN_TTL_SECONDS: process.env.E2E_ACCESS_TTL ?? '75',
+    ALLOWED_ORIGINS: WEB,
+    LOG_LEVEL: 'warn',
+  };
+  const api = startProcess('api', 'npm', ['run', 'start:api'], {
+    cwd: rootDir,
+    env: apiEnv,
+    logFile: join(resultsDir, 'api.log'),
   });
+  servers.push(api);
+  const web = startProcess(
+    'web',
+    join(rootDir, 'node_modules/.bin/next'),
+    ['start', '-p', String(WEB_PORT), '-H', '127.0.0.1'],
+    {
+      cwd: webDir,
+      env: { API_URL: API, NODE_ENV: 'production' },
+      logFile: join(resultsDir, 'web.log'),
+    },
+  );
   servers.push(web);
   await waitForHttp(`${API}/health/ready`, { child: api, timeoutMs: 120_000 });
   await waitForHttp(`${WEB}/login`, { child: web });
@@ -63,7 +83,16 @@ try {
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: chromiumPath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 800 },
   });
   context.setDefaultTimeout(20_000);
@@ -80,7 +109,9 @@ try {
       failed++;
       const file = join(resultsDir, `${name.replace(/[^\w]+/g, '-')}.png`);
       await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-      console.log(`  ✗ ${name}: ${error instanceof Error ? error.message.split('\n')[0] : error}\n    screenshot: ${file}`);
+      console.log(
+        `  ✗ ${name}: ${error instanceof Error ? error.message.split('\n')[0] : error}\n    screenshot: ${file}`,
+      );
       // Later steps depend on earlier ones: stop at the first failure.
       break;
     }

@@ -5,7 +5,12 @@ import { createWriteStream } from 'node:fs';
 
 export function startProcess(name, command, args, { cwd, env, logFile }) {
   const log = createWriteStream(logFile);
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   child.on('exit', (code) => log.write(`\n[${name} exited with ${code}]\n`));
@@ -24,7 +29,8 @@ export function stopProcess(child) {
 export async function waitForHttp(url, { timeoutMs = 90_000, child } = {}) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`${url}: the server exited (${child.exitCode}) before answering`);
+    if (child && child.exitCode !== null)
+      throw new Error(`${url}: the server exited (${child.exitCode}) before answering`);
     try {
       const res = await fetch(url, { redirect: 'manual' });
       if (res.status < 500) return;

@@ -11,18 +11,37 @@ const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 describe('BFF session helpers', () => {
   it('stores both tokens in httpOnly SameSite cookies that expire with them', () => {
     const inAMinute = new Date(Date.now() + 60_000).toISOString();
-    const cookies = sessionCookies({
-      access_token: 'at', refresh_token: 'rt_x', token_type: 'bearer', expires_at: inAMinute, refresh_expires_at: inAMinute,
-      kid: 'k', session_id: crypto.randomUUID(), user_id: crypto.randomUUID(), tenant_id: crypto.randomUUID(), role: 'owner', scopes: [],
-    }, true);
-    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['agentry_at', true, 'lax'], ['agentry_rt', true, 'lax']]);
+    const cookies = sessionCookies(
+      {
+        access_token: 'at',
+        refresh_token: 'rt_x',
+        token_type: 'bearer',
+        expires_at: inAMinute,
+        refresh_expires_at: inAMinute,
+        kid: 'k',
+        session_id: crypto.randomUUID(),
+        user_id: crypto.randomUUID(),
+        tenant_id: crypto.randomUUID(),
+        role: 'owner',
+        scopes: [],
+      },
+      true,
+    );
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([
+      ['agentry_at', true, 'lax'],
+      ['agentry_rt', true, 'lax'],
+    ]);
     expect(cookies[0]!.maxAge).toBeGreaterThan(50);
     expect(cookies.every((c) => c.secure)).toBe(true);
   });
 
   it('marks cookies Secure over HTTPS and off loopback in production, not on 127.0.0.1', () => {
     expect(secureCookiesFor(new Request('https://app.test/bff/auth/login'))).toBe(true);
-    expect(secureCookiesFor(new Request('http://127.0.0.1:3000/bff/auth/login', { headers: { 'x-forwarded-proto': 'https' } }))).toBe(true);
+    expect(
+      secureCookiesFor(
+        new Request('http://127.0.0.1:3000/bff/auth/login', { headers: { 'x-forwarded-proto': 'https' } }),
+      ),
+    ).toBe(true);
     expect(secureCookiesFor(new Request('http://127.0.0.1:3000/bff/auth/login'))).toBe(false);
   });
 
@@ -34,7 +53,11 @@ describe('BFF session helpers', () => {
   });
 
   it('refuses state changes from another origin', () => {
-    const req = (method: string, origin?: string) => new Request('http://app.test/bff/api/x', { method, headers: { host: 'app.test', ...(origin ? { origin } : {}) } });
+    const req = (method: string, origin?: string) =>
+      new Request('http://app.test/bff/api/x', {
+        method,
+        headers: { host: 'app.test', ...(origin ? { origin } : {}) },
+      });
     expect(isSameOrigin(req('GET'))).toBe(true);
     expect(isSameOrigin(req('POST', 'http://app.test'))).toBe(true);
     expect(isSameOrigin(req('POST', 'http://evil.test'))).toBe(false);
@@ -49,10 +72,24 @@ describe('BFF session helpers', () => {
   });
 
   it('maps problem details to field errors and retry delays', async () => {
-    const res = new Response(JSON.stringify({ type: 'about:blank', title: 'x', status: 422, code: 'validation_failed', errors: [{ path: 'body.email', message: 'Invalid email' }] }), { status: 422 });
+    const res = new Response(
+      JSON.stringify({
+        type: 'about:blank',
+        title: 'x',
+        status: 422,
+        code: 'validation_failed',
+        errors: [{ path: 'body.email', message: 'Invalid email' }],
+      }),
+      { status: 422 },
+    );
     const error = await ApiError.fromResponse(res);
     expect(error.fieldErrors).toEqual({ email: 'Invalid email' });
-    const limited = await ApiError.fromResponse(new Response(JSON.stringify({ type: 'about:blank', title: 'x', status: 429, code: 'rate_limited' }), { status: 429, headers: { 'retry-after': '12' } }));
+    const limited = await ApiError.fromResponse(
+      new Response(JSON.stringify({ type: 'about:blank', title: 'x', status: 429, code: 'rate_limited' }), {
+        status: 429,
+        headers: { 'retry-after': '12' },
+      }),
+    );
     expect(limited.retryAfter).toBe(12);
   });
 });

@@ -5,13 +5,31 @@ import { Composer } from '@/components/chat/composer';
 
 const agents = [
   { name: 'triage', display_name: 'Triage', description: '', model: 'offline', tools: [], handoffs: [] },
-  { name: 'code_assistant', display_name: 'Code Assistant', description: '', model: 'offline', tools: [], handoffs: [] },
+  {
+    name: 'code_assistant',
+    display_name: 'Code Assistant',
+    description: '',
+    model: 'offline',
+    tools: [],
+    handoffs: [],
+  },
 ];
 
 function setup(props: Partial<Parameters<typeof Composer>[0]> = {}) {
   const onSend = vi.fn(async () => true);
   const onStop = vi.fn();
-  render(<Composer agents={agents} agent="triage" onAgentChange={() => undefined} busy={false} retryIn={0} onSend={onSend} onStop={onStop} {...props} />);
+  render(
+    <Composer
+      agents={agents}
+      agent="triage"
+      onAgentChange={() => undefined}
+      busy={false}
+      retryIn={0}
+      onSend={onSend}
+      onStop={onStop}
+      {...props}
+    />,
+  );
   return { onSend, onStop };
 }
 

@@ -6,11 +6,14 @@ const CONV = '0b6f4a3e-2d5c-4f7e-8a1b-9c0d1e2f3a4b';
 const MSG = '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d';
 
 function play(events: [string, unknown][]): LiveTurn {
-  return events.reduce((turn, [name, data], i) => {
-    const event = parseRunEvent(name, JSON.stringify(data));
-    if (!event) throw new Error(`rejected ${name}`);
-    return applyRunEvent(turn, event, String(i + 1));
-  }, startTurn('hi', 'triage', null));
+  return events.reduce(
+    (turn, [name, data], i) => {
+      const event = parseRunEvent(name, JSON.stringify(data));
+      if (!event) throw new Error(`rejected ${name}`);
+      return applyRunEvent(turn, event, String(i + 1));
+    },
+    startTurn('hi', 'triage', null),
+  );
 }
 
 describe('applyRunEvent', () => {
@@ -22,7 +25,17 @@ describe('applyRunEvent', () => {
       ['tool.output', { call_id: 'c1', name: 'current_time', output: '"12:00"' }],
       ['message.delta', { delta: 'It is' }],
       ['message.delta', { delta: ' noon.' }],
-      ['run.completed', { run_id: RUN, conversation_id: CONV, message_id: MSG, response: 'It is noon.', agent: 'code_assistant', usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 } }],
+      [
+        'run.completed',
+        {
+          run_id: RUN,
+          conversation_id: CONV,
+          message_id: MSG,
+          response: 'It is noon.',
+          agent: 'code_assistant',
+          usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 },
+        },
+      ],
     ]);
     expect(turn.status).toBe('completed');
     expect(turn.conversationId).toBe(CONV);

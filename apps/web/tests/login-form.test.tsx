@@ -3,13 +3,22 @@ import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 vi.mock('next/navigation', () => ({ useSearchParams: () => new URLSearchParams('next=/billing') }));
-vi.mock('next/link', () => ({ default: ({ href, children, ...rest }: { href: string; children: React.ReactNode }) => <a href={href} {...rest}>{children}</a> }));
+vi.mock('next/link', () => ({
+  default: ({ href, children, ...rest }: { href: string; children: React.ReactNode }) => (
+    <a href={href} {...rest}>
+      {children}
+    </a>
+  ),
+}));
 
 const { LoginForm } = await import('@/components/auth/login-form');
 const { SignupForm } = await import('@/components/auth/signup-form');
 
 function problem(status: number, body: object, headers: Record<string, string> = {}) {
-  return new Response(JSON.stringify({ type: 'about:blank', title: 'x', status, ...body }), { status, headers: { 'content-type': 'application/problem+json', ...headers } });
+  return new Response(JSON.stringify({ type: 'about:blank', title: 'x', status, ...body }), {
+    status,
+    headers: { 'content-type': 'application/problem+json', ...headers },
+  });
 }
 
 describe('auth forms', () => {
@@ -21,7 +30,12 @@ describe('auth forms', () => {
   });
 
   it('shows 422 field errors next to their inputs', async () => {
-    fetchMock.mockResolvedValue(problem(422, { code: 'validation_failed', errors: [{ path: 'password', message: 'Use at least 12 characters.' }] }));
+    fetchMock.mockResolvedValue(
+      problem(422, {
+        code: 'validation_failed',
+        errors: [{ path: 'password', message: 'Use at least 12 characters.' }],
+      }),
+    );
     render(<SignupForm />);
     await userEvent.type(screen.getByLabelText('Email'), 'a@example.com');
     await userEvent.type(screen.getByLabelText('Password'), 'short');

@@ -4,7 +4,13 @@ import userEvent from '@testing-library/user-event';
 
 let search = '';
 vi.mock('next/navigation', () => ({ useSearchParams: () => new URLSearchParams(search) }));
-vi.mock('next/link', () => ({ default: ({ href, children, ...rest }: { href: string; children: React.ReactNode }) => <a href={href} {...rest}>{children}</a> }));
+vi.mock('next/link', () => ({
+  default: ({ href, children, ...rest }: { href: string; children: React.ReactNode }) => (
+    <a href={href} {...rest}>
+      {children}
+    </a>
+  ),
+}));
 
 const { LoginForm } = await import('@/components/auth/login-form');
 
@@ -12,9 +18,20 @@ const A = '00000000-0000-4000-8000-0000000000aa';
 const B = '00000000-0000-4000-8000-0000000000bb';
 
 function tenantRequired(details?: object) {
-  return new Response(JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400, code: 'tenant_required', detail: 'You belong to several tenants.', ...(details ? { details } : {}) }), { status: 400, headers: { 'content-type': 'application/problem+json' } });
+  return new Response(
+    JSON.stringify({
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      code: 'tenant_required',
+      detail: 'You belong to several tenants.',
+      ...(details ? { details } : {}),
+    }),
+    { status: 400, headers: { 'content-type': 'application/problem+json' } },
+  );
 }
-const ok = () => new Response(JSON.stringify({ tenant_id: B }), { status: 200, headers: { 'content-type': 'application/json' } });
+const ok = () =>
+  new Response(JSON.stringify({ tenant_id: B }), { status: 200, headers: { 'content-type': 'application/json' } });
 const sent = (fetchMock: ReturnType<typeof vi.fn>, i: number) => JSON.parse(fetchMock.mock.calls[i]![1].body);
 
 async function signIn() {

@@ -5,7 +5,9 @@ import { highlightCode } from '@/components/markdown/highlight-code';
 
 describe('Markdown', () => {
   it('renders emphasis, lists and highlighted code', () => {
-    const { container } = render(<Markdown source={'Hello **bold** and `x`\n\n- one\n- two\n\n```ts\nconst a = 1; // note\n```'} />);
+    const { container } = render(
+      <Markdown source={'Hello **bold** and `x`\n\n- one\n- two\n\n```ts\nconst a = 1; // note\n```'} />,
+    );
     expect(screen.getByText('bold').tagName).toBe('STRONG');
     expect(screen.getAllByRole('listitem')).toHaveLength(2);
     expect(container.querySelector('.tok-keyword')?.textContent).toBe('const');
@@ -13,7 +15,9 @@ describe('Markdown', () => {
   });
 
   it('never turns model output into markup or script links', () => {
-    const { container } = render(<Markdown source={'<img src=x onerror=alert(1)> [click](javascript:alert(1)) [ok](https://example.com)'} />);
+    const { container } = render(
+      <Markdown source={'<img src=x onerror=alert(1)> [click](javascript:alert(1)) [ok](https://example.com)'} />,
+    );
     expect(container.querySelector('img')).toBeNull();
     const links = container.querySelectorAll('a');
     expect(links).toHaveLength(1);
@@ -31,6 +35,10 @@ describe('Markdown', () => {
 describe('highlightCode', () => {
   it('loses no characters', () => {
     const code = 'function f(a) { return "s" + 42 /* c */ }';
-    expect(highlightCode(code, 'js').map((t) => t.text).join('')).toBe(code);
+    expect(
+      highlightCode(code, 'js')
+        .map((t) => t.text)
+        .join(''),
+    ).toBe(code);
   });
 });

@@ -8,7 +8,15 @@ import { ProfileForm } from '@/components/settings/profile-form';
 import { keys } from '@/lib/client/queries';
 
 const me: MeResponse = {
-  user: { id: '00000000-0000-4000-8000-000000000001', email: 'ada@example.com', display_name: 'Ada', email_verified: true, avatar_url: null, locale: 'en', timezone: null },
+  user: {
+    id: '00000000-0000-4000-8000-000000000001',
+    email: 'ada@example.com',
+    display_name: 'Ada',
+    email_verified: true,
+    avatar_url: null,
+    locale: 'en',
+    timezone: null,
+  },
   tenant: { id: '00000000-0000-4000-8000-000000000002', slug: 'ada', name: 'Ada’s team' },
   role: 'owner',
   scopes: [],
@@ -16,13 +24,22 @@ const me: MeResponse = {
 };
 
 function json(status: number, body: object) {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },
+  });
 }
 
 function renderForm() {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   client.setQueryData(keys.me, me);
-  render(<QueryClientProvider client={client}><Toaster><ProfileForm me={me} /></Toaster></QueryClientProvider>);
+  render(
+    <QueryClientProvider client={client}>
+      <Toaster>
+        <ProfileForm me={me} />
+      </Toaster>
+    </QueryClientProvider>,
+  );
   return client;
 }
 
@@ -63,7 +80,15 @@ describe('profile form', () => {
   });
 
   it('shows the API’s 422 field errors next to their inputs', async () => {
-    fetchMock.mockResolvedValue(json(422, { type: 'about:blank', title: 'x', status: 422, code: 'validation_failed', errors: [{ path: 'body.timezone', message: 'Not an IANA time zone.' }] }));
+    fetchMock.mockResolvedValue(
+      json(422, {
+        type: 'about:blank',
+        title: 'x',
+        status: 422,
+        code: 'validation_failed',
+        errors: [{ path: 'body.timezone', message: 'Not an IANA time zone.' }],
+      }),
+    );
     renderForm();
     // Valid for the contract's check in this runtime, refused by the (mocked) API.
     await userEvent.type(screen.getByLabelText('Time zone'), 'Europe/Paris');

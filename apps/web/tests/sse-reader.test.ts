@@ -13,7 +13,11 @@ function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
 
 describe('readSse', () => {
   it('reassembles events split across chunks and skips pings', async () => {
-    const body = streamOf(['id: 1\nevent: message.delta\nda', 'ta: {"delta":"a"}\n\n: ping\n\n', 'id: 2\r\nevent: run.failed\r\ndata: {}\r\n\r\n']);
+    const body = streamOf([
+      'id: 1\nevent: message.delta\nda',
+      'ta: {"delta":"a"}\n\n: ping\n\n',
+      'id: 2\r\nevent: run.failed\r\ndata: {}\r\n\r\n',
+    ]);
     const seen = [];
     for await (const m of readSse(body)) seen.push(m);
     expect(seen).toEqual([

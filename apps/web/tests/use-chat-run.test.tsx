@@ -9,10 +9,24 @@ const CONV = '0b6f4a3e-2d5c-4f7e-8a1b-9c0d1e2f3a4b';
 const MSG = '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d';
 
 function sse(events: [number, string, object][], headers: Record<string, string> = {}) {
-  const text = events.map(([id, event, data]) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join('');
+  const text = events
+    .map(([id, event, data]) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+    .join('');
   return new Response(text, { status: 200, headers: { 'content-type': 'text/event-stream', ...headers } });
 }
-const completed = (id: number) => [id, 'run.completed', { run_id: RUN, conversation_id: CONV, message_id: MSG, response: 'Hello world', agent: 'triage', usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 } }] as [number, string, object];
+const completed = (id: number) =>
+  [
+    id,
+    'run.completed',
+    {
+      run_id: RUN,
+      conversation_id: CONV,
+      message_id: MSG,
+      response: 'Hello world',
+      agent: 'triage',
+      usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 },
+    },
+  ] as [number, string, object];
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -22,7 +36,15 @@ afterEach(() => {
 describe('useChatRun', () => {
   it('streams a new run, reports its conversation and hands the finished turn over', async () => {
     const fetchMock = vi.fn(async (_url: string, _init?: RequestInit) =>
-      sse([[1, 'run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }], [2, 'message.delta', { delta: 'Hello' }], [3, 'message.delta', { delta: ' world' }], completed(4)], { 'x-run-id': RUN }),
+      sse(
+        [
+          [1, 'run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }],
+          [2, 'message.delta', { delta: 'Hello' }],
+          [3, 'message.delta', { delta: ' world' }],
+          completed(4),
+        ],
+        { 'x-run-id': RUN },
+      ),
     );
     vi.stubGlobal('fetch', fetchMock);
     const onConversation = vi.fn();
@@ -30,16 +52,27 @@ describe('useChatRun', () => {
     const { result } = renderHook(() => useChatRun({ conversationId: null, onConversation, onFinished }));
     await act(() => result.current.send('hi', 'triage'));
     expect(onConversation).toHaveBeenCalledWith(CONV);
-    expect(onFinished.mock.calls[0]![0]).toMatchObject({ status: 'completed', parts: [{ kind: 'text', text: 'Hello world' }] });
+    expect(onFinished.mock.calls[0]![0]).toMatchObject({
+      status: 'completed',
+      parts: [{ kind: 'text', text: 'Hello world' }],
+    });
     expect(result.current.turn).toBeNull();
     expect(loadActiveRun()).toBeNull();
     expect(fetchMock.mock.calls[0]![0]).toBe('/bff/api/chat/stream');
   });
 
   it('after a reload resumes the stored run with Last-Event-ID and keeps what had streamed', async () => {
-    const stored = { ...startTurn('hi', 'triage', CONV), runId: RUN, status: 'streaming' as const, lastEventId: '2', parts: [{ kind: 'text' as const, text: 'Hello' }] };
+    const stored = {
+      ...startTurn('hi', 'triage', CONV),
+      runId: RUN,
+      status: 'streaming' as const,
+      lastEventId: '2',
+      parts: [{ kind: 'text' as const, text: 'Hello' }],
+    };
     saveActiveRun(stored);
-    const fetchMock = vi.fn(async (_url: string, _init: RequestInit) => sse([[3, 'message.delta', { delta: ' world' }], completed(4)]));
+    const fetchMock = vi.fn(async (_url: string, _init: RequestInit) =>
+      sse([[3, 'message.delta', { delta: ' world' }], completed(4)]),
+    );
     vi.stubGlobal('fetch', fetchMock);
     const onFinished = vi.fn();
     renderHook(() => useChatRun({ conversationId: CONV, onFinished }));

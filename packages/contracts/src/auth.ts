@@ -93,7 +93,11 @@ function isTimeZone(value: string): boolean {
 export const UpdateProfileRequest = z.object({
   display_name: z.string().trim().min(1).max(100).nullable().optional(),
   /** https only: the web app renders it in an <img>, so no `javascript:`/`data:` and no mixed content. */
-  avatar_url: z.url({ protocol: /^https$/ }).max(2048).nullable().optional(),
+  avatar_url: z
+    .url({ protocol: /^https$/ })
+    .max(2048)
+    .nullable()
+    .optional(),
   /** A BCP 47 language tag (`en`, `pt-BR`). */
   locale: z.string().max(35).refine(isLocale, 'Not a BCP 47 language tag.').nullable().optional(),
   /** An IANA time zone (`Europe/Paris`). */

@@ -23,7 +23,14 @@ export type Plan = z.infer<typeof Plan>;
 export const PlanList = z.object({ items: z.array(Plan) });
 
 export const SUBSCRIPTION_STATUSES = [
-  'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'incomplete', 'incomplete_expired', 'paused',
+  'trialing',
+  'active',
+  'past_due',
+  'canceled',
+  'unpaid',
+  'incomplete',
+  'incomplete_expired',
+  'paused',
 ] as const;
 
 export const Subscription = z.object({
@@ -97,7 +104,14 @@ export const BillingEvent = z.object({
   summary: z.string(),
   subscription: Subscription.optional(),
   invoice: Invoice.optional(),
-  usage: z.object({ feature_key: z.string(), used: z.number().int(), soft_limit: z.number().int().nullable(), hard_limit: z.number().int().nullable() }).optional(),
+  usage: z
+    .object({
+      feature_key: z.string(),
+      used: z.number().int(),
+      soft_limit: z.number().int().nullable(),
+      hard_limit: z.number().int().nullable(),
+    })
+    .optional(),
 });
 export type BillingEvent = z.infer<typeof BillingEvent>;
 

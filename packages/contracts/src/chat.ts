@@ -97,7 +97,13 @@ export const ConversationListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(500).optional(),
   // PostgreSQL text cannot hold U+0000: refuse it here rather than fail in the search query.
-  q: z.string().trim().min(1).max(200).refine((q) => !q.includes('\u0000'), 'must not contain NUL characters').optional(),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .refine((q) => !q.includes('\u0000'), 'must not contain NUL characters')
+    .optional(),
 });
 
 export const Message = z.object({

@@ -4,7 +4,14 @@ export type Role = (typeof ROLES)[number];
 
 const VIEWER = ['conversations:read', 'tools:read', 'billing:read', 'files:read'] as const;
 const MEMBER = [...VIEWER, 'conversations:write', 'conversations:delete', 'files:write'] as const;
-const ADMIN = [...MEMBER, 'members:manage', 'service_accounts:manage', 'billing:manage', 'tools:manage', 'audit:read'] as const;
+const ADMIN = [
+  ...MEMBER,
+  'members:manage',
+  'service_accounts:manage',
+  'billing:manage',
+  'tools:manage',
+  'audit:read',
+] as const;
 const OWNER = [...ADMIN, 'tenant:manage'] as const;
 /** Granted by no role: a user marked as a platform operator gets it in every access token (API.md v1.1). */
 export const PLATFORM_OPERATOR_SCOPE = 'platform:operator';

@@ -67,7 +67,10 @@ export function actorOf(caller: Caller): AuditActor {
 export function loggingAuditLog(logger: Logger): AuditLog {
   return {
     async record(_db, event) {
-      logger.info({ event: 'audit.recorded', action: event.action, tenant_id: event.tenantId, actor_type: event.actor.type }, 'audit event');
+      logger.info(
+        { event: 'audit.recorded', action: event.action, tenant_id: event.tenantId, actor_type: event.actor.type },
+        'audit event',
+      );
     },
   };
 }

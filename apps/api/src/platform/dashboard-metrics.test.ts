@@ -18,7 +18,22 @@ const alerts = fs.readFileSync(path.join(repoRoot, 'deploy/prometheus/agentry-al
  */
 const NOT_YET_EXPOSED = new Set<string>();
 
-const PROMQL_WORDS = new Set(['sum', 'by', 'rate', 'increase', 'histogram_quantile', 'clamp_min', 'max', 'le', 'job', 'instance', 'up', 'label_values', 'without', 'on']);
+const PROMQL_WORDS = new Set([
+  'sum',
+  'by',
+  'rate',
+  'increase',
+  'histogram_quantile',
+  'clamp_min',
+  'max',
+  'le',
+  'job',
+  'instance',
+  'up',
+  'label_values',
+  'without',
+  'on',
+]);
 
 function metricNames(expr: string): string[] {
   const names = new Set<string>();
@@ -33,13 +48,20 @@ describe('deploy/ dashboards and alerts', () => {
   let t: TestApp;
   let exposed: Set<string>;
   beforeAll(async () => {
-    t = await createTestApp({ ENABLE_BILLING: 'true', STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_API_BASE_URL: 'http://127.0.0.1:9' });
+    t = await createTestApp({
+      ENABLE_BILLING: 'true',
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      STRIPE_API_BASE_URL: 'http://127.0.0.1:9',
+    });
     const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     exposed = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
   });
   afterAll(() => t.close());
 
-  const exprs: string[] = dashboard.panels.flatMap((p: { targets?: { expr: string }[] }) => (p.targets ?? []).map((x) => x.expr));
+  const exprs: string[] = dashboard.panels.flatMap((p: { targets?: { expr: string }[] }) =>
+    (p.targets ?? []).map((x) => x.expr),
+  );
   const alertExprs = [...alerts.matchAll(/expr: (\|\n((?: {10}.*\n)+)|.*)/g)].map((m) => m[2] ?? m[1]);
 
   it('the dashboard queries only metrics the app exposes', () => {

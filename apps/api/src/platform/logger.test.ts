@@ -24,13 +24,24 @@ describe('logger', () => {
 
   it('redacts authorization, cookies, passwords, tokens and keys', () => {
     const { logger, lines } = capture();
-    logger.info({
-      req: { headers: { authorization: 'Bearer eyJsecret', cookie: 'at=secret' } },
-      body: { password: 'hunter2hunter2', refresh_token: 'rt_secret', token: 'verify-secret' },
-      key: { privateKey: 'PRIVATE', d: 'ed25519-d' },
-    }, 'request');
+    logger.info(
+      {
+        req: { headers: { authorization: 'Bearer eyJsecret', cookie: 'at=secret' } },
+        body: { password: 'hunter2hunter2', refresh_token: 'rt_secret', token: 'verify-secret' },
+        key: { privateKey: 'PRIVATE', d: 'ed25519-d' },
+      },
+      'request',
+    );
     const out = lines.join('');
-    for (const secret of ['eyJsecret', 'at=secret', 'hunter2hunter2', 'rt_secret', 'verify-secret', 'PRIVATE', 'ed25519-d']) {
+    for (const secret of [
+      'eyJsecret',
+      'at=secret',
+      'hunter2hunter2',
+      'rt_secret',
+      'verify-secret',
+      'PRIVATE',
+      'ed25519-d',
+    ]) {
       expect(out).not.toContain(secret);
     }
     expect(out).toContain('[redacted]');

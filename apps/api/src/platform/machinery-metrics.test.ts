@@ -23,12 +23,24 @@ describe('job metrics', () => {
   it('count enqueued jobs, attempts by outcome, dead jobs, and log job.dead', async () => {
     const metrics = new Metrics();
     const lines: Record<string, unknown>[] = [];
-    const logger = createLogger('info', new Writable({ write(c, _e, done) { lines.push(JSON.parse(String(c))); done(); } }));
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(c, _e, done) {
+          lines.push(JSON.parse(String(c)));
+          done();
+        },
+      }),
+    );
     const jobs = instrumentJobQueue(ports.jobs, metrics, logger);
     const failedIds: string[] = [];
-    jobs.process<{ ok: boolean }>('demo', async (job) => {
-      if (!job.data.ok) throw new Error('nope');
-    }, { onFailed: (job) => failedIds.push(job.id) });
+    jobs.process<{ ok: boolean }>(
+      'demo',
+      async (job) => {
+        if (!job.data.ok) throw new Error('nope');
+      },
+      { onFailed: (job) => failedIds.push(job.id) },
+    );
     await jobs.enqueue('demo', { ok: true });
     await jobs.enqueue('demo', { ok: false }, { jobId: 'bad', attempts: 2, backoffMs: 10 });
     await waitFor(async () => failedIds.length === 1);

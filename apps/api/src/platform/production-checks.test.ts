@@ -5,7 +5,9 @@ import { goodProductionEnv, runEntry } from '../../test/support/production-env.j
 
 const GOOD_PRODUCTION_ENV = goodProductionEnv();
 const audit = (overrides: Record<string, string | undefined>) =>
-  auditConfig(parseConfig({ ...GOOD_PRODUCTION_ENV, ...overrides })).map((f) => `${f.setting}${f.refusesStart ? '!' : '?'}`);
+  auditConfig(parseConfig({ ...GOOD_PRODUCTION_ENV, ...overrides })).map(
+    (f) => `${f.setting}${f.refusesStart ? '!' : '?'}`,
+  );
 
 describe('production checks (the rules behind secrets check and the production start-up refusal)', () => {
   it('find nothing in a careful production configuration', () => {
@@ -21,13 +23,17 @@ describe('production checks (the rules behind secrets check and the production s
     for (const [name, value] of Object.entries(DEV_SECRETS)) expect(audit({ [name]: value })).toEqual([`${name}!`]);
     expect(audit({ AUTH_PASSWORD_PEPPER: 'sixteen-chars-ok' })).toEqual(['AUTH_PASSWORD_PEPPER?']);
     expect(audit({ AUTH_LOGIN_IP_PEPPER: GOOD_PRODUCTION_ENV.AUTH_PASSWORD_PEPPER })).toEqual(['AUTH_*_PEPPER?']);
-    expect(audit({ AUTH_PASSWORD_PEPPERS_PREVIOUS: JSON.stringify({ 1: DEV_SECRETS.AUTH_PASSWORD_PEPPER }) })).toEqual(['AUTH_PASSWORD_PEPPERS_PREVIOUS!']);
+    expect(audit({ AUTH_PASSWORD_PEPPERS_PREVIOUS: JSON.stringify({ 1: DEV_SECRETS.AUTH_PASSWORD_PEPPER }) })).toEqual([
+      'AUTH_PASSWORD_PEPPERS_PREVIOUS!',
+    ]);
   });
 
   it('refuse dev key files; flag a key file others can read', () => {
     expect(audit({ AUTH_KEYSET_PATH: undefined })).toEqual(['AUTH_KEYSET_PATH!']);
     // Naming the generated dev file explicitly does not make it a production key set.
-    expect(audit({ AUTH_KEYSET_PATH: `${GOOD_PRODUCTION_ENV.DATA_DIR}/keys/keyset.json` })).toEqual(['AUTH_KEYSET_PATH!']);
+    expect(audit({ AUTH_KEYSET_PATH: `${GOOD_PRODUCTION_ENV.DATA_DIR}/keys/keyset.json` })).toEqual([
+      'AUTH_KEYSET_PATH!',
+    ]);
     const loose = auditConfig(parseConfig(GOOD_PRODUCTION_ENV), () => 0o644);
     expect(loose.map((f) => f.setting)).toEqual(['AUTH_KEYSET_PATH']);
     expect(loose[0].problem).toContain('644');
@@ -58,7 +64,9 @@ describe('NODE_ENV=production start-up', () => {
       ['AUTH_KEYSET_PATH', { AUTH_KEYSET_PATH: undefined }],
       ['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: '*' }],
     ];
-    const results = await Promise.all(cases.map(([, overrides]) => startServer({ ...GOOD_PRODUCTION_ENV, ...overrides })));
+    const results = await Promise.all(
+      cases.map(([, overrides]) => startServer({ ...GOOD_PRODUCTION_ENV, ...overrides })),
+    );
     results.forEach((r, i) => {
       expect(r.code, r.stderr).toBe(78);
       expect(r.stderr).toContain('Refusing to start with NODE_ENV=production');
@@ -67,9 +75,21 @@ describe('NODE_ENV=production start-up', () => {
   });
 
   it('names every problem at once', { timeout: 120_000 }, async () => {
-    const r = await startServer({ NODE_ENV: 'production', DATA_DIR: GOOD_PRODUCTION_ENV.DATA_DIR, ALLOWED_ORIGINS: '*' });
+    const r = await startServer({
+      NODE_ENV: 'production',
+      DATA_DIR: GOOD_PRODUCTION_ENV.DATA_DIR,
+      ALLOWED_ORIGINS: '*',
+    });
     expect(r.code).toBe(78);
-    for (const setting of ['DATABASE_URL', 'REDIS_URL', 'AUTH_PASSWORD_PEPPER', 'AUTH_REFRESH_TOKEN_PEPPER', 'AUTH_LOGIN_IP_PEPPER', 'AUTH_KEYSET_PATH', 'ALLOWED_ORIGINS']) {
+    for (const setting of [
+      'DATABASE_URL',
+      'REDIS_URL',
+      'AUTH_PASSWORD_PEPPER',
+      'AUTH_REFRESH_TOKEN_PEPPER',
+      'AUTH_LOGIN_IP_PEPPER',
+      'AUTH_KEYSET_PATH',
+      'ALLOWED_ORIGINS',
+    ]) {
       expect(r.stderr).toContain(`${setting}:`);
     }
   });

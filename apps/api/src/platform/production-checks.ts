@@ -35,11 +35,14 @@ const statMode: FileModeProbe = (file) => {
 /** Every default, weak or unsafe setting of `config` for a production deployment. */
 export function auditConfig(config: Config, probe: FileModeProbe = statMode): ConfigFinding[] {
   const findings: ConfigFinding[] = [];
-  const add = (setting: string, problem: string, refusesStart: boolean) => findings.push({ setting, problem, refusesStart });
+  const add = (setting: string, problem: string, refusesStart: boolean) =>
+    findings.push({ setting, problem, refusesStart });
 
   // Storage: embedded PGlite and in-process ports are single-process and lose coordination state.
-  if (!config.db.url) add('DATABASE_URL', 'not set: the server would use embedded storage (PGlite under DATA_DIR)', true);
-  if (!config.redis.url) add('REDIS_URL', 'not set: rate limits, revocations and streams would be in-process only (no replicas)', true);
+  if (!config.db.url)
+    add('DATABASE_URL', 'not set: the server would use embedded storage (PGlite under DATA_DIR)', true);
+  if (!config.redis.url)
+    add('REDIS_URL', 'not set: rate limits, revocations and streams would be in-process only (no replicas)', true);
 
   // Peppers: the development defaults are public (they are in the source code).
   const peppers = [
@@ -49,10 +52,12 @@ export function auditConfig(config: Config, probe: FileModeProbe = statMode): Co
   ] as const;
   for (const [name, value, devDefault] of peppers) {
     if (value === devDefault) add(name, 'is the development default (public in the source code)', true);
-    else if (value.length < MIN_PEPPER_LENGTH) add(name, `is weak: shorter than ${MIN_PEPPER_LENGTH} characters`, false);
+    else if (value.length < MIN_PEPPER_LENGTH)
+      add(name, `is weak: shorter than ${MIN_PEPPER_LENGTH} characters`, false);
   }
   const distinct = new Set(peppers.map(([, v]) => v));
-  if (distinct.size < peppers.length) add('AUTH_*_PEPPER', 'the same value is used for several peppers; give each its own', false);
+  if (distinct.size < peppers.length)
+    add('AUTH_*_PEPPER', 'the same value is used for several peppers; give each its own', false);
   if (Object.values(safeJson(config.auth.passwordPeppersPrevious)).includes(DEV_SECRETS.AUTH_PASSWORD_PEPPER)) {
     add('AUTH_PASSWORD_PEPPERS_PREVIOUS', 'still accepts the development default pepper', true);
   }
@@ -60,25 +65,44 @@ export function auditConfig(config: Config, probe: FileModeProbe = statMode): Co
   // Signing keys: generated files under DATA_DIR/keys are development keys.
   const devKeyFile = path.join(config.dataDir, 'keys', 'keyset.json');
   if (config.auth.keysetPathIsDefault) {
-    add('AUTH_KEYSET_PATH', `not set (nor AUTH_KEYSET_JSON): signing keys would be the dev key file generated under ${config.auth.keysetPath}`, true);
+    add(
+      'AUTH_KEYSET_PATH',
+      `not set (nor AUTH_KEYSET_JSON): signing keys would be the dev key file generated under ${config.auth.keysetPath}`,
+      true,
+    );
   } else if (!config.auth.keysetJson && path.resolve(config.auth.keysetPath) === devKeyFile) {
-    add('AUTH_KEYSET_PATH', `points at the dev key file the server generates (${devKeyFile}); provision a key set of its own`, true);
+    add(
+      'AUTH_KEYSET_PATH',
+      `points at the dev key file the server generates (${devKeyFile}); provision a key set of its own`,
+      true,
+    );
   } else if (!config.auth.keysetJson) {
     const mode = probe(config.auth.keysetPath);
     if (mode !== null && (mode & 0o077) !== 0) {
-      add('AUTH_KEYSET_PATH', `${config.auth.keysetPath} is readable by other users (mode ${mode.toString(8)}); chmod 600 it`, false);
+      add(
+        'AUTH_KEYSET_PATH',
+        `${config.auth.keysetPath} is readable by other users (mode ${mode.toString(8)}); chmod 600 it`,
+        false,
+      );
     }
   }
 
   // HTTP exposure.
-  if (config.http.allowedOrigins.includes('*')) add('ALLOWED_ORIGINS', 'is * (any web site may call the API from a browser)', true);
+  if (config.http.allowedOrigins.includes('*'))
+    add('ALLOWED_ORIGINS', 'is * (any web site may call the API from a browser)', true);
   if (!config.http.metricsToken) add('METRICS_TOKEN', 'not set: /metrics is public', false);
-  else if (config.http.metricsToken.length < MIN_METRICS_TOKEN_LENGTH) add('METRICS_TOKEN', `is weak: shorter than ${MIN_METRICS_TOKEN_LENGTH} characters`, false);
+  else if (config.http.metricsToken.length < MIN_METRICS_TOKEN_LENGTH)
+    add('METRICS_TOKEN', `is weak: shorter than ${MIN_METRICS_TOKEN_LENGTH} characters`, false);
 
   if (config.stripe.enabled && config.stripe.secretKey?.startsWith('sk_test_')) {
     add('STRIPE_SECRET_KEY', 'is a test-mode key (sk_test_…): no real payment will be taken', false);
   }
-  if (config.auth.bcryptCost < MIN_BCRYPT_COST) add('AUTH_BCRYPT_COST', `is ${config.auth.bcryptCost}: below ${MIN_BCRYPT_COST}, password hashes are cheap to brute-force`, false);
+  if (config.auth.bcryptCost < MIN_BCRYPT_COST)
+    add(
+      'AUTH_BCRYPT_COST',
+      `is ${config.auth.bcryptCost}: below ${MIN_BCRYPT_COST}, password hashes are cheap to brute-force`,
+      false,
+    );
   return findings;
 }
 

@@ -3,7 +3,10 @@ import { createDatabase, type Database } from './db/client.js';
 import { createPorts, type Ports } from './ports/index.js';
 
 /** Opens the database (migrating it when AUTO_MIGRATE is on) and the coordination ports. */
-export async function openInfrastructure(config: Config, options: { migrate?: boolean } = {}): Promise<{ database: Database; ports: Ports }> {
+export async function openInfrastructure(
+  config: Config,
+  options: { migrate?: boolean } = {},
+): Promise<{ database: Database; ports: Ports }> {
   const database = await createDatabase({ url: config.db.url, poolMax: config.db.poolMax, dataDir: config.db.dataDir });
   try {
     if (options.migrate ?? config.db.autoMigrate) await database.migrate();

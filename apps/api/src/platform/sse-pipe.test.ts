@@ -16,17 +16,22 @@ describe('pipeToSse', () => {
     app = fastify();
     app.get('/events', async (request, reply) => {
       const mode = (request.query as { mode: string }).mode;
-      await pipeToSse(request, reply, async function* (signal) {
-        yield { id: 1, event: 'first', data: { n: 1 } };
-        if (mode === 'fail') throw new Error('source broke');
-        if (mode === 'end') {
-          yield { id: 2, event: 'last', data: 'plain' };
-          return;
-        }
-        // mode=follow: wait for more until the client goes away.
-        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-        aborted++;
-      }, { heartbeatMs: 10_000, registry, headers: { 'x-source': mode }, onError: (err) => errors.push(err) });
+      await pipeToSse(
+        request,
+        reply,
+        async function* (signal) {
+          yield { id: 1, event: 'first', data: { n: 1 } };
+          if (mode === 'fail') throw new Error('source broke');
+          if (mode === 'end') {
+            yield { id: 2, event: 'last', data: 'plain' };
+            return;
+          }
+          // mode=follow: wait for more until the client goes away.
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+          aborted++;
+        },
+        { heartbeatMs: 10_000, registry, headers: { 'x-source': mode }, onError: (err) => errors.push(err) },
+      );
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });

@@ -24,7 +24,11 @@ function startCollector(): Promise<{ url: string; bodies: any[]; close(): Promis
 }
 
 const spansOf = (bodies: any[]) =>
-  bodies.flatMap((b) => b.resourceSpans.flatMap((rs: any) => rs.scopeSpans.flatMap((ss: any) => ss.spans.map((s: any) => ({ ...s, resource: rs.resource })))));
+  bodies.flatMap((b) =>
+    b.resourceSpans.flatMap((rs: any) =>
+      rs.scopeSpans.flatMap((ss: any) => ss.spans.map((s: any) => ({ ...s, resource: rs.resource }))),
+    ),
+  );
 const attr = (span: any, key: string) => {
   const v = span.attributes.find((a: any) => a.key === key)?.value;
   return v?.stringValue ?? (v?.intValue !== undefined ? Number(v.intValue) : undefined);
@@ -47,7 +51,11 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
   it('exports one server span per request, named by route, continuing an incoming traceparent', async () => {
     expect(telemetry.enabled).toBe(true);
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    await t.app.inject({ method: 'GET', url: '/health', headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    await t.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
     await t.app.inject({ method: 'GET', url: '/no/such/route' });
     await withSpan('unit.work', { 'agentry.test': true }, async () => 'done');
     await telemetry.shutdown(); // flushes the batch

@@ -25,14 +25,19 @@ export const TRACER_NAME = 'agentry-api';
 export async function startTelemetry(config: Config, options: { version: string }): Promise<Telemetry> {
   const endpoint = config.otel.endpoint;
   if (!endpoint) return { enabled: false, shutdown: async () => {} };
-  const [{ TracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/resources'),
-      import('@opentelemetry/context-async-hooks'),
-      import('@opentelemetry/core'),
-    ]);
+  const [
+    { TracerProvider, BatchSpanProcessor },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+  ] = await Promise.all([
+    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+  ]);
   const exporter = new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces` });
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
@@ -62,7 +67,11 @@ export function tracer(): Tracer {
 }
 
 /** Runs `fn` inside a child span of the current one; records a thrown error on the span. */
-export async function withSpan<T>(name: string, attributes: Record<string, string | number | boolean>, fn: (span: Span) => Promise<T>): Promise<T> {
+export async function withSpan<T>(
+  name: string,
+  attributes: Record<string, string | number | boolean>,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
   return tracer().startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await fn(span);
@@ -84,10 +93,18 @@ export async function withSpan<T>(name: string, attributes: Record<string, strin
 export function installHttpTracing(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     const parent = propagation.extract(context.active(), request.headers);
-    const span = tracer().startSpan(request.method, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'agentry.request_id': String(request.id) },
-    }, parent);
+    const span = tracer().startSpan(
+      request.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': request.method,
+          'url.path': request.url.split('?')[0],
+          'agentry.request_id': String(request.id),
+        },
+      },
+      parent,
+    );
     reply.raw.once('close', () => endRequestSpan(span, request, reply.raw.statusCode));
   });
 }

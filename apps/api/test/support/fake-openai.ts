@@ -15,7 +15,6 @@ export type FakeReply =
 
 export interface FakeRequest {
   api: 'responses' | 'chat_completions';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   /** 0-based count of requests this server has answered. */
   index: number;
@@ -37,9 +36,9 @@ export interface FakeOpenAI {
 }
 
 /** Text of the last user message in a Responses `input` or Chat Completions `messages`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function lastUserText(body: any): string {
-  const items: unknown[] = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : (body.input ?? body.messages ?? []);
+  const items: unknown[] =
+    typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : (body.input ?? body.messages ?? []);
   for (let i = items.length - 1; i >= 0; i--) {
     const item = items[i] as { role?: string; content?: unknown };
     if (item.role !== 'user') continue;
@@ -50,11 +49,13 @@ export function lastUserText(body: any): string {
 }
 
 /** The output of the last tool call in the request, if the request ends with one. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function lastToolOutput(body: any): string | undefined {
-  const items: { type?: string; role?: string; output?: unknown; content?: unknown }[] = Array.isArray(body.input) ? body.input : (body.messages ?? []);
+  const items: { type?: string; role?: string; output?: unknown; content?: unknown }[] = Array.isArray(body.input)
+    ? body.input
+    : (body.messages ?? []);
   const last = items[items.length - 1];
-  if (last?.type === 'function_call_output') return typeof last.output === 'string' ? last.output : JSON.stringify(last.output);
+  if (last?.type === 'function_call_output')
+    return typeof last.output === 'string' ? last.output : JSON.stringify(last.output);
   if (last?.role === 'tool') return typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
   return undefined;
 }
@@ -99,7 +100,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string) {
     const path = (req.url ?? '').split('?')[0];
-    const api = path.endsWith('/responses') ? 'responses' : path.endsWith('/chat/completions') ? 'chat_completions' : undefined;
+    const api = path.endsWith('/responses')
+      ? 'responses'
+      : path.endsWith('/chat/completions')
+        ? 'chat_completions'
+        : undefined;
     if (req.method !== 'POST' || !api) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error' } }));
@@ -111,54 +116,155 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const reply = script(request);
     if ('error' in reply) {
       res.writeHead(reply.error.status, { 'content-type': 'application/json', 'x-request-id': `req_${randomUUID()}` });
-      res.end(JSON.stringify({ error: { message: reply.error.message, type: reply.error.type ?? 'server_error', code: null, param: null } }));
+      res.end(
+        JSON.stringify({
+          error: { message: reply.error.message, type: reply.error.type ?? 'server_error', code: null, param: null },
+        }),
+      );
       return;
     }
     const model = String(body.model ?? 'fake-model');
     const inputTokens = countTokens(JSON.stringify(body.input ?? body.messages ?? ''));
     if (api === 'responses') await respondResponses(res, body.stream === true, reply, model, inputTokens);
-    else await respondChat(res, body.stream === true, Boolean(body.stream_options?.include_usage), reply, model, inputTokens);
+    else
+      await respondChat(
+        res,
+        body.stream === true,
+        Boolean(body.stream_options?.include_usage),
+        reply,
+        model,
+        inputTokens,
+      );
   }
 
   const pause = () => (delay > 0 ? new Promise((r) => setTimeout(r, delay)) : Promise.resolve());
 
-  async function respondResponses(res: http.ServerResponse, stream: boolean, reply: Exclude<FakeReply, { error: unknown }>, model: string, inputTokens: number) {
+  async function respondResponses(
+    res: http.ServerResponse,
+    stream: boolean,
+    reply: Exclude<FakeReply, { error: unknown }>,
+    model: string,
+    inputTokens: number,
+  ) {
     const id = `resp_${randomUUID().replace(/-/g, '')}`;
     const created = Math.floor(Date.now() / 1000);
-    const outputItems = 'text' in reply
-      ? [{ id: `msg_${randomUUID().replace(/-/g, '')}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: reply.text, annotations: [] }] }]
-      : reply.toolCalls.map((c) => ({ id: `fc_${randomUUID().replace(/-/g, '')}`, type: 'function_call', status: 'completed', call_id: `call_${randomUUID().replace(/-/g, '')}`, name: c.name, arguments: c.arguments }));
+    const outputItems =
+      'text' in reply
+        ? [
+            {
+              id: `msg_${randomUUID().replace(/-/g, '')}`,
+              type: 'message',
+              status: 'completed',
+              role: 'assistant',
+              content: [{ type: 'output_text', text: reply.text, annotations: [] }],
+            },
+          ]
+        : reply.toolCalls.map((c) => ({
+            id: `fc_${randomUUID().replace(/-/g, '')}`,
+            type: 'function_call',
+            status: 'completed',
+            call_id: `call_${randomUUID().replace(/-/g, '')}`,
+            name: c.name,
+            arguments: c.arguments,
+          }));
     const outputTokens = 'text' in reply ? countTokens(reply.text) : countTokens(JSON.stringify(reply.toolCalls));
-    const usage = { input_tokens: inputTokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: outputTokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: inputTokens + outputTokens };
-    const base = { id, object: 'response', created_at: created, model, parallel_tool_calls: true, tool_choice: 'auto', tools: [], error: null, incomplete_details: null, instructions: null, metadata: {}, temperature: 1, top_p: 1 };
-    const final = { ...base, status: 'completed', output: outputItems, output_text: 'text' in reply ? reply.text : '', usage };
+    const usage = {
+      input_tokens: inputTokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: outputTokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: inputTokens + outputTokens,
+    };
+    const base = {
+      id,
+      object: 'response',
+      created_at: created,
+      model,
+      parallel_tool_calls: true,
+      tool_choice: 'auto',
+      tools: [],
+      error: null,
+      incomplete_details: null,
+      instructions: null,
+      metadata: {},
+      temperature: 1,
+      top_p: 1,
+    };
+    const final = {
+      ...base,
+      status: 'completed',
+      output: outputItems,
+      output_text: 'text' in reply ? reply.text : '',
+      usage,
+    };
     if (!stream) {
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': `req_${randomUUID()}` });
       res.end(JSON.stringify(final));
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': `req_${randomUUID()}` });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-request-id': `req_${randomUUID()}`,
+    });
     let seq = 0;
-    const send = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
+    const send = (type: string, data: Record<string, unknown>) =>
+      res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
     send('response.created', { response: { ...base, status: 'in_progress', output: [], usage: null } });
     send('response.in_progress', { response: { ...base, status: 'in_progress', output: [], usage: null } });
     for (const [outputIndex, item] of outputItems.entries()) {
       if (item.type === 'message') {
         const text = (item as { content: { text: string }[] }).content[0].text;
-        send('response.output_item.added', { output_index: outputIndex, item: { ...item, status: 'in_progress', content: [] } });
-        send('response.content_part.added', { item_id: item.id, output_index: outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+        send('response.output_item.added', {
+          output_index: outputIndex,
+          item: { ...item, status: 'in_progress', content: [] },
+        });
+        send('response.content_part.added', {
+          item_id: item.id,
+          output_index: outputIndex,
+          content_index: 0,
+          part: { type: 'output_text', text: '', annotations: [] },
+        });
         for (const delta of chunks(text)) {
           await pause();
-          send('response.output_text.delta', { item_id: item.id, output_index: outputIndex, content_index: 0, delta, logprobs: [] });
+          send('response.output_text.delta', {
+            item_id: item.id,
+            output_index: outputIndex,
+            content_index: 0,
+            delta,
+            logprobs: [],
+          });
         }
-        send('response.output_text.done', { item_id: item.id, output_index: outputIndex, content_index: 0, text, logprobs: [] });
-        send('response.content_part.done', { item_id: item.id, output_index: outputIndex, content_index: 0, part: { type: 'output_text', text, annotations: [] } });
+        send('response.output_text.done', {
+          item_id: item.id,
+          output_index: outputIndex,
+          content_index: 0,
+          text,
+          logprobs: [],
+        });
+        send('response.content_part.done', {
+          item_id: item.id,
+          output_index: outputIndex,
+          content_index: 0,
+          part: { type: 'output_text', text, annotations: [] },
+        });
       } else {
         const fc = item as { id: string; arguments: string };
-        send('response.output_item.added', { output_index: outputIndex, item: { ...item, status: 'in_progress', arguments: '' } });
+        send('response.output_item.added', {
+          output_index: outputIndex,
+          item: { ...item, status: 'in_progress', arguments: '' },
+        });
         await pause();
-        send('response.function_call_arguments.delta', { item_id: fc.id, output_index: outputIndex, delta: fc.arguments });
-        send('response.function_call_arguments.done', { item_id: fc.id, output_index: outputIndex, arguments: fc.arguments });
+        send('response.function_call_arguments.delta', {
+          item_id: fc.id,
+          output_index: outputIndex,
+          delta: fc.arguments,
+        });
+        send('response.function_call_arguments.done', {
+          item_id: fc.id,
+          output_index: outputIndex,
+          arguments: fc.arguments,
+        });
       }
       send('response.output_item.done', { output_index: outputIndex, item });
     }
@@ -166,26 +272,67 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     res.end();
   }
 
-  async function respondChat(res: http.ServerResponse, stream: boolean, includeUsage: boolean, reply: Exclude<FakeReply, { error: unknown }>, model: string, inputTokens: number) {
+  async function respondChat(
+    res: http.ServerResponse,
+    stream: boolean,
+    includeUsage: boolean,
+    reply: Exclude<FakeReply, { error: unknown }>,
+    model: string,
+    inputTokens: number,
+  ) {
     const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
     const created = Math.floor(Date.now() / 1000);
-    const toolCalls = 'toolCalls' in reply ? reply.toolCalls.map((c) => ({ id: `call_${randomUUID().replace(/-/g, '')}`, type: 'function', function: { name: c.name, arguments: c.arguments } })) : undefined;
+    const toolCalls =
+      'toolCalls' in reply
+        ? reply.toolCalls.map((c) => ({
+            id: `call_${randomUUID().replace(/-/g, '')}`,
+            type: 'function',
+            function: { name: c.name, arguments: c.arguments },
+          }))
+        : undefined;
     const text = 'text' in reply ? reply.text : null;
     const outputTokens = text !== null ? countTokens(text) : countTokens(JSON.stringify(toolCalls));
-    const usage = { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens };
+    const usage = {
+      prompt_tokens: inputTokens,
+      completion_tokens: outputTokens,
+      total_tokens: inputTokens + outputTokens,
+    };
     const finishReason = toolCalls ? 'tool_calls' : 'stop';
     if (!stream) {
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': `req_${randomUUID()}` });
-      res.end(JSON.stringify({
-        id, object: 'chat.completion', created, model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, logprobs: null, finish_reason: finishReason }],
-        usage,
-      }));
+      res.end(
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model,
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                content: text,
+                refusal: null,
+                ...(toolCalls ? { tool_calls: toolCalls } : {}),
+              },
+              logprobs: null,
+              finish_reason: finishReason,
+            },
+          ],
+          usage,
+        }),
+      );
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': `req_${randomUUID()}` });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-request-id': `req_${randomUUID()}`,
+    });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`,
+      );
     chunk({ role: 'assistant', content: '', refusal: null });
     if (text !== null) {
       for (const piece of chunks(text)) {
@@ -194,13 +341,18 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       }
     } else {
       for (const [index, call] of toolCalls!.entries()) {
-        chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
+        chunk({
+          tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }],
+        });
         await pause();
         chunk({ tool_calls: [{ index, function: { arguments: call.function.arguments } }] });
       }
     }
     chunk({}, finishReason);
-    if (includeUsage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
+    if (includeUsage)
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`,
+      );
     res.write('data: [DONE]\n\n');
     res.end();
   }

@@ -40,7 +40,10 @@ interface Failure {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly body: unknown) {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
     super('http error');
   }
 }
@@ -117,7 +120,10 @@ export class FakeStripe {
   failNext(match: { method?: string; path: RegExp | string; times?: number; status?: number; shouldRetry?: boolean }) {
     this.failures.push({
       method: match.method,
-      path: typeof match.path === 'string' ? new RegExp(`^${match.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : match.path,
+      path:
+        typeof match.path === 'string'
+          ? new RegExp(`^${match.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)
+          : match.path,
       remaining: match.times ?? 1,
       status: match.status ?? 500,
       shouldRetry: match.shouldRetry,
@@ -126,7 +132,17 @@ export class FakeStripe {
 
   /** Forgets every object and idempotency key: a brand-new, empty Stripe account. */
   reset() {
-    for (const map of [this.customers, this.products, this.prices, this.subscriptions, this.checkoutSessions, this.portalSessions, this.invoices, this.meterEvents]) map.clear();
+    for (const map of [
+      this.customers,
+      this.products,
+      this.prices,
+      this.subscriptions,
+      this.checkoutSessions,
+      this.portalSessions,
+      this.invoices,
+      this.meterEvents,
+    ])
+      map.clear();
     this.idempotent.clear();
     this.failures.length = 0;
   }
@@ -137,25 +153,42 @@ export class FakeStripe {
   }
 
   requestsTo(method: string, path: RegExp | string) {
-    return this.requests.filter((r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)));
+    return this.requests.filter(
+      (r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)),
+    );
   }
 
   // ── objects ────────────────────────────────────────────────────────────────────────────────
 
   createCustomer(params: Record<string, any>) {
-    const c = { ...fixture('customer'), id: newId('cus'), created: now(), email: params.email ?? null, name: params.name ?? null, metadata: params.metadata ?? {}, discount: null };
+    const c = {
+      ...fixture('customer'),
+      id: newId('cus'),
+      created: now(),
+      email: params.email ?? null,
+      name: params.name ?? null,
+      metadata: params.metadata ?? {},
+      discount: null,
+    };
     this.customers.set(c.id, c);
     return c;
   }
 
-  createSubscriptionObject(params: { customer: string; items: { price: string; quantity?: string | number }[]; trial_period_days?: string | number; metadata?: Record<string, string> }) {
+  createSubscriptionObject(params: {
+    customer: string;
+    items: { price: string; quantity?: string | number }[];
+    trial_period_days?: string | number;
+    metadata?: Record<string, string>;
+  }) {
     const base = fixture('subscription');
     const id = newId('sub');
     const created = now();
     const trialDays = Number(params.trial_period_days ?? 0);
     const trialEnd = trialDays > 0 ? created + trialDays * DAY : null;
     const periodEnd = trialEnd ?? created + 30 * DAY;
-    const items = params.items.map((item) => this.subscriptionItem(id, item.price, Number(item.quantity ?? 1), created, periodEnd));
+    const items = params.items.map((item) =>
+      this.subscriptionItem(id, item.price, Number(item.quantity ?? 1), created, periodEnd),
+    );
     const sub = {
       ...base,
       id,
@@ -181,8 +214,22 @@ export class FakeStripe {
 
   private subscriptionItem(subscriptionId: string, priceId: string, quantity: number, start: number, end: number) {
     const price = this.prices.get(priceId);
-    if (!price) throw new HttpError(400, stripeError('invalid_request_error', 'resource_missing', `No such price: '${priceId}'`, 'items[0][price]'));
-    return { ...fixture('subscription_item'), id: newId('si'), subscription: subscriptionId, price, quantity, created: start, current_period_start: start, current_period_end: end, plan: undefined };
+    if (!price)
+      throw new HttpError(
+        400,
+        stripeError('invalid_request_error', 'resource_missing', `No such price: '${priceId}'`, 'items[0][price]'),
+      );
+    return {
+      ...fixture('subscription_item'),
+      id: newId('si'),
+      subscription: subscriptionId,
+      price,
+      quantity,
+      created: start,
+      current_period_start: start,
+      current_period_end: end,
+      plan: undefined,
+    };
   }
 
   /** Changes a subscription "in Stripe" (what a dashboard edit or the billing clock would do). */
@@ -193,7 +240,14 @@ export class FakeStripe {
     return sub;
   }
 
-  createInvoiceObject(params: { customer: string; subscription?: string | null; status?: string; amount_due?: number; period_start?: number; period_end?: number }) {
+  createInvoiceObject(params: {
+    customer: string;
+    subscription?: string | null;
+    status?: string;
+    amount_due?: number;
+    period_start?: number;
+    period_end?: number;
+  }) {
     const base = fixture('invoice');
     const id = newId('in');
     const invoice = {
@@ -202,15 +256,19 @@ export class FakeStripe {
       customer: params.customer,
       status: params.status ?? 'open',
       amount_due: params.amount_due ?? 2000,
-      amount_paid: params.status === 'paid' ? params.amount_due ?? 2000 : 0,
-      amount_remaining: params.status === 'paid' ? 0 : params.amount_due ?? 2000,
+      amount_paid: params.status === 'paid' ? (params.amount_due ?? 2000) : 0,
+      amount_remaining: params.status === 'paid' ? 0 : (params.amount_due ?? 2000),
       currency: 'usd',
       created: now(),
       hosted_invoice_url: `${this.url}/invoices/${id}`,
       period_start: params.period_start ?? now() - 30 * DAY,
       period_end: params.period_end ?? now(),
       parent: params.subscription
-        ? { type: 'subscription_details', quote_details: null, subscription_details: { metadata: {}, subscription: params.subscription } }
+        ? {
+            type: 'subscription_details',
+            quote_details: null,
+            subscription_details: { metadata: {}, subscription: params.subscription },
+          }
         : null,
       lines: { ...base.lines, data: [], url: `/v1/invoices/${id}/lines` },
     };
@@ -234,14 +292,21 @@ export class FakeStripe {
   }
 
   /** A Stripe event (`object: "event"`) wrapping `object`, as Stripe would deliver it. */
-  event(type: string, object: unknown, options: { id?: string; created?: number; previousAttributes?: Record<string, unknown> } = {}) {
+  event(
+    type: string,
+    object: unknown,
+    options: { id?: string; created?: number; previousAttributes?: Record<string, unknown> } = {},
+  ) {
     return {
       ...fixture('event'),
       id: options.id ?? newId('evt'),
       type,
       created: options.created ?? now(),
       api_version: Stripe.API_VERSION,
-      data: { object: structuredClone(object), ...(options.previousAttributes ? { previous_attributes: options.previousAttributes } : {}) },
+      data: {
+        object: structuredClone(object),
+        ...(options.previousAttributes ? { previous_attributes: options.previousAttributes } : {}),
+      },
       request: { id: null, idempotency_key: null },
     };
   }
@@ -255,7 +320,8 @@ export class FakeStripe {
     const method = req.method ?? 'GET';
     const path = url.pathname;
     const bodyText = Buffer.concat(chunks).toString('utf8');
-    const params = method === 'GET' || method === 'DELETE' ? parseStripeForm(url.search.slice(1)) : parseStripeForm(bodyText);
+    const params =
+      method === 'GET' || method === 'DELETE' ? parseStripeForm(url.search.slice(1)) : parseStripeForm(bodyText);
     const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
     this.requests.push({ method, path, params, idempotencyKey });
 
@@ -270,17 +336,31 @@ export class FakeStripe {
       send(401, stripeError('invalid_request_error', undefined, 'Invalid API Key provided'));
       return;
     }
-    const failure = this.failures.find((f) => f.remaining > 0 && (!f.method || f.method === method) && f.path.test(path));
+    const failure = this.failures.find(
+      (f) => f.remaining > 0 && (!f.method || f.method === method) && f.path.test(path),
+    );
     if (failure) {
       failure.remaining--;
-      send(failure.status, stripeError(failure.status >= 500 ? 'api_error' : 'invalid_request_error', undefined, 'Injected failure'), failure.shouldRetry === undefined ? {} : { 'stripe-should-retry': String(failure.shouldRetry) });
+      send(
+        failure.status,
+        stripeError(failure.status >= 500 ? 'api_error' : 'invalid_request_error', undefined, 'Injected failure'),
+        failure.shouldRetry === undefined ? {} : { 'stripe-should-retry': String(failure.shouldRetry) },
+      );
       return;
     }
     const cacheKey = idempotencyKey && method === 'POST' ? `${path} ${idempotencyKey}` : undefined;
     if (cacheKey) {
       const seen = this.idempotent.get(cacheKey);
       if (seen) {
-        if (seen.params !== bodyText) send(400, stripeError('idempotency_error', undefined, 'Keys for idempotent requests can only be used with the same parameters they were first used with.'));
+        if (seen.params !== bodyText)
+          send(
+            400,
+            stripeError(
+              'idempotency_error',
+              undefined,
+              'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+            ),
+          );
         else {
           res.writeHead(seen.status, { 'content-type': 'application/json', 'idempotent-replayed': 'true' });
           res.end(seen.body);
@@ -292,7 +372,10 @@ export class FakeStripe {
     try {
       out = send(200, this.route(method, path, params));
     } catch (err) {
-      out = err instanceof HttpError ? send(err.status, err.body) : send(500, stripeError('api_error', undefined, String(err)));
+      out =
+        err instanceof HttpError
+          ? send(err.status, err.body)
+          : send(500, stripeError('api_error', undefined, String(err)));
     }
     if (cacheKey) this.idempotent.set(cacheKey, { params: bodyText, status: out.status, body: out.text });
   }
@@ -305,9 +388,24 @@ export class FakeStripe {
       case 'POST customers':
         return this.createCustomer(p);
       case 'POST products':
-        return this.put(this.products, { ...fixture('product'), id: newId('prod'), created: now(), updated: now(), name: p.name, description: p.description ?? null, metadata: p.metadata ?? {}, default_price: null, package_dimensions: null, type: 'service' });
+        return this.put(this.products, {
+          ...fixture('product'),
+          id: newId('prod'),
+          created: now(),
+          updated: now(),
+          name: p.name,
+          description: p.description ?? null,
+          metadata: p.metadata ?? {},
+          default_price: null,
+          package_dimensions: null,
+          type: 'service',
+        });
       case 'GET products':
-        return this.list('/v1/products', [...this.products.values()].filter((x) => p.active === undefined || x.active === bool(p.active)), p);
+        return this.list(
+          '/v1/products',
+          [...this.products.values()].filter((x) => p.active === undefined || x.active === bool(p.active)),
+          p,
+        );
       case 'POST prices':
         return this.put(this.prices, {
           ...fixture('price'),
@@ -319,14 +417,30 @@ export class FakeStripe {
           unit_amount_decimal: String(p.unit_amount),
           lookup_key: p.lookup_key ?? null,
           metadata: p.metadata ?? {},
-          recurring: { interval: p.recurring?.interval ?? 'month', interval_count: 1, meter: null, usage_type: 'licensed', trial_period_days: null },
+          recurring: {
+            interval: p.recurring?.interval ?? 'month',
+            interval_count: 1,
+            meter: null,
+            usage_type: 'licensed',
+            trial_period_days: null,
+          },
           transform_quantity: null,
           custom_unit_amount: null,
         });
       case 'GET prices':
-        return this.list('/v1/prices', [...this.prices.values()].filter((x) => (!p.product || x.product === p.product) && (p.active === undefined || x.active === bool(p.active))), p);
+        return this.list(
+          '/v1/prices',
+          [...this.prices.values()].filter(
+            (x) => (!p.product || x.product === p.product) && (p.active === undefined || x.active === bool(p.active)),
+          ),
+          p,
+        );
       case 'POST subscriptions': {
-        if (!this.customers.has(p.customer)) throw new HttpError(400, stripeError('invalid_request_error', 'resource_missing', `No such customer: '${p.customer}'`, 'customer'));
+        if (!this.customers.has(p.customer))
+          throw new HttpError(
+            400,
+            stripeError('invalid_request_error', 'resource_missing', `No such customer: '${p.customer}'`, 'customer'),
+          );
         return this.createSubscriptionObject(p as any);
       }
       case 'POST checkout/sessions': {
@@ -355,12 +469,32 @@ export class FakeStripe {
         return this.put(this.checkoutSessions, s);
       }
       case 'POST billing_portal/sessions': {
-        if (!this.customers.has(p.customer)) throw new HttpError(400, stripeError('invalid_request_error', 'resource_missing', `No such customer: '${p.customer}'`, 'customer'));
+        if (!this.customers.has(p.customer))
+          throw new HttpError(
+            400,
+            stripeError('invalid_request_error', 'resource_missing', `No such customer: '${p.customer}'`, 'customer'),
+          );
         const id = newId('bps');
-        return this.put(this.portalSessions, { ...fixture('billing_portal.session'), id, created: now(), customer: p.customer, return_url: p.return_url ?? null, flow: null, livemode: false, url: `${this.url}/portal/${id}` });
+        return this.put(this.portalSessions, {
+          ...fixture('billing_portal.session'),
+          id,
+          created: now(),
+          customer: p.customer,
+          return_url: p.return_url ?? null,
+          flow: null,
+          livemode: false,
+          url: `${this.url}/portal/${id}`,
+        });
       }
       case 'POST billing/meter_events': {
-        const event = { ...fixture('billing.meter_event'), created: now(), event_name: p.event_name, identifier: p.identifier ?? newId('mev'), payload: p.payload, timestamp: Number(p.timestamp ?? now()) };
+        const event = {
+          ...fixture('billing.meter_event'),
+          created: now(),
+          event_name: p.event_name,
+          identifier: p.identifier ?? newId('mev'),
+          payload: p.payload,
+          timestamp: Number(p.timestamp ?? now()),
+        };
         this.meterEvents.set(event.identifier, event);
         return event;
       }
@@ -375,12 +509,23 @@ export class FakeStripe {
     if (a === 'customers' && b && !c) {
       const cust = resource(this.customers, 'customer');
       if (method === 'GET') return cust;
-      if (method === 'POST') return Object.assign(cust, p.email !== undefined ? { email: p.email } : {}, p.metadata ? { metadata: { ...cust.metadata, ...p.metadata } } : {});
+      if (method === 'POST')
+        return Object.assign(
+          cust,
+          p.email !== undefined ? { email: p.email } : {},
+          p.metadata ? { metadata: { ...cust.metadata, ...p.metadata } } : {},
+        );
     }
     if (a === 'subscriptions' && b && !c) {
       const sub = resource(this.subscriptions, 'subscription');
       if (method === 'GET') return sub;
-      if (method === 'DELETE') return Object.assign(sub, { status: 'canceled', canceled_at: now(), ended_at: now(), cancel_at_period_end: false });
+      if (method === 'DELETE')
+        return Object.assign(sub, {
+          status: 'canceled',
+          canceled_at: now(),
+          ended_at: now(),
+          cancel_at_period_end: false,
+        });
       if (method === 'POST') return this.updateSubscription(sub, p);
     }
     if (a === 'checkout' && b === 'sessions' && c && method === 'GET') {
@@ -389,18 +534,44 @@ export class FakeStripe {
       return s;
     }
     if (a === 'invoices' && b && !c && method === 'GET') return resource(this.invoices, 'invoice');
-    if (a === 'invoices' && !b && method === 'GET') return this.list('/v1/invoices', [...this.invoices.values()].filter((x) => !p.customer || x.customer === p.customer), p);
+    if (a === 'invoices' && !b && method === 'GET')
+      return this.list(
+        '/v1/invoices',
+        [...this.invoices.values()].filter((x) => !p.customer || x.customer === p.customer),
+        p,
+      );
     throw notFound(`Unrecognized request URL (${key}: ${path})`);
   }
 
   private updateSubscription(sub: any, p: Record<string, any>) {
-    if (sub.status === 'canceled') throw new HttpError(400, stripeError('invalid_request_error', undefined, 'A canceled subscription can only update its cancellation_details and metadata.'));
+    if (sub.status === 'canceled')
+      throw new HttpError(
+        400,
+        stripeError(
+          'invalid_request_error',
+          undefined,
+          'A canceled subscription can only update its cancellation_details and metadata.',
+        ),
+      );
     for (const item of (p.items ?? []) as { id?: string; price?: string; quantity?: string }[]) {
       const existing = sub.items.data.find((x: any) => x.id === item.id);
-      if (!existing) throw new HttpError(400, stripeError('invalid_request_error', 'resource_missing', `No such subscription item: '${item.id}'`, 'items'));
+      if (!existing)
+        throw new HttpError(
+          400,
+          stripeError('invalid_request_error', 'resource_missing', `No such subscription item: '${item.id}'`, 'items'),
+        );
       if (item.price) {
         const price = this.prices.get(item.price);
-        if (!price) throw new HttpError(400, stripeError('invalid_request_error', 'resource_missing', `No such price: '${item.price}'`, 'items[0][price]'));
+        if (!price)
+          throw new HttpError(
+            400,
+            stripeError(
+              'invalid_request_error',
+              'resource_missing',
+              `No such price: '${item.price}'`,
+              'items[0][price]',
+            ),
+          );
         existing.price = price;
       }
       if (item.quantity !== undefined) existing.quantity = Number(item.quantity);

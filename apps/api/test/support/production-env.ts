@@ -33,14 +33,28 @@ export interface ProcessResult {
  * Runs a TypeScript entry point of apps/api (`src/main.ts`, `src/cli/index.ts`) with tsx, in a
  * clean environment (nothing of the developer's or the test runner's leaks in) plus `env`.
  */
-export function runEntry(entry: string, args: string[], env: Record<string, string | undefined>): Promise<ProcessResult> {
+export function runEntry(
+  entry: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<ProcessResult> {
   const apiDir = path.resolve(import.meta.dirname, '../..');
   const tsx = path.resolve(apiDir, '../../node_modules/.bin/tsx');
-  const merged: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: os.tmpdir(), LOG_LEVEL: 'silent', ...env };
+  const merged: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: os.tmpdir(),
+    LOG_LEVEL: 'silent',
+    ...env,
+  };
   const clean = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
   return new Promise((resolve) => {
-    execFile(tsx, [path.resolve(apiDir, entry), ...args], { env: clean, cwd: apiDir, timeout: 90_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      tsx,
+      [path.resolve(apiDir, entry), ...args],
+      { env: clean, cwd: apiDir, timeout: 90_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }

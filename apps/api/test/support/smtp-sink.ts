@@ -14,7 +14,12 @@ export interface ReceivedMail {
  * test can assert what nodemailer really put on the wire. Plain SMTP without STARTTLS or AUTH,
  * like a local relay; the body is decoded from 7bit, quoted-printable or base64.
  */
-export async function startSmtpSink(): Promise<{ url: string; received: ReceivedMail[]; waitFor(match: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>; close(): Promise<void> }> {
+export async function startSmtpSink(): Promise<{
+  url: string;
+  received: ReceivedMail[];
+  waitFor(match: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
+  close(): Promise<void>;
+}> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -45,7 +50,8 @@ export async function startSmtpSink(): Promise<{ url: string; received: Received
       for (;;) {
         const hit = received.find(match);
         if (hit) return hit;
-        if (Date.now() > deadline) throw new Error(`no matching mail within ${timeoutMs} ms (received ${received.length})`);
+        if (Date.now() > deadline)
+          throw new Error(`no matching mail within ${timeoutMs} ms (received ${received.length})`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -88,7 +94,9 @@ function decodeBody(raw: string): string {
   const encoding = (header(raw, 'content-transfer-encoding') ?? '7bit').toLowerCase();
   if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   if (encoding === 'quoted-printable') {
-    const bytes = body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    const bytes = body
+      .replace(/=\r\n/g, '')
+      .replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
     return Buffer.from(bytes, 'latin1').toString('utf8');
   }
   return body;

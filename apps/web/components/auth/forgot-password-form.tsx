@@ -10,16 +10,25 @@ import { FormSubmit } from './form-footer';
 export function ForgotPasswordForm() {
   const [sent, setSent] = useState(false);
   const form = useApiForm(
-    (data) => api('auth/password/forgot', { method: 'POST', body: { email: field(data, 'email') }, allowUnauthenticated: true }),
+    (data) =>
+      api('auth/password/forgot', {
+        method: 'POST',
+        body: { email: field(data, 'email') },
+        allowUnauthenticated: true,
+      }),
     () => setSent(true),
   );
   if (sent) {
     return (
       <div className="space-y-4">
         <Alert tone="success" title="Check your inbox">
-          If an account exists for that address, a link to reset the password is on its way. It expires soon, so use it today.
+          If an account exists for that address, a link to reset the password is on its way. It expires soon, so use it
+          today.
         </Alert>
-        <Link href="/login" className="block text-center text-sm font-medium text-brand-700 hover:underline dark:text-brand-100">
+        <Link
+          href="/login"
+          className="block text-center text-sm font-medium text-brand-700 hover:underline dark:text-brand-100"
+        >
           Back to sign in
         </Link>
       </div>
@@ -27,7 +36,15 @@ export function ForgotPasswordForm() {
   }
   return (
     <form onSubmit={form.onSubmit} noValidate className="space-y-4">
-      <TextField label="Email" name="email" type="email" autoComplete="email" required autoFocus error={form.fieldErrors.email} />
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        required
+        autoFocus
+        error={form.fieldErrors.email}
+      />
       <FormSubmit label="Send reset link" {...form} />
       <Link href="/login" className="block text-center text-sm text-brand-700 hover:underline dark:text-brand-100">
         Back to sign in

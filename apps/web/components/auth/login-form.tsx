@@ -18,7 +18,17 @@ function tenantIdsOf(error: ApiError): string[] {
 }
 
 function chooseWorkspaceError(): ApiError {
-  return new ApiError(422, { type: 'about:blank', title: 'Unprocessable Content', status: 422, code: 'validation_failed', errors: [{ path: 'tenant_id', message: 'Choose a workspace.' }] }, null);
+  return new ApiError(
+    422,
+    {
+      type: 'about:blank',
+      title: 'Unprocessable Content',
+      status: 422,
+      code: 'validation_failed',
+      errors: [{ path: 'tenant_id', message: 'Choose a workspace.' }],
+    },
+    null,
+  );
 }
 
 export function LoginForm() {
@@ -32,7 +42,7 @@ export function LoginForm() {
   const [choices, setChoices] = useState<string[] | null>(null);
   const form = useApiForm(
     async (data) => {
-      const tenantId = choices ? field(data, 'tenant_id') : tenant ?? undefined;
+      const tenantId = choices ? field(data, 'tenant_id') : (tenant ?? undefined);
       if (choices && !tenantId) throw chooseWorkspaceError();
       try {
         return await bffRaw('/bff/auth/login', {
@@ -51,16 +61,34 @@ export function LoginForm() {
       if (!(error instanceof ApiError)) return null;
       if (error.code === 'tenant_required') return 'Choose the workspace to open, then sign in.';
       // The API answers a workspace the account is not in like a wrong password (it does not tell who belongs where).
-      if (error.code === 'invalid_credentials' && (tenant || choices)) return 'That email and password do not match, or this account is not a member of that workspace.';
+      if (error.code === 'invalid_credentials' && (tenant || choices))
+        return 'That email and password do not match, or this account is not a member of that workspace.';
       return null;
     },
   );
   return (
     <form onSubmit={form.onSubmit} noValidate className="space-y-4">
       {tenant && !choices && <Alert tone="info">Signing in to {workspaceLabel(tenant, known)}.</Alert>}
-      <TextField label="Email" name="email" type="email" autoComplete="email" required autoFocus error={form.fieldErrors.email} />
-      <TextField label="Password" name="password" type="password" autoComplete="current-password" required error={form.fieldErrors.password} />
-      {choices && <WorkspaceChoice ids={choices} known={known} preselected={tenant} error={form.fieldErrors.tenant_id} />}
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        required
+        autoFocus
+        error={form.fieldErrors.email}
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+        error={form.fieldErrors.password}
+      />
+      {choices && (
+        <WorkspaceChoice ids={choices} known={known} preselected={tenant} error={form.fieldErrors.tenant_id} />
+      )}
       <div className="text-right text-sm">
         <Link href="/forgot-password" className="text-brand-700 underline-offset-2 hover:underline dark:text-brand-100">
           Forgot password?
@@ -69,7 +97,10 @@ export function LoginForm() {
       <FormSubmit label="Sign in" {...form} />
       <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
         New here?{' '}
-        <Link href={next === '/' ? '/signup' : `/signup?next=${encodeURIComponent(next)}`} className="font-medium text-brand-700 hover:underline dark:text-brand-100">
+        <Link
+          href={next === '/' ? '/signup' : `/signup?next=${encodeURIComponent(next)}`}
+          className="font-medium text-brand-700 hover:underline dark:text-brand-100"
+        >
           Create an account
         </Link>
       </p>

@@ -42,13 +42,21 @@ export function SignupForm() {
       {invite ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400">You are joining a team from an invitation.</p>
       ) : (
-        <TextField label="Workspace name (optional)" name="tenant_name" autoComplete="organization" error={form.fieldErrors.tenant_name} />
+        <TextField
+          label="Workspace name (optional)"
+          name="tenant_name"
+          autoComplete="organization"
+          error={form.fieldErrors.tenant_name}
+        />
       )}
       <FormSubmit label="Create account" {...form} />
       <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
         Already have an account?{' '}
         {/* Back here once signed in: the page then offers to join with the same invitation. */}
-        <Link href={invite ? `/login?next=${encodeURIComponent(`/signup?invite=${encodeURIComponent(invite)}`)}` : '/login'} className="font-medium text-brand-700 hover:underline dark:text-brand-100">
+        <Link
+          href={invite ? `/login?next=${encodeURIComponent(`/signup?invite=${encodeURIComponent(invite)}`)}` : '/login'}
+          className="font-medium text-brand-700 hover:underline dark:text-brand-100"
+        >
           {invite ? 'Sign in to accept' : 'Sign in'}
         </Link>
       </p>

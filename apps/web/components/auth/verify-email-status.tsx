@@ -23,14 +23,25 @@ export function VerifyEmailStatus() {
 
   switch (state.kind) {
     case 'idle':
-      return <Alert title="Check your inbox">We sent a link to your email address. Open it to confirm the address. You can resend it from Settings.</Alert>;
+      return (
+        <Alert title="Check your inbox">
+          We sent a link to your email address. Open it to confirm the address. You can resend it from Settings.
+        </Alert>
+      );
     case 'checking':
       return <p role="status">Confirming your email address…</p>;
     case 'verified':
       return (
         <div className="space-y-4">
-          <Alert tone="success" title="Email confirmed">Thanks — your address is verified.</Alert>
-          <Link href="/" className="block text-center text-sm font-medium text-brand-700 hover:underline dark:text-brand-100">Go to chat</Link>
+          <Alert tone="success" title="Email confirmed">
+            Thanks — your address is verified.
+          </Alert>
+          <Link
+            href="/"
+            className="block text-center text-sm font-medium text-brand-700 hover:underline dark:text-brand-100"
+          >
+            Go to chat
+          </Link>
         </div>
       );
     case 'failed':

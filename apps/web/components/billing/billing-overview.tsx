@@ -29,25 +29,46 @@ export function BillingOverview() {
     queryKey: ['subscription', tenantId],
     enabled: Boolean(tenantId),
     // No subscription yet is a 404: treat it as "none", not as an error.
-    queryFn: () => api<Subscription>(`billing/tenants/${tenantId}/subscription`).catch((e) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))),
+    queryFn: () =>
+      api<Subscription>(`billing/tenants/${tenantId}/subscription`).catch((e) =>
+        e instanceof ApiError && e.status === 404 ? null : Promise.reject(e),
+      ),
   });
-  const usage = useQuery({ queryKey: ['usage', tenantId], enabled: Boolean(tenantId), queryFn: () => api<UsageResponse>(`billing/tenants/${tenantId}/usage`) });
-  const invoices = useQuery({ queryKey: ['invoices', tenantId], enabled: Boolean(tenantId), queryFn: () => api<{ items: Invoice[] }>(`billing/tenants/${tenantId}/invoices`) });
+  const usage = useQuery({
+    queryKey: ['usage', tenantId],
+    enabled: Boolean(tenantId),
+    queryFn: () => api<UsageResponse>(`billing/tenants/${tenantId}/usage`),
+  });
+  const invoices = useQuery({
+    queryKey: ['invoices', tenantId],
+    enabled: Boolean(tenantId),
+    queryFn: () => api<{ items: Invoice[] }>(`billing/tenants/${tenantId}/invoices`),
+  });
   const feed = useBillingStream(() => {
     void queryClient.invalidateQueries({ queryKey: ['subscription'] });
     void queryClient.invalidateQueries({ queryKey: ['usage'] });
     void queryClient.invalidateQueries({ queryKey: ['invoices'] });
   });
 
-  const billingDisabled = disabledByAction || feed.state === 'disabled' || [subscription.error, usage.error, invoices.error].some((e) => e instanceof ApiError && e.code === 'billing_disabled');
+  const billingDisabled =
+    disabledByAction ||
+    feed.state === 'disabled' ||
+    [subscription.error, usage.error, invoices.error].some(
+      (e) => e instanceof ApiError && e.code === 'billing_disabled',
+    );
 
   const goTo = async (kind: 'checkout-session' | 'portal-session', planCode?: string) => {
     if (!tenantId) return;
     setRedirecting(planCode ?? kind);
     try {
-      const body = kind === 'checkout-session'
-        ? { plan_code: planCode, success_url: `${window.location.origin}/billing?checkout=success`, cancel_url: `${window.location.origin}/billing` }
-        : { return_url: `${window.location.origin}/billing` };
+      const body =
+        kind === 'checkout-session'
+          ? {
+              plan_code: planCode,
+              success_url: `${window.location.origin}/billing?checkout=success`,
+              cancel_url: `${window.location.origin}/billing`,
+            }
+          : { return_url: `${window.location.origin}/billing` };
       const { url } = await api<{ url: string }>(`billing/tenants/${tenantId}/${kind}`, { method: 'POST', body });
       window.location.assign(url);
     } catch (error) {
@@ -57,24 +78,41 @@ export function BillingOverview() {
     }
   };
 
-  const featureNames = Object.fromEntries((plans.data?.items ?? []).flatMap((p) => p.features.map((f) => [f.key, f.display_name])));
+  const featureNames = Object.fromEntries(
+    (plans.data?.items ?? []).flatMap((p) => p.features.map((f) => [f.key, f.display_name])),
+  );
   const current = subscription.data ?? null;
 
   return (
     <div className="mx-auto max-w-5xl space-y-6 p-4 sm:p-6">
       <header>
         <h1 className="text-2xl font-semibold">Billing</h1>
-        <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{me.data ? `Workspace ${me.data.tenant.name}` : '\u00a0'}</p>
+        <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+          {me.data ? `Workspace ${me.data.tenant.name}` : '\u00a0'}
+        </p>
       </header>
       {billingDisabled && (
         <Alert tone="warning" title="Billing is not configured on this server">
-          Plans and usage are shown, but checkout, the customer portal and live billing events need Stripe: set <code>STRIPE_SECRET_KEY</code> and <code>STRIPE_WEBHOOK_SECRET</code> on the API and restart it.
+          Plans and usage are shown, but checkout, the customer portal and live billing events need Stripe: set{' '}
+          <code>STRIPE_SECRET_KEY</code> and <code>STRIPE_WEBHOOK_SECRET</code> on the API and restart it.
         </Alert>
       )}
       <div className="grid gap-6 lg:grid-cols-2">
         <Card
           title="Current subscription"
-          actions={canManage && current ? <Button variant="secondary" size="sm" loading={redirecting === 'portal-session'} disabled={billingDisabled} onClick={() => goTo('portal-session')}>Manage in portal</Button> : null}
+          actions={
+            canManage && current ? (
+              <Button
+                variant="secondary"
+                size="sm"
+                loading={redirecting === 'portal-session'}
+                disabled={billingDisabled}
+                onClick={() => goTo('portal-session')}
+              >
+                Manage in portal
+              </Button>
+            ) : null
+          }
         >
           {subscription.isPending ? (
             <SkeletonList rows={2} label="Loading subscription" />
@@ -82,18 +120,41 @@ export function BillingOverview() {
             <Alert tone="error">{describeError(subscription.error)}</Alert>
           ) : current ? (
             <dl className="grid grid-cols-2 gap-2 text-sm" data-testid="subscription">
-              <dt className="text-zinc-600 dark:text-zinc-400">Plan</dt><dd className="font-medium">{plans.data?.items.find((p) => p.code === current.plan_code)?.name ?? current.plan_code}</dd>
-              <dt className="text-zinc-600 dark:text-zinc-400">Status</dt><dd className="capitalize">{current.status.replace(/_/g, ' ')}</dd>
-              <dt className="text-zinc-600 dark:text-zinc-400">Seats</dt><dd>{current.seat_count}</dd>
-              <dt className="text-zinc-600 dark:text-zinc-400">Renews</dt><dd>{current.cancel_at ? `Cancels ${formatDate(current.cancel_at)}` : formatDate(current.current_period_end)}</dd>
-              {current.trial_ends_at && (<><dt className="text-zinc-600 dark:text-zinc-400">Trial ends</dt><dd>{formatDate(current.trial_ends_at)}</dd></>)}
+              <dt className="text-zinc-600 dark:text-zinc-400">Plan</dt>
+              <dd className="font-medium">
+                {plans.data?.items.find((p) => p.code === current.plan_code)?.name ?? current.plan_code}
+              </dd>
+              <dt className="text-zinc-600 dark:text-zinc-400">Status</dt>
+              <dd className="capitalize">{current.status.replace(/_/g, ' ')}</dd>
+              <dt className="text-zinc-600 dark:text-zinc-400">Seats</dt>
+              <dd>{current.seat_count}</dd>
+              <dt className="text-zinc-600 dark:text-zinc-400">Renews</dt>
+              <dd>
+                {current.cancel_at
+                  ? `Cancels ${formatDate(current.cancel_at)}`
+                  : formatDate(current.current_period_end)}
+              </dd>
+              {current.trial_ends_at && (
+                <>
+                  <dt className="text-zinc-600 dark:text-zinc-400">Trial ends</dt>
+                  <dd>{formatDate(current.trial_ends_at)}</dd>
+                </>
+              )}
             </dl>
           ) : (
-            <EmptyState title="No paid subscription">You are on the free allowance. Pick a plan below to upgrade.</EmptyState>
+            <EmptyState title="No paid subscription">
+              You are on the free allowance. Pick a plan below to upgrade.
+            </EmptyState>
           )}
         </Card>
         <Card title="Usage this period" description="Counted from your chats, against your plan’s limits.">
-          {usage.isPending ? <SkeletonList rows={3} label="Loading usage" /> : usage.isError ? <Alert tone="error">{describeError(usage.error)}</Alert> : <UsageMeters usage={usage.data} names={featureNames} />}
+          {usage.isPending ? (
+            <SkeletonList rows={3} label="Loading usage" />
+          ) : usage.isError ? (
+            <Alert tone="error">{describeError(usage.error)}</Alert>
+          ) : (
+            <UsageMeters usage={usage.data} names={featureNames} />
+          )}
         </Card>
       </div>
       <Card title="Plans">
@@ -104,7 +165,14 @@ export function BillingOverview() {
         ) : plans.data.items.length === 0 ? (
           <EmptyState title="No plans published" />
         ) : (
-          <PlanGrid plans={plans.data.items} currentCode={current?.plan_code ?? null} canManage={canManage} disabled={billingDisabled} pendingCode={redirecting} onChoose={(code) => goTo('checkout-session', code)} />
+          <PlanGrid
+            plans={plans.data.items}
+            currentCode={current?.plan_code ?? null}
+            canManage={canManage}
+            disabled={billingDisabled}
+            pendingCode={redirecting}
+            onChoose={(code) => goTo('checkout-session', code)}
+          />
         )}
       </Card>
       <div className="grid gap-6 lg:grid-cols-2">
@@ -112,17 +180,32 @@ export function BillingOverview() {
           {invoices.isPending ? (
             <SkeletonList rows={2} label="Loading invoices" />
           ) : invoices.isError ? (
-            billingDisabled ? <EmptyState title="No invoices">Invoices appear once billing is configured.</EmptyState> : <Alert tone="error">{describeError(invoices.error)}</Alert>
+            billingDisabled ? (
+              <EmptyState title="No invoices">Invoices appear once billing is configured.</EmptyState>
+            ) : (
+              <Alert tone="error">{describeError(invoices.error)}</Alert>
+            )
           ) : invoices.data.items.length === 0 ? (
             <EmptyState title="No invoices yet" />
           ) : (
             <ul className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
               {invoices.data.items.map((inv) => (
                 <li key={inv.id} className="flex items-center justify-between gap-2 py-2">
-                  <span>{formatDate(inv.period_start)} – {formatDate(inv.period_end)}</span>
+                  <span>
+                    {formatDate(inv.period_start)} – {formatDate(inv.period_end)}
+                  </span>
                   <span className="capitalize text-zinc-600 dark:text-zinc-400">{inv.status}</span>
                   <span className="tabular-nums">{formatMoney(inv.amount_due_cents, inv.currency)}</span>
-                  {inv.hosted_invoice_url && <a href={inv.hosted_invoice_url} target="_blank" rel="noopener noreferrer" className="text-brand-700 underline dark:text-brand-100">View</a>}
+                  {inv.hosted_invoice_url && (
+                    <a
+                      href={inv.hosted_invoice_url}
+                      target="_blank"
+                      rel="noopener noreferrer"
+                      className="text-brand-700 underline dark:text-brand-100"
+                    >
+                      View
+                    </a>
+                  )}
                 </li>
               ))}
             </ul>

@@ -18,29 +18,46 @@ export function PlanGrid({ plans, currentCode, canManage, disabled, pendingCode,
       {plans.map((plan) => {
         const current = plan.code === currentCode;
         return (
-          <li key={plan.code} className={`flex flex-col rounded-xl border p-4 ${current ? 'border-brand-500 ring-1 ring-brand-500' : 'border-zinc-200 dark:border-zinc-800'}`} data-testid="plan">
+          <li
+            key={plan.code}
+            className={`flex flex-col rounded-xl border p-4 ${current ? 'border-brand-500 ring-1 ring-brand-500' : 'border-zinc-200 dark:border-zinc-800'}`}
+            data-testid="plan"
+          >
             <div className="flex items-center justify-between">
               <h3 className="font-semibold">{plan.name}</h3>
               {current && <span className="rounded-full bg-brand-100 px-2 py-0.5 text-xs text-brand-700">Current</span>}
             </div>
             <p className="mt-1 text-2xl font-semibold">
               {plan.price_cents === 0 ? 'Free' : formatMoney(plan.price_cents, plan.currency)}
-              {plan.price_cents > 0 && <span className="text-sm font-normal text-zinc-600 dark:text-zinc-400"> / {plan.interval}</span>}
+              {plan.price_cents > 0 && (
+                <span className="text-sm font-normal text-zinc-600 dark:text-zinc-400"> / {plan.interval}</span>
+              )}
             </p>
             <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{plan.description}</p>
-            {plan.trial_days > 0 && <p className="mt-1 text-xs text-emerald-700 dark:text-emerald-400">{plan.trial_days}-day free trial</p>}
+            {plan.trial_days > 0 && (
+              <p className="mt-1 text-xs text-emerald-700 dark:text-emerald-400">{plan.trial_days}-day free trial</p>
+            )}
             <ul className="mt-3 flex-1 space-y-1 text-sm">
-              <li>{plan.seats_included} seat{plan.seats_included === 1 ? '' : 's'} included</li>
+              <li>
+                {plan.seats_included} seat{plan.seats_included === 1 ? '' : 's'} included
+              </li>
               {plan.features.map((f) => (
                 <li key={f.key}>
                   <span aria-hidden>✓ </span>
                   {f.display_name}
-                  {f.hard_limit !== null && <span className="text-zinc-600 dark:text-zinc-400"> — up to {f.hard_limit.toLocaleString()}</span>}
+                  {f.hard_limit !== null && (
+                    <span className="text-zinc-600 dark:text-zinc-400"> — up to {f.hard_limit.toLocaleString()}</span>
+                  )}
                 </li>
               ))}
             </ul>
             {canManage && !current && plan.price_cents > 0 && (
-              <Button className="mt-4" disabled={disabled} loading={pendingCode === plan.code} onClick={() => onChoose(plan.code)}>
+              <Button
+                className="mt-4"
+                disabled={disabled}
+                loading={pendingCode === plan.code}
+                onClick={() => onChoose(plan.code)}
+              >
                 Choose {plan.name}
               </Button>
             )}

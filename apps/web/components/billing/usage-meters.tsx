@@ -5,7 +5,8 @@ import { formatDate, humanizeKey } from './format';
 
 /** One bar per feature: used against the hard limit, amber past the soft limit, red at the hard one. */
 export function UsageMeters({ usage, names }: { usage: UsageResponse; names: Record<string, string> }) {
-  if (usage.items.length === 0) return <EmptyState title="No usage yet">Usage appears here once you start chatting.</EmptyState>;
+  if (usage.items.length === 0)
+    return <EmptyState title="No usage yet">Usage appears here once you start chatting.</EmptyState>;
   return (
     <div className="space-y-4">
       <p className="text-xs text-zinc-600 dark:text-zinc-400">
@@ -36,7 +37,9 @@ export function UsageMeters({ usage, names }: { usage: UsageResponse; names: Rec
             >
               <div className={`h-full ${color}`} style={{ width: `${limit ? pct : 0}%` }} />
             </div>
-            {over && <p className="mt-1 text-xs text-red-700 dark:text-red-400">Limit reached: upgrade to keep going.</p>}
+            {over && (
+              <p className="mt-1 text-xs text-red-700 dark:text-red-400">Limit reached: upgrade to keep going.</p>
+            )}
             {!over && soft && <p className="mt-1 text-xs text-amber-700 dark:text-amber-300">Approaching the limit.</p>}
           </div>
         );

@@ -41,9 +41,9 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
   });
 
   // "New chat" from a conversation whose URL was replaced lands here with the same component.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on navigation only, not when the run or conversation changes
   useEffect(() => {
     if (pathname === '/' && initialConversationId === null && conversationId && !run.busy) setConversationId(null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [pathname]);
 
   useEffect(() => {
@@ -56,8 +56,12 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
     [agentList],
   );
   const selected = agentList.find((a) => a.name === agent);
-  const offline = useMemo(() => selected?.model === 'offline' || (!selected && agentList.some((a) => a.model === 'offline')), [selected, agentList]);
+  const offline = useMemo(
+    () => selected?.model === 'offline' || (!selected && agentList.some((a) => a.model === 'offline')),
+    [selected, agentList],
+  );
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when a message or a streamed part arrives
   useEffect(() => {
     bottom.current?.scrollIntoView({ block: 'end' });
   }, [history.data?.messages.length, run.turn]);
@@ -78,7 +82,9 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
   // The API stores the question before the run starts, so once the history reloads it holds the
   // live turn's question: show it once.
   const lastStored = messages[messages.length - 1];
-  const showLiveUser = Boolean(run.turn?.showUser && !(lastStored?.role === 'user' && lastStored.content === run.turn.userText));
+  const showLiveUser = Boolean(
+    run.turn?.showUser && !(lastStored?.role === 'user' && lastStored.content === run.turn.userText),
+  );
   const notFound = history.error instanceof ApiError && history.error.status === 404;
   const empty = !conversationId && !run.turn;
 
@@ -87,11 +93,14 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
       <div className="flex-1 space-y-6 py-6" aria-live="off">
         {offline && (
           <Alert tone="warning" title="Offline model answering">
-            No model key is configured, so a built-in scripted model replies. Set <code>OPENAI_API_KEY</code> on the API for real answers.
+            No model key is configured, so a built-in scripted model replies. Set <code>OPENAI_API_KEY</code> on the API
+            for real answers.
           </Alert>
         )}
         {notFound ? (
-          <Alert tone="error" title="Conversation not found">It may have been deleted. Start a new chat from the sidebar.</Alert>
+          <Alert tone="error" title="Conversation not found">
+            It may have been deleted. Start a new chat from the sidebar.
+          </Alert>
         ) : history.isError ? (
           <Alert tone="error">{describeError(history.error)}</Alert>
         ) : null}
@@ -103,14 +112,24 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
         )}
         {empty && <ChatWelcome agents={agentList} onPick={(name) => setAgent(name)} />}
         <div role="log" aria-label="Messages" className="space-y-6">
-          {messages.map((m) => <HistoryMessage key={m.id} message={m} agentName={agentName} />)}
+          {messages.map((m) => (
+            <HistoryMessage key={m.id} message={m} agentName={agentName} />
+          ))}
           {showLiveUser && run.turn && <UserBubble text={run.turn.userText} />}
           {run.turn && <LiveAnswer turn={run.turn} agentName={agentName} />}
         </div>
         <div ref={bottom} />
       </div>
       <div className="sticky bottom-0 bg-white pb-4 pt-2 dark:bg-zinc-950">
-        <Composer agents={agentList} agent={agent} onAgentChange={setAgent} busy={run.busy} retryIn={countdown.secondsLeft} onSend={send} onStop={stop} />
+        <Composer
+          agents={agentList}
+          agent={agent}
+          onAgentChange={setAgent}
+          busy={run.busy}
+          retryIn={countdown.secondsLeft}
+          onSend={send}
+          onStop={stop}
+        />
       </div>
     </div>
   );

@@ -33,8 +33,13 @@ export function Composer({ agents, agent, onAgentChange, busy, retryIn, onSend, 
   };
 
   return (
-    <form onSubmit={submit} className="rounded-2xl border border-zinc-300 bg-white p-2 shadow-sm focus-within:border-brand-500 dark:border-zinc-700 dark:bg-zinc-900">
-      <label htmlFor="chat-message" className="sr-only">Message</label>
+    <form
+      onSubmit={submit}
+      className="rounded-2xl border border-zinc-300 bg-white p-2 shadow-sm focus-within:border-brand-500 dark:border-zinc-700 dark:bg-zinc-900"
+    >
+      <label htmlFor="chat-message" className="sr-only">
+        Message
+      </label>
       <textarea
         id="chat-message"
         ref={ref}
@@ -47,7 +52,9 @@ export function Composer({ agents, agent, onAgentChange, busy, retryIn, onSend, 
         className="block max-h-48 w-full resize-none bg-transparent px-2 py-1 text-sm outline-none placeholder:text-zinc-500"
       />
       <div className="mt-1 flex flex-wrap items-center gap-2">
-        <label htmlFor="agent-picker" className="text-xs text-zinc-600 dark:text-zinc-400">Agent</label>
+        <label htmlFor="agent-picker" className="text-xs text-zinc-600 dark:text-zinc-400">
+          Agent
+        </label>
         <select
           id="agent-picker"
           value={agent}
@@ -57,14 +64,20 @@ export function Composer({ agents, agent, onAgentChange, busy, retryIn, onSend, 
         >
           {agents.length === 0 && <option value="triage">Triage</option>}
           {agents.map((a) => (
-            <option key={a.name} value={a.name}>{a.display_name}</option>
+            <option key={a.name} value={a.name}>
+              {a.display_name}
+            </option>
           ))}
         </select>
         <span className="ml-auto text-xs text-zinc-500" aria-live="polite">
           {blocked ? `Rate limited — try again in ${retryIn}s` : ''}
         </span>
         {busy ? (
-          <button type="button" onClick={onStop} className="rounded-lg border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 dark:border-zinc-600 dark:hover:bg-zinc-800">
+          <button
+            type="button"
+            onClick={onStop}
+            className="rounded-lg border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 dark:border-zinc-600 dark:hover:bg-zinc-800"
+          >
             ■ Stop
           </button>
         ) : (

@@ -7,7 +7,10 @@ import { HandoffNotice, ToolCallCard } from './tool-call-card';
 export function UserBubble({ text }: { text: string }) {
   return (
     <div className="flex justify-end">
-      <div className="max-w-[85%] whitespace-pre-wrap rounded-2xl rounded-br-sm bg-brand-600 px-4 py-2 text-white" data-testid="user-message">
+      <div
+        className="max-w-[85%] whitespace-pre-wrap rounded-2xl rounded-br-sm bg-brand-600 px-4 py-2 text-white"
+        data-testid="user-message"
+      >
         {text}
       </div>
     </div>
@@ -19,13 +22,21 @@ function AgentLabel({ name }: { name: string | null }) {
 }
 
 /** A stored message from the conversation history. */
-export function HistoryMessage({ message, agentName }: { message: Message; agentName: (name: string | null) => string | null }) {
+export function HistoryMessage({
+  message,
+  agentName,
+}: {
+  message: Message;
+  agentName: (name: string | null) => string | null;
+}) {
   if (message.role === 'user') return <UserBubble text={message.content} />;
   return (
     <div data-testid="assistant-message">
       <AgentLabel name={agentName(message.agent)} />
       <div className="space-y-2">
-        {message.tool_calls?.map((t) => <ToolCallCard key={t.call_id} name={t.name} args={t.arguments} output={t.output} />)}
+        {message.tool_calls?.map((t) => (
+          <ToolCallCard key={t.call_id} name={t.name} args={t.arguments} output={t.output} />
+        ))}
         <Markdown source={message.content} />
       </div>
     </div>
@@ -48,8 +59,11 @@ export function LiveAnswer({ turn, agentName }: { turn: LiveTurn; agentName: (na
       <AgentLabel name={agentName(turn.agent)} />
       <div className="space-y-2">
         {turn.parts.map((part, i) => {
+          // biome-ignore lint/suspicious/noArrayIndexKey: a streamed turn only appends parts
           if (part.kind === 'text') return <Markdown key={i} source={part.text} />;
-          if (part.kind === 'tool') return <ToolCallCard key={part.callId} name={part.name} args={part.arguments} output={part.output} />;
+          if (part.kind === 'tool')
+            return <ToolCallCard key={part.callId} name={part.name} args={part.arguments} output={part.output} />;
+          // biome-ignore lint/suspicious/noArrayIndexKey: a streamed turn only appends parts
           return <HandoffNotice key={i} from={agentName(part.from) ?? part.from} to={agentName(part.to) ?? part.to} />;
         })}
         {streaming && (
@@ -59,7 +73,10 @@ export function LiveAnswer({ turn, agentName }: { turn: LiveTurn; agentName: (na
           </p>
         )}
         {turn.status === 'failed' && turn.error && (
-          <p role="alert" className="rounded-lg border border-amber-500/50 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:bg-amber-500/10 dark:text-amber-100">
+          <p
+            role="alert"
+            className="rounded-lg border border-amber-500/50 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:bg-amber-500/10 dark:text-amber-100"
+          >
             {turn.error.code === 'run_cancelled' ? 'Stopped.' : turn.error.message}
           </p>
         )}

@@ -3,13 +3,18 @@
 /** A tool call shown inline in the answer: name, arguments, and its output once it arrives. */
 export function ToolCallCard({ name, args, output }: { name: string; args: string; output: string | null }) {
   return (
-    <details className="rounded-lg border border-zinc-200 bg-zinc-50 text-sm dark:border-zinc-700 dark:bg-zinc-900" data-testid="tool-call">
+    <details
+      className="rounded-lg border border-zinc-200 bg-zinc-50 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+      data-testid="tool-call"
+    >
       <summary className="flex cursor-pointer list-none items-center gap-2 px-3 py-2">
         <span aria-hidden>⚙</span>
         <span>
           Used <span className="font-mono font-medium">{name}</span>
         </span>
-        <span className={`ml-auto text-xs ${output === null ? 'text-amber-700 dark:text-amber-300' : 'text-emerald-700 dark:text-emerald-400'}`}>
+        <span
+          className={`ml-auto text-xs ${output === null ? 'text-amber-700 dark:text-amber-300' : 'text-emerald-700 dark:text-emerald-400'}`}
+        >
           {output === null ? 'running…' : 'done'}
         </span>
       </summary>

@@ -32,11 +32,20 @@ export function AcceptInvitation({ token }: { token?: string }) {
     return (
       <div className="space-y-3">
         <Alert tone="success" title={`You joined ${joined.tenant.name}`}>
-          You are a {joined.role} there. A session opens one workspace at a time: to use {joined.tenant.name}, sign in to it again
+          You are a {joined.role} there. A session opens one workspace at a time: to use {joined.tenant.name}, sign in
+          to it again
           {me.data ? ` (you stay a member of ${me.data.tenant.name})` : ''}.
-          <span className="mt-1 block text-xs">Workspace ID: <code className="break-all">{joined.tenant.id}</code></span>
+          <span className="mt-1 block text-xs">
+            Workspace ID: <code className="break-all">{joined.tenant.id}</code>
+          </span>
         </Alert>
-        <Button loading={switching} onClick={() => { setSwitching(true); void switchToWorkspace(joined.tenant.id); }}>
+        <Button
+          loading={switching}
+          onClick={() => {
+            setSwitching(true);
+            void switchToWorkspace(joined.tenant.id);
+          }}
+        >
           Switch to {joined.tenant.name}
         </Button>
       </div>
@@ -46,11 +55,20 @@ export function AcceptInvitation({ token }: { token?: string }) {
     <form onSubmit={form.onSubmit} noValidate className="space-y-4" aria-label="Accept invitation">
       {me.data && (
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
-          Signed in as <strong className="font-medium text-zinc-900 dark:text-zinc-100">{me.data.user.email}</strong>. The invitation must be addressed to this e-mail.
+          Signed in as <strong className="font-medium text-zinc-900 dark:text-zinc-100">{me.data.user.email}</strong>.
+          The invitation must be addressed to this e-mail.
         </p>
       )}
       {!token && (
-        <TextField label="Invitation code or link" name="code" required autoComplete="off" spellCheck={false} error={form.fieldErrors.token ?? form.fieldErrors.code} hint="From the invitation e-mail: the code starting with inv_, or the whole link." />
+        <TextField
+          label="Invitation code or link"
+          name="code"
+          required
+          autoComplete="off"
+          spellCheck={false}
+          error={form.fieldErrors.token ?? form.fieldErrors.code}
+          hint="From the invitation e-mail: the code starting with inv_, or the whole link."
+        />
       )}
       {form.formError && <Alert tone="error">{form.formError}</Alert>}
       <Button type="submit" loading={form.pending} disabled={form.retryIn > 0}>

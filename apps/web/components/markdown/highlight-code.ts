@@ -13,7 +13,20 @@ const KEYWORDS = new Set(
   ).split(' '),
 );
 
-const HASH_COMMENT_LANGS = new Set(['py', 'python', 'sh', 'bash', 'shell', 'zsh', 'rb', 'ruby', 'yaml', 'yml', 'toml', 'r']);
+const HASH_COMMENT_LANGS = new Set([
+  'py',
+  'python',
+  'sh',
+  'bash',
+  'shell',
+  'zsh',
+  'rb',
+  'ruby',
+  'yaml',
+  'yml',
+  'toml',
+  'r',
+]);
 
 /**
  * A deliberately small highlighter: comments, strings, numbers and common keywords across

@@ -13,7 +13,11 @@ export function PasswordCard() {
   const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
   const form = useApiForm(
-    (data) => api('auth/password/change', { method: 'POST', body: { current_password: data.get('current_password'), new_password: data.get('new_password') } }),
+    (data) =>
+      api('auth/password/change', {
+        method: 'POST',
+        body: { current_password: data.get('current_password'), new_password: data.get('new_password') },
+      }),
     () => {
       formRef.current?.reset();
       toast('Password changed. Other sessions were signed out.', 'success');
@@ -23,8 +27,24 @@ export function PasswordCard() {
   return (
     <Card title="Password" description="Changing it signs out every other session.">
       <form ref={formRef} onSubmit={form.onSubmit} noValidate className="grid gap-4 sm:max-w-sm">
-        <TextField label="Current password" name="current_password" type="password" autoComplete="current-password" required error={form.fieldErrors.current_password} />
-        <TextField label="New password" name="new_password" type="password" autoComplete="new-password" required minLength={12} hint="At least 12 characters." error={form.fieldErrors.new_password} />
+        <TextField
+          label="Current password"
+          name="current_password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={form.fieldErrors.current_password}
+        />
+        <TextField
+          label="New password"
+          name="new_password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={12}
+          hint="At least 12 characters."
+          error={form.fieldErrors.new_password}
+        />
         <FormSubmit label="Change password" {...form} />
       </form>
     </Card>

@@ -37,16 +37,24 @@ export function ProfileCard({ me, loading }: { me: MeResponse | undefined; loadi
               <dd className="flex flex-wrap items-center gap-2">
                 <span className="break-all">{me.user.email}</span>
                 {me.user.email_verified ? (
-                  <span className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs text-emerald-900 dark:bg-emerald-500/20 dark:text-emerald-100">verified</span>
+                  <span className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs text-emerald-900 dark:bg-emerald-500/20 dark:text-emerald-100">
+                    verified
+                  </span>
                 ) : (
                   <>
-                    <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs text-amber-900 dark:bg-amber-500/20 dark:text-amber-100">not verified</span>
-                    <Button size="sm" variant="secondary" loading={sending} onClick={resend}>Resend email</Button>
+                    <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs text-amber-900 dark:bg-amber-500/20 dark:text-amber-100">
+                      not verified
+                    </span>
+                    <Button size="sm" variant="secondary" loading={sending} onClick={resend}>
+                      Resend email
+                    </Button>
                   </>
                 )}
               </dd>
               <dt className="text-zinc-600 dark:text-zinc-400">Workspace</dt>
-              <dd data-testid="current-workspace">{me.tenant.name} <span className="text-zinc-500">({me.tenant.slug})</span></dd>
+              <dd data-testid="current-workspace">
+                {me.tenant.name} <span className="text-zinc-500">({me.tenant.slug})</span>
+              </dd>
               <dt className="text-zinc-600 dark:text-zinc-400">Role</dt>
               <dd className="capitalize">{me.role}</dd>
             </dl>

@@ -49,12 +49,47 @@ export function ProfileForm({ me }: { me: MeResponse }) {
   const u = me.user;
   return (
     <form onSubmit={form.onSubmit} noValidate aria-label="Profile" className="grid gap-4 sm:grid-cols-2">
-      <TextField label="Display name" name="display_name" defaultValue={u.display_name ?? ''} autoComplete="name" maxLength={100} error={form.fieldErrors.display_name} hint="Shown to your team. Leave empty to use your e-mail." />
-      <TextField label="Avatar URL" name="avatar_url" type="url" inputMode="url" defaultValue={u.avatar_url ?? ''} placeholder="https://…" error={form.fieldErrors.avatar_url} hint="An https:// image address, or empty for none." />
-      <TextField label="Language" name="locale" defaultValue={u.locale ?? ''} placeholder="en, pt-BR…" autoComplete="language" error={form.fieldErrors.locale} hint="A language tag such as en or pt-BR." />
-      <TextField label="Time zone" name="timezone" defaultValue={u.timezone ?? ''} placeholder={deviceZone} list="profile-time-zones" error={form.fieldErrors.timezone} hint={`Such as Europe/Paris. This device uses ${deviceZone}.`} />
+      <TextField
+        label="Display name"
+        name="display_name"
+        defaultValue={u.display_name ?? ''}
+        autoComplete="name"
+        maxLength={100}
+        error={form.fieldErrors.display_name}
+        hint="Shown to your team. Leave empty to use your e-mail."
+      />
+      <TextField
+        label="Avatar URL"
+        name="avatar_url"
+        type="url"
+        inputMode="url"
+        defaultValue={u.avatar_url ?? ''}
+        placeholder="https://…"
+        error={form.fieldErrors.avatar_url}
+        hint="An https:// image address, or empty for none."
+      />
+      <TextField
+        label="Language"
+        name="locale"
+        defaultValue={u.locale ?? ''}
+        placeholder="en, pt-BR…"
+        autoComplete="language"
+        error={form.fieldErrors.locale}
+        hint="A language tag such as en or pt-BR."
+      />
+      <TextField
+        label="Time zone"
+        name="timezone"
+        defaultValue={u.timezone ?? ''}
+        placeholder={deviceZone}
+        list="profile-time-zones"
+        error={form.fieldErrors.timezone}
+        hint={`Such as Europe/Paris. This device uses ${deviceZone}.`}
+      />
       <datalist id="profile-time-zones">
-        {zones.map((z) => <option key={z} value={z} />)}
+        {zones.map((z) => (
+          <option key={z} value={z} />
+        ))}
       </datalist>
       <div className="space-y-3 sm:col-span-2">
         {form.formError && <Alert tone="error">{form.formError}</Alert>}

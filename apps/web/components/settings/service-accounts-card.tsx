@@ -17,21 +17,48 @@ export function ServiceAccountsCard({ canManage, grantable }: { canManage: boole
   const toast = useToast();
   const queryClient = useQueryClient();
   const [created, setCreated] = useState<{ name: string; refresh_token: string } | null>(null);
-  const accounts = useQuery({ queryKey: ['service-accounts'], enabled: canManage, queryFn: () => api<{ items: ServiceAccount[] }>('service-accounts') });
+  const accounts = useQuery({
+    queryKey: ['service-accounts'],
+    enabled: canManage,
+    queryFn: () => api<{ items: ServiceAccount[] }>('service-accounts'),
+  });
   const remove = useMutation({
     mutationFn: (id: string) => api(`service-accounts/${id}`, { method: 'DELETE' }),
-    onSuccess: () => { toast('Service account deleted; its tokens stopped working.', 'success'); void queryClient.invalidateQueries({ queryKey: ['service-accounts'] }); },
+    onSuccess: () => {
+      toast('Service account deleted; its tokens stopped working.', 'success');
+      void queryClient.invalidateQueries({ queryKey: ['service-accounts'] });
+    },
     onError: (error) => toast(describeError(error), 'error'),
   });
   const form = useApiForm(
-    (data) => api<{ name: string; refresh_token: string }>('service-accounts', { method: 'POST', body: { name: field(data, 'name'), scopes: data.getAll('scopes') } }),
-    (result) => { setCreated(result); void queryClient.invalidateQueries({ queryKey: ['service-accounts'] }); },
+    (data) =>
+      api<{ name: string; refresh_token: string }>('service-accounts', {
+        method: 'POST',
+        body: { name: field(data, 'name'), scopes: data.getAll('scopes') },
+      }),
+    (result) => {
+      setCreated(result);
+      void queryClient.invalidateQueries({ queryKey: ['service-accounts'] });
+    },
   );
 
-  if (!canManage) return <Card title="Service accounts"><EmptyState title="Only admins manage service accounts" /></Card>;
+  if (!canManage)
+    return (
+      <Card title="Service accounts">
+        <EmptyState title="Only admins manage service accounts" />
+      </Card>
+    );
   return (
     <Card title="Service accounts" description="Tokens for scripts and servers calling the API.">
-      {created && <div className="mb-4"><OneTimeSecret title={`Refresh token for ${created.name}`} secret={created.refresh_token} onDone={() => setCreated(null)} /></div>}
+      {created && (
+        <div className="mb-4">
+          <OneTimeSecret
+            title={`Refresh token for ${created.name}`}
+            secret={created.refresh_token}
+            onDone={() => setCreated(null)}
+          />
+        </div>
+      )}
       {accounts.isPending ? (
         <SkeletonList rows={2} label="Loading service accounts" />
       ) : accounts.isError ? (
@@ -44,29 +71,62 @@ export function ServiceAccountsCard({ canManage, grantable }: { canManage: boole
             <li key={a.id} className="flex flex-wrap items-center gap-2 py-3 text-sm">
               <div className="min-w-0 flex-1">
                 <p className="font-medium">{a.name}</p>
-                <p className="text-xs text-zinc-600 dark:text-zinc-400">{a.scopes.join(' ')} · {a.last_used_at ? `last used ${new Date(a.last_used_at).toLocaleString()}` : 'never used'}</p>
+                <p className="text-xs text-zinc-600 dark:text-zinc-400">
+                  {a.scopes.join(' ')} ·{' '}
+                  {a.last_used_at ? `last used ${new Date(a.last_used_at).toLocaleString()}` : 'never used'}
+                </p>
               </div>
-              <Button size="sm" variant="ghost" onClick={() => remove.mutate(a.id)} aria-label={`Delete service account ${a.name}`}>Delete</Button>
+              <Button
+                size="sm"
+                variant="ghost"
+                onClick={() => remove.mutate(a.id)}
+                aria-label={`Delete service account ${a.name}`}
+              >
+                Delete
+              </Button>
             </li>
           ))}
         </ul>
       )}
-      <form onSubmit={form.onSubmit} noValidate className="mt-5 space-y-3 border-t border-zinc-200 pt-4 dark:border-zinc-800">
+      <form
+        onSubmit={form.onSubmit}
+        noValidate
+        className="mt-5 space-y-3 border-t border-zinc-200 pt-4 dark:border-zinc-800"
+      >
         <h3 className="text-sm font-semibold">New service account</h3>
-        <TextField label="Name" name="name" required maxLength={100} error={form.fieldErrors.name} className="sm:max-w-sm" />
+        <TextField
+          label="Name"
+          name="name"
+          required
+          maxLength={100}
+          error={form.fieldErrors.name}
+          className="sm:max-w-sm"
+        />
         <fieldset>
           <legend className="mb-1 text-sm font-medium">Scopes</legend>
           <div className="grid gap-1 sm:grid-cols-2">
             {grantable.map((s) => (
               <label key={s} className="flex items-center gap-2 text-sm">
-                <input type="checkbox" name="scopes" value={s} defaultChecked={s.endsWith(':read')} className="size-4" />
+                <input
+                  type="checkbox"
+                  name="scopes"
+                  value={s}
+                  defaultChecked={s.endsWith(':read')}
+                  className="size-4"
+                />
                 <span className="font-mono text-xs">{s}</span>
               </label>
             ))}
           </div>
-          {form.fieldErrors.scopes && <p role="alert" className="mt-1 text-sm text-red-700 dark:text-red-400">{form.fieldErrors.scopes}</p>}
+          {form.fieldErrors.scopes && (
+            <p role="alert" className="mt-1 text-sm text-red-700 dark:text-red-400">
+              {form.fieldErrors.scopes}
+            </p>
+          )}
         </fieldset>
-        <div className="sm:max-w-xs"><FormSubmit label="Create service account" {...form} /></div>
+        <div className="sm:max-w-xs">
+          <FormSubmit label="Create service account" {...form} />
+        </div>
       </form>
     </Card>
   );

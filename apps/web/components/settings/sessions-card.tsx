@@ -10,8 +10,28 @@ import { useToast } from '@/components/ui/toaster';
 /** A readable device name from a user agent, without a parsing library. */
 function deviceName(ua: string | null): string {
   if (!ua) return 'Unknown device';
-  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : /curl|node|undici/i.test(ua) ? 'API client' : 'Browser';
-  const os = /Windows/.test(ua) ? 'Windows' : /Mac OS X/.test(ua) ? 'macOS' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Linux/.test(ua) ? 'Linux' : '';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Firefox\//.test(ua)
+      ? 'Firefox'
+      : /Chrom(e|ium)\//.test(ua)
+        ? 'Chrome'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : /curl|node|undici/i.test(ua)
+            ? 'API client'
+            : 'Browser';
+  const os = /Windows/.test(ua)
+    ? 'Windows'
+    : /Mac OS X/.test(ua)
+      ? 'macOS'
+      : /Android/.test(ua)
+        ? 'Android'
+        : /iPhone|iPad/.test(ua)
+          ? 'iOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : '';
   return os ? `${browser} on ${os}` : browser;
 }
 
@@ -32,7 +52,15 @@ export function SessionsCard() {
     window.location.assign('/login');
   };
   return (
-    <Card title="Sessions" description="Where you are signed in." actions={<Button variant="secondary" size="sm" onClick={logoutAll}>Sign out everywhere</Button>}>
+    <Card
+      title="Sessions"
+      description="Where you are signed in."
+      actions={
+        <Button variant="secondary" size="sm" onClick={logoutAll}>
+          Sign out everywhere
+        </Button>
+      }
+    >
       {sessions.isPending ? (
         <SkeletonList rows={2} label="Loading sessions" />
       ) : sessions.isError ? (
@@ -46,7 +74,11 @@ export function SessionsCard() {
               <div className="min-w-0 flex-1">
                 <p className="font-medium">
                   {deviceName(s.user_agent)}
-                  {s.current && <span className="ml-2 rounded-full bg-brand-100 px-2 py-0.5 text-xs text-brand-700">This device</span>}
+                  {s.current && (
+                    <span className="ml-2 rounded-full bg-brand-100 px-2 py-0.5 text-xs text-brand-700">
+                      This device
+                    </span>
+                  )}
                 </p>
                 <p className="text-xs text-zinc-600 dark:text-zinc-400">
                   {s.ip_masked ?? 'unknown IP'} · signed in {new Date(s.created_at).toLocaleString()}
@@ -54,7 +86,13 @@ export function SessionsCard() {
                 </p>
               </div>
               {!s.current && (
-                <Button size="sm" variant="secondary" loading={revoke.isPending && revoke.variables === s.id} onClick={() => revoke.mutate(s.id)} aria-label={`Revoke session ${deviceName(s.user_agent)} from ${s.ip_masked ?? 'unknown IP'}`}>
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  loading={revoke.isPending && revoke.variables === s.id}
+                  onClick={() => revoke.mutate(s.id)}
+                  aria-label={`Revoke session ${deviceName(s.user_agent)} from ${s.ip_masked ?? 'unknown IP'}`}
+                >
                   Revoke
                 </Button>
               )}

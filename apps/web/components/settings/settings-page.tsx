@@ -14,17 +14,41 @@ export function SettingsPage() {
       <header>
         <h1 className="text-2xl font-semibold">Settings</h1>
         <nav aria-label="Settings sections" className="mt-2 flex flex-wrap gap-3 text-sm">
-          {[['#profile', 'Profile'], ['#security', 'Security'], ['#sessions', 'Sessions'], ['#team', 'Team'], ['#join', 'Join a workspace'], ['#service-accounts', 'Service accounts']].map(([href, label]) => (
-            <a key={href} href={href} className="text-brand-700 hover:underline dark:text-brand-100">{label}</a>
+          {[
+            ['#profile', 'Profile'],
+            ['#security', 'Security'],
+            ['#sessions', 'Sessions'],
+            ['#team', 'Team'],
+            ['#join', 'Join a workspace'],
+            ['#service-accounts', 'Service accounts'],
+          ].map(([href, label]) => (
+            <a key={href} href={href} className="text-brand-700 hover:underline dark:text-brand-100">
+              {label}
+            </a>
           ))}
         </nav>
       </header>
-      <div id="profile"><ProfileCard me={me.data} loading={me.isPending} /></div>
-      <div id="security"><PasswordCard /></div>
-      <div id="sessions"><SessionsCard /></div>
-      <div id="team"><TeamCard canManage={hasScope(me.data, 'members:manage')} selfId={me.data?.user.id} /></div>
-      <div id="join"><JoinWorkspaceCard /></div>
-      <div id="service-accounts"><ServiceAccountsCard canManage={hasScope(me.data, 'service_accounts:manage')} grantable={me.data?.scopes ?? []} /></div>
+      <div id="profile">
+        <ProfileCard me={me.data} loading={me.isPending} />
+      </div>
+      <div id="security">
+        <PasswordCard />
+      </div>
+      <div id="sessions">
+        <SessionsCard />
+      </div>
+      <div id="team">
+        <TeamCard canManage={hasScope(me.data, 'members:manage')} selfId={me.data?.user.id} />
+      </div>
+      <div id="join">
+        <JoinWorkspaceCard />
+      </div>
+      <div id="service-accounts">
+        <ServiceAccountsCard
+          canManage={hasScope(me.data, 'service_accounts:manage')}
+          grantable={me.data?.scopes ?? []}
+        />
+      </div>
     </div>
   );
 }

@@ -17,27 +17,52 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
   const toast = useToast();
   const queryClient = useQueryClient();
   const [invite, setInvite] = useState<InvitationResponse | null>(null);
-  const members = useQuery({ queryKey: ['members'], enabled: canManage, queryFn: () => api<{ items: Member[] }>('tenants/current/members') });
+  const members = useQuery({
+    queryKey: ['members'],
+    enabled: canManage,
+    queryFn: () => api<{ items: Member[] }>('tenants/current/members'),
+  });
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['members'] });
   const changeRole = useMutation({
-    mutationFn: ({ userId, role }: { userId: string; role: Role }) => api(`tenants/current/members/${userId}`, { method: 'PATCH', body: { role } }),
-    onSuccess: () => { toast('Role updated', 'success'); refresh(); },
-    onError: (error) => { toast(describeError(error), 'error'); refresh(); },
+    mutationFn: ({ userId, role }: { userId: string; role: Role }) =>
+      api(`tenants/current/members/${userId}`, { method: 'PATCH', body: { role } }),
+    onSuccess: () => {
+      toast('Role updated', 'success');
+      refresh();
+    },
+    onError: (error) => {
+      toast(describeError(error), 'error');
+      refresh();
+    },
   });
   const remove = useMutation({
     mutationFn: (userId: string) => api(`tenants/current/members/${userId}`, { method: 'DELETE' }),
-    onSuccess: () => { toast('Member removed', 'success'); refresh(); },
+    onSuccess: () => {
+      toast('Member removed', 'success');
+      refresh();
+    },
     onError: (error) => toast(describeError(error), 'error'),
   });
   const form = useApiForm(
-    (data) => api<InvitationResponse>('tenants/current/invitations', { method: 'POST', body: { email: field(data, 'email'), role: data.get('role') } }),
+    (data) =>
+      api<InvitationResponse>('tenants/current/invitations', {
+        method: 'POST',
+        body: { email: field(data, 'email'), role: data.get('role') },
+      }),
     (result) => setInvite(result),
   );
 
   if (!canManage) {
-    return <Card title="Team"><EmptyState title="Only admins manage the team">Ask an owner or admin of your workspace to invite people.</EmptyState></Card>;
+    return (
+      <Card title="Team">
+        <EmptyState title="Only admins manage the team">
+          Ask an owner or admin of your workspace to invite people.
+        </EmptyState>
+      </Card>
+    );
   }
-  const inviteLink = invite && typeof window !== 'undefined' ? invitationLink(window.location.origin, invite.token) : '';
+  const inviteLink =
+    invite && typeof window !== 'undefined' ? invitationLink(window.location.origin, invite.token) : '';
   return (
     <Card title="Team" description="Members of this workspace and their roles.">
       {members.isPending ? (
@@ -51,14 +76,37 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
           {members.data.items.map((m) => (
             <li key={m.user_id} className="flex flex-wrap items-center gap-2 py-3 text-sm">
               <div className="min-w-0 flex-1">
-                <p className="font-medium">{m.display_name ?? m.email}{m.user_id === selfId && <span className="ml-1 text-zinc-500">(you)</span>}</p>
+                <p className="font-medium">
+                  {m.display_name ?? m.email}
+                  {m.user_id === selfId && <span className="ml-1 text-zinc-500">(you)</span>}
+                </p>
                 <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">{m.email}</p>
               </div>
-              <label className="sr-only" htmlFor={`role-${m.user_id}`}>Role of {m.email}</label>
-              <select id={`role-${m.user_id}`} value={m.role} onChange={(e) => changeRole.mutate({ userId: m.user_id, role: e.target.value as Role })} className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950">
-                {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+              <label className="sr-only" htmlFor={`role-${m.user_id}`}>
+                Role of {m.email}
+              </label>
+              <select
+                id={`role-${m.user_id}`}
+                value={m.role}
+                onChange={(e) => changeRole.mutate({ userId: m.user_id, role: e.target.value as Role })}
+                className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950"
+              >
+                {ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
               </select>
-              {m.user_id !== selfId && <Button size="sm" variant="ghost" onClick={() => remove.mutate(m.user_id)} aria-label={`Remove ${m.email}`}>Remove</Button>}
+              {m.user_id !== selfId && (
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  onClick={() => remove.mutate(m.user_id)}
+                  aria-label={`Remove ${m.email}`}
+                >
+                  Remove
+                </Button>
+              )}
             </li>
           ))}
         </ul>
@@ -67,18 +115,34 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
         <h3 className="mb-3 text-sm font-semibold">Invite someone</h3>
         {invite ? (
           <>
-            <OneTimeSecret title={`Invitation for ${invite.email} (${invite.role})`} secret={inviteLink} onDone={() => setInvite(null)} />
+            <OneTimeSecret
+              title={`Invitation for ${invite.email} (${invite.role})`}
+              secret={inviteLink}
+              onDone={() => setInvite(null)}
+            />
             <p className="mt-2 text-xs text-zinc-600 dark:text-zinc-400">
-              It was also e-mailed. New people create their account from the link; someone who already has an account opens it signed in, or pastes it under Join a workspace.
+              It was also e-mailed. New people create their account from the link; someone who already has an account
+              opens it signed in, or pastes it under Join a workspace.
             </p>
           </>
         ) : (
           <form onSubmit={form.onSubmit} noValidate className="grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-end">
             <TextField label="Email" name="email" type="email" required error={form.fieldErrors.email} />
             <div>
-              <label htmlFor="invite-role" className="mb-1 block text-sm font-medium">Role</label>
-              <select id="invite-role" name="role" defaultValue="member" className="rounded-lg border border-zinc-300 bg-white px-2 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900">
-                {ROLES.filter((r) => r !== 'owner').map((r) => <option key={r} value={r}>{r}</option>)}
+              <label htmlFor="invite-role" className="mb-1 block text-sm font-medium">
+                Role
+              </label>
+              <select
+                id="invite-role"
+                name="role"
+                defaultValue="member"
+                className="rounded-lg border border-zinc-300 bg-white px-2 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+              >
+                {ROLES.filter((r) => r !== 'owner').map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
               </select>
             </div>
             <FormSubmit label="Send invite" {...form} />

@@ -21,6 +21,7 @@ function isActive(pathname: string, href: string) {
 export function AppShell({ children }: { children: ReactNode }) {
   const pathname = usePathname();
   const [drawerOpen, setDrawerOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: close the drawer whenever the route changes
   useEffect(() => setDrawerOpen(false), [pathname]);
   useEffect(() => {
     if (!drawerOpen) return;
@@ -43,7 +44,9 @@ export function AppShell({ children }: { children: ReactNode }) {
           <span aria-hidden>☰</span>
         </button>
         <Link href="/" className="flex items-center gap-2 font-semibold">
-          <span aria-hidden className="grid size-7 place-items-center rounded-lg bg-brand-600 text-sm text-white">A</span>
+          <span aria-hidden className="grid size-7 place-items-center rounded-lg bg-brand-600 text-sm text-white">
+            A
+          </span>
           <span className="hidden sm:inline">Agentry</span>
         </Link>
         <nav aria-label="Main" className="ml-2 flex min-w-0 flex-1 gap-1 overflow-x-auto">
@@ -62,7 +65,9 @@ export function AppShell({ children }: { children: ReactNode }) {
         <UserMenu />
       </header>
       <div className="flex min-h-0 flex-1">
-        {drawerOpen && <div className="fixed inset-0 z-30 bg-black/40 md:hidden" aria-hidden onClick={() => setDrawerOpen(false)} />}
+        {drawerOpen && (
+          <div className="fixed inset-0 z-30 bg-black/40 md:hidden" aria-hidden onClick={() => setDrawerOpen(false)} />
+        )}
         <aside
           id="conversation-sidebar"
           aria-label="Conversations"

@@ -36,15 +36,25 @@ export function ConversationSidebar({ onClose }: { onClose: () => void }) {
   return (
     <div className="flex h-full flex-col">
       <div className="flex items-center gap-2 p-3">
-        <Link href="/" className="flex-1 rounded-lg bg-brand-600 px-3 py-2 text-center text-sm font-medium text-white hover:bg-brand-700">
+        <Link
+          href="/"
+          className="flex-1 rounded-lg bg-brand-600 px-3 py-2 text-center text-sm font-medium text-white hover:bg-brand-700"
+        >
           + New chat
         </Link>
-        <button type="button" onClick={onClose} aria-label="Close conversations" className="rounded-lg p-2 hover:bg-zinc-200 dark:hover:bg-zinc-800 md:hidden">
+        <button
+          type="button"
+          onClick={onClose}
+          aria-label="Close conversations"
+          className="rounded-lg p-2 hover:bg-zinc-200 dark:hover:bg-zinc-800 md:hidden"
+        >
           ×
         </button>
       </div>
       <div className="px-3 pb-2">
-        <label htmlFor="conversation-search" className="sr-only">Search conversations</label>
+        <label htmlFor="conversation-search" className="sr-only">
+          Search conversations
+        </label>
         <input
           id="conversation-search"
           type="search"
@@ -58,7 +68,9 @@ export function ConversationSidebar({ onClose }: { onClose: () => void }) {
         {list.isPending ? (
           <SkeletonList rows={6} label="Loading conversations" />
         ) : list.isError ? (
-          <p role="alert" className="px-2 text-sm text-red-700 dark:text-red-400">{describeError(list.error)}</p>
+          <p role="alert" className="px-2 text-sm text-red-700 dark:text-red-400">
+            {describeError(list.error)}
+          </p>
         ) : items.length === 0 ? (
           <EmptyState title={q ? 'No matches' : 'No conversations yet'}>
             {q ? `Nothing mentions “${q}”.` : 'Ask something to start your first one.'}

@@ -28,7 +28,11 @@ export function UserMenu() {
     <div className="flex items-center gap-2">
       {name && <Avatar url={me.data?.user.avatar_url} name={name} />}
       {name && (
-        <span data-testid="user-name" className="hidden max-w-40 truncate text-sm text-zinc-600 dark:text-zinc-400 lg:inline" title={me.data?.tenant.name}>
+        <span
+          data-testid="user-name"
+          className="hidden max-w-40 truncate text-sm text-zinc-600 dark:text-zinc-400 lg:inline"
+          title={me.data?.tenant.name}
+        >
           {name}
         </span>
       )}

@@ -10,6 +10,7 @@ export function SkeletonList({ rows = 3, label = 'Loading' }: { rows?: number; l
   return (
     <div role="status" aria-label={label} className="space-y-2">
       {Array.from({ length: rows }, (_, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: identical placeholders
         <Skeleton key={i} className="h-10 w-full" />
       ))}
     </div>
@@ -26,7 +27,15 @@ export function EmptyState({ title, children, action }: { title: string; childre
   );
 }
 
-export function Alert({ tone = 'info', title, children }: { tone?: 'info' | 'warning' | 'error' | 'success'; title?: string; children?: ReactNode }) {
+export function Alert({
+  tone = 'info',
+  title,
+  children,
+}: {
+  tone?: 'info' | 'warning' | 'error' | 'success';
+  title?: string;
+  children?: ReactNode;
+}) {
   const tones = {
     info: 'border-brand-500/40 bg-brand-50 text-zinc-900 dark:bg-brand-500/10 dark:text-zinc-100',
     warning: 'border-amber-500/50 bg-amber-50 text-amber-950 dark:bg-amber-500/10 dark:text-amber-100',
@@ -41,7 +50,17 @@ export function Alert({ tone = 'info', title, children }: { tone?: 'info' | 'war
   );
 }
 
-export function Card({ title, description, children, actions }: { title: string; description?: ReactNode; children?: ReactNode; actions?: ReactNode }) {
+export function Card({
+  title,
+  description,
+  children,
+  actions,
+}: {
+  title: string;
+  description?: ReactNode;
+  children?: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <section className="rounded-xl border border-zinc-200 bg-white p-5 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
       <div className="mb-4 flex flex-wrap items-start justify-between gap-2">

@@ -37,7 +37,10 @@ export function Toaster({ children }: { children: ReactNode }) {
   return (
     <ToastContext.Provider value={value}>
       {children}
-      <div aria-live="polite" className="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-2 px-4 sm:items-end">
+      <div
+        aria-live="polite"
+        className="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex flex-col items-center gap-2 px-4 sm:items-end"
+      >
         {toasts.map((t) => (
           <div
             key={t.id}
@@ -45,7 +48,12 @@ export function Toaster({ children }: { children: ReactNode }) {
             className={`pointer-events-auto flex max-w-sm items-start gap-3 rounded-lg border bg-white px-4 py-3 text-sm shadow-lg dark:bg-zinc-900 ${tones[t.tone]}`}
           >
             <span className="flex-1">{t.message}</span>
-            <button type="button" onClick={() => dismiss(t.id)} aria-label="Dismiss notification" className="text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100">
+            <button
+              type="button"
+              onClick={() => dismiss(t.id)}
+              aria-label="Dismiss notification"
+              className="text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100"
+            >
               ×
             </button>
           </div>

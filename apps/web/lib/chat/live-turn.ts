@@ -23,7 +23,17 @@ export interface LiveTurn {
 }
 
 export function startTurn(userText: string, agent: string, conversationId: string | null): LiveTurn {
-  return { userText, showUser: true, agent, parts: [], status: 'connecting', runId: null, conversationId, lastEventId: null, error: null };
+  return {
+    userText,
+    showUser: true,
+    agent,
+    parts: [],
+    status: 'connecting',
+    runId: null,
+    conversationId,
+    lastEventId: null,
+    error: null,
+  };
 }
 
 /** Validates one SSE message against the contract; unknown or malformed events are dropped. */
@@ -44,26 +54,40 @@ export function applyRunEvent(turn: LiveTurn, e: RunEvent, eventId: string | nul
     case 'run.started':
       return { ...next, runId: e.data.run_id, conversationId: e.data.conversation_id, agent: e.data.agent };
     case 'agent.updated':
-      return { ...next, agent: e.data.to, parts: [...turn.parts, { kind: 'handoff', from: e.data.from, to: e.data.to }] };
+      return {
+        ...next,
+        agent: e.data.to,
+        parts: [...turn.parts, { kind: 'handoff', from: e.data.from, to: e.data.to }],
+      };
     case 'message.delta': {
       const last = turn.parts[turn.parts.length - 1];
-      if (last?.kind === 'text') return { ...next, parts: [...turn.parts.slice(0, -1), { kind: 'text', text: last.text + e.data.delta }] };
+      if (last?.kind === 'text')
+        return { ...next, parts: [...turn.parts.slice(0, -1), { kind: 'text', text: last.text + e.data.delta }] };
       return { ...next, parts: [...turn.parts, { kind: 'text', text: e.data.delta }] };
     }
     case 'tool.called':
       return {
         ...next,
-        parts: [...turn.parts, { kind: 'tool', callId: e.data.call_id, name: e.data.name, arguments: e.data.arguments, output: null }],
+        parts: [
+          ...turn.parts,
+          { kind: 'tool', callId: e.data.call_id, name: e.data.name, arguments: e.data.arguments, output: null },
+        ],
       };
     case 'tool.output':
       return {
         ...next,
-        parts: turn.parts.map((p) => (p.kind === 'tool' && p.callId === e.data.call_id ? { ...p, output: e.data.output } : p)),
+        parts: turn.parts.map((p) =>
+          p.kind === 'tool' && p.callId === e.data.call_id ? { ...p, output: e.data.output } : p,
+        ),
       };
     case 'run.completed':
       return { ...next, status: 'completed', agent: e.data.agent, conversationId: e.data.conversation_id };
     case 'run.failed':
-      return { ...next, status: 'failed', error: { code: e.data.code, message: e.data.message, retryable: e.data.retryable } };
+      return {
+        ...next,
+        status: 'failed',
+        error: { code: e.data.code, message: e.data.message, retryable: e.data.retryable },
+      };
   }
 }
 

@@ -31,7 +31,8 @@ export function useChatRun({ conversationId, onConversation, onFinished }: Optio
     turnRef.current = next;
     setTurn(next);
     if (!isTerminal(next)) saveActiveRun(next);
-    if (next.conversationId && next.conversationId !== hadConversation) callbacks.current.onConversation?.(next.conversationId);
+    if (next.conversationId && next.conversationId !== hadConversation)
+      callbacks.current.onConversation?.(next.conversationId);
   }, []);
 
   const finish = useCallback(async (final: LiveTurn) => {
@@ -89,7 +90,11 @@ export function useChatRun({ conversationId, onConversation, onFinished }: Optio
         const failed: LiveTurn = {
           ...last,
           status: 'failed',
-          error: { code: 'connection_lost', message: 'Lost the connection to this answer. Reload to see it once it finishes.', retryable: true },
+          error: {
+            code: 'connection_lost',
+            message: 'Lost the connection to this answer. Reload to see it once it finishes.',
+            retryable: true,
+          },
         };
         update(failed);
         await finish(failed);
@@ -142,6 +147,7 @@ export function useChatRun({ conversationId, onConversation, onFinished }: Optio
   }, []);
 
   // After a reload: pick up this conversation's run (or a run whose conversation was not yet known).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once per conversation page
   useEffect(() => {
     const stored = loadActiveRun();
     if (!stored || isTerminal(stored)) return;
@@ -154,8 +160,6 @@ export function useChatRun({ conversationId, onConversation, onFinished }: Optio
     setTurn(resumed);
     void follow(controller.signal);
     return () => controller.abort();
-    // Runs once per conversation page.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   // Leaving the page stops listening; the run itself goes on in the API.

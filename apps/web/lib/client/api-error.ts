@@ -19,11 +19,16 @@ export class ApiError extends Error {
     this.fieldErrors = {};
     for (const e of problem?.errors ?? []) {
       // `body.email` and `/email` both name the field `email`.
-      const field = e.path.replace(/^\/?(body\.)?/, '').replace(/^\//, '').split(/[./]/)[0] ?? e.path;
+      const field =
+        e.path
+          .replace(/^\/?(body\.)?/, '')
+          .replace(/^\//, '')
+          .split(/[./]/)[0] ?? e.path;
       if (!(field in this.fieldErrors)) this.fieldErrors[field] = e.message;
     }
     // Some codes are about one field even without an `errors` list: show them next to it.
-    if (problem?.code === 'email_taken') if (!this.fieldErrors.email) this.fieldErrors.email = 'An account with this email already exists.';
+    if (problem?.code === 'email_taken')
+      if (!this.fieldErrors.email) this.fieldErrors.email = 'An account with this email already exists.';
   }
 
   static async fromResponse(res: Response): Promise<ApiError> {
@@ -47,7 +52,9 @@ export function describeError(error: unknown): string {
     case 'network_error':
       return 'Cannot reach the server. Check your connection and try again.';
     case 'rate_limited':
-      return error.retryAfter ? `Too many requests. Try again in ${error.retryAfter}s.` : 'Too many requests. Try again shortly.';
+      return error.retryAfter
+        ? `Too many requests. Try again in ${error.retryAfter}s.`
+        : 'Too many requests. Try again shortly.';
     case 'usage_limit_exceeded':
       return 'Your plan’s usage limit is reached. Upgrade on the Billing page to keep going.';
     case 'invalid_credentials':

@@ -31,7 +31,8 @@ export async function acceptInvitation(token: string): Promise<AcceptInvitationR
 /** What went wrong with an invitation, said so the person knows what to do next. */
 export function describeInvitationError(error: unknown): string | null {
   if (!(error instanceof ApiError)) return null;
-  if (error.status === 404) return 'This invitation was sent to another e-mail address. Sign in with that address to accept it.';
+  if (error.status === 404)
+    return 'This invitation was sent to another e-mail address. Sign in with that address to accept it.';
   if (error.code === 'invalid_token') return 'This invitation is invalid, already used or expired. Ask for a new one.';
   if (error.status === 409) return 'You are already a member of this workspace.';
   return null;

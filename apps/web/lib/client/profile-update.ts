@@ -26,8 +26,22 @@ export function profileChanges(user: MeResponse['user'], data: FormData): Update
 export function validateProfile(body: UpdateProfileRequest): ApiError | null {
   const parsed = UpdateProfileRequest.safeParse(body);
   if (parsed.success) return null;
-  const errors = parsed.error.issues.map((issue) => ({ path: String(issue.path[0] ?? ''), message: messageFor(issue.path[0], issue.message) }));
-  return new ApiError(422, { type: 'about:blank', title: 'Unprocessable Content', status: 422, code: 'validation_failed', detail: 'Check the highlighted fields.', errors }, null);
+  const errors = parsed.error.issues.map((issue) => ({
+    path: String(issue.path[0] ?? ''),
+    message: messageFor(issue.path[0], issue.message),
+  }));
+  return new ApiError(
+    422,
+    {
+      type: 'about:blank',
+      title: 'Unprocessable Content',
+      status: 422,
+      code: 'validation_failed',
+      detail: 'Check the highlighted fields.',
+      errors,
+    },
+    null,
+  );
 }
 
 function messageFor(field: PropertyKey | undefined, fallback: string): string {

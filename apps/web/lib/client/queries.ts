@@ -19,7 +19,11 @@ export function useMe() {
 }
 
 export function useAgents() {
-  return useQuery({ queryKey: keys.agents, queryFn: () => api<{ items: AgentSummary[] }>('agents'), staleTime: 5 * 60_000 });
+  return useQuery({
+    queryKey: keys.agents,
+    queryFn: () => api<{ items: AgentSummary[] }>('agents'),
+    staleTime: 5 * 60_000,
+  });
 }
 
 export function useTools() {

@@ -12,6 +12,7 @@ export function useBillingStream(onEvent?: (event: BillingEvent) => void) {
   const [events, setEvents] = useState<BillingEvent[]>([]);
   const [state, setState] = useState<FeedState>('connecting');
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the callback is read at event time; reconnecting on its identity would drop the stream
   useEffect(() => {
     const controller = new AbortController();
     let lastId: string | null = null;
@@ -40,7 +41,8 @@ export function useBillingStream(onEvent?: (event: BillingEvent) => void) {
         } catch (error) {
           if (controller.signal.aborted) return;
           if (error instanceof ApiError && error.code === 'billing_disabled') return setState('disabled');
-          if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) return setState('error');
+          if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429)
+            return setState('error');
         }
         if (controller.signal.aborted) return;
         setState('reconnecting');
@@ -49,8 +51,6 @@ export function useBillingStream(onEvent?: (event: BillingEvent) => void) {
     };
     void run();
     return () => controller.abort();
-    // The callback is read at event time; reconnecting on its identity would drop the stream.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   return { events, state };

@@ -32,7 +32,8 @@ export function useApiForm<T>(
       if (error instanceof ApiError) {
         if (error.status === 429 && error.retryAfter) start(error.retryAfter);
         setFieldErrors(error.fieldErrors);
-        if (Object.keys(error.fieldErrors).length === 0 || error.code !== 'validation_failed') setFormError(message(error));
+        if (Object.keys(error.fieldErrors).length === 0 || error.code !== 'validation_failed')
+          setFormError(message(error));
       } else setFormError(message(error));
     } finally {
       setPending(false);

@@ -1,7 +1,13 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import type { SessionResponse } from '@agentry/contracts';
 import { API_URL, secureCookiesFor } from './api-origin';
-import { ACCESS_COOKIE, REFRESH_COOKIE, accessTokenSecondsLeft, clearedSessionCookies, sessionCookies } from './session-cookies';
+import {
+  ACCESS_COOKIE,
+  REFRESH_COOKIE,
+  accessTokenSecondsLeft,
+  clearedSessionCookies,
+  sessionCookies,
+} from './session-cookies';
 import { refreshSession } from './refresh-session';
 
 /** Refresh this long before the access token expires, so a request never races its expiry. */
@@ -9,7 +15,14 @@ const REFRESH_AHEAD_SECONDS = 60;
 
 const REQUEST_HEADERS = ['content-type', 'accept', 'last-event-id', 'user-agent', 'x-request-id'];
 const RESPONSE_HEADERS = [
-  'content-type', 'x-run-id', 'retry-after', 'ratelimit', 'ratelimit-policy', 'x-request-id', 'etag', 'last-modified',
+  'content-type',
+  'x-run-id',
+  'retry-after',
+  'ratelimit',
+  'ratelimit-policy',
+  'x-request-id',
+  'etag',
+  'last-modified',
 ];
 
 interface ForwardOptions {
@@ -61,7 +74,8 @@ export async function forwardToApi(request: NextRequest, options: ForwardOptions
 
   const response = new NextResponse(upstream.body, { status: upstream.status, headers });
   if (rotated) for (const c of sessionCookies(rotated, secureCookiesFor(request))) response.cookies.set(c);
-  else if (refreshFailed && upstream.status === 401) for (const c of clearedSessionCookies(secureCookiesFor(request))) response.cookies.set(c);
+  else if (refreshFailed && upstream.status === 401)
+    for (const c of clearedSessionCookies(secureCookiesFor(request))) response.cookies.set(c);
   return response;
 }
 
@@ -90,7 +104,13 @@ async function callApi(request: NextRequest, options: ForwardOptions, access: st
     });
   } catch {
     return Response.json(
-      { type: 'about:blank', title: 'Bad Gateway', status: 502, code: 'bad_gateway', detail: 'The API server cannot be reached.' },
+      {
+        type: 'about:blank',
+        title: 'Bad Gateway',
+        status: 502,
+        code: 'bad_gateway',
+        detail: 'The API server cannot be reached.',
+      },
       { status: 502, headers: { 'content-type': 'application/problem+json' } },
     );
   }

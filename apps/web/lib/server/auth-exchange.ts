@@ -17,14 +17,22 @@ export async function exchangeForSession(request: NextRequest, apiPath: string):
       headers: {
         'content-type': request.headers.get('content-type') ?? 'application/json',
         'user-agent': request.headers.get('user-agent') ?? 'agentry-web',
-        ...(request.headers.get('x-forwarded-for') ? { 'x-forwarded-for': request.headers.get('x-forwarded-for')! } : {}),
+        ...(request.headers.get('x-forwarded-for')
+          ? { 'x-forwarded-for': request.headers.get('x-forwarded-for')! }
+          : {}),
       },
       body: await request.text(),
       cache: 'no-store',
     });
   } catch {
     return Response.json(
-      { type: 'about:blank', title: 'Bad Gateway', status: 502, code: 'bad_gateway', detail: 'The API server cannot be reached.' },
+      {
+        type: 'about:blank',
+        title: 'Bad Gateway',
+        status: 502,
+        code: 'bad_gateway',
+        detail: 'The API server cannot be reached.',
+      },
       { status: 502 },
     );
   }
@@ -38,7 +46,16 @@ export async function exchangeForSession(request: NextRequest, apiPath: string):
   const json = JSON.parse(text) as Record<string, unknown>;
   const session = SessionResponse.safeParse(json);
   if (!session.success) {
-    return Response.json({ type: 'about:blank', title: 'Bad Gateway', status: 502, code: 'bad_gateway', detail: 'Unexpected answer from the API.' }, { status: 502 });
+    return Response.json(
+      {
+        type: 'about:blank',
+        title: 'Bad Gateway',
+        status: 502,
+        code: 'bad_gateway',
+        detail: 'Unexpected answer from the API.',
+      },
+      { status: 502 },
+    );
   }
   const { access_token: _a, refresh_token: _r, ...visible } = json;
   const response = NextResponse.json(visible, { status: upstream.status });

@@ -10,7 +10,10 @@
  * accepts https avatar URLs only). The browser talks to the BFF only: `connect-src 'self'`.
  * Development adds what Next's dev server needs ('unsafe-eval' for React's debugging, inline styles).
  */
-export function contentSecurityPolicy(nonce: string, { dev = false, https = false }: { dev?: boolean; https?: boolean } = {}): string {
+export function contentSecurityPolicy(
+  nonce: string,
+  { dev = false, https = false }: { dev?: boolean; https?: boolean } = {},
+): string {
   const directives: Record<string, string[]> = {
     'default-src': ["'self'"],
     'script-src': ["'self'", `'nonce-${nonce}'`, "'strict-dynamic'", ...(dev ? ["'unsafe-eval'"] : [])],

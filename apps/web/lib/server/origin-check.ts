@@ -17,7 +17,13 @@ export function isSameOrigin(request: Request): boolean {
 
 export function forbiddenOrigin(): Response {
   return Response.json(
-    { type: 'about:blank', title: 'Forbidden', status: 403, code: 'forbidden', detail: 'Cross-origin request refused.' },
+    {
+      type: 'about:blank',
+      title: 'Forbidden',
+      status: 403,
+      code: 'forbidden',
+      detail: 'Cross-origin request refused.',
+    },
     { status: 403, headers: { 'content-type': 'application/problem+json' } },
   );
 }

@@ -7,7 +7,9 @@ export function registerDbCommands(program: Command) {
     .description('apply pending migrations (forward-only) to DATABASE_URL, or to the embedded database under DATA_DIR')
     .action(async () => {
       await withInfrastructure(async ({ database }) => {
-        progress(`applying migrations to ${database.kind === 'pglite' ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL'}…`);
+        progress(
+          `applying migrations to ${database.kind === 'pglite' ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL'}…`,
+        );
         await database.migrate();
         progress('migrations applied');
       });

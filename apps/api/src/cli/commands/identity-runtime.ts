@@ -20,21 +20,34 @@ export interface Identity {
  * app.ts builds them (so a CLI revocation reaches every replica through the same pub/sub channel).
  */
 export async function withIdentity<T>(fn: (identity: Identity) => Promise<T>): Promise<T> {
-  return withInfrastructure(async ({ config, database, ports }) => {
-    const shutdown: (() => Promise<void> | void)[] = [];
-    const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-    const ctx: PlatformContext = {
-      config, database, ports, metrics: new Metrics(), logger, audit: loggingAuditLog(logger),
-      sse: new SseRegistry(), onShutdown: (f) => shutdown.push(f),
-    };
-    try {
-      const sessions = await createSessionsModule(ctx);
-      const mail = createMailModule(ctx);
-      const tenants = createTenantsModule(ctx, { mailer: mail.mailer, accounts: new UserDirectory(database), sessions: sessions.revoker });
-      const accounts = createAccountsModule(ctx, { mailer: mail.mailer, sessions, tenants: tenants.service });
-      return await fn({ mail, accounts });
-    } finally {
-      for (const f of shutdown.reverse()) await f();
-    }
-  }, { migrate: true });
+  return withInfrastructure(
+    async ({ config, database, ports }) => {
+      const shutdown: (() => Promise<void> | void)[] = [];
+      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const ctx: PlatformContext = {
+        config,
+        database,
+        ports,
+        metrics: new Metrics(),
+        logger,
+        audit: loggingAuditLog(logger),
+        sse: new SseRegistry(),
+        onShutdown: (f) => shutdown.push(f),
+      };
+      try {
+        const sessions = await createSessionsModule(ctx);
+        const mail = createMailModule(ctx);
+        const tenants = createTenantsModule(ctx, {
+          mailer: mail.mailer,
+          accounts: new UserDirectory(database),
+          sessions: sessions.revoker,
+        });
+        const accounts = createAccountsModule(ctx, { mailer: mail.mailer, sessions, tenants: tenants.service });
+        return await fn({ mail, accounts });
+      } finally {
+        for (const f of shutdown.reverse()) await f();
+      }
+    },
+    { migrate: true },
+  );
 }

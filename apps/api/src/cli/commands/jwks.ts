@@ -4,7 +4,8 @@ import { publicJwk, verifyingKeys } from '../../modules/auth/sessions/keys/keyse
 import { keysetStorageFor } from '../../modules/auth/sessions/keys/keyset-storage.js';
 
 export function registerJwksCommands(program: Command) {
-  program.command('jwks')
+  program
+    .command('jwks')
     .description('public keys')
     .command('print')
     .description('print the JWKS (public keys only) as served at /.well-known/jwks.json')

@@ -26,13 +26,19 @@ export async function listKeys(config: Config) {
   return [
     { kid: keyset.active.kid, state: 'active', created_at: keyset.active.created_at, retired_at: null },
     { kid: keyset.next.kid, state: 'next', created_at: keyset.next.created_at, retired_at: null },
-    ...keyset.retired.map((k) => ({ kid: k.kid, state: 'retired', created_at: k.created_at, retired_at: k.retired_at ?? null })),
+    ...keyset.retired.map((k) => ({
+      kid: k.kid,
+      state: 'retired',
+      created_at: k.created_at,
+      retired_at: k.retired_at ?? null,
+    })),
   ];
 }
 
 export function registerKeysCommands(program: Command) {
   const keys = program.command('keys').description('access-token signing keys (Ed25519 key set)');
-  keys.command('rotate')
+  keys
+    .command('rotate')
     .description('next → active, a new next, old active → retired (verifies until its tokens expire)')
     .option('--print', 'print the rotated key set as JSON (for AUTH_KEYSET_JSON deployments)')
     .action(async (options: { print?: boolean }) => {
@@ -42,14 +48,20 @@ export function registerKeysCommands(program: Command) {
         progress('AUTH_KEYSET_JSON is read-only: deploy the key set printed on stdout');
         process.stdout.write(`${JSON.stringify(rotated)}\n`);
       } else {
-        progress(`rotated ${keysetStorageFor(config.auth).description}: active ${rotated.active.kid}, next ${rotated.next.kid}, ${rotated.retired.length} retired`);
+        progress(
+          `rotated ${keysetStorageFor(config.auth).description}: active ${rotated.active.kid}, next ${rotated.next.kid}, ${rotated.retired.length} retired`,
+        );
       }
     });
-  keys.command('list')
+  keys
+    .command('list')
     .description('list the keys and their states (no private material)')
     .action(async () => {
       const rows = await listKeys(loadConfig());
       if (rows.length === 0) progress('no key set yet (one is generated on first start)');
-      for (const r of rows) process.stdout.write(`${r.kid}\t${r.state}\t${r.created_at}${r.retired_at ? `\tretired ${r.retired_at}` : ''}\n`);
+      for (const r of rows)
+        process.stdout.write(
+          `${r.kid}\t${r.state}\t${r.created_at}${r.retired_at ? `\tretired ${r.retired_at}` : ''}\n`,
+        );
     });
 }

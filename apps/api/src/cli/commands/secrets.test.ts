@@ -16,9 +16,17 @@ describe('agentry secrets check', { timeout: 120_000 }, () => {
     const r = await check({ NODE_ENV: 'development', ALLOWED_ORIGINS: '*', AUTH_BCRYPT_COST: '10' });
     expect(r.code).toBe(1);
     for (const setting of [
-      'DATABASE_URL', 'REDIS_URL', 'AUTH_PASSWORD_PEPPER', 'AUTH_REFRESH_TOKEN_PEPPER', 'AUTH_LOGIN_IP_PEPPER',
-      'AUTH_KEYSET_PATH', 'ALLOWED_ORIGINS', 'METRICS_TOKEN', 'AUTH_BCRYPT_COST',
-    ]) expect(r.stdout).toContain(`${setting}:`);
+      'DATABASE_URL',
+      'REDIS_URL',
+      'AUTH_PASSWORD_PEPPER',
+      'AUTH_REFRESH_TOKEN_PEPPER',
+      'AUTH_LOGIN_IP_PEPPER',
+      'AUTH_KEYSET_PATH',
+      'ALLOWED_ORIGINS',
+      'METRICS_TOKEN',
+      'AUTH_BCRYPT_COST',
+    ])
+      expect(r.stdout).toContain(`${setting}:`);
     expect(r.stdout).toContain('/metrics is public');
     // It names the problem, never the secret itself.
     for (const secret of Object.values(DEV_SECRETS)) expect(r.stdout + r.stderr).not.toContain(secret);
@@ -27,7 +35,12 @@ describe('agentry secrets check', { timeout: 120_000 }, () => {
   it('exits 1 for a single weak setting in an otherwise good configuration', async () => {
     const r = await check({ ...goodProductionEnv(), METRICS_TOKEN: undefined });
     expect(r.code).toBe(1);
-    expect(r.stdout.trim().split('\n').filter((l) => l.startsWith('  - '))).toEqual(['  - METRICS_TOKEN: not set: /metrics is public (warning)']);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('  - ')),
+    ).toEqual(['  - METRICS_TOKEN: not set: /metrics is public (warning)']);
   });
 
   it('exits non-zero on a configuration that does not parse', async () => {

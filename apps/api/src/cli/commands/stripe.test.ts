@@ -37,7 +37,9 @@ describe('agentry stripe setup / replay', () => {
     expect(rig.fake.products.size).toBe(0);
     const created = await runStripeSetup(cli(), { dryRun: false }, () => {});
     expect(created.map((r) => r.product.action)).toEqual(['created', 'created']);
-    expect(rig.fake.requestsTo('POST', '/v1/products').every((r) => r.idempotencyKey?.startsWith('agentry-product-'))).toBe(true);
+    expect(
+      rig.fake.requestsTo('POST', '/v1/products').every((r) => r.idempotencyKey?.startsWith('agentry-product-')),
+    ).toBe(true);
     expect((await rig.billing.plans.get('pro'))!.stripePriceId).toBe(created[1].price.id);
   });
 
@@ -46,7 +48,11 @@ describe('agentry stripe setup / replay', () => {
     const customer = rig.fake.createCustomer({ metadata: { tenant_id: tenantId } });
     await rig.billing.subscriptions['deps'].repo.saveCustomer(tenantId, customer.id);
     const starter = (await rig.billing.plans.get('starter'))!;
-    const sub = rig.fake.createSubscriptionObject({ customer: customer.id, items: [{ price: starter.stripePriceId!, quantity: 2 }], trial_period_days: 14 });
+    const sub = rig.fake.createSubscriptionObject({
+      customer: customer.id,
+      items: [{ price: starter.stripePriceId!, quantity: 2 }],
+      trial_period_days: 14,
+    });
     rig.fake.failNext({ method: 'GET', path: `/v1/subscriptions/${sub.id}`, times: 1000, status: 500 });
     const event = rig.fake.event('customer.subscription.created', sub);
     await deliver(rig.app, event);
@@ -57,11 +63,16 @@ describe('agentry stripe setup / replay', () => {
     const results = await runStripeReplay(cli(), { failed: true }, () => {});
     expect(results).toEqual([{ id: event.id, outcome: 'processed' }]);
     expect(await rig.billing.events.find(event.id)).toMatchObject({ status: 'processed', lastError: null });
-    expect(await rig.billing.subscriptions['deps'].repo.find(tenantId)).toMatchObject({ status: 'trialing', seatCount: 2 });
+    expect(await rig.billing.subscriptions['deps'].repo.find(tenantId)).toMatchObject({
+      status: 'trialing',
+      seatCount: 2,
+    });
     expect(await runStripeReplay(cli(), { failed: true }, () => {})).toEqual([]);
 
     rig.fake.subscriptions.get(sub.id).items.data[0].quantity = 4;
-    expect(await runStripeReplay(cli(), { event: event.id }, () => {})).toEqual([{ id: event.id, outcome: 'processed' }]);
+    expect(await runStripeReplay(cli(), { event: event.id }, () => {})).toEqual([
+      { id: event.id, outcome: 'processed' },
+    ]);
     expect((await rig.billing.subscriptions['deps'].repo.find(tenantId))!.seatCount).toBe(4);
 
     const since = await runStripeReplay(cli(), { since: '1h' }, () => {});

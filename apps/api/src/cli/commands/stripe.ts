@@ -15,13 +15,21 @@ import { withInfrastructure, progress } from '../cli-runtime.js';
 export function billingForCli(infra: { config: Config; database: Database; ports: Ports }): BillingModule {
   const logger = createLogger('warn');
   return createBillingModule(
-    { ...infra, metrics: new Metrics(), logger, audit: loggingAuditLog(logger), sse: new SseRegistry(), onShutdown: () => {} },
+    {
+      ...infra,
+      metrics: new Metrics(),
+      logger,
+      audit: loggingAuditLog(logger),
+      sse: new SseRegistry(),
+      onShutdown: () => {},
+    },
     { registerWorkers: false },
   );
 }
 
 function requireGateway(billing: BillingModule) {
-  if (!billing.gateway || !billing.dispatcher) throw new Error('billing is not configured: set ENABLE_BILLING=true, STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
+  if (!billing.gateway || !billing.dispatcher)
+    throw new Error('billing is not configured: set ENABLE_BILLING=true, STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
   return { gateway: billing.gateway, dispatcher: billing.dispatcher };
 }
 
@@ -43,7 +51,9 @@ export interface ReplaySelection {
  */
 export async function runStripeReplay(billing: BillingModule, selection: ReplaySelection, log = progress) {
   const { dispatcher } = requireGateway(billing);
-  const chosen = [selection.event, selection.failed, selection.since].filter((v) => v !== undefined && v !== false).length;
+  const chosen = [selection.event, selection.failed, selection.since].filter(
+    (v) => v !== undefined && v !== false,
+  ).length;
   if (chosen !== 1) throw new Error('choose exactly one of --event <id>, --failed, --since <time>');
   let ids: string[];
   if (selection.event) {
@@ -90,13 +100,18 @@ export function registerStripeCommands(program: Command) {
 
   stripe
     .command('setup')
-    .description('create or find the Stripe product and price of each plan (by metadata.plan_code) and record the price ids')
+    .description(
+      'create or find the Stripe product and price of each plan (by metadata.plan_code) and record the price ids',
+    )
     .option('--dry-run', 'show what would be created, create nothing')
     .action(async (options: { dryRun?: boolean }) => {
-      await withInfrastructure(async (infra) => {
-        const results = await runStripeSetup(billingForCli(infra), { dryRun: !!options.dryRun });
-        process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-      }, { migrate: true });
+      await withInfrastructure(
+        async (infra) => {
+          const results = await runStripeSetup(billingForCli(infra), { dryRun: !!options.dryRun });
+          process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+        },
+        { migrate: true },
+      );
     });
 
   stripe
@@ -107,9 +122,15 @@ export function registerStripeCommands(program: Command) {
     .option('--limit <n>', 'at most this many', '100')
     .action(async (options: { status?: StripeEventStatus; since?: string; limit: string }) => {
       await withInfrastructure(async (infra) => {
-        const rows = await billingForCli(infra).events.list({ status: options.status, since: options.since ? parseSince(options.since) : undefined, limit: Number(options.limit) });
+        const rows = await billingForCli(infra).events.list({
+          status: options.status,
+          since: options.since ? parseSince(options.since) : undefined,
+          limit: Number(options.limit),
+        });
         for (const r of rows) {
-          process.stdout.write(`${r.receivedAt.toISOString()}  ${r.stripeEventId}  ${r.type}  ${r.status}  attempts=${r.attempts}${r.lastError ? `  error=${r.lastError}` : ''}\n`);
+          process.stdout.write(
+            `${r.receivedAt.toISOString()}  ${r.stripeEventId}  ${r.type}  ${r.status}  attempts=${r.attempts}${r.lastError ? `  error=${r.lastError}` : ''}\n`,
+          );
         }
         progress(`${rows.length} event${rows.length === 1 ? '' : 's'}`);
       });

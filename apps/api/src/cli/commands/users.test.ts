@@ -42,22 +42,28 @@ async function stopApiIfEmbedded() {
 /** Runs the CLI; with embedded storage the API is stopped around it. */
 async function cli(...args: string[]) {
   await stopApiIfEmbedded();
-  const env = { DATA_DIR: dataDir, ...(pgDatabase ? { DATABASE_URL: pgDatabase.url } : {}), ...(services.redisUrl ? { REDIS_URL: services.redisUrl, REDIS_KEY_PREFIX: redisPrefix } : {}) };
+  const env = {
+    DATA_DIR: dataDir,
+    ...(pgDatabase ? { DATABASE_URL: pgDatabase.url } : {}),
+    ...(services.redisUrl ? { REDIS_URL: services.redisUrl, REDIS_KEY_PREFIX: redisPrefix } : {}),
+  };
   const result = await runEntry('src/cli/index.ts', args, env);
   if (!t) await startApi();
   return result;
 }
 
-const login = (email: string, password: string) => t!.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password } });
+const login = (email: string, password: string) =>
+  t!.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password } });
 
 beforeAll(async () => {
   redisPrefix = `agentry:t:cli:${process.pid}:${Date.now()}:`;
   if (services.databaseUrl) pgDatabase = await createTestDatabase();
-  else await (async () => {
-    const db = await createDatabase({ poolMax: 1, dataDir: pglite });
-    await db.migrate();
-    await db.close();
-  })();
+  else
+    await (async () => {
+      const db = await createDatabase({ poolMax: 1, dataDir: pglite });
+      await db.migrate();
+      await db.close();
+    })();
   await startApi();
 }, 120_000);
 afterAll(async () => {
@@ -85,7 +91,18 @@ describe('agentry users', { timeout: 240_000 }, () => {
     const me = await t!.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(res.json().access_token) });
     expect(me.json()).toMatchObject({ user: { email_verified: true }, tenant: { name: 'CLI Tenant' } });
 
-    const member = await cli('users', 'create', '--email', uniqueEmail('cli-member'), '--password', strongPassword(), '--tenant', ids.tenant_id, '--role', 'viewer');
+    const member = await cli(
+      'users',
+      'create',
+      '--email',
+      uniqueEmail('cli-member'),
+      '--password',
+      strongPassword(),
+      '--tenant',
+      ids.tenant_id,
+      '--role',
+      'viewer',
+    );
     expect(member.code, member.stderr).toBe(0);
     expect(JSON.parse(member.stdout).tenant_id).toBe(ids.tenant_id);
 
@@ -108,8 +125,18 @@ describe('agentry users', { timeout: 240_000 }, () => {
     const denied = await login(email, password);
     expect([denied.statusCode, denied.json().code]).toEqual([423, 'account_locked']);
     // The session of before the lock is gone, whether the API kept running (Redis) or restarted (embedded).
-    expect((await t!.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(token) })).statusCode).toBe(401);
-    expect((await t!.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: before.json().refresh_token } })).statusCode).toBe(401);
+    expect((await t!.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(token) })).statusCode).toBe(
+      401,
+    );
+    expect(
+      (
+        await t!.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/refresh',
+          payload: { refresh_token: before.json().refresh_token },
+        })
+      ).statusCode,
+    ).toBe(401);
 
     const unlocked = await cli('users', 'unlock', '--email', email);
     expect(unlocked.code, unlocked.stderr).toBe(0);
@@ -124,7 +151,10 @@ describe('agentry users', { timeout: 240_000 }, () => {
     // A disabled account cannot be recovered by mail either.
     const forgot = await t!.app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', payload: { email } });
     expect(forgot.statusCode).toBe(202);
-    const resets = await t!.database.db.select().from(mailOutbox).where(and(eq(mailOutbox.toAddress, email), eq(mailOutbox.kind, 'password_reset')));
+    const resets = await t!.database.db
+      .select()
+      .from(mailOutbox)
+      .where(and(eq(mailOutbox.toAddress, email), eq(mailOutbox.kind, 'password_reset')));
     expect(resets).toEqual([]);
 
     const ghost = await cli('users', 'lock', '--email', uniqueEmail('ghost'));

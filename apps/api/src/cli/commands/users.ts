@@ -6,7 +6,8 @@ import { withIdentity } from './identity-runtime.js';
 
 export function registerUsersCommands(program: Command) {
   const users = program.command('users').description('accounts');
-  users.command('create')
+  users
+    .command('create')
     .description('create a user (e-mail marked verified) in a tenant (id or slug; a new tenant of that name otherwise)')
     .requiredOption('--email <email>')
     .requiredOption('--password <password>', 'must pass the password policy')
@@ -14,7 +15,9 @@ export function registerUsersCommands(program: Command) {
     .option('--role <role>', `one of ${ROLES.join(', ')}`, 'owner')
     .action(async (o: { email: string; password: string; tenant: string; role: string }) => {
       if (!(ROLES as readonly string[]).includes(o.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
-      const created = await withIdentity(({ accounts }) => accounts.operatorUsers.create({ email: o.email, password: o.password, tenant: o.tenant, role: o.role as Role }));
+      const created = await withIdentity(({ accounts }) =>
+        accounts.operatorUsers.create({ email: o.email, password: o.password, tenant: o.tenant, role: o.role as Role }),
+      );
       progress(`created ${maskEmail(o.email)} as ${o.role}${created.created_tenant ? ' of a new tenant' : ''}`);
       process.stdout.write(`${JSON.stringify({ user_id: created.userId, tenant_id: created.tenantId })}\n`);
     });
@@ -23,7 +26,8 @@ export function registerUsersCommands(program: Command) {
     ['unlock', 'active', 'unlock an account (also clears a failed-login lockout)'],
     ['disable', 'disabled', 'disable an account (403 account_disabled); ends its sessions'],
   ] as const) {
-    users.command(name)
+    users
+      .command(name)
       .description(what)
       .requiredOption('--email <email>')
       .action(async (o: { email: string }) => {

@@ -20,7 +20,14 @@ export function createAgentsModule(ctx: PlatformContext, deps: AgentsModuleDeps)
   const models = createModelResolver(config.models);
   const registry = new AgentRegistry(AGENT_SPECS, tools, models);
   const service = new AgentsService({ registry, tools, stats: deps.conversations });
-  ctx.logger.info({ event: 'chat.models', provider: models.provider, api: models.provider === 'openai' ? config.models.openaiApi : undefined }, 'chat models configured');
+  ctx.logger.info(
+    {
+      event: 'chat.models',
+      provider: models.provider,
+      api: models.provider === 'openai' ? config.models.openaiApi : undefined,
+    },
+    'chat models configured',
+  );
   return {
     service,
     async register(app: FastifyInstance) {

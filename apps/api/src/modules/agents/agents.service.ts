@@ -44,5 +44,7 @@ export class AgentsService {
 }
 
 function unknownAgent(name: string) {
-  return new AppError('validation_failed', `Unknown agent "${name}".`, { errors: [{ path: 'agent', message: 'Unknown agent.' }] });
+  return new AppError('validation_failed', `Unknown agent "${name}".`, {
+    errors: [{ path: 'agent', message: 'Unknown agent.' }],
+  });
 }

@@ -21,25 +21,37 @@ export interface BillingStreamRouteOptions {
  */
 export function billingStreamRoutes(options: BillingStreamRouteOptions): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/api/v1/billing/stream', {
-      config: { auth: 'billing:read' },
-      preHandler: [
-        async () => {
-          if (!options.enabled) throw new AppError('billing_disabled', 'Billing is not enabled on this server.');
-        },
-        ...(options.preHandlers ?? []),
-      ],
-      schema: { tags: ['billing'], summary: "Live billing events of the caller's tenant (text/event-stream)" },
-    }, async (request, reply) => {
-      const caller = callerOf(request);
-      const header = request.headers['last-event-id'];
-      const lastEventId = Array.isArray(header) ? header[0] : header;
-      await pipeToSse(request, reply, async function* (signal) {
-        for await (const entry of options.stream.follow(caller.tenantId, lastEventId, signal)) yield { id: entry.id, event: 'billing.event', data: entry.data };
-      }, {
-        heartbeatMs: options.heartbeatMs, registry: options.registry,
-        onError: (err) => request.log.warn({ err, event: 'billing.stream_failed' }, 'billing stream ended on an error'),
-      });
-    });
+    app.get(
+      '/api/v1/billing/stream',
+      {
+        config: { auth: 'billing:read' },
+        preHandler: [
+          async () => {
+            if (!options.enabled) throw new AppError('billing_disabled', 'Billing is not enabled on this server.');
+          },
+          ...(options.preHandlers ?? []),
+        ],
+        schema: { tags: ['billing'], summary: "Live billing events of the caller's tenant (text/event-stream)" },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const header = request.headers['last-event-id'];
+        const lastEventId = Array.isArray(header) ? header[0] : header;
+        await pipeToSse(
+          request,
+          reply,
+          async function* (signal) {
+            for await (const entry of options.stream.follow(caller.tenantId, lastEventId, signal))
+              yield { id: entry.id, event: 'billing.event', data: entry.data };
+          },
+          {
+            heartbeatMs: options.heartbeatMs,
+            registry: options.registry,
+            onError: (err) =>
+              request.log.warn({ err, event: 'billing.stream_failed' }, 'billing stream ended on an error'),
+          },
+        );
+      },
+    );
   };
 }

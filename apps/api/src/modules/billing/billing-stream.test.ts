@@ -4,7 +4,12 @@ import { signUp, type TestUser } from '../../../test/factories.js';
 import { startBillingRig } from './billing.test-support.js';
 
 type Rig = Awaited<ReturnType<typeof startBillingRig>>;
-interface Frame { id?: string; event?: string; data?: string; comment?: string }
+interface Frame {
+  id?: string;
+  event?: string;
+  data?: string;
+  comment?: string;
+}
 
 /** Opens the billing stream over real HTTP and collects its frames. */
 async function openStream(base: string, user: TestUser, lastEventId?: string) {
@@ -23,8 +28,7 @@ async function openStream(base: string, user: TestUser, lastEventId?: string) {
         const { value, done } = await reader.read();
         if (done) return;
         buffer += decoder.decode(value, { stream: true });
-        let cut;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
           const block = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
           const frame: Frame = {};
@@ -41,7 +45,8 @@ async function openStream(base: string, user: TestUser, lastEventId?: string) {
       // aborted
     }
   })();
-  const events = () => frames.filter((f) => f.event === 'billing.event').map((f) => ({ id: f.id!, ...JSON.parse(f.data!) }));
+  const events = () =>
+    frames.filter((f) => f.event === 'billing.event').map((f) => ({ id: f.id!, ...JSON.parse(f.data!) }));
   return {
     status: res.status,
     contentType: res.headers.get('content-type'),
@@ -79,7 +84,7 @@ describe('GET /api/v1/billing/stream', () => {
       payload: { feature_key: 'messages', quantity: 1600, idempotency_key: key },
     });
 
-  it('delivers its own tenant\'s events only, pings when quiet, and replays after a reconnect', async () => {
+  it("delivers its own tenant's events only, pings when quiet, and replays after a reconnect", async () => {
     const alice = await signUp(rig.app);
     const bob = await signUp(rig.app);
     const stream = await openStream(base, alice);
@@ -90,7 +95,11 @@ describe('GET /api/v1/billing/stream', () => {
     expect((await crossSoftLimit(bob, 'b1')).statusCode).toBe(202);
     expect((await crossSoftLimit(alice, 'a1')).statusCode).toBe(202);
     const [first] = await stream.waitFor(1);
-    expect(first).toMatchObject({ tenant_id: alice.session.tenant_id, type: 'usage.soft_limit_reached', usage: { feature_key: 'messages', used: 1600 } });
+    expect(first).toMatchObject({
+      tenant_id: alice.session.tenant_id,
+      type: 'usage.soft_limit_reached',
+      usage: { feature_key: 'messages', used: 1600 },
+    });
     expect(first.id).toMatch(/^\d+-\d+$/);
     await new Promise((r) => setTimeout(r, 250));
     expect(stream.events()).toHaveLength(1); // bob's event never reaches alice

@@ -22,61 +22,136 @@ describe('billing HTTP API (billing on, fake Stripe)', () => {
     expect(codes).toEqual(['starter', 'pro']);
     const starter = res.json().items[0];
     expect(starter).toMatchObject({ interval: 'month', currency: 'usd', trial_days: 14, seats_included: 3 });
-    expect(starter.features.map((f: { key: string }) => f.key)).toEqual(['messages', 'input_tokens', 'output_tokens', 'seats']);
+    expect(starter.features.map((f: { key: string }) => f.key)).toEqual([
+      'messages',
+      'input_tokens',
+      'output_tokens',
+      'seats',
+    ]);
   });
 
   it('starts a trial subscription in Stripe, refuses a second one, changes it and cancels it', async () => {
     const owner = await signUp(rig.app);
-    expect((await rig.app.inject({ method: 'GET', url: url(owner, '/subscription'), headers: owner.headers })).statusCode).toBe(404);
+    expect(
+      (await rig.app.inject({ method: 'GET', url: url(owner, '/subscription'), headers: owner.headers })).statusCode,
+    ).toBe(404);
 
-    const unknownPlan = await rig.app.inject({ method: 'POST', url: url(owner, '/subscription'), headers: { ...owner.headers, ...json }, payload: { plan_code: 'platinum' } });
+    const unknownPlan = await rig.app.inject({
+      method: 'POST',
+      url: url(owner, '/subscription'),
+      headers: { ...owner.headers, ...json },
+      payload: { plan_code: 'platinum' },
+    });
     expect(unknownPlan.statusCode).toBe(404);
 
-    const created = await rig.app.inject({ method: 'POST', url: url(owner, '/subscription'), headers: { ...owner.headers, ...json }, payload: { plan_code: 'starter', billing_email: 'billing@example.test' } });
+    const created = await rig.app.inject({
+      method: 'POST',
+      url: url(owner, '/subscription'),
+      headers: { ...owner.headers, ...json },
+      payload: { plan_code: 'starter', billing_email: 'billing@example.test' },
+    });
     expect(created.statusCode).toBe(201);
-    expect(created.json()).toMatchObject({ tenant_id: owner.session.tenant_id, plan_code: 'starter', status: 'trialing', auto_renew: true, seat_count: 3, billing_email: 'billing@example.test', cancel_at: null });
+    expect(created.json()).toMatchObject({
+      tenant_id: owner.session.tenant_id,
+      plan_code: 'starter',
+      status: 'trialing',
+      auto_renew: true,
+      seat_count: 3,
+      billing_email: 'billing@example.test',
+      cancel_at: null,
+    });
     expect(created.json().trial_ends_at).not.toBeNull();
     const createCall = rig.fake.requestsTo('POST', '/v1/subscriptions').at(-1)!;
     expect(createCall.idempotencyKey).toMatch(/^agentry-subscription-create-/);
-    expect(createCall.params).toMatchObject({ trial_period_days: '14', metadata: { tenant_id: owner.session.tenant_id, plan_code: 'starter' } });
-    expect(rig.fake.requestsTo('POST', '/v1/customers').at(-1)!.idempotencyKey).toBe(`agentry-customer-${owner.session.tenant_id}`);
+    expect(createCall.params).toMatchObject({
+      trial_period_days: '14',
+      metadata: { tenant_id: owner.session.tenant_id, plan_code: 'starter' },
+    });
+    expect(rig.fake.requestsTo('POST', '/v1/customers').at(-1)!.idempotencyKey).toBe(
+      `agentry-customer-${owner.session.tenant_id}`,
+    );
 
-    const again = await rig.app.inject({ method: 'POST', url: url(owner, '/subscription'), headers: { ...owner.headers, ...json }, payload: { plan_code: 'pro' } });
+    const again = await rig.app.inject({
+      method: 'POST',
+      url: url(owner, '/subscription'),
+      headers: { ...owner.headers, ...json },
+      payload: { plan_code: 'pro' },
+    });
     expect(again.statusCode).toBe(409);
     expect(again.json().code).toBe('subscription_exists');
 
-    const empty = await rig.app.inject({ method: 'PATCH', url: url(owner, '/subscription'), headers: { ...owner.headers, ...json }, payload: {} });
+    const empty = await rig.app.inject({
+      method: 'PATCH',
+      url: url(owner, '/subscription'),
+      headers: { ...owner.headers, ...json },
+      payload: {},
+    });
     expect(empty.statusCode).toBe(400);
     expect(empty.json().code).toBe('empty_update');
 
-    const tooMany = await rig.app.inject({ method: 'PATCH', url: url(owner, '/subscription'), headers: { ...owner.headers, ...json }, payload: { seat_count: 6 } });
+    const tooMany = await rig.app.inject({
+      method: 'PATCH',
+      url: url(owner, '/subscription'),
+      headers: { ...owner.headers, ...json },
+      payload: { seat_count: 6 },
+    });
     expect(tooMany.statusCode).toBe(422);
     // The field error names the field, as schema failures do.
     expect(tooMany.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'seat_count' }] });
 
-    const changed = await rig.app.inject({ method: 'PATCH', url: url(owner, '/subscription'), headers: { ...owner.headers, ...json }, payload: { plan_code: 'pro', seat_count: 12, auto_renew: false } });
+    const changed = await rig.app.inject({
+      method: 'PATCH',
+      url: url(owner, '/subscription'),
+      headers: { ...owner.headers, ...json },
+      payload: { plan_code: 'pro', seat_count: 12, auto_renew: false },
+    });
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({ plan_code: 'pro', seat_count: 12, auto_renew: false });
     expect(changed.json().cancel_at).not.toBeNull();
 
-    const cancelled = await rig.app.inject({ method: 'POST', url: url(owner, '/subscription/cancel'), headers: { ...owner.headers, ...json }, payload: { at_period_end: false } });
+    const cancelled = await rig.app.inject({
+      method: 'POST',
+      url: url(owner, '/subscription/cancel'),
+      headers: { ...owner.headers, ...json },
+      payload: { at_period_end: false },
+    });
     expect(cancelled.statusCode).toBe(200);
     expect(cancelled.json()).toMatchObject({ status: 'canceled', auto_renew: false });
-    const afterCancel = await rig.app.inject({ method: 'POST', url: url(owner, '/subscription/cancel'), headers: { ...owner.headers, ...json }, payload: { at_period_end: true } });
+    const afterCancel = await rig.app.inject({
+      method: 'POST',
+      url: url(owner, '/subscription/cancel'),
+      headers: { ...owner.headers, ...json },
+      payload: { at_period_end: true },
+    });
     expect(afterCancel.statusCode).toBe(404);
     // An ended subscription frees the slot for a new one.
-    const restarted = await rig.app.inject({ method: 'POST', url: url(owner, '/subscription'), headers: { ...owner.headers, ...json }, payload: { plan_code: 'pro' } });
+    const restarted = await rig.app.inject({
+      method: 'POST',
+      url: url(owner, '/subscription'),
+      headers: { ...owner.headers, ...json },
+      payload: { plan_code: 'pro' },
+    });
     expect(restarted.statusCode).toBe(201);
   });
 
   it('returns Checkout and portal URLs from Stripe', async () => {
     const owner = await signUp(rig.app);
-    const checkout = await rig.app.inject({ method: 'POST', url: url(owner, '/checkout-session'), headers: { ...owner.headers, ...json }, payload: { plan_code: 'pro' } });
+    const checkout = await rig.app.inject({
+      method: 'POST',
+      url: url(owner, '/checkout-session'),
+      headers: { ...owner.headers, ...json },
+      payload: { plan_code: 'pro' },
+    });
     expect(checkout.statusCode).toBe(200);
     expect(checkout.json().url).toMatch(new RegExp(`^${rig.fake.url}/checkout/cs_test_`));
     const session = [...rig.fake.checkoutSessions.values()].at(-1)!;
     expect(session).toMatchObject({ mode: 'subscription', client_reference_id: owner.session.tenant_id });
-    const portal = await rig.app.inject({ method: 'POST', url: url(owner, '/portal-session'), headers: { ...owner.headers, ...json }, payload: {} });
+    const portal = await rig.app.inject({
+      method: 'POST',
+      url: url(owner, '/portal-session'),
+      headers: { ...owner.headers, ...json },
+      payload: {},
+    });
     expect(portal.statusCode).toBe(200);
     expect(portal.json().url).toMatch(new RegExp(`^${rig.fake.url}/portal/bps_`));
   });
@@ -84,7 +159,12 @@ describe('billing HTTP API (billing on, fake Stripe)', () => {
   it('maps a Stripe outage to 503 unavailable, never a 500', async () => {
     const owner = await signUp(rig.app);
     rig.fake.failNext({ method: 'POST', path: '/v1/customers', times: 5, status: 503 });
-    const res = await rig.app.inject({ method: 'POST', url: url(owner, '/portal-session'), headers: { ...owner.headers, ...json }, payload: {} });
+    const res = await rig.app.inject({
+      method: 'POST',
+      url: url(owner, '/portal-session'),
+      headers: { ...owner.headers, ...json },
+      payload: {},
+    });
     expect(res.statusCode).toBe(503);
     expect(res.json().code).toBe('unavailable');
     rig.fake.clearFailures();
@@ -92,17 +172,26 @@ describe('billing HTTP API (billing on, fake Stripe)', () => {
 
   it('counts usage once per idempotency key and reports it against the plan', async () => {
     const owner = await signUp(rig.app);
-    const post = (payload: object) => rig.app.inject({ method: 'POST', url: url(owner, '/usage'), headers: { ...owner.headers, ...json }, payload });
+    const post = (payload: object) =>
+      rig.app.inject({ method: 'POST', url: url(owner, '/usage'), headers: { ...owner.headers, ...json }, payload });
     const first = await post({ feature_key: 'messages', quantity: 5, idempotency_key: 'k-1' });
     expect(first.statusCode).toBe(202);
     expect(first.json()).toEqual({ accepted: true, duplicate: false });
-    expect((await post({ feature_key: 'messages', quantity: 5, idempotency_key: 'k-1' })).json()).toEqual({ accepted: true, duplicate: true });
+    expect((await post({ feature_key: 'messages', quantity: 5, idempotency_key: 'k-1' })).json()).toEqual({
+      accepted: true,
+      duplicate: true,
+    });
     await post({ feature_key: 'messages', quantity: 2 });
     expect((await post({ feature_key: 'gpu_hours', quantity: 1 })).statusCode).toBe(404);
     expect((await post({ feature_key: 'messages', quantity: 0 })).statusCode).toBe(422);
     const usage = await rig.app.inject({ method: 'GET', url: url(owner, '/usage'), headers: owner.headers });
     expect(usage.statusCode).toBe(200);
-    expect(usage.json().items.find((i: { feature_key: string }) => i.feature_key === 'messages')).toEqual({ feature_key: 'messages', used: 7, hard_limit: 2000, soft_limit: 1600 });
+    expect(usage.json().items.find((i: { feature_key: string }) => i.feature_key === 'messages')).toEqual({
+      feature_key: 'messages',
+      used: 7,
+      hard_limit: 2000,
+      soft_limit: 1600,
+    });
   });
 
   it('enforces billing:read vs billing:manage and the path tenant', async () => {
@@ -112,34 +201,71 @@ describe('billing HTTP API (billing on, fake Stripe)', () => {
     const admin = await addMember(rig.app, owner, 'admin');
     const stranger = await signUp(rig.app);
     for (const reader of [viewer, member, admin]) {
-      expect((await rig.app.inject({ method: 'GET', url: url(owner, '/usage'), headers: reader.headers })).statusCode).toBe(200);
-      expect((await rig.app.inject({ method: 'GET', url: url(owner, '/invoices'), headers: reader.headers })).statusCode).toBe(200);
+      expect(
+        (await rig.app.inject({ method: 'GET', url: url(owner, '/usage'), headers: reader.headers })).statusCode,
+      ).toBe(200);
+      expect(
+        (await rig.app.inject({ method: 'GET', url: url(owner, '/invoices'), headers: reader.headers })).statusCode,
+      ).toBe(200);
     }
     for (const weak of [viewer, member]) {
-      const res = await rig.app.inject({ method: 'POST', url: url(owner, '/subscription'), headers: { ...weak.headers, ...json }, payload: { plan_code: 'starter' } });
+      const res = await rig.app.inject({
+        method: 'POST',
+        url: url(owner, '/subscription'),
+        headers: { ...weak.headers, ...json },
+        payload: { plan_code: 'starter' },
+      });
       expect(res.statusCode).toBe(403);
       expect(res.json().code).toBe('insufficient_scope');
-      expect((await rig.app.inject({ method: 'POST', url: url(owner, '/usage'), headers: { ...weak.headers, ...json }, payload: { feature_key: 'messages', quantity: 1 } })).statusCode).toBe(403);
+      expect(
+        (
+          await rig.app.inject({
+            method: 'POST',
+            url: url(owner, '/usage'),
+            headers: { ...weak.headers, ...json },
+            payload: { feature_key: 'messages', quantity: 1 },
+          })
+        ).statusCode,
+      ).toBe(403);
     }
-    expect((await rig.app.inject({ method: 'POST', url: url(owner, '/portal-session'), headers: { ...admin.headers, ...json }, payload: {} })).statusCode).toBe(200);
+    expect(
+      (
+        await rig.app.inject({
+          method: 'POST',
+          url: url(owner, '/portal-session'),
+          headers: { ...admin.headers, ...json },
+          payload: {},
+        })
+      ).statusCode,
+    ).toBe(200);
     const cross = await rig.app.inject({ method: 'GET', url: url(owner, '/subscription'), headers: stranger.headers });
     expect(cross.statusCode).toBe(403);
     expect(cross.json().code).toBe('tenant_mismatch');
     expect((await rig.app.inject({ method: 'GET', url: url(owner, '/usage') })).statusCode).toBe(401);
-    expect((await rig.app.inject({ method: 'GET', url: '/api/v1/billing/tenants/not-a-uuid/usage', headers: owner.headers })).statusCode).toBeGreaterThanOrEqual(400);
+    expect(
+      (await rig.app.inject({ method: 'GET', url: '/api/v1/billing/tenants/not-a-uuid/usage', headers: owner.headers }))
+        .statusCode,
+    ).toBeGreaterThanOrEqual(400);
   });
 
   it('lists invoices delivered by webhooks, for its own tenant only', async () => {
     const owner = await signUp(rig.app);
     const other = await signUp(rig.app);
-    await rig.app.inject({ method: 'POST', url: url(owner, '/portal-session'), headers: { ...owner.headers, ...json }, payload: {} });
+    await rig.app.inject({
+      method: 'POST',
+      url: url(owner, '/portal-session'),
+      headers: { ...owner.headers, ...json },
+      payload: {},
+    });
     const customerId = await rig.billing.subscriptions['deps'].repo.findCustomer(owner.session.tenant_id);
     const invoice = rig.fake.createInvoiceObject({ customer: customerId!, status: 'paid', amount_due: 1900 });
     const event = rig.fake.event('invoice.paid', invoice);
     await deliver(rig.app, event);
     await eventually(async () => (await rig.billing.events.find(event.id))?.status === 'processed');
     const mine = await rig.app.inject({ method: 'GET', url: url(owner, '/invoices'), headers: owner.headers });
-    expect(mine.json().items).toEqual([expect.objectContaining({ id: invoice.id, status: 'paid', amount_due_cents: 1900, currency: 'usd' })]);
+    expect(mine.json().items).toEqual([
+      expect.objectContaining({ id: invoice.id, status: 'paid', amount_due_cents: 1900, currency: 'usd' }),
+    ]);
     const theirs = await rig.app.inject({ method: 'GET', url: url(other, '/invoices'), headers: other.headers });
     expect(theirs.json().items).toEqual([]);
   });
@@ -152,7 +278,9 @@ describe('billing HTTP API with billing off', () => {
       const owner = await signUp(test.app);
       const base = `/api/v1/billing/tenants/${owner.session.tenant_id}`;
       expect((await test.app.inject({ method: 'GET', url: '/api/v1/billing/plans' })).statusCode).toBe(200);
-      expect((await test.app.inject({ method: 'GET', url: `${base}/usage`, headers: owner.headers })).statusCode).toBe(200);
+      expect((await test.app.inject({ method: 'GET', url: `${base}/usage`, headers: owner.headers })).statusCode).toBe(
+        200,
+      );
       for (const [method, path, payload] of [
         ['POST', '/subscription', { plan_code: 'starter' }],
         ['PATCH', '/subscription', { seat_count: 2 }],
@@ -160,7 +288,12 @@ describe('billing HTTP API with billing off', () => {
         ['POST', '/checkout-session', {}],
         ['POST', '/portal-session', {}],
       ] as const) {
-        const res = await test.app.inject({ method, url: `${base}${path}`, headers: { ...owner.headers, ...json }, payload });
+        const res = await test.app.inject({
+          method,
+          url: `${base}${path}`,
+          headers: { ...owner.headers, ...json },
+          payload,
+        });
         expect(res.statusCode, `${method} ${path}`).toBe(503);
         expect(res.json().code).toBe('billing_disabled');
       }

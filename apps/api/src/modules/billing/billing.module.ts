@@ -63,7 +63,10 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
   const { config, database, ports, logger, metrics } = ctx;
   const db = database.db;
   const enabled = config.stripe.enabled && !!config.stripe.secretKey && !!config.stripe.webhookSecret;
-  logger.info({ event: 'billing.config', ...stripeConfigSummary(config) }, enabled ? 'billing enabled' : 'billing disabled');
+  logger.info(
+    { event: 'billing.config', ...stripeConfigSummary(config) },
+    enabled ? 'billing enabled' : 'billing disabled',
+  );
 
   const plans = new PlanCatalog(db, config.stripe.priceMap);
   const repo = new SubscriptionsRepo(db);
@@ -73,7 +76,13 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
   const sync = new SubscriptionSync({ plans, repo, stream });
 
   const gateway = enabled
-    ? new StripeGateway({ secretKey: config.stripe.secretKey!, apiBaseUrl: config.stripe.apiBaseUrl, metrics, logger, maxNetworkRetries: config.stripe.maxNetworkRetries })
+    ? new StripeGateway({
+        secretKey: config.stripe.secretKey!,
+        apiBaseUrl: config.stripe.apiBaseUrl,
+        metrics,
+        logger,
+        maxNetworkRetries: config.stripe.maxNetworkRetries,
+      })
     : undefined;
   const dispatcher = gateway
     ? new StripeEventDispatcher({
@@ -86,9 +95,17 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
         metrics,
       })
     : undefined;
-  const meter = gateway ? new MeterReporter({ jobs: ports.jobs, usage: usageRepo, subscriptions: repo, plans, gateway, logger }) : undefined;
+  const meter = gateway
+    ? new MeterReporter({ jobs: ports.jobs, usage: usageRepo, subscriptions: repo, plans, gateway, logger })
+    : undefined;
   const usage = new UsageService({ plans, subscriptions: repo, usage: usageRepo, stream, meter, logger });
-  const subscriptions = new SubscriptionsService({ plans, repo, sync, gateway, publicWebUrl: config.http.publicWebUrl });
+  const subscriptions = new SubscriptionsService({
+    plans,
+    repo,
+    sync,
+    gateway,
+    publicWebUrl: config.http.publicWebUrl,
+  });
 
   if ((options.registerWorkers ?? config.roles.includes('worker')) && dispatcher && meter) {
     dispatcher.registerWorker();
@@ -116,7 +133,15 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
     meter,
     async register(app, registerOptions = {}) {
       await app.register(billingRoutes({ plans, subscriptions, usage }));
-      await app.register(billingStreamRoutes({ stream, enabled, heartbeatMs: config.http.sseHeartbeatMs, registry: ctx.sse, preHandlers: registerOptions.streamPreHandlers }));
+      await app.register(
+        billingStreamRoutes({
+          stream,
+          enabled,
+          heartbeatMs: config.http.sseHeartbeatMs,
+          registry: ctx.sse,
+          preHandlers: registerOptions.streamPreHandlers,
+        }),
+      );
       await app.register(stripeWebhookRoutes(receiver));
     },
   };

@@ -1,7 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
-  CancelSubscriptionRequest, CheckoutSessionRequest, CreateSubscriptionRequest, InvoiceList, PlanList, PortalSessionRequest,
-  Subscription, TenantIdParam, UpdateSubscriptionRequest, UrlResponse, UsageAccepted, UsageRequest, UsageResponse,
+  CancelSubscriptionRequest,
+  CheckoutSessionRequest,
+  CreateSubscriptionRequest,
+  InvoiceList,
+  PlanList,
+  PortalSessionRequest,
+  Subscription,
+  TenantIdParam,
+  UpdateSubscriptionRequest,
+  UrlResponse,
+  UsageAccepted,
+  UsageRequest,
+  UsageResponse,
 } from '@agentry/contracts';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import { toPlanResponse, type PlanCatalog } from './plans.js';
@@ -12,64 +23,154 @@ const tags = ['billing'];
 const base = '/api/v1/billing/tenants/:tenant_id';
 
 /** Billing HTTP routes (API.md "Billing"): parse, authorize by scope, one service call, map. */
-export function billingRoutes(deps: { plans: PlanCatalog; subscriptions: SubscriptionsService; usage: UsageService }): FastifyPluginAsyncZod {
+export function billingRoutes(deps: {
+  plans: PlanCatalog;
+  subscriptions: SubscriptionsService;
+  usage: UsageService;
+}): FastifyPluginAsyncZod {
   const { plans, subscriptions, usage } = deps;
   return async (app) => {
-    app.get('/api/v1/billing/plans', {
-      config: { auth: 'public' },
-      schema: { tags, summary: 'The plan catalog (readable with billing off)', response: { 200: PlanList } },
-    }, async () => ({ items: (await plans.list()).map(toPlanResponse) }));
+    app.get(
+      '/api/v1/billing/plans',
+      {
+        config: { auth: 'public' },
+        schema: { tags, summary: 'The plan catalog (readable with billing off)', response: { 200: PlanList } },
+      },
+      async () => ({ items: (await plans.list()).map(toPlanResponse) }),
+    );
 
-    app.get(`${base}/subscription`, {
-      config: { auth: 'billing:read' },
-      schema: { tags, summary: "The tenant's subscription", params: TenantIdParam, response: { 200: Subscription } },
-    }, async (request) => subscriptions.get(callerOf(request), request.params.tenant_id));
+    app.get(
+      `${base}/subscription`,
+      {
+        config: { auth: 'billing:read' },
+        schema: { tags, summary: "The tenant's subscription", params: TenantIdParam, response: { 200: Subscription } },
+      },
+      async (request) => subscriptions.get(callerOf(request), request.params.tenant_id),
+    );
 
-    app.post(`${base}/subscription`, {
-      config: { auth: 'billing:manage' },
-      schema: { tags, summary: 'Start a subscription (with the plan trial)', params: TenantIdParam, body: CreateSubscriptionRequest, response: { 201: Subscription } },
-    }, async (request, reply) => {
-      reply.code(201);
-      return subscriptions.create(callerOf(request), request.params.tenant_id, request.body);
-    });
+    app.post(
+      `${base}/subscription`,
+      {
+        config: { auth: 'billing:manage' },
+        schema: {
+          tags,
+          summary: 'Start a subscription (with the plan trial)',
+          params: TenantIdParam,
+          body: CreateSubscriptionRequest,
+          response: { 201: Subscription },
+        },
+      },
+      async (request, reply) => {
+        reply.code(201);
+        return subscriptions.create(callerOf(request), request.params.tenant_id, request.body);
+      },
+    );
 
-    app.patch(`${base}/subscription`, {
-      config: { auth: 'billing:manage' },
-      schema: { tags, summary: 'Change plan, seats, auto-renew or billing e-mail', params: TenantIdParam, body: UpdateSubscriptionRequest, response: { 200: Subscription } },
-    }, async (request) => subscriptions.update(callerOf(request), request.params.tenant_id, request.body));
+    app.patch(
+      `${base}/subscription`,
+      {
+        config: { auth: 'billing:manage' },
+        schema: {
+          tags,
+          summary: 'Change plan, seats, auto-renew or billing e-mail',
+          params: TenantIdParam,
+          body: UpdateSubscriptionRequest,
+          response: { 200: Subscription },
+        },
+      },
+      async (request) => subscriptions.update(callerOf(request), request.params.tenant_id, request.body),
+    );
 
-    app.post(`${base}/subscription/cancel`, {
-      config: { auth: 'billing:manage' },
-      schema: { tags, summary: 'Cancel at period end, or now', params: TenantIdParam, body: CancelSubscriptionRequest, response: { 200: Subscription } },
-    }, async (request) => subscriptions.cancel(callerOf(request), request.params.tenant_id, request.body));
+    app.post(
+      `${base}/subscription/cancel`,
+      {
+        config: { auth: 'billing:manage' },
+        schema: {
+          tags,
+          summary: 'Cancel at period end, or now',
+          params: TenantIdParam,
+          body: CancelSubscriptionRequest,
+          response: { 200: Subscription },
+        },
+      },
+      async (request) => subscriptions.cancel(callerOf(request), request.params.tenant_id, request.body),
+    );
 
-    app.post(`${base}/checkout-session`, {
-      config: { auth: 'billing:manage' },
-      schema: { tags, summary: 'A Stripe Checkout Session URL', params: TenantIdParam, body: CheckoutSessionRequest.optional(), response: { 200: UrlResponse } },
-    }, async (request) => subscriptions.checkoutSession(callerOf(request), request.params.tenant_id, request.body ?? {}));
+    app.post(
+      `${base}/checkout-session`,
+      {
+        config: { auth: 'billing:manage' },
+        schema: {
+          tags,
+          summary: 'A Stripe Checkout Session URL',
+          params: TenantIdParam,
+          body: CheckoutSessionRequest.optional(),
+          response: { 200: UrlResponse },
+        },
+      },
+      async (request) => subscriptions.checkoutSession(callerOf(request), request.params.tenant_id, request.body ?? {}),
+    );
 
-    app.post(`${base}/portal-session`, {
-      config: { auth: 'billing:manage' },
-      schema: { tags, summary: 'A Stripe customer portal URL', params: TenantIdParam, body: PortalSessionRequest.optional(), response: { 200: UrlResponse } },
-    }, async (request) => subscriptions.portalSession(callerOf(request), request.params.tenant_id, request.body ?? {}));
+    app.post(
+      `${base}/portal-session`,
+      {
+        config: { auth: 'billing:manage' },
+        schema: {
+          tags,
+          summary: 'A Stripe customer portal URL',
+          params: TenantIdParam,
+          body: PortalSessionRequest.optional(),
+          response: { 200: UrlResponse },
+        },
+      },
+      async (request) => subscriptions.portalSession(callerOf(request), request.params.tenant_id, request.body ?? {}),
+    );
 
-    app.post(`${base}/usage`, {
-      config: { auth: 'billing:manage' },
-      schema: { tags, summary: 'Report usage (the same idempotency key counts once)', params: TenantIdParam, body: UsageRequest, response: { 202: UsageAccepted } },
-    }, async (request, reply) => {
-      const result = await usage.reportUsage(callerOf(request), request.params.tenant_id, request.body);
-      reply.code(202);
-      return { accepted: true as const, duplicate: result.duplicate };
-    });
+    app.post(
+      `${base}/usage`,
+      {
+        config: { auth: 'billing:manage' },
+        schema: {
+          tags,
+          summary: 'Report usage (the same idempotency key counts once)',
+          params: TenantIdParam,
+          body: UsageRequest,
+          response: { 202: UsageAccepted },
+        },
+      },
+      async (request, reply) => {
+        const result = await usage.reportUsage(callerOf(request), request.params.tenant_id, request.body);
+        reply.code(202);
+        return { accepted: true as const, duplicate: result.duplicate };
+      },
+    );
 
-    app.get(`${base}/usage`, {
-      config: { auth: 'billing:read' },
-      schema: { tags, summary: 'Usage of the current period against the plan limits', params: TenantIdParam, response: { 200: UsageResponse } },
-    }, async (request) => usage.getUsage(callerOf(request), request.params.tenant_id));
+    app.get(
+      `${base}/usage`,
+      {
+        config: { auth: 'billing:read' },
+        schema: {
+          tags,
+          summary: 'Usage of the current period against the plan limits',
+          params: TenantIdParam,
+          response: { 200: UsageResponse },
+        },
+      },
+      async (request) => usage.getUsage(callerOf(request), request.params.tenant_id),
+    );
 
-    app.get(`${base}/invoices`, {
-      config: { auth: 'billing:read' },
-      schema: { tags, summary: "The tenant's invoices, newest first", params: TenantIdParam, response: { 200: InvoiceList } },
-    }, async (request) => ({ items: await subscriptions.listInvoices(callerOf(request), request.params.tenant_id) }));
+    app.get(
+      `${base}/invoices`,
+      {
+        config: { auth: 'billing:read' },
+        schema: {
+          tags,
+          summary: "The tenant's invoices, newest first",
+          params: TenantIdParam,
+          response: { 200: InvoiceList },
+        },
+      },
+      async (request) => ({ items: await subscriptions.listInvoices(callerOf(request), request.params.tenant_id) }),
+    );
   };
 }

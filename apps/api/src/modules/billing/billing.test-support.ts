@@ -62,9 +62,16 @@ export function moduleFor(test: TestApp, options: { registerWorkers?: boolean } 
 }
 
 /** POSTs a Stripe event to the webhook endpoint, signed like Stripe signs it. */
-export async function deliver(app: TestApp['app'], event: unknown, options: { secret?: string; timestamp?: number; signature?: string | null } = {}) {
+export async function deliver(
+  app: TestApp['app'],
+  event: unknown,
+  options: { secret?: string; timestamp?: number; signature?: string | null } = {},
+) {
   const payload = JSON.stringify(event);
-  const signature = options.signature === undefined ? signWebhook(payload, options.secret ?? WEBHOOK_SECRET, options.timestamp) : options.signature;
+  const signature =
+    options.signature === undefined
+      ? signWebhook(payload, options.secret ?? WEBHOOK_SECRET, options.timestamp)
+      : options.signature;
   return app.inject({
     method: 'POST',
     url: '/webhooks/stripe',

@@ -9,7 +9,10 @@ export interface Period {
  * `now` falls inside it; otherwise the calendar month in UTC (tenants without a subscription, with
  * billing off, or a subscription whose period Stripe has not renewed yet).
  */
-export function currentPeriod(now: Date, subscription?: { currentPeriodStart: Date | null; currentPeriodEnd: Date | null } | null): Period {
+export function currentPeriod(
+  now: Date,
+  subscription?: { currentPeriodStart: Date | null; currentPeriodEnd: Date | null } | null,
+): Period {
   const start = subscription?.currentPeriodStart;
   const end = subscription?.currentPeriodEnd;
   if (start && end && start <= now && now < end) return { start, end };

@@ -28,7 +28,10 @@ export interface PlanRecord {
 export class PlanCatalog {
   private readonly configuredPrices: Record<string, string>;
 
-  constructor(private readonly db: DbOrTx, priceMapJson: string | undefined) {
+  constructor(
+    private readonly db: DbOrTx,
+    priceMapJson: string | undefined,
+  ) {
     this.configuredPrices = parsePriceMap(priceMapJson);
   }
 
@@ -79,7 +82,13 @@ export function toPlanResponse(plan: PlanRecord): Plan {
     currency: plan.currency,
     trial_days: plan.trialDays,
     seats_included: plan.seatsIncluded,
-    features: plan.features.map((f) => ({ key: f.key, display_name: f.display_name, hard_limit: f.hard_limit, soft_limit: f.soft_limit, metered: f.metered })),
+    features: plan.features.map((f) => ({
+      key: f.key,
+      display_name: f.display_name,
+      hard_limit: f.hard_limit,
+      soft_limit: f.soft_limit,
+      metered: f.metered,
+    })),
   };
 }
 
@@ -103,7 +112,12 @@ function toRecord(row: typeof billingPlans.$inferSelect): PlanRecord {
 export function parsePriceMap(json: string | undefined): Record<string, string> {
   if (!json) return {};
   const value: unknown = JSON.parse(json);
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string'))
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    Object.values(value).some((v) => typeof v !== 'string')
+  )
     throw new Error('STRIPE_PRODUCT_PRICE_MAP must be a JSON object of plan code → price id');
   return value as Record<string, string>;
 }

@@ -26,13 +26,21 @@ export class StripeEventDispatcher {
       metrics: Metrics;
     },
   ) {
-    this.outcomes = deps.metrics.counter('stripe_events_processed_total', 'Stripe webhook events dispatched, by type and outcome', ['type', 'outcome']);
+    this.outcomes = deps.metrics.counter(
+      'stripe_events_processed_total',
+      'Stripe webhook events dispatched, by type and outcome',
+      ['type', 'outcome'],
+    );
   }
 
   /** Queues an event; `replay` uses a fresh job id so a finished job's id does not swallow it. */
   async enqueue(stripeEventId: string, options: { replay?: boolean } = {}) {
     const jobId = `stripe-event_${stripeEventId}${options.replay ? `_replay_${Date.now()}` : ''}`;
-    await this.deps.jobs.enqueue(STRIPE_EVENT_JOB, { stripeEventId }, { jobId, attempts: this.deps.maxAttempts, backoffMs: this.deps.backoffMs });
+    await this.deps.jobs.enqueue(
+      STRIPE_EVENT_JOB,
+      { stripeEventId },
+      { jobId, attempts: this.deps.maxAttempts, backoffMs: this.deps.backoffMs },
+    );
   }
 
   /** Registers the worker (only on processes with the `worker` role). */
@@ -44,7 +52,10 @@ export class StripeEventDispatcher {
       },
       {
         onFailed: (job, err) =>
-          this.deps.logger.error({ event: 'stripe.event_failed', stripe_event_id: job.data.stripeEventId, attempts: job.attempt, err }, 'stripe event failed for good'),
+          this.deps.logger.error(
+            { event: 'stripe.event_failed', stripe_event_id: job.data.stripeEventId, attempts: job.attempt, err },
+            'stripe event failed for good',
+          ),
       },
     );
   }
@@ -53,7 +64,10 @@ export class StripeEventDispatcher {
    * Runs the handler for one stored event. Returns what happened; throws (after recording the
    * error) when the handler failed, so the queue retries it.
    */
-  async process(stripeEventId: string, options: { finalAttempt: boolean }): Promise<'processed' | 'ignored' | 'skipped'> {
+  async process(
+    stripeEventId: string,
+    options: { finalAttempt: boolean },
+  ): Promise<'processed' | 'ignored' | 'skipped'> {
     const row = await this.deps.events.startAttempt(stripeEventId);
     if (!row) return 'skipped';
     try {
@@ -61,13 +75,32 @@ export class StripeEventDispatcher {
       const status = outcome.handled ? 'processed' : 'ignored';
       await this.deps.events.finish(stripeEventId, status, outcome.tenantId);
       this.outcomes.inc({ type: row.type, outcome: status });
-      this.deps.logger.info({ event: 'stripe.event_processed', stripe_event_id: stripeEventId, type: row.type, status, attempt: row.attempts }, 'stripe event processed');
+      this.deps.logger.info(
+        {
+          event: 'stripe.event_processed',
+          stripe_event_id: stripeEventId,
+          type: row.type,
+          status,
+          attempt: row.attempts,
+        },
+        'stripe event processed',
+      );
       return status;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       await this.deps.events.fail(stripeEventId, message, options.finalAttempt);
       this.outcomes.inc({ type: row.type, outcome: options.finalAttempt ? 'failed' : 'retry' });
-      this.deps.logger.warn({ event: 'stripe.event_attempt_failed', stripe_event_id: stripeEventId, type: row.type, attempt: row.attempts, final: options.finalAttempt, error: message }, 'stripe event attempt failed');
+      this.deps.logger.warn(
+        {
+          event: 'stripe.event_attempt_failed',
+          stripe_event_id: stripeEventId,
+          type: row.type,
+          attempt: row.attempts,
+          final: options.finalAttempt,
+          error: message,
+        },
+        'stripe event attempt failed',
+      );
       throw err;
     }
   }

@@ -9,7 +9,7 @@ export interface HandlerOutcome {
   tenantId: string | null;
 }
 
-const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 'string' ? v : v?.id ?? null);
+const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 'string' ? v : (v?.id ?? null));
 
 /**
  * Applies Stripe events. Every handler re-fetches the object from Stripe and writes its *current*
@@ -42,13 +42,22 @@ export class StripeEventHandlers {
     }
   }
 
-  private async syncSubscription(id: string, ref: { type: string; stripeEventId: string }, delivered?: Stripe.Subscription): Promise<HandlerOutcome> {
+  private async syncSubscription(
+    id: string,
+    ref: { type: string; stripeEventId: string },
+    delivered?: Stripe.Subscription,
+  ): Promise<HandlerOutcome> {
     let sub: Stripe.Subscription;
     try {
       sub = await this.deps.gateway.retrieveSubscription(id);
     } catch (err) {
       // A deleted subscription Stripe no longer returns: the delivered object is its final state.
-      if (err instanceof StripeGatewayError && err.kind === 'not_found' && ref.type === 'customer.subscription.deleted' && delivered)
+      if (
+        err instanceof StripeGatewayError &&
+        err.kind === 'not_found' &&
+        ref.type === 'customer.subscription.deleted' &&
+        delivered
+      )
         sub = { ...delivered, status: 'canceled' };
       else throw err;
     }
@@ -78,7 +87,10 @@ export class StripeEventHandlers {
 
   private async completeCheckout(id: string, ref: { type: string; stripeEventId: string }): Promise<HandlerOutcome> {
     const session = await this.deps.gateway.retrieveCheckoutSession(id);
-    const tenantId = await this.deps.sync.tenantFor(session.customer ?? null, { ...(session.metadata ?? {}), ...(session.client_reference_id ? { tenant_id: session.client_reference_id } : {}) });
+    const tenantId = await this.deps.sync.tenantFor(session.customer ?? null, {
+      ...(session.metadata ?? {}),
+      ...(session.client_reference_id ? { tenant_id: session.client_reference_id } : {}),
+    });
     if (!tenantId) return { handled: false, tenantId: null };
     const customerId = idOf(session.customer ?? null);
     if (customerId) await this.deps.repo.saveCustomer(tenantId, customerId);

@@ -14,7 +14,12 @@ export class StripeEventsRepo {
   async insert(event: { id: string; type: string; created: number; payload: unknown }): Promise<boolean> {
     const rows = await this.db
       .insert(stripeEvents)
-      .values({ stripeEventId: event.id, type: event.type, payload: event.payload, stripeCreatedAt: new Date(event.created * 1000) })
+      .values({
+        stripeEventId: event.id,
+        type: event.type,
+        payload: event.payload,
+        stripeCreatedAt: new Date(event.created * 1000),
+      })
       .onConflictDoNothing({ target: stripeEvents.stripeEventId })
       .returning({ id: stripeEvents.id });
     return rows.length === 1;
@@ -33,7 +38,9 @@ export class StripeEventsRepo {
     const [row] = await this.db
       .update(stripeEvents)
       .set({ status: 'processing', attempts: sql`${stripeEvents.attempts} + 1` })
-      .where(and(eq(stripeEvents.stripeEventId, stripeEventId), sql`${stripeEvents.status} not in ('processed', 'ignored')`))
+      .where(
+        and(eq(stripeEvents.stripeEventId, stripeEventId), sql`${stripeEvents.status} not in ('processed', 'ignored')`),
+      )
       .returning();
     return row ?? null;
   }
@@ -54,7 +61,10 @@ export class StripeEventsRepo {
 
   /** Makes an event dispatchable again (replay): status back to received. */
   async reopen(stripeEventId: string) {
-    await this.db.update(stripeEvents).set({ status: 'received', processedAt: null }).where(eq(stripeEvents.stripeEventId, stripeEventId));
+    await this.db
+      .update(stripeEvents)
+      .set({ status: 'received', processedAt: null })
+      .where(eq(stripeEvents.stripeEventId, stripeEventId));
   }
 
   async list(filter: { status?: StripeEventStatus; since?: Date; limit?: number } = {}): Promise<StripeEventRow[]> {

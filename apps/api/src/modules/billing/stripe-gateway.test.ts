@@ -11,13 +11,21 @@ describe('StripeGateway (official SDK against the fake Stripe server)', () => {
   beforeAll(async () => {
     fake = await FakeStripe.start();
     metrics = new Metrics();
-    gateway = new StripeGateway({ secretKey: 'sk_test_gateway123456789', apiBaseUrl: fake.url, metrics, logger: pino({ level: 'silent' }), maxNetworkRetries: 2 });
+    gateway = new StripeGateway({
+      secretKey: 'sk_test_gateway123456789',
+      apiBaseUrl: fake.url,
+      metrics,
+      logger: pino({ level: 'silent' }),
+      maxNetworkRetries: 2,
+    });
   });
   afterAll(async () => fake?.stop());
 
   const count = async (operation: string, result: string) => {
     const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'stripe_api_requests_total');
-    return (metric?.values.find((v) => v.labels.operation === operation && v.labels.result === result)?.value as number) ?? 0;
+    return (
+      (metric?.values.find((v) => v.labels.operation === operation && v.labels.result === result)?.value as number) ?? 0
+    );
   };
 
   it('maps STRIPE_API_BASE_URL to the SDK host/port/protocol', () => {
@@ -31,7 +39,10 @@ describe('StripeGateway (official SDK against the fake Stripe server)', () => {
     const b = await gateway.createCustomer({ tenantId: 't1', idempotencyKey: 'agentry-customer-t1' });
     expect(b.id).toBe(a.id);
     expect(fake.customers.size).toBe(1);
-    expect(fake.requestsTo('POST', '/v1/customers').map((r) => r.idempotencyKey)).toEqual(['agentry-customer-t1', 'agentry-customer-t1']);
+    expect(fake.requestsTo('POST', '/v1/customers').map((r) => r.idempotencyKey)).toEqual([
+      'agentry-customer-t1',
+      'agentry-customer-t1',
+    ]);
     expect(await count('customers.create', 'ok')).toBe(2);
   });
 
@@ -58,13 +69,24 @@ describe('StripeGateway (official SDK against the fake Stripe server)', () => {
     const err = await gateway.retrieveInvoice('in_x').catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'unavailable', transient: true });
     expect(fake.requestsTo('GET', '/v1/invoices/in_x')).toHaveLength(3);
-    const histogram = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'stripe_api_request_duration_seconds');
+    const histogram = (await metrics.registry.getMetricsAsJSON()).find(
+      (m) => m.name === 'stripe_api_request_duration_seconds',
+    );
     expect(histogram).toBeDefined();
   });
 
   it('reports a meter event keyed by the usage record id', async () => {
-    await gateway.createMeterEvent({ eventName: 'agentry_messages', customerId: 'cus_1', value: 3, identifier: 'rec-1', timestamp: new Date() });
-    expect(fake.meterEvents.get('rec-1')).toMatchObject({ event_name: 'agentry_messages', payload: { stripe_customer_id: 'cus_1', value: '3' } });
+    await gateway.createMeterEvent({
+      eventName: 'agentry_messages',
+      customerId: 'cus_1',
+      value: 3,
+      identifier: 'rec-1',
+      timestamp: new Date(),
+    });
+    expect(fake.meterEvents.get('rec-1')).toMatchObject({
+      event_name: 'agentry_messages',
+      payload: { stripe_customer_id: 'cus_1', value: '3' },
+    });
     expect(fake.requestsTo('POST', '/v1/billing/meter_events').at(-1)!.idempotencyKey).toBe('meter:rec-1');
   });
 });

@@ -26,7 +26,8 @@ export class StripeGatewayError extends Error {
 /** Maps a gateway failure to the API's problem codes: one place, so routes never see SDK errors. */
 export function toAppError(err: unknown): unknown {
   if (!(err instanceof StripeGatewayError)) return err;
-  if (err.kind === 'unavailable') return new AppError('unavailable', 'The payment provider is unavailable; try again.', { cause: err });
+  if (err.kind === 'unavailable')
+    return new AppError('unavailable', 'The payment provider is unavailable; try again.', { cause: err });
   return new AppError('bad_gateway', 'The payment provider rejected the request.', { cause: err });
 }
 
@@ -42,7 +43,11 @@ export interface StripeGatewayOptions {
 }
 
 /** SDK options derived from `STRIPE_API_BASE_URL`. */
-export function sdkAddress(apiBaseUrl: string | undefined): { host?: string; port?: number; protocol?: 'http' | 'https' } {
+export function sdkAddress(apiBaseUrl: string | undefined): {
+  host?: string;
+  port?: number;
+  protocol?: 'http' | 'https';
+} {
   if (!apiBaseUrl) return {};
   const url = new URL(apiBaseUrl);
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
@@ -67,8 +72,16 @@ export class StripeGateway {
       telemetry: false,
       appInfo: { name: 'agentry' },
     });
-    this.requests = options.metrics.counter('stripe_api_requests_total', 'Stripe API calls by operation and result', ['operation', 'result']);
-    this.latency = options.metrics.histogram('stripe_api_request_duration_seconds', 'Stripe API call latency (including SDK retries)', ['operation'], LATENCY_BUCKETS);
+    this.requests = options.metrics.counter('stripe_api_requests_total', 'Stripe API calls by operation and result', [
+      'operation',
+      'result',
+    ]);
+    this.latency = options.metrics.histogram(
+      'stripe_api_request_duration_seconds',
+      'Stripe API call latency (including SDK retries)',
+      ['operation'],
+      LATENCY_BUCKETS,
+    );
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -80,7 +93,10 @@ export class StripeGateway {
     } catch (err) {
       const failure = classify(operation, err);
       this.requests.inc({ operation, result: failure.kind });
-      this.options.logger.warn({ event: 'stripe.request_failed', operation, kind: failure.kind, stripe_code: failure.stripeCode }, 'stripe call failed');
+      this.options.logger.warn(
+        { event: 'stripe.request_failed', operation, kind: failure.kind, stripe_code: failure.stripeCode },
+        'stripe call failed',
+      );
       throw failure;
     } finally {
       end();
@@ -135,7 +151,9 @@ export class StripeGateway {
   }
 
   createCheckoutSession(params: Stripe.Checkout.SessionCreateParams, idempotencyKey: string) {
-    return this.call('checkout.sessions.create', () => this.client.checkout.sessions.create(params, { idempotencyKey }));
+    return this.call('checkout.sessions.create', () =>
+      this.client.checkout.sessions.create(params, { idempotencyKey }),
+    );
   }
 
   retrieveCheckoutSession(id: string) {
@@ -144,7 +162,10 @@ export class StripeGateway {
 
   createPortalSession(input: { customerId: string; returnUrl: string; idempotencyKey: string }) {
     return this.call('billing_portal.sessions.create', () =>
-      this.client.billingPortal.sessions.create({ customer: input.customerId, return_url: input.returnUrl }, { idempotencyKey: input.idempotencyKey }),
+      this.client.billingPortal.sessions.create(
+        { customer: input.customerId, return_url: input.returnUrl },
+        { idempotencyKey: input.idempotencyKey },
+      ),
     );
   }
 
@@ -154,7 +175,9 @@ export class StripeGateway {
 
   /** Every active product (auto-paginated): `stripe setup` finds its own by `metadata.plan_code`. */
   listProducts() {
-    return this.call('products.list', () => this.client.products.list({ active: true, limit: 100 }).autoPagingToArray({ limit: 10_000 }));
+    return this.call('products.list', () =>
+      this.client.products.list({ active: true, limit: 100 }).autoPagingToArray({ limit: 10_000 }),
+    );
   }
 
   createProduct(params: Stripe.ProductCreateParams, idempotencyKey: string) {
@@ -162,7 +185,9 @@ export class StripeGateway {
   }
 
   listPrices(productId: string) {
-    return this.call('prices.list', () => this.client.prices.list({ product: productId, active: true, limit: 100 }).autoPagingToArray({ limit: 10_000 }));
+    return this.call('prices.list', () =>
+      this.client.prices.list({ product: productId, active: true, limit: 100 }).autoPagingToArray({ limit: 10_000 }),
+    );
   }
 
   createPrice(params: Stripe.PriceCreateParams, idempotencyKey: string) {
@@ -170,7 +195,13 @@ export class StripeGateway {
   }
 
   /** Stripe de-duplicates meter events by `identifier` too; we pass the usage record id for both. */
-  createMeterEvent(input: { eventName: string; customerId: string; value: number; identifier: string; timestamp: Date }) {
+  createMeterEvent(input: {
+    eventName: string;
+    customerId: string;
+    value: number;
+    identifier: string;
+    timestamp: Date;
+  }) {
     return this.call('billing.meter_events.create', () =>
       this.client.billing.meterEvents.create(
         {
@@ -197,12 +228,19 @@ function classify(operation: string, err: unknown): StripeGatewayError {
     case 'StripePermissionError':
       return new StripeGatewayError(operation, 'misconfigured', e.code, message, { cause: err });
     case 'StripeInvalidRequestError':
-      return new StripeGatewayError(operation, e.code === 'resource_missing' || e.statusCode === 404 ? 'not_found' : 'rejected', e.code, message, { cause: err });
+      return new StripeGatewayError(
+        operation,
+        e.code === 'resource_missing' || e.statusCode === 404 ? 'not_found' : 'rejected',
+        e.code,
+        message,
+        { cause: err },
+      );
     case 'StripeCardError':
     case 'StripeIdempotencyError':
       return new StripeGatewayError(operation, 'rejected', e.code, message, { cause: err });
     default:
-      if (typeof e?.statusCode === 'number' && e.statusCode >= 500) return new StripeGatewayError(operation, 'unavailable', e.code, message, { cause: err });
+      if (typeof e?.statusCode === 'number' && e.statusCode >= 500)
+        return new StripeGatewayError(operation, 'unavailable', e.code, message, { cause: err });
       return new StripeGatewayError(operation, 'unavailable', undefined, message, { cause: err });
   }
 }

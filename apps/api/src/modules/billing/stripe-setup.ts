@@ -26,7 +26,11 @@ export async function setupStripeCatalog(input: {
   const results: PlanSetupResult[] = [];
   for (const plan of catalog) {
     let product = products.find((p) => p.metadata?.plan_code === plan.code) ?? null;
-    const result: PlanSetupResult = { plan: plan.code, product: { id: product?.id ?? null, action: product ? 'found' : 'would_create' }, price: { id: null, action: 'would_create' } };
+    const result: PlanSetupResult = {
+      plan: plan.code,
+      product: { id: product?.id ?? null, action: product ? 'found' : 'would_create' },
+      price: { id: null, action: 'would_create' },
+    };
     if (!product && !dryRun) {
       product = await gateway.createProduct(
         { name: `Agentry ${plan.name}`, description: plan.description, metadata: { plan_code: plan.code } },
@@ -34,21 +38,36 @@ export async function setupStripeCatalog(input: {
       );
       result.product = { id: product.id, action: 'created' };
     }
-    progress(`  ${plan.code}: product ${result.product.action.replace('_', ' ')}${result.product.id ? ` (${result.product.id})` : ''}`);
+    progress(
+      `  ${plan.code}: product ${result.product.action.replace('_', ' ')}${result.product.id ? ` (${result.product.id})` : ''}`,
+    );
     const prices = product ? await gateway.listPrices(product.id) : [];
     const matching = prices.find(
-      (p) => p.metadata?.plan_code === plan.code && p.unit_amount === plan.priceCents && p.currency === plan.currency && p.recurring?.interval === plan.interval,
+      (p) =>
+        p.metadata?.plan_code === plan.code &&
+        p.unit_amount === plan.priceCents &&
+        p.currency === plan.currency &&
+        p.recurring?.interval === plan.interval,
     );
     if (matching) result.price = { id: matching.id, action: 'found' };
     else if (!dryRun && product) {
       const created = await gateway.createPrice(
-        { product: product.id, unit_amount: plan.priceCents, currency: plan.currency, recurring: { interval: plan.interval }, metadata: { plan_code: plan.code } },
+        {
+          product: product.id,
+          unit_amount: plan.priceCents,
+          currency: plan.currency,
+          recurring: { interval: plan.interval },
+          metadata: { plan_code: plan.code },
+        },
         `agentry-price-${plan.code}-${plan.priceCents}-${plan.currency}-${plan.interval}`,
       );
       result.price = { id: created.id, action: 'created' };
     }
-    progress(`  ${plan.code}: price ${result.price.action.replace('_', ' ')}${result.price.id ? ` (${result.price.id})` : ''}`);
-    if (!dryRun && product && result.price.id) await plans.recordStripeIds(plan.code, { productId: product.id, priceId: result.price.id });
+    progress(
+      `  ${plan.code}: price ${result.price.action.replace('_', ' ')}${result.price.id ? ` (${result.price.id})` : ''}`,
+    );
+    if (!dryRun && product && result.price.id)
+      await plans.recordStripeIds(plan.code, { productId: product.id, priceId: result.price.id });
     results.push(result);
   }
   progress(dryRun ? 'dry run complete' : 'price map recorded in the database');

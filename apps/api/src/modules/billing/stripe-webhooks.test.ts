@@ -17,7 +17,12 @@ describe('POST /webhooks/stripe', () => {
     const customer = rig.fake.createCustomer({ metadata: { tenant_id: tenantId } });
     await rig.billing.subscriptions['deps'].repo.saveCustomer(tenantId, customer.id);
     const starter = (await rig.billing.plans.get('starter'))!;
-    const sub = rig.fake.createSubscriptionObject({ customer: customer.id, items: [{ price: starter.stripePriceId!, quantity: 3 }], trial_period_days: 14, metadata: { tenant_id: tenantId } });
+    const sub = rig.fake.createSubscriptionObject({
+      customer: customer.id,
+      items: [{ price: starter.stripePriceId!, quantity: 3 }],
+      trial_period_days: 14,
+      metadata: { tenant_id: tenantId },
+    });
     return { tenantId, customer, sub };
   }
 
@@ -61,14 +66,19 @@ describe('POST /webhooks/stripe', () => {
     expect(res.json()).toEqual({ received: true, duplicate: false });
     const stored = await storedEvent(event.id);
     expect(stored).toMatchObject({ type: 'customer.subscription.created' });
-    const processed = await eventually(async () => ((await storedEvent(event.id))?.status === 'processed' ? storedEvent(event.id) : null));
+    const processed = await eventually(async () =>
+      (await storedEvent(event.id))?.status === 'processed' ? storedEvent(event.id) : null,
+    );
     expect(processed).toMatchObject({ status: 'processed', attempts: 1, tenantId, lastError: null });
     expect(processed!.processedAt).toBeInstanceOf(Date);
     const row = await rig.billing.subscriptions['deps'].repo.find(tenantId);
     expect(row).toMatchObject({ planCode: 'starter', status: 'trialing', seatCount: 3, stripeSubscriptionId: sub.id });
     const published = await rig.billing.stream.read(tenantId);
     expect(published.map((e) => e.type)).toEqual(['customer.subscription.created']);
-    expect(published[0]).toMatchObject({ stripe_event_id: event.id, subscription: { plan_code: 'starter', status: 'trialing', seat_count: 3 } });
+    expect(published[0]).toMatchObject({
+      stripe_event_id: event.id,
+      subscription: { plan_code: 'starter', status: 'trialing', seat_count: 3 },
+    });
   });
 
   it('acknowledges a duplicate event id with duplicate:true and no second effect', async () => {
@@ -85,9 +95,11 @@ describe('POST /webhooks/stripe', () => {
     expect(rig.fake.requestsTo('GET', `/v1/subscriptions/${sub.id}`)).toHaveLength(1);
   });
 
-  it('ends in Stripe\'s current state whatever order the events arrive in', async () => {
+  it("ends in Stripe's current state whatever order the events arrive in", async () => {
     const { tenantId, sub } = await tenantWithSubscription();
-    const created = rig.fake.event('customer.subscription.created', sub, { created: Math.floor(Date.now() / 1000) - 60 });
+    const created = rig.fake.event('customer.subscription.created', sub, {
+      created: Math.floor(Date.now() / 1000) - 60,
+    });
     // The trial ends and the plan changes seats in Stripe; the "updated" event says so…
     rig.fake.setSubscription(sub.id, { status: 'active', trial_end: null });
     rig.fake.subscriptions.get(sub.id).items.data[0].quantity = 4;
@@ -135,20 +147,33 @@ describe('POST /webhooks/stripe', () => {
   it('handles customer.subscription.deleted, invoice.paid, invoice.payment_failed', async () => {
     const { tenantId, customer, sub } = await tenantWithSubscription();
     await deliver(rig.app, rig.fake.event('customer.subscription.created', sub));
-    const paid = rig.fake.createInvoiceObject({ customer: customer.id, subscription: sub.id, status: 'paid', amount_due: 1900 });
+    const paid = rig.fake.createInvoiceObject({
+      customer: customer.id,
+      subscription: sub.id,
+      status: 'paid',
+      amount_due: 1900,
+    });
     const paidEvent = rig.fake.event('invoice.paid', paid);
     await deliver(rig.app, paidEvent);
     await eventually(async () => (await storedEvent(paidEvent.id))?.status === 'processed');
 
     rig.fake.setSubscription(sub.id, { status: 'past_due' });
-    const failed = rig.fake.createInvoiceObject({ customer: customer.id, subscription: sub.id, status: 'open', amount_due: 1900 });
+    const failed = rig.fake.createInvoiceObject({
+      customer: customer.id,
+      subscription: sub.id,
+      status: 'open',
+      amount_due: 1900,
+    });
     const failedEvent = rig.fake.event('invoice.payment_failed', failed);
     await deliver(rig.app, failedEvent);
     await eventually(async () => (await storedEvent(failedEvent.id))?.status === 'processed');
     expect((await rig.billing.subscriptions['deps'].repo.find(tenantId))?.status).toBe('past_due');
     const invoices = await rig.billing.subscriptions['deps'].repo.listInvoices(tenantId);
     expect(invoices.map((i) => [i.stripeInvoiceId, i.status, i.amountDueCents]).sort()).toEqual(
-      [[paid.id, 'paid', 1900], [failed.id, 'open', 1900]].sort(),
+      [
+        [paid.id, 'paid', 1900],
+        [failed.id, 'open', 1900],
+      ].sort(),
     );
 
     rig.fake.setSubscription(sub.id, { status: 'canceled', ended_at: Math.floor(Date.now() / 1000) });
@@ -158,7 +183,9 @@ describe('POST /webhooks/stripe', () => {
     const row = await rig.billing.subscriptions['deps'].repo.find(tenantId);
     expect(row).toMatchObject({ status: 'canceled', autoRenew: false });
     const types = (await rig.billing.stream.read(tenantId)).map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['invoice.paid', 'invoice.payment_failed', 'customer.subscription.deleted']));
+    expect(types).toEqual(
+      expect.arrayContaining(['invoice.paid', 'invoice.payment_failed', 'customer.subscription.deleted']),
+    );
   });
 
   it('handles checkout.session.completed: maps the customer and syncs the new subscription', async () => {
@@ -181,7 +208,11 @@ describe('POST /webhooks/stripe', () => {
     await deliver(rig.app, event);
     await eventually(async () => (await storedEvent(event.id))?.status === 'processed');
     expect(await rig.billing.subscriptions['deps'].repo.findCustomer(tenantId)).toBe(customer.id);
-    expect(await rig.billing.subscriptions['deps'].repo.find(tenantId)).toMatchObject({ planCode: 'pro', status: 'active', seatCount: 10 });
+    expect(await rig.billing.subscriptions['deps'].repo.find(tenantId)).toMatchObject({
+      planCode: 'pro',
+      status: 'active',
+      seatCount: 10,
+    });
   });
 
   it('stores but ignores event types it does not act on', async () => {
@@ -200,7 +231,12 @@ describe('POST /webhooks/stripe with billing off', () => {
   it('answers 503 billing_disabled', async () => {
     const test = await createTestApp();
     try {
-      const res = await test.app.inject({ method: 'POST', url: '/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=x' }, payload: '{}' });
+      const res = await test.app.inject({
+        method: 'POST',
+        url: '/webhooks/stripe',
+        headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=x' },
+        payload: '{}',
+      });
       expect(res.statusCode).toBe(503);
       expect(res.json().code).toBe('billing_disabled');
     } finally {

@@ -26,19 +26,33 @@ export class StripeWebhookReceiver {
 
   async receive(rawBody: Buffer, signature: string | undefined): Promise<{ duplicate: boolean }> {
     const { webhooks, secret, dispatcher } = this.deps;
-    if (!webhooks || !secret || !dispatcher) throw new AppError('billing_disabled', 'Billing is not configured on this server.');
+    if (!webhooks || !secret || !dispatcher)
+      throw new AppError('billing_disabled', 'Billing is not configured on this server.');
     if (!signature) throw new AppError('bad_request', 'The Stripe-Signature header is missing.');
     let event: Stripe.Event;
     try {
       event = webhooks.constructEvent(rawBody, signature, secret, this.deps.toleranceSeconds);
     } catch {
-      this.deps.logger.warn({ event: 'stripe.webhook_rejected' }, 'stripe webhook with a bad signature or stale timestamp');
+      this.deps.logger.warn(
+        { event: 'stripe.webhook_rejected' },
+        'stripe webhook with a bad signature or stale timestamp',
+      );
       throw new AppError('bad_request', 'The Stripe signature is invalid or its timestamp is outside the tolerance.');
     }
-    if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.created !== 'number' || !event.data?.object)
+    if (
+      typeof event?.id !== 'string' ||
+      typeof event.type !== 'string' ||
+      typeof event.created !== 'number' ||
+      !event.data?.object
+    )
       throw new AppError('bad_request', 'The payload is not a Stripe event.');
 
-    const inserted = await this.deps.events.insert({ id: event.id, type: event.type, created: event.created, payload: event });
+    const inserted = await this.deps.events.insert({
+      id: event.id,
+      type: event.type,
+      created: event.created,
+      payload: event,
+    });
     if (!inserted) {
       // A redelivery. If the first delivery was stored but its job never queued (we answered 5xx),
       // queue it now; the job id makes this a no-op otherwise.
@@ -47,7 +61,10 @@ export class StripeWebhookReceiver {
       return { duplicate: true };
     }
     await dispatcher.enqueue(event.id);
-    this.deps.logger.info({ event: 'stripe.webhook_received', stripe_event_id: event.id, type: event.type }, 'stripe webhook stored');
+    this.deps.logger.info(
+      { event: 'stripe.webhook_received', stripe_event_id: event.id, type: event.type },
+      'stripe webhook stored',
+    );
     return { duplicate: false };
   }
 }
@@ -57,15 +74,24 @@ export function stripeWebhookRoutes(receiver: StripeWebhookReceiver): FastifyPlu
   return async (app) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    app.post('/webhooks/stripe', {
-      config: { auth: 'public' },
-      schema: { tags: ['billing'], summary: 'Stripe webhook endpoint (Stripe-Signature)', hide: false, response: { 202: WebhookAck } },
-    }, async (request, reply) => {
-      const header = request.headers['stripe-signature'];
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const result = await receiver.receive(body, Array.isArray(header) ? header[0] : header);
-      reply.code(202);
-      return { received: true as const, duplicate: result.duplicate };
-    });
+    app.post(
+      '/webhooks/stripe',
+      {
+        config: { auth: 'public' },
+        schema: {
+          tags: ['billing'],
+          summary: 'Stripe webhook endpoint (Stripe-Signature)',
+          hide: false,
+          response: { 202: WebhookAck },
+        },
+      },
+      async (request, reply) => {
+        const header = request.headers['stripe-signature'];
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const result = await receiver.receive(body, Array.isArray(header) ? header[0] : header);
+        reply.code(202);
+        return { received: true as const, duplicate: result.duplicate };
+      },
+    );
   };
 }

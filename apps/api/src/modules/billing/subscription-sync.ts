@@ -7,7 +7,7 @@ import type { InvoiceRow, SubscriptionRow, SubscriptionsRepo, SubscriptionState 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fromUnix = (s: number | null | undefined) => (typeof s === 'number' && s > 0 ? new Date(s * 1000) : null);
-const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 'string' ? v : v?.id ?? null);
+const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 'string' ? v : (v?.id ?? null));
 
 /**
  * Writes Stripe's view of a subscription or invoice into our tables and announces it on the
@@ -15,12 +15,13 @@ const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 's
  * re-fetching the object), so both paths converge on the same state.
  */
 export class SubscriptionSync {
-  constructor(
-    private readonly deps: { plans: PlanCatalog; repo: SubscriptionsRepo; stream: BillingStream },
-  ) {}
+  constructor(private readonly deps: { plans: PlanCatalog; repo: SubscriptionsRepo; stream: BillingStream }) {}
 
   /** The tenant a Stripe object belongs to: our customer mapping first, then the metadata we set. */
-  async tenantFor(customer: string | { id: string } | null, metadata?: Record<string, string> | null): Promise<string | null> {
+  async tenantFor(
+    customer: string | { id: string } | null,
+    metadata?: Record<string, string> | null,
+  ): Promise<string | null> {
     const customerId = idOf(customer);
     const mapped = customerId ? await this.deps.repo.tenantForCustomer(customerId) : null;
     if (mapped) return mapped;
@@ -48,16 +49,31 @@ export class SubscriptionSync {
   }
 
   /** Applies a subscription as Stripe has it now and publishes `type` on the tenant's stream. */
-  async applySubscription(tenantId: string, sub: Stripe.Subscription, event: { type: string; stripeEventId: string | null; summary?: string }, extra: { billingEmail?: string | null } = {}) {
+  async applySubscription(
+    tenantId: string,
+    sub: Stripe.Subscription,
+    event: { type: string; stripeEventId: string | null; summary?: string },
+    extra: { billingEmail?: string | null } = {},
+  ) {
     const existing = await this.deps.repo.find(tenantId);
     // A webhook for an older subscription of this tenant must not overwrite the current one.
-    if (existing?.stripeSubscriptionId && existing.stripeSubscriptionId !== sub.id && existing.status !== 'canceled' && sub.status === 'canceled') return existing;
+    if (
+      existing?.stripeSubscriptionId &&
+      existing.stripeSubscriptionId !== sub.id &&
+      existing.status !== 'canceled' &&
+      sub.status === 'canceled'
+    )
+      return existing;
     const row = await this.deps.repo.applyState(tenantId, await this.stateOf(sub, existing?.planCode), extra);
     await this.announce(tenantId, event, { subscription: toSubscriptionResponse(row) });
     return row;
   }
 
-  async applyInvoice(tenantId: string, invoice: Stripe.Invoice, event: { type: string; stripeEventId: string | null }): Promise<InvoiceRow> {
+  async applyInvoice(
+    tenantId: string,
+    invoice: Stripe.Invoice,
+    event: { type: string; stripeEventId: string | null },
+  ): Promise<InvoiceRow> {
     const row = await this.deps.repo.upsertInvoice(tenantId, {
       stripeInvoiceId: invoice.id!,
       status: invoice.status ?? 'draft',
@@ -71,7 +87,11 @@ export class SubscriptionSync {
     return row;
   }
 
-  async announce(tenantId: string, event: { type: string; stripeEventId: string | null; summary?: string }, body: Pick<BillingEvent, 'subscription' | 'invoice'>) {
+  async announce(
+    tenantId: string,
+    event: { type: string; stripeEventId: string | null; summary?: string },
+    body: Pick<BillingEvent, 'subscription' | 'invoice'>,
+  ) {
     await this.deps.stream.publish({
       tenant_id: tenantId,
       type: event.type,
@@ -85,14 +105,17 @@ export class SubscriptionSync {
 
 function summarize(type: string, body: Pick<BillingEvent, 'subscription' | 'invoice'>): string {
   if (body.subscription) return `Subscription ${body.subscription.plan_code}: ${body.subscription.status}`;
-  if (body.invoice) return `Invoice ${body.invoice.status}: ${(body.invoice.amount_due_cents / 100).toFixed(2)} ${body.invoice.currency.toUpperCase()}`;
+  if (body.invoice)
+    return `Invoice ${body.invoice.status}: ${(body.invoice.amount_due_cents / 100).toFixed(2)} ${body.invoice.currency.toUpperCase()}`;
   return type;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function toSubscriptionResponse(row: SubscriptionRow): Subscription {
-  const status = (SUBSCRIPTION_STATUSES as readonly string[]).includes(row.status) ? (row.status as Subscription['status']) : 'incomplete';
+  const status = (SUBSCRIPTION_STATUSES as readonly string[]).includes(row.status)
+    ? (row.status as Subscription['status'])
+    : 'incomplete';
   return {
     tenant_id: row.tenantId,
     plan_code: row.planCode,

@@ -38,7 +38,10 @@ export class SubscriptionsRepo {
   }
 
   async tenantForCustomer(stripeCustomerId: string): Promise<string | null> {
-    const [row] = await this.db.select().from(billingCustomers).where(eq(billingCustomers.stripeCustomerId, stripeCustomerId));
+    const [row] = await this.db
+      .select()
+      .from(billingCustomers)
+      .where(eq(billingCustomers.stripeCustomerId, stripeCustomerId));
     return row?.tenantId ?? null;
   }
 
@@ -51,10 +54,19 @@ export class SubscriptionsRepo {
    * Claims the tenant's subscription slot before Stripe is called: inserts a placeholder, or
    * reuses an ended subscription's row. Returns null when a live subscription exists (409).
    */
-  async claim(tenantId: string, input: { planCode: string; seatCount: number; billingEmail: string | null }): Promise<SubscriptionRow | null> {
+  async claim(
+    tenantId: string,
+    input: { planCode: string; seatCount: number; billingEmail: string | null },
+  ): Promise<SubscriptionRow | null> {
     const [row] = await this.db
       .insert(billingSubscriptions)
-      .values({ tenantId, planCode: input.planCode, status: 'incomplete', seatCount: input.seatCount, billingEmail: input.billingEmail })
+      .values({
+        tenantId,
+        planCode: input.planCode,
+        status: 'incomplete',
+        seatCount: input.seatCount,
+        billingEmail: input.billingEmail,
+      })
       .onConflictDoUpdate({
         target: billingSubscriptions.tenantId,
         set: {
@@ -81,12 +93,26 @@ export class SubscriptionsRepo {
   async releaseClaim(tenantId: string, id: string) {
     await this.db
       .delete(billingSubscriptions)
-      .where(and(eq(billingSubscriptions.tenantId, tenantId), eq(billingSubscriptions.id, id), sql`${billingSubscriptions.stripeSubscriptionId} is null`));
+      .where(
+        and(
+          eq(billingSubscriptions.tenantId, tenantId),
+          eq(billingSubscriptions.id, id),
+          sql`${billingSubscriptions.stripeSubscriptionId} is null`,
+        ),
+      );
   }
 
   /** Writes Stripe's current state of the tenant's subscription (insert when the webhook comes first). */
-  async applyState(tenantId: string, state: SubscriptionState, extra: { billingEmail?: string | null } = {}): Promise<SubscriptionRow> {
-    const set = { ...state, updatedAt: new Date(), ...(extra.billingEmail !== undefined ? { billingEmail: extra.billingEmail } : {}) };
+  async applyState(
+    tenantId: string,
+    state: SubscriptionState,
+    extra: { billingEmail?: string | null } = {},
+  ): Promise<SubscriptionRow> {
+    const set = {
+      ...state,
+      updatedAt: new Date(),
+      ...(extra.billingEmail !== undefined ? { billingEmail: extra.billingEmail } : {}),
+    };
     const [row] = await this.db
       .insert(billingSubscriptions)
       .values({ tenantId, ...set })
@@ -96,19 +122,34 @@ export class SubscriptionsRepo {
   }
 
   async setBillingEmail(tenantId: string, billingEmail: string) {
-    await this.db.update(billingSubscriptions).set({ billingEmail, updatedAt: new Date() }).where(eq(billingSubscriptions.tenantId, tenantId));
+    await this.db
+      .update(billingSubscriptions)
+      .set({ billingEmail, updatedAt: new Date() })
+      .where(eq(billingSubscriptions.tenantId, tenantId));
   }
 
-  async upsertInvoice(tenantId: string, invoice: Omit<typeof billingInvoices.$inferInsert, 'tenantId' | 'id' | 'createdAt' | 'updatedAt'>): Promise<InvoiceRow> {
+  async upsertInvoice(
+    tenantId: string,
+    invoice: Omit<typeof billingInvoices.$inferInsert, 'tenantId' | 'id' | 'createdAt' | 'updatedAt'>,
+  ): Promise<InvoiceRow> {
     const [row] = await this.db
       .insert(billingInvoices)
       .values({ tenantId, ...invoice })
-      .onConflictDoUpdate({ target: billingInvoices.stripeInvoiceId, set: { ...invoice, updatedAt: new Date() }, setWhere: eq(billingInvoices.tenantId, tenantId) })
+      .onConflictDoUpdate({
+        target: billingInvoices.stripeInvoiceId,
+        set: { ...invoice, updatedAt: new Date() },
+        setWhere: eq(billingInvoices.tenantId, tenantId),
+      })
       .returning();
     return row;
   }
 
   async listInvoices(tenantId: string, limit = 100): Promise<InvoiceRow[]> {
-    return this.db.select().from(billingInvoices).where(eq(billingInvoices.tenantId, tenantId)).orderBy(desc(billingInvoices.createdAt)).limit(limit);
+    return this.db
+      .select()
+      .from(billingInvoices)
+      .where(eq(billingInvoices.tenantId, tenantId))
+      .orderBy(desc(billingInvoices.createdAt))
+      .limit(limit);
   }
 }

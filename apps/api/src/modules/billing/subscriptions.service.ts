@@ -45,14 +45,22 @@ export class SubscriptionsService {
     return toSubscriptionResponse(row);
   }
 
-  async create(caller: Caller, tenantId: string, input: { plan_code: string; billing_email?: string; seat_count?: number }): Promise<Subscription> {
+  async create(
+    caller: Caller,
+    tenantId: string,
+    input: { plan_code: string; billing_email?: string; seat_count?: number },
+  ): Promise<Subscription> {
     tenantId = ownTenant(caller, tenantId);
     this.gateway();
     const plan = await this.requirePlan(input.plan_code);
     const priceId = this.requirePrice(plan);
     const seatCount = input.seat_count ?? plan.seatsIncluded;
     assertSeats(plan, seatCount);
-    const claim = await this.deps.repo.claim(tenantId, { planCode: plan.code, seatCount, billingEmail: input.billing_email ?? null });
+    const claim = await this.deps.repo.claim(tenantId, {
+      planCode: plan.code,
+      seatCount,
+      billingEmail: input.billing_email ?? null,
+    });
     if (!claim) throw new AppError('subscription_exists', 'This tenant already has a subscription; change it instead.');
     let sub: Stripe.Subscription;
     try {
@@ -72,16 +80,28 @@ export class SubscriptionsService {
       await this.deps.repo.releaseClaim(tenantId, claim.id);
       throw err;
     }
-    const row = await this.deps.sync.applySubscription(tenantId, sub, { type: 'subscription.created', stripeEventId: null }, { billingEmail: input.billing_email ?? null });
+    const row = await this.deps.sync.applySubscription(
+      tenantId,
+      sub,
+      { type: 'subscription.created', stripeEventId: null },
+      { billingEmail: input.billing_email ?? null },
+    );
     return toSubscriptionResponse(row);
   }
 
-  async update(caller: Caller, tenantId: string, input: { plan_code?: string; seat_count?: number; auto_renew?: boolean; billing_email?: string }): Promise<Subscription> {
+  async update(
+    caller: Caller,
+    tenantId: string,
+    input: { plan_code?: string; seat_count?: number; auto_renew?: boolean; billing_email?: string },
+  ): Promise<Subscription> {
     tenantId = ownTenant(caller, tenantId);
     if (Object.values(input).every((v) => v === undefined)) throw new AppError('empty_update', 'Nothing to update.');
     this.gateway();
     const current = await this.liveSubscription(tenantId);
-    const plan = input.plan_code !== undefined ? await this.requirePlan(input.plan_code) : await this.deps.plans.getOrDefault(current.planCode);
+    const plan =
+      input.plan_code !== undefined
+        ? await this.requirePlan(input.plan_code)
+        : await this.deps.plans.getOrDefault(current.planCode);
     const seatCount = input.seat_count ?? current.seatCount;
     if (input.plan_code !== undefined || input.seat_count !== undefined) assertSeats(plan, seatCount);
     const key = `agentry-subscription-update-${crypto.randomUUID()}`;
@@ -100,7 +120,10 @@ export class SubscriptionsService {
     const sub = Object.keys(params).length
       ? await this.stripe((g) => g.updateSubscription(current.stripeSubscriptionId!, params, key))
       : await this.stripe((g) => g.retrieveSubscription(current.stripeSubscriptionId!));
-    const row = await this.deps.sync.applySubscription(tenantId, sub, { type: 'subscription.updated', stripeEventId: null });
+    const row = await this.deps.sync.applySubscription(tenantId, sub, {
+      type: 'subscription.updated',
+      stripeEventId: null,
+    });
     return toSubscriptionResponse(row);
   }
 
@@ -110,13 +133,22 @@ export class SubscriptionsService {
     const current = await this.liveSubscription(tenantId);
     const key = `agentry-subscription-cancel-${crypto.randomUUID()}`;
     const sub = input.at_period_end
-      ? await this.stripe((g) => g.updateSubscription(current.stripeSubscriptionId!, { cancel_at_period_end: true }, key))
+      ? await this.stripe((g) =>
+          g.updateSubscription(current.stripeSubscriptionId!, { cancel_at_period_end: true }, key),
+        )
       : await this.stripe((g) => g.cancelSubscriptionNow(current.stripeSubscriptionId!, key));
-    const row = await this.deps.sync.applySubscription(tenantId, sub, { type: input.at_period_end ? 'subscription.cancel_scheduled' : 'subscription.canceled', stripeEventId: null });
+    const row = await this.deps.sync.applySubscription(tenantId, sub, {
+      type: input.at_period_end ? 'subscription.cancel_scheduled' : 'subscription.canceled',
+      stripeEventId: null,
+    });
     return toSubscriptionResponse(row);
   }
 
-  async checkoutSession(caller: Caller, tenantId: string, input: { plan_code?: string; success_url?: string; cancel_url?: string }): Promise<{ url: string }> {
+  async checkoutSession(
+    caller: Caller,
+    tenantId: string,
+    input: { plan_code?: string; success_url?: string; cancel_url?: string },
+  ): Promise<{ url: string }> {
     tenantId = ownTenant(caller, tenantId);
     this.gateway();
     const existing = await this.deps.repo.find(tenantId);
@@ -132,7 +164,10 @@ export class SubscriptionsService {
           customer: customerId,
           client_reference_id: tenantId,
           line_items: [{ price: this.requirePrice(plan), quantity: plan.seatsIncluded }],
-          subscription_data: { metadata: { tenant_id: tenantId, plan_code: plan.code }, ...(plan.trialDays > 0 ? { trial_period_days: plan.trialDays } : {}) },
+          subscription_data: {
+            metadata: { tenant_id: tenantId, plan_code: plan.code },
+            ...(plan.trialDays > 0 ? { trial_period_days: plan.trialDays } : {}),
+          },
           metadata: { tenant_id: tenantId, plan_code: plan.code },
           success_url: input.success_url ?? `${base}/billing?checkout=success`,
           cancel_url: input.cancel_url ?? `${base}/billing?checkout=cancel`,
@@ -149,7 +184,11 @@ export class SubscriptionsService {
     this.gateway();
     const customerId = await this.ensureCustomer(tenantId, null);
     const session = await this.stripe((g) =>
-      g.createPortalSession({ customerId, returnUrl: input.return_url ?? `${this.deps.publicWebUrl.replace(/\/$/, '')}/billing`, idempotencyKey: `agentry-portal-${crypto.randomUUID()}` }),
+      g.createPortalSession({
+        customerId,
+        returnUrl: input.return_url ?? `${this.deps.publicWebUrl.replace(/\/$/, '')}/billing`,
+        idempotencyKey: `agentry-portal-${crypto.randomUUID()}`,
+      }),
     );
     return { url: session.url };
   }
@@ -163,7 +202,9 @@ export class SubscriptionsService {
   private async ensureCustomer(tenantId: string, email: string | null): Promise<string> {
     const existing = await this.deps.repo.findCustomer(tenantId);
     if (existing) return existing;
-    const customer = await this.stripe((g) => g.createCustomer({ tenantId, email, idempotencyKey: `agentry-customer-${tenantId}` }));
+    const customer = await this.stripe((g) =>
+      g.createCustomer({ tenantId, email, idempotencyKey: `agentry-customer-${tenantId}` }),
+    );
     return this.deps.repo.saveCustomer(tenantId, customer.id);
   }
 
@@ -182,20 +223,23 @@ export class SubscriptionsService {
 
   private requirePrice(plan: PlanRecord): string {
     const price = this.deps.plans.priceIdFor(plan);
-    if (!price) throw new AppError('unavailable', `Plan ${plan.code} has no Stripe price yet: run \`agentry stripe setup\`.`);
+    if (!price)
+      throw new AppError('unavailable', `Plan ${plan.code} has no Stripe price yet: run \`agentry stripe setup\`.`);
     return price;
   }
 }
 
 /** The guard already rejects another tenant's path (403 tenant_mismatch); this keeps services safe on their own. */
 function ownTenant(caller: Caller, tenantId: string): string {
-  if (caller.tenantId !== tenantId) throw new AppError('tenant_mismatch', 'The tenant in the path does not match the token tenant.');
+  if (caller.tenantId !== tenantId)
+    throw new AppError('tenant_mismatch', 'The tenant in the path does not match the token tenant.');
   return tenantId;
 }
 
 function assertSeats(plan: PlanRecord, seatCount: number) {
   const limit = plan.features.find((f) => f.key === 'seats')?.hard_limit ?? null;
   if (limit !== null && seatCount > limit)
-    throw new AppError('validation_failed', `The ${plan.name} plan allows at most ${limit} seats.`, { errors: [{ path: 'seat_count', message: `at most ${limit}` }] });
+    throw new AppError('validation_failed', `The ${plan.name} plan allows at most ${limit} seats.`, {
+      errors: [{ path: 'seat_count', message: `at most ${limit}` }],
+    });
 }
-

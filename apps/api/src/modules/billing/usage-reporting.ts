@@ -18,12 +18,23 @@ export const meterEventName = (featureKey: string) => `agentry_${featureKey}`;
  */
 export class MeterReporter implements MeterReportScheduler {
   constructor(
-    private readonly deps: { jobs: JobQueue; usage: UsageRepo; subscriptions: SubscriptionsRepo; plans: PlanCatalog; gateway: StripeGateway; logger: Logger },
+    private readonly deps: {
+      jobs: JobQueue;
+      usage: UsageRepo;
+      subscriptions: SubscriptionsRepo;
+      plans: PlanCatalog;
+      gateway: StripeGateway;
+      logger: Logger;
+    },
   ) {}
 
   async schedule(tenantId: string, recorded: RecordedUsage[]) {
     if (!recorded.length) return;
-    await this.deps.jobs.enqueue(METER_REPORT_JOB, { tenantId }, { jobId: `usage-report_${recorded[0].recordId}`, attempts: 6, backoffMs: 5000 });
+    await this.deps.jobs.enqueue(
+      METER_REPORT_JOB,
+      { tenantId },
+      { jobId: `usage-report_${recorded[0].recordId}`, attempts: 6, backoffMs: 5000 },
+    );
   }
 
   registerWorker() {
@@ -36,7 +47,9 @@ export class MeterReporter implements MeterReportScheduler {
   async report(tenantId: string): Promise<number> {
     const customerId = await this.deps.subscriptions.findCustomer(tenantId);
     if (!customerId) return 0; // no Stripe customer yet: the backlog goes with the next report
-    const metered = new Set((await this.deps.plans.list()).flatMap((p) => p.features.filter((f) => f.metered).map((f) => f.key)));
+    const metered = new Set(
+      (await this.deps.plans.list()).flatMap((p) => p.features.filter((f) => f.metered).map((f) => f.key)),
+    );
     const records = await this.deps.usage.unreported(tenantId, [...metered]);
     for (const record of records) {
       await this.deps.gateway.createMeterEvent({
@@ -48,7 +61,11 @@ export class MeterReporter implements MeterReportScheduler {
       });
       await this.deps.usage.markReported(tenantId, record.id);
     }
-    if (records.length) this.deps.logger.info({ event: 'billing.usage_reported', tenant_id: tenantId, records: records.length }, 'usage reported to Stripe');
+    if (records.length)
+      this.deps.logger.info(
+        { event: 'billing.usage_reported', tenant_id: tenantId, records: records.length },
+        'usage reported to Stripe',
+      );
     return records.length;
   }
 }

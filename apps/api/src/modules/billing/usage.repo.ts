@@ -34,7 +34,13 @@ export class UsageRepo {
         if (inc.quantity <= 0) continue;
         const [record] = await tx
           .insert(usageRecords)
-          .values({ tenantId, featureKey: inc.featureKey, quantity: inc.quantity, periodStart, idempotencyKey: inc.idempotencyKey })
+          .values({
+            tenantId,
+            featureKey: inc.featureKey,
+            quantity: inc.quantity,
+            periodStart,
+            idempotencyKey: inc.idempotencyKey,
+          })
           .onConflictDoNothing()
           .returning({ id: usageRecords.id });
         if (!record) continue;
@@ -65,7 +71,13 @@ export class UsageRepo {
     return this.db
       .select()
       .from(usageRecords)
-      .where(and(eq(usageRecords.tenantId, tenantId), inArray(usageRecords.featureKey, featureKeys), sql`${usageRecords.reportedAt} is null`))
+      .where(
+        and(
+          eq(usageRecords.tenantId, tenantId),
+          inArray(usageRecords.featureKey, featureKeys),
+          sql`${usageRecords.reportedAt} is null`,
+        ),
+      )
       .orderBy(asc(usageRecords.createdAt))
       .limit(limit);
   }

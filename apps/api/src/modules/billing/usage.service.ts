@@ -37,14 +37,19 @@ export interface UsageServiceDeps {
  */
 export class UsageService implements ChatUsageHooks {
   private readonly now: () => Date;
-  private readonly entitlements = new Map<string, { value: Awaited<ReturnType<UsageService['entitlement']>>; until: number }>();
+  private readonly entitlements = new Map<
+    string,
+    { value: Awaited<ReturnType<UsageService['entitlement']>>; until: number }
+  >();
 
   constructor(private readonly deps: UsageServiceDeps) {
     this.now = deps.now ?? (() => new Date());
   }
 
   /** The plan whose limits apply to the tenant, and its current usage period. */
-  async entitlement(tenantId: string): Promise<{ plan: PlanRecord; period: Period; subscription: SubscriptionRow | null }> {
+  async entitlement(
+    tenantId: string,
+  ): Promise<{ plan: PlanRecord; period: Period; subscription: SubscriptionRow | null }> {
     const subscription = await this.deps.subscriptions.find(tenantId);
     const live = subscription && !ENDED_STATUSES.includes(subscription.status) ? subscription : null;
     const plan = await this.deps.plans.getOrDefault(live?.planCode);
@@ -63,7 +68,8 @@ export class UsageService implements ChatUsageHooks {
     if (hit && hit.until > now) return hit.value;
     const value = await this.entitlement(tenantId);
     // Bounded: the cache only ever holds tenants seen in the last TTL; stale entries are dropped as it grows.
-    if (this.entitlements.size >= 10_000) for (const [k, v] of this.entitlements) if (v.until <= now) this.entitlements.delete(k);
+    if (this.entitlements.size >= 10_000)
+      for (const [k, v] of this.entitlements) if (v.until <= now) this.entitlements.delete(k);
     if (ttl > 0 && value.period.end.getTime() > now + ttl) this.entitlements.set(tenantId, { value, until: now + ttl });
     return value;
   }
@@ -77,10 +83,14 @@ export class UsageService implements ChatUsageHooks {
       const used = totals.get(key) ?? 0;
       if (used >= feature.hard_limit) {
         const retryAfter = Math.max(1, Math.ceil((period.end.getTime() - this.now().getTime()) / 1000));
-        throw new AppError('usage_limit_exceeded', `The plan's ${feature.display_name} limit is reached until the period ends.`, {
-          details: { feature: key, used, hard_limit: feature.hard_limit, period_end: period.end.toISOString() },
-          headers: { 'retry-after': String(retryAfter) },
-        });
+        throw new AppError(
+          'usage_limit_exceeded',
+          `The plan's ${feature.display_name} limit is reached until the period ends.`,
+          {
+            details: { feature: key, used, hard_limit: feature.hard_limit, period_end: period.end.toISOString() },
+            headers: { 'retry-after': String(retryAfter) },
+          },
+        );
       }
     }
   }
@@ -93,16 +103,26 @@ export class UsageService implements ChatUsageHooks {
     };
     await this.record(
       caller.tenantId,
-      RUN_FEATURES.map((key) => ({ featureKey: key, quantity: quantities[key], idempotencyKey: `run:${usage.runId}:${key}` })),
+      RUN_FEATURES.map((key) => ({
+        featureKey: key,
+        quantity: quantities[key],
+        idempotencyKey: `run:${usage.runId}:${key}`,
+      })),
     );
   }
 
   /** `POST …/usage`: 404 for a feature the tenant's plan does not have; the same key counts once. */
-  async reportUsage(_caller: Caller, tenantId: string, input: { feature_key: string; quantity: number; idempotency_key?: string }) {
+  async reportUsage(
+    _caller: Caller,
+    tenantId: string,
+    input: { feature_key: string; quantity: number; idempotency_key?: string },
+  ) {
     const { plan } = await this.entitlement(tenantId);
     if (!plan.features.some((f) => f.key === input.feature_key)) throw new AppError('not_found', 'Unknown feature.');
     const key = `api:${input.idempotency_key ?? crypto.randomUUID()}`;
-    const recorded = await this.record(tenantId, [{ featureKey: input.feature_key, quantity: input.quantity, idempotencyKey: key }]);
+    const recorded = await this.record(tenantId, [
+      { featureKey: input.feature_key, quantity: input.quantity, idempotencyKey: key },
+    ]);
     return { duplicate: recorded.length === 0 };
   }
 
@@ -115,7 +135,7 @@ export class UsageService implements ChatUsageHooks {
       items: plan.features.map((f) => ({
         feature_key: f.key,
         // NOTE: seats are not metered events; "used" is the seat count of the subscription.
-        used: f.key === 'seats' ? subscription?.seatCount ?? 0 : totals.get(f.key) ?? 0,
+        used: f.key === 'seats' ? (subscription?.seatCount ?? 0) : (totals.get(f.key) ?? 0),
         hard_limit: f.hard_limit,
         soft_limit: f.soft_limit,
       })),
@@ -132,7 +152,11 @@ export class UsageService implements ChatUsageHooks {
       const before = r.used - r.quantity;
       const crossed = (limit: number | null) => limit !== null && before < limit && r.used >= limit;
       // The atomic total makes exactly one increment the one that crosses, however many run at once.
-      const type = crossed(feature.hard_limit) ? 'usage.hard_limit_reached' : crossed(feature.soft_limit) ? 'usage.soft_limit_reached' : null;
+      const type = crossed(feature.hard_limit)
+        ? 'usage.hard_limit_reached'
+        : crossed(feature.soft_limit)
+          ? 'usage.soft_limit_reached'
+          : null;
       if (!type) continue;
       const event: BillingEvent = {
         tenant_id: tenantId,
@@ -140,10 +164,18 @@ export class UsageService implements ChatUsageHooks {
         stripe_event_id: null,
         occurred_at: this.now().toISOString(),
         summary: `${feature.display_name}: ${r.used} used, ${type === 'usage.hard_limit_reached' ? `hard limit ${feature.hard_limit}` : `soft limit ${feature.soft_limit}`} reached`,
-        usage: { feature_key: feature.key, used: r.used, soft_limit: feature.soft_limit, hard_limit: feature.hard_limit },
+        usage: {
+          feature_key: feature.key,
+          used: r.used,
+          soft_limit: feature.soft_limit,
+          hard_limit: feature.hard_limit,
+        },
       };
       await this.deps.stream.publish(event);
-      this.deps.logger.info({ event: 'billing.usage_limit_crossed', tenant_id: tenantId, feature: feature.key, type }, 'usage limit crossed');
+      this.deps.logger.info(
+        { event: 'billing.usage_limit_crossed', tenant_id: tenantId, feature: feature.key, type },
+        'usage limit crossed',
+      );
     }
     const metered = recorded.filter((r) => plan.features.find((f) => f.key === r.featureKey)?.metered);
     if (metered.length && this.deps.meter) await this.deps.meter.schedule(tenantId, metered);

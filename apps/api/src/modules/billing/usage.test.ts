@@ -16,16 +16,32 @@ describe('usage metering and plan limits (billing off)', () => {
   afterAll(() => t.close());
 
   const callerOf = (user: TestUser): Caller => ({
-    subject: `user:${user.session.user_id}`, userId: user.session.user_id, serviceAccountId: null, tenantId: user.session.tenant_id,
-    role: 'owner', scopes: user.session.scopes, sessionId: user.session.session_id, emailVerified: true,
+    subject: `user:${user.session.user_id}`,
+    userId: user.session.user_id,
+    serviceAccountId: null,
+    tenantId: user.session.tenant_id,
+    role: 'owner',
+    scopes: user.session.scopes,
+    sessionId: user.session.session_id,
+    emailVerified: true,
   });
   const used = async (user: TestUser, key: string) =>
-    (await billing.usage.getUsage(callerOf(user), user.session.tenant_id)).items.find((i) => i.feature_key === key)!.used;
+    (await billing.usage.getUsage(callerOf(user), user.session.tenant_id)).items.find((i) => i.feature_key === key)!
+      .used;
 
   it('records a chat run once per run id', async () => {
     const user = await signUp(t.app);
-    const run = { runId: crypto.randomUUID(), conversationId: crypto.randomUUID(), messages: 2, inputTokens: 120, outputTokens: 40 };
-    await Promise.all([billing.usage.recordRunUsage(callerOf(user), run), billing.usage.recordRunUsage(callerOf(user), run)]);
+    const run = {
+      runId: crypto.randomUUID(),
+      conversationId: crypto.randomUUID(),
+      messages: 2,
+      inputTokens: 120,
+      outputTokens: 40,
+    };
+    await Promise.all([
+      billing.usage.recordRunUsage(callerOf(user), run),
+      billing.usage.recordRunUsage(callerOf(user), run),
+    ]);
     await billing.usage.recordRunUsage(callerOf(user), run);
     expect(await used(user, 'messages')).toBe(2);
     expect(await used(user, 'input_tokens')).toBe(120);
@@ -34,7 +50,12 @@ describe('usage metering and plan limits (billing off)', () => {
 
   it('meters real chat runs: POST /chat adds messages and tokens', async () => {
     const user = await signUp(t.app);
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'hello there friend' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: user.headers,
+      payload: { message: 'hello there friend' },
+    });
     expect(res.statusCode, res.body).toBe(200);
     const { usage } = res.json();
     await eventually(async () => (await used(user, 'output_tokens')) === usage.output_tokens);
@@ -44,32 +65,70 @@ describe('usage metering and plan limits (billing off)', () => {
 
   it('blocks POST /chat with 429 usage_limit_exceeded once a hard limit is reached', async () => {
     const user = await signUp(t.app);
-    const before = await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'hi' } });
+    const before = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: user.headers,
+      payload: { message: 'hi' },
+    });
     expect(before.statusCode).toBe(200);
-    await billing.usage.reportUsage(callerOf(user), user.session.tenant_id, { feature_key: 'messages', quantity: 2000, idempotency_key: 'fill' });
-    const blocked = await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'one more' } });
+    await billing.usage.reportUsage(callerOf(user), user.session.tenant_id, {
+      feature_key: 'messages',
+      quantity: 2000,
+      idempotency_key: 'fill',
+    });
+    const blocked = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: user.headers,
+      payload: { message: 'one more' },
+    });
     expect(blocked.statusCode).toBe(429);
-    expect(blocked.json()).toMatchObject({ code: 'usage_limit_exceeded', details: { feature: 'messages', hard_limit: 2000 } });
+    expect(blocked.json()).toMatchObject({
+      code: 'usage_limit_exceeded',
+      details: { feature: 'messages', hard_limit: 2000 },
+    });
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
-    const stream = await t.app.inject({ method: 'POST', url: '/api/v1/chat/stream', headers: user.headers, payload: { message: 'one more' } });
+    const stream = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat/stream',
+      headers: user.headers,
+      payload: { message: 'one more' },
+    });
     expect(stream.statusCode).toBe(429);
     // Another tenant is not affected.
     const other = await signUp(t.app);
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: other.headers, payload: { message: 'hi' } })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: other.headers, payload: { message: 'hi' } }))
+        .statusCode,
+    ).toBe(200);
   });
 
   it('publishes one soft-limit event when concurrent increments cross it', async () => {
     const user = await signUp(t.app);
-    await billing.usage.reportUsage(callerOf(user), user.session.tenant_id, { feature_key: 'messages', quantity: 1590 });
+    await billing.usage.reportUsage(callerOf(user), user.session.tenant_id, {
+      feature_key: 'messages',
+      quantity: 1590,
+    });
     await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        billing.usage.recordRunUsage(callerOf(user), { runId: `r-${i}`, conversationId: 'c', messages: 2, inputTokens: 0, outputTokens: 0 }),
+        billing.usage.recordRunUsage(callerOf(user), {
+          runId: `r-${i}`,
+          conversationId: 'c',
+          messages: 2,
+          inputTokens: 0,
+          outputTokens: 0,
+        }),
       ),
     );
     expect(await used(user, 'messages')).toBe(1606);
     const events = await billing.stream.read(user.session.tenant_id);
     expect(events.filter((e) => e.type === 'usage.soft_limit_reached')).toEqual([
-      expect.objectContaining({ tenant_id: user.session.tenant_id, stripe_event_id: null, usage: { feature_key: 'messages', used: expect.any(Number), soft_limit: 1600, hard_limit: 2000 } }),
+      expect.objectContaining({
+        tenant_id: user.session.tenant_id,
+        stripe_event_id: null,
+        usage: { feature_key: 'messages', used: expect.any(Number), soft_limit: 1600, hard_limit: 2000 },
+      }),
     ]);
   });
 });

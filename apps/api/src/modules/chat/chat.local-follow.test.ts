@@ -9,7 +9,10 @@ import { parseEntry, runStreamKey, RunEventWriter, type LoggedRunEvent } from '.
 
 const RUN = '00000000-0000-4000-8000-000000000001';
 const delta = (i: number): RunEvent => ({ event: 'message.delta', data: { delta: ` w${i}` } });
-const failed: RunEvent = { event: 'run.failed', data: { run_id: RUN, code: 'internal_error', message: 'x', retryable: false } };
+const failed: RunEvent = {
+  event: 'run.failed',
+  data: { run_id: RUN, code: 'internal_error', message: 'x', retryable: false },
+};
 const tick = () => new Promise((r) => setImmediate(r));
 
 async function collect(gen: AsyncGenerator<LoggedRunEvent>, onEach?: (e: LoggedRunEvent) => Promise<void>) {
@@ -37,7 +40,9 @@ describe('the in-process fast path of a run (LiveRun + pipelined writer)', () =>
     for (let i = 1; i <= 3; i++) await writer.append(delta(i));
     await writer.flush();
     // Followers join at different points while the writer keeps appending between their reads.
-    const followers = [0, 1, 3].map((after) => collect(live.follow(after, new AbortController().signal), async () => void (await tick())));
+    const followers = [0, 1, 3].map((after) =>
+      collect(live.follow(after, new AbortController().signal), async () => void (await tick())),
+    );
     for (let i = 4; i <= 120; i++) {
       await writer.append(delta(i));
       if (i % 7 === 0) await tick();
@@ -58,8 +63,11 @@ describe('the in-process fast path of a run (LiveRun + pipelined writer)', () =>
     const real = ports.streams;
     const failing: EventStreams = {
       ...real,
-      append: (stream, data, options) => (options?.id === '3-0' ? Promise.reject(new Error('log down')) : real.append(stream, data, options)),
-      read: real.read.bind(real), expire: real.expire.bind(real), watch: real.watch.bind(real),
+      append: (stream, data, options) =>
+        options?.id === '3-0' ? Promise.reject(new Error('log down')) : real.append(stream, data, options),
+      read: real.read.bind(real),
+      expire: real.expire.bind(real),
+      watch: real.watch.bind(real),
     };
     const live = new LiveRun();
     const writer = new RunEventWriter(failing, crypto.randomUUID(), live);
@@ -90,16 +98,38 @@ describe('following a run on the replica running it', () => {
 
   it('resumes on the same replica with Last-Event-ID: exactly the missing events, ids 1, 2, 3 …', async () => {
     const message = 'tell me a long story about seven blue whales that sing across the cold northern sea';
-    const first = await streamSse({ port, method: 'POST', path: '/api/v1/chat/stream', headers: user.headers, body: { message }, stopWhen: (_e, all) => all.length === 4 });
+    const first = await streamSse({
+      port,
+      method: 'POST',
+      path: '/api/v1/chat/stream',
+      headers: user.headers,
+      body: { message },
+      stopWhen: (_e, all) => all.length === 4,
+    });
     const runId = String(first.headers['x-run-id']);
-    const rest = await streamSse({ port, method: 'GET', path: `/api/v1/chat/runs/${runId}/events`, headers: { ...user.headers, 'last-event-id': '4' } });
+    const rest = await streamSse({
+      port,
+      method: 'GET',
+      path: `/api/v1/chat/runs/${runId}/events`,
+      headers: { ...user.headers, 'last-event-id': '4' },
+    });
     const all: ParsedEvent[] = [...first.events, ...rest.events];
     expect(all.map((e) => Number(e.id))).toEqual(all.map((_, i) => i + 1));
     const done = all.at(-1)!;
     expect(done.event).toBe('run.completed');
-    expect(all.filter((e) => e.event === 'message.delta').map((e) => e.data.delta).join('')).toBe(done.data.response);
+    expect(
+      all
+        .filter((e) => e.event === 'message.delta')
+        .map((e) => e.data.delta)
+        .join(''),
+    ).toBe(done.data.response);
     // A follower that joins in the middle, while the run is live, gets the same events.
-    const again = await streamSse({ port, method: 'GET', path: `/api/v1/chat/runs/${runId}/events`, headers: user.headers });
+    const again = await streamSse({
+      port,
+      method: 'GET',
+      path: `/api/v1/chat/runs/${runId}/events`,
+      headers: user.headers,
+    });
     expect(again.events).toEqual(all);
   });
 });

@@ -15,9 +15,19 @@ describe('chat metrics', () => {
   const metrics = async () => (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
 
   it('count runs by outcome, first-token latency, tokens, and open streams', async () => {
-    const streamed = await t.app.inject({ method: 'POST', url: '/api/v1/chat/stream', headers: user.headers, payload: { message: 'hello there friend' } });
+    const streamed = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat/stream',
+      headers: user.headers,
+      payload: { message: 'hello there friend' },
+    });
     expect(streamed.statusCode).toBe(200);
-    const completed = await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'calculate 6*7' } });
+    const completed = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: user.headers,
+      payload: { message: 'calculate 6*7' },
+    });
     expect(completed.statusCode).toBe(200);
     const usage = completed.json().usage;
 
@@ -33,8 +43,13 @@ describe('chat metrics', () => {
 
   it('counts a chat stream while it is open', async () => {
     const base = await listenOnFreePort(t.app);
-    const req = http.request(`${base}/api/v1/chat/stream`, { method: 'POST', headers: { ...user.headers, 'content-type': 'application/json' } });
-    const firstChunk = new Promise<http.IncomingMessage>((resolve) => req.on('response', (res) => res.once('data', () => resolve(res))));
+    const req = http.request(`${base}/api/v1/chat/stream`, {
+      method: 'POST',
+      headers: { ...user.headers, 'content-type': 'application/json' },
+    });
+    const firstChunk = new Promise<http.IncomingMessage>((resolve) =>
+      req.on('response', (res) => res.once('data', () => resolve(res))),
+    );
     req.end(JSON.stringify({ message: 'one two three four five six seven eight nine ten' }));
     const res = await firstChunk;
     expect(sample(await metrics(), 'chat_streams_active')).toBe(1);

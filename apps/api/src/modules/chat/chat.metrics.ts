@@ -20,8 +20,18 @@ export class ChatMetrics {
 
   constructor(metrics: Metrics) {
     this.runs = metrics.counter('chat_runs_total', 'Chat runs ended, by outcome', ['outcome']);
-    this.duration = metrics.histogram('chat_run_duration_seconds', 'Chat run duration by outcome', ['outcome'], RUN_BUCKETS);
-    this.firstToken = metrics.histogram('chat_first_token_seconds', 'Time from run start to the first streamed token', [], LATENCY_BUCKETS);
+    this.duration = metrics.histogram(
+      'chat_run_duration_seconds',
+      'Chat run duration by outcome',
+      ['outcome'],
+      RUN_BUCKETS,
+    );
+    this.firstToken = metrics.histogram(
+      'chat_first_token_seconds',
+      'Time from run start to the first streamed token',
+      [],
+      LATENCY_BUCKETS,
+    );
     this.tokens = metrics.counter('chat_tokens_total', 'Model tokens used by chat runs', ['kind']);
     this.streams = metrics.gauge('chat_streams_active', 'Chat event streams open on this process');
   }

@@ -28,15 +28,35 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
   const { config, database, ports } = ctx;
   const repo = new ChatRepo();
   const metrics = new ChatMetrics(ctx.metrics);
-  const runner = new Runner({ tracingDisabled: !config.models.tracing, traceIncludeSensitiveData: false, workflowName: 'Agentry chat' });
+  const runner = new Runner({
+    tracingDisabled: !config.models.tracing,
+    traceIncludeSensitiveData: false,
+    workflowName: 'Agentry chat',
+  });
   const runs = new RunManager({
-    runner, database, conversations: deps.conversations, repo, usageHooks: deps.usage, logger: ctx.logger, maxTurns: config.chat.maxTurns,
-    ports, runTimeoutMs: config.chat.runTimeoutMs, retentionSeconds: config.chat.eventRetentionSeconds, heartbeatMs: config.chat.heartbeatMs, metrics,
+    runner,
+    database,
+    conversations: deps.conversations,
+    repo,
+    usageHooks: deps.usage,
+    logger: ctx.logger,
+    maxTurns: config.chat.maxTurns,
+    ports,
+    runTimeoutMs: config.chat.runTimeoutMs,
+    retentionSeconds: config.chat.eventRetentionSeconds,
+    heartbeatMs: config.chat.heartbeatMs,
+    metrics,
   });
   await runs.init();
   const reaper = new RunReaper({
-    database, repo, streams: ports.streams, jobs: ports.jobs, logger: ctx.logger,
-    staleMs: config.chat.staleMs, intervalMs: config.chat.reaperIntervalMs, retentionSeconds: config.chat.eventRetentionSeconds,
+    database,
+    repo,
+    streams: ports.streams,
+    jobs: ports.jobs,
+    logger: ctx.logger,
+    staleMs: config.chat.staleMs,
+    intervalMs: config.chat.reaperIntervalMs,
+    retentionSeconds: config.chat.eventRetentionSeconds,
   });
   if (config.roles.includes('worker')) {
     await reaper.startWorker();
@@ -45,13 +65,23 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
   // Runs in flight get half the shutdown grace to finish; the rest end with run.failed.
   ctx.onShutdown(() => runs.shutdown(Math.floor(config.http.shutdownGraceMs / 2)));
   const service = new ChatService({
-    database, agents: deps.agents, conversations: deps.conversations, repo, runs, streams: ports.streams, usageHooks: deps.usage,
+    database,
+    agents: deps.agents,
+    conversations: deps.conversations,
+    repo,
+    runs,
+    streams: ports.streams,
+    usageHooks: deps.usage,
   });
 
   return {
-    service, runs, reaper,
+    service,
+    runs,
+    reaper,
     async register(app: FastifyInstance, routeOptions: ChatRoutesOptions['routeOptions'] = {}) {
-      await app.register(chatRoutes(service, { heartbeatMs: config.http.sseHeartbeatMs, sse: ctx.sse, metrics, routeOptions }));
+      await app.register(
+        chatRoutes(service, { heartbeatMs: config.http.sseHeartbeatMs, sse: ctx.sse, metrics, routeOptions }),
+      );
     },
   };
 }

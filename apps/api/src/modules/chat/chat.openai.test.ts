@@ -12,15 +12,26 @@ import { parseSse } from './chat.test-support.js';
 describe('chat with MODEL_PROVIDER=openai against the fake server', () => {
   let fake: FakeOpenAI;
   let database: Database;
-  const env = (api: string) => ({ MODEL_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseURL, OPENAI_API: api, OPENAI_MODEL: 'fake-1' });
+  const env = (api: string) => ({
+    MODEL_PROVIDER: 'openai',
+    OPENAI_BASE_URL: fake.baseURL,
+    OPENAI_API: api,
+    OPENAI_MODEL: 'fake-1',
+  });
   beforeAll(async () => {
     fake = await startFakeOpenAI({
       script: ({ body }) => {
         const out = lastToolOutput(body);
         if (out !== undefined) return { text: `Found ${out}` };
         const text = lastUserText(body);
-        if (text.startsWith('search')) return { toolCalls: [{ name: 'search_conversations', arguments: JSON.stringify({ query: text.split(' ')[1], limit: null }) }] };
-        if (text.startsWith('explode')) return { error: { status: 400, message: 'secret provider detail', type: 'invalid_request_error' } };
+        if (text.startsWith('search'))
+          return {
+            toolCalls: [
+              { name: 'search_conversations', arguments: JSON.stringify({ query: text.split(' ')[1], limit: null }) },
+            ],
+          };
+        if (text.startsWith('explode'))
+          return { error: { status: 400, message: 'secret provider detail', type: 'invalid_request_error' } };
         return { text: `echo: ${text}` };
       },
     });
@@ -36,7 +47,12 @@ describe('chat with MODEL_PROVIDER=openai against the fake server', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentry-restart-'));
     const first: TestApp = await createTestApp({ ...env('responses'), DATA_DIR: dataDir }, { database });
     const user = await signUp(first.app);
-    const one = await first.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'remember the word pelican' } });
+    const one = await first.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: user.headers,
+      payload: { message: 'remember the word pelican' },
+    });
     expect(one.statusCode, one.body).toBe(200);
     expect(one.json().response).toBe('echo: remember the word pelican');
     await first.close();
@@ -44,14 +60,27 @@ describe('chat with MODEL_PROVIDER=openai against the fake server', () => {
     const second = await createTestApp({ ...env('responses'), DATA_DIR: dataDir }, { database });
     try {
       const before = fake.requests.length;
-      const two = await second.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'which word?', conversation_id: one.json().conversation_id } });
+      const two = await second.app.inject({
+        method: 'POST',
+        url: '/api/v1/chat',
+        headers: user.headers,
+        payload: { message: 'which word?', conversation_id: one.json().conversation_id },
+      });
       expect(two.statusCode, two.body).toBe(200);
       const input = JSON.stringify(fake.requests[before].body.input);
       expect(input).toContain('remember the word pelican');
       expect(input).toContain('echo: remember the word pelican');
-      const conv = (await second.app.inject({ method: 'GET', url: `/api/v1/conversations/${one.json().conversation_id}`, headers: user.headers })).json();
+      const conv = (
+        await second.app.inject({
+          method: 'GET',
+          url: `/api/v1/conversations/${one.json().conversation_id}`,
+          headers: user.headers,
+        })
+      ).json();
       expect(conv.messages).toHaveLength(4);
-      expect(services.databaseUrl ? 'postgres' : 'pglite').toBe(second.database.kind === 'postgres' ? 'postgres' : 'pglite');
+      expect(services.databaseUrl ? 'postgres' : 'pglite').toBe(
+        second.database.kind === 'postgres' ? 'postgres' : 'pglite',
+      );
     } finally {
       await second.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -63,21 +92,51 @@ describe('chat with MODEL_PROVIDER=openai against the fake server', () => {
       const t = await createTestApp(env(api), { database });
       try {
         const user = await signUp(t.app);
-        const ok = parseSse((await t.app.inject({ method: 'POST', url: '/api/v1/chat/stream', headers: user.headers, payload: { message: 'hello model' } })).body);
+        const ok = parseSse(
+          (
+            await t.app.inject({
+              method: 'POST',
+              url: '/api/v1/chat/stream',
+              headers: user.headers,
+              payload: { message: 'hello model' },
+            })
+          ).body,
+        );
         expect(ok.at(-1)).toMatchObject({ event: 'run.completed', data: { response: 'echo: hello model' } });
         expect(ok.filter((e) => e.event === 'message.delta').length).toBeGreaterThan(1);
 
-        const res = await t.app.inject({ method: 'POST', url: '/api/v1/chat/stream', headers: user.headers, payload: { message: 'explode now' } });
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/chat/stream',
+          headers: user.headers,
+          payload: { message: 'explode now' },
+        });
         const events = parseSse(res.body);
         expect(events.map((e) => e.event)).toEqual(['run.started', 'run.failed']);
         expect(events[1].data).toMatchObject({ code: 'model_error', retryable: false });
         expect(res.body).not.toContain('secret provider detail');
-        const conv = (await t.app.inject({ method: 'GET', url: `/api/v1/conversations/${events[0].data.conversation_id}`, headers: user.headers })).json();
-        expect(conv.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([['user', 'explode now']]);
+        const conv = (
+          await t.app.inject({
+            method: 'GET',
+            url: `/api/v1/conversations/${events[0].data.conversation_id}`,
+            headers: user.headers,
+          })
+        ).json();
+        expect(conv.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
+          ['user', 'explode now'],
+        ]);
 
-        const sync = await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'explode again' } });
+        const sync = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/chat',
+          headers: user.headers,
+          payload: { message: 'explode again' },
+        });
         expect(sync.statusCode).toBe(502);
-        expect(sync.json()).toMatchObject({ code: 'bad_gateway', details: { run_failure_code: 'model_error', retryable: false } });
+        expect(sync.json()).toMatchObject({
+          code: 'bad_gateway',
+          details: { run_failure_code: 'model_error', retryable: false },
+        });
       } finally {
         await t.close();
       }
@@ -90,10 +149,28 @@ describe('chat with MODEL_PROVIDER=openai against the fake server', () => {
       const alice = await signUp(t.app);
       const colleague = await addMember(t.app, alice, 'member');
       const stranger = await signUp(t.app);
-      for (const [who, text] of [[alice, 'zebra crossing plans'], [colleague, 'zebra secret of the colleague'], [stranger, 'zebra secret of another tenant']] as const) {
-        expect((await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: who.headers, payload: { message: text } })).statusCode).toBe(200);
+      for (const [who, text] of [
+        [alice, 'zebra crossing plans'],
+        [colleague, 'zebra secret of the colleague'],
+        [stranger, 'zebra secret of another tenant'],
+      ] as const) {
+        expect(
+          (
+            await t.app.inject({
+              method: 'POST',
+              url: '/api/v1/chat',
+              headers: who.headers,
+              payload: { message: text },
+            })
+          ).statusCode,
+        ).toBe(200);
       }
-      const res = await t.app.inject({ method: 'POST', url: '/api/v1/chat/stream', headers: alice.headers, payload: { message: 'search zebra' } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/chat/stream',
+        headers: alice.headers,
+        payload: { message: 'search zebra' },
+      });
       const events = parseSse(res.body);
       const output = events.find((e) => e.event === 'tool.output')!;
       expect(events.find((e) => e.event === 'tool.called')!.data).toMatchObject({ name: 'search_conversations' });

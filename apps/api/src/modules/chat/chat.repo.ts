@@ -10,12 +10,18 @@ export type ChatRunRow = typeof chatRuns.$inferSelect;
  * on runs by id or across tenants for the replicas and the reaper.
  */
 export class ChatRepo {
-  async insertRun(db: DbOrTx, values: { id: string; tenantId: string; userId: string; conversationId: string; agent: string }) {
+  async insertRun(
+    db: DbOrTx,
+    values: { id: string; tenantId: string; userId: string; conversationId: string; agent: string },
+  ) {
     await db.insert(chatRuns).values(values);
   }
 
   async findOwned(db: DbOrTx, tenantId: string, userId: string, id: string): Promise<ChatRunRow | undefined> {
-    const [row] = await db.select().from(chatRuns).where(and(eq(chatRuns.tenantId, tenantId), eq(chatRuns.userId, userId), eq(chatRuns.id, id)));
+    const [row] = await db
+      .select()
+      .from(chatRuns)
+      .where(and(eq(chatRuns.tenantId, tenantId), eq(chatRuns.userId, userId), eq(chatRuns.id, id)));
     return row;
   }
 
@@ -34,24 +40,46 @@ export class ChatRepo {
    * Marks up to `limit` runs whose heartbeat is older than `staleBefore` as failed (`run_lost`) and
    * returns them. One statement with SKIP LOCKED, so two reapers never end the same run twice.
    */
-  async reapStale(db: DbOrTx, staleBefore: Date, limit: number): Promise<{ id: string; tenantId: string; inputTokens: number; outputTokens: number }[]> {
+  async reapStale(
+    db: DbOrTx,
+    staleBefore: Date,
+    limit: number,
+  ): Promise<{ id: string; tenantId: string; inputTokens: number; outputTokens: number }[]> {
     const stale = db
       .select({ id: chatRuns.id })
       .from(chatRuns)
-      .where(and(eq(chatRuns.status, 'running'), sql`${chatRuns.heartbeatAt} < ${staleBefore.toISOString()}::timestamptz`))
+      .where(
+        and(eq(chatRuns.status, 'running'), sql`${chatRuns.heartbeatAt} < ${staleBefore.toISOString()}::timestamptz`),
+      )
       .limit(limit)
       .for('update', { skipLocked: true });
     return db
       .update(chatRuns)
       .set({ status: 'failed', errorCode: 'run_lost', finishedAt: sql`now()` })
       .where(and(inArray(chatRuns.id, stale), eq(chatRuns.status, 'running')))
-      .returning({ id: chatRuns.id, tenantId: chatRuns.tenantId, inputTokens: chatRuns.inputTokens, outputTokens: chatRuns.outputTokens });
+      .returning({
+        id: chatRuns.id,
+        tenantId: chatRuns.tenantId,
+        inputTokens: chatRuns.inputTokens,
+        outputTokens: chatRuns.outputTokens,
+      });
   }
 
-  async finishRun(db: DbOrTx, tenantId: string, id: string, values: { status: 'completed' | 'failed'; errorCode?: string; inputTokens: number; outputTokens: number }) {
+  async finishRun(
+    db: DbOrTx,
+    tenantId: string,
+    id: string,
+    values: { status: 'completed' | 'failed'; errorCode?: string; inputTokens: number; outputTokens: number },
+  ) {
     await db
       .update(chatRuns)
-      .set({ status: values.status, errorCode: values.errorCode ?? null, inputTokens: values.inputTokens, outputTokens: values.outputTokens, finishedAt: new Date() })
+      .set({
+        status: values.status,
+        errorCode: values.errorCode ?? null,
+        inputTokens: values.inputTokens,
+        outputTokens: values.outputTokens,
+        finishedAt: new Date(),
+      })
       .where(and(eq(chatRuns.tenantId, tenantId), eq(chatRuns.id, id)));
   }
 }

@@ -17,24 +17,39 @@ export interface ChatRoutesOptions {
    * Extra route options per route (hooks, `config.rateLimit`), merged in: the rate-limit module
    * plugs its chat quotas in here without this file knowing about them.
    */
-  routeOptions?: Partial<Record<'chat' | 'stream' | 'events' | 'cancel', Pick<RouteShorthandOptions, 'onRequest' | 'preHandler'> & { config?: Omit<FastifyContextConfig, 'auth'> }>>;
+  routeOptions?: Partial<
+    Record<
+      'chat' | 'stream' | 'events' | 'cancel',
+      Pick<RouteShorthandOptions, 'onRequest' | 'preHandler'> & { config?: Omit<FastifyContextConfig, 'auth'> }
+    >
+  >;
 }
 
 /** `Last-Event-ID` (header, preferred) or `?after=`: the last event the client has; 0 for none. */
 function lastEventId(request: FastifyRequest, after: number | undefined): number {
   const header = request.headers['last-event-id'];
   if (header === undefined || header === '') return after ?? 0;
-  if (typeof header !== 'string' || !/^\d{1,15}$/.test(header.trim())) throw new AppError('bad_request', 'Last-Event-ID must be an event id (a non-negative integer).');
+  if (typeof header !== 'string' || !/^\d{1,15}$/.test(header.trim()))
+    throw new AppError('bad_request', 'Last-Event-ID must be an event id (a non-negative integer).');
   return Number(header.trim());
 }
 
 /** Streams run events as SSE until the terminal one (or the client leaves; the run goes on). */
-async function pipeEvents(request: FastifyRequest, reply: FastifyReply, options: ChatRoutesOptions, runId: string, events: (signal: AbortSignal) => AsyncGenerator<LoggedRunEvent>) {
+async function pipeEvents(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: ChatRoutesOptions,
+  runId: string,
+  events: (signal: AbortSignal) => AsyncGenerator<LoggedRunEvent>,
+) {
   const closeMetric = options.metrics.streamOpened();
   try {
     await pipeToSse(request, reply, events, {
-      heartbeatMs: options.heartbeatMs, registry: options.sse, headers: { 'x-run-id': runId },
-      onError: (err) => request.log.error({ err, event: 'chat.stream_failed', run_id: runId }, 'run event stream failed'),
+      heartbeatMs: options.heartbeatMs,
+      registry: options.sse,
+      headers: { 'x-run-id': runId },
+      onError: (err) =>
+        request.log.error({ err, event: 'chat.stream_failed', run_id: runId }, 'run event stream failed'),
     });
   } finally {
     closeMetric();
@@ -50,44 +65,72 @@ export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): Fasti
   return async (app) => {
     const tags = ['chat'];
 
-    app.post('/api/v1/chat', {
-      ...extra('chat').hooks,
-      config: { auth: 'conversations:write', ...extra('chat').config },
-      schema: { tags, summary: 'Send a message and wait for the answer', body: ChatRequest, response: { 200: ChatResponse } },
-    }, async (request) => chat.chat(callerOf(request), request.body));
-
-    app.post('/api/v1/chat/stream', {
-      ...extra('stream').hooks,
-      config: { auth: 'conversations:write', ...extra('stream').config },
-      schema: {
-        tags, summary: 'Send a message and stream the run as Server-Sent Events (header X-Run-Id)', body: ChatRequest,
-        produces: ['text/event-stream'],
+    app.post(
+      '/api/v1/chat',
+      {
+        ...extra('chat').hooks,
+        config: { auth: 'conversations:write', ...extra('chat').config },
+        schema: {
+          tags,
+          summary: 'Send a message and wait for the answer',
+          body: ChatRequest,
+          response: { 200: ChatResponse },
+        },
       },
-    }, async (request, reply) => {
-      const { runId } = await chat.startRun(callerOf(request), request.body);
-      await pipeEvents(request, reply, options, runId, (signal) => chat.followEvents(runId, 'running', 0, signal));
-    });
+      async (request) => chat.chat(callerOf(request), request.body),
+    );
 
-    app.get('/api/v1/chat/runs/:run_id/events', {
-      ...extra('events').hooks,
-      config: { auth: 'conversations:read', ...extra('events').config },
-      schema: {
-        tags, summary: "Replay a run's events after Last-Event-ID (or ?after=), then follow it to its end",
-        params: RunIdParam, querystring: RunEventsQuery, produces: ['text/event-stream'],
+    app.post(
+      '/api/v1/chat/stream',
+      {
+        ...extra('stream').hooks,
+        config: { auth: 'conversations:write', ...extra('stream').config },
+        schema: {
+          tags,
+          summary: 'Send a message and stream the run as Server-Sent Events (header X-Run-Id)',
+          body: ChatRequest,
+          produces: ['text/event-stream'],
+        },
       },
-    }, async (request, reply) => {
-      const after = lastEventId(request, request.query.after);
-      const run = await chat.getRun(callerOf(request), request.params.run_id);
-      await pipeEvents(request, reply, options, run.id, (signal) => chat.followEvents(run.id, run.status, after, signal));
-    });
+      async (request, reply) => {
+        const { runId } = await chat.startRun(callerOf(request), request.body);
+        await pipeEvents(request, reply, options, runId, (signal) => chat.followEvents(runId, 'running', 0, signal));
+      },
+    );
 
-    app.post('/api/v1/chat/runs/:run_id/cancel', {
-      ...extra('cancel').hooks,
-      config: { auth: 'conversations:write', ...extra('cancel').config },
-      schema: { tags, summary: 'Cancel a run (it ends with run.failed, code run_cancelled)', params: RunIdParam },
-    }, async (request, reply) => {
-      await chat.cancel(callerOf(request), request.params.run_id);
-      return reply.status(202).send();
-    });
+    app.get(
+      '/api/v1/chat/runs/:run_id/events',
+      {
+        ...extra('events').hooks,
+        config: { auth: 'conversations:read', ...extra('events').config },
+        schema: {
+          tags,
+          summary: "Replay a run's events after Last-Event-ID (or ?after=), then follow it to its end",
+          params: RunIdParam,
+          querystring: RunEventsQuery,
+          produces: ['text/event-stream'],
+        },
+      },
+      async (request, reply) => {
+        const after = lastEventId(request, request.query.after);
+        const run = await chat.getRun(callerOf(request), request.params.run_id);
+        await pipeEvents(request, reply, options, run.id, (signal) =>
+          chat.followEvents(run.id, run.status, after, signal),
+        );
+      },
+    );
+
+    app.post(
+      '/api/v1/chat/runs/:run_id/cancel',
+      {
+        ...extra('cancel').hooks,
+        config: { auth: 'conversations:write', ...extra('cancel').config },
+        schema: { tags, summary: 'Cancel a run (it ends with run.failed, code run_cancelled)', params: RunIdParam },
+      },
+      async (request, reply) => {
+        await chat.cancel(callerOf(request), request.params.run_id);
+        return reply.status(202).send();
+      },
+    );
   };
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { TERMINAL_RUN_EVENTS, type ChatRequest, type ChatResponse, type ErrorCode, type RunFailureCode } from '@agentry/contracts';
+import {
+  TERMINAL_RUN_EVENTS,
+  type ChatRequest,
+  type ChatResponse,
+  type ErrorCode,
+  type RunFailureCode,
+} from '@agentry/contracts';
 import { AppError } from '../../platform/errors.js';
 import { ownerIdOf, type Caller } from '../../platform/caller.js';
 import { followStream } from '../../platform/ports/follow.js';
@@ -50,18 +56,38 @@ export class ChatService {
    * `POST /chat/stream` and `POST /chat`: checks the agent and the plan, stores the user's message
    * and the run row in one transaction, then starts the run, owned by the server (RunManager).
    */
-  async startRun(caller: Caller, request: ChatRequest): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
+  async startRun(
+    caller: Caller,
+    request: ChatRequest,
+  ): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
     const { database, conversations, repo, runs } = this.deps;
     const agent = this.deps.agents.agentToRun(request.agent);
     await this.deps.usageHooks?.assertCanStartRun(caller);
     const runId = randomUUID();
     const turn = await database.db.transaction(async (tx) => {
-      const turn = await conversations.startTurn(tx, caller, { conversationId: request.conversation_id, agent: request.agent, message: request.message });
-      await repo.insertRun(tx, { id: runId, tenantId: caller.tenantId, userId: ownerIdOf(caller), conversationId: turn.conversationId, agent: request.agent });
+      const turn = await conversations.startTurn(tx, caller, {
+        conversationId: request.conversation_id,
+        agent: request.agent,
+        message: request.message,
+      });
+      await repo.insertRun(tx, {
+        id: runId,
+        tenantId: caller.tenantId,
+        userId: ownerIdOf(caller),
+        conversationId: turn.conversationId,
+        agent: request.agent,
+      });
       return turn;
     });
     const session = conversations.sessionFor(caller, turn.conversationId, runId, { isNew: turn.isNew });
-    const { done } = await runs.start({ caller, runId, conversationId: turn.conversationId, agent, message: request.message, session });
+    const { done } = await runs.start({
+      caller,
+      runId,
+      conversationId: turn.conversationId,
+      agent,
+      message: request.message,
+      session,
+    });
     return { runId, conversationId: turn.conversationId, done };
   }
 
@@ -71,7 +97,9 @@ export class ChatService {
     const outcome = await done;
     if (outcome.status === 'failed') {
       const { code, message, retryable } = outcome.failure;
-      throw new AppError(FAILURE_STATUS[code], message, { details: { run_id: runId, conversation_id: conversationId, run_failure_code: code, retryable } });
+      throw new AppError(FAILURE_STATUS[code], message, {
+        details: { run_id: runId, conversation_id: conversationId, run_failure_code: code, retryable },
+      });
     }
     return {
       conversation_id: conversationId,
@@ -96,7 +124,12 @@ export class ChatService {
    * Authorize with `getRun` first. Works on any replica: the replica running it serves it from memory, the others read the shared
    * event log.
    */
-  async *followEvents(runId: string, status: string, after: number, signal: AbortSignal): AsyncGenerator<LoggedRunEvent> {
+  async *followEvents(
+    runId: string,
+    status: string,
+    after: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<LoggedRunEvent> {
     // The run runs here: its events come from memory, in order, without a round trip to the log.
     const local = this.deps.runs.followLocal(runId, after, signal);
     if (local) {
@@ -117,7 +150,10 @@ export class ChatService {
       if ((await this.deps.streams.read(key, null, 1)).length === 0) return;
       followSignal = AbortSignal.any([signal, AbortSignal.timeout(FINISHED_RUN_FOLLOW_MS)]);
     }
-    for await (const entry of followStream(this.deps.streams, key, after > 0 ? streamIdOf(after) : null, { signal: followSignal, isLast: isTerminalEntry })) {
+    for await (const entry of followStream(this.deps.streams, key, after > 0 ? streamIdOf(after) : null, {
+      signal: followSignal,
+      isLast: isTerminalEntry,
+    })) {
       yield parseEntry(entry);
     }
   }

@@ -4,7 +4,6 @@ import http from 'node:http';
 export interface ParsedEvent {
   id?: string;
   event?: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   data: any;
 }
 
@@ -35,15 +34,25 @@ export function parseSse(body: string): ParsedEvent[] {
  * can hang up mid-stream (`stopWhen` returning true destroys the socket).
  */
 export function streamSse(options: {
-  port: number; method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: unknown;
+  port: number;
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: unknown;
   stopWhen?: (e: ParsedEvent, all: ParsedEvent[]) => boolean;
 }): Promise<{ status: number; headers: http.IncomingHttpHeaders; events: ParsedEvent[]; aborted: boolean }> {
   return new Promise((resolve, reject) => {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const req = http.request(
       {
-        host: '127.0.0.1', port: options.port, method: options.method, path: options.path,
-        headers: { ...options.headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+        host: '127.0.0.1',
+        port: options.port,
+        method: options.method,
+        path: options.path,
+        headers: {
+          ...options.headers,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
       },
       (res) => {
         const events: ParsedEvent[] = [];
@@ -52,8 +61,7 @@ export function streamSse(options: {
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           buffer += chunk;
-          let at: number;
-          while ((at = buffer.indexOf('\n\n')) >= 0 && !aborted) {
+          for (let at = buffer.indexOf('\n\n'); at >= 0 && !aborted; at = buffer.indexOf('\n\n')) {
             const block = buffer.slice(0, at + 2);
             buffer = buffer.slice(at + 2);
             for (const e of parseSse(block)) {
@@ -67,7 +75,14 @@ export function streamSse(options: {
             }
           }
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, events: [...events, ...parseSse(buffer)], aborted }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            events: [...events, ...parseSse(buffer)],
+            aborted,
+          }),
+        );
         res.on('error', (err) => (aborted ? undefined : reject(err)));
       },
     );

@@ -16,8 +16,10 @@ describe('chat: each unit of work of a run is one transaction', () => {
   beforeAll(async () => {
     t = await createTestApp();
     user = await signUp(t.app);
-    await t.database.db.execute(sql.raw(`create function test_refuse() returns trigger language plpgsql as $$
-      begin raise exception 'refused by the test'; end $$`));
+    await t.database.db.execute(
+      sql.raw(`create function test_refuse() returns trigger language plpgsql as $$
+      begin raise exception 'refused by the test'; end $$`),
+    );
   });
   afterEach(async () => {
     await t.database.db.execute(sql.raw('drop trigger if exists refuse_run on chat_runs'));
@@ -26,16 +28,36 @@ describe('chat: each unit of work of a run is one transaction', () => {
 
   const conversation = async (id: string) =>
     (await t.app.inject({ method: 'GET', url: `/api/v1/conversations/${id}`, headers: user.headers })).json();
-  const conversationCount = async () => (await t.app.inject({ method: 'GET', url: '/api/v1/conversations', headers: user.headers })).json().items.length;
+  const conversationCount = async () =>
+    (await t.app.inject({ method: 'GET', url: '/api/v1/conversations', headers: user.headers })).json().items.length;
 
   it('start: when the run row cannot be written, the user message is not stored either', async () => {
-    const first = (await t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'hello there' } })).json();
+    const first = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/chat',
+        headers: user.headers,
+        payload: { message: 'hello there' },
+      })
+    ).json();
     const before = await conversation(first.conversation_id);
     const count = await conversationCount();
-    await t.database.db.execute(sql.raw('create trigger refuse_run before insert on chat_runs for each row execute function test_refuse()'));
+    await t.database.db.execute(
+      sql.raw('create trigger refuse_run before insert on chat_runs for each row execute function test_refuse()'),
+    );
 
-    const inOld = await t.app.inject({ method: 'POST', url: '/api/v1/chat/stream', headers: user.headers, payload: { message: 'lost words', conversation_id: first.conversation_id } });
-    const inNew = await t.app.inject({ method: 'POST', url: '/api/v1/chat/stream', headers: user.headers, payload: { message: 'a new conversation' } });
+    const inOld = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat/stream',
+      headers: user.headers,
+      payload: { message: 'lost words', conversation_id: first.conversation_id },
+    });
+    const inNew = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat/stream',
+      headers: user.headers,
+      payload: { message: 'a new conversation' },
+    });
     expect([inOld.statusCode, inNew.statusCode]).toEqual([500, 500]);
     expect(inOld.headers['x-run-id']).toBeUndefined();
 
@@ -46,9 +68,16 @@ describe('chat: each unit of work of a run is one transaction', () => {
   });
 
   it('end: when the run row cannot be completed, no assistant message, tool call or model memory of the run stays', async () => {
-    await t.database.db.execute(sql.raw(`create trigger refuse_run before update on chat_runs for each row
-      when (new.status = 'completed') execute function test_refuse()`));
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/chat/stream', headers: user.headers, payload: { message: 'calculate 2 + 3' } });
+    await t.database.db.execute(
+      sql.raw(`create trigger refuse_run before update on chat_runs for each row
+      when (new.status = 'completed') execute function test_refuse()`),
+    );
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat/stream',
+      headers: user.headers,
+      payload: { message: 'calculate 2 + 3' },
+    });
     expect(res.statusCode).toBe(200);
     const events = parseSse(res.body);
     expect(events.map((e) => e.event)).toContain('tool.output');
@@ -58,13 +87,23 @@ describe('chat: each unit of work of a run is one transaction', () => {
 
     // The failed run keeps the user's message (transcript and model memory), and nothing else.
     const conv = await conversation(conversationId);
-    expect(conv.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([['user', 'calculate 2 + 3']]);
+    expect(conv.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
+      ['user', 'calculate 2 + 3'],
+    ]);
     const rows = await t.database.db.execute<{ table: string; n: number }>(sql`
       select 'tool_calls' as table, count(*)::int as n from tool_calls where run_id = ${runId}
       union all select 'assistant_messages', count(*)::int from messages where run_id = ${runId}
       union all select 'items', count(*)::int from conversation_items where conversation_id = ${conversationId}`);
-    expect(Object.fromEntries(rows.rows.map((r) => [r.table, Number(r.n)]))).toEqual({ tool_calls: 0, assistant_messages: 0, items: 1 });
-    const [run] = (await t.database.db.execute<{ status: string; error_code: string }>(sql`select status, error_code from chat_runs where id = ${runId}`)).rows;
+    expect(Object.fromEntries(rows.rows.map((r) => [r.table, Number(r.n)]))).toEqual({
+      tool_calls: 0,
+      assistant_messages: 0,
+      items: 1,
+    });
+    const [run] = (
+      await t.database.db.execute<{ status: string; error_code: string }>(
+        sql`select status, error_code from chat_runs where id = ${runId}`,
+      )
+    ).rows;
     expect(run).toEqual({ status: 'failed', error_code: 'internal_error' });
   });
 });

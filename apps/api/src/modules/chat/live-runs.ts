@@ -15,7 +15,8 @@ export class LiveRun {
 
   /** Called by the writer, in id order (ids 1, 2, 3 … are array positions + 1). */
   push(event: LoggedRunEvent) {
-    if (event.id !== this.events.length + 1) throw new Error(`live run event ${event.id} out of order (have ${this.events.length})`);
+    if (event.id !== this.events.length + 1)
+      throw new Error(`live run event ${event.id} out of order (have ${this.events.length})`);
     this.events.push(event);
     this.wakeAll();
   }

@@ -1,7 +1,15 @@
 import {
-  GuardrailExecutionError, InputGuardrailTripwireTriggered, MaxTurnsExceededError, ModelBehaviorError, ModelRefusalError,
-  ModelTimeoutError, OutputGuardrailTripwireTriggered, ToolCallError, ToolInputGuardrailTripwireTriggered,
-  ToolOutputGuardrailTripwireTriggered, ToolTimeoutError,
+  GuardrailExecutionError,
+  InputGuardrailTripwireTriggered,
+  MaxTurnsExceededError,
+  ModelBehaviorError,
+  ModelRefusalError,
+  ModelTimeoutError,
+  OutputGuardrailTripwireTriggered,
+  ToolCallError,
+  ToolInputGuardrailTripwireTriggered,
+  ToolOutputGuardrailTripwireTriggered,
+  ToolTimeoutError,
 } from '@openai/agents';
 import { APIConnectionError, APIError } from 'openai';
 import type { RunFailureCode } from '@agentry/contracts';
@@ -22,7 +30,11 @@ export interface RunFailure {
 }
 
 /** A run whose replica stopped heartbeating: the reaper ends it with this, and so does the replica if it comes back. */
-export const RUN_LOST: RunFailure = { code: 'run_lost', message: 'The server running this run stopped; please try again.', retryable: true };
+export const RUN_LOST: RunFailure = {
+  code: 'run_lost',
+  message: 'The server running this run stopped; please try again.',
+  retryable: true,
+};
 
 /**
  * The one place SDK, provider and abort errors become `run.failed` codes. Everything not
@@ -30,28 +42,47 @@ export const RUN_LOST: RunFailure = { code: 'run_lost', message: 'The server run
  */
 export function toRunFailure(err: unknown, abortReason?: unknown): RunFailure {
   const reason = abortReason instanceof RunAbort ? abortReason : err instanceof RunAbort ? err : undefined;
-  if (reason?.code === 'run_cancelled') return { code: 'run_cancelled', message: 'The run was cancelled.', retryable: false };
-  if (reason?.code === 'run_timeout') return { code: 'run_timeout', message: 'The run took too long and was stopped.', retryable: true };
+  if (reason?.code === 'run_cancelled')
+    return { code: 'run_cancelled', message: 'The run was cancelled.', retryable: false };
+  if (reason?.code === 'run_timeout')
+    return { code: 'run_timeout', message: 'The run took too long and was stopped.', retryable: true };
   if (reason?.code === 'run_lost') return RUN_LOST;
-  if (reason?.code === 'server_shutdown') return { code: 'internal_error', message: 'The server restarted during the run.', retryable: true };
+  if (reason?.code === 'server_shutdown')
+    return { code: 'internal_error', message: 'The server restarted during the run.', retryable: true };
 
-  if (err instanceof MaxTurnsExceededError) return { code: 'max_turns_exceeded', message: 'The agents took too many turns without answering.', retryable: false };
+  if (err instanceof MaxTurnsExceededError)
+    return {
+      code: 'max_turns_exceeded',
+      message: 'The agents took too many turns without answering.',
+      retryable: false,
+    };
   if (
-    err instanceof InputGuardrailTripwireTriggered || err instanceof OutputGuardrailTripwireTriggered ||
-    err instanceof ToolInputGuardrailTripwireTriggered || err instanceof ToolOutputGuardrailTripwireTriggered ||
+    err instanceof InputGuardrailTripwireTriggered ||
+    err instanceof OutputGuardrailTripwireTriggered ||
+    err instanceof ToolInputGuardrailTripwireTriggered ||
+    err instanceof ToolOutputGuardrailTripwireTriggered ||
     err instanceof GuardrailExecutionError
   ) {
     return { code: 'guardrail_tripped', message: 'A guardrail stopped the run.', retryable: false };
   }
-  if (err instanceof ModelTimeoutError) return { code: 'run_timeout', message: 'The model did not answer in time.', retryable: true };
-  if (err instanceof ModelRefusalError) return { code: 'model_behavior_error', message: 'The model refused to answer.', retryable: false };
-  if (err instanceof ModelBehaviorError) return { code: 'model_behavior_error', message: 'The model produced an invalid response.', retryable: true };
-  if (err instanceof ToolTimeoutError || err instanceof ToolCallError) return { code: 'tool_error', message: 'A tool failed during the run.', retryable: true };
-  if (err instanceof APIConnectionError) return { code: 'model_error', message: 'The model provider could not be reached.', retryable: true };
+  if (err instanceof ModelTimeoutError)
+    return { code: 'run_timeout', message: 'The model did not answer in time.', retryable: true };
+  if (err instanceof ModelRefusalError)
+    return { code: 'model_behavior_error', message: 'The model refused to answer.', retryable: false };
+  if (err instanceof ModelBehaviorError)
+    return { code: 'model_behavior_error', message: 'The model produced an invalid response.', retryable: true };
+  if (err instanceof ToolTimeoutError || err instanceof ToolCallError)
+    return { code: 'tool_error', message: 'A tool failed during the run.', retryable: true };
+  if (err instanceof APIConnectionError)
+    return { code: 'model_error', message: 'The model provider could not be reached.', retryable: true };
   if (err instanceof APIError) {
     const status = err.status ?? 0;
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500 || status === 0;
-    return { code: 'model_error', message: `The model provider returned an error${status ? ` (status ${status})` : ''}.`, retryable };
+    return {
+      code: 'model_error',
+      message: `The model provider returned an error${status ? ` (status ${status})` : ''}.`,
+      retryable,
+    };
   }
   return { code: 'internal_error', message: 'The run failed unexpectedly.', retryable: false };
 }

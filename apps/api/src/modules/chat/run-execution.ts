@@ -22,7 +22,14 @@ export interface RunInput {
 }
 
 export type RunOutcome =
-  | { status: 'completed'; messageId: string; response: string; agent: string; handoffs: { from: string; to: string }[]; usage: Usage }
+  | {
+      status: 'completed';
+      messageId: string;
+      response: string;
+      agent: string;
+      handoffs: { from: string; to: string }[];
+      usage: Usage;
+    }
   | { status: 'failed'; failure: RunFailure };
 
 export interface RunExecutionDeps {
@@ -58,16 +65,29 @@ async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWrit
     return;
   }
   if (e.type !== 'run_item_stream_event') return;
-  const item = e.item as unknown as { type: string; rawItem: Record<string, unknown>; output?: unknown; sourceAgent?: { name: string }; targetAgent?: { name: string } };
+  const item = e.item as unknown as {
+    type: string;
+    rawItem: Record<string, unknown>;
+    output?: unknown;
+    sourceAgent?: { name: string };
+    targetAgent?: { name: string };
+  };
   if (e.name === 'handoff_occurred' && item.sourceAgent && item.targetAgent) {
     const handoff = { from: item.sourceAgent.name, to: item.targetAgent.name };
     t.handoffs.push(handoff);
     t.agent = handoff.to;
     await writer.append({ event: 'agent.updated', data: handoff });
   } else if (e.name === 'tool_called' && item.rawItem.type === 'function_call') {
-    const call = { callId: String(item.rawItem.callId), name: String(item.rawItem.name), arguments: String(item.rawItem.arguments ?? '') };
+    const call = {
+      callId: String(item.rawItem.callId),
+      name: String(item.rawItem.name),
+      arguments: String(item.rawItem.arguments ?? ''),
+    };
     t.toolCalls.push({ ...call, output: null });
-    await writer.append({ event: 'tool.called', data: { call_id: call.callId, name: call.name, arguments: call.arguments } });
+    await writer.append({
+      event: 'tool.called',
+      data: { call_id: call.callId, name: call.name, arguments: call.arguments },
+    });
   } else if (e.name === 'tool_output' && item.rawItem.type === 'function_call_result') {
     const callId = String(item.rawItem.callId);
     const output = stringify(item.output ?? item.rawItem.output);
@@ -82,7 +102,12 @@ async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWrit
  * in one transaction and only then appends `run.completed`; any failure becomes `run.failed`
  * (the user's message, stored before the run, stays). Never throws.
  */
-export async function executeRun(deps: RunExecutionDeps, input: RunInput, signal: AbortSignal, writer: RunEventWriter): Promise<RunOutcome> {
+export async function executeRun(
+  deps: RunExecutionDeps,
+  input: RunInput,
+  signal: AbortSignal,
+  writer: RunEventWriter,
+): Promise<RunOutcome> {
   const { caller, runId, conversationId } = input;
   const transcript = new RunTranscript(input.agent.name);
   let usage: Usage = { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
@@ -90,7 +115,13 @@ export async function executeRun(deps: RunExecutionDeps, input: RunInput, signal
   // Set once the result is committed: a failure after that (the event log) must not re-record the run as failed.
   let recorded = false;
   try {
-    const result = await deps.runner.run(input.agent, input.message, { stream: true, context, session: input.session, maxTurns: deps.maxTurns, signal });
+    const result = await deps.runner.run(input.agent, input.message, {
+      stream: true,
+      context,
+      session: input.session,
+      maxTurns: deps.maxTurns,
+      signal,
+    });
     try {
       for await (const e of result) await forward(e, transcript, writer);
       await result.completed;
@@ -110,10 +141,28 @@ export async function executeRun(deps: RunExecutionDeps, input: RunInput, signal
     await writer.flush();
     const response = transcript.text;
     const agent = result.lastAgent?.name ?? transcript.agent;
-    const messageId = await recordCompletedRun(deps, caller, { conversationId, runId, agent, response, usage, toolCalls: transcript.toolCalls, handoffs: transcript.handoffs, session: input.session });
+    const messageId = await recordCompletedRun(deps, caller, {
+      conversationId,
+      runId,
+      agent,
+      response,
+      usage,
+      toolCalls: transcript.toolCalls,
+      handoffs: transcript.handoffs,
+      session: input.session,
+    });
     recorded = true;
-    await recordUsage(deps, caller, { runId, conversationId, messages: 2, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
-    await writer.append({ event: 'run.completed', data: { run_id: runId, conversation_id: conversationId, message_id: messageId, response, agent, usage } });
+    await recordUsage(deps, caller, {
+      runId,
+      conversationId,
+      messages: 2,
+      inputTokens: usage.input_tokens,
+      outputTokens: usage.output_tokens,
+    });
+    await writer.append({
+      event: 'run.completed',
+      data: { run_id: runId, conversation_id: conversationId, message_id: messageId, response, agent, usage },
+    });
     await writer.flush();
     return { status: 'completed', messageId, response, agent, handoffs: transcript.handoffs, usage };
   } catch (err) {
@@ -126,12 +175,24 @@ export async function executeRun(deps: RunExecutionDeps, input: RunInput, signal
     if (!recorded) {
       try {
         await recordFailedRun(deps, input, failure, usage);
-        await recordUsage(deps, caller, { runId, conversationId, messages: 1, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
+        await recordUsage(deps, caller, {
+          runId,
+          conversationId,
+          messages: 1,
+          inputTokens: usage.input_tokens,
+          outputTokens: usage.output_tokens,
+        });
       } catch (persistErr) {
-        deps.logger.error({ err: persistErr, event: 'chat.run_persist_failed', run_id: runId }, 'could not persist a failed run');
+        deps.logger.error(
+          { err: persistErr, event: 'chat.run_persist_failed', run_id: runId },
+          'could not persist a failed run',
+        );
       }
     }
-    await writer.append({ event: 'run.failed', data: { run_id: runId, code: failure.code, message: failure.message, retryable: failure.retryable } });
+    await writer.append({
+      event: 'run.failed',
+      data: { run_id: runId, code: failure.code, message: failure.message, retryable: failure.retryable },
+    });
     await writer.flush();
     return { status: 'failed', failure };
   }
@@ -156,13 +217,20 @@ function recordFailedRun(deps: RunExecutionDeps, input: RunInput, failure: RunFa
   return deps.database.db.transaction(async (tx) => {
     await deps.conversations.recordFailedRun(tx, input.session);
     await deps.repo.finishRun(tx, input.caller.tenantId, input.runId, {
-      status: 'failed', errorCode: failure.code, inputTokens: usage.input_tokens, outputTokens: usage.output_tokens,
+      status: 'failed',
+      errorCode: failure.code,
+      inputTokens: usage.input_tokens,
+      outputTokens: usage.output_tokens,
     });
   });
 }
 
 /** Usage goes to billing after the transaction; a billing outage must not fail a finished run. */
-async function recordUsage(deps: RunExecutionDeps, caller: Caller, usage: Parameters<ChatUsageHooks['recordRunUsage']>[1]) {
+async function recordUsage(
+  deps: RunExecutionDeps,
+  caller: Caller,
+  usage: Parameters<ChatUsageHooks['recordRunUsage']>[1],
+) {
   if (!deps.usageHooks) return;
   try {
     await deps.usageHooks.recordRunUsage(caller, usage);

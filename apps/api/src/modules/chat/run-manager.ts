@@ -14,7 +14,10 @@ const CANCEL_CHANNEL = 'chat:runs:cancel';
  * is cancelled through pub/sub so a cancel sent to any replica reaches the one running it.
  */
 export class RunManager {
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<RunOutcome>; live: LiveRun }>();
+  private readonly active = new Map<
+    string,
+    { controller: AbortController; done: Promise<RunOutcome>; live: LiveRun }
+  >();
   private unsubscribe?: () => Promise<void>;
   private heartbeat?: NodeJS.Timeout;
   private beating?: Promise<void>;
@@ -32,7 +35,9 @@ export class RunManager {
   ) {}
 
   async init() {
-    this.unsubscribe = await this.deps.ports.pubsub.subscribe(CANCEL_CHANNEL, (runId) => this.abortLocal(runId, new RunAbort('run_cancelled')));
+    this.unsubscribe = await this.deps.ports.pubsub.subscribe(CANCEL_CHANNEL, (runId) =>
+      this.abortLocal(runId, new RunAbort('run_cancelled')),
+    );
     this.heartbeat = setInterval(() => {
       if (this.beating || this.active.size === 0) return;
       this.beating = this.beat().finally(() => (this.beating = undefined));
@@ -50,7 +55,10 @@ export class RunManager {
       const alive = new Set(await this.deps.repo.heartbeat(this.deps.database.db, ids));
       for (const id of ids) if (!alive.has(id)) this.abortLocal(id, new RunAbort('run_lost'));
     } catch (err) {
-      this.deps.logger.warn({ err, event: 'chat.run_heartbeat_failed', runs: ids.length }, 'could not refresh run heartbeats');
+      this.deps.logger.warn(
+        { err, event: 'chat.run_heartbeat_failed', runs: ids.length },
+        'could not refresh run heartbeats',
+      );
     }
   }
 
@@ -73,14 +81,22 @@ export class RunManager {
   async start(input: RunInput): Promise<{ done: Promise<RunOutcome> }> {
     const live = new LiveRun();
     const writer = new RunEventWriter(this.deps.ports.streams, input.runId, live, this.deps.metrics?.trackRun());
-    await writer.append({ event: 'run.started', data: { run_id: input.runId, conversation_id: input.conversationId, agent: input.agent.name } });
+    await writer.append({
+      event: 'run.started',
+      data: { run_id: input.runId, conversation_id: input.conversationId, agent: input.agent.name },
+    });
     // The log must work before the run starts: a failure here is the caller's error, not a silent run.
     await writer.flush();
     // Kept until the end even if this replica dies mid-run; shortened to the retention once it ends.
     // Not awaited before the run starts (one round trip less before the first token); awaited below.
-    const initialExpiry = writer.expire(Math.ceil(this.deps.runTimeoutMs / 1000) + this.deps.retentionSeconds).catch((err: unknown) => {
-      this.deps.logger.warn({ err, event: 'chat.run_expire_failed', run_id: input.runId }, 'could not set run log expiry');
-    });
+    const initialExpiry = writer
+      .expire(Math.ceil(this.deps.runTimeoutMs / 1000) + this.deps.retentionSeconds)
+      .catch((err: unknown) => {
+        this.deps.logger.warn(
+          { err, event: 'chat.run_expire_failed', run_id: input.runId },
+          'could not set run log expiry',
+        );
+      });
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new RunAbort('run_timeout')), this.deps.runTimeoutMs);
@@ -88,7 +104,10 @@ export class RunManager {
       .catch((err: unknown): RunOutcome => {
         // Only the event log itself failing gets here (executeRun handles everything else).
         this.deps.logger.error({ err, event: 'chat.run_log_failed', run_id: input.runId }, 'run event log failed');
-        return { status: 'failed', failure: { code: 'internal_error', message: 'The run failed unexpectedly.', retryable: true } };
+        return {
+          status: 'failed',
+          failure: { code: 'internal_error', message: 'The run failed unexpectedly.', retryable: true },
+        };
       })
       .finally(async () => {
         clearTimeout(timer);
@@ -98,7 +117,10 @@ export class RunManager {
         try {
           await writer.expire(this.deps.retentionSeconds);
         } catch (err) {
-          this.deps.logger.warn({ err, event: 'chat.run_expire_failed', run_id: input.runId }, 'could not set run log retention');
+          this.deps.logger.warn(
+            { err, event: 'chat.run_expire_failed', run_id: input.runId },
+            'could not set run log retention',
+          );
         }
       });
     this.active.set(input.runId, { controller, done, live });

@@ -32,13 +32,17 @@ export class RunReaper {
 
   /** Registers the job (worker role only) and schedules the next tick. */
   async startWorker() {
-    this.deps.jobs.process<{ slot?: number }>(REAP_RUNS_JOB, async (job) => {
-      // Next tick first, so a failing reap does not break the chain. Never the same slot again:
-      // a timer that fires a millisecond early would otherwise compute this slot, whose job id is
-      // taken, and the chain would stop.
-      await this.scheduleNext((job.data.slot ?? 0) + 1);
-      await this.reap();
-    }, { concurrency: 1 });
+    this.deps.jobs.process<{ slot?: number }>(
+      REAP_RUNS_JOB,
+      async (job) => {
+        // Next tick first, so a failing reap does not break the chain. Never the same slot again:
+        // a timer that fires a millisecond early would otherwise compute this slot, whose job id is
+        // taken, and the chain would stop.
+        await this.scheduleNext((job.data.slot ?? 0) + 1);
+        await this.reap();
+      },
+      { concurrency: 1 },
+    );
     await this.scheduleNext();
   }
 
@@ -50,9 +54,16 @@ export class RunReaper {
     const slot = Math.max(Math.floor(Date.now() / this.deps.intervalMs) + 1, minSlot);
     const delayMs = Math.max(0, slot * this.deps.intervalMs - Date.now());
     try {
-      await this.deps.jobs.enqueue(REAP_RUNS_JOB, { slot }, { jobId: `chat-reap-runs_${slot}`, delayMs, attempts: 3, backoffMs: Math.min(1000, this.deps.intervalMs) });
+      await this.deps.jobs.enqueue(
+        REAP_RUNS_JOB,
+        { slot },
+        { jobId: `chat-reap-runs_${slot}`, delayMs, attempts: 3, backoffMs: Math.min(1000, this.deps.intervalMs) },
+      );
     } catch (err) {
-      this.deps.logger.warn({ err, event: 'chat.reaper_schedule_failed' }, 'could not schedule the run reaper; retrying');
+      this.deps.logger.warn(
+        { err, event: 'chat.reaper_schedule_failed' },
+        'could not schedule the run reaper; retrying',
+      );
       this.retry = setTimeout(() => void this.scheduleNext(minSlot), this.deps.intervalMs);
       this.retry.unref();
     }
@@ -67,13 +78,20 @@ export class RunReaper {
   async reap(): Promise<number> {
     let total = 0;
     for (;;) {
-      const runs = await this.deps.repo.reapStale(this.deps.database.db, new Date(Date.now() - this.deps.staleMs), BATCH);
+      const runs = await this.deps.repo.reapStale(
+        this.deps.database.db,
+        new Date(Date.now() - this.deps.staleMs),
+        BATCH,
+      );
       for (const run of runs) {
         try {
           await this.endLog(run.id);
         } catch (err) {
           // The row is already failed (new followers end at once); only live followers keep waiting, until the log expires.
-          this.deps.logger.error({ err, event: 'chat.run_reap_log_failed', run_id: run.id }, 'could not append run.failed to a lost run');
+          this.deps.logger.error(
+            { err, event: 'chat.run_reap_log_failed', run_id: run.id },
+            'could not append run.failed to a lost run',
+          );
         }
       }
       total += runs.length;
@@ -94,7 +112,11 @@ export class RunReaper {
     }
     const next = last ? sequenceOf(last) + 1 : 1;
     const { code, message, retryable } = RUN_LOST;
-    await this.deps.streams.append(key, JSON.stringify({ event: 'run.failed', data: { run_id: runId, code, message, retryable } }), { id: streamIdOf(next) });
+    await this.deps.streams.append(
+      key,
+      JSON.stringify({ event: 'run.failed', data: { run_id: runId, code, message, retryable } }),
+      { id: streamIdOf(next) },
+    );
     await this.deps.streams.expire(key, this.deps.retentionSeconds);
   }
 }

@@ -13,7 +13,8 @@ export function decodeCursor(raw: string): ListCursor {
   try {
     if (!/^[A-Za-z0-9_-]+$/.test(raw)) throw new Error('alphabet');
     const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'string' || typeof value[1] !== 'string') throw new Error('shape');
+    if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'string' || typeof value[1] !== 'string')
+      throw new Error('shape');
     const updatedAt = new Date(value[0]);
     if (Number.isNaN(updatedAt.getTime()) || !UUID.test(value[1])) throw new Error('values');
     // Ours always round-trip through toISOString with a four-digit year; anything else (an

@@ -2,7 +2,13 @@ const MAX_TITLE = 60;
 
 /** The automatic title of a conversation: the first line of its first message, cut at a word. */
 export function titleFromMessage(message: string): string {
-  const line = message.trim().split(/\r?\n/).find((l) => l.trim())?.trim().replace(/\s+/g, ' ') ?? '';
+  const line =
+    message
+      .trim()
+      .split(/\r?\n/)
+      .find((l) => l.trim())
+      ?.trim()
+      .replace(/\s+/g, ' ') ?? '';
   if (!line) return 'New conversation';
   if (line.length <= MAX_TITLE) return line;
   const cut = line.slice(0, MAX_TITLE);

@@ -19,11 +19,26 @@ export interface ListCursor {
  */
 export class ConversationsRepo {
   /** A new conversation; `firstMessage` counts its first message in the same statement (no `touch` needed). */
-  async create(db: DbOrTx, values: { tenantId: string; userId: string; agent: string; title: string; now: Date; firstMessage?: { preview: string } }): Promise<ConversationRow> {
+  async create(
+    db: DbOrTx,
+    values: {
+      tenantId: string;
+      userId: string;
+      agent: string;
+      title: string;
+      now: Date;
+      firstMessage?: { preview: string };
+    },
+  ): Promise<ConversationRow> {
     const [row] = await db
       .insert(conversations)
       .values({
-        tenantId: values.tenantId, userId: values.userId, agent: values.agent, title: values.title, createdAt: values.now, updatedAt: values.now,
+        tenantId: values.tenantId,
+        userId: values.userId,
+        agent: values.agent,
+        title: values.title,
+        createdAt: values.now,
+        updatedAt: values.now,
         ...(values.firstMessage ? { messageCount: 1, lastMessagePreview: values.firstMessage.preview } : {}),
       })
       .returning();
@@ -38,11 +53,21 @@ export class ConversationsRepo {
     return row;
   }
 
-  async list(db: DbOrTx, tenantId: string, userId: string, options: { limit: number; cursor?: ListCursor; q?: string }): Promise<ConversationRow[]> {
+  async list(
+    db: DbOrTx,
+    tenantId: string,
+    userId: string,
+    options: { limit: number; cursor?: ListCursor; q?: string },
+  ): Promise<ConversationRow[]> {
     const conditions = [eq(conversations.tenantId, tenantId), eq(conversations.userId, userId)];
     if (options.cursor) {
       const { updatedAt, id } = options.cursor;
-      conditions.push(or(lt(conversations.updatedAt, updatedAt), and(eq(conversations.updatedAt, updatedAt), lt(conversations.id, id)))!);
+      conditions.push(
+        or(
+          lt(conversations.updatedAt, updatedAt),
+          and(eq(conversations.updatedAt, updatedAt), lt(conversations.id, id)),
+        )!,
+      );
     }
     if (options.q) {
       conditions.push(sql`(exists (select 1 from ${messages} m where m.conversation_id = ${conversations.id} and m.tenant_id = ${tenantId}
@@ -59,7 +84,12 @@ export class ConversationsRepo {
 
   /** Full-text search for the search_conversations tool: one best message per conversation. */
   async search(db: DbOrTx, tenantId: string, userId: string, query: string, limit: number) {
-    const result = await db.execute<{ conversation_id: string; title: string; snippet: string; updated_at: Date | string }>(sql`
+    const result = await db.execute<{
+      conversation_id: string;
+      title: string;
+      snippet: string;
+      updated_at: Date | string;
+    }>(sql`
       select conversation_id, title, snippet, updated_at from (
         select distinct on (c.id) c.id as conversation_id, c.title, c.updated_at,
           ts_headline('simple', m.content, q, 'MaxWords=24, MinWords=8, StartSel="", StopSel=""') as snippet,
@@ -76,7 +106,17 @@ export class ConversationsRepo {
 
   async insertMessage(
     db: DbOrTx,
-    values: { tenantId: string; conversationId: string; runId: string | null; role: 'user' | 'assistant'; content: string; agent: string | null; inputTokens?: number; outputTokens?: number; now: Date },
+    values: {
+      tenantId: string;
+      conversationId: string;
+      runId: string | null;
+      role: 'user' | 'assistant';
+      content: string;
+      agent: string | null;
+      inputTokens?: number;
+      outputTokens?: number;
+      now: Date;
+    },
   ): Promise<MessageRow> {
     const [row] = await db
       .insert(messages)
@@ -86,7 +126,19 @@ export class ConversationsRepo {
   }
 
   /** Adds a message to the conversation's counters and moves it to the top of the list. */
-  async touch(db: DbOrTx, tenantId: string, id: string, change: { messages: number; preview: string; now: Date; agent?: string; inputTokens?: number; outputTokens?: number }) {
+  async touch(
+    db: DbOrTx,
+    tenantId: string,
+    id: string,
+    change: {
+      messages: number;
+      preview: string;
+      now: Date;
+      agent?: string;
+      inputTokens?: number;
+      outputTokens?: number;
+    },
+  ) {
     await db
       .update(conversations)
       .set({
@@ -125,7 +177,14 @@ export class ConversationsRepo {
     if (rows.length) await db.insert(handoffs).values(rows);
   }
 
-  async rename(db: DbOrTx, tenantId: string, userId: string, id: string, title: string, now: Date): Promise<ConversationRow | undefined> {
+  async rename(
+    db: DbOrTx,
+    tenantId: string,
+    userId: string,
+    id: string,
+    title: string,
+    now: Date,
+  ): Promise<ConversationRow | undefined> {
     const [row] = await db
       .update(conversations)
       .set({ title, updatedAt: now })
@@ -142,11 +201,18 @@ export class ConversationsRepo {
     return rows.length > 0;
   }
 
-  async agentStats(db: DbOrTx, tenantId: string, userId: string, agent: string): Promise<{ conversations: number; lastUsedAt: Date | null }> {
+  async agentStats(
+    db: DbOrTx,
+    tenantId: string,
+    userId: string,
+    agent: string,
+  ): Promise<{ conversations: number; lastUsedAt: Date | null }> {
     const [row] = await db
       .select({ count: sql<number>`count(*)::int`, last: sql<Date | string | null>`max(${conversations.updatedAt})` })
       .from(conversations)
-      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.agent, agent)));
+      .where(
+        and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.agent, agent)),
+      );
     return { conversations: Number(row?.count ?? 0), lastUsedAt: row?.last ? new Date(row.last) : null };
   }
 
@@ -158,20 +224,30 @@ export class ConversationsRepo {
     if (limit === undefined) {
       return db.select().from(conversationItems).where(where).orderBy(asc(conversationItems.position));
     }
-    const rows = await db.select().from(conversationItems).where(where).orderBy(desc(conversationItems.position)).limit(limit);
+    const rows = await db
+      .select()
+      .from(conversationItems)
+      .where(where)
+      .orderBy(desc(conversationItems.position))
+      .limit(limit);
     return rows.reverse();
   }
 
-  async insertItems(db: DbOrTx, rows: { tenantId: string; conversationId: string; runId: string | null; schemaVersion: number; item: unknown }[]) {
+  async insertItems(
+    db: DbOrTx,
+    rows: { tenantId: string; conversationId: string; runId: string | null; schemaVersion: number; item: unknown }[],
+  ) {
     if (rows.length) await db.insert(conversationItems).values(rows);
   }
 
   async popItem(db: DbOrTx, tenantId: string, conversationId: string) {
-    const [row] = await db.execute<{ item: unknown; schema_version: number }>(sql`
+    const [row] = await db
+      .execute<{ item: unknown; schema_version: number }>(sql`
       delete from ${conversationItems} where id = (
         select id from ${conversationItems} where tenant_id = ${tenantId} and conversation_id = ${conversationId}
         order by position desc limit 1)
-      returning item, schema_version`).then((r) => r.rows);
+      returning item, schema_version`)
+      .then((r) => r.rows);
     return row;
   }
 

@@ -60,27 +60,53 @@ export class ConversationsService {
    * Stores the user's message before a run starts, in `tx`: in the caller's conversation (404 when
    * it is not theirs) or in a new one titled from the message.
    */
-  async startTurn(tx: DbOrTx, caller: Caller, input: { conversationId?: string; agent: string; message: string }): Promise<{ conversationId: string; userMessageId: string; isNew: boolean }> {
+  async startTurn(
+    tx: DbOrTx,
+    caller: Caller,
+    input: { conversationId?: string; agent: string; message: string },
+  ): Promise<{ conversationId: string; userMessageId: string; isNew: boolean }> {
     const { repo } = this.deps;
     const owner = ownerIdOf(caller);
     const now = new Date();
     const conversation = input.conversationId
       ? await repo.findOwned(tx, caller.tenantId, owner, input.conversationId)
       : await repo.create(tx, {
-          tenantId: caller.tenantId, userId: owner, agent: input.agent, title: titleFromMessage(input.message), now, firstMessage: { preview: previewOf(input.message) },
+          tenantId: caller.tenantId,
+          userId: owner,
+          agent: input.agent,
+          title: titleFromMessage(input.message),
+          now,
+          firstMessage: { preview: previewOf(input.message) },
         });
     if (!conversation) throw new AppError('not_found', 'Conversation not found.');
     const message = await repo.insertMessage(tx, {
-      tenantId: caller.tenantId, conversationId: conversation.id, runId: null, role: 'user', content: input.message, agent: null, now,
+      tenantId: caller.tenantId,
+      conversationId: conversation.id,
+      runId: null,
+      role: 'user',
+      content: input.message,
+      agent: null,
+      now,
     });
     // A new conversation already counts this message (one statement less on the way to the first token).
-    if (input.conversationId) await repo.touch(tx, caller.tenantId, conversation.id, { messages: 1, preview: previewOf(input.message), now });
+    if (input.conversationId)
+      await repo.touch(tx, caller.tenantId, conversation.id, { messages: 1, preview: previewOf(input.message), now });
     return { conversationId: conversation.id, userMessageId: message.id, isNew: !input.conversationId };
   }
 
   /** The SDK session of a conversation, staging writes until the run's final transaction. */
-  sessionFor(caller: Caller, conversationId: string, runId: string, options: { isNew?: boolean } = {}): PostgresSession {
-    return new PostgresSession(this.deps.repo, this.db, { tenantId: caller.tenantId, conversationId, runId }, { staged: true, knownEmpty: options.isNew });
+  sessionFor(
+    caller: Caller,
+    conversationId: string,
+    runId: string,
+    options: { isNew?: boolean } = {},
+  ): PostgresSession {
+    return new PostgresSession(
+      this.deps.repo,
+      this.db,
+      { tenantId: caller.tenantId, conversationId, runId },
+      { staged: true, knownEmpty: options.isNew },
+    );
   }
 
   /**
@@ -93,16 +119,33 @@ export class ConversationsService {
     const now = new Date();
     const tenantId = caller.tenantId;
     const message = await repo.insertMessage(tx, {
-      tenantId, conversationId: result.conversationId, runId: result.runId, role: 'assistant', content: result.response, agent: result.agent,
-      inputTokens: result.usage.input_tokens, outputTokens: result.usage.output_tokens, now,
+      tenantId,
+      conversationId: result.conversationId,
+      runId: result.runId,
+      role: 'assistant',
+      content: result.response,
+      agent: result.agent,
+      inputTokens: result.usage.input_tokens,
+      outputTokens: result.usage.output_tokens,
+      now,
     });
     const link = { tenantId, conversationId: result.conversationId, messageId: message.id, runId: result.runId };
-    await repo.insertToolCalls(tx, result.toolCalls.map((c) => ({ ...link, ...c })));
-    await repo.insertHandoffs(tx, result.handoffs.map((h) => ({ ...link, fromAgent: h.from, toAgent: h.to })));
+    await repo.insertToolCalls(
+      tx,
+      result.toolCalls.map((c) => ({ ...link, ...c })),
+    );
+    await repo.insertHandoffs(
+      tx,
+      result.handoffs.map((h) => ({ ...link, fromAgent: h.from, toAgent: h.to })),
+    );
     await result.session.flush(tx);
     await repo.touch(tx, tenantId, result.conversationId, {
-      messages: 1, preview: previewOf(result.response), now, agent: result.agent,
-      inputTokens: result.usage.input_tokens, outputTokens: result.usage.output_tokens,
+      messages: 1,
+      preview: previewOf(result.response),
+      now,
+      agent: result.agent,
+      inputTokens: result.usage.input_tokens,
+      outputTokens: result.usage.output_tokens,
     });
     return message.id;
   }
@@ -117,7 +160,11 @@ export class ConversationsService {
 
   async list(caller: Caller, query: { limit: number; cursor?: string; q?: string }): Promise<ConversationList> {
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.deps.repo.list(this.db, caller.tenantId, ownerIdOf(caller), { limit: query.limit + 1, cursor, q: query.q });
+    const rows = await this.deps.repo.list(this.db, caller.tenantId, ownerIdOf(caller), {
+      limit: query.limit + 1,
+      cursor,
+      q: query.q,
+    });
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
@@ -130,7 +177,11 @@ export class ConversationsService {
     const row = await this.deps.repo.findOwned(this.db, caller.tenantId, ownerIdOf(caller), id);
     if (!row) throw new AppError('not_found', 'Conversation not found.');
     const messages = await this.deps.repo.messagesOf(this.db, caller.tenantId, id);
-    const calls = await this.deps.repo.toolCallsOf(this.db, caller.tenantId, messages.filter((m) => m.role === 'assistant').map((m) => m.id));
+    const calls = await this.deps.repo.toolCallsOf(
+      this.db,
+      caller.tenantId,
+      messages.filter((m) => m.role === 'assistant').map((m) => m.id),
+    );
     return {
       id: row.id,
       title: row.title,
@@ -145,7 +196,16 @@ export class ConversationsService {
           content: m.content,
           agent: m.agent,
           created_at: m.createdAt.toISOString(),
-          ...(mine.length ? { tool_calls: mine.map((c) => ({ call_id: c.callId, name: c.name, arguments: c.arguments, output: c.output })) } : {}),
+          ...(mine.length
+            ? {
+                tool_calls: mine.map((c) => ({
+                  call_id: c.callId,
+                  name: c.name,
+                  arguments: c.arguments,
+                  output: c.output,
+                })),
+              }
+            : {}),
         };
       }),
     };
@@ -158,13 +218,25 @@ export class ConversationsService {
   }
 
   async delete(caller: Caller, id: string): Promise<void> {
-    if (!(await this.deps.repo.delete(this.db, caller.tenantId, ownerIdOf(caller), id))) throw new AppError('not_found', 'Conversation not found.');
+    if (!(await this.deps.repo.delete(this.db, caller.tenantId, ownerIdOf(caller), id)))
+      throw new AppError('not_found', 'Conversation not found.');
   }
 
   /** `search_conversations` (a tool of the agents module): full-text over the caller's own conversations in the current tenant. */
   async search(caller: Caller, query: string, limit: number): Promise<ConversationSearchHit[]> {
-    const rows = await this.deps.repo.search(this.db, caller.tenantId, ownerIdOf(caller), query, Math.min(Math.max(limit, 1), 20));
-    return rows.map((r) => ({ conversation_id: r.conversation_id, title: r.title, snippet: r.snippet, updated_at: new Date(r.updated_at).toISOString() }));
+    const rows = await this.deps.repo.search(
+      this.db,
+      caller.tenantId,
+      ownerIdOf(caller),
+      query,
+      Math.min(Math.max(limit, 1), 20),
+    );
+    return rows.map((r) => ({
+      conversation_id: r.conversation_id,
+      title: r.title,
+      snippet: r.snippet,
+      updated_at: new Date(r.updated_at).toISOString(),
+    }));
   }
 
   async agentStats(caller: Caller, agent: string) {

@@ -37,10 +37,10 @@ export class PostgresSession implements Session {
   }
 
   async getItems(limit?: number): Promise<AgentInputItem[]> {
-    const rows = this.options.knownEmpty ? [] : await this.repo.items(this.db, this.scope.tenantId, this.scope.conversationId, limit);
-    const stored = rows
-      .map(fromStored)
-      .filter((i): i is AgentInputItem => i !== undefined);
+    const rows = this.options.knownEmpty
+      ? []
+      : await this.repo.items(this.db, this.scope.tenantId, this.scope.conversationId, limit);
+    const stored = rows.map(fromStored).filter((i): i is AgentInputItem => i !== undefined);
     const all = [...stored, ...this.staged];
     return limit === undefined ? all : all.slice(-limit);
   }

@@ -8,26 +8,36 @@ import { constantTimeEqual } from '../../platform/crypto.js';
 
 export function healthRoutes(health: HealthService): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/health', {
-      config: { auth: 'public' },
-      schema: { tags: ['health'], summary: 'Liveness: the process is up', response: { 200: HealthResponse } },
-    }, async () => health.liveness());
-
-    app.get('/health/ready', {
-      config: { auth: 'public' },
-      schema: {
-        tags: ['health'],
-        summary: 'Readiness: the database and Redis answer',
-        response: { 200: ReadyResponse, 503: Problem },
+    app.get(
+      '/health',
+      {
+        config: { auth: 'public' },
+        schema: { tags: ['health'], summary: 'Liveness: the process is up', response: { 200: HealthResponse } },
       },
-    }, async () => {
-      const { ready, checks } = await health.readiness();
-      if (!ready) {
-        const failed = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k]) => k);
-        throw new AppError('not_ready', `Not ready: ${failed.join(', ')} unavailable.`, { details: { checks } });
-      }
-      return { status: 'ready' as const, checks: checks as Record<string, 'ok'> };
-    });
+      async () => health.liveness(),
+    );
+
+    app.get(
+      '/health/ready',
+      {
+        config: { auth: 'public' },
+        schema: {
+          tags: ['health'],
+          summary: 'Readiness: the database and Redis answer',
+          response: { 200: ReadyResponse, 503: Problem },
+        },
+      },
+      async () => {
+        const { ready, checks } = await health.readiness();
+        if (!ready) {
+          const failed = Object.entries(checks)
+            .filter(([, v]) => v !== 'ok')
+            .map(([k]) => k);
+          throw new AppError('not_ready', `Not ready: ${failed.join(', ')} unavailable.`, { details: { checks } });
+        }
+        return { status: 'ready' as const, checks: checks as Record<string, 'ok'> };
+      },
+    );
   };
 }
 
@@ -37,7 +47,8 @@ export function metricsRoutes(metrics: Metrics, token: string | undefined): Fast
     app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (request, reply) => {
       if (token) {
         const given = bearerToken(request) ?? '';
-        if (!constantTimeEqual(given, token)) throw new AppError('unauthenticated', 'A valid metrics token is required.');
+        if (!constantTimeEqual(given, token))
+          throw new AppError('unauthenticated', 'A valid metrics token is required.');
       }
       reply.type(metrics.registry.contentType);
       return metrics.registry.metrics();

@@ -6,7 +6,13 @@ async function check(probe: () => Promise<void>, timeoutMs: number): Promise<Che
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
   try {
-    return await Promise.race([probe().then(() => 'ok' as const, () => 'unavailable' as const), timeout]);
+    return await Promise.race([
+      probe().then(
+        () => 'ok' as const,
+        () => 'unavailable' as const,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -25,13 +31,19 @@ export class HealthService {
   ) {}
 
   liveness() {
-    return { status: 'ok' as const, version: this.options.version, uptime_s: Math.round((Date.now() - this.startedAt) / 1000) };
+    return {
+      status: 'ok' as const,
+      version: this.options.version,
+      uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+    };
   }
 
   /** Every probe runs in parallel with its own deadline, so one hung dependency cannot delay the answer. */
   async readiness() {
     const entries = await Promise.all(
-      Object.entries(this.options.probes).map(async ([name, probe]) => [name, await check(probe, this.options.timeoutMs)] as const),
+      Object.entries(this.options.probes).map(
+        async ([name, probe]) => [name, await check(probe, this.options.timeoutMs)] as const,
+      ),
     );
     const checks = Object.fromEntries(entries) as Record<string, CheckResult>;
     return { ready: entries.every(([, r]) => r === 'ok'), checks };

@@ -82,7 +82,10 @@ describe.runIf(services.databaseUrl && services.redisUrl)('readiness against rea
     expect(Date.now() - started).toBeLessThan(2000);
     expect(down.statusCode).toBe(503);
     expect(down.headers['content-type']).toContain('application/problem+json');
-    expect(down.json()).toMatchObject({ code: 'not_ready', details: { checks: { database: expect.not.stringMatching(/^ok$/), redis: 'ok' } } });
+    expect(down.json()).toMatchObject({
+      code: 'not_ready',
+      details: { checks: { database: expect.not.stringMatching(/^ok$/), redis: 'ok' } },
+    });
     expect(down.json().detail).toContain('database');
     await pgProxy.resume();
     expect((await eventually(200, 10_000)).statusCode).toBe(200);

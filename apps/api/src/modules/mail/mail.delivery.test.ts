@@ -29,7 +29,8 @@ describe('with SMTP_URL: mail really goes out over SMTP', () => {
     await sink?.close();
   });
 
-  const forRecipient = (email: string, subject: string) => (m: ReceivedMail) => m.to.includes(email) && m.subject === subject;
+  const forRecipient = (email: string, subject: string) => (m: ReceivedMail) =>
+    m.to.includes(email) && m.subject === subject;
 
   it('the verification mail arrives, and its link verifies the address', async () => {
     const u = await signUp(t.app);
@@ -37,25 +38,59 @@ describe('with SMTP_URL: mail really goes out over SMTP', () => {
     expect(mail.to).toEqual([u.email]);
     expect(mail.from).toBe('no-reply@agentry.test');
     expect(mail.text).toContain(`${t.config.http.publicWebUrl}/verify-email?token=`);
-    const verify = await t.app.inject({ method: 'POST', url: '/api/v1/auth/email/verify', payload: { token: tokenIn(mail) } });
+    const verify = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/email/verify',
+      payload: { token: tokenIn(mail) },
+    });
     expect(verify.statusCode).toBe(204);
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: (await logIn(t.app, u)).headers });
     expect(me.json().user.email_verified).toBe(true);
     // Delivered rows are marked sent in the outbox.
     const rows = await t.database.db.select().from(mailOutbox).where(eq(mailOutbox.toAddress, u.email));
-    await expect.poll(async () => (await t.database.db.select().from(mailOutbox).where(eq(mailOutbox.id, rows[0].id)))[0].sentAt).not.toBeNull();
+    await expect
+      .poll(async () => (await t.database.db.select().from(mailOutbox).where(eq(mailOutbox.id, rows[0].id)))[0].sentAt)
+      .not.toBeNull();
   });
 
   it('the password-reset mail arrives, and its token resets the password end to end', async () => {
     const u = await signUp(t.app);
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', payload: { email: u.email.toUpperCase() } })).statusCode).toBe(202);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/password/forgot',
+          payload: { email: u.email.toUpperCase() },
+        })
+      ).statusCode,
+    ).toBe(202);
     const mail = await sink.waitFor(forRecipient(u.email, 'Reset your Agentry password'));
     expect(mail.to).toEqual([u.email]);
     expect(mail.text).toContain(`${t.config.http.publicWebUrl}/reset-password?token=`);
-    const reset = await t.app.inject({ method: 'POST', url: '/api/v1/auth/password/reset', payload: { token: tokenIn(mail), new_password: 'Mailed-reset-Passw0rd' } });
+    const reset = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password/reset',
+      payload: { token: tokenIn(mail), new_password: 'Mailed-reset-Passw0rd' },
+    });
     expect(reset.statusCode).toBe(204);
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: u.email, password: u.password } })).statusCode).toBe(401);
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: u.email, password: 'Mailed-reset-Passw0rd' } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          payload: { email: u.email, password: u.password },
+        })
+      ).statusCode,
+    ).toBe(401);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          payload: { email: u.email, password: 'Mailed-reset-Passw0rd' },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('POST /auth/email/verify/send mails a fresh link (202); nothing more once verified', async () => {
@@ -65,10 +100,15 @@ describe('with SMTP_URL: mail really goes out over SMTP', () => {
     expect(sent.statusCode).toBe(202);
     const second = await sink.waitFor((m) => m !== first && forRecipient(u.email, 'Verify your e-mail address')(m));
     expect(tokenIn(second)).not.toBe(tokenIn(first));
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/email/verify', payload: { token: tokenIn(second) } })).statusCode).toBe(204);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/auth/email/verify', payload: { token: tokenIn(second) } }))
+        .statusCode,
+    ).toBe(204);
     // Once verified, asking again sends nothing more.
     const count = sink.received.filter(forRecipient(u.email, 'Verify your e-mail address')).length;
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/email/verify/send', headers: u.headers })).statusCode).toBe(202);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/auth/email/verify/send', headers: u.headers })).statusCode,
+    ).toBe(202);
     await new Promise((r) => setTimeout(r, 300));
     expect(sink.received.filter(forRecipient(u.email, 'Verify your e-mail address')).length).toBe(count);
   });
@@ -76,13 +116,27 @@ describe('with SMTP_URL: mail really goes out over SMTP', () => {
   it('the invitation mail arrives, and an existing account joins with the code it carries', async () => {
     const host = await signUp(t.app, { tenant_name: 'Mailed Team' });
     const guest = await signUp(t.app);
-    const inv = await t.app.inject({ method: 'POST', url: '/api/v1/tenants/current/invitations', headers: host.headers, payload: { email: guest.email, role: 'member' } });
+    const inv = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tenants/current/invitations',
+      headers: host.headers,
+      payload: { email: guest.email, role: 'member' },
+    });
     expect(inv.statusCode).toBe(201);
     const mail = await sink.waitFor(forRecipient(guest.email, 'You are invited to Mailed Team on Agentry'));
     expect(mail.text).toContain(`${t.config.http.publicWebUrl}/signup?invite=`);
     const code = /code:\s*(inv_\S+)/.exec(mail.text)![1];
-    const accepted = await t.app.inject({ method: 'POST', url: '/api/v1/tenants/invitations/accept', headers: guest.headers, payload: { token: code } });
-    expect([accepted.statusCode, accepted.json().tenant.name, accepted.json().role]).toEqual([200, 'Mailed Team', 'member']);
+    const accepted = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tenants/invitations/accept',
+      headers: guest.headers,
+      payload: { token: code },
+    });
+    expect([accepted.statusCode, accepted.json().tenant.name, accepted.json().role]).toEqual([
+      200,
+      'Mailed Team',
+      'member',
+    ]);
   });
 
   it('no mail for an unknown address, and the same empty 202', async () => {
@@ -95,7 +149,9 @@ describe('with SMTP_URL: mail really goes out over SMTP', () => {
 });
 
 describe('without SMTP_URL: mail stays in the outbox and `agentry mail outbox` prints it', () => {
-  it('the CLI (a real child process) prints the verification and reset mails with working tokens', { timeout: 180_000 }, async () => {
+  it('the CLI (a real child process) prints the verification and reset mails with working tokens', {
+    timeout: 180_000,
+  }, async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentry-outbox-'));
     // The CLI must reach the same database: a PostgreSQL database by URL, or PGlite on disk under DATA_DIR.
     const pgDatabase = services.databaseUrl ? await createTestDatabase() : undefined;
@@ -105,9 +161,15 @@ describe('without SMTP_URL: mail stays in the outbox and `agentry mail outbox` p
     let t = await createTestApp({ DATA_DIR: dataDir }, { database });
     try {
       const u = await signUp(t.app);
-      expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', payload: { email: u.email } })).statusCode).toBe(202);
+      expect(
+        (await t.app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', payload: { email: u.email } }))
+          .statusCode,
+      ).toBe(202);
       const rows = await database.db.select().from(mailOutbox).where(eq(mailOutbox.toAddress, u.email));
-      expect(rows.map((r) => [r.kind, r.sentAt]).sort()).toEqual([['password_reset', null], ['verify_email', null]]);
+      expect(rows.map((r) => [r.kind, r.sentAt]).sort()).toEqual([
+        ['password_reset', null],
+        ['verify_email', null],
+      ]);
       // PGlite is single-process: let the CLI open the files, then reopen them for the API.
       if (!pgDatabase) {
         await t.close();
@@ -126,10 +188,30 @@ describe('without SMTP_URL: mail stays in the outbox and `agentry mail outbox` p
         const reopened = await createDatabase({ poolMax: 1, dataDir: path.join(dataDir, 'pglite') });
         t = await createTestApp({ DATA_DIR: dataDir }, { database: reopened });
       }
-      expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/email/verify', payload: { token: printed('verify_email') } })).statusCode).toBe(204);
-      const reset = await t.app.inject({ method: 'POST', url: '/api/v1/auth/password/reset', payload: { token: printed('password_reset'), new_password: 'Outbox-reset-Passw0rd' } });
+      expect(
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/email/verify',
+            payload: { token: printed('verify_email') },
+          })
+        ).statusCode,
+      ).toBe(204);
+      const reset = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/password/reset',
+        payload: { token: printed('password_reset'), new_password: 'Outbox-reset-Passw0rd' },
+      });
       expect(reset.statusCode).toBe(204);
-      expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: u.email, password: 'Outbox-reset-Passw0rd' } })).statusCode).toBe(200);
+      expect(
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/token',
+            payload: { email: u.email, password: 'Outbox-reset-Passw0rd' },
+          })
+        ).statusCode,
+      ).toBe(200);
     } finally {
       await t.close();
       await t.database.close();

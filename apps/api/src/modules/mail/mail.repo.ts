@@ -18,11 +18,17 @@ export class MailOutboxRepo {
   }
 
   async markSent(db: DbOrTx, id: string): Promise<void> {
-    await db.update(mailOutbox).set({ sentAt: sql`now()`, attempts: sql`${mailOutbox.attempts} + 1`, lastError: null }).where(eq(mailOutbox.id, id));
+    await db
+      .update(mailOutbox)
+      .set({ sentAt: sql`now()`, attempts: sql`${mailOutbox.attempts} + 1`, lastError: null })
+      .where(eq(mailOutbox.id, id));
   }
 
   async markFailed(db: DbOrTx, id: string, error: string): Promise<void> {
-    await db.update(mailOutbox).set({ attempts: sql`${mailOutbox.attempts} + 1`, lastError: error.slice(0, 500) }).where(eq(mailOutbox.id, id));
+    await db
+      .update(mailOutbox)
+      .set({ attempts: sql`${mailOutbox.attempts} + 1`, lastError: error.slice(0, 500) })
+      .where(eq(mailOutbox.id, id));
   }
 
   /** The latest mails, newest first. */

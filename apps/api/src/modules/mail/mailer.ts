@@ -29,7 +29,10 @@ export class Mailer {
     private readonly outbox: MailOutboxRepo,
   ) {
     this.transport = ctx.config.mail.smtpUrl ? nodemailer.createTransport(ctx.config.mail.smtpUrl) : undefined;
-    this.sent = ctx.metrics.counter('mail_sent_total', 'E-mails handed to the outbox or delivered by SMTP', ['kind', 'result']);
+    this.sent = ctx.metrics.counter('mail_sent_total', 'E-mails handed to the outbox or delivered by SMTP', [
+      'kind',
+      'result',
+    ]);
   }
 
   private get db() {
@@ -39,14 +42,25 @@ export class Mailer {
   /** Registers the delivery worker (processes with the `worker` role). */
   registerWorker(): void {
     this.ctx.ports.jobs.process<{ id: string }>(MAIL_DELIVER_JOB, async (job) => this.deliver(job.data.id), {
-      onFailed: (job, err) => this.ctx.logger.warn({ err, event: 'mail.delivery_failed', mail_id: job.data.id }, 'mail delivery failed'),
+      onFailed: (job, err) =>
+        this.ctx.logger.warn({ err, event: 'mail.delivery_failed', mail_id: job.data.id }, 'mail delivery failed'),
     });
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    const id = await this.outbox.add(this.db, { toAddress: mail.to, subject: mail.subject, bodyText: mail.text, kind: mail.kind });
+    const id = await this.outbox.add(this.db, {
+      toAddress: mail.to,
+      subject: mail.subject,
+      bodyText: mail.text,
+      kind: mail.kind,
+    });
     this.ctx.logger.info({ event: 'mail.queued', kind: mail.kind, to: maskEmail(mail.to), mail_id: id }, 'mail queued');
-    if (this.transport) await this.ctx.ports.jobs.enqueue(MAIL_DELIVER_JOB, { id }, { jobId: `mail_${id}`, attempts: 5, backoffMs: 2000 });
+    if (this.transport)
+      await this.ctx.ports.jobs.enqueue(
+        MAIL_DELIVER_JOB,
+        { id },
+        { jobId: `mail_${id}`, attempts: 5, backoffMs: 2000 },
+      );
     else this.sent.inc({ kind: mail.kind, result: 'outbox' });
   }
 
@@ -56,7 +70,12 @@ export class Mailer {
     const row = await this.outbox.get(this.db, id);
     if (!row || row.sentAt) return;
     try {
-      await this.transport.sendMail({ from: this.ctx.config.mail.from, to: row.toAddress, subject: row.subject, text: row.bodyText });
+      await this.transport.sendMail({
+        from: this.ctx.config.mail.from,
+        to: row.toAddress,
+        subject: row.subject,
+        text: row.bodyText,
+      });
     } catch (err) {
       await this.outbox.markFailed(this.db, id, String((err as Error).message));
       this.sent.inc({ kind: row.kind, result: 'error' });

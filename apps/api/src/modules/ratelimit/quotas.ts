@@ -16,17 +16,49 @@ export type QuotaPolicy =
   | { name: ConcurrencyQuotaName; kind: 'concurrency'; key: QuotaKey; limit: number };
 
 export const QUOTA_NAMES: readonly QuotaName[] = [
-  'chat_per_minute', 'chat_stream_per_minute', 'chat_stream_concurrency', 'billing_stream_concurrency', 'login_per_ip',
+  'chat_per_minute',
+  'chat_stream_per_minute',
+  'chat_stream_concurrency',
+  'billing_stream_concurrency',
+  'login_per_ip',
 ];
 
 /** The API.md table, with limits from `RATE_LIMIT_*` (config.limits). */
 export function quotaPolicies(limits: Config['limits']): Record<QuotaName, QuotaPolicy> {
   const w = limits.windowSeconds;
   return {
-    chat_per_minute: { name: 'chat_per_minute', kind: 'window', key: 'tenant_user', limit: limits.chatPerMinute, windowSeconds: w },
-    chat_stream_per_minute: { name: 'chat_stream_per_minute', kind: 'window', key: 'tenant_user', limit: limits.chatStreamPerMinute, windowSeconds: w },
-    chat_stream_concurrency: { name: 'chat_stream_concurrency', kind: 'concurrency', key: 'tenant_user', limit: limits.chatStreamConcurrency },
-    billing_stream_concurrency: { name: 'billing_stream_concurrency', kind: 'concurrency', key: 'tenant', limit: limits.billingStreamConcurrency },
-    login_per_ip: { name: 'login_per_ip', kind: 'window', key: 'client_ip', limit: limits.loginPerIpPerMinute, windowSeconds: w },
+    chat_per_minute: {
+      name: 'chat_per_minute',
+      kind: 'window',
+      key: 'tenant_user',
+      limit: limits.chatPerMinute,
+      windowSeconds: w,
+    },
+    chat_stream_per_minute: {
+      name: 'chat_stream_per_minute',
+      kind: 'window',
+      key: 'tenant_user',
+      limit: limits.chatStreamPerMinute,
+      windowSeconds: w,
+    },
+    chat_stream_concurrency: {
+      name: 'chat_stream_concurrency',
+      kind: 'concurrency',
+      key: 'tenant_user',
+      limit: limits.chatStreamConcurrency,
+    },
+    billing_stream_concurrency: {
+      name: 'billing_stream_concurrency',
+      kind: 'concurrency',
+      key: 'tenant',
+      limit: limits.billingStreamConcurrency,
+    },
+    login_per_ip: {
+      name: 'login_per_ip',
+      kind: 'window',
+      key: 'client_ip',
+      limit: limits.loginPerIpPerMinute,
+      windowSeconds: w,
+    },
   };
 }

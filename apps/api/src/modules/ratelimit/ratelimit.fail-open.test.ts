@@ -16,10 +16,22 @@ describe('rate limits when Redis is unreachable', () => {
   let t: LimitedApp;
   const dead = createRedisPorts('redis://127.0.0.1:1', 'agentry:dead:');
   const local = createMemoryPorts();
-  const ports: Ports = { ...local, counters: dead.counters, leases: dead.leases, close: async () => { await dead.close(); await local.close(); } };
+  const ports: Ports = {
+    ...local,
+    counters: dead.counters,
+    leases: dead.leases,
+    close: async () => {
+      await dead.close();
+      await local.close();
+    },
+  };
   beforeAll(async () => {
     t = await createLimitedApp(
-      { RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '1', RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '1', RATE_LIMIT_STORE_TIMEOUT_MS: '200' },
+      {
+        RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '1',
+        RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '1',
+        RATE_LIMIT_STORE_TIMEOUT_MS: '200',
+      },
       { ports, listen: true },
     );
   });
@@ -62,9 +74,22 @@ describe.runIf(services.redisUrl)('rate limits through a Redis outage and back',
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
     const redis = createRedisPorts(`redis://127.0.0.1:${proxy.port}`, `agentry:t:outage:${process.pid}:${Date.now()}:`);
     const local = createMemoryPorts();
-    const ports: Ports = { ...local, counters: redis.counters, leases: redis.leases, close: async () => { await redis.close(); await local.close(); } };
+    const ports: Ports = {
+      ...local,
+      counters: redis.counters,
+      leases: redis.leases,
+      close: async () => {
+        await redis.close();
+        await local.close();
+      },
+    };
     const t = await createLimitedApp(
-      { RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '2', RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '1', RATE_LIMIT_LEASE_TTL_MS: '600', RATE_LIMIT_STORE_TIMEOUT_MS: '200' },
+      {
+        RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '2',
+        RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '1',
+        RATE_LIMIT_LEASE_TTL_MS: '600',
+        RATE_LIMIT_STORE_TIMEOUT_MS: '200',
+      },
       { ports, listen: true },
     );
     try {
@@ -75,7 +100,10 @@ describe.runIf(services.redisUrl)('rate limits through a Redis outage and back',
       await proxy.pause();
       // Renewals fail (counted), the stream stays open; window quotas fail open.
       const renewFailures = async () =>
-        sampleValue(await t.limiterMetrics.registry.metrics(), 'rate_limit_fail_open_total{quota="chat_stream_concurrency",operation="renew"}');
+        sampleValue(
+          await t.limiterMetrics.registry.metrics(),
+          'rate_limit_fail_open_total{quota="chat_stream_concurrency",operation="renew"}',
+        );
       await waitFor(async () => (await renewFailures()) >= 1, 5000);
       for (let i = 0; i < 4; i++) expect((await login('198.51.100.60')).statusCode).toBe(200);
       expect(stream.body).not.toContain('error');

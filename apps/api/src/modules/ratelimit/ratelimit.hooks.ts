@@ -39,11 +39,14 @@ export function installRateLimits(app: FastifyInstance, limiter: RateLimiter, op
       const policy = limiter.policies[name];
       if (!policy) throw new Error(`route ${route.method} ${route.url} declares an unknown quota ${name}`);
       if (policy.key !== 'client_ip' && (route.config?.auth ?? 'public') === 'public') {
-        throw new Error(`route ${route.method} ${route.url}: quota ${name} is keyed by the caller, so the route cannot be public`);
+        throw new Error(
+          `route ${route.method} ${route.url}: quota ${name} is keyed by the caller, so the route cannot be public`,
+        );
       }
     }
     const handler = rateLimitPreHandler(limiter, quotas, options);
-    const existing = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+    const existing =
+      route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
     // After the route's own preconditions (e.g. billing_disabled): a request they refuse costs no quota.
     route.preHandler = [...existing, handler];
   });
@@ -53,29 +56,38 @@ export function installRateLimits(app: FastifyInstance, limiter: RateLimiter, op
 const QUOTAS = Symbol('agentry.rateLimit.quotas');
 
 /** A preHandler enforcing `quotas` in order; usable directly on a route that is not declared in config. */
-export function rateLimitPreHandler(limiter: RateLimiter, quotas: readonly QuotaName[], options: RateLimitHookOptions): preHandlerAsyncHookHandler {
-  return Object.assign(async function rateLimitHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-    for (const name of quotas) {
-      if (!limiter.enabled(name)) continue;
-      const policy = limiter.policies[name];
-      const key = quotaKey(policy, request, options);
-      appendListHeader(reply, 'ratelimit-policy', policyItem(policy));
-      if (policy.kind === 'window') {
-        const decision = await limiter.consume(policy.name, key);
-        if (decision.remaining !== undefined) appendListHeader(reply, 'ratelimit', stateItem(policy, decision.remaining, decision.resetSeconds));
-        if (!decision.allowed) refuse(request, policy, decision.resetSeconds ?? policy.windowSeconds);
-      } else {
-        const decision = await limiter.acquire(policy.name, key);
-        if (!decision.allowed) {
-          appendListHeader(reply, 'ratelimit', stateItem(policy, 0));
-          refuse(request, policy, CONCURRENCY_RETRY_AFTER_SECONDS);
+export function rateLimitPreHandler(
+  limiter: RateLimiter,
+  quotas: readonly QuotaName[],
+  options: RateLimitHookOptions,
+): preHandlerAsyncHookHandler {
+  return Object.assign(
+    async function rateLimitHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      for (const name of quotas) {
+        if (!limiter.enabled(name)) continue;
+        const policy = limiter.policies[name];
+        const key = quotaKey(policy, request, options);
+        appendListHeader(reply, 'ratelimit-policy', policyItem(policy));
+        if (policy.kind === 'window') {
+          const decision = await limiter.consume(policy.name, key);
+          if (decision.remaining !== undefined)
+            appendListHeader(reply, 'ratelimit', stateItem(policy, decision.remaining, decision.resetSeconds));
+          if (!decision.allowed) refuse(request, policy, decision.resetSeconds ?? policy.windowSeconds);
         } else {
-          if (decision.remaining !== undefined) appendListHeader(reply, 'ratelimit', stateItem(policy, decision.remaining));
-          if (decision.lease) holdUntilResponseEnds(reply, decision.lease);
+          const decision = await limiter.acquire(policy.name, key);
+          if (!decision.allowed) {
+            appendListHeader(reply, 'ratelimit', stateItem(policy, 0));
+            refuse(request, policy, CONCURRENCY_RETRY_AFTER_SECONDS);
+          } else {
+            if (decision.remaining !== undefined)
+              appendListHeader(reply, 'ratelimit', stateItem(policy, decision.remaining));
+            if (decision.lease) holdUntilResponseEnds(reply, decision.lease);
+          }
         }
       }
-    }
-  }, { [QUOTAS]: quotas });
+    },
+    { [QUOTAS]: quotas },
+  );
 }
 
 /**
@@ -90,11 +102,17 @@ export function documentRateLimits(app: FastifyInstance, limiter: RateLimiter): 
     if (quotas.length === 0 || !route.schema) return;
     const list = quotas.map((q) => {
       const p = limiter.policies[q];
-      const limit = p.limit === 0 ? 'disabled' : p.kind === 'window' ? `${p.limit} per ${p.windowSeconds} s` : `${p.limit} open at once`;
+      const limit =
+        p.limit === 0
+          ? 'disabled'
+          : p.kind === 'window'
+            ? `${p.limit} per ${p.windowSeconds} s`
+            : `${p.limit} open at once`;
       return `\`${q}\` (${limit}, per ${p.key.replace('_', ' ')})`;
     });
     const schema = route.schema as Record<string, unknown>;
-    schema.description = `${schema.description ?? ''}\n\nRate limits: ${list.join(', ')}. Responses carry \`RateLimit-Policy\` and \`RateLimit\`; past a limit the answer is 429 \`rate_limited\` with \`Retry-After\`.`.trim();
+    schema.description =
+      `${schema.description ?? ''}\n\nRate limits: ${list.join(', ')}. Responses carry \`RateLimit-Policy\` and \`RateLimit\`; past a limit the answer is 429 \`rate_limited\` with \`Retry-After\`.`.trim();
   });
 }
 
@@ -123,10 +141,20 @@ function quotaKey(policy: QuotaPolicy, request: FastifyRequest, options: RateLim
 function refuse(request: FastifyRequest, policy: QuotaPolicy, retryAfterSeconds: number): never {
   const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
   request.log.info(
-    { event: 'rate_limit.block', quota: policy.name, limit: policy.limit, route: request.routeOptions.url, retry_after_s: seconds, tenant_id: request.caller?.tenantId },
+    {
+      event: 'rate_limit.block',
+      quota: policy.name,
+      limit: policy.limit,
+      route: request.routeOptions.url,
+      retry_after_s: seconds,
+      tenant_id: request.caller?.tenantId,
+    },
     'rate limit reached',
   );
-  const what = policy.kind === 'window' ? `${policy.limit} requests per ${policy.windowSeconds} s` : `${policy.limit} open streams at once`;
+  const what =
+    policy.kind === 'window'
+      ? `${policy.limit} requests per ${policy.windowSeconds} s`
+      : `${policy.limit} open streams at once`;
   throw new AppError('rate_limited', `Rate limit ${policy.name} reached (${what}). Retry after ${seconds} s.`, {
     headers: { 'retry-after': String(seconds) },
     details: { quota: policy.name, limit: policy.limit, retry_after_seconds: seconds },

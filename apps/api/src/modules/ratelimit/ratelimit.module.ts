@@ -22,7 +22,12 @@ export interface RateLimits {
  * shutdown.
  */
 export function registerRateLimits(app: FastifyInstance, ctx: PlatformContext): RateLimits {
-  const limiter = new RateLimiter({ ports: ctx.ports, limits: ctx.config.limits, metrics: ctx.metrics, logger: ctx.logger });
+  const limiter = new RateLimiter({
+    ports: ctx.ports,
+    limits: ctx.config.limits,
+    metrics: ctx.metrics,
+    logger: ctx.logger,
+  });
   const options = { ipPepper: ctx.config.auth.ipPepper };
   installRateLimits(app, limiter, options);
   documentRateLimits(app, limiter);

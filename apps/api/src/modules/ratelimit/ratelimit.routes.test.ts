@@ -20,9 +20,15 @@ describe('the OpenAPI document', () => {
       expect(description('/api/v1/auth/register', 'post')).toContain('login_per_ip');
       expect(description('/api/v1/auth/password/forgot', 'post')).toContain('login_per_ip');
       expect(description('/api/v1/chat', 'post')).toContain('`chat_per_minute` (60 per 60 s, per tenant user)');
-      expect(description('/api/v1/chat/stream', 'post')).toMatch(/chat_stream_per_minute.*chat_stream_concurrency.*429 `rate_limited`/s);
-      expect(description('/api/v1/chat/runs/{run_id}/events', 'get')).toContain('`chat_stream_concurrency` (5 open at once, per tenant user)');
-      expect(description('/api/v1/billing/stream', 'get')).toContain('`billing_stream_concurrency` (3 open at once, per tenant)');
+      expect(description('/api/v1/chat/stream', 'post')).toMatch(
+        /chat_stream_per_minute.*chat_stream_concurrency.*429 `rate_limited`/s,
+      );
+      expect(description('/api/v1/chat/runs/{run_id}/events', 'get')).toContain(
+        '`chat_stream_concurrency` (5 open at once, per tenant user)',
+      );
+      expect(description('/api/v1/billing/stream', 'get')).toContain(
+        '`billing_stream_concurrency` (3 open at once, per tenant)',
+      );
       expect(description('/api/v1/auth/refresh', 'post')).not.toContain('Rate limits');
     } finally {
       await t.close();
@@ -41,9 +47,27 @@ describe('login_per_ip on the credential routes', () => {
     const ip = '198.51.100.20';
     const user = await signUp(t.app); // from another address: does not touch this IP's budget
     const calls = [
-      () => t.app.inject({ method: 'POST', url: '/api/v1/auth/token', remoteAddress: ip, payload: { email: user.email, password: 'wrong-password-123' } }),
-      () => t.app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', remoteAddress: ip, payload: { email: user.email } }),
-      () => t.app.inject({ method: 'POST', url: '/api/v1/auth/register', remoteAddress: ip, payload: { email: `x-${Date.now()}@example.test`, password: strongPassword() } }),
+      () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          remoteAddress: ip,
+          payload: { email: user.email, password: 'wrong-password-123' },
+        }),
+      () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/password/forgot',
+          remoteAddress: ip,
+          payload: { email: user.email },
+        }),
+      () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/register',
+          remoteAddress: ip,
+          payload: { email: `x-${Date.now()}@example.test`, password: strongPassword() },
+        }),
     ];
     const answers = [];
     for (const call of calls) answers.push(await call());
@@ -52,21 +76,42 @@ describe('login_per_ip on the credential routes', () => {
     expect(String(answers[2].headers.ratelimit)).toMatch(/^"login_per_ip";r=0;t=\d+$/);
 
     // The fourth credential attempt from that IP — even with the right password — is refused.
-    const blocked = await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', remoteAddress: ip, payload: { email: user.email, password: user.password } });
+    const blocked = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      remoteAddress: ip,
+      payload: { email: user.email, password: user.password },
+    });
     expect(blocked.statusCode).toBe(429);
     expect(blocked.json()).toMatchObject({ code: 'rate_limited', details: { quota: 'login_per_ip' } });
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(await metric(t, 'rate_limit_hits_total{quota="login_per_ip"}')).toBe(1);
 
     // Another address is not affected; other auth routes are not limited.
-    const other = await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', remoteAddress: '203.0.113.21', payload: { email: user.email, password: user.password } });
+    const other = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      remoteAddress: '203.0.113.21',
+      payload: { email: user.email, password: user.password },
+    });
     expect(other.statusCode).toBe(200);
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', remoteAddress: ip, headers: user.headers });
     expect(me.statusCode).toBe(200);
     expect(me.headers['ratelimit-policy']).toBeUndefined();
 
     // After the window the same IP may log in again.
-    await waitFor(async () => (await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', remoteAddress: ip, payload: { email: user.email, password: user.password } })).statusCode === 200, 4000);
+    await waitFor(
+      async () =>
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/token',
+            remoteAddress: ip,
+            payload: { email: user.email, password: user.password },
+          })
+        ).statusCode === 200,
+      4000,
+    );
   });
 });
 
@@ -91,7 +136,8 @@ describe('chat quotas on the real chat routes', () => {
   afterAll(() => t.close());
 
   it('chat_per_minute: POST /chat blocks at the limit per user, with headers, and recovers', async () => {
-    const chat = (user: TestUser) => t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'hello there' } });
+    const chat = (user: TestUser) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'hello there' } });
     const first = await chat(alice);
     expect(first.statusCode).toBe(200);
     expect(first.headers['ratelimit-policy']).toBe('"chat_per_minute";q=2;w=3');
@@ -107,12 +153,17 @@ describe('chat quotas on the real chat routes', () => {
 
   it('chat_stream_concurrency: one open stream per user; the resume stream counts; released when each ends', async () => {
     const base = `http://127.0.0.1:${port}`;
-    const post = (user: TestUser) => fetch(`${base}/api/v1/chat/stream`, {
-      method: 'POST', headers: { ...user.headers, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'tell me a long story about the sea and the wind and the stars' }),
-    });
+    const post = (user: TestUser) =>
+      fetch(`${base}/api/v1/chat/stream`, {
+        method: 'POST',
+        headers: { ...user.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'tell me a long story about the sea and the wind and the stars' }),
+      });
     const first = await post(alice);
     expect(first.status).toBe(200);
-    expect(first.headers.get('ratelimit-policy')).toBe('"chat_stream_per_minute";q=3;w=3, "chat_stream_concurrency";q=1');
+    expect(first.headers.get('ratelimit-policy')).toBe(
+      '"chat_stream_per_minute";q=3;w=3, "chat_stream_concurrency";q=1',
+    );
     const runId = first.headers.get('x-run-id')!;
 
     // While it is open, a second stream of the same user is refused…
@@ -122,7 +173,10 @@ describe('chat quotas on the real chat routes', () => {
     // …and so is a resume stream of the same run.
     const resume = await openStreamRaw(base, `/api/v1/chat/runs/${runId}/events`, alice.headers);
     expect(resume.status).toBe(429);
-    expect(JSON.parse(resume.body)).toMatchObject({ code: 'rate_limited', details: { quota: 'chat_stream_concurrency' } });
+    expect(JSON.parse(resume.body)).toMatchObject({
+      code: 'rate_limited',
+      details: { quota: 'chat_stream_concurrency' },
+    });
     // Another user is not affected.
     const bobs = await post(bob);
     expect(bobs.status).toBe(200);
@@ -141,14 +195,18 @@ describe('chat quotas on the real chat routes', () => {
     const base = `http://127.0.0.1:${port}`;
     const controller = new AbortController();
     const res = await fetch(`${base}/api/v1/chat/stream`, {
-      method: 'POST', signal: controller.signal,
-      headers: { ...bob.headers, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'a long answer please, with many many words in it for the stream' }),
+      method: 'POST',
+      signal: controller.signal,
+      headers: { ...bob.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'a long answer please, with many many words in it for the stream' }),
     });
     expect(res.status).toBe(200);
     controller.abort();
     await waitFor(async () => {
       const again = await fetch(`${base}/api/v1/chat/stream`, {
-        method: 'POST', headers: { ...bob.headers, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'hi' }),
+        method: 'POST',
+        headers: { ...bob.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'hi' }),
       });
       const ok = again.status === 200;
       await again.text();
@@ -160,7 +218,10 @@ describe('chat quotas on the real chat routes', () => {
 describe('billing_stream_concurrency on GET /billing/stream', () => {
   it('is keyed by tenant and answers 429 past the limit', async () => {
     const t = await createTestApp({
-      RATE_LIMIT_BILLING_STREAM_CONCURRENCY: '1', ENABLE_BILLING: 'true', STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      RATE_LIMIT_BILLING_STREAM_CONCURRENCY: '1',
+      ENABLE_BILLING: 'true',
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
       STRIPE_API_BASE_URL: 'http://127.0.0.1:9',
     });
     try {
@@ -173,7 +234,10 @@ describe('billing_stream_concurrency on GET /billing/stream', () => {
       expect(first.headers['ratelimit-policy']).toBe('"billing_stream_concurrency";q=1');
       const second = await openBilling(base, owner.headers);
       expect(second.status).toBe(429);
-      expect(JSON.parse(second.body)).toMatchObject({ code: 'rate_limited', details: { quota: 'billing_stream_concurrency' } });
+      expect(JSON.parse(second.body)).toMatchObject({
+        code: 'rate_limited',
+        details: { quota: 'billing_stream_concurrency' },
+      });
       const otherTenant = await openBilling(base, other.headers);
       expect(otherTenant.status).toBe(200);
       first.abort();

@@ -3,7 +3,13 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Ports } from '../../platform/ports/index.js';
-import { quotaPolicies, type ConcurrencyQuotaName, type QuotaName, type QuotaPolicy, type WindowQuotaName } from './quotas.js';
+import {
+  quotaPolicies,
+  type ConcurrencyQuotaName,
+  type QuotaName,
+  type QuotaPolicy,
+  type WindowQuotaName,
+} from './quotas.js';
 import { withDeadline } from './store-guard.js';
 
 /** The answer for one request against one window quota. */
@@ -54,9 +60,19 @@ export class RateLimiter {
 
   constructor(private readonly deps: RateLimiterDeps) {
     this.policies = quotaPolicies(deps.limits);
-    this.hits = deps.metrics.counter('rate_limit_hits_total', 'Requests refused by a rate limit (429), by quota', ['quota']);
-    this.failOpen = deps.metrics.counter('rate_limit_fail_open_total', 'Quota checks that failed open because the limiter store was unavailable', ['quota', 'operation']);
-    this.activeLeases = deps.metrics.gauge('rate_limit_leases_active', 'Concurrency leases held by this process, by quota', ['quota']);
+    this.hits = deps.metrics.counter('rate_limit_hits_total', 'Requests refused by a rate limit (429), by quota', [
+      'quota',
+    ]);
+    this.failOpen = deps.metrics.counter(
+      'rate_limit_fail_open_total',
+      'Quota checks that failed open because the limiter store was unavailable',
+      ['quota', 'operation'],
+    );
+    this.activeLeases = deps.metrics.gauge(
+      'rate_limit_leases_active',
+      'Concurrency leases held by this process, by quota',
+      ['quota'],
+    );
   }
 
   /** Whether the quota is on (a limit of 0 disables it). */
@@ -128,8 +144,14 @@ export class RateLimiter {
       if (!alive && !lease.released) {
         // The lease expired (the process stalled longer than its TTL, or Redis lost it). The stream
         // goes on; the slot is counted again from now on if there is room.
-        this.deps.logger.warn({ event: 'rate_limit.lease_lost', quota: lease.quota }, 'a stream lease expired before renewal');
-        await this.deps.ports.leases.acquire(lease.key, lease.id, { limit: Number.MAX_SAFE_INTEGER, ttlMs: this.deps.limits.leaseTtlMs });
+        this.deps.logger.warn(
+          { event: 'rate_limit.lease_lost', quota: lease.quota },
+          'a stream lease expired before renewal',
+        );
+        await this.deps.ports.leases.acquire(lease.key, lease.id, {
+          limit: Number.MAX_SAFE_INTEGER,
+          ttlMs: this.deps.limits.leaseTtlMs,
+        });
       }
     } catch (err) {
       this.reportFailOpen(lease.quota, 'renew', err);
@@ -140,7 +162,11 @@ export class RateLimiter {
   releaseLease(lease: StreamLeaseImpl): Promise<void> {
     this.held.delete(lease);
     this.activeLeases.dec({ quota: lease.quota });
-    const done = withDeadline(this.deps.ports.leases.release(lease.key, lease.id), this.deps.limits.storeTimeoutMs * 4, `rate limit ${lease.quota}`)
+    const done = withDeadline(
+      this.deps.ports.leases.release(lease.key, lease.id),
+      this.deps.limits.storeTimeoutMs * 4,
+      `rate limit ${lease.quota}`,
+    )
       .catch((err: unknown) => {
         // Not fatal: an unreleased lease expires after its TTL since nothing renews it any more.
         this.reportFailOpen(lease.quota, 'release', err);
@@ -172,7 +198,12 @@ class StreamLeaseImpl implements StreamLease {
   private done = false;
   private renewing: Promise<void> | undefined;
 
-  constructor(private readonly limiter: RateLimiter, readonly quota: ConcurrencyQuotaName, readonly key: string, readonly id: string) {
+  constructor(
+    private readonly limiter: RateLimiter,
+    readonly quota: ConcurrencyQuotaName,
+    readonly key: string,
+    readonly id: string,
+  ) {
     this.timer = setInterval(() => {
       if (this.renewing) return; // the previous renewal is still waiting on the store
       this.renewing = this.limiter.renewLease(this).finally(() => (this.renewing = undefined));

@@ -14,7 +14,11 @@ describe('stream concurrency leases', () => {
 
   beforeAll(async () => {
     t = await createLimitedApp(
-      { RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '2', RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '1000', RATE_LIMIT_LEASE_TTL_MS: '400' },
+      {
+        RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '2',
+        RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '1000',
+        RATE_LIMIT_LEASE_TTL_MS: '400',
+      },
       { listen: true },
     );
   });
@@ -31,7 +35,10 @@ describe('stream concurrency leases', () => {
 
     const refused = await openStream(t.baseUrl!, '/t/stream', user);
     expect(refused.status).toBe(429);
-    expect(JSON.parse(refused.body)).toMatchObject({ code: 'rate_limited', details: { quota: 'chat_stream_concurrency' } });
+    expect(JSON.parse(refused.body)).toMatchObject({
+      code: 'rate_limited',
+      details: { quota: 'chat_stream_concurrency' },
+    });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(refused.headers.ratelimit).toMatch(/"chat_stream_concurrency";r=0$/);
 

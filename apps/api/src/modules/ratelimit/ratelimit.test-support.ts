@@ -31,15 +31,25 @@ export interface LimitedApp {
   close(): Promise<void>;
 }
 
-export async function createLimitedApp(env: Record<string, string>, options: { ports?: Ports; listen?: boolean } = {}): Promise<LimitedApp> {
-  const config = testConfig({ ...(services.redisUrl && !options.ports ? { REDIS_URL: services.redisUrl } : {}), LOG_LEVEL: 'info', ...env });
+export async function createLimitedApp(
+  env: Record<string, string>,
+  options: { ports?: Ports; listen?: boolean } = {},
+): Promise<LimitedApp> {
+  const config = testConfig({
+    ...(services.redisUrl && !options.ports ? { REDIS_URL: services.redisUrl } : {}),
+    LOG_LEVEL: 'info',
+    ...env,
+  });
   const logs: Record<string, unknown>[] = [];
-  const logger: Logger = createLogger('info', new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
-      done();
-    },
-  }));
+  const logger: Logger = createLogger(
+    'info',
+    new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+        done();
+      },
+    }),
+  );
   const database: Database = await createTestDatabase();
   const ports = options.ports ?? createTestPorts();
   const app = await buildApp(config, { database, ports, logger });
@@ -51,30 +61,56 @@ export async function createLimitedApp(env: Record<string, string>, options: { p
     const tenantId = String(request.headers['x-test-tenant'] ?? 't1');
     const userId = String(request.headers['x-test-user'] ?? 'u1');
     request.caller = {
-      subject: `user:${userId}`, userId, serviceAccountId: null, tenantId, role: 'member', scopes: [], sessionId: 's', emailVerified: true,
+      subject: `user:${userId}`,
+      userId,
+      serviceAccountId: null,
+      tenantId,
+      role: 'member',
+      scopes: [],
+      sessionId: 's',
+      emailVerified: true,
     };
   };
 
   app.post('/t/login', { config: { auth: 'public', rateLimit: ['login_per_ip'] } }, async () => ({ ok: true }));
-  app.post('/t/chat', { config: { auth: 'public' }, onRequest: fakeCaller, preHandler: rateLimitPreHandler(limiter, ['chat_per_minute'], hookOptions) }, async () => ({ ok: true }));
-  app.get('/t/stream', {
-    config: { auth: 'public' },
-    onRequest: fakeCaller,
-    preHandler: rateLimitPreHandler(limiter, ['chat_stream_per_minute', 'chat_stream_concurrency'], hookOptions),
-  }, async (request, reply) => {
-    if ((request.query as Record<string, string>).fail === '1') throw new Error('handler failed before the stream opened');
-    const stream = openSse(request, reply, { heartbeatMs: 60_000, registry: streams });
-    await stream.send({ event: 'open', data: {} });
-    const closeAfter = Number((request.query as Record<string, string>).close_after_ms ?? 0);
-    if (closeAfter) setTimeout(() => stream.close(), closeAfter).unref();
-  });
+  app.post(
+    '/t/chat',
+    {
+      config: { auth: 'public' },
+      onRequest: fakeCaller,
+      preHandler: rateLimitPreHandler(limiter, ['chat_per_minute'], hookOptions),
+    },
+    async () => ({ ok: true }),
+  );
+  app.get(
+    '/t/stream',
+    {
+      config: { auth: 'public' },
+      onRequest: fakeCaller,
+      preHandler: rateLimitPreHandler(limiter, ['chat_stream_per_minute', 'chat_stream_concurrency'], hookOptions),
+    },
+    async (request, reply) => {
+      if ((request.query as Record<string, string>).fail === '1')
+        throw new Error('handler failed before the stream opened');
+      const stream = openSse(request, reply, { heartbeatMs: 60_000, registry: streams });
+      await stream.send({ event: 'open', data: {} });
+      const closeAfter = Number((request.query as Record<string, string>).close_after_ms ?? 0);
+      if (closeAfter) setTimeout(() => stream.close(), closeAfter).unref();
+    },
+  );
   await app.ready();
   let baseUrl: string | undefined;
   if (options.listen) {
     baseUrl = await listenOnFreePort(app);
   }
   return {
-    app, config, ports, limiter, limiterMetrics, logs, baseUrl,
+    app,
+    config,
+    ports,
+    limiter,
+    limiterMetrics,
+    logs,
+    baseUrl,
     close: async () => {
       streams.closeAll(); // the test route's streams are not in the app's registry
       await app.close();
@@ -105,7 +141,13 @@ export function openStream(baseUrl: string, path: string, headers: Record<string
       res.on('close', () => endedResolve());
       res.on('error', () => endedResolve());
       const result: OpenStream = {
-        status: res.statusCode ?? 0, headers: res.headers, get body() { return body; }, abort: () => req.destroy(), ended,
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        get body() {
+          return body;
+        },
+        abort: () => req.destroy(),
+        ended,
       };
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {

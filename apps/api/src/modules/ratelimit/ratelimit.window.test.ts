@@ -5,7 +5,11 @@ import { createLimitedApp, metricValue, waitFor, type LimitedApp } from './ratel
 describe('window quotas', () => {
   let t: LimitedApp;
   beforeAll(async () => {
-    t = await createLimitedApp({ RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '3', RATE_LIMIT_CHAT_PER_MINUTE: '2', RATE_LIMIT_WINDOW_SECONDS: '1' });
+    t = await createLimitedApp({
+      RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '3',
+      RATE_LIMIT_CHAT_PER_MINUTE: '2',
+      RATE_LIMIT_WINDOW_SECONDS: '1',
+    });
   });
   afterAll(() => t.close());
 
@@ -18,14 +22,20 @@ describe('window quotas', () => {
     expect(answers.map((r) => r.statusCode)).toEqual([200, 200, 200]);
     for (const r of answers) expect(r.headers['ratelimit-policy']).toBe('"login_per_ip";q=3;w=1');
     expect(answers.map((r) => String(r.headers.ratelimit).replace(/;t=\d+$/, ''))).toEqual([
-      '"login_per_ip";r=2', '"login_per_ip";r=1', '"login_per_ip";r=0',
+      '"login_per_ip";r=2',
+      '"login_per_ip";r=1',
+      '"login_per_ip";r=0',
     ]);
     expect(String(answers[0].headers.ratelimit)).toMatch(/^"login_per_ip";r=2;t=[01]$/);
 
     const blocked = await login('198.51.100.7');
     expect(blocked.statusCode).toBe(429);
     expect(blocked.headers['content-type']).toContain('application/problem+json');
-    expect(blocked.json()).toMatchObject({ status: 429, code: 'rate_limited', details: { quota: 'login_per_ip', limit: 3 } });
+    expect(blocked.json()).toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      details: { quota: 'login_per_ip', limit: 3 },
+    });
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(blocked.headers['ratelimit-policy']).toBe('"login_per_ip";q=3;w=1');
     expect(String(blocked.headers.ratelimit)).toMatch(/^"login_per_ip";r=0;t=\d+$/);
@@ -44,13 +54,19 @@ describe('window quotas', () => {
 
   it('login_per_ip: X-Forwarded-For is ignored without TRUST_PROXY (a client cannot pick a fresh IP per request)', async () => {
     const codes = [];
-    for (let i = 0; i < 5; i++) codes.push((await login('192.0.2.50', { 'x-forwarded-for': `10.0.0.${i}` })).statusCode);
+    for (let i = 0; i < 5; i++)
+      codes.push((await login('192.0.2.50', { 'x-forwarded-for': `10.0.0.${i}` })).statusCode);
     expect(codes).toEqual([200, 200, 200, 429, 429]);
   });
 
   it('chat_per_minute: keyed by tenant + user, so one user exhausting it leaves others alone', async () => {
     const chat = (tenant: string, user: string) =>
-      t.app.inject({ method: 'POST', url: '/t/chat', headers: { 'x-test-tenant': tenant, 'x-test-user': user }, payload: {} });
+      t.app.inject({
+        method: 'POST',
+        url: '/t/chat',
+        headers: { 'x-test-tenant': tenant, 'x-test-user': user },
+        payload: {},
+      });
     expect((await chat('ta', 'alice')).statusCode).toBe(200);
     expect((await chat('ta', 'alice')).statusCode).toBe(200);
     const blocked = await chat('ta', 'alice');
@@ -72,14 +88,26 @@ describe('window quotas behind a trusted proxy', () => {
 
   it('counts the client address the trusted proxy reports', async () => {
     const via = (client: string) =>
-      t.app.inject({ method: 'POST', url: '/t/login', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': client }, payload: {} });
+      t.app.inject({
+        method: 'POST',
+        url: '/t/login',
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': client },
+        payload: {},
+      });
     expect((await via('198.51.100.1')).statusCode).toBe(200);
     expect((await via('198.51.100.1')).statusCode).toBe(200);
     expect((await via('198.51.100.1')).statusCode).toBe(429);
     expect((await via('198.51.100.2')).statusCode).toBe(200);
     // An untrusted peer's X-Forwarded-For is not believed.
     const direct = (client: string) =>
-      t.app.inject({ method: 'POST', url: '/t/login', remoteAddress: '192.0.2.99', headers: { 'x-forwarded-for': client }, payload: {} });
+      t.app.inject({
+        method: 'POST',
+        url: '/t/login',
+        remoteAddress: '192.0.2.99',
+        headers: { 'x-forwarded-for': client },
+        payload: {},
+      });
     expect((await direct('198.51.100.3')).statusCode).toBe(200);
     expect((await direct('198.51.100.4')).statusCode).toBe(200);
     expect((await direct('198.51.100.5')).statusCode).toBe(429);

@@ -28,7 +28,9 @@ export function withDeadline<T>(operation: Promise<T>, timeoutMs: number, what: 
         if (settled) return; // already reported as a timeout
         settled = true;
         clearTimeout(timer);
-        reject(new StoreUnavailableError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+        reject(
+          new StoreUnavailableError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }),
+        );
       },
     );
   });

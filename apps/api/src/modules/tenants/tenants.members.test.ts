@@ -31,7 +31,9 @@ describe('GET /api/v1/tenants/current/members', () => {
 
   it('a membership whose account does not exist is not listed', async () => {
     const owner = await signUp(t.app);
-    await t.database.db.insert(memberships).values({ tenantId: owner.session.tenant_id, userId: crypto.randomUUID(), role: 'member' });
+    await t.database.db
+      .insert(memberships)
+      .values({ tenantId: owner.session.tenant_id, userId: crypto.randomUUID(), role: 'member' });
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/tenants/current/members', headers: owner.headers });
     expect(res.json().items.map((m: { user_id: string }) => m.user_id)).toEqual([owner.session.user_id]);
   });

@@ -9,7 +9,10 @@ import { TenantsService, type AccountDirectory, type MemberSessionRevoker } from
  * Tenants, memberships and invitations. Reads accounts only through `accounts` (e-mail and display
  * name) and ends a member's sessions through `sessions`: both are the auth module's, passed in.
  */
-export function createTenantsModule(ctx: PlatformContext, deps: { mailer: Mailer; accounts: AccountDirectory; sessions: MemberSessionRevoker }) {
+export function createTenantsModule(
+  ctx: PlatformContext,
+  deps: { mailer: Mailer; accounts: AccountDirectory; sessions: MemberSessionRevoker },
+) {
   const service = new TenantsService({ config: ctx.config, database: ctx.database, repo: new TenantsRepo(), ...deps });
   return {
     service,

@@ -1,7 +1,14 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Role } from '@agentry/contracts';
 import type { DbOrTx } from '../../platform/db/client.js';
-import { invitations, memberships, tenants, type InvitationRow, type MembershipRow, type TenantRow } from './tenants.tables.js';
+import {
+  invitations,
+  memberships,
+  tenants,
+  type InvitationRow,
+  type MembershipRow,
+  type TenantRow,
+} from './tenants.tables.js';
 
 /**
  * SQL for tenants, memberships and invitations. Every method takes the connection first — the
@@ -21,7 +28,10 @@ export class TenantsRepo {
 
   async findTenant(db: DbOrTx, idOrSlug: string): Promise<TenantRow | undefined> {
     const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrSlug);
-    const [row] = await db.select().from(tenants).where(isUuid ? eq(tenants.id, idOrSlug) : eq(tenants.slug, idOrSlug));
+    const [row] = await db
+      .select()
+      .from(tenants)
+      .where(isUuid ? eq(tenants.id, idOrSlug) : eq(tenants.slug, idOrSlug));
     return row;
   }
 
@@ -30,7 +40,10 @@ export class TenantsRepo {
   }
 
   async getMembership(db: DbOrTx, tenantId: string, userId: string) {
-    const [row] = await db.select().from(memberships).where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId)));
+    const [row] = await db
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId)));
     return row;
   }
 
@@ -55,16 +68,33 @@ export class TenantsRepo {
   }
 
   async setRole(db: DbOrTx, tenantId: string, userId: string, role: Role): Promise<boolean> {
-    const rows = await db.update(memberships).set({ role }).where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId))).returning({ userId: memberships.userId });
+    const rows = await db
+      .update(memberships)
+      .set({ role })
+      .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId)))
+      .returning({ userId: memberships.userId });
     return rows.length > 0;
   }
 
   async removeMembership(db: DbOrTx, tenantId: string, userId: string): Promise<boolean> {
-    const rows = await db.delete(memberships).where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId))).returning({ userId: memberships.userId });
+    const rows = await db
+      .delete(memberships)
+      .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId)))
+      .returning({ userId: memberships.userId });
     return rows.length > 0;
   }
 
-  async createInvitation(db: DbOrTx, input: { tenantId: string; email: string; role: Role; tokenHash: string; invitedBy: string | null; expiresAt: Date }): Promise<InvitationRow> {
+  async createInvitation(
+    db: DbOrTx,
+    input: {
+      tenantId: string;
+      email: string;
+      role: Role;
+      tokenHash: string;
+      invitedBy: string | null;
+      expiresAt: Date;
+    },
+  ): Promise<InvitationRow> {
     const [row] = await db.insert(invitations).values(input).returning();
     return row;
   }
@@ -74,7 +104,13 @@ export class TenantsRepo {
     const [row] = await db
       .update(invitations)
       .set({ acceptedAt: sql`now()` })
-      .where(and(eq(invitations.tokenHash, tokenHash), isNull(invitations.acceptedAt), gt(invitations.expiresAt, sql`now()`)))
+      .where(
+        and(
+          eq(invitations.tokenHash, tokenHash),
+          isNull(invitations.acceptedAt),
+          gt(invitations.expiresAt, sql`now()`),
+        ),
+      )
       .returning();
     return row ?? null;
   }
@@ -89,7 +125,13 @@ export class TenantsRepo {
     const [row] = await db
       .select()
       .from(invitations)
-      .where(and(eq(invitations.tokenHash, tokenHash), isNull(invitations.acceptedAt), gt(invitations.expiresAt, sql`now()`)));
+      .where(
+        and(
+          eq(invitations.tokenHash, tokenHash),
+          isNull(invitations.acceptedAt),
+          gt(invitations.expiresAt, sql`now()`),
+        ),
+      );
     return row ?? null;
   }
 }

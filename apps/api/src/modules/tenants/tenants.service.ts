@@ -1,5 +1,12 @@
 import crypto from 'node:crypto';
-import { scopeSatisfies, type AcceptInvitationResponse, type InvitationResponse, type Member, type Role, type TenantResponse } from '@agentry/contracts';
+import {
+  scopeSatisfies,
+  type AcceptInvitationResponse,
+  type InvitationResponse,
+  type Member,
+  type Role,
+  type TenantResponse,
+} from '@agentry/contracts';
 import type { Config } from '../../config.js';
 import type { Caller } from '../../platform/caller.js';
 import { keyedHash, randomToken } from '../../platform/crypto.js';
@@ -43,7 +50,13 @@ export class TenantsService {
 
   /** A new tenant with `ownerId` as its owner, inside the caller's transaction. */
   async createTenantWithOwner(tx: DbOrTx, input: { name: string; ownerId: string }) {
-    const base = input.name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'team';
+    const base =
+      input.name
+        .toLowerCase()
+        .normalize('NFKD')
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 40) || 'team';
     const slug = `${base}-${crypto.randomBytes(3).toString('hex')}`;
     const tenant = await this.deps.repo.createTenant(tx, { slug, name: input.name });
     await this.deps.repo.addMembership(tx, tenant.id, input.ownerId, 'owner');
@@ -51,7 +64,10 @@ export class TenantsService {
   }
 
   /** Accepts an invitation for `email` inside the caller's transaction; null when invalid. */
-  async acceptInvitation(tx: DbOrTx, input: { token: string; email: string; userId: string }): Promise<{ tenantId: string; role: Role } | null> {
+  async acceptInvitation(
+    tx: DbOrTx,
+    input: { token: string; email: string; userId: string },
+  ): Promise<{ tenantId: string; role: Role } | null> {
     const { repo } = this.deps;
     const hash = this.invitationHash(input.token);
     const pending = await repo.findPendingInvitation(tx, hash);
@@ -75,7 +91,8 @@ export class TenantsService {
     const hash = this.invitationHash(token);
     const invitation = await repo.findInvitation(this.db, hash);
     if (!invitation) throw invalidInvitation();
-    if (invitation.email.toLowerCase() !== account.email.toLowerCase()) throw new AppError('not_found', 'No such invitation.');
+    if (invitation.email.toLowerCase() !== account.email.toLowerCase())
+      throw new AppError('not_found', 'No such invitation.');
     if (invitation.acceptedAt || invitation.expiresAt.getTime() <= Date.now()) throw invalidInvitation();
     const userId = caller.userId;
     return this.db.transaction(async (tx) => {
@@ -127,7 +144,17 @@ export class TenantsService {
     // A membership whose account no longer exists is not a member anyone can see or manage.
     return rows.flatMap((r) => {
       const account = accounts.get(r.userId);
-      return account ? [{ user_id: r.userId, email: account.email, display_name: account.displayName, role: r.role as Role, joined_at: r.createdAt.toISOString() }] : [];
+      return account
+        ? [
+            {
+              user_id: r.userId,
+              email: account.email,
+              display_name: account.displayName,
+              role: r.role as Role,
+              joined_at: r.createdAt.toISOString(),
+            },
+          ]
+        : [];
     });
   }
 
@@ -137,14 +164,21 @@ export class TenantsService {
     if (!tenant) throw new AppError('not_found', 'No such tenant.');
     const token = `inv_${randomToken(32)}`;
     const row = await this.deps.repo.createInvitation(this.db, {
-      tenantId: caller.tenantId, email: input.email, role: input.role, tokenHash: this.invitationHash(token),
-      invitedBy: caller.userId, expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+      tenantId: caller.tenantId,
+      email: input.email,
+      role: input.role,
+      tokenHash: this.invitationHash(token),
+      invitedBy: caller.userId,
+      expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
     });
     const link = `${this.deps.config.http.publicWebUrl}/signup?invite=${encodeURIComponent(token)}`;
     await this.deps.mailer.send({
-      to: input.email, kind: 'invitation', subject: `You are invited to ${tenant.name} on Agentry`,
-      text: `You have been invited to join ${tenant.name} as ${input.role}.\n\nNew to Agentry? Create your account: ${link}\n\n`
-        + `Already have an account? Sign in with this address and accept the invitation with this code:\n${token}\n\nThis invitation expires in 7 days.`,
+      to: input.email,
+      kind: 'invitation',
+      subject: `You are invited to ${tenant.name} on Agentry`,
+      text:
+        `You have been invited to join ${tenant.name} as ${input.role}.\n\nNew to Agentry? Create your account: ${link}\n\n` +
+        `Already have an account? Sign in with this address and accept the invitation with this code:\n${token}\n\nThis invitation expires in 7 days.`,
     });
     return { id: row.id, email: row.email, role: row.role as Role, token, expires_at: row.expiresAt.toISOString() };
   }
@@ -184,7 +218,9 @@ export class TenantsService {
   /** Only a caller with `tenant:manage` (an owner) may make or unmake owners. */
   private assertMayGrant(caller: Caller, role: Role) {
     if (role === 'owner' && !scopeSatisfies(caller.scopes, 'tenant:manage')) {
-      throw new AppError('insufficient_scope', 'Only an owner can grant or change the owner role.', { details: { required_scope: 'tenant:manage' } });
+      throw new AppError('insufficient_scope', 'Only an owner can grant or change the owner role.', {
+        details: { required_scope: 'tenant:manage' },
+      });
     }
   }
 

@@ -32,7 +32,11 @@ function hasMigrations(): boolean {
   return fs.existsSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'));
 }
 
-export async function createDatabase(options: { url?: string; poolMax: number; dataDir: string | null }): Promise<Database> {
+export async function createDatabase(options: {
+  url?: string;
+  poolMax: number;
+  dataDir: string | null;
+}): Promise<Database> {
   if (options.url) {
     const pool = new pg.Pool({
       connectionString: options.url,

@@ -19,7 +19,9 @@ async function appliedMigrations(database: Database) {
 }
 
 async function tableCount(database: Database) {
-  const result = await database.db.execute(sql`select count(*)::int as n from information_schema.tables where table_schema = 'public'`);
+  const result = await database.db.execute(
+    sql`select count(*)::int as n from information_schema.tables where table_schema = 'public'`,
+  );
   return (result.rows[0] as { n: number }).n;
 }
 
@@ -33,7 +35,8 @@ async function checkFreshDatabase(database: Database) {
 describe('migrations', () => {
   it('are committed and listed in order', () => {
     expect(journal.entries.length).toBeGreaterThan(0);
-    for (const entry of journal.entries) expect(fs.existsSync(path.join(MIGRATIONS_DIR, `${entry.tag}.sql`))).toBe(true);
+    for (const entry of journal.entries)
+      expect(fs.existsSync(path.join(MIGRATIONS_DIR, `${entry.tag}.sql`))).toBe(true);
   });
 
   it('apply, all of them, to an empty embedded PostgreSQL (PGlite)', { timeout: 120_000 }, async () => {
@@ -61,7 +64,16 @@ describe('migrations', () => {
     const apiRoot = path.resolve(MIGRATIONS_DIR, '..');
     const { stdout, stderr } = await run(
       'npx',
-      ['drizzle-kit', 'generate', '--dialect', 'postgresql', '--schema', './src/modules/**/*.tables.ts', '--out', path.relative(apiRoot, out)],
+      [
+        'drizzle-kit',
+        'generate',
+        '--dialect',
+        'postgresql',
+        '--schema',
+        './src/modules/**/*.tables.ts',
+        '--out',
+        path.relative(apiRoot, out),
+      ],
       { cwd: apiRoot, env: { ...process.env, NO_COLOR: '1' } },
     );
     const generated = fs.readdirSync(out).filter((f) => f.endsWith('.sql'));

@@ -81,7 +81,9 @@ export function installAuthGuard(app: FastifyInstance, authenticator: Authentica
       throw new AppError('tenant_mismatch', 'The tenant in the path does not match the token tenant.');
     }
     if (auth !== 'access' && !scopeSatisfies(caller.scopes, auth)) {
-      throw new AppError('insufficient_scope', `This endpoint requires the scope ${auth}.`, { details: { required_scope: auth } });
+      throw new AppError('insufficient_scope', `This endpoint requires the scope ${auth}.`, {
+        details: { required_scope: auth },
+      });
     }
     request.caller = caller;
   });

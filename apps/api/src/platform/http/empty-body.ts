@@ -16,7 +16,12 @@ function bodyIsOptional(request: FastifyRequest): boolean {
 export function installEmptyBodyTolerance(app: FastifyInstance) {
   app.addHook('preParsing', async (request) => {
     const { headers } = request;
-    if (headers['content-type'] === undefined || headers['transfer-encoding'] !== undefined || headers['content-length'] !== '0') return;
+    if (
+      headers['content-type'] === undefined ||
+      headers['transfer-encoding'] !== undefined ||
+      headers['content-length'] !== '0'
+    )
+      return;
     if (bodyIsOptional(request)) delete headers['content-type'];
   });
 }

@@ -10,10 +10,14 @@ import type { Ports } from '../ports/index.js';
 
 /** Routes that exist only in this test, to drive the platform's request handling. */
 const probeRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.post('/api/v1/_probe', {
-    config: { auth: 'public' },
-    schema: { body: z.object({ name: z.string().min(1).max(10), count: z.number().int() }) },
-  }, async (request) => ({ ok: true, name: request.body.name }));
+  app.post(
+    '/api/v1/_probe',
+    {
+      config: { auth: 'public' },
+      schema: { body: z.object({ name: z.string().min(1).max(10), count: z.number().int() }) },
+    },
+    async (request) => ({ ok: true, name: request.body.name }),
+  );
   app.get('/api/v1/_boom', { config: { auth: 'public' } }, async () => {
     throw new Error('secret internal detail: password=hunter2 at /srv/app.ts:42');
   });
@@ -30,7 +34,10 @@ let wildcardApp: FastifyInstance;
 beforeAll(async () => {
   database = await createTestDatabase();
   ports = createTestPorts();
-  app = await buildApp(testConfig({ ALLOWED_ORIGINS: 'https://app.example.com', METRICS_TOKEN: 'metrics-secret-token' }), { database, ports });
+  app = await buildApp(
+    testConfig({ ALLOWED_ORIGINS: 'https://app.example.com', METRICS_TOKEN: 'metrics-secret-token' }),
+    { database, ports },
+  );
   await app.register(probeRoutes);
   await app.ready();
   wildcardApp = await buildApp(testConfig({ ALLOWED_ORIGINS: '*' }), { database, ports });
@@ -50,7 +57,13 @@ function expectProblem(res: Awaited<ReturnType<typeof post>>, status: number, co
   expect(res.statusCode).toBe(status);
   expect(res.headers['content-type']).toContain('application/problem+json');
   const body = res.json();
-  expect(body).toMatchObject({ type: 'about:blank', status, code, title: expect.any(String), request_id: expect.any(String) });
+  expect(body).toMatchObject({
+    type: 'about:blank',
+    status,
+    code,
+    title: expect.any(String),
+    request_id: expect.any(String),
+  });
   expect(body.request_id).toBe(res.headers['x-request-id']);
   return body;
 }
@@ -112,7 +125,10 @@ describe('bad input gets the documented status and a problem body', () => {
   it.each([
     ['an array', '[1,2]'],
     ['null', 'null'],
-    ['a prototype-pollution attempt', '{"__proto__":{"admin":true},"name":"a","count":1,"constructor":{"prototype":{"x":1}}}'],
+    [
+      'a prototype-pollution attempt',
+      '{"__proto__":{"admin":true},"name":"a","count":1,"constructor":{"prototype":{"x":1}}}',
+    ],
     ['deep nesting', `${'['.repeat(5000)}${']'.repeat(5000)}`],
   ])('never a 5xx for %s', async (_label, payload) => {
     const res = await post(payload);
@@ -156,7 +172,11 @@ describe('request ids', () => {
 
 describe('CORS and security headers', () => {
   it('allows a configured origin with credentials', async () => {
-    const res = await app.inject({ method: 'OPTIONS', url: '/api/v1/_probe', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/_probe',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
     expect(res.headers['access-control-allow-credentials']).toBe('true');
   });
@@ -188,10 +208,20 @@ describe('operations endpoints', () => {
 
   it('guards /metrics with METRICS_TOKEN and reports request durations by route', async () => {
     expectProblem(await app.inject({ method: 'GET', url: '/metrics' }), 401, 'unauthenticated');
-    expectProblem(await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong' } }), 401, 'unauthenticated');
-    const res = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-secret-token' } });
+    expectProblem(
+      await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong' } }),
+      401,
+      'unauthenticated',
+    );
+    const res = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer metrics-secret-token' },
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('http_request_duration_seconds_bucket{le="0.001",route="/health",method="GET",status="200"}');
+    expect(res.body).toContain(
+      'http_request_duration_seconds_bucket{le="0.001",route="/health",method="GET",status="200"}',
+    );
     expect(res.body).toContain('process_cpu_user_seconds_total');
   });
 });

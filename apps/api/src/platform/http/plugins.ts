@@ -33,7 +33,14 @@ export async function installHttpPlatform(app: FastifyInstance, config: Config, 
     origin: wildcard ? '*' : [...config.http.allowedOrigins],
     credentials: !wildcard,
     exposedHeaders: ['x-request-id', 'x-run-id', 'ratelimit', 'ratelimit-policy', 'retry-after'],
-    allowedHeaders: ['authorization', 'content-type', 'last-event-id', 'x-request-id', 'x-tenant-id', 'idempotency-key'],
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      'last-event-id',
+      'x-request-id',
+      'x-tenant-id',
+      'idempotency-key',
+    ],
     maxAge: 600,
   });
   await app.register(helmet, {
@@ -43,7 +50,12 @@ export async function installHttpPlatform(app: FastifyInstance, config: Config, 
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
 
-  const duration = metrics.histogram('http_request_duration_seconds', 'HTTP request duration by route, method and status', ['route', 'method', 'status'], LATENCY_BUCKETS);
+  const duration = metrics.histogram(
+    'http_request_duration_seconds',
+    'HTTP request duration by route, method and status',
+    ['route', 'method', 'status'],
+    LATENCY_BUCKETS,
+  );
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);

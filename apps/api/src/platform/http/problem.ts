@@ -41,7 +41,11 @@ export function toAppError(err: unknown): AppError {
       // The contract names the field itself (`"path": "email"`, nested as `a.b`); only an error about
       // the whole body, query or params object is named by its location.
       errors: e.validation.map((v) => ({
-        path: String(v.instancePath ?? '').split('/').filter(Boolean).join('.') || context,
+        path:
+          String(v.instancePath ?? '')
+            .split('/')
+            .filter(Boolean)
+            .join('.') || context,
         message: v.message ?? 'invalid',
       })),
     });
@@ -54,8 +58,10 @@ export function toAppError(err: unknown): AppError {
   if (e instanceof SyntaxError && (e as { statusCode?: number }).statusCode === 400) {
     return new AppError('bad_request', DETAILS.bad_request);
   }
-  if (e && typeof e === 'object' && e.statusCode === 413) return new AppError('payload_too_large', DETAILS.payload_too_large);
-  if (e && typeof e === 'object' && e.statusCode === 415) return new AppError('unsupported_media_type', DETAILS.unsupported_media_type);
+  if (e && typeof e === 'object' && e.statusCode === 413)
+    return new AppError('payload_too_large', DETAILS.payload_too_large);
+  if (e && typeof e === 'object' && e.statusCode === 415)
+    return new AppError('unsupported_media_type', DETAILS.unsupported_media_type);
   if (e && typeof e === 'object' && e.statusCode === 400) return new AppError('bad_request', DETAILS.bad_request);
   return new AppError('internal_error', DETAILS.internal_error, { cause: err });
 }
@@ -76,9 +82,16 @@ export function problemBody(err: AppError, requestId: string) {
 }
 
 export function sendProblem(reply: FastifyReply, err: AppError) {
-  if (err.status === 401) reply.header('www-authenticate', `Bearer error="${err.code === 'invalid_credentials' ? 'invalid_request' : 'invalid_token'}"`);
+  if (err.status === 401)
+    reply.header(
+      'www-authenticate',
+      `Bearer error="${err.code === 'invalid_credentials' ? 'invalid_request' : 'invalid_token'}"`,
+    );
   for (const [k, v] of Object.entries(err.headers ?? {})) reply.header(k, v);
-  return reply.status(err.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(err, String(reply.request.id)));
+  return reply
+    .status(err.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problemBody(err, String(reply.request.id)));
 }
 
 /**

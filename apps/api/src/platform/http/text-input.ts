@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 /** Deeper input is not worth walking: no route of the contract nests this far. */
 const MAX_DEPTH = 32;
 /** U+0000, or a high surrogate not followed by a low one, or a low one not preceded by a high one. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching U+0000 is the point: PostgreSQL text cannot store it
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
@@ -18,7 +19,8 @@ export function findUnstorableText(value: unknown, path: string, depth = 0): str
   if (depth >= MAX_DEPTH || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return undefined;
   for (const [key, child] of Object.entries(value)) {
     // A bad key is reported at the object holding it (the key itself would not print).
-    const found = findUnstorableText(key, path, depth + 1) ?? findUnstorableText(child, path ? `${path}.${key}` : key, depth + 1);
+    const found =
+      findUnstorableText(key, path, depth + 1) ?? findUnstorableText(child, path ? `${path}.${key}` : key, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;

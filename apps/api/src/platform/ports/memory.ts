@@ -1,6 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type {
-  Counters, EventStreams, Job, JobHandler, JobOptions, JobQueue, KeyValueStore, LeaseGrant, Leases, Ports, PubSub, StreamEntry,
+  Counters,
+  EventStreams,
+  Job,
+  JobHandler,
+  JobOptions,
+  JobQueue,
+  KeyValueStore,
+  LeaseGrant,
+  Leases,
+  Ports,
+  PubSub,
+  StreamEntry,
 } from './types.js';
 import { compareStreamIds } from './stream-ids.js';
 
@@ -178,7 +189,10 @@ const DEDUPE_WINDOW_MS = 24 * 3600 * 1000;
 
 /** Runs jobs in this process with the same retry semantics as the BullMQ queue. */
 export class MemoryJobQueue implements JobQueue {
-  private readonly handlers = new Map<string, { handler: JobHandler<any>; onFailed?: (job: Job<any>, err: unknown) => void }>();
+  private readonly handlers = new Map<
+    string,
+    { handler: JobHandler<any>; onFailed?: (job: Job<any>, err: unknown) => void }
+  >();
   private readonly pending: { name: string; job: Job; options: JobOptions }[] = [];
   /** Custom job ids seen, with when: deduplicated for a day, as BullMQ keeps finished jobs (removeOnComplete). */
   private readonly seenIds = new Map<string, number>();

@@ -48,7 +48,9 @@ describe.each(implementations)('ports contract: %s', (_name, make) => {
   });
 
   it('counters: atomic increments under concurrency, TTL set once on creation', async () => {
-    const results = await Promise.all(Array.from({ length: 50 }, () => ports.counters.increment('c', { ttlSeconds: 30 })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => ports.counters.increment('c', { ttlSeconds: 30 })),
+    );
     expect(results.map((r) => r.value).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(await ports.counters.get('c')).toBe(50);
     const { ttlMs } = await ports.counters.increment('c', { by: 5, ttlSeconds: 999 });
@@ -99,7 +101,10 @@ describe.each(implementations)('ports contract: %s', (_name, make) => {
     const controller = new AbortController();
     const seen: string[] = [];
     const done = (async () => {
-      for await (const entry of followStream(ports.streams, 'run:2', '1-0', { signal: controller.signal, isLast: (e) => e.data === 'end' })) {
+      for await (const entry of followStream(ports.streams, 'run:2', '1-0', {
+        signal: controller.signal,
+        isLast: (e) => e.data === 'end',
+      })) {
         seen.push(entry.data);
       }
     })();
@@ -132,11 +137,15 @@ describe.each(implementations)('ports contract: %s', (_name, make) => {
     const runs: Job<{ n: number }>[] = [];
     const failed: string[] = [];
     let flaky = 0;
-    ports.jobs.process<{ n: number }>('contract-job', async (job) => {
-      runs.push(job);
-      if (job.data.n === 2 && flaky++ === 0) throw new Error('transient');
-      if (job.data.n === 3) throw new Error('permanent');
-    }, { onFailed: (job) => failed.push(job.id) });
+    ports.jobs.process<{ n: number }>(
+      'contract-job',
+      async (job) => {
+        runs.push(job);
+        if (job.data.n === 2 && flaky++ === 0) throw new Error('transient');
+        if (job.data.n === 3) throw new Error('permanent');
+      },
+      { onFailed: (job) => failed.push(job.id) },
+    );
     await ports.jobs.enqueue('contract-job', { n: 1 }, { jobId: 'job-1' });
     await ports.jobs.enqueue('contract-job', { n: 1 }, { jobId: 'job-1' });
     await ports.jobs.enqueue('contract-job', { n: 2 }, { jobId: 'job-2', attempts: 3, backoffMs: 20 });

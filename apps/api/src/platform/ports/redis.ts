@@ -1,7 +1,18 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type {
-  Counters, EventStreams, Job, JobHandler, JobOptions, JobQueue, KeyValueStore, LeaseGrant, Leases, Ports, PubSub, StreamEntry,
+  Counters,
+  EventStreams,
+  Job,
+  JobHandler,
+  JobOptions,
+  JobQueue,
+  KeyValueStore,
+  LeaseGrant,
+  Leases,
+  Ports,
+  PubSub,
+  StreamEntry,
 } from './types.js';
 
 /** Redis implementations of the ports (production, multi-replica). Every key gets `prefix`. */
@@ -49,7 +60,10 @@ export function redisOptions(url: string): RedisOptions {
 }
 
 class RedisKeyValueStore implements KeyValueStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
   async get(key: string) {
     return this.redis.get(this.prefix + key);
   }
@@ -72,11 +86,18 @@ class RedisKeyValueStore implements KeyValueStore {
 }
 
 class RedisCounters implements Counters {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
   async increment(key: string, options: { by?: number; ttlSeconds?: number } = {}) {
     const ttlMs = options.ttlSeconds ? Math.ceil(options.ttlSeconds * 1000) : 0;
     const [value, remaining] = (await this.redis.eval(
-      INCREMENT_WITH_TTL, 1, this.prefix + key, options.by ?? 1, ttlMs,
+      INCREMENT_WITH_TTL,
+      1,
+      this.prefix + key,
+      options.by ?? 1,
+      ttlMs,
     )) as [number, number];
     return { value: Number(value), ttlMs: Number(remaining) };
   }
@@ -89,10 +110,18 @@ class RedisCounters implements Counters {
 }
 
 class RedisLeases implements Leases {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
   async acquire(key: string, leaseId: string, options: { limit: number; ttlMs: number }): Promise<LeaseGrant> {
     const [acquired, held] = (await this.redis.eval(
-      LEASE_ACQUIRE, 1, this.prefix + key, leaseId, Math.ceil(options.ttlMs), options.limit,
+      LEASE_ACQUIRE,
+      1,
+      this.prefix + key,
+      leaseId,
+      Math.ceil(options.ttlMs),
+      options.limit,
     )) as [number, number];
     return { acquired: Number(acquired) === 1, held: Number(held) };
   }
@@ -113,7 +142,13 @@ const CLOSE_WAIT_MS = 3000;
 /** Resolves with `work` or after `ms`, whichever comes first. */
 async function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work.then(() => undefined, () => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  await Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
   clearTimeout(timer);
 }
 
@@ -122,7 +157,10 @@ class RedisPubSub implements PubSub {
   private subscriber: Redis | undefined;
   private readonly handlers = new Map<string, Set<(message: string) => void>>();
 
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   private connection(): Redis {
     if (!this.subscriber) {
@@ -167,7 +205,11 @@ class RedisPubSub implements PubSub {
 }
 
 class RedisEventStreams implements EventStreams {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly pubsub: PubSub) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly pubsub: PubSub,
+  ) {}
 
   async append(stream: string, data: string, options: { id?: string; maxLen?: number } = {}) {
     const key = this.prefix + stream;
@@ -250,7 +292,11 @@ class BullJobQueue implements JobQueue {
     });
   }
 
-  process<T>(name: string, handler: JobHandler<T>, options: { concurrency?: number; onFailed?: (job: Job<T>, err: unknown) => void } = {}) {
+  process<T>(
+    name: string,
+    handler: JobHandler<T>,
+    options: { concurrency?: number; onFailed?: (job: Job<T>, err: unknown) => void } = {},
+  ) {
     const worker = new Worker(
       name,
       async (job) => handler({ id: job.id ?? '', name: job.name, data: job.data as T, attempt: job.attemptsMade + 1 }),
@@ -273,7 +319,6 @@ class BullJobQueue implements JobQueue {
   }
 }
 
-
 export function createRedisPorts(url: string, prefix: string): Ports {
   // Auto-pipelining: commands issued in the same tick go out in one write (a run's event appends,
   // many runs' appends at once); on a busy host each socket write costs more than the command.
@@ -284,7 +329,11 @@ export function createRedisPorts(url: string, prefix: string): Ports {
   const bullProducer = new Redis(url, redisOptions(url));
   const bullConsumer = new Redis(url, { ...redisOptions(url), maxRetriesPerRequest: null });
   for (const c of [bullProducer, bullConsumer]) c.on('error', () => {});
-  const jobs = new BullJobQueue(bullProducer as unknown as ConnectionOptions, bullConsumer as unknown as ConnectionOptions, prefix);
+  const jobs = new BullJobQueue(
+    bullProducer as unknown as ConnectionOptions,
+    bullConsumer as unknown as ConnectionOptions,
+    prefix,
+  );
   return {
     kind: 'redis',
     kv: new RedisKeyValueStore(redis, prefix),

@@ -103,7 +103,11 @@ export type JobHandler<T = unknown> = (job: Job<T>) => Promise<void>;
 export interface JobQueue {
   enqueue<T>(name: string, data: T, options?: JobOptions): Promise<void>;
   /** Registers the worker for `name` (only on processes with the `worker` role). */
-  process<T>(name: string, handler: JobHandler<T>, options?: { concurrency?: number; onFailed?: (job: Job<T>, err: unknown) => void }): void;
+  process<T>(
+    name: string,
+    handler: JobHandler<T>,
+    options?: { concurrency?: number; onFailed?: (job: Job<T>, err: unknown) => void },
+  ): void;
   close(): Promise<void>;
 }
 

@@ -20,7 +20,9 @@ export default async function SignupPage({ searchParams }: Props) {
     return (
       <>
         <h1 className="text-xl font-semibold">Join a workspace</h1>
-        <p className="mb-6 mt-1 text-sm text-zinc-600 dark:text-zinc-400">You were invited to a workspace on Agentry. Its name shows once you join.</p>
+        <p className="mb-6 mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+          You were invited to a workspace on Agentry. Its name shows once you join.
+        </p>
         <AcceptInvitation token={token} />
       </>
     );
@@ -29,7 +31,9 @@ export default async function SignupPage({ searchParams }: Props) {
     <>
       <h1 className="text-xl font-semibold">{token ? 'Join your team on Agentry' : 'Create your Agentry account'}</h1>
       <p className="mb-6 mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-        {token ? 'Create an account with the invited e-mail address, or sign in if you already have one.' : 'Start chatting with a team of agents in under a minute.'}
+        {token
+          ? 'Create an account with the invited e-mail address, or sign in if you already have one.'
+          : 'Start chatting with a team of agents in under a minute.'}
       </p>
       <Suspense>
         <SignupForm />

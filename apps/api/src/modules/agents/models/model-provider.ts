@@ -13,7 +13,10 @@ import { OfflineModel } from './offline-model.js';
  *   OPENAI_AGENT_MODELS[agent] ?? the spec's `model` ?? OPENAI_MODEL.
  * Tracing export stays off unless OPENAI_AGENTS_TRACING=1.
  */
-export function createModelResolver(models: Config['models'], options: { openAIClient?: OpenAI } = {}): ModelResolver & { provider: 'offline' | 'openai' } {
+export function createModelResolver(
+  models: Config['models'],
+  options: { openAIClient?: OpenAI } = {},
+): ModelResolver & { provider: 'offline' | 'openai' } {
   // NOTE: the SDK keeps tracing state per process; this is configuration, set the same way by every app.
   setTracingDisabled(!models.tracing);
 

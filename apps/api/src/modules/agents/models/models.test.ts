@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runner, type RunStreamEvent } from '@openai/agents';
 import { testConfig } from '../../../../test/harness.js';
-import { lastToolOutput, lastUserText, startFakeOpenAI, type FakeOpenAI } from '../../../../test/support/fake-openai.js';
+import {
+  lastToolOutput,
+  lastUserText,
+  startFakeOpenAI,
+  type FakeOpenAI,
+} from '../../../../test/support/fake-openai.js';
 import type { Caller } from '../../../platform/caller.js';
 import { AgentRegistry } from '../agent-registry.js';
 import type { AgentRunContext } from '../run-context.js';
@@ -10,18 +15,30 @@ import { createToolRegistry } from '../tools/tool-registry.js';
 import { createModelResolver } from './model-provider.js';
 
 const caller: Caller = {
-  subject: 'user:u1', userId: '00000000-0000-4000-8000-000000000001', serviceAccountId: null,
-  tenantId: '00000000-0000-4000-8000-0000000000aa', role: 'member', scopes: [], sessionId: 's', emailVerified: true,
+  subject: 'user:u1',
+  userId: '00000000-0000-4000-8000-000000000001',
+  serviceAccountId: null,
+  tenantId: '00000000-0000-4000-8000-0000000000aa',
+  role: 'member',
+  scopes: [],
+  sessionId: 's',
+  emailVerified: true,
 };
 const searched: { caller: Caller; query: string }[] = [];
 const context: AgentRunContext = {
-  caller, conversationId: 'c', runId: 'r',
+  caller,
+  conversationId: 'c',
+  runId: 'r',
   conversations: { search: async (c, query) => (searched.push({ caller: c, query }), []) },
 };
 
 function registryFor(env: Record<string, string>) {
   const config = testConfig(env);
-  return new AgentRegistry(AGENT_SPECS, createToolRegistry({ now: () => new Date('2030-01-02T03:04:05.000Z') }), createModelResolver(config.models));
+  return new AgentRegistry(
+    AGENT_SPECS,
+    createToolRegistry({ now: () => new Date('2030-01-02T03:04:05.000Z') }),
+    createModelResolver(config.models),
+  );
 }
 
 async function collect(registry: AgentRegistry, agent: string, message: string) {
@@ -86,7 +103,10 @@ describe('offline model through the SDK runner', () => {
     expect(tool).toBeDefined();
     // Invoke through the SDK as the model would.
     const { RunContext } = await import('@openai/agents');
-    const out = await (tool as { invoke: (ctx: unknown, input: string) => Promise<unknown> }).invoke(new RunContext(context), JSON.stringify({ query: 'invoices', limit: null }));
+    const out = await (tool as { invoke: (ctx: unknown, input: string) => Promise<unknown> }).invoke(
+      new RunContext(context),
+      JSON.stringify({ query: 'invoices', limit: null }),
+    );
     expect(out).toBe('{"results":[]}');
     expect(searched).toEqual([{ caller, query: 'invoices' }]);
     void runner;
@@ -101,9 +121,11 @@ describe('openai provider through the real SDK client against the fake server', 
         const out = lastToolOutput(body);
         if (out !== undefined) return { text: `Result: ${out}` };
         const text = lastUserText(body);
-        if (text.startsWith('calc')) return { toolCalls: [{ name: 'calculator', arguments: JSON.stringify({ expression: '6*7' }) }] };
+        if (text.startsWith('calc'))
+          return { toolCalls: [{ name: 'calculator', arguments: JSON.stringify({ expression: '6*7' }) }] };
         if (text.startsWith('code')) return { toolCalls: [{ name: 'transfer_to_code_assistant', arguments: '{}' }] };
-        if (text.startsWith('fail')) return { error: { status: 400, message: 'bad request from fake', type: 'invalid_request_error' } };
+        if (text.startsWith('fail'))
+          return { error: { status: 400, message: 'bad request from fake', type: 'invalid_request_error' } };
         return { text: 'one two three four' };
       },
     });
@@ -113,7 +135,13 @@ describe('openai provider through the real SDK client against the fake server', 
   for (const api of ['responses', 'chat_completions'] as const) {
     describe(api, () => {
       const registry = () =>
-        registryFor({ MODEL_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseURL, OPENAI_API: api, OPENAI_MODEL: 'fake-1', OPENAI_AGENT_MODELS: '{"code_assistant":"fake-code"}' });
+        registryFor({
+          MODEL_PROVIDER: 'openai',
+          OPENAI_BASE_URL: fake.baseURL,
+          OPENAI_API: api,
+          OPENAI_MODEL: 'fake-1',
+          OPENAI_AGENT_MODELS: '{"code_assistant":"fake-code"}',
+        });
 
       it('streams text deltas that add up to the final output', async () => {
         const before = fake.requests.length;
@@ -147,7 +175,9 @@ describe('openai provider through the real SDK client against the fake server', 
 
       it('surfaces an API error from the server', async () => {
         const runner = new Runner({ tracingDisabled: true });
-        await expect(runner.run(registry().get('triage')!, 'fail now', { context })).rejects.toMatchObject({ status: 400 });
+        await expect(runner.run(registry().get('triage')!, 'fail now', { context })).rejects.toMatchObject({
+          status: 400,
+        });
       });
     });
   }
@@ -157,12 +187,17 @@ describe('agent registry', () => {
   it('lists the agents with their handoffs, tools and models', () => {
     const registry = registryFor({ MODEL_PROVIDER: 'offline' });
     expect(registry.listSpecs().map((s) => s.name)).toEqual(['triage', 'code_assistant', 'data_analyst']);
-    expect(registry.summary(registry.spec('triage')!)).toMatchObject({ handoffs: ['code_assistant', 'data_analyst'], model: 'offline' });
+    expect(registry.summary(registry.spec('triage')!)).toMatchObject({
+      handoffs: ['code_assistant', 'data_analyst'],
+      model: 'offline',
+    });
     expect(registry.get('triage')!.handoffs).toHaveLength(2);
   });
 
   it('refuses a handoff to an unknown agent', () => {
     const spec = { ...AGENT_SPECS[0], handoffs: ['nobody'] };
-    expect(() => new AgentRegistry([spec], createToolRegistry(), createModelResolver(testConfig().models))).toThrow('unknown agent nobody');
+    expect(() => new AgentRegistry([spec], createToolRegistry(), createModelResolver(testConfig().models))).toThrow(
+      'unknown agent nobody',
+    );
   });
 });

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Usage, type AgentOutputItem, type Model, type ModelRequest, type ModelResponse, type StreamEvent } from '@openai/agents';
+import {
+  Usage,
+  type AgentOutputItem,
+  type Model,
+  type ModelRequest,
+  type ModelResponse,
+  type StreamEvent,
+} from '@openai/agents';
 import { countWords, decide, itemText } from './offline-rules.js';
 
 /**
@@ -34,7 +41,12 @@ export class OfflineModel implements Model {
       type: 'response_done',
       response: {
         id: `resp_offline_${randomUUID()}`,
-        usage: { requests: 1, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, totalTokens: usage.totalTokens },
+        usage: {
+          requests: 1,
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          totalTokens: usage.totalTokens,
+        },
         // The stream event's schema is narrower than AgentOutputItem; our items are all valid in it.
         output: output as Extract<StreamEvent, { type: 'response_done' }>['response']['output'],
       },
@@ -45,8 +57,11 @@ export class OfflineModel implements Model {
     const decision = decide(request, this.options.agentName);
     const inputTokens =
       countWords(request.systemInstructions ?? '') +
-      (typeof request.input === 'string' ? countWords(request.input) : request.input.reduce((n, item) => n + countWords(itemText(item)), 0));
-    const usageOf = (outputTokens: number) => new Usage({ requests: 1, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens });
+      (typeof request.input === 'string'
+        ? countWords(request.input)
+        : request.input.reduce((n, item) => n + countWords(itemText(item)), 0));
+    const usageOf = (outputTokens: number) =>
+      new Usage({ requests: 1, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens });
 
     if (decision.kind === 'text') {
       const output: AgentOutputItem[] = [
@@ -63,7 +78,14 @@ export class OfflineModel implements Model {
     const name = decision.kind === 'tool' ? decision.name : decision.toolName;
     const args = JSON.stringify(decision.kind === 'tool' ? decision.arguments : {});
     const output: AgentOutputItem[] = [
-      { type: 'function_call', id: `fc_offline_${randomUUID()}`, callId: `call_${randomUUID().replace(/-/g, '')}`, name, arguments: args, status: 'completed' },
+      {
+        type: 'function_call',
+        id: `fc_offline_${randomUUID()}`,
+        callId: `call_${randomUUID().replace(/-/g, '')}`,
+        name,
+        arguments: args,
+        status: 'completed',
+      },
     ];
     return { output, usage: usageOf(countWords(`${name} ${args}`)) };
   }

@@ -9,7 +9,8 @@ export type OfflineDecision =
   | { kind: 'handoff'; toolName: string }
   | { kind: 'text'; text: string };
 
-const CODE_WORDS = /\b(code|coding|bugs?|debug\w*|functions?|typescript|javascript|python|programm\w*|compile\w*|refactor\w*|stack ?trace|exceptions?|sql|api)\b/i;
+const CODE_WORDS =
+  /\b(code|coding|bugs?|debug\w*|functions?|typescript|javascript|python|programm\w*|compile\w*|refactor\w*|stack ?trace|exceptions?|sql|api)\b/i;
 const DATA_WORDS = /\b(data|dataset|csv|charts?|tables?|spreadsheets?|statistics?|average|median|plot|graph)\b/i;
 
 export function countWords(text: string): number {
@@ -22,7 +23,9 @@ export function itemText(item: AgentInputItem): string {
   if (typeof i.content === 'string') return i.content;
   if (Array.isArray(i.content)) {
     return i.content
-      .map((c: Record<string, unknown>) => (typeof c.text === 'string' ? c.text : typeof c.refusal === 'string' ? c.refusal : ''))
+      .map((c: Record<string, unknown>) =>
+        typeof c.text === 'string' ? c.text : typeof c.refusal === 'string' ? c.refusal : '',
+      )
       .join(' ');
   }
   if (i.type === 'function_call') return `${String(i.name)} ${String(i.arguments)}`;
@@ -50,7 +53,9 @@ function currentTurn(input: ModelRequest['input']): { message: string; after: Ag
       break;
     }
   }
-  return last < 0 ? { message: '', after: [...input] } : { message: itemText(input[last]), after: input.slice(last + 1) };
+  return last < 0
+    ? { message: '', after: [...input] }
+    : { message: itemText(input[last]), after: input.slice(last + 1) };
 }
 
 type ToolResult = { name: string; output: string; arguments?: string };
@@ -61,7 +66,11 @@ function toolResultsAfter(after: AgentInputItem[], handoffTools: Set<string>): T
   for (const item of after) {
     const i = item as Record<string, unknown>;
     if (i.type === 'function_call') calls.set(String(i.callId), String(i.arguments));
-    if (i.type === 'function_call_result' && !handoffTools.has(String(i.name)) && !String(i.name).startsWith('transfer_to_')) {
+    if (
+      i.type === 'function_call_result' &&
+      !handoffTools.has(String(i.name)) &&
+      !String(i.name).startsWith('transfer_to_')
+    ) {
       results.push({ name: String(i.name), output: outputText(i.output), arguments: calls.get(String(i.callId)) });
     }
   }
@@ -105,12 +114,17 @@ export function decide(request: ModelRequest, agentName: string): OfflineDecisio
   }
   const calc = /\bcalculate\s+(.+)$/is.exec(message);
   if (calc && hasTool(request, 'calculator')) {
-    const expression = calc[1].trim().replace(/[?.!]+$/, '').trim();
+    const expression = calc[1]
+      .trim()
+      .replace(/[?.!]+$/, '')
+      .trim();
     if (expression) return { kind: 'tool', name: 'calculator', arguments: { expression } };
   }
   const handoffTo = (target: string) => request.handoffs.find((h) => h.toolName === `transfer_to_${target}`)?.toolName;
-  if (CODE_WORDS.test(message) && handoffTo('code_assistant')) return { kind: 'handoff', toolName: handoffTo('code_assistant')! };
-  if (DATA_WORDS.test(message) && handoffTo('data_analyst')) return { kind: 'handoff', toolName: handoffTo('data_analyst')! };
+  if (CODE_WORDS.test(message) && handoffTo('code_assistant'))
+    return { kind: 'handoff', toolName: handoffTo('code_assistant')! };
+  if (DATA_WORDS.test(message) && handoffTo('data_analyst'))
+    return { kind: 'handoff', toolName: handoffTo('data_analyst')! };
 
   return { kind: 'text', text: echoReply(agentName, message) };
 }

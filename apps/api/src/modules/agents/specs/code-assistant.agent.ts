@@ -4,7 +4,8 @@ export const codeAssistant: AgentSpec = {
   name: 'code_assistant',
   displayName: 'Code assistant',
   description: 'Writes, explains, reviews and debugs code.',
-  handoffDescription: 'Specialist for programming: writing, explaining, reviewing and debugging code (TypeScript, Python, SQL, …).',
+  handoffDescription:
+    'Specialist for programming: writing, explaining, reviewing and debugging code (TypeScript, Python, SQL, …).',
   instructions: [
     'You are a senior software engineer.',
     'Answer with correct, idiomatic code and a short explanation. Prefer small, complete examples.',

@@ -5,7 +5,8 @@ import type { ToolDefinition } from './tool-definition.js';
 
 /** `current_time`: the server's clock in UTC (or an IANA time zone the model asks for). */
 export function currentTimeTool(now: () => Date = () => new Date()): ToolDefinition {
-  const description = 'Returns the current date and time (ISO 8601, UTC unless an IANA time zone such as Europe/Paris is given).';
+  const description =
+    'Returns the current date and time (ISO 8601, UTC unless an IANA time zone such as Europe/Paris is given).';
   return {
     name: 'current_time',
     description,
@@ -21,8 +22,15 @@ export function currentTimeTool(now: () => Date = () => new Date()): ToolDefinit
         if (!timezone || timezone === 'UTC') return date.toISOString();
         try {
           const local = new Intl.DateTimeFormat('en-CA', {
-            timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit',
-            hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZoneName: 'short',
+            timeZone: timezone,
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+            hour: '2-digit',
+            minute: '2-digit',
+            second: '2-digit',
+            hour12: false,
+            timeZoneName: 'short',
           }).format(date);
           return `${local} (${timezone}); UTC ${date.toISOString()}`;
         } catch {

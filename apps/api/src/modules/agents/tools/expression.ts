@@ -88,7 +88,8 @@ class Parser {
   parse(): number {
     if (this.tokens.length === 0) throw new ExpressionError('The expression is empty.');
     const value = this.expr();
-    if (this.pos < this.tokens.length) throw new ExpressionError(`Unexpected "${this.describe(this.tokens[this.pos])}".`);
+    if (this.pos < this.tokens.length)
+      throw new ExpressionError(`Unexpected "${this.describe(this.tokens[this.pos])}".`);
     return value;
   }
 
@@ -102,7 +103,9 @@ class Parser {
   private expectOp(op: string) {
     if (!this.peekOp(op)) {
       const t = this.tokens[this.pos];
-      throw new ExpressionError(t ? `Expected "${op}" but found "${this.describe(t)}".` : `Expected "${op}" at the end.`);
+      throw new ExpressionError(
+        t ? `Expected "${op}" but found "${this.describe(t)}".` : `Expected "${op}" at the end.`,
+      );
     }
     this.pos++;
   }
@@ -152,7 +155,7 @@ class Parser {
     const base = this.primary();
     if (this.peekOp('^')) {
       this.pos++;
-      return Math.pow(base, this.unary());
+      return base ** this.unary();
     }
     return base;
   }
@@ -193,7 +196,9 @@ class Parser {
     }
     this.expectOp(')');
     if (args.length < f.arity[0] || args.length > f.arity[1]) {
-      throw new ExpressionError(`${name}() takes ${f.arity[0] === f.arity[1] ? f.arity[0] : `${f.arity[0]} to ${f.arity[1]}`} argument(s).`);
+      throw new ExpressionError(
+        `${name}() takes ${f.arity[0] === f.arity[1] ? f.arity[0] : `${f.arity[0]} to ${f.arity[1]}`} argument(s).`,
+      );
     }
     return f.fn(...args);
   }

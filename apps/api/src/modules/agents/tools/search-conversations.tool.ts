@@ -8,7 +8,8 @@ import { runContextOf, type ToolDefinition } from './tool-definition.js';
  * tenant. The caller comes from the run context, so the tool cannot be pointed at anyone else.
  */
 export function searchConversationsTool(): ToolDefinition {
-  const description = "Searches the user's earlier conversations by text and returns matching conversations with a snippet.";
+  const description =
+    "Searches the user's earlier conversations by text and returns matching conversations with a snippet.";
   return {
     name: 'search_conversations',
     description,

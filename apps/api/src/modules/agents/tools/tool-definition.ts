@@ -12,7 +12,7 @@ export interface ToolDefinition {
   core: boolean;
   agents: string[];
   capabilities: string[];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK types tool parameters per tool; the registry holds tools of any shape
   tool: FunctionTool<AgentRunContext, any, any>;
 }
 

@@ -53,7 +53,12 @@ describe('tool registry', () => {
 
   it('has the core tools and no web_search without a Tavily key', () => {
     const registry = createToolRegistry();
-    expect(registry.list().map((t) => t.name).sort()).toEqual(['calculator', 'current_time', 'search_conversations']);
+    expect(
+      registry
+        .list()
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['calculator', 'current_time', 'search_conversations']);
     expect(registry.get('web_search')).toBeUndefined();
   });
 
@@ -69,7 +74,11 @@ describe('tool registry', () => {
   it('gives an agent the tools scoped to it by name', () => {
     const registry = createToolRegistry();
     const custom = { name: 'custom', capabilities: [], tools: [] };
-    expect(registry.getToolsForAgent(custom).map((t) => t.name)).toEqual(['current_time', 'calculator', 'search_conversations']);
+    expect(registry.getToolsForAgent(custom).map((t) => t.name)).toEqual([
+      'current_time',
+      'calculator',
+      'search_conversations',
+    ]);
     const only = registry.list().filter((t) => !t.core);
     expect(only).toEqual([]);
   });
@@ -77,6 +86,10 @@ describe('tool registry', () => {
   it('describes parameters as JSON Schema', () => {
     const registry = createToolRegistry();
     const calc = registry.get('calculator')!;
-    expect(calc.tool.parameters).toMatchObject({ type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] });
+    expect(calc.tool.parameters).toMatchObject({
+      type: 'object',
+      properties: { expression: { type: 'string' } },
+      required: ['expression'],
+    });
   });
 });

@@ -28,7 +28,11 @@ export function webSearchTool(options: { apiKey: string; fetch?: typeof fetch; u
         });
         if (!res.ok) return `Error: web search failed with status ${res.status}.`;
         const body = (await res.json()) as { results?: { title?: string; url?: string; content?: string }[] };
-        const results = (body.results ?? []).map((r) => ({ title: r.title ?? '', url: r.url ?? '', content: (r.content ?? '').slice(0, 1000) }));
+        const results = (body.results ?? []).map((r) => ({
+          title: r.title ?? '',
+          url: r.url ?? '',
+          content: (r.content ?? '').slice(0, 1000),
+        }));
         return JSON.stringify({ results });
       },
     }),

@@ -17,7 +17,13 @@ const RESET_TTL_MS = 3600 * 1000;
 export class AccountRecoveryService {
   constructor(
     private readonly deps: {
-      config: Config; database: Database; users: UsersRepo; hasher: PasswordHasher; mailer: Mailer; revoker: SessionRevoker; lockout: LoginLockout;
+      config: Config;
+      database: Database;
+      users: UsersRepo;
+      hasher: PasswordHasher;
+      mailer: Mailer;
+      revoker: SessionRevoker;
+      lockout: LoginLockout;
     },
   ) {}
 
@@ -26,7 +32,9 @@ export class AccountRecoveryService {
     if (!user || user.emailVerifiedAt) return;
     const token = await this.issue(userId, 'verify_email', VERIFY_TTL_MS);
     await this.deps.mailer.send({
-      to: user.email, kind: 'verify_email', subject: 'Verify your e-mail address',
+      to: user.email,
+      kind: 'verify_email',
+      subject: 'Verify your e-mail address',
       text: `Confirm your e-mail address for Agentry:\n\n${this.link('verify-email', token)}\n\nThe link expires in 48 hours.`,
     });
   }
@@ -50,7 +58,9 @@ export class AccountRecoveryService {
     if (!user || user.status === 'disabled') return;
     const token = await this.issue(user.id, 'password_reset', RESET_TTL_MS);
     await this.deps.mailer.send({
-      to: user.email, kind: 'password_reset', subject: 'Reset your Agentry password',
+      to: user.email,
+      kind: 'password_reset',
+      subject: 'Reset your Agentry password',
       text: `Someone asked to reset your Agentry password. If it was you:\n\n${this.link('reset-password', token)}\n\nThe link expires in 1 hour. If it was not you, ignore this mail.`,
     });
   }
@@ -92,7 +102,12 @@ export class AccountRecoveryService {
 
   private async issue(userId: string, purpose: OneTimePurpose, ttlMs: number): Promise<string> {
     const token = `${purpose === 'verify_email' ? 'ev' : 'pr'}_${randomToken(32)}`;
-    await this.deps.users.createOneTimeToken(this.db, { userId, purpose, tokenHash: this.hash(token), expiresAt: new Date(Date.now() + ttlMs) });
+    await this.deps.users.createOneTimeToken(this.db, {
+      userId,
+      purpose,
+      tokenHash: this.hash(token),
+      expiresAt: new Date(Date.now() + ttlMs),
+    });
     return token;
   }
 

@@ -11,16 +11,37 @@ afterAll(async () => t?.close());
 describe('bodiless routes sent Content-Type: application/json with an empty body', () => {
   it('treat it as no body: email/verify/send 202, logout 204, logout/all 204; a route that needs a body still answers 400', async () => {
     const owner = await signUp(t.app);
-    const json = (user: { headers: { authorization: string } }) => ({ ...user.headers, 'content-type': 'application/json', 'content-length': '0' });
-    const send = await t.app.inject({ method: 'POST', url: '/api/v1/auth/email/verify/send', headers: json(owner), payload: '' });
+    const json = (user: { headers: { authorization: string } }) => ({
+      ...user.headers,
+      'content-type': 'application/json',
+      'content-length': '0',
+    });
+    const send = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/email/verify/send',
+      headers: json(owner),
+      payload: '',
+    });
     expect(send.statusCode, send.body).toBe(202);
     const session = await logIn(t.app, owner);
     const out = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: json(session), payload: '' });
     expect(out.statusCode, out.body).toBe(204);
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: session.headers })).statusCode).toBe(401);
-    const all = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout/all', headers: json(owner), payload: '' });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: session.headers })).statusCode).toBe(
+      401,
+    );
+    const all = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout/all',
+      headers: json(owner),
+      payload: '',
+    });
     expect(all.statusCode, all.body).toBe(204);
-    const refresh = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { 'content-type': 'application/json', 'content-length': '0' }, payload: '' });
+    const refresh = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      headers: { 'content-type': 'application/json', 'content-length': '0' },
+      payload: '',
+    });
     expect([refresh.statusCode, refresh.json().code]).toEqual([400, 'bad_request']);
   });
 });
@@ -36,14 +57,26 @@ describe('register → login → refresh → logout', () => {
     expect(me.json().tenant.name).toBe('Acme Corp');
 
     const again = await logIn(t.app, owner);
-    const refreshed = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: again.session.refresh_token } });
+    const refreshed = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refresh_token: again.session.refresh_token },
+    });
     expect(refreshed.statusCode).toBe(200);
     const pair = refreshed.json();
     expect(pair.refresh_token).not.toBe(again.session.refresh_token);
 
-    const out = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { authorization: `Bearer ${pair.access_token}` } });
+    const out = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: { authorization: `Bearer ${pair.access_token}` },
+    });
     expect(out.statusCode).toBe(204);
-    const after = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${pair.access_token}` } });
+    const after = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/auth/me',
+      headers: { authorization: `Bearer ${pair.access_token}` },
+    });
     expect(after.statusCode).toBe(401);
     const me2 = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: owner.headers });
     expect(me2.statusCode).toBe(200);

@@ -20,25 +20,56 @@ import { UsersRepo } from './users.repo.js';
  * password recovery, service accounts, and the operators' account commands. Built after sessions
  * (it opens and ends sessions) and tenants (sign-up creates or joins one; a session is for one).
  */
-export function createAccountsModule(ctx: PlatformContext, deps: { mailer: Mailer; sessions: SessionsModule; tenants: TenantsService }) {
+export function createAccountsModule(
+  ctx: PlatformContext,
+  deps: { mailer: Mailer; sessions: SessionsModule; tenants: TenantsService },
+) {
   const { config, database, ports, metrics, logger } = ctx;
   const { mailer, tenants } = deps;
   const { issuer, revoker } = deps.sessions;
   const auth = config.auth;
   const users = new UsersRepo();
   const serviceAccountsRepo = new ServiceAccountsRepo();
-  const hasher = new PasswordHasher({
-    cost: auth.bcryptCost, pepper: auth.passwordPepper, pepperVersion: auth.passwordPepperVersion,
-    previousPeppers: JSON.parse(auth.passwordPeppersPrevious) as Record<string, string>,
-  }, metrics);
+  const hasher = new PasswordHasher(
+    {
+      cost: auth.bcryptCost,
+      pepper: auth.passwordPepper,
+      pepperVersion: auth.passwordPepperVersion,
+      previousPeppers: JSON.parse(auth.passwordPeppersPrevious) as Record<string, string>,
+    },
+    metrics,
+  );
   const lockout = new LoginLockout(ports, {
-    threshold: auth.lockoutThreshold, windowSeconds: auth.lockoutWindowSeconds, durationSeconds: auth.lockoutDurationSeconds, pepper: auth.ipPepper,
+    threshold: auth.lockoutThreshold,
+    windowSeconds: auth.lockoutWindowSeconds,
+    durationSeconds: auth.lockoutDurationSeconds,
+    pepper: auth.ipPepper,
   });
 
   const recovery = new AccountRecoveryService({ config, database, users, hasher, mailer, revoker, lockout });
-  const signIn = new AuthService({ config, database, logger, users, serviceAccounts: serviceAccountsRepo, tenants, hasher, lockout, issuer, revoker, recovery });
+  const signIn = new AuthService({
+    config,
+    database,
+    logger,
+    users,
+    serviceAccounts: serviceAccountsRepo,
+    tenants,
+    hasher,
+    lockout,
+    issuer,
+    revoker,
+    recovery,
+  });
   const profile = new ProfileService({ database, users, tenants });
-  const serviceAccounts = new ServiceAccountsService({ config, database, ports, repo: serviceAccountsRepo, issuer, revoker, tenants });
+  const serviceAccounts = new ServiceAccountsService({
+    config,
+    database,
+    ports,
+    repo: serviceAccountsRepo,
+    issuer,
+    revoker,
+    tenants,
+  });
 
   return {
     auth: signIn,

@@ -22,7 +22,9 @@ export const users = pgTable(
  * user, created in the same transaction as the user.
  */
 export const profiles = pgTable('profiles', {
-  userId: uuid('user_id').primaryKey().references(() => users.id, { onDelete: 'cascade' }),
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
   displayName: text('display_name'),
   avatarUrl: text('avatar_url'),
   /** BCP 47 language tag. */
@@ -71,7 +73,9 @@ export const oneTimeTokens = pgTable(
   'one_time_tokens',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     /** `verify_email` | `password_reset`. */
     purpose: text('purpose').notNull(),
     tokenHash: text('token_hash').notNull(),

@@ -2,8 +2,18 @@ import type { onRequestHookHandler } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
-  ChangePasswordRequest, ForgotPasswordRequest, MeResponse, RefreshRequest, RegisterRequest, RegisterResponse,
-  ResetPasswordRequest, ServiceSessionResponse, SessionResponse, TokenBody, TokenRequest, UpdateProfileRequest,
+  ChangePasswordRequest,
+  ForgotPasswordRequest,
+  MeResponse,
+  RefreshRequest,
+  RegisterRequest,
+  RegisterResponse,
+  ResetPasswordRequest,
+  ServiceSessionResponse,
+  SessionResponse,
+  TokenBody,
+  TokenRequest,
+  UpdateProfileRequest,
 } from '@agentry/contracts';
 import { callerOf } from '../../../platform/http/auth-guard.js';
 import type { AuthService } from './auth.service.js';
@@ -20,79 +30,153 @@ export interface AuthRoutesOptions {
 }
 
 /** `/api/v1/auth/*` sign-up, login, refresh, profile, e-mail and password routes. */
-export function authRoutes(auth: AuthService, recovery: AccountRecoveryService, profile: ProfileService, options: AuthRoutesOptions = {}): FastifyPluginAsyncZod {
+export function authRoutes(
+  auth: AuthService,
+  recovery: AccountRecoveryService,
+  profile: ProfileService,
+  options: AuthRoutesOptions = {},
+): FastifyPluginAsyncZod {
   const throttled = options.credentialRouteHooks ?? [];
   return async (app) => {
     const tags = ['auth'];
 
-    app.post('/api/v1/auth/register', {
-      config: { auth: 'public' }, onRequest: throttled,
-      schema: { tags, summary: 'Create an account (and a tenant, unless invited)', body: RegisterRequest, response: { 201: RegisterResponse } },
-    }, async (request, reply) => reply.status(201).send(await auth.register(request.body, clientInfo(request))));
-
-    app.post('/api/v1/auth/token', {
-      config: { auth: 'public' }, onRequest: throttled,
-      schema: { tags, summary: 'Log in with e-mail and password', body: TokenRequest, response: { 200: SessionResponse } },
-    }, async (request) => auth.login(request.body, clientInfo(request)));
-
-    app.post('/api/v1/auth/refresh', {
-      config: { auth: 'public' },
-      schema: { tags, summary: 'Exchange a refresh token for a new pair (single use)', body: RefreshRequest, response: { 200: z.union([SessionResponse, ServiceSessionResponse]) } },
-    }, async (request) => auth.refresh(request.body.refresh_token));
-
-    app.get('/api/v1/auth/me', {
-      config: { auth: 'access' },
-      schema: { tags, summary: 'The caller, its tenant and role', response: { 200: MeResponse } },
-    }, async (request) => profile.me(callerOf(request)));
-
-    app.patch('/api/v1/auth/me', {
-      config: { auth: 'access' },
-      schema: {
-        tags, summary: "Update the caller's profile (display_name, avatar_url, locale, timezone; null clears)",
-        description: 'An addition to the v1 contract. 400 `empty_update` when no field is given; 403 for a service account.',
-        body: UpdateProfileRequest, response: { 200: MeResponse },
+    app.post(
+      '/api/v1/auth/register',
+      {
+        config: { auth: 'public' },
+        onRequest: throttled,
+        schema: {
+          tags,
+          summary: 'Create an account (and a tenant, unless invited)',
+          body: RegisterRequest,
+          response: { 201: RegisterResponse },
+        },
       },
-    }, async (request) => profile.update(callerOf(request), request.body));
+      async (request, reply) => reply.status(201).send(await auth.register(request.body, clientInfo(request))),
+    );
 
-    app.post('/api/v1/auth/email/verify/send', {
-      config: { auth: 'access' },
-      schema: { tags, summary: 'Send a new verification e-mail' },
-    }, async (request, reply) => {
-      await recovery.sendVerificationFor(callerOf(request));
-      return reply.status(202).send();
-    });
+    app.post(
+      '/api/v1/auth/token',
+      {
+        config: { auth: 'public' },
+        onRequest: throttled,
+        schema: {
+          tags,
+          summary: 'Log in with e-mail and password',
+          body: TokenRequest,
+          response: { 200: SessionResponse },
+        },
+      },
+      async (request) => auth.login(request.body, clientInfo(request)),
+    );
 
-    app.post('/api/v1/auth/email/verify', {
-      config: { auth: 'public' },
-      schema: { tags, summary: 'Verify an e-mail address with the mailed token', body: TokenBody },
-    }, async (request, reply) => {
-      await recovery.verifyEmail(request.body.token);
-      return reply.status(204).send();
-    });
+    app.post(
+      '/api/v1/auth/refresh',
+      {
+        config: { auth: 'public' },
+        schema: {
+          tags,
+          summary: 'Exchange a refresh token for a new pair (single use)',
+          body: RefreshRequest,
+          response: { 200: z.union([SessionResponse, ServiceSessionResponse]) },
+        },
+      },
+      async (request) => auth.refresh(request.body.refresh_token),
+    );
 
-    app.post('/api/v1/auth/password/forgot', {
-      config: { auth: 'public' }, onRequest: throttled,
-      schema: { tags, summary: 'Mail a password-reset link (202 whether or not the account exists)', body: ForgotPasswordRequest },
-    }, async (request, reply) => {
-      await recovery.forgotPassword(request.body.email);
-      return reply.status(202).send();
-    });
+    app.get(
+      '/api/v1/auth/me',
+      {
+        config: { auth: 'access' },
+        schema: { tags, summary: 'The caller, its tenant and role', response: { 200: MeResponse } },
+      },
+      async (request) => profile.me(callerOf(request)),
+    );
 
-    app.post('/api/v1/auth/password/reset', {
-      config: { auth: 'public' },
-      schema: { tags, summary: 'Set a new password with the mailed token; ends every session', body: ResetPasswordRequest },
-    }, async (request, reply) => {
-      await recovery.resetPassword(request.body.token, request.body.new_password);
-      return reply.status(204).send();
-    });
+    app.patch(
+      '/api/v1/auth/me',
+      {
+        config: { auth: 'access' },
+        schema: {
+          tags,
+          summary: "Update the caller's profile (display_name, avatar_url, locale, timezone; null clears)",
+          description:
+            'An addition to the v1 contract. 400 `empty_update` when no field is given; 403 for a service account.',
+          body: UpdateProfileRequest,
+          response: { 200: MeResponse },
+        },
+      },
+      async (request) => profile.update(callerOf(request), request.body),
+    );
 
-    app.post('/api/v1/auth/password/change', {
-      config: { auth: 'access' },
-      schema: { tags, summary: 'Change the password; ends the other sessions', body: ChangePasswordRequest },
-    }, async (request, reply) => {
-      const caller = callerOf(request);
-      await recovery.changePassword(caller, request.body.current_password, request.body.new_password);
-      return reply.status(204).send();
-    });
+    app.post(
+      '/api/v1/auth/email/verify/send',
+      {
+        config: { auth: 'access' },
+        schema: { tags, summary: 'Send a new verification e-mail' },
+      },
+      async (request, reply) => {
+        await recovery.sendVerificationFor(callerOf(request));
+        return reply.status(202).send();
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/email/verify',
+      {
+        config: { auth: 'public' },
+        schema: { tags, summary: 'Verify an e-mail address with the mailed token', body: TokenBody },
+      },
+      async (request, reply) => {
+        await recovery.verifyEmail(request.body.token);
+        return reply.status(204).send();
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/password/forgot',
+      {
+        config: { auth: 'public' },
+        onRequest: throttled,
+        schema: {
+          tags,
+          summary: 'Mail a password-reset link (202 whether or not the account exists)',
+          body: ForgotPasswordRequest,
+        },
+      },
+      async (request, reply) => {
+        await recovery.forgotPassword(request.body.email);
+        return reply.status(202).send();
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/password/reset',
+      {
+        config: { auth: 'public' },
+        schema: {
+          tags,
+          summary: 'Set a new password with the mailed token; ends every session',
+          body: ResetPasswordRequest,
+        },
+      },
+      async (request, reply) => {
+        await recovery.resetPassword(request.body.token, request.body.new_password);
+        return reply.status(204).send();
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/password/change',
+      {
+        config: { auth: 'access' },
+        schema: { tags, summary: 'Change the password; ends the other sessions', body: ChangePasswordRequest },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        await recovery.changePassword(caller, request.body.current_password, request.body.new_password);
+        return reply.status(204).send();
+      },
+    );
   };
 }

@@ -1,4 +1,11 @@
-import type { RegisterRequest, RegisterResponse, Role, ServiceSessionResponse, SessionResponse, TokenRequest } from '@agentry/contracts';
+import type {
+  RegisterRequest,
+  RegisterResponse,
+  Role,
+  ServiceSessionResponse,
+  SessionResponse,
+  TokenRequest,
+} from '@agentry/contracts';
 import type { Config } from '../../../config.js';
 import { keyedHash } from '../../../platform/crypto.js';
 import type { Database, DbOrTx } from '../../../platform/db/client.js';
@@ -42,7 +49,10 @@ export class AuthService {
   async register(input: RegisterRequest, client: ClientInfo): Promise<RegisterResponse> {
     const policy = this.deps.config.auth.signupPolicy;
     if (policy === 'closed' || (policy === 'invite_only' && !input.invite_token)) {
-      throw new AppError('signup_closed', policy === 'closed' ? 'Sign-up is closed.' : 'Sign-up requires an invitation.');
+      throw new AppError(
+        'signup_closed',
+        policy === 'closed' ? 'Sign-up is closed.' : 'Sign-up requires an invitation.',
+      );
     }
     assertPasswordAcceptable(input.password, input.email);
     const passwordHash = await this.deps.hasher.hash(input.password);
@@ -53,8 +63,15 @@ export class AuthService {
       let tenantId: string;
       let role: Role;
       if (input.invite_token) {
-        const accepted = await this.deps.tenants.acceptInvitation(tx, { token: input.invite_token, email: input.email, userId: user.id });
-        if (!accepted) throw new AppError('invalid_token', 'The invitation is invalid, used, expired or for another e-mail.', { status: 400 });
+        const accepted = await this.deps.tenants.acceptInvitation(tx, {
+          token: input.invite_token,
+          email: input.email,
+          userId: user.id,
+        });
+        if (!accepted)
+          throw new AppError('invalid_token', 'The invitation is invalid, used, expired or for another e-mail.', {
+            status: 400,
+          });
         ({ tenantId, role } = accepted);
       } else {
         const name = input.tenant_name ?? `${displayName ?? input.email.split('@')[0]}'s workspace`;
@@ -68,8 +85,11 @@ export class AuthService {
     const tenant = await this.deps.tenants.getTenant(result.tenantId);
     await this.deps.recovery.sendVerification(result.user.id);
     const session = await this.deps.issuer.respond({
-      sessionId: result.opened.session.id, tenantId: result.tenantId, identity: result.identity as Extract<SessionIdentity, { kind: 'user' }>,
-      refreshToken: result.opened.refreshToken, refreshExpiresAt: result.opened.refreshExpiresAt,
+      sessionId: result.opened.session.id,
+      tenantId: result.tenantId,
+      identity: result.identity as Extract<SessionIdentity, { kind: 'user' }>,
+      refreshToken: result.opened.refreshToken,
+      refreshExpiresAt: result.opened.refreshExpiresAt,
     });
     return { ...session, tenant_slug: tenant!.slug };
   }
@@ -78,12 +98,21 @@ export class AuthService {
     const accountKey = this.deps.lockout.accountKey(input.email);
     const ipHash = client.ip ? keyedHash(this.deps.config.auth.ipPepper, `ip:${client.ip}`) : null;
     const record = (userId: string | null, result: 'success' | 'failure', reason: string | null) =>
-      this.deps.users.recordLogin(this.db, { userId, emailHash: accountKey, ipHash, userAgent: client.userAgent, result, reason });
+      this.deps.users.recordLogin(this.db, {
+        userId,
+        emailHash: accountKey,
+        ipHash,
+        userAgent: client.userAgent,
+        result,
+        reason,
+      });
 
     const lockedFor = await this.deps.lockout.lockedFor(accountKey);
     if (lockedFor !== null) {
       await record(null, 'failure', 'locked');
-      throw new AppError('account_locked', 'Too many failed attempts; try again later or reset your password.', { headers: { 'retry-after': String(lockedFor) } });
+      throw new AppError('account_locked', 'Too many failed attempts; try again later or reset your password.', {
+        headers: { 'retry-after': String(lockedFor) },
+      });
     }
     const user = await this.deps.users.findByEmail(this.db, input.email);
     if (!user) {
@@ -112,21 +141,41 @@ export class AuthService {
       throw new AppError('email_not_verified', 'Verify your e-mail address before signing in.');
     }
     const memberships = await this.deps.tenants.membershipsOf(user.id);
-    const membership = input.tenant_id ? memberships.find((m) => m.tenantId === input.tenant_id) : memberships.length === 1 ? memberships[0] : undefined;
+    const membership = input.tenant_id
+      ? memberships.find((m) => m.tenantId === input.tenant_id)
+      : memberships.length === 1
+        ? memberships[0]
+        : undefined;
     if (!membership) {
       await record(user.id, 'failure', 'tenant');
       if (!input.tenant_id && memberships.length > 1) {
-        throw new AppError('tenant_required', 'You belong to several tenants: say which one with tenant_id.', { details: { tenant_ids: memberships.map((m) => m.tenantId) } });
+        throw new AppError('tenant_required', 'You belong to several tenants: say which one with tenant_id.', {
+          details: { tenant_ids: memberships.map((m) => m.tenantId) },
+        });
       }
       // The same answer as a wrong password: a login must not reveal who belongs to which tenant.
       throw invalidCredentials();
     }
-    if (check.needsRehash) await this.deps.users.setPasswordHash(this.db, user.id, await this.deps.hasher.hash(input.password));
+    if (check.needsRehash)
+      await this.deps.users.setPasswordHash(this.db, user.id, await this.deps.hasher.hash(input.password));
     await this.deps.lockout.clear(accountKey);
     await record(user.id, 'success', null);
-    const identity = { kind: 'user' as const, userId: user.id, role: membership.role as Role, emailVerified: !!user.emailVerifiedAt };
-    const opened = await this.db.transaction((tx) => this.deps.issuer.open(tx, { tenantId: membership.tenantId, identity, client }));
-    return this.deps.issuer.respond({ sessionId: opened.session.id, tenantId: membership.tenantId, identity, refreshToken: opened.refreshToken, refreshExpiresAt: opened.refreshExpiresAt });
+    const identity = {
+      kind: 'user' as const,
+      userId: user.id,
+      role: membership.role as Role,
+      emailVerified: !!user.emailVerifiedAt,
+    };
+    const opened = await this.db.transaction((tx) =>
+      this.deps.issuer.open(tx, { tenantId: membership.tenantId, identity, client }),
+    );
+    return this.deps.issuer.respond({
+      sessionId: opened.session.id,
+      tenantId: membership.tenantId,
+      identity,
+      refreshToken: opened.refreshToken,
+      refreshExpiresAt: opened.refreshExpiresAt,
+    });
   }
 
   /** Rotates a refresh token. Reuse of a rotated token revokes the whole session. */
@@ -141,11 +190,22 @@ export class AuthService {
     });
     switch (outcome.outcome) {
       case 'ok':
-        return this.deps.issuer.respond({ sessionId: outcome.session.id, tenantId: outcome.session.tenantId, identity: outcome.identity, ...outcome.next });
+        return this.deps.issuer.respond({
+          sessionId: outcome.session.id,
+          tenantId: outcome.session.tenantId,
+          identity: outcome.identity,
+          ...outcome.next,
+        });
       case 'reused':
         await this.deps.revoker.revoke([outcome.sessionId], 'refresh_token_reused');
-        this.deps.logger.warn({ event: 'auth.refresh_reused', session_id: outcome.sessionId }, 'refresh token reuse: session revoked');
-        throw new AppError('refresh_token_reused', 'This refresh token was already used; the session has been revoked.');
+        this.deps.logger.warn(
+          { event: 'auth.refresh_reused', session_id: outcome.sessionId },
+          'refresh token reuse: session revoked',
+        );
+        throw new AppError(
+          'refresh_token_reused',
+          'This refresh token was already used; the session has been revoked.',
+        );
       case 'stale':
         await this.deps.revoker.revoke([outcome.sessionId], 'identity_gone');
         throw new AppError('invalid_token', 'The session is no longer valid.');

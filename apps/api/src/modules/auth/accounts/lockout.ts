@@ -27,7 +27,9 @@ export class LoginLockout {
 
   /** Counts a failure; returns true when this failure locked the account. */
   async recordFailure(accountKey: string): Promise<boolean> {
-    const { value } = await this.ports.counters.increment(`auth:lockout:failures:${accountKey}`, { ttlSeconds: this.options.windowSeconds });
+    const { value } = await this.ports.counters.increment(`auth:lockout:failures:${accountKey}`, {
+      ttlSeconds: this.options.windowSeconds,
+    });
     if (value < this.options.threshold) return false;
     await this.ports.kv.set(`auth:lockout:locked:${accountKey}`, '1', { ttlSeconds: this.options.durationSeconds });
     await this.ports.counters.reset(`auth:lockout:failures:${accountKey}`);

@@ -12,7 +12,8 @@ export function parseOperatorKeys(json: string): Map<string, crypto.KeyObject> {
   const keys = new Map<string, crypto.KeyObject>();
   for (const [id, value] of Object.entries(JSON.parse(json) as Record<string, unknown>)) {
     const jwk = typeof value === 'string' ? { kty: 'OKP', crv: 'Ed25519', x: value } : (value as crypto.JsonWebKey);
-    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw new Error(`AUTH_OPERATOR_KEYS: key ${id} is not an Ed25519 public key`);
+    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string')
+      throw new Error(`AUTH_OPERATOR_KEYS: key ${id} is not an Ed25519 public key`);
     keys.set(id, crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }));
   }
   return keys;
@@ -29,10 +30,18 @@ export function signEnvelope(body: string, privateKey: crypto.KeyObject): string
  * shared store, so a captured request cannot be replayed on any replica).
  */
 export async function verifyEnvelope(input: {
-  rawBody: string; keyId: string | undefined; signature: string | undefined; keys: Map<string, crypto.KeyObject>; kv: KeyValueStore; now?: number;
+  rawBody: string;
+  keyId: string | undefined;
+  signature: string | undefined;
+  keys: Map<string, crypto.KeyObject>;
+  kv: KeyValueStore;
+  now?: number;
 }): Promise<ServiceAccountIssueRequest> {
   const key = input.keyId ? input.keys.get(input.keyId) : undefined;
-  const signature = input.signature && /^[A-Za-z0-9_-]{80,100}={0,2}$/.test(input.signature) ? Buffer.from(input.signature, 'base64url') : undefined;
+  const signature =
+    input.signature && /^[A-Za-z0-9_-]{80,100}={0,2}$/.test(input.signature)
+      ? Buffer.from(input.signature, 'base64url')
+      : undefined;
   if (!key || !signature || !crypto.verify(null, Buffer.from(input.rawBody, 'utf8'), key, signature)) {
     throw new AppError('invalid_token', 'The operator signature is missing or invalid.');
   }
@@ -46,7 +55,10 @@ export async function verifyEnvelope(input: {
   if (parsed.data.iat < now - ENVELOPE_MAX_AGE_SECONDS || parsed.data.iat > now + FUTURE_SKEW_SECONDS) {
     throw new AppError('invalid_token', 'The envelope is too old (iat outside 300 s).');
   }
-  const fresh = await input.kv.set(`auth:nonce:${input.keyId}:${parsed.data.nonce}`, '1', { ttlSeconds: ENVELOPE_MAX_AGE_SECONDS, ifNotExists: true });
+  const fresh = await input.kv.set(`auth:nonce:${input.keyId}:${parsed.data.nonce}`, '1', {
+    ttlSeconds: ENVELOPE_MAX_AGE_SECONDS,
+    ifNotExists: true,
+  });
   if (!fresh) throw new AppError('nonce_reused', 'This nonce was already used.');
   return parsed.data;
 }

@@ -11,7 +11,14 @@ import type { UsersRepo, UserStatus } from './users.repo.js';
 /** What operators do to accounts from the CLI: create, lock, unlock, disable. */
 export class OperatorUsers {
   constructor(
-    private readonly deps: { database: Database; users: UsersRepo; tenants: TenantsService; hasher: PasswordHasher; revoker: SessionRevoker; lockout: LoginLockout },
+    private readonly deps: {
+      database: Database;
+      users: UsersRepo;
+      tenants: TenantsService;
+      hasher: PasswordHasher;
+      revoker: SessionRevoker;
+      lockout: LoginLockout;
+    },
   ) {}
 
   /** Creates a user in `tenant` (an id or slug; a new tenant of that name when none matches). */
@@ -28,7 +35,8 @@ export class OperatorUsers {
         await this.deps.tenants.addMember(tx, tenantId, user.id, input.role);
       } else {
         tenantId = (await this.deps.tenants.createTenantWithOwner(tx, { name: input.tenant, ownerId: user.id })).id;
-        if (input.role !== 'owner') throw new AppError('bad_request', 'A new tenant needs an owner: use --role owner or an existing tenant.');
+        if (input.role !== 'owner')
+          throw new AppError('bad_request', 'A new tenant needs an owner: use --role owner or an existing tenant.');
       }
       await this.deps.users.markEmailVerified(tx, user.id);
       return { userId: user.id, tenantId, created_tenant: !existing };

@@ -21,12 +21,20 @@ export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;
 
   constructor(
-    private readonly options: { cost: number; pepper: string; pepperVersion: number; previousPeppers: Record<string, string> },
+    private readonly options: {
+      cost: number;
+      pepper: string;
+      pepperVersion: number;
+      previousPeppers: Record<string, string>;
+    },
     metrics: Metrics,
   ) {
-    for (const [version, pepper] of Object.entries(options.previousPeppers)) this.peppers.set(Number(version), deriveKey(pepper));
+    for (const [version, pepper] of Object.entries(options.previousPeppers))
+      this.peppers.set(Number(version), deriveKey(pepper));
     this.peppers.set(options.pepperVersion, deriveKey(options.pepper));
-    this.comparisons = metrics.counter('auth_password_comparisons_total', 'bcrypt comparisons run, by outcome', ['result']);
+    this.comparisons = metrics.counter('auth_password_comparisons_total', 'bcrypt comparisons run, by outcome', [
+      'result',
+    ]);
   }
 
   async hash(password: string): Promise<string> {
@@ -72,7 +80,9 @@ export class PasswordHasher {
     try {
       const decipher = crypto.createDecipheriv('aes-256-gcm', key, Buffer.from(m[2], 'base64url'));
       decipher.setAuthTag(Buffer.from(m[4], 'base64url'));
-      const bcrypted = Buffer.concat([decipher.update(Buffer.from(m[3], 'base64url')), decipher.final()]).toString('utf8');
+      const bcrypted = Buffer.concat([decipher.update(Buffer.from(m[3], 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
       return { version, bcrypted };
     } catch {
       return null; // wrong pepper or tampered value: treated as a mismatch

@@ -9,10 +9,12 @@ export const PASSWORD_MAX_BYTES = 72;
 export function passwordProblems(password: string, email: string): string[] {
   const problems: string[] = [];
   if ([...password].length < PASSWORD_MIN_CHARS) problems.push(`must be at least ${PASSWORD_MIN_CHARS} characters`);
-  if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) problems.push(`must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8`);
+  if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES)
+    problems.push(`must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8`);
   const lower = password.toLowerCase();
   if (COMMON_PASSWORDS.has(lower)) problems.push('is too common');
-  if (lower === email.toLowerCase() || lower === email.toLowerCase().split('@')[0]) problems.push('must not be your e-mail address');
+  if (lower === email.toLowerCase() || lower === email.toLowerCase().split('@')[0])
+    problems.push('must not be your e-mail address');
   return problems;
 }
 

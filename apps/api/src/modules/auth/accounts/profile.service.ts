@@ -13,7 +13,9 @@ export class ProfileService {
   async me(caller: Caller): Promise<MeResponse> {
     const userId = requireUser(caller);
     const [user, profile, tenant] = await Promise.all([
-      this.deps.users.findById(this.deps.database.db, userId), this.deps.users.findProfile(this.deps.database.db, userId), this.deps.tenants.getTenant(caller.tenantId),
+      this.deps.users.findById(this.deps.database.db, userId),
+      this.deps.users.findProfile(this.deps.database.db, userId),
+      this.deps.tenants.getTenant(caller.tenantId),
     ]);
     if (!user || !tenant) throw new AppError('not_found', 'No such user.');
     return {
@@ -31,10 +33,13 @@ export class ProfileService {
     const set: Parameters<UsersRepo['updateProfile']>[2] = {};
     if (patch.display_name !== undefined) set.displayName = patch.display_name;
     if (patch.avatar_url !== undefined) set.avatarUrl = patch.avatar_url;
-    if (patch.locale !== undefined) set.locale = patch.locale === null ? null : Intl.getCanonicalLocales(patch.locale)[0];
+    if (patch.locale !== undefined)
+      set.locale = patch.locale === null ? null : Intl.getCanonicalLocales(patch.locale)[0];
     if (patch.timezone !== undefined) set.timezone = patch.timezone;
-    if (Object.keys(set).length === 0) throw new AppError('empty_update', 'Send at least one of display_name, avatar_url, locale, timezone.');
-    if (!(await this.deps.users.updateProfile(this.deps.database.db, userId, set))) throw new AppError('not_found', 'No such user.');
+    if (Object.keys(set).length === 0)
+      throw new AppError('empty_update', 'Send at least one of display_name, avatar_url, locale, timezone.');
+    if (!(await this.deps.users.updateProfile(this.deps.database.db, userId, set)))
+      throw new AppError('not_found', 'No such user.');
     return this.me(caller);
   }
 }

@@ -7,13 +7,20 @@ import { serviceAccounts, type ServiceAccountRow } from './accounts.tables.js';
  * the database — and the tenant id; the repository holds no connection and opens no transaction.
  */
 export class ServiceAccountsRepo {
-  async create(db: DbOrTx, input: { tenantId: string; name: string; scopes: string[]; createdBy: string | null }): Promise<ServiceAccountRow> {
+  async create(
+    db: DbOrTx,
+    input: { tenantId: string; name: string; scopes: string[]; createdBy: string | null },
+  ): Promise<ServiceAccountRow> {
     const [row] = await db.insert(serviceAccounts).values(input).returning();
     return row;
   }
 
   async list(db: DbOrTx, tenantId: string): Promise<ServiceAccountRow[]> {
-    return db.select().from(serviceAccounts).where(and(eq(serviceAccounts.tenantId, tenantId), isNull(serviceAccounts.revokedAt))).orderBy(asc(serviceAccounts.createdAt));
+    return db
+      .select()
+      .from(serviceAccounts)
+      .where(and(eq(serviceAccounts.tenantId, tenantId), isNull(serviceAccounts.revokedAt)))
+      .orderBy(asc(serviceAccounts.createdAt));
   }
 
   /** Marks a live account revoked; false when there is none (unknown, revoked, or another tenant's). */

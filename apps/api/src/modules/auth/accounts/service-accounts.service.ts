@@ -15,14 +15,28 @@ export class ServiceAccountsService {
   private readonly operatorKeys;
 
   constructor(
-    private readonly deps: { config: Config; database: Database; ports: Ports; repo: ServiceAccountsRepo; issuer: SessionIssuer; revoker: SessionRevoker; tenants: TenantsService },
+    private readonly deps: {
+      config: Config;
+      database: Database;
+      ports: Ports;
+      repo: ServiceAccountsRepo;
+      issuer: SessionIssuer;
+      revoker: SessionRevoker;
+      tenants: TenantsService;
+    },
   ) {
     this.operatorKeys = parseOperatorKeys(deps.config.auth.operatorKeys);
   }
 
   async list(caller: Caller): Promise<ServiceAccount[]> {
     const rows = await this.deps.repo.list(this.deps.database.db, caller.tenantId);
-    return rows.map((r) => ({ id: r.id, name: r.name, scopes: r.scopes, created_at: r.createdAt.toISOString(), last_used_at: r.lastUsedAt?.toISOString() ?? null }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      scopes: r.scopes,
+      created_at: r.createdAt.toISOString(),
+      last_used_at: r.lastUsedAt?.toISOString() ?? null,
+    }));
   }
 
   /** Scopes must be known and within the caller's own (nobody can mint more than they hold). */
@@ -30,14 +44,22 @@ export class ServiceAccountsService {
     assertKnownScopes(input.scopes);
     const beyond = input.scopes.filter((s) => !grantedWithin(caller.scopes, s));
     if (beyond.length) {
-      throw new AppError('insufficient_scope', 'A service account cannot have scopes its creator does not hold.', { details: { scopes: beyond } });
+      throw new AppError('insufficient_scope', 'A service account cannot have scopes its creator does not hold.', {
+        details: { scopes: beyond },
+      });
     }
-    const issued = await this.issue({ tenantId: caller.tenantId, name: input.name, scopes: input.scopes, createdBy: caller.userId });
+    const issued = await this.issue({
+      tenantId: caller.tenantId,
+      name: input.name,
+      scopes: input.scopes,
+      createdBy: caller.userId,
+    });
     return { id: issued.id, name: input.name, scopes: input.scopes, refresh_token: issued.refreshToken };
   }
 
   async revoke(caller: Caller, id: string): Promise<void> {
-    if (!(await this.deps.repo.revoke(this.deps.database.db, caller.tenantId, id))) throw new AppError('not_found', 'No such service account.');
+    if (!(await this.deps.repo.revoke(this.deps.database.db, caller.tenantId, id)))
+      throw new AppError('not_found', 'No such service account.');
     await this.deps.revoker.revokeServiceAccountSessions(caller.tenantId, id, 'service_account_revoked');
   }
 
@@ -46,8 +68,18 @@ export class ServiceAccountsService {
     const envelope = await verifyEnvelope({ ...input, keys: this.operatorKeys, kv: this.deps.ports.kv });
     assertKnownScopes(envelope.scopes);
     if (!(await this.deps.tenants.getTenant(envelope.tenant_id))) throw new AppError('not_found', 'No such tenant.');
-    const issued = await this.issue({ tenantId: envelope.tenant_id, name: envelope.account, scopes: envelope.scopes, createdBy: null });
-    return { service_account_id: issued.id, refresh_token: issued.refreshToken, scopes: envelope.scopes, tenant_id: envelope.tenant_id };
+    const issued = await this.issue({
+      tenantId: envelope.tenant_id,
+      name: envelope.account,
+      scopes: envelope.scopes,
+      createdBy: null,
+    });
+    return {
+      service_account_id: issued.id,
+      refresh_token: issued.refreshToken,
+      scopes: envelope.scopes,
+      tenant_id: envelope.tenant_id,
+    };
   }
 
   private async issue(input: { tenantId: string; name: string; scopes: string[]; createdBy: string | null }) {
@@ -66,7 +98,9 @@ export class ServiceAccountsService {
 function assertKnownScopes(scopes: string[]) {
   const unknown = scopes.filter((s) => !isKnownScope(s));
   if (unknown.length) {
-    throw new AppError('validation_failed', 'Unknown scopes.', { errors: unknown.map((s) => ({ path: 'scopes', message: `unknown scope ${s}` })) });
+    throw new AppError('validation_failed', 'Unknown scopes.', {
+      errors: unknown.map((s) => ({ path: 'scopes', message: `unknown scope ${s}` })),
+    });
   }
 }
 

@@ -12,7 +12,10 @@ export type OneTimePurpose = 'verify_email' | 'password_reset';
  */
 export class UsersRepo {
   async findByEmail(db: DbOrTx, email: string): Promise<UserRow | undefined> {
-    const [row] = await db.select().from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase()));
+    const [row] = await db
+      .select()
+      .from(users)
+      .where(eq(sql`lower(${users.email})`, email.toLowerCase()));
     return row;
   }
 
@@ -25,8 +28,15 @@ export class UsersRepo {
    * Inserts a user and its profile; null when the e-mail is taken (case-insensitively). Two rows:
    * call it inside the caller's transaction, so a user never exists without a profile.
    */
-  async create(tx: DbOrTx, input: { email: string; passwordHash: string; displayName: string | null }): Promise<UserRow | null> {
-    const [user] = await tx.insert(users).values({ email: input.email, passwordHash: input.passwordHash }).onConflictDoNothing().returning();
+  async create(
+    tx: DbOrTx,
+    input: { email: string; passwordHash: string; displayName: string | null },
+  ): Promise<UserRow | null> {
+    const [user] = await tx
+      .insert(users)
+      .values({ email: input.email, passwordHash: input.passwordHash })
+      .onConflictDoNothing()
+      .returning();
     if (!user) return null;
     await tx.insert(profiles).values({ userId: user.id, displayName: input.displayName });
     return user;
@@ -48,8 +58,16 @@ export class UsersRepo {
   }
 
   /** Sets the given profile fields (`null` clears one); returns the new profile. */
-  async updateProfile(db: DbOrTx, userId: string, patch: Partial<Pick<ProfileRow, 'displayName' | 'avatarUrl' | 'locale' | 'timezone'>>): Promise<ProfileRow | undefined> {
-    const [row] = await db.update(profiles).set({ ...patch, updatedAt: sql`now()` }).where(eq(profiles.userId, userId)).returning();
+  async updateProfile(
+    db: DbOrTx,
+    userId: string,
+    patch: Partial<Pick<ProfileRow, 'displayName' | 'avatarUrl' | 'locale' | 'timezone'>>,
+  ): Promise<ProfileRow | undefined> {
+    const [row] = await db
+      .update(profiles)
+      .set({ ...patch, updatedAt: sql`now()` })
+      .where(eq(profiles.userId, userId))
+      .returning();
     return row;
   }
 
@@ -62,14 +80,30 @@ export class UsersRepo {
   }
 
   async markEmailVerified(db: DbOrTx, userId: string): Promise<void> {
-    await db.update(users).set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, updatedAt: sql`now()` }).where(eq(users.id, userId));
+    await db
+      .update(users)
+      .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, updatedAt: sql`now()` })
+      .where(eq(users.id, userId));
   }
 
-  async recordLogin(db: DbOrTx, event: { userId: string | null; emailHash: string; ipHash: string | null; userAgent: string | null; result: 'success' | 'failure'; reason: string | null }) {
+  async recordLogin(
+    db: DbOrTx,
+    event: {
+      userId: string | null;
+      emailHash: string;
+      ipHash: string | null;
+      userAgent: string | null;
+      result: 'success' | 'failure';
+      reason: string | null;
+    },
+  ) {
     await db.insert(loginEvents).values(event);
   }
 
-  async createOneTimeToken(db: DbOrTx, input: { userId: string; purpose: OneTimePurpose; tokenHash: string; expiresAt: Date }) {
+  async createOneTimeToken(
+    db: DbOrTx,
+    input: { userId: string; purpose: OneTimePurpose; tokenHash: string; expiresAt: Date },
+  ) {
     await db.insert(oneTimeTokens).values(input);
   }
 
@@ -78,7 +112,14 @@ export class UsersRepo {
     const [row] = await db
       .select({ userId: oneTimeTokens.userId })
       .from(oneTimeTokens)
-      .where(and(eq(oneTimeTokens.tokenHash, tokenHash), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, sql`now()`)));
+      .where(
+        and(
+          eq(oneTimeTokens.tokenHash, tokenHash),
+          eq(oneTimeTokens.purpose, purpose),
+          isNull(oneTimeTokens.usedAt),
+          gt(oneTimeTokens.expiresAt, sql`now()`),
+        ),
+      );
     return row?.userId ?? null;
   }
 
@@ -87,7 +128,14 @@ export class UsersRepo {
     const [row] = await db
       .update(oneTimeTokens)
       .set({ usedAt: sql`now()` })
-      .where(and(eq(oneTimeTokens.tokenHash, tokenHash), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, sql`now()`)))
+      .where(
+        and(
+          eq(oneTimeTokens.tokenHash, tokenHash),
+          eq(oneTimeTokens.purpose, purpose),
+          isNull(oneTimeTokens.usedAt),
+          gt(oneTimeTokens.expiresAt, sql`now()`),
+        ),
+      )
       .returning({ userId: oneTimeTokens.userId });
     return row?.userId ?? null;
   }

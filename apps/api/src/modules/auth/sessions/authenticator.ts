@@ -18,7 +18,8 @@ export class AccessTokenAuthenticator implements Authenticator {
     const claims = await this.tokens.verify(token);
     const subject = SUBJECT.exec(claims.sub);
     if (!subject) throw new AppError('invalid_token', 'The token subject is malformed.');
-    if (await this.revocations.isRevoked(claims.sid)) throw new AppError('invalid_token', 'The session has been revoked.');
+    if (await this.revocations.isRevoked(claims.sid))
+      throw new AppError('invalid_token', 'The session has been revoked.');
     const role = claims.role && (ROLES as readonly string[]).includes(claims.role) ? (claims.role as Role) : null;
     return {
       subject: claims.sub,

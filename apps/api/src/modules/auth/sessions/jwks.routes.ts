@@ -15,21 +15,25 @@ export function jwksRoutes(keys: KeyStore, maxAgeSeconds: number, metrics: Metri
   const requests = metrics.counter('jwks_requests_total', 'JWKS requests');
   const notModified = metrics.counter('jwks_not_modified_total', 'JWKS requests answered 304 Not Modified');
   return async (app) => {
-    app.get('/.well-known/jwks.json', {
-      config: { auth: 'public' },
-      schema: { tags: ['auth'], summary: 'Public keys (OKP/Ed25519) that verify access tokens' },
-    }, async (request, reply) => {
-      requests.inc();
-      const jwks = await keys.jwks();
-      reply
-        .header('cache-control', `public, max-age=${maxAgeSeconds}`)
-        .header('etag', jwks.etag)
-        .header('last-modified', jwks.lastModified.toUTCString());
-      if (ifNoneMatchMatches(request.headers['if-none-match'], jwks.etag)) {
-        notModified.inc();
-        return reply.status(304).send();
-      }
-      return reply.type('application/json').send(jwks.body);
-    });
+    app.get(
+      '/.well-known/jwks.json',
+      {
+        config: { auth: 'public' },
+        schema: { tags: ['auth'], summary: 'Public keys (OKP/Ed25519) that verify access tokens' },
+      },
+      async (request, reply) => {
+        requests.inc();
+        const jwks = await keys.jwks();
+        reply
+          .header('cache-control', `public, max-age=${maxAgeSeconds}`)
+          .header('etag', jwks.etag)
+          .header('last-modified', jwks.lastModified.toUTCString());
+        if (ifNoneMatchMatches(request.headers['if-none-match'], jwks.etag)) {
+          notModified.inc();
+          return reply.status(304).send();
+        }
+        return reply.type('application/json').send(jwks.body);
+      },
+    );
   };
 }

@@ -82,8 +82,11 @@ export class AccessTokens {
       );
       const claims = payload as Partial<AccessClaims> & JWTPayload;
       if (
-        claims.token_use !== 'access' || typeof claims.sub !== 'string' || typeof claims.tenant_id !== 'string'
-        || typeof claims.sid !== 'string' || typeof claims.scope !== 'string'
+        claims.token_use !== 'access' ||
+        typeof claims.sub !== 'string' ||
+        typeof claims.tenant_id !== 'string' ||
+        typeof claims.sid !== 'string' ||
+        typeof claims.scope !== 'string'
       ) {
         throw new AppError('invalid_token', 'The token is not an access token.');
       }

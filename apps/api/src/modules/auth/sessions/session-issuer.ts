@@ -19,9 +19,7 @@ export function newRefreshToken(): string {
 
 /** Opens sessions and mints their token pairs: an access JWT and an opaque, single-use refresh token. */
 export class SessionIssuer {
-  constructor(
-    private readonly deps: { config: Config; tokens: AccessTokens; sessions: SessionsRepo },
-  ) {}
+  constructor(private readonly deps: { config: Config; tokens: AccessTokens; sessions: SessionsRepo }) {}
 
   /**
    * Uses a refresh token, inside the caller's transaction (which then asks for the `next` one).
@@ -33,7 +31,10 @@ export class SessionIssuer {
   }
 
   /** A new session with its first refresh token, inside the caller's transaction. */
-  async open(tx: DbOrTx, input: { tenantId: string; identity: SessionIdentity; client: ClientInfo }): Promise<{ session: SessionRow; refreshToken: string; refreshExpiresAt: Date }> {
+  async open(
+    tx: DbOrTx,
+    input: { tenantId: string; identity: SessionIdentity; client: ClientInfo },
+  ): Promise<{ session: SessionRow; refreshToken: string; refreshExpiresAt: Date }> {
     const refreshExpiresAt = this.refreshExpiry();
     const session = await this.deps.sessions.create(tx, {
       tenantId: input.tenantId,
@@ -56,11 +57,35 @@ export class SessionIssuer {
     return { refreshToken, refreshExpiresAt };
   }
 
-  async respond(input: { sessionId: string; tenantId: string; identity: Extract<SessionIdentity, { kind: 'user' }>; refreshToken: string; refreshExpiresAt: Date }): Promise<SessionResponse>;
-  async respond(input: { sessionId: string; tenantId: string; identity: Extract<SessionIdentity, { kind: 'service' }>; refreshToken: string; refreshExpiresAt: Date }): Promise<ServiceSessionResponse>;
-  async respond(input: { sessionId: string; tenantId: string; identity: SessionIdentity; refreshToken: string; refreshExpiresAt: Date }): Promise<SessionResponse | ServiceSessionResponse>;
+  async respond(input: {
+    sessionId: string;
+    tenantId: string;
+    identity: Extract<SessionIdentity, { kind: 'user' }>;
+    refreshToken: string;
+    refreshExpiresAt: Date;
+  }): Promise<SessionResponse>;
+  async respond(input: {
+    sessionId: string;
+    tenantId: string;
+    identity: Extract<SessionIdentity, { kind: 'service' }>;
+    refreshToken: string;
+    refreshExpiresAt: Date;
+  }): Promise<ServiceSessionResponse>;
+  async respond(input: {
+    sessionId: string;
+    tenantId: string;
+    identity: SessionIdentity;
+    refreshToken: string;
+    refreshExpiresAt: Date;
+  }): Promise<SessionResponse | ServiceSessionResponse>;
   /** Signs the access token and shapes the contract's session response. */
-  async respond(input: { sessionId: string; tenantId: string; identity: SessionIdentity; refreshToken: string; refreshExpiresAt: Date }): Promise<SessionResponse | ServiceSessionResponse> {
+  async respond(input: {
+    sessionId: string;
+    tenantId: string;
+    identity: SessionIdentity;
+    refreshToken: string;
+    refreshExpiresAt: Date;
+  }): Promise<SessionResponse | ServiceSessionResponse> {
     const { identity } = input;
     const scopes = identity.kind === 'user' ? [...ROLE_SCOPES[identity.role]] : identity.scopes;
     const access = await this.deps.tokens.sign({

@@ -8,9 +8,7 @@ import type { SessionsRepo } from './sessions.repo.js';
  * call is its own unit of work: the list is published only after the database has committed.
  */
 export class SessionRevoker {
-  constructor(
-    private readonly deps: { database: Database; sessions: SessionsRepo; revocations: SessionRevocations },
-  ) {}
+  constructor(private readonly deps: { database: Database; sessions: SessionsRepo; revocations: SessionRevocations }) {}
 
   async revoke(sessionIds: string[], reason: string): Promise<void> {
     if (sessionIds.length === 0) return;
@@ -22,7 +20,10 @@ export class SessionRevoker {
   /** Every live session of the user, in all tenants, except `keep` (the caller's own, on a password change). */
   async revokeUserSessions(userId: string, reason: string, options: { keep?: string } = {}): Promise<void> {
     const ids = await this.deps.sessions.liveIdsOfUser(this.deps.database.db, userId);
-    await this.revoke(ids.filter((id) => id !== options.keep), reason);
+    await this.revoke(
+      ids.filter((id) => id !== options.keep),
+      reason,
+    );
   }
 
   async revokeMemberSessions(tenantId: string, userId: string, reason: string): Promise<void> {
@@ -30,6 +31,9 @@ export class SessionRevoker {
   }
 
   async revokeServiceAccountSessions(tenantId: string, serviceAccountId: string, reason: string): Promise<void> {
-    await this.revoke(await this.deps.sessions.liveIdsOfServiceAccount(this.deps.database.db, tenantId, serviceAccountId), reason);
+    await this.revoke(
+      await this.deps.sessions.liveIdsOfServiceAccount(this.deps.database.db, tenantId, serviceAccountId),
+      reason,
+    );
   }
 }

@@ -24,7 +24,11 @@ export async function createSessionsModule(ctx: PlatformContext) {
     throw new Error('NODE_ENV=production refuses generated dev signing keys: set AUTH_KEYSET_PATH or AUTH_KEYSET_JSON');
   }
   const keys = await KeyStore.open(keysetStorageFor(auth), { generateIfMissing: !auth.keysetJson });
-  const tokens = new AccessTokens(keys, { issuer: auth.issuer, audience: auth.audience, ttlSeconds: auth.accessTokenTtlSeconds }, metrics);
+  const tokens = new AccessTokens(
+    keys,
+    { issuer: auth.issuer, audience: auth.audience, ttlSeconds: auth.accessTokenTtlSeconds },
+    metrics,
+  );
   const revocations = new SessionRevocations(ports, auth.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS);
   const repo = new SessionsRepo();
   // In-process ports forget revocations on restart: rebuild them from the sessions table.

@@ -11,7 +11,13 @@ import { createPorts, type Ports } from '../../../platform/ports/index.js';
 const modes: { name: string; secondPorts: (first: Ports & { prefix: string }) => Ports | undefined }[] = [
   { name: 'one shared set of ports', secondPorts: () => undefined },
   ...(services.redisUrl
-    ? [{ name: 'separate Redis connections per replica (same key prefix)', secondPorts: (first: Ports & { prefix: string }) => createPorts({ url: services.redisUrl, keyPrefix: first.prefix }) }]
+    ? [
+        {
+          name: 'separate Redis connections per replica (same key prefix)',
+          secondPorts: (first: Ports & { prefix: string }) =>
+            createPorts({ url: services.redisUrl, keyPrefix: first.prefix }),
+        },
+      ]
     : []),
 ];
 
@@ -24,7 +30,10 @@ describe.each(modes)('cross-replica revocation: $name', ({ secondPorts }) => {
     a = await createTestApp(NO_LOGIN_THROTTLE, { ports });
     ownPorts = secondPorts(ports);
     // Same database, same key set (DATA_DIR/keys), same coordination ports.
-    b = await createTestApp({ ...NO_LOGIN_THROTTLE, DATA_DIR: a.config.dataDir }, { database: a.database, ports: ownPorts ?? ports });
+    b = await createTestApp(
+      { ...NO_LOGIN_THROTTLE, DATA_DIR: a.config.dataDir },
+      { database: a.database, ports: ownPorts ?? ports },
+    );
   });
   afterAll(async () => {
     await b?.close();
@@ -33,7 +42,8 @@ describe.each(modes)('cross-replica revocation: $name', ({ secondPorts }) => {
     await a?.ports.close();
   });
 
-  const meOn = (t: TestApp, user: Pick<TestUser, 'headers'>) => t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: user.headers });
+  const meOn = (t: TestApp, user: Pick<TestUser, 'headers'>) =>
+    t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: user.headers });
 
   /** B accepts the token (and caches that answer) before A ends the session. */
   async function warm(user: TestUser) {
@@ -53,17 +63,27 @@ describe.each(modes)('cross-replica revocation: $name', ({ secondPorts }) => {
   it('logout on A → the access token fails on B at the next request', async () => {
     const u = await signUp(a.app);
     await warm(u);
-    expect((await a.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: u.headers })).statusCode).toBe(204);
+    expect((await a.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: u.headers })).statusCode).toBe(
+      204,
+    );
     const res = await meOn(b, u);
     expect([res.statusCode, res.json().code]).toEqual([401, 'invalid_token']);
   });
 
-  it('DELETE /auth/sessions/{id} on A → that session fails on B, the caller\'s own session still works there', async () => {
+  it("DELETE /auth/sessions/{id} on A → that session fails on B, the caller's own session still works there", async () => {
     const u = await signUp(a.app);
     const other = await logIn(b.app, u);
     await warm(other);
     await warm(u);
-    expect((await a.app.inject({ method: 'DELETE', url: `/api/v1/auth/sessions/${other.session.session_id}`, headers: u.headers })).statusCode).toBe(204);
+    expect(
+      (
+        await a.app.inject({
+          method: 'DELETE',
+          url: `/api/v1/auth/sessions/${other.session.session_id}`,
+          headers: u.headers,
+        })
+      ).statusCode,
+    ).toBe(204);
     expect((await meOn(b, other)).statusCode).toBe(401);
     expect((await meOn(b, u)).statusCode).toBe(200);
   });
@@ -73,16 +93,26 @@ describe.each(modes)('cross-replica revocation: $name', ({ secondPorts }) => {
     const second = await logIn(a.app, u);
     const third = await logIn(b.app, u);
     for (const s of [u, second, third]) await warm(s);
-    expect((await a.app.inject({ method: 'POST', url: '/api/v1/auth/logout/all', headers: second.headers })).statusCode).toBe(204);
+    expect(
+      (await a.app.inject({ method: 'POST', url: '/api/v1/auth/logout/all', headers: second.headers })).statusCode,
+    ).toBe(204);
     for (const s of [u, second, third]) expect((await meOn(b, s)).statusCode).toBe(401);
   });
 
-  it('refresh-token reuse detected on A → the family\'s access token fails on B', async () => {
+  it("refresh-token reuse detected on A → the family's access token fails on B", async () => {
     const u = await signUp(a.app);
-    const rotated = await a.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: u.session.refresh_token } });
+    const rotated = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refresh_token: u.session.refresh_token },
+    });
     const fresh = { headers: bearer(rotated.json().access_token) };
     await warm(fresh as TestUser);
-    const reuse = await b.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: u.session.refresh_token } });
+    const reuse = await b.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refresh_token: u.session.refresh_token },
+    });
     expect(reuse.json().code).toBe('refresh_token_reused');
     expect((await meOn(a, fresh)).statusCode).toBe(401);
     expect((await meOn(b, fresh)).statusCode).toBe(401);

@@ -13,7 +13,17 @@ export type RotateResult =
  * holds none and never opens a transaction.
  */
 export class SessionsRepo {
-  async create(db: DbOrTx, input: { tenantId: string; userId: string | null; serviceAccountId: string | null; userAgent: string | null; ipMasked: string | null; expiresAt: Date }): Promise<SessionRow> {
+  async create(
+    db: DbOrTx,
+    input: {
+      tenantId: string;
+      userId: string | null;
+      serviceAccountId: string | null;
+      userAgent: string | null;
+      ipMasked: string | null;
+      expiresAt: Date;
+    },
+  ): Promise<SessionRow> {
     const [row] = await db.insert(sessions).values(input).returning();
     return row;
   }
@@ -32,7 +42,13 @@ export class SessionsRepo {
     const [used] = await db
       .update(refreshTokens)
       .set({ status: 'rotated', usedAt: sql`now()` })
-      .where(and(eq(refreshTokens.tokenHash, tokenHash), eq(refreshTokens.status, 'active'), sql`${refreshTokens.expiresAt} > now()`))
+      .where(
+        and(
+          eq(refreshTokens.tokenHash, tokenHash),
+          eq(refreshTokens.status, 'active'),
+          sql`${refreshTokens.expiresAt} > now()`,
+        ),
+      )
       .returning({ sessionId: refreshTokens.sessionId });
     if (used) {
       const [session] = await db
@@ -57,13 +73,19 @@ export class SessionsRepo {
       .set({ revokedAt: sql`now()`, revokedReason: reason })
       .where(and(inArray(sessions.id, sessionIds), isNull(sessions.revokedAt)))
       .returning({ id: sessions.id });
-    await db.update(refreshTokens).set({ status: 'revoked' }).where(and(inArray(refreshTokens.sessionId, sessionIds), eq(refreshTokens.status, 'active')));
+    await db
+      .update(refreshTokens)
+      .set({ status: 'revoked' })
+      .where(and(inArray(refreshTokens.sessionId, sessionIds), eq(refreshTokens.status, 'active')));
     return rows.map((r) => r.id);
   }
 
   /** Sessions revoked after `since`, with when (to rebuild an in-process revocation list). */
   async revokedSince(db: DbOrTx, since: Date): Promise<{ id: string; revokedAt: Date }[]> {
-    const rows = await db.select({ id: sessions.id, revokedAt: sessions.revokedAt }).from(sessions).where(sql`${sessions.revokedAt} > ${since.toISOString()}`);
+    const rows = await db
+      .select({ id: sessions.id, revokedAt: sessions.revokedAt })
+      .from(sessions)
+      .where(sql`${sessions.revokedAt} > ${since.toISOString()}`);
     return rows.map((r) => ({ id: r.id, revokedAt: r.revokedAt! }));
   }
 
@@ -77,7 +99,14 @@ export class SessionsRepo {
     return db
       .select()
       .from(sessions)
-      .where(and(eq(sessions.tenantId, tenantId), eq(sessions.userId, userId), isNull(sessions.revokedAt), sql`${sessions.expiresAt} > now()`))
+      .where(
+        and(
+          eq(sessions.tenantId, tenantId),
+          eq(sessions.userId, userId),
+          isNull(sessions.revokedAt),
+          sql`${sessions.expiresAt} > now()`,
+        ),
+      )
       .orderBy(desc(sessions.createdAt));
   }
 
@@ -85,7 +114,13 @@ export class SessionsRepo {
     const rows = await db
       .select({ id: sessions.id })
       .from(sessions)
-      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), tenantId ? eq(sessions.tenantId, tenantId) : undefined));
+      .where(
+        and(
+          eq(sessions.userId, userId),
+          isNull(sessions.revokedAt),
+          tenantId ? eq(sessions.tenantId, tenantId) : undefined,
+        ),
+      );
     return rows.map((r) => r.id);
   }
 
@@ -93,7 +128,13 @@ export class SessionsRepo {
     const rows = await db
       .select({ id: sessions.id })
       .from(sessions)
-      .where(and(eq(sessions.tenantId, tenantId), eq(sessions.serviceAccountId, serviceAccountId), isNull(sessions.revokedAt)));
+      .where(
+        and(
+          eq(sessions.tenantId, tenantId),
+          eq(sessions.serviceAccountId, serviceAccountId),
+          isNull(sessions.revokedAt),
+        ),
+      );
     return rows.map((r) => r.id);
   }
 }

@@ -7,9 +7,7 @@ import type { SessionsRepo } from './sessions.repo.js';
 
 /** The caller's own sessions: list them, end one, end this one, end them all. */
 export class SessionsService {
-  constructor(
-    private readonly deps: { database: Database; sessions: SessionsRepo; revoker: SessionRevoker },
-  ) {}
+  constructor(private readonly deps: { database: Database; sessions: SessionsRepo; revoker: SessionRevoker }) {}
 
   async logout(caller: Caller): Promise<void> {
     await this.deps.revoker.revoke([caller.sessionId], 'logout');
@@ -24,15 +22,25 @@ export class SessionsService {
     if (!caller.userId) return [];
     const rows = await this.deps.sessions.listForUser(this.deps.database.db, caller.tenantId, caller.userId);
     return rows.map((s) => ({
-      id: s.id, created_at: s.createdAt.toISOString(), last_used_at: s.lastUsedAt?.toISOString() ?? null,
-      user_agent: s.userAgent, ip_masked: s.ipMasked, current: s.id === caller.sessionId,
+      id: s.id,
+      created_at: s.createdAt.toISOString(),
+      last_used_at: s.lastUsedAt?.toISOString() ?? null,
+      user_agent: s.userAgent,
+      ip_masked: s.ipMasked,
+      current: s.id === caller.sessionId,
     }));
   }
 
   async revoke(caller: Caller, sessionId: string): Promise<void> {
     const session = await this.deps.sessions.get(this.deps.database.db, sessionId);
     // Another user's (or tenant's) session is simply not found.
-    if (!session || !caller.userId || session.userId !== caller.userId || session.tenantId !== caller.tenantId || session.revokedAt) {
+    if (
+      !session ||
+      !caller.userId ||
+      session.userId !== caller.userId ||
+      session.tenantId !== caller.tenantId ||
+      session.revokedAt
+    ) {
       throw new AppError('not_found', 'No such session.');
     }
     await this.deps.revoker.revoke([sessionId], 'revoked_by_user');

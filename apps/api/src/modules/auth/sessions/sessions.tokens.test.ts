@@ -15,7 +15,12 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const me = (token: string) => t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(token) });
-const base = () => ({ sub: `user:${user.session.user_id}`, tenant_id: user.session.tenant_id, sid: user.session.session_id, scope: user.session.scopes.join(' ') });
+const base = () => ({
+  sub: `user:${user.session.user_id}`,
+  tenant_id: user.session.tenant_id,
+  sid: user.session.session_id,
+  scope: user.session.scopes.join(' '),
+});
 
 describe('JWT attacks are refused (401)', () => {
   it('a well-formed forged token with the real key is accepted (control)', async () => {
@@ -34,8 +39,15 @@ describe('JWT attacks are refused (401)', () => {
     const { kid, publicKey } = activeKey(t.config);
     const secret = new TextEncoder().encode(JSON.stringify(publicKey.export({ format: 'jwk' })));
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ ...base(), token_use: 'access' }).setProtectedHeader({ alg: 'HS256', kid, typ: 'at+jwt' })
-      .setIssuer(t.config.auth.issuer).setAudience(t.config.auth.audience).setIssuedAt(now).setNotBefore(now).setExpirationTime(now + 300).setJti('x').sign(secret);
+    const token = await new SignJWT({ ...base(), token_use: 'access' })
+      .setProtectedHeader({ alg: 'HS256', kid, typ: 'at+jwt' })
+      .setIssuer(t.config.auth.issuer)
+      .setAudience(t.config.auth.audience)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + 300)
+      .setJti('x')
+      .sign(secret);
     expect((await me(token)).json().code).toBe('invalid_token');
   });
 
@@ -62,7 +74,9 @@ describe('JWT attacks are refused (401)', () => {
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
     claims.scope = `${claims.scope} tenant:manage`;
     claims.role = 'owner';
-    const res = await me(`${h}.${Buffer.from(JSON.stringify({ ...claims, tenant_id: crypto.randomUUID() })).toString('base64url')}.${s}`);
+    const res = await me(
+      `${h}.${Buffer.from(JSON.stringify({ ...claims, tenant_id: crypto.randomUUID() })).toString('base64url')}.${s}`,
+    );
     expect(res.json().code).toBe('invalid_token');
   });
 
@@ -80,11 +94,23 @@ describe('JWT attacks are refused (401)', () => {
 describe('refresh tokens', () => {
   it('reuse of a rotated token revokes the whole family, access tokens included', async () => {
     const s = await logIn(t.app, user);
-    const r1 = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: s.session.refresh_token } });
+    const r1 = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refresh_token: s.session.refresh_token },
+    });
     expect(r1.statusCode).toBe(200);
-    const reuse = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: s.session.refresh_token } });
+    const reuse = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refresh_token: s.session.refresh_token },
+    });
     expect([reuse.statusCode, reuse.json().code]).toEqual([401, 'refresh_token_reused']);
-    const r2 = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: r1.json().refresh_token } });
+    const r2 = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refresh_token: r1.json().refresh_token },
+    });
     expect([r2.statusCode, r2.json().code]).toEqual([401, 'invalid_token']);
     expect((await me(r1.json().access_token)).statusCode).toBe(401);
     expect((await me(s.session.access_token)).statusCode).toBe(401);
@@ -92,13 +118,25 @@ describe('refresh tokens', () => {
 
   it('two concurrent refreshes with one token: exactly one succeeds', async () => {
     const s = await logIn(t.app, user);
-    const results = await Promise.all([0, 1].map(() => t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: s.session.refresh_token } })));
+    const results = await Promise.all(
+      [0, 1].map(() =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/refresh',
+          payload: { refresh_token: s.session.refresh_token },
+        }),
+      ),
+    );
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
   });
 
   it('garbage and unknown tokens → invalid_token', async () => {
     for (const token of ['nope', `rt_${crypto.randomBytes(32).toString('base64url')}`]) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: token } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/refresh',
+        payload: { refresh_token: token },
+      });
       expect([res.statusCode, res.json().code]).toEqual([401, 'invalid_token']);
     }
   });
@@ -108,11 +146,21 @@ describe('sessions', () => {
   it('DELETE /auth/sessions/{id} stops that session at once; another user gets 404', async () => {
     const a = await logIn(t.app, user);
     const list = await t.app.inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: user.headers });
-    expect(list.json().items.some((i: { id: string; current: boolean }) => i.id === user.session.session_id && i.current)).toBe(true);
+    expect(
+      list.json().items.some((i: { id: string; current: boolean }) => i.id === user.session.session_id && i.current),
+    ).toBe(true);
     const stranger = await signUp(t.app);
-    const denied = await t.app.inject({ method: 'DELETE', url: `/api/v1/auth/sessions/${a.session.session_id}`, headers: stranger.headers });
+    const denied = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/auth/sessions/${a.session.session_id}`,
+      headers: stranger.headers,
+    });
     expect(denied.statusCode).toBe(404);
-    const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/auth/sessions/${a.session.session_id}`, headers: user.headers });
+    const del = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/auth/sessions/${a.session.session_id}`,
+      headers: user.headers,
+    });
     expect(del.statusCode).toBe(204);
     expect((await me(a.session.access_token)).statusCode).toBe(401);
   });
@@ -120,7 +168,9 @@ describe('sessions', () => {
   it('logout/all ends every session', async () => {
     const u = await signUp(t.app);
     const second = await logIn(t.app, u);
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout/all', headers: u.headers })).statusCode).toBe(204);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout/all', headers: u.headers })).statusCode,
+    ).toBe(204);
     expect((await me(u.session.access_token)).statusCode).toBe(401);
     expect((await me(second.session.access_token)).statusCode).toBe(401);
   });
@@ -137,7 +187,11 @@ describe('keys and JWKS', () => {
     expect(res.json().keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA' });
     expect(res.json().keys.every((k: Record<string, unknown>) => !('d' in k))).toBe(true);
     for (const inm of [etag, `"zzz", ${etag}`, '*', `W/${etag}`]) {
-      const nm = await t.app.inject({ method: 'GET', url: '/.well-known/jwks.json', headers: { 'if-none-match': inm } });
+      const nm = await t.app.inject({
+        method: 'GET',
+        url: '/.well-known/jwks.json',
+        headers: { 'if-none-match': inm },
+      });
       expect([nm.statusCode, nm.body, nm.headers.etag]).toEqual([304, '', etag]);
     }
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
@@ -156,7 +210,9 @@ describe('keys and JWKS', () => {
     try {
       const after = await replica.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
       expect(after.headers.etag).not.toBe(before.headers.etag);
-      expect((await replica.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(oldToken) })).statusCode).toBe(200);
+      expect(
+        (await replica.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(oldToken) })).statusCode,
+      ).toBe(200);
       const fresh = await logIn(replica.app, user);
       expect(fresh.session.kid).toBe(rotated.active.kid);
       // The first replica meets a token of the new key, re-reads the key set, and accepts it.

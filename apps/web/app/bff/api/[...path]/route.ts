@@ -8,7 +8,14 @@ export const dynamic = 'force-dynamic';
  * Routes whose responses carry tokens or that change the cookie session: they have their own
  * BFF handlers (/bff/auth/*) so a token never reaches the browser.
  */
-const RESERVED = new Set(['auth/token', 'auth/register', 'auth/refresh', 'auth/logout', 'auth/logout/all', 'auth/service-accounts/issue']);
+const RESERVED = new Set([
+  'auth/token',
+  'auth/register',
+  'auth/refresh',
+  'auth/logout',
+  'auth/logout/all',
+  'auth/service-accounts/issue',
+]);
 
 type Context = { params: Promise<{ path: string[] }> };
 

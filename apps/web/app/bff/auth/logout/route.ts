@@ -11,7 +11,8 @@ export async function POST(request: NextRequest) {
   if (!isSameOrigin(request)) return forbiddenOrigin();
   const all = request.nextUrl.searchParams.get('all') === '1';
   const refresh = request.cookies.get(REFRESH_COOKIE)?.value;
-  const body = all || !refresh ? undefined : new TextEncoder().encode(JSON.stringify({ refresh_token: refresh })).buffer;
+  const body =
+    all || !refresh ? undefined : new TextEncoder().encode(JSON.stringify({ refresh_token: refresh })).buffer;
   const upstream = await forwardToApi(request, {
     apiPath: all ? '/api/v1/auth/logout/all' : '/api/v1/auth/logout',
     method: 'POST',

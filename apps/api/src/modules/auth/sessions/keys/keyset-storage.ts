@@ -51,7 +51,9 @@ export class EnvKeysetStorage implements KeysetStorage {
     return parseKeyset(this.json, 'AUTH_KEYSET_JSON');
   }
   async save(): Promise<void> {
-    throw new Error('AUTH_KEYSET_JSON is read-only: put the rotated key set in the environment (agentry keys rotate --print)');
+    throw new Error(
+      'AUTH_KEYSET_JSON is read-only: put the rotated key set in the environment (agentry keys rotate --print)',
+    );
   }
 }
 

@@ -36,8 +36,15 @@ export function generateKey(now = new Date()): StoredKey {
   const { privateKey } = crypto.generateKeyPairSync('ed25519');
   const jwk = privateKey.export({ format: 'jwk' }) as StoredKey['jwk'];
   // The kid is the RFC 7638 thumbprint prefix: stable, unique per key, reveals nothing.
-  const thumbprint = crypto.createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x })).digest('base64url');
-  return { kid: `ed-${now.toISOString().slice(0, 10)}-${thumbprint.slice(0, 12)}`, jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d }, created_at: now.toISOString() };
+  const thumbprint = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x }))
+    .digest('base64url');
+  return {
+    kid: `ed-${now.toISOString().slice(0, 10)}-${thumbprint.slice(0, 12)}`,
+    jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d },
+    created_at: now.toISOString(),
+  };
 }
 
 export function generateKeyset(now = new Date()): Keyset {
@@ -81,9 +88,23 @@ export function parseKeyset(json: string, source: string): Keyset {
   const k = v as Partial<Keyset>;
   const keyOk = (key: unknown): key is StoredKey => {
     const s = key as StoredKey;
-    return !!s && typeof s.kid === 'string' && s.jwk?.kty === 'OKP' && s.jwk.crv === 'Ed25519' && B64URL.test(s.jwk.x ?? '') && B64URL.test(s.jwk.d ?? '');
+    return (
+      !!s &&
+      typeof s.kid === 'string' &&
+      s.jwk?.kty === 'OKP' &&
+      s.jwk.crv === 'Ed25519' &&
+      B64URL.test(s.jwk.x ?? '') &&
+      B64URL.test(s.jwk.d ?? '')
+    );
   };
-  if (!k || k.version !== 1 || !keyOk(k.active) || !keyOk(k.next) || !Array.isArray(k.retired) || !k.retired.every(keyOk)) {
+  if (
+    !k ||
+    k.version !== 1 ||
+    !keyOk(k.active) ||
+    !keyOk(k.next) ||
+    !Array.isArray(k.retired) ||
+    !k.retired.every(keyOk)
+  ) {
     throw new Error(`${source}: the key set must be {version:1, active, next, retired[]} of Ed25519 private JWKs`);
   }
   return k as Keyset;
