@@ -75,6 +75,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Sessions first: the guard verifies the callers of every route registered after it with their authenticator.
   const sessions = await createSessionsModule(ctx);
   installAuthGuard(app, sessions.authenticator);
+  // Rate limits next: they enforce and document the quotas every route registered after them
+  // declares in config.rateLimit (an unknown quota fails here, at start-up).
+  registerRateLimits(app, ctx);
 
   const health = new HealthService({
     version,
@@ -86,8 +89,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // ── modules ────────────────────────────────────────────────────────────────────────────────
   // Each module is created with the platform context and the services of the modules it uses.
-  // Rate limits first: they attach to every route registered after them that declares config.rateLimit.
-  const limits = registerRateLimits(app, ctx);
   // Identity, each built from the ones before it: tenants read accounts only through the directory
   // and end members' sessions through the revoker; accounts sign users into tenants.
   const mail = createMailModule(ctx);
@@ -111,17 +112,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // A worker-only process runs jobs and answers /health and /metrics, but serves no API routes.
   if (config.roles.includes('api')) {
     await sessions.register(app);
-    await accounts.register(app, { credentialRouteHooks: [limits.onRequest('login_per_ip')] });
+    await accounts.register(app);
     await tenants.register(app);
-    await billing.register(app, { streamPreHandlers: [limits.preHandler('billing_stream_concurrency')] });
+    await billing.register(app);
     await agents.register(app);
     await conversations.register(app);
-    await chat.register(app, {
-      chat: { preHandler: limits.preHandler('chat_per_minute') },
-      stream: { preHandler: limits.preHandler('chat_stream_per_minute', 'chat_stream_concurrency') },
-      // A resume stream is an open chat stream too: it holds a concurrency slot (ratelimit/README.md).
-      events: { preHandler: limits.preHandler('chat_stream_concurrency') },
-    });
+    await chat.register(app);
   }
 
   // Streams end first so the server can finish closing; then module workers and subscriptions.

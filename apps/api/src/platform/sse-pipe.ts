@@ -1,5 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { openSse, type SseEvent, type SseRegistry } from './sse.js';
+
+/** The 200 of an SSE route in its `schema.response`, so the OpenAPI document shows the media type. */
+export const SSE_RESPONSE = {
+  description: 'Server-Sent Events',
+  content: { 'text/event-stream': { schema: z.string() } },
+};
 
 export interface SsePipeOptions {
   heartbeatMs: number;

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { preHandlerAsyncHookHandler } from 'fastify';
 import { AppError } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import type { SseRegistry } from '../../platform/sse.js';
-import { pipeToSse } from '../../platform/sse-pipe.js';
+import { pipeToSse, SSE_RESPONSE } from '../../platform/sse-pipe.js';
 import type { BillingStream } from './billing-stream.js';
 
 export interface BillingStreamRouteOptions {
@@ -11,8 +10,6 @@ export interface BillingStreamRouteOptions {
   enabled: boolean;
   heartbeatMs: number;
   registry: SseRegistry;
-  /** Extra preHandlers run before the stream opens (the rate-limit module's `billing_stream_concurrency`). */
-  preHandlers?: preHandlerAsyncHookHandler[];
 }
 
 /**
@@ -24,14 +21,16 @@ export function billingStreamRoutes(options: BillingStreamRouteOptions): Fastify
     app.get(
       '/api/v1/billing/stream',
       {
-        config: { auth: 'billing:read' },
-        preHandler: [
-          async () => {
-            if (!options.enabled) throw new AppError('billing_disabled', 'Billing is not enabled on this server.');
-          },
-          ...(options.preHandlers ?? []),
-        ],
-        schema: { tags: ['billing'], summary: "Live billing events of the caller's tenant (text/event-stream)" },
+        // The quota is checked after the route's own preHandler: with billing off, no slot is taken.
+        config: { auth: 'billing:read', rateLimit: ['billing_stream_concurrency'] },
+        preHandler: async () => {
+          if (!options.enabled) throw new AppError('billing_disabled', 'Billing is not enabled on this server.');
+        },
+        schema: {
+          tags: ['billing'],
+          summary: "Live billing events of the caller's tenant (text/event-stream)",
+          response: { 200: SSE_RESPONSE },
+        },
       },
       async (request, reply) => {
         const caller = callerOf(request);

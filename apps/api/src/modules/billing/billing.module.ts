@@ -1,4 +1,4 @@
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { PlatformContext } from '../../platform/context.js';
 import type { ChatUsageHooks } from '../chat/usage-hooks.js';
@@ -31,8 +31,8 @@ export interface BillingModule {
   gateway?: StripeGateway;
   dispatcher?: StripeEventDispatcher;
   meter?: MeterReporter;
-  /** Registers the routes; `streamPreHandlers` run before the billing stream opens (rate limits). */
-  register(app: FastifyInstance, options?: { streamPreHandlers?: preHandlerAsyncHookHandler[] }): Promise<void>;
+  /** Registers the routes. */
+  register(app: FastifyInstance): Promise<void>;
 }
 
 /** `sk_test_…a1b2`: enough to tell keys apart in a log, never enough to use one. */
@@ -131,7 +131,7 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
     gateway,
     dispatcher,
     meter,
-    async register(app, registerOptions = {}) {
+    async register(app) {
       await app.register(billingRoutes({ plans, subscriptions, usage }));
       await app.register(
         billingStreamRoutes({
@@ -139,7 +139,6 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
           enabled,
           heartbeatMs: config.http.sseHeartbeatMs,
           registry: ctx.sse,
-          preHandlers: registerOptions.streamPreHandlers,
         }),
       );
       await app.register(stripeWebhookRoutes(receiver));

@@ -4,7 +4,7 @@ import type { PlatformContext } from '../../platform/context.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import { ChatRepo } from './chat.repo.js';
-import { chatRoutes, type ChatRoutesOptions } from './chat.routes.js';
+import { chatRoutes } from './chat.routes.js';
 import { ChatMetrics } from './chat.metrics.js';
 import { ChatService } from './chat.service.js';
 import { RunManager } from './run-manager.js';
@@ -78,10 +78,8 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     service,
     runs,
     reaper,
-    async register(app: FastifyInstance, routeOptions: ChatRoutesOptions['routeOptions'] = {}) {
-      await app.register(
-        chatRoutes(service, { heartbeatMs: config.http.sseHeartbeatMs, sse: ctx.sse, metrics, routeOptions }),
-      );
+    async register(app: FastifyInstance) {
+      await app.register(chatRoutes(service, { heartbeatMs: config.http.sseHeartbeatMs, sse: ctx.sse, metrics }));
     },
   };
 }

@@ -1,10 +1,10 @@
-import type { FastifyContextConfig, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ChatRequest, ChatResponse, RunEventsQuery, RunIdParam } from '@agentry/contracts';
 import { AppError } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import type { SseRegistry } from '../../platform/sse.js';
-import { pipeToSse } from '../../platform/sse-pipe.js';
+import { pipeToSse, SSE_RESPONSE } from '../../platform/sse-pipe.js';
 import type { ChatMetrics } from './chat.metrics.js';
 import type { ChatService } from './chat.service.js';
 import type { LoggedRunEvent } from './run-events.js';
@@ -13,16 +13,6 @@ export interface ChatRoutesOptions {
   heartbeatMs: number;
   sse: SseRegistry;
   metrics: ChatMetrics;
-  /**
-   * Extra route options per route (hooks, `config.rateLimit`), merged in: the rate-limit module
-   * plugs its chat quotas in here without this file knowing about them.
-   */
-  routeOptions?: Partial<
-    Record<
-      'chat' | 'stream' | 'events' | 'cancel',
-      Pick<RouteShorthandOptions, 'onRequest' | 'preHandler'> & { config?: Omit<FastifyContextConfig, 'auth'> }
-    >
-  >;
 }
 
 /** `Last-Event-ID` (header, preferred) or `?after=`: the last event the client has; 0 for none. */
@@ -58,18 +48,13 @@ async function pipeEvents(
 
 /** `/api/v1/chat*`: start runs, stream and resume their events, cancel them. */
 export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): FastifyPluginAsyncZod {
-  const extra = (name: keyof NonNullable<ChatRoutesOptions['routeOptions']>) => {
-    const { config, ...hooks } = options.routeOptions?.[name] ?? {};
-    return { hooks, config: config ?? {} };
-  };
   return async (app) => {
     const tags = ['chat'];
 
     app.post(
       '/api/v1/chat',
       {
-        ...extra('chat').hooks,
-        config: { auth: 'conversations:write', ...extra('chat').config },
+        config: { auth: 'conversations:write', rateLimit: ['chat_per_minute'] },
         schema: {
           tags,
           summary: 'Send a message and wait for the answer',
@@ -83,13 +68,12 @@ export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): Fasti
     app.post(
       '/api/v1/chat/stream',
       {
-        ...extra('stream').hooks,
-        config: { auth: 'conversations:write', ...extra('stream').config },
+        config: { auth: 'conversations:write', rateLimit: ['chat_stream_per_minute', 'chat_stream_concurrency'] },
         schema: {
           tags,
           summary: 'Send a message and stream the run as Server-Sent Events (header X-Run-Id)',
           body: ChatRequest,
-          produces: ['text/event-stream'],
+          response: { 200: SSE_RESPONSE },
         },
       },
       async (request, reply) => {
@@ -101,14 +85,14 @@ export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): Fasti
     app.get(
       '/api/v1/chat/runs/:run_id/events',
       {
-        ...extra('events').hooks,
-        config: { auth: 'conversations:read', ...extra('events').config },
+        // A resume stream is an open chat stream too: it holds a concurrency slot (ratelimit/README.md).
+        config: { auth: 'conversations:read', rateLimit: ['chat_stream_concurrency'] },
         schema: {
           tags,
           summary: "Replay a run's events after Last-Event-ID (or ?after=), then follow it to its end",
           params: RunIdParam,
           querystring: RunEventsQuery,
-          produces: ['text/event-stream'],
+          response: { 200: SSE_RESPONSE },
         },
       },
       async (request, reply) => {
@@ -123,8 +107,7 @@ export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): Fasti
     app.post(
       '/api/v1/chat/runs/:run_id/cancel',
       {
-        ...extra('cancel').hooks,
-        config: { auth: 'conversations:write', ...extra('cancel').config },
+        config: { auth: 'conversations:write' },
         schema: { tags, summary: 'Cancel a run (it ends with run.failed, code run_cancelled)', params: RunIdParam },
       },
       async (request, reply) => {

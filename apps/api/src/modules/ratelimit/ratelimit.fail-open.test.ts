@@ -5,7 +5,6 @@ import type { Ports } from '../../platform/ports/index.js';
 import { createLimitedApp, metricValue, openStream, waitFor, type LimitedApp } from './ratelimit.test-support.js';
 import { services } from '../../../test/harness.js';
 import { startTcpProxy } from '../../../test/support/tcp-proxy.js';
-import { sampleValue } from '../../../test/support/metrics.js';
 
 /**
  * The limiter's store is Redis on a dead port (the other ports are in-process, so the rest of the
@@ -56,8 +55,8 @@ describe('rate limits when Redis is unreachable', () => {
   });
 
   it('opens streams without a lease instead of refusing them', async () => {
-    const a = await openStream(t.baseUrl!, '/t/stream');
-    const b = await openStream(t.baseUrl!, '/t/stream');
+    const a = await openStream(t.baseUrl!, '/t/stream', await t.as());
+    const b = await openStream(t.baseUrl!, '/t/stream', await t.as());
     expect([a.status, b.status]).toEqual([200, 200]);
     a.abort();
     b.abort();
@@ -94,16 +93,13 @@ describe.runIf(services.redisUrl)('rate limits through a Redis outage and back',
     );
     try {
       const login = (ip: string) => t.app.inject({ method: 'POST', url: '/t/login', remoteAddress: ip, payload: {} });
-      const stream = await openStream(t.baseUrl!, '/t/stream');
+      const stream = await openStream(t.baseUrl!, '/t/stream', await t.as());
       expect(stream.status).toBe(200);
 
       await proxy.pause();
       // Renewals fail (counted), the stream stays open; window quotas fail open.
       const renewFailures = async () =>
-        sampleValue(
-          await t.limiterMetrics.registry.metrics(),
-          'rate_limit_fail_open_total{quota="chat_stream_concurrency",operation="renew"}',
-        );
+        metricValue(t.app, 'rate_limit_fail_open_total{quota="chat_stream_concurrency",operation="renew"}');
       await waitFor(async () => (await renewFailures()) >= 1, 5000);
       for (let i = 0; i < 4; i++) expect((await login('198.51.100.60')).statusCode).toBe(200);
       expect(stream.body).not.toContain('error');

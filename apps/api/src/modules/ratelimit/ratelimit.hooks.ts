@@ -1,6 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { Problem } from '@agentry/contracts';
 import { AppError } from '../../platform/errors.js';
 import { keyedHash } from '../../platform/crypto.js';
+import { PROBLEM_CONTENT_TYPE } from '../../platform/http/problem.js';
 import type { QuotaName, QuotaPolicy } from './quotas.js';
 import type { RateLimiter, StreamLease } from './ratelimit.service.js';
 import { appendListHeader, policyItem, stateItem } from './ratelimit-headers.js';
@@ -27,93 +29,123 @@ export interface RateLimitHookOptions {
   ipPepper: string;
 }
 
+/** A route that declares quotas in `config.rateLimit`, as the hook saw it. */
+export interface RateLimitedRoute {
+  method: string;
+  url: string;
+  quotas: readonly QuotaName[];
+}
+const limitedRoutesOf = new WeakMap<FastifyInstance, RateLimitedRoute[]>();
+
+/** Every route registered on `app` so far that declares quotas (the OpenAPI test walks them). */
+export function rateLimitedRoutes(app: FastifyInstance): readonly RateLimitedRoute[] {
+  return limitedRoutesOf.get(app) ?? [];
+}
+
+type Enforcer = (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
 /**
- * Attaches the quotas a route declares in `config.rateLimit` as its last preHandler (after auth,
- * validation and the route's own preHandlers; before the handler). Must be installed before the modules register their routes.
+ * The one rate-limit mechanism: every route registered after this call that declares quotas in
+ * `config.rateLimit` gets them checked, and documented in the OpenAPI document. An unknown quota, or
+ * a caller-keyed quota on a public route, fails at start-up. When each quota is counted follows from
+ * its key:
+ *
+ * - client-IP quotas (`login_per_ip`) as the route's last `onRequest` hook: before the body is
+ *   parsed, so every attempt counts, even a malformed one;
+ * - caller-keyed quotas as the route's last `preHandler`: after the auth guard, body validation and
+ *   the route's own preconditions (e.g. `billing_disabled`), so a request refused by those costs nothing.
  */
 export function installRateLimits(app: FastifyInstance, limiter: RateLimiter, options: RateLimitHookOptions): void {
+  const limited: RateLimitedRoute[] = [];
+  limitedRoutesOf.set(app, limited);
   app.addHook('onRoute', (route) => {
-    const quotas = route.config?.rateLimit;
-    if (!quotas || quotas.length === 0) return;
-    for (const name of quotas) {
-      const policy = limiter.policies[name];
-      if (!policy) throw new Error(`route ${route.method} ${route.url} declares an unknown quota ${name}`);
-      if (policy.key !== 'client_ip' && (route.config?.auth ?? 'public') === 'public') {
-        throw new Error(
-          `route ${route.method} ${route.url}: quota ${name} is keyed by the caller, so the route cannot be public`,
-        );
-      }
+    const quotas = route.config?.rateLimit ?? [];
+    if (quotas.length === 0) return;
+    const policies = quotas.map((name) => policyOf(limiter, route, name));
+    const early = policies.filter((p) => p.key === 'client_ip');
+    const late = policies.filter((p) => p.key !== 'client_ip');
+    if (early.length > 0) route.onRequest = [...hooksOf(route.onRequest), enforcer(limiter, early, options)];
+    if (late.length > 0) route.preHandler = [...hooksOf(route.preHandler), enforcer(limiter, late, options)];
+    document(route, policies);
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') limited.push({ method, url: route.url, quotas });
     }
-    const handler = rateLimitPreHandler(limiter, quotas, options);
-    const existing =
-      route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-    // After the route's own preconditions (e.g. billing_disabled): a request they refuse costs no quota.
-    route.preHandler = [...existing, handler];
   });
 }
 
-/** Marks a rate-limit hook with its quotas, so the OpenAPI document can list them per route. */
-const QUOTAS = Symbol('agentry.rateLimit.quotas');
+function policyOf(limiter: RateLimiter, route: RouteOptions, name: QuotaName): QuotaPolicy {
+  const policy = Object.hasOwn(limiter.policies, name) ? limiter.policies[name] : undefined;
+  if (!policy) throw new Error(`route ${route.method} ${route.url} declares an unknown quota ${name}`);
+  if (policy.key !== 'client_ip' && (route.config?.auth ?? 'public') === 'public') {
+    throw new Error(
+      `route ${route.method} ${route.url}: quota ${name} is keyed by the caller, so the route cannot be public`,
+    );
+  }
+  return policy;
+}
 
-/** A preHandler enforcing `quotas` in order; usable directly on a route that is not declared in config. */
-export function rateLimitPreHandler(
-  limiter: RateLimiter,
-  quotas: readonly QuotaName[],
-  options: RateLimitHookOptions,
-): preHandlerAsyncHookHandler {
-  return Object.assign(
-    async function rateLimitHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      for (const name of quotas) {
-        if (!limiter.enabled(name)) continue;
-        const policy = limiter.policies[name];
-        const key = quotaKey(policy, request, options);
-        appendListHeader(reply, 'ratelimit-policy', policyItem(policy));
-        if (policy.kind === 'window') {
-          const decision = await limiter.consume(policy.name, key);
-          if (decision.remaining !== undefined)
-            appendListHeader(reply, 'ratelimit', stateItem(policy, decision.remaining, decision.resetSeconds));
-          if (!decision.allowed) refuse(request, policy, decision.resetSeconds ?? policy.windowSeconds);
+function hooksOf<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
+}
+
+/** Checks `policies` in order: headers for each, a 429 at the first one exhausted. */
+function enforcer(limiter: RateLimiter, policies: readonly QuotaPolicy[], options: RateLimitHookOptions): Enforcer {
+  return async function rateLimit(request, reply) {
+    for (const policy of policies) {
+      if (!limiter.enabled(policy.name)) continue;
+      const key = quotaKey(policy, request, options);
+      appendListHeader(reply, 'ratelimit-policy', policyItem(policy));
+      if (policy.kind === 'window') {
+        const decision = await limiter.consume(policy.name, key);
+        if (decision.remaining !== undefined)
+          appendListHeader(reply, 'ratelimit', stateItem(policy, decision.remaining, decision.resetSeconds));
+        if (!decision.allowed) refuse(request, policy, decision.resetSeconds ?? policy.windowSeconds);
+      } else {
+        const decision = await limiter.acquire(policy.name, key);
+        if (!decision.allowed) {
+          appendListHeader(reply, 'ratelimit', stateItem(policy, 0));
+          refuse(request, policy, CONCURRENCY_RETRY_AFTER_SECONDS);
         } else {
-          const decision = await limiter.acquire(policy.name, key);
-          if (!decision.allowed) {
-            appendListHeader(reply, 'ratelimit', stateItem(policy, 0));
-            refuse(request, policy, CONCURRENCY_RETRY_AFTER_SECONDS);
-          } else {
-            if (decision.remaining !== undefined)
-              appendListHeader(reply, 'ratelimit', stateItem(policy, decision.remaining));
-            if (decision.lease) holdUntilResponseEnds(reply, decision.lease);
-          }
+          if (decision.remaining !== undefined)
+            appendListHeader(reply, 'ratelimit', stateItem(policy, decision.remaining));
+          if (decision.lease) holdUntilResponseEnds(reply, decision.lease);
         }
       }
-    },
-    { [QUOTAS]: quotas },
-  );
+    }
+  };
 }
 
 /**
- * Documents each rate-limited route in the OpenAPI document (API.md asks for what it leaves
- * implicit to be written there): its quotas, the headers, and the 429. Finds the hooks however
- * they were attached (route options from app.ts, or `config.rateLimit`).
+ * Writes the route's quotas into its OpenAPI operation (API.md asks for what it leaves implicit to
+ * be written there): a sentence in the description, the `x-ratelimit` extension (one entry per
+ * quota, for tools) and the 429 response.
  */
-export function documentRateLimits(app: FastifyInstance, limiter: RateLimiter): void {
-  app.addHook('onRoute', (route) => {
-    const hooks = [route.onRequest, route.preHandler].flat().filter(Boolean) as { [QUOTAS]?: readonly QuotaName[] }[];
-    const quotas = [...new Set([...(route.config?.rateLimit ?? []), ...hooks.flatMap((h) => h[QUOTAS] ?? [])])];
-    if (quotas.length === 0 || !route.schema) return;
-    const list = quotas.map((q) => {
-      const p = limiter.policies[q];
-      const limit =
-        p.limit === 0
-          ? 'disabled'
-          : p.kind === 'window'
-            ? `${p.limit} per ${p.windowSeconds} s`
-            : `${p.limit} open at once`;
-      return `\`${q}\` (${limit}, per ${p.key.replace('_', ' ')})`;
-    });
-    const schema = route.schema as Record<string, unknown>;
-    schema.description =
-      `${schema.description ?? ''}\n\nRate limits: ${list.join(', ')}. Responses carry \`RateLimit-Policy\` and \`RateLimit\`; past a limit the answer is 429 \`rate_limited\` with \`Retry-After\`.`.trim();
-  });
+function document(route: RouteOptions, policies: readonly QuotaPolicy[]): void {
+  // The HEAD twin of a GET route shares its schema object (and is not in the document): write once.
+  if (!route.schema || route.method === 'HEAD') return;
+  const schema = route.schema as Record<string, unknown>;
+  const list = policies.map((p) => `\`${p.name}\` (${limitText(p)}, per ${p.key.replace('_', ' ')})`);
+  schema.description =
+    `${schema.description ?? ''}\n\nRate limits: ${list.join(', ')}. Responses carry \`RateLimit-Policy\` and \`RateLimit\`; past a limit the answer is 429 \`rate_limited\` with \`Retry-After\`.`.trim();
+  schema['x-ratelimit'] = policies.map((p) => ({
+    quota: p.name,
+    kind: p.kind,
+    key: p.key,
+    limit: p.limit,
+    ...(p.kind === 'window' ? { window_seconds: p.windowSeconds } : {}),
+  }));
+  schema.response = {
+    ...(schema.response as object | undefined),
+    429: {
+      description: `Rate limit reached (${policies.map((p) => p.name).join(', ')}): problem \`rate_limited\`, with \`Retry-After\` (seconds).`,
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: Problem } },
+    },
+  };
+}
+
+function limitText(p: QuotaPolicy): string {
+  if (p.limit === 0) return 'disabled';
+  return p.kind === 'window' ? `${p.limit} per ${p.windowSeconds} s` : `${p.limit} open at once`;
 }
 
 /**

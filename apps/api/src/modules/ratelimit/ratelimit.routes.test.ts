@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { signUp, strongPassword, type TestUser } from '../../../test/factories.js';
 import { waitFor } from './ratelimit.test-support.js';
+import { rateLimitedRoutes } from './ratelimit.hooks.js';
+import type { QuotaName } from './quotas.js';
+import { buildApp } from '../../app.js';
 import { metricValue } from '../../../test/support/metrics.js';
 
 /**
@@ -11,27 +14,70 @@ import { metricValue } from '../../../test/support/metrics.js';
 const metric = (t: TestApp, sample: string) => metricValue(t.app, sample);
 
 describe('the OpenAPI document', () => {
+  let t: TestApp;
+  let doc: any; // the document is plain JSON
+  beforeAll(async () => {
+    t = await createTestApp();
+    doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  });
+  afterAll(() => t.close());
+  const description = (path: string, method: string) => String(doc.paths[path]?.[method]?.description ?? '');
+
   it('lists the quotas of each rate-limited route, and only of those', async () => {
-    const t = await createTestApp();
+    expect(description('/api/v1/auth/token', 'post')).toContain('`login_per_ip` (20 per 60 s, per client ip)');
+    expect(description('/api/v1/auth/register', 'post')).toContain('login_per_ip');
+    expect(description('/api/v1/auth/password/forgot', 'post')).toContain('login_per_ip');
+    expect(description('/api/v1/chat', 'post')).toContain('`chat_per_minute` (60 per 60 s, per tenant user)');
+    expect(description('/api/v1/chat/stream', 'post')).toMatch(
+      /chat_stream_per_minute.*chat_stream_concurrency.*429 `rate_limited`/s,
+    );
+    expect(description('/api/v1/chat/runs/{run_id}/events', 'get')).toContain(
+      '`chat_stream_concurrency` (5 open at once, per tenant user)',
+    );
+    expect(description('/api/v1/billing/stream', 'get')).toContain(
+      '`billing_stream_concurrency` (3 open at once, per tenant)',
+    );
+    expect(description('/api/v1/auth/refresh', 'post')).not.toContain('Rate limits');
+  });
+
+  it('documents every route that declares config.rateLimit (description, x-ratelimit, 429) and no other', () => {
+    const openapiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
+    const declared = rateLimitedRoutes(t.app);
+    expect(declared.length).toBeGreaterThanOrEqual(7); // three credential routes, three chat routes, the billing stream
+    for (const route of declared) {
+      const where = `${route.method} ${route.url}`;
+      const op = doc.paths[openapiPath(route.url)]?.[route.method.toLowerCase()];
+      expect(op, where).toBeDefined();
+      expect(
+        op['x-ratelimit'].map((q: { quota: string }) => q.quota),
+        where,
+      ).toEqual(route.quotas);
+      // Each quota once: a GET's HEAD twin shares its schema and must not document it again.
+      for (const quota of route.quotas) expect(op.description.split(`\`${quota}\``).length - 1, where).toBe(1);
+      const problem = op.responses['429']?.content?.['application/problem+json']?.schema;
+      expect(problem?.properties?.code?.enum, where).toContain('rate_limited');
+    }
+    const documented = Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>).flatMap(
+      ([path, ops]) =>
+        Object.entries(ops)
+          .filter(([, op]) => op['x-ratelimit'] !== undefined)
+          .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(declared.map((r) => `${r.method} ${openapiPath(r.url)}`).sort());
+    // A stream route keeps its 200 beside the 429.
+    expect(doc.paths['/api/v1/chat/stream'].post.responses['200'].content['text/event-stream']).toBeDefined();
+  });
+
+  it('an unknown quota, or a caller-keyed quota on a public route, fails at start-up', async () => {
+    const app = await buildApp(t.config, { database: t.database, ports: t.ports });
     try {
-      const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
-      const description = (path: string, method: string) => String(doc.paths[path]?.[method]?.description ?? '');
-      expect(description('/api/v1/auth/token', 'post')).toContain('`login_per_ip` (20 per 60 s, per client ip)');
-      expect(description('/api/v1/auth/register', 'post')).toContain('login_per_ip');
-      expect(description('/api/v1/auth/password/forgot', 'post')).toContain('login_per_ip');
-      expect(description('/api/v1/chat', 'post')).toContain('`chat_per_minute` (60 per 60 s, per tenant user)');
-      expect(description('/api/v1/chat/stream', 'post')).toMatch(
-        /chat_stream_per_minute.*chat_stream_concurrency.*429 `rate_limited`/s,
-      );
-      expect(description('/api/v1/chat/runs/{run_id}/events', 'get')).toContain(
-        '`chat_stream_concurrency` (5 open at once, per tenant user)',
-      );
-      expect(description('/api/v1/billing/stream', 'get')).toContain(
-        '`billing_stream_concurrency` (3 open at once, per tenant)',
-      );
-      expect(description('/api/v1/auth/refresh', 'post')).not.toContain('Rate limits');
+      const declare = (auth: 'public' | 'access', quota: string) => () =>
+        app.post('/api/v1/limited', { config: { auth, rateLimit: [quota as QuotaName] } }, async () => ({}));
+      expect(declare('access', 'chat_per_hour')).toThrow(/unknown quota chat_per_hour/);
+      expect(declare('access', 'constructor')).toThrow(/unknown quota constructor/);
+      expect(declare('public', 'chat_per_minute')).toThrow(/keyed by the caller, so the route cannot be public/);
     } finally {
-      await t.close();
+      await app.close();
     }
   });
 });

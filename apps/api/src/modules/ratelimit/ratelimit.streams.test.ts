@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLimitedApp, openStream, waitFor, type LimitedApp } from './ratelimit.test-support.js';
+import { createLimitedApp, openStream, userIdFor, waitFor, type LimitedApp } from './ratelimit.test-support.js';
 
 /**
  * Concurrency leases over real sockets: a stream holds a slot while it is open and gives it back
@@ -8,8 +8,8 @@ import { createLimitedApp, openStream, waitFor, type LimitedApp } from './rateli
  */
 describe('stream concurrency leases', () => {
   let t: LimitedApp;
-  const user = { 'x-test-tenant': 'tenant-s', 'x-test-user': 'user-s' };
-  const leaseKey = 'rl:chat_stream_concurrency:tenant-s:user:user-s';
+  let user: Record<string, string>;
+  const leaseKey = `rl:chat_stream_concurrency:tenant-s:user:${userIdFor('user-s')}`;
   const held = () => t.ports.leases.count(leaseKey);
 
   beforeAll(async () => {
@@ -21,6 +21,7 @@ describe('stream concurrency leases', () => {
       },
       { listen: true },
     );
+    user = await t.as('tenant-s', 'user-s');
   });
   afterAll(() => t.close());
 
@@ -43,7 +44,7 @@ describe('stream concurrency leases', () => {
     expect(refused.headers.ratelimit).toMatch(/"chat_stream_concurrency";r=0$/);
 
     // Another user of the same tenant has slots of their own.
-    const other = await openStream(t.baseUrl!, '/t/stream', { ...user, 'x-test-user': 'someone-else' });
+    const other = await openStream(t.baseUrl!, '/t/stream', await t.as('tenant-s', 'someone-else'));
     expect(other.status).toBe(200);
     other.abort();
     a.abort();

@@ -1,6 +1,7 @@
+import crypto from 'node:crypto';
 import http from 'node:http';
 import { Writable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../app.js';
 import { createLogger, type Logger } from '../../platform/logger.js';
 import { Metrics } from '../../platform/metrics.js';
@@ -8,24 +9,24 @@ import { openSse, SseRegistry } from '../../platform/sse.js';
 import type { Ports } from '../../platform/ports/index.js';
 import type { Database } from '../../platform/db/client.js';
 import { createTestDatabase, createTestPorts, listenOnFreePort, services, testConfig } from '../../../test/harness.js';
+import { forgeAccessToken } from '../../../test/token-forge.js';
 import { RateLimiter } from './ratelimit.service.js';
-import { rateLimitPreHandler } from './ratelimit.hooks.js';
 import type { Config } from '../../config.js';
 
 /**
- * A real app (buildApp on fresh storage) plus test routes that exercise the rate-limit module:
- * `/t/login` declares `config.rateLimit: ['login_per_ip']` (the app's own limiter, through the
- * onRoute hook); `/t/chat` and `/t/stream` use `rateLimitPreHandler` with a second limiter on the
- * same ports, because caller-keyed quotas need a caller and the identity module is not part of
- * these tests: `x-test-tenant` / `x-test-user` headers name one.
+ * A real app (buildApp on fresh storage) plus test routes that declare quotas in `config.rateLimit`
+ * like any route: `/t/login` (public, `login_per_ip`), `/t/chat` and `/t/stream` (caller-keyed
+ * quotas, so they take an access token: `as(tenant, user)` signs one with the app's own key for any
+ * tenant and user, without going through sign-up).
  */
 export interface LimitedApp {
   app: FastifyInstance;
   config: Config;
   ports: Ports;
+  /** A limiter of its own on the same ports, to check a quota's keying directly. */
   limiter: RateLimiter;
-  /** The registry of the second limiter (the one behind `/t/chat` and `/t/stream`). */
-  limiterMetrics: Metrics;
+  /** Headers that make a request come from `user` of `tenant`. */
+  as(tenant?: string, user?: string): Promise<Record<string, string>>;
   logs: Record<string, unknown>[];
   baseUrl?: string;
   close(): Promise<void>;
@@ -53,42 +54,23 @@ export async function createLimitedApp(
   const database: Database = await createTestDatabase();
   const ports = options.ports ?? createTestPorts();
   const app = await buildApp(config, { database, ports, logger });
-  const limiterMetrics = new Metrics();
-  const limiter = new RateLimiter({ ports, limits: config.limits, metrics: limiterMetrics, logger });
+  const limiter = new RateLimiter({ ports, limits: config.limits, metrics: new Metrics(), logger });
   const streams = new SseRegistry();
-  const hookOptions = { ipPepper: config.auth.ipPepper };
-  const fakeCaller = async (request: FastifyRequest) => {
-    const tenantId = String(request.headers['x-test-tenant'] ?? 't1');
-    const userId = String(request.headers['x-test-user'] ?? 'u1');
-    request.caller = {
-      subject: `user:${userId}`,
-      userId,
-      serviceAccountId: null,
-      tenantId,
-      role: 'member',
-      scopes: [],
-      sessionId: 's',
-      emailVerified: true,
-    };
+  const as = async (tenant = 't1', user = 'u1') => {
+    const token = await forgeAccessToken(config, {
+      sub: `user:${userIdFor(user)}`,
+      tenant_id: tenant,
+      sid: `s-${tenant}-${user}`,
+      scope: 'conversations:write',
+    });
+    return { authorization: `Bearer ${token}` };
   };
 
   app.post('/t/login', { config: { auth: 'public', rateLimit: ['login_per_ip'] } }, async () => ({ ok: true }));
-  app.post(
-    '/t/chat',
-    {
-      config: { auth: 'public' },
-      onRequest: fakeCaller,
-      preHandler: rateLimitPreHandler(limiter, ['chat_per_minute'], hookOptions),
-    },
-    async () => ({ ok: true }),
-  );
+  app.post('/t/chat', { config: { auth: 'access', rateLimit: ['chat_per_minute'] } }, async () => ({ ok: true }));
   app.get(
     '/t/stream',
-    {
-      config: { auth: 'public' },
-      onRequest: fakeCaller,
-      preHandler: rateLimitPreHandler(limiter, ['chat_stream_per_minute', 'chat_stream_concurrency'], hookOptions),
-    },
+    { config: { auth: 'access', rateLimit: ['chat_stream_per_minute', 'chat_stream_concurrency'] } },
     async (request, reply) => {
       if ((request.query as Record<string, string>).fail === '1')
         throw new Error('handler failed before the stream opened');
@@ -108,7 +90,7 @@ export async function createLimitedApp(
     config,
     ports,
     limiter,
-    limiterMetrics,
+    as,
     logs,
     baseUrl,
     close: async () => {
@@ -119,6 +101,12 @@ export async function createLimitedApp(
       await database.close();
     },
   };
+}
+
+/** The user id `as(tenant, user)` signs in as: a UUID (as subjects are) derived from the name. */
+export function userIdFor(name: string): string {
+  const hex = crypto.createHash('sha256').update(name).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** An open SSE response over a real socket; resolves once the status line and first event arrived. */

@@ -60,13 +60,8 @@ describe('window quotas', () => {
   });
 
   it('chat_per_minute: keyed by tenant + user, so one user exhausting it leaves others alone', async () => {
-    const chat = (tenant: string, user: string) =>
-      t.app.inject({
-        method: 'POST',
-        url: '/t/chat',
-        headers: { 'x-test-tenant': tenant, 'x-test-user': user },
-        payload: {},
-      });
+    const chat = async (tenant: string, user: string) =>
+      t.app.inject({ method: 'POST', url: '/t/chat', headers: await t.as(tenant, user), payload: {} });
     expect((await chat('ta', 'alice')).statusCode).toBe(200);
     expect((await chat('ta', 'alice')).statusCode).toBe(200);
     const blocked = await chat('ta', 'alice');
@@ -128,6 +123,8 @@ describe('a limit of 0 disables the quota', () => {
       expect(r.headers['ratelimit-policy']).toBeUndefined();
       expect(r.headers.ratelimit).toBeUndefined();
     }
-    expect((await t.app.inject({ method: 'POST', url: '/t/chat', payload: {} })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/t/chat', headers: await t.as(), payload: {} })).statusCode,
+    ).toBe(200);
   });
 });

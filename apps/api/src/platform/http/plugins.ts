@@ -77,7 +77,8 @@ export async function installHttpPlatform(app: FastifyInstance, config: Config, 
   // Mark every protected operation with its auth requirement in the document.
   app.addHook('onRoute', (route) => {
     const auth = route.config?.auth;
-    if (!auth || auth === 'public' || !route.schema) return;
+    // The HEAD twin of a GET route shares its schema object (and is not in the document): write once.
+    if (!auth || auth === 'public' || !route.schema || route.method === 'HEAD') return;
     const schema = route.schema as Record<string, unknown>;
     schema.security ??= [{ bearer: [] }];
     if (auth !== 'access') schema.description = `${schema.description ?? ''}\n\nRequires scope \`${auth}\`.`.trim();

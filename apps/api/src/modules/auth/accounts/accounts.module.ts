@@ -4,7 +4,7 @@ import type { Mailer } from '../../mail/mailer.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { SessionsModule } from '../sessions/sessions.module.js';
 import { AccountRecoveryService } from './account-recovery.service.js';
-import { authRoutes, type AuthRoutesOptions } from './auth.routes.js';
+import { authRoutes } from './auth.routes.js';
 import { AuthService } from './auth.service.js';
 import { LoginLockout } from './lockout.js';
 import { OperatorUsers } from './operator-users.js';
@@ -78,9 +78,9 @@ export function createAccountsModule(
     serviceAccounts,
     /** What `agentry users …` does: create, lock, unlock, disable. */
     operatorUsers: new OperatorUsers({ database, users, tenants, hasher, revoker, lockout }),
-    /** `/auth/*` (sign-up, login, refresh, profile, e-mail, passwords) and `/service-accounts*`; `options` adds hooks (login throttling). */
-    async register(app: FastifyInstance, options: AuthRoutesOptions = {}) {
-      await app.register(authRoutes(signIn, recovery, profile, options));
+    /** `/auth/*` (sign-up, login, refresh, profile, e-mail, passwords) and `/service-accounts*`. */
+    async register(app: FastifyInstance) {
+      await app.register(authRoutes(signIn, recovery, profile));
       await app.register(serviceAccountRoutes(serviceAccounts));
     },
   };

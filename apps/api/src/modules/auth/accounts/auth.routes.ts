@@ -1,4 +1,3 @@
-import type { onRequestHookHandler } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -21,30 +20,25 @@ import type { AccountRecoveryService } from './account-recovery.service.js';
 import type { ProfileService } from './profile.service.js';
 import { clientInfo } from '../sessions/client-info.js';
 
-export interface AuthRoutesOptions {
-  /**
-   * Extra `onRequest` hooks for the credential-guessing routes (`/auth/token`, `/auth/register`,
-   * `/auth/password/forgot`): the rate-limit module plugs its `login_per_ip` throttle in here.
-   */
-  credentialRouteHooks?: onRequestHookHandler[];
-}
+/**
+ * The credential-guessing routes share one budget per client IP (counted before the body is
+ * parsed: every attempt counts, see ratelimit/README.md).
+ */
+const credentialRoute = { auth: 'public', rateLimit: ['login_per_ip'] } as const;
 
 /** `/api/v1/auth/*` sign-up, login, refresh, profile, e-mail and password routes. */
 export function authRoutes(
   auth: AuthService,
   recovery: AccountRecoveryService,
   profile: ProfileService,
-  options: AuthRoutesOptions = {},
 ): FastifyPluginAsyncZod {
-  const throttled = options.credentialRouteHooks ?? [];
   return async (app) => {
     const tags = ['auth'];
 
     app.post(
       '/api/v1/auth/register',
       {
-        config: { auth: 'public' },
-        onRequest: throttled,
+        config: credentialRoute,
         schema: {
           tags,
           summary: 'Create an account (and a tenant, unless invited)',
@@ -58,8 +52,7 @@ export function authRoutes(
     app.post(
       '/api/v1/auth/token',
       {
-        config: { auth: 'public' },
-        onRequest: throttled,
+        config: credentialRoute,
         schema: {
           tags,
           summary: 'Log in with e-mail and password',
@@ -136,8 +129,7 @@ export function authRoutes(
     app.post(
       '/api/v1/auth/password/forgot',
       {
-        config: { auth: 'public' },
-        onRequest: throttled,
+        config: credentialRoute,
         schema: {
           tags,
           summary: 'Mail a password-reset link (202 whether or not the account exists)',
