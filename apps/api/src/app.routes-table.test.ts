@@ -96,6 +96,12 @@ describe('the contracts route table and the routes the app registers', () => {
       if (!route) continue;
       const spec = table[key];
       const success = successSchema(route);
+      if (spec.stream) {
+        // A stream's 200 may only name its media type (for the OpenAPI document), never a JSON body.
+        const content = (success?.schema as { content?: Record<string, unknown> } | undefined)?.content;
+        if (success && !content?.['text/event-stream']) differing.push(`${key}: a stream route with a JSON body`);
+        continue;
+      }
       if (!spec.response) {
         if (success) differing.push(`${key}: the app declares a ${success.status} body the table lacks`);
         continue;
