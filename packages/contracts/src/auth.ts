@@ -47,6 +47,8 @@ export const ServiceSessionResponse = SessionResponse.omit({ user_id: true, role
   service_account_id: Uuid,
 });
 export type ServiceSessionResponse = z.infer<typeof ServiceSessionResponse>;
+/** A refresh answers with the kind of session the refresh token belongs to. */
+export const RefreshResponse = z.union([SessionResponse, ServiceSessionResponse]);
 
 export const RegisterResponse = SessionResponse.extend({ tenant_slug: z.string() });
 export type RegisterResponse = z.infer<typeof RegisterResponse>;

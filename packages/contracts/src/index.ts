@@ -6,3 +6,4 @@ export * from './auth.js';
 export * from './tenants.js';
 export * from './chat.js';
 export * from './billing.js';
+export * from './routes.js';

@@ -51,6 +51,7 @@ export const CreateServiceAccountResponse = z.object({
   scopes: z.array(z.string()),
   refresh_token: z.string(),
 });
+export type CreateServiceAccountResponse = z.infer<typeof CreateServiceAccountResponse>;
 
 /**
  * `POST /api/v1/tenants/invitations/accept` (auth `access`): an existing account joins the tenant

@@ -1,8 +1,8 @@
 'use client';
 import Link from 'next/link';
 import { useState } from 'react';
-import { api } from '@/lib/client/bff-fetch';
-import { field, useApiForm } from '@/lib/hooks/use-api-form';
+import { api } from '@/lib/client/api';
+import { text, useApiForm } from '@/lib/hooks/use-api-form';
 import { TextField } from '@/components/ui/text-field';
 import { Alert } from '@/components/ui/feedback';
 import { FormSubmit } from './form-footer';
@@ -11,9 +11,8 @@ export function ForgotPasswordForm() {
   const [sent, setSent] = useState(false);
   const form = useApiForm(
     (data) =>
-      api('auth/password/forgot', {
-        method: 'POST',
-        body: { email: field(data, 'email') },
+      api.post('/auth/password/forgot', {
+        body: { email: text(data, 'email') },
         allowUnauthenticated: true,
       }),
     () => setSent(true),

@@ -2,8 +2,8 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { useSearchParams } from 'next/navigation';
-import { api } from '@/lib/client/bff-fetch';
-import { useApiForm } from '@/lib/hooks/use-api-form';
+import { api } from '@/lib/client/api';
+import { text, useApiForm } from '@/lib/hooks/use-api-form';
 import { TextField } from '@/components/ui/text-field';
 import { Alert } from '@/components/ui/feedback';
 import { FormSubmit } from './form-footer';
@@ -13,9 +13,8 @@ export function ResetPasswordForm() {
   const [done, setDone] = useState(false);
   const form = useApiForm(
     (data) =>
-      api('auth/password/reset', {
-        method: 'POST',
-        body: { token, new_password: data.get('new_password') },
+      api.post('/auth/password/reset', {
+        body: { token: token ?? '', new_password: text(data, 'new_password') },
         allowUnauthenticated: true,
       }),
     () => setDone(true),

@@ -2,7 +2,7 @@
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'next/navigation';
-import { api } from '@/lib/client/bff-fetch';
+import { api } from '@/lib/client/api';
 import { describeError } from '@/lib/client/api-error';
 import { Alert } from '@/components/ui/feedback';
 
@@ -16,7 +16,8 @@ export function VerifyEmailStatus() {
     // Tokens are single use: strict-mode double effects must not spend it twice.
     if (!token || started.current) return;
     started.current = true;
-    api('auth/email/verify', { method: 'POST', body: { token }, allowUnauthenticated: true })
+    api
+      .post('/auth/email/verify', { body: { token }, allowUnauthenticated: true })
       .then(() => setState({ kind: 'verified' }))
       .catch((error) => setState({ kind: 'failed', message: describeError(error) }));
   }, [token]);

@@ -1,12 +1,12 @@
 'use client';
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Invoice, Plan, Subscription, UsageResponse } from '@agentry/contracts';
-import { api } from '@/lib/client/bff-fetch';
+import { api } from '@/lib/client/api';
 import { ApiError, describeError } from '@/lib/client/api-error';
 import { hasScope, useMe } from '@/lib/client/queries';
 import { useBillingStream } from '@/lib/client/use-billing-stream';
-import { Alert, Card, EmptyState, SkeletonList } from '@/components/ui/feedback';
+import { Alert, Card, EmptyState } from '@/components/ui/feedback';
+import { QueryView } from '@/components/ui/query-view';
 import { Button } from '@/components/ui/button';
 import { useToast } from '@/components/ui/toaster';
 import { PlanGrid } from './plan-grid';
@@ -24,25 +24,25 @@ export function BillingOverview() {
   const [disabledByAction, setDisabledByAction] = useState(false);
   const [redirecting, setRedirecting] = useState<string | null>(null);
 
-  const plans = useQuery({ queryKey: ['plans'], queryFn: () => api<{ items: Plan[] }>('billing/plans') });
+  const plans = useQuery({ queryKey: ['plans'], queryFn: () => api.get('/billing/plans') });
   const subscription = useQuery({
     queryKey: ['subscription', tenantId],
     enabled: Boolean(tenantId),
     // No subscription yet is a 404: treat it as "none", not as an error.
     queryFn: () =>
-      api<Subscription>(`billing/tenants/${tenantId}/subscription`).catch((e) =>
-        e instanceof ApiError && e.status === 404 ? null : Promise.reject(e),
-      ),
+      api
+        .get('/billing/tenants/:tenant_id/subscription', { params: { tenant_id: tenantId ?? '' } })
+        .catch((e) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))),
   });
   const usage = useQuery({
     queryKey: ['usage', tenantId],
     enabled: Boolean(tenantId),
-    queryFn: () => api<UsageResponse>(`billing/tenants/${tenantId}/usage`),
+    queryFn: () => api.get('/billing/tenants/:tenant_id/usage', { params: { tenant_id: tenantId ?? '' } }),
   });
   const invoices = useQuery({
     queryKey: ['invoices', tenantId],
     enabled: Boolean(tenantId),
-    queryFn: () => api<{ items: Invoice[] }>(`billing/tenants/${tenantId}/invoices`),
+    queryFn: () => api.get('/billing/tenants/:tenant_id/invoices', { params: { tenant_id: tenantId ?? '' } }),
   });
   const feed = useBillingStream(() => {
     void queryClient.invalidateQueries({ queryKey: ['subscription'] });
@@ -61,15 +61,21 @@ export function BillingOverview() {
     if (!tenantId) return;
     setRedirecting(planCode ?? kind);
     try {
-      const body =
+      const params = { tenant_id: tenantId };
+      const { url } =
         kind === 'checkout-session'
-          ? {
-              plan_code: planCode,
-              success_url: `${window.location.origin}/billing?checkout=success`,
-              cancel_url: `${window.location.origin}/billing`,
-            }
-          : { return_url: `${window.location.origin}/billing` };
-      const { url } = await api<{ url: string }>(`billing/tenants/${tenantId}/${kind}`, { method: 'POST', body });
+          ? await api.post('/billing/tenants/:tenant_id/checkout-session', {
+              params,
+              body: {
+                plan_code: planCode,
+                success_url: `${window.location.origin}/billing?checkout=success`,
+                cancel_url: `${window.location.origin}/billing`,
+              },
+            })
+          : await api.post('/billing/tenants/:tenant_id/portal-session', {
+              params,
+              body: { return_url: `${window.location.origin}/billing` },
+            });
       window.location.assign(url);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'billing_disabled') setDisabledByAction(true);
@@ -82,6 +88,9 @@ export function BillingOverview() {
     (plans.data?.items ?? []).flatMap((p) => p.features.map((f) => [f.key, f.display_name])),
   );
   const current = subscription.data ?? null;
+  const noSubscription = (
+    <EmptyState title="No paid subscription">You are on the free allowance. Pick a plan below to upgrade.</EmptyState>
+  );
 
   return (
     <div className="mx-auto max-w-5xl space-y-6 p-4 sm:p-6">
@@ -114,102 +123,100 @@ export function BillingOverview() {
             ) : null
           }
         >
-          {subscription.isPending ? (
-            <SkeletonList rows={2} label="Loading subscription" />
-          ) : subscription.isError && !billingDisabled ? (
-            <Alert tone="error">{describeError(subscription.error)}</Alert>
-          ) : current ? (
-            <dl className="grid grid-cols-2 gap-2 text-sm" data-testid="subscription">
-              <dt className="text-zinc-600 dark:text-zinc-400">Plan</dt>
-              <dd className="font-medium">
-                {plans.data?.items.find((p) => p.code === current.plan_code)?.name ?? current.plan_code}
-              </dd>
-              <dt className="text-zinc-600 dark:text-zinc-400">Status</dt>
-              <dd className="capitalize">{current.status.replace(/_/g, ' ')}</dd>
-              <dt className="text-zinc-600 dark:text-zinc-400">Seats</dt>
-              <dd>{current.seat_count}</dd>
-              <dt className="text-zinc-600 dark:text-zinc-400">Renews</dt>
-              <dd>
-                {current.cancel_at
-                  ? `Cancels ${formatDate(current.cancel_at)}`
-                  : formatDate(current.current_period_end)}
-              </dd>
-              {current.trial_ends_at && (
-                <>
-                  <dt className="text-zinc-600 dark:text-zinc-400">Trial ends</dt>
-                  <dd>{formatDate(current.trial_ends_at)}</dd>
-                </>
-              )}
-            </dl>
-          ) : (
-            <EmptyState title="No paid subscription">
-              You are on the free allowance. Pick a plan below to upgrade.
-            </EmptyState>
-          )}
+          <QueryView
+            query={subscription}
+            loading="Loading subscription"
+            rows={2}
+            // Without billing there is no subscription to show, only the free allowance.
+            renderError={() => (billingDisabled ? noSubscription : undefined)}
+          >
+            {(current) =>
+              current ? (
+                <dl className="grid grid-cols-2 gap-2 text-sm" data-testid="subscription">
+                  <dt className="text-zinc-600 dark:text-zinc-400">Plan</dt>
+                  <dd className="font-medium">
+                    {plans.data?.items.find((p) => p.code === current.plan_code)?.name ?? current.plan_code}
+                  </dd>
+                  <dt className="text-zinc-600 dark:text-zinc-400">Status</dt>
+                  <dd className="capitalize">{current.status.replace(/_/g, ' ')}</dd>
+                  <dt className="text-zinc-600 dark:text-zinc-400">Seats</dt>
+                  <dd>{current.seat_count}</dd>
+                  <dt className="text-zinc-600 dark:text-zinc-400">Renews</dt>
+                  <dd>
+                    {current.cancel_at
+                      ? `Cancels ${formatDate(current.cancel_at)}`
+                      : formatDate(current.current_period_end)}
+                  </dd>
+                  {current.trial_ends_at && (
+                    <>
+                      <dt className="text-zinc-600 dark:text-zinc-400">Trial ends</dt>
+                      <dd>{formatDate(current.trial_ends_at)}</dd>
+                    </>
+                  )}
+                </dl>
+              ) : (
+                noSubscription
+              )
+            }
+          </QueryView>
         </Card>
         <Card title="Usage this period" description="Counted from your chats, against your plan’s limits.">
-          {usage.isPending ? (
-            <SkeletonList rows={3} label="Loading usage" />
-          ) : usage.isError ? (
-            <Alert tone="error">{describeError(usage.error)}</Alert>
-          ) : (
-            <UsageMeters usage={usage.data} names={featureNames} />
-          )}
+          <QueryView query={usage} loading="Loading usage">
+            {(data) => <UsageMeters usage={data} names={featureNames} />}
+          </QueryView>
         </Card>
       </div>
       <Card title="Plans">
-        {plans.isPending ? (
-          <SkeletonList rows={3} label="Loading plans" />
-        ) : plans.isError ? (
-          <Alert tone="error">{describeError(plans.error)}</Alert>
-        ) : plans.data.items.length === 0 ? (
-          <EmptyState title="No plans published" />
-        ) : (
-          <PlanGrid
-            plans={plans.data.items}
-            currentCode={current?.plan_code ?? null}
-            canManage={canManage}
-            disabled={billingDisabled}
-            pendingCode={redirecting}
-            onChoose={(code) => goTo('checkout-session', code)}
-          />
-        )}
+        <QueryView query={plans} loading="Loading plans" empty={<EmptyState title="No plans published" />}>
+          {({ items }) => (
+            <PlanGrid
+              plans={items}
+              currentCode={current?.plan_code ?? null}
+              canManage={canManage}
+              disabled={billingDisabled}
+              pendingCode={redirecting}
+              onChoose={(code) => goTo('checkout-session', code)}
+            />
+          )}
+        </QueryView>
       </Card>
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Invoices">
-          {invoices.isPending ? (
-            <SkeletonList rows={2} label="Loading invoices" />
-          ) : invoices.isError ? (
-            billingDisabled ? (
-              <EmptyState title="No invoices">Invoices appear once billing is configured.</EmptyState>
-            ) : (
-              <Alert tone="error">{describeError(invoices.error)}</Alert>
-            )
-          ) : invoices.data.items.length === 0 ? (
-            <EmptyState title="No invoices yet" />
-          ) : (
-            <ul className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
-              {invoices.data.items.map((inv) => (
-                <li key={inv.id} className="flex items-center justify-between gap-2 py-2">
-                  <span>
-                    {formatDate(inv.period_start)} – {formatDate(inv.period_end)}
-                  </span>
-                  <span className="capitalize text-zinc-600 dark:text-zinc-400">{inv.status}</span>
-                  <span className="tabular-nums">{formatMoney(inv.amount_due_cents, inv.currency)}</span>
-                  {inv.hosted_invoice_url && (
-                    <a
-                      href={inv.hosted_invoice_url}
-                      target="_blank"
-                      rel="noopener noreferrer"
-                      className="text-brand-700 underline dark:text-brand-100"
-                    >
-                      View
-                    </a>
-                  )}
-                </li>
-              ))}
-            </ul>
-          )}
+          <QueryView
+            query={invoices}
+            loading="Loading invoices"
+            rows={2}
+            renderError={() =>
+              billingDisabled ? (
+                <EmptyState title="No invoices">Invoices appear once billing is configured.</EmptyState>
+              ) : undefined
+            }
+            empty={<EmptyState title="No invoices yet" />}
+          >
+            {({ items }) => (
+              <ul className="divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
+                {items.map((inv) => (
+                  <li key={inv.id} className="flex items-center justify-between gap-2 py-2">
+                    <span>
+                      {formatDate(inv.period_start)} – {formatDate(inv.period_end)}
+                    </span>
+                    <span className="capitalize text-zinc-600 dark:text-zinc-400">{inv.status}</span>
+                    <span className="tabular-nums">{formatMoney(inv.amount_due_cents, inv.currency)}</span>
+                    {inv.hosted_invoice_url && (
+                      <a
+                        href={inv.hosted_invoice_url}
+                        target="_blank"
+                        rel="noopener noreferrer"
+                        className="text-brand-700 underline dark:text-brand-100"
+                      >
+                        View
+                      </a>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </QueryView>
         </Card>
         <BillingFeed events={feed.events} state={feed.state} />
       </div>

@@ -1,8 +1,8 @@
 'use client';
 import { useRef } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api } from '@/lib/client/bff-fetch';
-import { useApiForm } from '@/lib/hooks/use-api-form';
+import { api } from '@/lib/client/api';
+import { text, useApiForm } from '@/lib/hooks/use-api-form';
 import { Card } from '@/components/ui/feedback';
 import { TextField } from '@/components/ui/text-field';
 import { FormSubmit } from '@/components/auth/form-footer';
@@ -14,9 +14,8 @@ export function PasswordCard() {
   const formRef = useRef<HTMLFormElement>(null);
   const form = useApiForm(
     (data) =>
-      api('auth/password/change', {
-        method: 'POST',
-        body: { current_password: data.get('current_password'), new_password: data.get('new_password') },
+      api.post('/auth/password/change', {
+        body: { current_password: text(data, 'current_password'), new_password: text(data, 'new_password') },
       }),
     () => {
       formRef.current?.reset();

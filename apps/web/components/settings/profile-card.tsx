@@ -1,7 +1,7 @@
 'use client';
 import { useState } from 'react';
 import type { MeResponse } from '@agentry/contracts';
-import { api } from '@/lib/client/bff-fetch';
+import { api } from '@/lib/client/api';
 import { describeError } from '@/lib/client/api-error';
 import { Card, SkeletonList } from '@/components/ui/feedback';
 import { Button } from '@/components/ui/button';
@@ -16,7 +16,7 @@ export function ProfileCard({ me, loading }: { me: MeResponse | undefined; loadi
   const resend = async () => {
     setSending(true);
     try {
-      await api('auth/email/verify/send', { method: 'POST' });
+      await api.post('/auth/email/verify/send');
       toast('Verification email sent. Check your inbox.', 'success');
     } catch (error) {
       toast(describeError(error), 'error');

@@ -2,7 +2,7 @@
 import { useMemo, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { MeResponse } from '@agentry/contracts';
-import { api } from '@/lib/client/bff-fetch';
+import { api } from '@/lib/client/api';
 import { keys } from '@/lib/client/queries';
 import { profileChanges, validateProfile } from '@/lib/client/profile-update';
 import { useApiForm } from '@/lib/hooks/use-api-form';
@@ -33,7 +33,7 @@ export function ProfileForm({ me }: { me: MeResponse }) {
       if (!body) return null;
       const invalid = validateProfile(body);
       if (invalid) throw invalid;
-      return api<MeResponse>('auth/me', { method: 'PATCH', body });
+      return api.patch('/auth/me', { body });
     },
     (updated) => {
       if (!updated) {

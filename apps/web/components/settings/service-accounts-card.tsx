@@ -1,11 +1,12 @@
 'use client';
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ServiceAccount } from '@agentry/contracts';
-import { api } from '@/lib/client/bff-fetch';
+import type { CreateServiceAccountResponse } from '@agentry/contracts';
+import { api } from '@/lib/client/api';
 import { describeError } from '@/lib/client/api-error';
-import { field, useApiForm } from '@/lib/hooks/use-api-form';
-import { Alert, Card, EmptyState, SkeletonList } from '@/components/ui/feedback';
+import { text, useApiForm } from '@/lib/hooks/use-api-form';
+import { Card, EmptyState } from '@/components/ui/feedback';
+import { QueryView } from '@/components/ui/query-view';
 import { TextField } from '@/components/ui/text-field';
 import { Button } from '@/components/ui/button';
 import { FormSubmit } from '@/components/auth/form-footer';
@@ -16,14 +17,14 @@ import { OneTimeSecret } from './one-time-secret';
 export function ServiceAccountsCard({ canManage, grantable }: { canManage: boolean; grantable: string[] }) {
   const toast = useToast();
   const queryClient = useQueryClient();
-  const [created, setCreated] = useState<{ name: string; refresh_token: string } | null>(null);
+  const [created, setCreated] = useState<CreateServiceAccountResponse | null>(null);
   const accounts = useQuery({
     queryKey: ['service-accounts'],
     enabled: canManage,
-    queryFn: () => api<{ items: ServiceAccount[] }>('service-accounts'),
+    queryFn: () => api.get('/service-accounts'),
   });
   const remove = useMutation({
-    mutationFn: (id: string) => api(`service-accounts/${id}`, { method: 'DELETE' }),
+    mutationFn: (id: string) => api.delete('/service-accounts/:id', { params: { id } }),
     onSuccess: () => {
       toast('Service account deleted; its tokens stopped working.', 'success');
       void queryClient.invalidateQueries({ queryKey: ['service-accounts'] });
@@ -32,9 +33,8 @@ export function ServiceAccountsCard({ canManage, grantable }: { canManage: boole
   });
   const form = useApiForm(
     (data) =>
-      api<{ name: string; refresh_token: string }>('service-accounts', {
-        method: 'POST',
-        body: { name: field(data, 'name'), scopes: data.getAll('scopes') },
+      api.post('/service-accounts', {
+        body: { name: text(data, 'name'), scopes: data.getAll('scopes').map(String) },
       }),
     (result) => {
       setCreated(result);
@@ -59,35 +59,36 @@ export function ServiceAccountsCard({ canManage, grantable }: { canManage: boole
           />
         </div>
       )}
-      {accounts.isPending ? (
-        <SkeletonList rows={2} label="Loading service accounts" />
-      ) : accounts.isError ? (
-        <Alert tone="error">{describeError(accounts.error)}</Alert>
-      ) : accounts.data.items.length === 0 ? (
-        <EmptyState title="No service accounts yet">Create one below to call the API from a script.</EmptyState>
-      ) : (
-        <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Service accounts">
-          {accounts.data.items.map((a) => (
-            <li key={a.id} className="flex flex-wrap items-center gap-2 py-3 text-sm">
-              <div className="min-w-0 flex-1">
-                <p className="font-medium">{a.name}</p>
-                <p className="text-xs text-zinc-600 dark:text-zinc-400">
-                  {a.scopes.join(' ')} ·{' '}
-                  {a.last_used_at ? `last used ${new Date(a.last_used_at).toLocaleString()}` : 'never used'}
-                </p>
-              </div>
-              <Button
-                size="sm"
-                variant="ghost"
-                onClick={() => remove.mutate(a.id)}
-                aria-label={`Delete service account ${a.name}`}
-              >
-                Delete
-              </Button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryView
+        query={accounts}
+        loading="Loading service accounts"
+        rows={2}
+        empty={<EmptyState title="No service accounts yet">Create one below to call the API from a script.</EmptyState>}
+      >
+        {({ items }) => (
+          <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Service accounts">
+            {items.map((a) => (
+              <li key={a.id} className="flex flex-wrap items-center gap-2 py-3 text-sm">
+                <div className="min-w-0 flex-1">
+                  <p className="font-medium">{a.name}</p>
+                  <p className="text-xs text-zinc-600 dark:text-zinc-400">
+                    {a.scopes.join(' ')} ·{' '}
+                    {a.last_used_at ? `last used ${new Date(a.last_used_at).toLocaleString()}` : 'never used'}
+                  </p>
+                </div>
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  onClick={() => remove.mutate(a.id)}
+                  aria-label={`Delete service account ${a.name}`}
+                >
+                  Delete
+                </Button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryView>
       <form
         onSubmit={form.onSubmit}
         noValidate

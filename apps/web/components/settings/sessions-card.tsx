@@ -1,9 +1,10 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { SessionItem } from '@agentry/contracts';
-import { api, bffRaw } from '@/lib/client/bff-fetch';
+import { api } from '@/lib/client/api';
+import { bffRaw } from '@/lib/client/bff-fetch';
 import { describeError } from '@/lib/client/api-error';
-import { Alert, Card, EmptyState, SkeletonList } from '@/components/ui/feedback';
+import { Card, EmptyState } from '@/components/ui/feedback';
+import { QueryView } from '@/components/ui/query-view';
 import { Button } from '@/components/ui/button';
 import { useToast } from '@/components/ui/toaster';
 
@@ -38,9 +39,9 @@ function deviceName(ua: string | null): string {
 export function SessionsCard() {
   const toast = useToast();
   const queryClient = useQueryClient();
-  const sessions = useQuery({ queryKey: ['sessions'], queryFn: () => api<{ items: SessionItem[] }>('auth/sessions') });
+  const sessions = useQuery({ queryKey: ['sessions'], queryFn: () => api.get('/auth/sessions') });
   const revoke = useMutation({
-    mutationFn: (id: string) => api(`auth/sessions/${id}`, { method: 'DELETE' }),
+    mutationFn: (id: string) => api.delete('/auth/sessions/:id', { params: { id } }),
     onSuccess: () => {
       toast('Session signed out', 'success');
       void queryClient.invalidateQueries({ queryKey: ['sessions'] });
@@ -61,45 +62,41 @@ export function SessionsCard() {
         </Button>
       }
     >
-      {sessions.isPending ? (
-        <SkeletonList rows={2} label="Loading sessions" />
-      ) : sessions.isError ? (
-        <Alert tone="error">{describeError(sessions.error)}</Alert>
-      ) : sessions.data.items.length === 0 ? (
-        <EmptyState title="No active sessions" />
-      ) : (
-        <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Active sessions">
-          {sessions.data.items.map((s) => (
-            <li key={s.id} className="flex flex-wrap items-center gap-2 py-3 text-sm" data-testid="session-row">
-              <div className="min-w-0 flex-1">
-                <p className="font-medium">
-                  {deviceName(s.user_agent)}
-                  {s.current && (
-                    <span className="ml-2 rounded-full bg-brand-100 px-2 py-0.5 text-xs text-brand-700">
-                      This device
-                    </span>
-                  )}
-                </p>
-                <p className="text-xs text-zinc-600 dark:text-zinc-400">
-                  {s.ip_masked ?? 'unknown IP'} · signed in {new Date(s.created_at).toLocaleString()}
-                  {s.last_used_at && ` · last active ${new Date(s.last_used_at).toLocaleString()}`}
-                </p>
-              </div>
-              {!s.current && (
-                <Button
-                  size="sm"
-                  variant="secondary"
-                  loading={revoke.isPending && revoke.variables === s.id}
-                  onClick={() => revoke.mutate(s.id)}
-                  aria-label={`Revoke session ${deviceName(s.user_agent)} from ${s.ip_masked ?? 'unknown IP'}`}
-                >
-                  Revoke
-                </Button>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryView query={sessions} loading="Loading sessions" rows={2} empty={<EmptyState title="No active sessions" />}>
+        {({ items }) => (
+          <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Active sessions">
+            {items.map((s) => (
+              <li key={s.id} className="flex flex-wrap items-center gap-2 py-3 text-sm" data-testid="session-row">
+                <div className="min-w-0 flex-1">
+                  <p className="font-medium">
+                    {deviceName(s.user_agent)}
+                    {s.current && (
+                      <span className="ml-2 rounded-full bg-brand-100 px-2 py-0.5 text-xs text-brand-700">
+                        This device
+                      </span>
+                    )}
+                  </p>
+                  <p className="text-xs text-zinc-600 dark:text-zinc-400">
+                    {s.ip_masked ?? 'unknown IP'} · signed in {new Date(s.created_at).toLocaleString()}
+                    {s.last_used_at && ` · last active ${new Date(s.last_used_at).toLocaleString()}`}
+                  </p>
+                </div>
+                {!s.current && (
+                  <Button
+                    size="sm"
+                    variant="secondary"
+                    loading={revoke.isPending && revoke.variables === s.id}
+                    onClick={() => revoke.mutate(s.id)}
+                    aria-label={`Revoke session ${deviceName(s.user_agent)} from ${s.ip_masked ?? 'unknown IP'}`}
+                  >
+                    Revoke
+                  </Button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryView>
     </Card>
   );
 }

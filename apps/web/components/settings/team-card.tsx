@@ -1,11 +1,12 @@
 'use client';
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ROLES, type InvitationResponse, type Member, type Role } from '@agentry/contracts';
-import { api } from '@/lib/client/bff-fetch';
+import { ROLES, type InvitationResponse, type Role } from '@agentry/contracts';
+import { api } from '@/lib/client/api';
 import { describeError } from '@/lib/client/api-error';
-import { field, useApiForm } from '@/lib/hooks/use-api-form';
-import { Alert, Card, EmptyState, SkeletonList } from '@/components/ui/feedback';
+import { text, useApiForm } from '@/lib/hooks/use-api-form';
+import { Card, EmptyState } from '@/components/ui/feedback';
+import { QueryView } from '@/components/ui/query-view';
 import { TextField } from '@/components/ui/text-field';
 import { Button } from '@/components/ui/button';
 import { FormSubmit } from '@/components/auth/form-footer';
@@ -20,12 +21,12 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
   const members = useQuery({
     queryKey: ['members'],
     enabled: canManage,
-    queryFn: () => api<{ items: Member[] }>('tenants/current/members'),
+    queryFn: () => api.get('/tenants/current/members'),
   });
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['members'] });
   const changeRole = useMutation({
     mutationFn: ({ userId, role }: { userId: string; role: Role }) =>
-      api(`tenants/current/members/${userId}`, { method: 'PATCH', body: { role } }),
+      api.patch('/tenants/current/members/:user_id', { params: { user_id: userId }, body: { role } }),
     onSuccess: () => {
       toast('Role updated', 'success');
       refresh();
@@ -36,7 +37,7 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
     },
   });
   const remove = useMutation({
-    mutationFn: (userId: string) => api(`tenants/current/members/${userId}`, { method: 'DELETE' }),
+    mutationFn: (userId: string) => api.delete('/tenants/current/members/:user_id', { params: { user_id: userId } }),
     onSuccess: () => {
       toast('Member removed', 'success');
       refresh();
@@ -45,9 +46,8 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
   });
   const form = useApiForm(
     (data) =>
-      api<InvitationResponse>('tenants/current/invitations', {
-        method: 'POST',
-        body: { email: field(data, 'email'), role: data.get('role') },
+      api.post('/tenants/current/invitations', {
+        body: { email: text(data, 'email'), role: ROLES.find((r) => r === data.get('role')) },
       }),
     (result) => setInvite(result),
   );
@@ -65,52 +65,48 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
     invite && typeof window !== 'undefined' ? invitationLink(window.location.origin, invite.token) : '';
   return (
     <Card title="Team" description="Members of this workspace and their roles.">
-      {members.isPending ? (
-        <SkeletonList rows={2} label="Loading members" />
-      ) : members.isError ? (
-        <Alert tone="error">{describeError(members.error)}</Alert>
-      ) : members.data.items.length === 0 ? (
-        <EmptyState title="No members yet" />
-      ) : (
-        <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Members">
-          {members.data.items.map((m) => (
-            <li key={m.user_id} className="flex flex-wrap items-center gap-2 py-3 text-sm">
-              <div className="min-w-0 flex-1">
-                <p className="font-medium">
-                  {m.display_name ?? m.email}
-                  {m.user_id === selfId && <span className="ml-1 text-zinc-500">(you)</span>}
-                </p>
-                <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">{m.email}</p>
-              </div>
-              <label className="sr-only" htmlFor={`role-${m.user_id}`}>
-                Role of {m.email}
-              </label>
-              <select
-                id={`role-${m.user_id}`}
-                value={m.role}
-                onChange={(e) => changeRole.mutate({ userId: m.user_id, role: e.target.value as Role })}
-                className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950"
-              >
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
-              </select>
-              {m.user_id !== selfId && (
-                <Button
-                  size="sm"
-                  variant="ghost"
-                  onClick={() => remove.mutate(m.user_id)}
-                  aria-label={`Remove ${m.email}`}
+      <QueryView query={members} loading="Loading members" rows={2} empty={<EmptyState title="No members yet" />}>
+        {({ items }) => (
+          <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Members">
+            {items.map((m) => (
+              <li key={m.user_id} className="flex flex-wrap items-center gap-2 py-3 text-sm">
+                <div className="min-w-0 flex-1">
+                  <p className="font-medium">
+                    {m.display_name ?? m.email}
+                    {m.user_id === selfId && <span className="ml-1 text-zinc-500">(you)</span>}
+                  </p>
+                  <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">{m.email}</p>
+                </div>
+                <label className="sr-only" htmlFor={`role-${m.user_id}`}>
+                  Role of {m.email}
+                </label>
+                <select
+                  id={`role-${m.user_id}`}
+                  value={m.role}
+                  onChange={(e) => changeRole.mutate({ userId: m.user_id, role: e.target.value as Role })}
+                  className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950"
                 >
-                  Remove
-                </Button>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </select>
+                {m.user_id !== selfId && (
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    onClick={() => remove.mutate(m.user_id)}
+                    aria-label={`Remove ${m.email}`}
+                  >
+                    Remove
+                  </Button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryView>
       <div className="mt-5 border-t border-zinc-200 pt-4 dark:border-zinc-800">
         <h3 className="mb-3 text-sm font-semibold">Invite someone</h3>
         {invite ? (

@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ConversationSummary } from '@agentry/contracts';
-import { api } from '@/lib/client/bff-fetch';
+import { api } from '@/lib/client/api';
 import { keys } from '@/lib/client/queries';
 import { describeError } from '@/lib/client/api-error';
 import { useToast } from '@/components/ui/toaster';
@@ -21,7 +21,7 @@ export function ConversationRow({ conversation, active }: { conversation: Conver
 
   const rename = useMutation({
     mutationFn: (next: string) =>
-      api<ConversationSummary>(`conversations/${conversation.id}`, { method: 'PATCH', body: { title: next } }),
+      api.patch('/conversations/:id', { params: { id: conversation.id }, body: { title: next } }),
     onSuccess: () => {
       setMode('view');
       void queryClient.invalidateQueries({ queryKey: keys.conversationsAll });
@@ -30,7 +30,7 @@ export function ConversationRow({ conversation, active }: { conversation: Conver
     onError: (error) => toast(describeError(error), 'error'),
   });
   const remove = useMutation({
-    mutationFn: () => api(`conversations/${conversation.id}`, { method: 'DELETE' }),
+    mutationFn: () => api.delete('/conversations/:id', { params: { id: conversation.id } }),
     onSuccess: () => {
       toast('Conversation deleted', 'success');
       void queryClient.invalidateQueries({ queryKey: keys.conversationsAll });

@@ -3,8 +3,8 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { useConversationList } from '@/lib/client/queries';
-import { describeError } from '@/lib/client/api-error';
-import { EmptyState, SkeletonList } from '@/components/ui/feedback';
+import { EmptyState } from '@/components/ui/feedback';
+import { QueryView } from '@/components/ui/query-view';
 import { ConversationRow } from './conversation-row';
 
 /** Conversation list: search, rename, delete, and the next page when the end scrolls into view. */
@@ -65,23 +65,25 @@ export function ConversationSidebar({ onClose }: { onClose: () => void }) {
         />
       </div>
       <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
-        {list.isPending ? (
-          <SkeletonList rows={6} label="Loading conversations" />
-        ) : list.isError ? (
-          <p role="alert" className="px-2 text-sm text-red-700 dark:text-red-400">
-            {describeError(list.error)}
-          </p>
-        ) : items.length === 0 ? (
-          <EmptyState title={q ? 'No matches' : 'No conversations yet'}>
-            {q ? `Nothing mentions “${q}”.` : 'Ask something to start your first one.'}
-          </EmptyState>
-        ) : (
-          <ul className="space-y-0.5" aria-label="Conversation list">
-            {items.map((c) => (
-              <ConversationRow key={c.id} conversation={c} active={c.id === activeId} />
-            ))}
-          </ul>
-        )}
+        <QueryView
+          query={list}
+          loading="Loading conversations"
+          rows={6}
+          isEmpty={() => items.length === 0}
+          empty={
+            <EmptyState title={q ? 'No matches' : 'No conversations yet'}>
+              {q ? `Nothing mentions “${q}”.` : 'Ask something to start your first one.'}
+            </EmptyState>
+          }
+        >
+          {() => (
+            <ul className="space-y-0.5" aria-label="Conversation list">
+              {items.map((c) => (
+                <ConversationRow key={c.id} conversation={c} active={c.id === activeId} />
+              ))}
+            </ul>
+          )}
+        </QueryView>
         <div ref={sentinel} />
         {hasNextPage && (
           <button

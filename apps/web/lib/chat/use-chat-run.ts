@@ -1,6 +1,6 @@
 'use client';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { bffRaw } from '@/lib/client/bff-fetch';
+import { api } from '@/lib/client/api';
 import { readSse } from '@/lib/client/sse-reader';
 import { applyRunEvent, isTerminal, parseRunEvent, startTurn, type LiveTurn } from './live-turn';
 import { clearActiveRun, loadActiveRun, saveActiveRun } from './run-storage';
@@ -74,7 +74,11 @@ export function useChatRun({ conversationId, onConversation, onFinished }: Optio
         try {
           const headers: Record<string, string> = { accept: 'text/event-stream' };
           if (current.lastEventId) headers['last-event-id'] = current.lastEventId;
-          const res = await bffRaw(`/bff/api/chat/runs/${current.runId}/events`, { headers, signal });
+          const res = await api.stream('GET', '/chat/runs/:run_id/events', {
+            params: { run_id: current.runId },
+            headers,
+            signal,
+          });
           if (res.body && (await consume(res.body, signal))) return;
         } catch (error) {
           if (signal.aborted) return;
@@ -113,8 +117,7 @@ export function useChatRun({ conversationId, onConversation, onFinished }: Optio
       setTurn(initial);
       let res: Response;
       try {
-        res = await bffRaw('/bff/api/chat/stream', {
-          method: 'POST',
+        res = await api.stream('POST', '/chat/stream', {
           body: { message, agent, ...(conversationId ? { conversation_id: conversationId } : {}) },
           headers: { accept: 'text/event-stream' },
           signal: controller.signal,
@@ -143,7 +146,7 @@ export function useChatRun({ conversationId, onConversation, onFinished }: Optio
       return;
     }
     // The run ends with `run.failed` (run_cancelled), which arrives on the open stream.
-    await bffRaw(`/bff/api/chat/runs/${runId}/cancel`, { method: 'POST' });
+    await api.post('/chat/runs/:run_id/cancel', { params: { run_id: runId } });
   }, []);
 
   // After a reload: pick up this conversation's run (or a run whose conversation was not yet known).

@@ -44,11 +44,3 @@ export async function bffRaw(path: string, options: BffOptions = {}): Promise<Re
   }
   return res;
 }
-
-/** Calls `/bff/api/<path>` (the API's `/api/v1/<path>`) and parses the JSON answer; 204 gives `undefined`. */
-export async function api<T>(path: string, options: BffOptions = {}): Promise<T> {
-  const res = await bffRaw(`/bff/api/${path.replace(/^\//, '')}`, options);
-  if (res.status === 204 || res.status === 202) return undefined as T;
-  const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
-}

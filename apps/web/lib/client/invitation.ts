@@ -1,6 +1,7 @@
-import type { AcceptInvitationRequest, AcceptInvitationResponse } from '@agentry/contracts';
+import type { AcceptInvitationResponse } from '@agentry/contracts';
 import { ApiError } from './api-error';
-import { api, bffRaw } from './bff-fetch';
+import { api } from './api';
+import { bffRaw } from './bff-fetch';
 import { clearActiveRun } from '@/lib/chat/run-storage';
 import { rememberWorkspace } from './known-workspaces';
 
@@ -22,8 +23,7 @@ export function invitationCode(input: string): string {
 }
 
 export async function acceptInvitation(token: string): Promise<AcceptInvitationResponse> {
-  const body: AcceptInvitationRequest = { token };
-  const joined = await api<AcceptInvitationResponse>('tenants/invitations/accept', { method: 'POST', body });
+  const joined = await api.post('/tenants/invitations/accept', { body: { token } });
   rememberWorkspace(joined.tenant.id, joined.tenant.name);
   return joined;
 }

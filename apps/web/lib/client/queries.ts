@@ -1,8 +1,8 @@
 'use client';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { scopeSatisfies, type Scope } from '@agentry/contracts';
-import type { AgentSummary, ConversationDetail, ConversationList, MeResponse, ToolInfo } from '@agentry/contracts';
-import { api } from './bff-fetch';
+import type { MeResponse } from '@agentry/contracts';
+import { api } from './api';
 
 /** Query keys in one place so invalidations cannot drift from the queries. */
 export const keys = {
@@ -15,25 +15,25 @@ export const keys = {
 };
 
 export function useMe() {
-  return useQuery({ queryKey: keys.me, queryFn: () => api<MeResponse>('auth/me'), staleTime: 60_000 });
+  return useQuery({ queryKey: keys.me, queryFn: () => api.get('/auth/me'), staleTime: 60_000 });
 }
 
 export function useAgents() {
   return useQuery({
     queryKey: keys.agents,
-    queryFn: () => api<{ items: AgentSummary[] }>('agents'),
+    queryFn: () => api.get('/agents'),
     staleTime: 5 * 60_000,
   });
 }
 
 export function useTools() {
-  return useQuery({ queryKey: keys.tools, queryFn: () => api<{ items: ToolInfo[] }>('tools'), staleTime: 5 * 60_000 });
+  return useQuery({ queryKey: keys.tools, queryFn: () => api.get('/tools'), staleTime: 5 * 60_000 });
 }
 
 export function useConversation(id: string | null) {
   return useQuery({
     queryKey: keys.conversation(id ?? 'none'),
-    queryFn: () => api<ConversationDetail>(`conversations/${id}`),
+    queryFn: () => api.get('/conversations/:id', { params: { id: id ?? '' } }),
     enabled: Boolean(id),
   });
 }
@@ -43,12 +43,8 @@ export function useConversationList(q: string) {
   return useInfiniteQuery({
     queryKey: keys.conversations(q),
     initialPageParam: null as string | null,
-    queryFn: ({ pageParam, signal }) => {
-      const params = new URLSearchParams({ limit: '20' });
-      if (pageParam) params.set('cursor', pageParam);
-      if (q) params.set('q', q);
-      return api<ConversationList>(`conversations?${params}`, { signal });
-    },
+    queryFn: ({ pageParam, signal }) =>
+      api.get('/conversations', { query: { limit: 20, cursor: pageParam ?? undefined, q: q || undefined }, signal }),
     getNextPageParam: (last) => last.next_cursor,
   });
 }

@@ -1,7 +1,7 @@
 'use client';
 import { useEffect, useState } from 'react';
 import { BillingEvent } from '@agentry/contracts';
-import { bffRaw } from './bff-fetch';
+import { api } from './api';
 import { ApiError } from './api-error';
 import { readSse } from './sse-reader';
 
@@ -21,7 +21,7 @@ export function useBillingStream(onEvent?: (event: BillingEvent) => void) {
         try {
           const headers: Record<string, string> = { accept: 'text/event-stream' };
           if (lastId) headers['last-event-id'] = lastId;
-          const res = await bffRaw('/bff/api/billing/stream', { headers, signal: controller.signal });
+          const res = await api.stream('GET', '/billing/stream', { headers, signal: controller.signal });
           setState('live');
           attempt = 0;
           if (!res.body) break;

@@ -43,7 +43,13 @@ export function useApiForm<T>(
   return { onSubmit, pending, fieldErrors, formError, setFormError, retryIn: secondsLeft };
 }
 
-/** Reads a text field from form data, `undefined` when blank. */
+/** Reads a required text field from form data: what was typed, `''` when nothing (the API says what is wrong). */
+export function text(data: FormData, name: string): string {
+  const value = data.get(name);
+  return typeof value === 'string' ? value : '';
+}
+
+/** Reads an optional text field from form data, `undefined` when blank. */
 export function field(data: FormData, name: string): string | undefined {
   const value = data.get(name);
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;

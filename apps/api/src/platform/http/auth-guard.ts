@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { scopeSatisfies, type Scope } from '@agentry/contracts';
 import type { Caller } from '../caller.js';
 import { AppError } from '../errors.js';
@@ -36,11 +36,15 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match ? match[1] : null;
 }
 
-/** A route as registered, with its declared auth (the shared protected-routes suite walks these). */
+/**
+ * A route as registered, with its declared auth and schemas (the shared protected-routes suite and
+ * the route-table drift test walk these).
+ */
 export interface DeclaredRoute {
   method: string;
   url: string;
   auth: RouteAuth;
+  schema: FastifySchema | undefined;
 }
 const declaredRoutesOf = new WeakMap<FastifyInstance, DeclaredRoute[]>();
 
@@ -63,7 +67,8 @@ export function installAuthGuard(app: FastifyInstance, authenticator: Authentica
       throw new Error(`route ${route.method} ${route.url} does not declare config.auth`);
     }
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') declared.push({ method, url: route.url, auth: route.config?.auth ?? 'public' });
+      if (method !== 'HEAD')
+        declared.push({ method, url: route.url, auth: route.config?.auth ?? 'public', schema: route.schema });
     }
   });
   app.addHook('onRequest', async (request) => {

@@ -1,0 +1,268 @@
+import type { z } from 'zod';
+import type { Scope } from './scopes.js';
+import { IdParam } from './common.js';
+import {
+  ChangePasswordRequest,
+  ForgotPasswordRequest,
+  LogoutRequest,
+  MeResponse,
+  RefreshRequest,
+  RefreshResponse,
+  RegisterRequest,
+  RegisterResponse,
+  ResetPasswordRequest,
+  ServiceAccountIssueResponse,
+  SessionList,
+  SessionResponse,
+  TokenBody,
+  TokenRequest,
+  UpdateProfileRequest,
+} from './auth.js';
+import {
+  AcceptInvitationRequest,
+  AcceptInvitationResponse,
+  CreateServiceAccountRequest,
+  CreateServiceAccountResponse,
+  InvitationRequest,
+  InvitationResponse,
+  MemberList,
+  MemberRoleRequest,
+  MemberRoleResponse,
+  ServiceAccountList,
+  TenantResponse,
+  UserIdParam,
+} from './tenants.js';
+import {
+  AgentDetail,
+  AgentList,
+  AgentNameParam,
+  ChatRequest,
+  ChatResponse,
+  ConversationDetail,
+  ConversationList,
+  ConversationListQuery,
+  ConversationSummary,
+  RenameConversationRequest,
+  RunEventsQuery,
+  RunIdParam,
+  ToolList,
+  ToolListQuery,
+} from './chat.js';
+import {
+  CancelSubscriptionRequest,
+  CheckoutSessionRequest,
+  CreateSubscriptionRequest,
+  InvoiceList,
+  PlanList,
+  PortalSessionRequest,
+  Subscription,
+  TenantIdParam,
+  UpdateSubscriptionRequest,
+  UrlResponse,
+  UsageAccepted,
+  UsageRequest,
+  UsageResponse,
+} from './billing.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** What one API route takes and answers: the same schemas the server validates with. */
+export interface RouteSpec {
+  /** `public`, `access` (any signed-in caller) or the scope the caller needs. */
+  auth: 'public' | 'access' | Scope;
+  /** The success status; 200 when absent. */
+  status?: 200 | 201 | 202 | 204;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** The success body; absent when the answer is empty (204, most 202s) or a stream. */
+  response?: z.ZodType;
+  /** The answer is `text/event-stream`, read as a stream rather than parsed as JSON. */
+  stream?: true;
+}
+
+/**
+ * Every `/api/v1` route of docs/design/API.md, keyed `'<METHOD> <path>'` with Fastify's `:param`
+ * syntax. The web client derives each call's path, parameters, body and answer from this table,
+ * and `apps/api/src/app.routes-table.test.ts` fails when a registered route differs from it (path,
+ * method, auth or any schema), so a path and its types cannot drift. Adding a route: README.md.
+ */
+export const API_ROUTES = {
+  // ── auth ─────────────────────────────────────────────────────────────────────────────────
+  'POST /api/v1/auth/register': { auth: 'public', status: 201, body: RegisterRequest, response: RegisterResponse },
+  'POST /api/v1/auth/token': { auth: 'public', body: TokenRequest, response: SessionResponse },
+  'POST /api/v1/auth/refresh': { auth: 'public', body: RefreshRequest, response: RefreshResponse },
+  'POST /api/v1/auth/logout': { auth: 'access', status: 204, body: LogoutRequest.nullish() },
+  'POST /api/v1/auth/logout/all': { auth: 'access', status: 204 },
+  'GET /api/v1/auth/me': { auth: 'access', response: MeResponse },
+  'PATCH /api/v1/auth/me': { auth: 'access', body: UpdateProfileRequest, response: MeResponse },
+  'GET /api/v1/auth/sessions': { auth: 'access', response: SessionList },
+  'DELETE /api/v1/auth/sessions/:id': { auth: 'access', status: 204, params: IdParam },
+  'POST /api/v1/auth/email/verify/send': { auth: 'access', status: 202 },
+  'POST /api/v1/auth/email/verify': { auth: 'public', status: 204, body: TokenBody },
+  'POST /api/v1/auth/password/forgot': { auth: 'public', status: 202, body: ForgotPasswordRequest },
+  'POST /api/v1/auth/password/reset': { auth: 'public', status: 204, body: ResetPasswordRequest },
+  'POST /api/v1/auth/password/change': { auth: 'access', status: 204, body: ChangePasswordRequest },
+  // NOTE: the body is an operator-signed envelope (ServiceAccountIssueRequest) that the handler
+  // parses itself after checking the signature over the raw bytes, so the route declares none.
+  'POST /api/v1/auth/service-accounts/issue': { auth: 'public', status: 201, response: ServiceAccountIssueResponse },
+
+  // ── tenants, members, service accounts ───────────────────────────────────────────────────
+  'GET /api/v1/tenants/current': { auth: 'access', response: TenantResponse },
+  'GET /api/v1/tenants/current/members': { auth: 'members:manage', response: MemberList },
+  'POST /api/v1/tenants/current/invitations': {
+    auth: 'members:manage',
+    status: 201,
+    body: InvitationRequest,
+    response: InvitationResponse,
+  },
+  'POST /api/v1/tenants/invitations/accept': {
+    auth: 'access',
+    body: AcceptInvitationRequest,
+    response: AcceptInvitationResponse,
+  },
+  'PATCH /api/v1/tenants/current/members/:user_id': {
+    auth: 'members:manage',
+    params: UserIdParam,
+    body: MemberRoleRequest,
+    response: MemberRoleResponse,
+  },
+  'DELETE /api/v1/tenants/current/members/:user_id': { auth: 'members:manage', status: 204, params: UserIdParam },
+  'GET /api/v1/service-accounts': { auth: 'service_accounts:manage', response: ServiceAccountList },
+  'POST /api/v1/service-accounts': {
+    auth: 'service_accounts:manage',
+    status: 201,
+    body: CreateServiceAccountRequest,
+    response: CreateServiceAccountResponse,
+  },
+  'DELETE /api/v1/service-accounts/:id': { auth: 'service_accounts:manage', status: 204, params: IdParam },
+
+  // ── chat ─────────────────────────────────────────────────────────────────────────────────
+  'POST /api/v1/chat': { auth: 'conversations:write', body: ChatRequest, response: ChatResponse },
+  'POST /api/v1/chat/stream': { auth: 'conversations:write', body: ChatRequest, stream: true },
+  'GET /api/v1/chat/runs/:run_id/events': {
+    auth: 'conversations:read',
+    params: RunIdParam,
+    query: RunEventsQuery,
+    stream: true,
+  },
+  'POST /api/v1/chat/runs/:run_id/cancel': { auth: 'conversations:write', status: 202, params: RunIdParam },
+
+  // ── conversations, agents, tools ─────────────────────────────────────────────────────────
+  'GET /api/v1/conversations': { auth: 'conversations:read', query: ConversationListQuery, response: ConversationList },
+  'GET /api/v1/conversations/:id': { auth: 'conversations:read', params: IdParam, response: ConversationDetail },
+  'PATCH /api/v1/conversations/:id': {
+    auth: 'conversations:write',
+    params: IdParam,
+    body: RenameConversationRequest,
+    response: ConversationSummary,
+  },
+  'DELETE /api/v1/conversations/:id': { auth: 'conversations:delete', status: 204, params: IdParam },
+  'GET /api/v1/agents': { auth: 'tools:read', response: AgentList },
+  'GET /api/v1/agents/:name': { auth: 'tools:read', params: AgentNameParam, response: AgentDetail },
+  'GET /api/v1/tools': { auth: 'tools:read', query: ToolListQuery, response: ToolList },
+
+  // ── billing ──────────────────────────────────────────────────────────────────────────────
+  'GET /api/v1/billing/plans': { auth: 'public', response: PlanList },
+  'GET /api/v1/billing/tenants/:tenant_id/subscription': {
+    auth: 'billing:read',
+    params: TenantIdParam,
+    response: Subscription,
+  },
+  'POST /api/v1/billing/tenants/:tenant_id/subscription': {
+    auth: 'billing:manage',
+    status: 201,
+    params: TenantIdParam,
+    body: CreateSubscriptionRequest,
+    response: Subscription,
+  },
+  'PATCH /api/v1/billing/tenants/:tenant_id/subscription': {
+    auth: 'billing:manage',
+    params: TenantIdParam,
+    body: UpdateSubscriptionRequest,
+    response: Subscription,
+  },
+  'POST /api/v1/billing/tenants/:tenant_id/subscription/cancel': {
+    auth: 'billing:manage',
+    params: TenantIdParam,
+    body: CancelSubscriptionRequest,
+    response: Subscription,
+  },
+  'POST /api/v1/billing/tenants/:tenant_id/checkout-session': {
+    auth: 'billing:manage',
+    params: TenantIdParam,
+    body: CheckoutSessionRequest.optional(),
+    response: UrlResponse,
+  },
+  'POST /api/v1/billing/tenants/:tenant_id/portal-session': {
+    auth: 'billing:manage',
+    params: TenantIdParam,
+    body: PortalSessionRequest.optional(),
+    response: UrlResponse,
+  },
+  'POST /api/v1/billing/tenants/:tenant_id/usage': {
+    auth: 'billing:manage',
+    status: 202,
+    params: TenantIdParam,
+    body: UsageRequest,
+    response: UsageAccepted,
+  },
+  'GET /api/v1/billing/tenants/:tenant_id/usage': {
+    auth: 'billing:read',
+    params: TenantIdParam,
+    response: UsageResponse,
+  },
+  'GET /api/v1/billing/tenants/:tenant_id/invoices': {
+    auth: 'billing:read',
+    params: TenantIdParam,
+    response: InvoiceList,
+  },
+  'GET /api/v1/billing/stream': { auth: 'billing:read', stream: true },
+} as const satisfies Record<`${HttpMethod} /api/v1/${string}`, RouteSpec>;
+
+// ── types derived from the table ─────────────────────────────────────────────────────────────
+
+export type ApiRoutes = typeof API_ROUTES;
+export type RouteKey = keyof ApiRoutes;
+
+/** The path template of a route key: `'GET /api/v1/agents/:name'` → `'/api/v1/agents/:name'`. */
+export type RoutePathOf<K extends RouteKey> = K extends `${HttpMethod} ${infer P}` ? P : never;
+
+/** `{ name: string }` for `/agents/:name`; `{}` for a path without parameters. */
+export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? { [N in Name]: string } & PathParams<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? { [N in Name]: string }
+    : // biome-ignore lint/complexity/noBannedTypes: the empty object is the point (no parameters)
+      {};
+
+/** The parsed success body (`undefined` for an empty answer). */
+export type RouteResponse<K extends RouteKey> = ApiRoutes[K] extends { response: infer S extends z.ZodType }
+  ? z.output<S>
+  : undefined;
+
+/** What a caller sends as the body (`undefined` when the route takes none). */
+export type RouteBody<K extends RouteKey> = ApiRoutes[K] extends { body: infer S extends z.ZodType }
+  ? z.input<S>
+  : undefined;
+
+/** The query parameters a caller may set, as the server reads them after parsing. */
+export type RouteQuery<K extends RouteKey> = ApiRoutes[K] extends { query: infer S extends z.ZodType }
+  ? Partial<z.output<S>>
+  : never;
+
+/** Route keys whose answer is JSON (or empty) / a `text/event-stream`. */
+export type JsonRouteKey = { [K in RouteKey]: ApiRoutes[K] extends { stream: true } ? never : K }[RouteKey];
+export type StreamRouteKey = Exclude<RouteKey, JsonRouteKey>;
+
+/**
+ * Fills a path template: `fillPath('/agents/:name', { name: 'triage' })` → `/agents/triage`. Each
+ * value is URI-encoded, so a value cannot add path segments; a missing value throws.
+ */
+export function fillPath(template: string, params: Record<string, string> = {}): string {
+  return template.replace(/:([a-z_][a-z0-9_]*)/gi, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined || value === '') throw new Error(`missing path parameter ${name} for ${template}`);
+    return encodeURIComponent(value);
+  });
+}
