@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, eventually, newTenantId, startBillingRig } from '../../modules/billing/billing.test-support.js';
+import { deliver, eventually, newTenantId, startBillingRig } from '../../../test/support/billing-rig.js';
 import { billingForCli, parseSince, runStripeReplay, runStripeSetup } from './stripe.js';
 
 type Rig = Awaited<ReturnType<typeof startBillingRig>>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, signUp, type TestUser } from '../../../test/factories.js';
 import { createTestApp } from '../../../test/harness.js';
-import { deliver, eventually, startBillingRig } from './billing.test-support.js';
+import { deliver, eventually, startBillingRig } from '../../../test/support/billing-rig.js';
 
 type Rig = Awaited<ReturnType<typeof startBillingRig>>;
 const json = { 'content-type': 'application/json' };

@@ -48,7 +48,7 @@ export function stripeConfigSummary(config: Config) {
     secret_key: maskSecret(config.stripe.secretKey),
     webhook_secret: maskSecret(config.stripe.webhookSecret),
     api_base_url: config.stripe.apiBaseUrl ?? 'https://api.stripe.com',
-    price_map: config.stripe.priceMap ? 'STRIPE_PRODUCT_PRICE_MAP' : 'database',
+    price_map: Object.keys(config.stripe.priceMap).length ? 'STRIPE_PRODUCT_PRICE_MAP' : 'database',
     webhook_tolerance_seconds: config.stripe.webhookToleranceSeconds,
     event_max_attempts: config.stripe.eventMaxAttempts,
   };

@@ -26,14 +26,11 @@ export interface PlanRecord {
 
 /** The plan catalog (seeded by a migration). Stripe price ids: `STRIPE_PRODUCT_PRICE_MAP` wins over the database. */
 export class PlanCatalog {
-  private readonly configuredPrices: Record<string, string>;
-
   constructor(
     private readonly db: DbOrTx,
-    priceMapJson: string | undefined,
-  ) {
-    this.configuredPrices = parsePriceMap(priceMapJson);
-  }
+    /** `STRIPE_PRODUCT_PRICE_MAP` (config.ts): plan code → Stripe price id. */
+    private readonly configuredPrices: Readonly<Record<string, string>>,
+  ) {}
 
   async list(): Promise<PlanRecord[]> {
     const rows = await this.db.select().from(billingPlans).orderBy(asc(billingPlans.sortOrder), asc(billingPlans.code));
@@ -106,18 +103,4 @@ function toRecord(row: typeof billingPlans.$inferSelect): PlanRecord {
     stripeProductId: row.stripeProductId,
     stripePriceId: row.stripePriceId,
   };
-}
-
-/** `STRIPE_PRODUCT_PRICE_MAP`: JSON `{"<plan_code>":"price_…"}`; anything else is a configuration error. */
-export function parsePriceMap(json: string | undefined): Record<string, string> {
-  if (!json) return {};
-  const value: unknown = JSON.parse(json);
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    Array.isArray(value) ||
-    Object.values(value).some((v) => typeof v !== 'string')
-  )
-    throw new Error('STRIPE_PRODUCT_PRICE_MAP must be a JSON object of plan code → price id');
-  return value as Record<string, string>;
 }

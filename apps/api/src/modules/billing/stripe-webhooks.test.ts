@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/harness.js';
-import { deliver, eventually, newTenantId, startBillingRig } from './billing.test-support.js';
+import { deliver, eventually, newTenantId, startBillingRig } from '../../../test/support/billing-rig.js';
 
 type Rig = Awaited<ReturnType<typeof startBillingRig>>;
 

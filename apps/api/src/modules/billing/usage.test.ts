@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type TestUser } from '../../../test/factories.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import type { Caller } from '../../platform/caller.js';
-import { eventually, moduleFor } from './billing.test-support.js';
+import { eventually, moduleFor } from '../../../test/support/billing-rig.js';
 import type { BillingModule } from './billing.module.js';
 
 /** Embedded mode with billing off: usage is still metered and the default (starter) plan's limits apply. */

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
-import { FakeStripe, signWebhook } from '../../../test/support/fake-stripe.js';
-import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { createBillingModule, type BillingModule } from './billing.module.js';
-import { setupStripeCatalog } from './stripe-setup.js';
-import type { PlatformContext } from '../../platform/context.js';
-import { Metrics } from '../../platform/metrics.js';
-import { SseRegistry } from '../../platform/sse.js';
-import { loggingAuditLog } from '../../platform/audit.js';
+import { FakeStripe, signWebhook } from './fake-stripe.js';
+import { createTestApp, type TestApp } from '../harness.js';
+import { createBillingModule, type BillingModule } from '../../src/modules/billing/billing.module.js';
+import { setupStripeCatalog } from '../../src/modules/billing/stripe-setup.js';
+import type { PlatformContext } from '../../src/platform/context.js';
+import { Metrics } from '../../src/platform/metrics.js';
+import { SseRegistry } from '../../src/platform/sse.js';
+import { loggingAuditLog } from '../../src/platform/audit.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_agentry_billing_secret';
 export const SECRET_KEY = 'sk_test_agentry0123456789abcdef';
