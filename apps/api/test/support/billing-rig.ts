@@ -3,6 +3,7 @@ import { FakeStripe, signWebhook } from './fake-stripe.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { createBillingModule, type BillingModule } from '../../src/modules/billing/billing.module.js';
 import { setupStripeCatalog } from '../../src/modules/billing/stripe-setup.js';
+import { SubscriptionsRepo } from '../../src/modules/billing/subscriptions.repo.js';
 import type { PlatformContext } from '../../src/platform/context.js';
 import { Metrics } from '../../src/platform/metrics.js';
 import { SseRegistry } from '../../src/platform/sse.js';
@@ -35,11 +36,18 @@ export async function startBillingRig(extra: Record<string, string> = {}) {
   const test = await createTestApp(billingEnv(fake, extra));
   const billing = moduleFor(test, { registerWorkers: false });
   await setupStripeCatalog({ plans: billing.plans, gateway: billing.gateway!, dryRun: false, progress: () => {} });
+  const repo = new SubscriptionsRepo();
+  const db = test.database.db;
   return {
     fake,
     test,
     app: test.app,
     billing,
+    /** What the tables hold for a tenant (read directly, as an assertion should). */
+    subscriptionOf: (tenantId: string) => repo.find(db, tenantId),
+    invoicesOf: (tenantId: string) => repo.listInvoices(db, tenantId),
+    customerOf: (tenantId: string) => repo.findCustomer(db, tenantId),
+    saveCustomer: (tenantId: string, customerId: string) => repo.saveCustomer(db, tenantId, customerId),
     async close() {
       await test.close();
       await fake.stop();

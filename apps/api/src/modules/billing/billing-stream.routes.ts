@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { preHandlerAsyncHookHandler } from 'fastify';
-import { AppError } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import type { SseRegistry } from '../../platform/sse.js';
 import { pipeToSse } from '../../platform/sse-pipe.js';
+import { billingDisabled } from './billing-errors.js';
 import type { BillingStream } from './billing-stream.js';
 
 export interface BillingStreamRouteOptions {
@@ -27,7 +27,7 @@ export function billingStreamRoutes(options: BillingStreamRouteOptions): Fastify
         config: { auth: 'billing:read' },
         preHandler: [
           async () => {
-            if (!options.enabled) throw new AppError('billing_disabled', 'Billing is not enabled on this server.');
+            if (!options.enabled) throw billingDisabled();
           },
           ...(options.preHandlers ?? []),
         ],
