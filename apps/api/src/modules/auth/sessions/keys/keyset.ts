@@ -1,40 +1,16 @@
 import crypto from 'node:crypto';
-import { z } from 'zod';
-
-const B64URL = /^[A-Za-z0-9_-]+$/;
-
-/** One Ed25519 signing key as stored: the private JWK (with `d`) and when it changed state. */
-const StoredKeySchema = z.object({
-  kid: z.string().min(1),
-  /** OKP/Ed25519 JWK including the private part `d`. */
-  jwk: z.object({
-    kty: z.literal('OKP'),
-    crv: z.literal('Ed25519'),
-    x: z.string().regex(B64URL),
-    d: z.string().regex(B64URL),
-  }),
-  created_at: z.string(),
-  /** Set when the key left `active`; it keeps verifying until its last token has expired. */
-  retired_at: z.string().optional(),
-});
-export type StoredKey = z.infer<typeof StoredKeySchema>;
+import type { z } from 'zod';
+import { KeysetSchema } from '../../../../config.js';
 
 /**
  * The signing key set. `active` signs; `next` is already published in the JWKS so caches hold it
  * before it starts signing; `retired` keys only verify, until every token they signed has expired.
- * The one definition of the format: the key file and `AUTH_KEYSET_JSON` (config.ts) are checked against it.
+ * Its one definition, `KeysetSchema`, lives in config.ts (AUTH_KEYSET_JSON holds one); the key file is
+ * checked against it too.
  */
-export const KeysetSchema = z.object(
-  {
-    version: z.literal(1),
-    active: StoredKeySchema,
-    next: StoredKeySchema,
-    retired: z.array(StoredKeySchema),
-    updated_at: z.string(),
-  },
-  { error: 'the key set must be {version:1, active, next, retired[]} of Ed25519 private JWKs' },
-);
 export type Keyset = z.infer<typeof KeysetSchema>;
+/** One Ed25519 signing key as stored: the private JWK (with `d`) and when it changed state. */
+export type StoredKey = Keyset['active'];
 
 /** The public half of a key as published in the JWKS. */
 export interface PublicJwk {
