@@ -15,8 +15,7 @@ import { instrumentJobQueue, registerStreamGauge } from './platform/machinery-me
 import type { PlatformContext } from './platform/context.js';
 import { loggingAuditLog } from './platform/audit.js';
 import { version } from './version.js';
-import { HealthService } from './modules/health/health.service.js';
-import { healthRoutes, metricsRoutes } from './modules/health/health.routes.js';
+import { createHealthModule } from './modules/health/health.module.js';
 import { createMailModule } from './modules/mail/mail.module.js';
 import { createSessionsModule } from './modules/auth/sessions/sessions.module.js';
 import { UserDirectory } from './modules/auth/accounts/account-directory.js';
@@ -76,13 +75,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const sessions = await createSessionsModule(ctx);
   installAuthGuard(app, sessions.authenticator);
 
-  const health = new HealthService({
-    version,
-    timeoutMs: config.readinessTimeoutMs,
-    probes: { database: () => deps.database.ping(), redis: () => deps.ports.ping() },
-  });
-  await app.register(healthRoutes(health));
-  await app.register(metricsRoutes(metrics, config.http.metricsToken));
+  // Health and metrics answer in every role, a worker-only process too.
+  await createHealthModule(ctx).register(app);
 
   // ── modules ────────────────────────────────────────────────────────────────────────────────
   // Each module is created with the platform context and the services of the modules it uses.

@@ -5,14 +5,14 @@ import pg from 'pg';
 import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { sql } from 'drizzle-orm';
-import * as schema from './schema.js';
 
-export type Schema = typeof schema;
 /**
  * The drizzle database. Both drivers expose the same query builder; the PGlite one is typed as
- * node-postgres so modules see one type (results of `execute` carry `.rows` on both).
+ * node-postgres so modules see one type (results of `execute` carry `.rows` on both). No relational
+ * schema is registered: modules import their own tables and use the SQL-like builder, so `platform/`
+ * needs to know no module's tables.
  */
-export type Db = NodePgDatabase<Schema>;
+export type Db = NodePgDatabase;
 /** A database or an open transaction: repositories accept either. */
 export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -46,7 +46,7 @@ export async function createDatabase(options: {
     });
     // Idle clients lose their server when PostgreSQL restarts; the pool replaces them, readiness reports it.
     pool.on('error', () => {});
-    const db = drizzlePg(pool, { schema });
+    const db = drizzlePg(pool);
     return {
       kind: 'postgres',
       db,
@@ -72,7 +72,7 @@ async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
-  const db = drizzle(client, { schema });
+  const db = drizzle(client);
   return {
     kind: 'pglite',
     db: db as unknown as Db,
