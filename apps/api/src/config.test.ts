@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import crypto from 'node:crypto';
 import { ConfigError, parseConfig } from './config.js';
+import { generateKeyset } from './modules/auth/sessions/keys/keyset.js';
 
 describe('config', () => {
   it('starts with zero set-up: embedded defaults', () => {
@@ -57,5 +59,60 @@ describe('config', () => {
     expect(c.db.url).toBeUndefined();
     expect(c.redis.url).toBeUndefined();
     expect(c.models.provider).toBe('offline');
+  });
+
+  it('parses the JSON settings once, into typed values', () => {
+    const defaults = parseConfig({});
+    expect(defaults.stripe.priceMap).toEqual({});
+    expect(defaults.auth.passwordPeppersPrevious).toEqual({});
+    expect(defaults.auth.operatorKeys).toEqual({});
+    expect(defaults.models.agentModels).toEqual({});
+    expect(defaults.auth.keyset).toBeUndefined();
+
+    const operator = crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+    const keyset = generateKeyset();
+    const c = parseConfig({
+      STRIPE_PRODUCT_PRICE_MAP: '{"pro":"price_123"}',
+      AUTH_PASSWORD_PEPPERS_PREVIOUS: '{"1":"an-older-pepper-0123"}',
+      AUTH_OPERATOR_KEYS: JSON.stringify({ raw: operator.x, jwk: operator }),
+      OPENAI_AGENT_MODELS: '{"code_assistant":"gpt-4.1"}',
+      AUTH_KEYSET_JSON: JSON.stringify(keyset),
+    });
+    expect(c.stripe.priceMap).toEqual({ pro: 'price_123' });
+    expect(c.auth.passwordPeppersPrevious).toEqual({ 1: 'an-older-pepper-0123' });
+    // Both spellings of an operator key become the raw key.
+    expect(c.auth.operatorKeys).toEqual({ raw: operator.x, jwk: operator.x });
+    expect(c.models.agentModels).toEqual({ code_assistant: 'gpt-4.1' });
+    expect(c.auth.keyset).toEqual(keyset);
+    expect(Object.isFrozen(c.stripe.priceMap) && Object.isFrozen(c.auth.keyset!.active.jwk)).toBe(true);
+  });
+
+  it('reports every malformed JSON setting by name, without echoing its value', () => {
+    let error: unknown;
+    try {
+      parseConfig({
+        STRIPE_PRODUCT_PRICE_MAP: '{"pro": 12}',
+        AUTH_PASSWORD_PEPPERS_PREVIOUS: 'not json sekrit-pepper',
+        AUTH_OPERATOR_KEYS: '{"ops":"dG9vLXNob3J0"}',
+        OPENAI_AGENT_MODELS: '["gpt-4.1"]',
+        AUTH_KEYSET_JSON: '{"keys":[]}',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of [
+      'STRIPE_PRODUCT_PRICE_MAP.pro',
+      'AUTH_PASSWORD_PEPPERS_PREVIOUS: must be valid JSON',
+      'AUTH_OPERATOR_KEYS.ops: must be an Ed25519 public key',
+      'OPENAI_AGENT_MODELS: must be a JSON object of agent name → model name',
+      'AUTH_KEYSET_JSON',
+    ])
+      expect(problems).toContain(name);
+    expect(problems).not.toContain('sekrit');
+    expect(() => parseConfig({ AUTH_PASSWORD_PEPPERS_PREVIOUS: '{"current":"an-older-pepper-0123"}' })).toThrow(
+      /AUTH_PASSWORD_PEPPERS_PREVIOUS.*pepper versions/,
+    );
   });
 });

@@ -21,6 +21,70 @@ const optionalUrl = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
   .pipe(z.url().optional());
 
+/**
+ * A JSON-valued variable, parsed here and checked against `schema`: the rest of the code receives
+ * the typed value and never parses it again. The message never echoes the value (it may be secret).
+ */
+const json = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((text, ctx): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+const jsonObjectOf = <V extends z.ZodType>(value: V, what: string) =>
+  z.record(z.string(), value, { error: `must be a JSON object of ${what}` });
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+/** One Ed25519 signing key as stored: the private JWK (with `d`) and when it changed state. */
+const StoredKeySchema = z.object({
+  kid: z.string().min(1),
+  /** OKP/Ed25519 JWK including the private part `d`. */
+  jwk: z.object({
+    kty: z.literal('OKP'),
+    crv: z.literal('Ed25519'),
+    x: z.string().regex(B64URL),
+    d: z.string().regex(B64URL),
+  }),
+  created_at: z.string(),
+  /** Set when the key left `active`; it keeps verifying until its last token has expired. */
+  retired_at: z.string().optional(),
+});
+
+/**
+ * The signing key set. `active` signs; `next` is already published in the JWKS so caches hold it
+ * before it starts signing; `retired` keys only verify, until every token they signed has expired.
+ * Defined here because AUTH_KEYSET_JSON holds one (config.ts is a leaf every unit may import); the
+ * key file (modules/auth/sessions/keys) is checked against the same schema.
+ */
+export const KeysetSchema = z.object(
+  {
+    version: z.literal(1),
+    active: StoredKeySchema,
+    next: StoredKeySchema,
+    retired: z.array(StoredKeySchema),
+    updated_at: z.string(),
+  },
+  { error: 'the key set must be {version:1, active, next, retired[]} of Ed25519 private JWKs' },
+);
+
+/** An operator key: a base64url raw Ed25519 public key, or its JWK; either way the 32-byte `x`. */
+const OperatorPublicKey = z
+  .union(
+    [z.string(), z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string() }).transform((j) => j.x)],
+    {
+      error: 'must be an Ed25519 public key (base64url, or a JWK with kty OKP and crv Ed25519)',
+    },
+  )
+  .refine((x) => B64URL.test(x) && Buffer.from(x, 'base64url').length === 32, {
+    message: 'must be an Ed25519 public key (32 bytes, base64url)',
+  });
+
 /** Dev defaults: `secrets check` and production start-up refuse them. */
 export const DEV_SECRETS = {
   AUTH_PASSWORD_PEPPER: 'dev-password-pepper-change-me',
@@ -80,14 +144,28 @@ const EnvSchema = z.object({
   AUTH_PASSWORD_PEPPER: z.string().min(16).default(DEV_SECRETS.AUTH_PASSWORD_PEPPER),
   AUTH_PASSWORD_PEPPER_VERSION: int(1, 1),
   /** Older peppers still accepted, as JSON `{"<version>":"<pepper>"}`, so the pepper can rotate. */
-  AUTH_PASSWORD_PEPPERS_PREVIOUS: z.string().default('{}'),
+  AUTH_PASSWORD_PEPPERS_PREVIOUS: z
+    .string()
+    .default('{}')
+    .pipe(
+      json(
+        jsonObjectOf(z.string().min(16), 'pepper version → pepper').refine(
+          (peppers) => Object.keys(peppers).every((version) => /^[1-9]\d*$/.test(version)),
+          'keys are pepper versions (1, 2, …)',
+        ),
+      ),
+    ),
   AUTH_REFRESH_TOKEN_PEPPER: z.string().min(16).default(DEV_SECRETS.AUTH_REFRESH_TOKEN_PEPPER),
   AUTH_LOGIN_IP_PEPPER: z.string().min(16).default(DEV_SECRETS.AUTH_LOGIN_IP_PEPPER),
   AUTH_BCRYPT_COST: int(12, 4),
-  AUTH_KEYSET_JSON: optionalString,
+  /** The signing key set itself (read-only; else the file at AUTH_KEYSET_PATH). */
+  AUTH_KEYSET_JSON: json(KeysetSchema).optional(),
   AUTH_KEYSET_PATH: optionalString,
   /** Operator public keys by id, JSON `{"<kid>": <Ed25519 public JWK or base64url raw key>}`. */
-  AUTH_OPERATOR_KEYS: z.string().default('{}'),
+  AUTH_OPERATOR_KEYS: z
+    .string()
+    .default('{}')
+    .pipe(json(jsonObjectOf(OperatorPublicKey, 'key id → Ed25519 public key'))),
   SIGNUP_POLICY: z.enum(['open', 'invite_only', 'closed']).default('open'),
   REQUIRE_EMAIL_VERIFICATION: bool(false),
   SMTP_URL: optionalString,
@@ -99,7 +177,10 @@ const EnvSchema = z.object({
   OPENAI_API: z.enum(['responses', 'chat_completions']).default('responses'),
   OPENAI_MODEL: z.string().default('gpt-4.1-mini'),
   /** Per-agent model names, JSON `{"<agent>":"<model>"}` (openai provider). */
-  OPENAI_AGENT_MODELS: z.string().default('{}'),
+  OPENAI_AGENT_MODELS: z
+    .string()
+    .default('{}')
+    .pipe(json(jsonObjectOf(z.string().min(1), 'agent name → model name'))),
   OPENAI_AGENTS_TRACING: bool(false),
   OFFLINE_MODEL_DELAY_MS: int(15),
   TAVILY_API_KEY: optionalString,
@@ -116,7 +197,11 @@ const EnvSchema = z.object({
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_API_BASE_URL: optionalUrl,
-  STRIPE_PRODUCT_PRICE_MAP: optionalString,
+  /** Stripe price ids by plan code, JSON `{"<plan_code>":"price_…"}`; they win over the database's. */
+  STRIPE_PRODUCT_PRICE_MAP: z
+    .string()
+    .default('{}')
+    .pipe(json(jsonObjectOf(z.string().min(1), 'plan code → Stripe price id'))),
   STRIPE_WEBHOOK_TOLERANCE_SECONDS: int(300, 1),
   STRIPE_EVENT_MAX_ATTEMPTS: int(8, 1),
   /** Base of the exponential backoff between Stripe event dispatch attempts. */
@@ -180,13 +265,16 @@ function shape(e: z.output<typeof EnvSchema>) {
       lockoutDurationSeconds: e.AUTH_LOCKOUT_DURATION_SECONDS,
       passwordPepper: e.AUTH_PASSWORD_PEPPER,
       passwordPepperVersion: e.AUTH_PASSWORD_PEPPER_VERSION,
+      /** Older peppers by version (still verify; a login re-wraps the hash under the current one). */
       passwordPeppersPrevious: e.AUTH_PASSWORD_PEPPERS_PREVIOUS,
       refreshTokenPepper: e.AUTH_REFRESH_TOKEN_PEPPER,
       ipPepper: e.AUTH_LOGIN_IP_PEPPER,
       bcryptCost: e.AUTH_BCRYPT_COST,
-      keysetJson: e.AUTH_KEYSET_JSON,
+      /** The key set from AUTH_KEYSET_JSON (read-only storage), or undefined: the file at keysetPath. */
+      keyset: e.AUTH_KEYSET_JSON,
       keysetPath: e.AUTH_KEYSET_PATH ?? path.join(dataDir, 'keys', 'keyset.json'),
       keysetPathIsDefault: e.AUTH_KEYSET_PATH === undefined && e.AUTH_KEYSET_JSON === undefined,
+      /** Operator Ed25519 public keys: key id → base64url raw key (`x`). */
       operatorKeys: e.AUTH_OPERATOR_KEYS,
       signupPolicy: e.SIGNUP_POLICY,
       requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
@@ -198,8 +286,7 @@ function shape(e: z.output<typeof EnvSchema>) {
       openaiBaseUrl: e.OPENAI_BASE_URL,
       openaiApi: e.OPENAI_API,
       openaiModel: e.OPENAI_MODEL,
-      agentModels: parseAgentModels(e.OPENAI_AGENT_MODELS),
-      agentModelsJson: e.OPENAI_AGENT_MODELS,
+      agentModels: e.OPENAI_AGENT_MODELS,
       tracing: e.OPENAI_AGENTS_TRACING,
       offlineDelayMs: e.OFFLINE_MODEL_DELAY_MS,
     },
@@ -237,7 +324,7 @@ function shape(e: z.output<typeof EnvSchema>) {
   };
 }
 
-type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
+export type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
 export type Config = DeepReadonly<ReturnType<typeof shape>>;
 
 export class ConfigError extends Error {
@@ -254,46 +341,9 @@ function crossFieldProblems(c: ReturnType<typeof shape>): string[] {
     if (!c.stripe.secretKey) problems.push('STRIPE_SECRET_KEY: required when ENABLE_BILLING=true');
     if (!c.stripe.webhookSecret) problems.push('STRIPE_WEBHOOK_SECRET: required when ENABLE_BILLING=true');
   }
-  if (c.stripe.priceMap !== undefined) {
-    try {
-      const v: unknown = JSON.parse(c.stripe.priceMap);
-      if (
-        typeof v !== 'object' ||
-        v === null ||
-        Array.isArray(v) ||
-        Object.values(v).some((p) => typeof p !== 'string')
-      )
-        problems.push('STRIPE_PRODUCT_PRICE_MAP: must be a JSON object of plan code → Stripe price id');
-    } catch {
-      problems.push('STRIPE_PRODUCT_PRICE_MAP: must be valid JSON');
-    }
-  }
   if (c.models.provider === 'openai' && !c.models.openaiApiKey && !c.models.openaiBaseUrl)
     problems.push('OPENAI_API_KEY: required when MODEL_PROVIDER=openai (or set OPENAI_BASE_URL)');
-  for (const [name, json] of [
-    ['AUTH_OPERATOR_KEYS', c.auth.operatorKeys],
-    ['AUTH_PASSWORD_PEPPERS_PREVIOUS', c.auth.passwordPeppersPrevious],
-    ['OPENAI_AGENT_MODELS', c.models.agentModelsJson],
-  ] as const) {
-    try {
-      const v = JSON.parse(json);
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) problems.push(`${name}: must be a JSON object`);
-    } catch {
-      problems.push(`${name}: must be valid JSON`);
-    }
-  }
   return problems;
-}
-
-/** OPENAI_AGENT_MODELS as a map; a malformed value is reported by crossFieldProblems. */
-function parseAgentModels(json: string): Record<string, string> {
-  try {
-    const v: unknown = JSON.parse(json);
-    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
-    return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  } catch {
-    return {};
-  }
 }
 
 function freeze<T>(o: T): T {

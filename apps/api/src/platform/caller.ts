@@ -20,3 +20,13 @@ export function ownerIdOf(caller: Caller): string {
   if (!id) throw new AppError('unauthenticated', 'The caller has no principal.');
   return id;
 }
+
+/**
+ * The tenant named in a path, when it is the caller's own. The HTTP guard already answers 403
+ * `tenant_mismatch` for another tenant's path; services check again so they are safe on their own.
+ */
+export function ownTenant(caller: Caller, tenantId: string): string {
+  if (caller.tenantId !== tenantId)
+    throw new AppError('tenant_mismatch', 'The tenant in the path does not match the token tenant.');
+  return tenantId;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEV_SECRETS, parseConfig } from '../config.js';
 import { auditConfig } from './production-checks.js';
-import { goodProductionEnv, runEntry } from '../../test/support/production-env.js';
+import { goodProductionEnv, keysetJson, runEntry } from '../../test/support/production-env.js';
 
 const GOOD_PRODUCTION_ENV = goodProductionEnv();
 const audit = (overrides: Record<string, string | undefined>) =>
@@ -37,7 +37,7 @@ describe('production checks (the rules behind secrets check and the production s
     const loose = auditConfig(parseConfig(GOOD_PRODUCTION_ENV), () => 0o644);
     expect(loose.map((f) => f.setting)).toEqual(['AUTH_KEYSET_PATH']);
     expect(loose[0].problem).toContain('644');
-    expect(audit({ AUTH_KEYSET_PATH: undefined, AUTH_KEYSET_JSON: '{"keys":[]}' })).toEqual([]);
+    expect(audit({ AUTH_KEYSET_PATH: undefined, AUTH_KEYSET_JSON: keysetJson() })).toEqual([]);
   });
 
   it('refuse wildcard CORS; flag a public or weakly guarded /metrics and a low bcrypt cost', () => {

@@ -58,7 +58,7 @@ export function auditConfig(config: Config, probe: FileModeProbe = statMode): Co
   const distinct = new Set(peppers.map(([, v]) => v));
   if (distinct.size < peppers.length)
     add('AUTH_*_PEPPER', 'the same value is used for several peppers; give each its own', false);
-  if (Object.values(safeJson(config.auth.passwordPeppersPrevious)).includes(DEV_SECRETS.AUTH_PASSWORD_PEPPER)) {
+  if (Object.values(config.auth.passwordPeppersPrevious).includes(DEV_SECRETS.AUTH_PASSWORD_PEPPER)) {
     add('AUTH_PASSWORD_PEPPERS_PREVIOUS', 'still accepts the development default pepper', true);
   }
 
@@ -70,13 +70,13 @@ export function auditConfig(config: Config, probe: FileModeProbe = statMode): Co
       `not set (nor AUTH_KEYSET_JSON): signing keys would be the dev key file generated under ${config.auth.keysetPath}`,
       true,
     );
-  } else if (!config.auth.keysetJson && path.resolve(config.auth.keysetPath) === devKeyFile) {
+  } else if (!config.auth.keyset && path.resolve(config.auth.keysetPath) === devKeyFile) {
     add(
       'AUTH_KEYSET_PATH',
       `points at the dev key file the server generates (${devKeyFile}); provision a key set of its own`,
       true,
     );
-  } else if (!config.auth.keysetJson) {
+  } else if (!config.auth.keyset) {
     const mode = probe(config.auth.keysetPath);
     if (mode !== null && (mode & 0o077) !== 0) {
       add(
@@ -109,13 +109,4 @@ export function auditConfig(config: Config, probe: FileModeProbe = statMode): Co
 /** One line per finding, as both the CLI and the start-up refusal print them. */
 export function formatFindings(findings: readonly ConfigFinding[]): string {
   return findings.map((f) => `  - ${f.setting}: ${f.problem}${f.refusesStart ? '' : ' (warning)'}`).join('\n');
-}
-
-function safeJson(json: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(json);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {}; // parseConfig already reported malformed JSON
-  }
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { generateKeyset } from '../../src/modules/auth/sessions/keys/keyset.js';
 
 /** A production configuration that `auditConfig` finds nothing in; tests spoil one setting at a time. */
 export function goodProductionEnv(): Record<string, string> {
@@ -22,6 +23,9 @@ export function goodProductionEnv(): Record<string, string> {
     AUTH_BCRYPT_COST: '12',
   };
 }
+
+/** A freshly generated key set as `AUTH_KEYSET_JSON` holds it. */
+export const keysetJson = () => JSON.stringify(generateKeyset());
 
 export interface ProcessResult {
   code: number | null;

@@ -14,7 +14,7 @@ export async function rotateKeys(config: Config): Promise<Keyset> {
   const storage = keysetStorageFor(config.auth);
   const current = (await storage.load()) ?? generateKeyset();
   const rotated = rotateKeyset(current, config.auth.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS);
-  if (config.auth.keysetJson) return rotated; // read-only source: the caller prints it for deployment
+  if (config.auth.keyset) return rotated; // read-only source: the caller prints it for deployment
   await storage.save(rotated);
   return rotated;
 }
@@ -44,7 +44,7 @@ export function registerKeysCommands(program: Command) {
     .action(async (options: { print?: boolean }) => {
       const config = loadConfig();
       const rotated = await rotateKeys(config);
-      if (config.auth.keysetJson || options.print) {
+      if (config.auth.keyset || options.print) {
         progress('AUTH_KEYSET_JSON is read-only: deploy the key set printed on stdout');
         process.stdout.write(`${JSON.stringify(rotated)}\n`);
       } else {

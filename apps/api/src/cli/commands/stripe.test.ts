@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, eventually, newTenantId, startBillingRig } from '../../modules/billing/billing.test-support.js';
+import { deliver, eventually, newTenantId, startBillingRig } from '../../../test/support/billing-rig.js';
 import { billingForCli, parseSince, runStripeReplay, runStripeSetup } from './stripe.js';
 
 type Rig = Awaited<ReturnType<typeof startBillingRig>>;
@@ -46,7 +46,7 @@ describe('agentry stripe setup / replay', () => {
   it('replay --failed re-runs failed events once Stripe answers again; --event re-runs one', async () => {
     const tenantId = newTenantId();
     const customer = rig.fake.createCustomer({ metadata: { tenant_id: tenantId } });
-    await rig.billing.subscriptions['deps'].repo.saveCustomer(tenantId, customer.id);
+    await rig.saveCustomer(tenantId, customer.id);
     const starter = (await rig.billing.plans.get('starter'))!;
     const sub = rig.fake.createSubscriptionObject({
       customer: customer.id,
@@ -57,13 +57,13 @@ describe('agentry stripe setup / replay', () => {
     const event = rig.fake.event('customer.subscription.created', sub);
     await deliver(rig.app, event);
     await eventually(async () => (await rig.billing.events.find(event.id))?.status === 'failed');
-    expect(await rig.billing.subscriptions['deps'].repo.find(tenantId)).toBeNull();
+    expect(await rig.subscriptionOf(tenantId)).toBeNull();
 
     rig.fake.clearFailures();
     const results = await runStripeReplay(cli(), { failed: true }, () => {});
     expect(results).toEqual([{ id: event.id, outcome: 'processed' }]);
     expect(await rig.billing.events.find(event.id)).toMatchObject({ status: 'processed', lastError: null });
-    expect(await rig.billing.subscriptions['deps'].repo.find(tenantId)).toMatchObject({
+    expect(await rig.subscriptionOf(tenantId)).toMatchObject({
       status: 'trialing',
       seatCount: 2,
     });
@@ -73,7 +73,7 @@ describe('agentry stripe setup / replay', () => {
     expect(await runStripeReplay(cli(), { event: event.id }, () => {})).toEqual([
       { id: event.id, outcome: 'processed' },
     ]);
-    expect((await rig.billing.subscriptions['deps'].repo.find(tenantId))!.seatCount).toBe(4);
+    expect((await rig.subscriptionOf(tenantId))!.seatCount).toBe(4);
 
     const since = await runStripeReplay(cli(), { since: '1h' }, () => {});
     expect(since.map((r) => r.id)).toContain(event.id);

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AppError } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import type { SseRegistry } from '../../platform/sse.js';
 import { pipeToSse, SSE_RESPONSE } from '../../platform/sse-pipe.js';
+import { billingDisabled } from './billing-errors.js';
 import type { BillingStream } from './billing-stream.js';
 
 export interface BillingStreamRouteOptions {
@@ -24,7 +24,7 @@ export function billingStreamRoutes(options: BillingStreamRouteOptions): Fastify
         // The quota is checked after the route's own preHandler: with billing off, no slot is taken.
         config: { auth: 'billing:read', rateLimit: ['billing_stream_concurrency'] },
         preHandler: async () => {
-          if (!options.enabled) throw new AppError('billing_disabled', 'Billing is not enabled on this server.');
+          if (!options.enabled) throw billingDisabled();
         },
         schema: {
           tags: ['billing'],

@@ -1,7 +1,7 @@
 import { listenOnFreePort } from '../../../test/harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type TestUser } from '../../../test/factories.js';
-import { startBillingRig } from './billing.test-support.js';
+import { startBillingRig } from '../../../test/support/billing-rig.js';
 
 type Rig = Awaited<ReturnType<typeof startBillingRig>>;
 interface Frame {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, signUp, type TestUser } from '../../../test/factories.js';
 import { createTestApp } from '../../../test/harness.js';
-import { deliver, eventually, startBillingRig } from './billing.test-support.js';
+import { deliver, eventually, startBillingRig } from '../../../test/support/billing-rig.js';
 
 type Rig = Awaited<ReturnType<typeof startBillingRig>>;
 const json = { 'content-type': 'application/json' };
@@ -257,7 +257,7 @@ describe('billing HTTP API (billing on, fake Stripe)', () => {
       headers: { ...owner.headers, ...json },
       payload: {},
     });
-    const customerId = await rig.billing.subscriptions['deps'].repo.findCustomer(owner.session.tenant_id);
+    const customerId = await rig.customerOf(owner.session.tenant_id);
     const invoice = rig.fake.createInvoiceObject({ customer: customerId!, status: 'paid', amount_due: 1900 });
     const event = rig.fake.event('invoice.paid', invoice);
     await deliver(rig.app, event);

@@ -8,6 +8,7 @@ import { billingRoutes } from './billing.routes.js';
 import { PlanCatalog } from './plans.js';
 import { StripeEventDispatcher } from './stripe-event-dispatch.js';
 import { StripeEventHandlers } from './stripe-event-handlers.js';
+import { StripeEventLog } from './stripe-event-log.js';
 import { StripeEventsRepo } from './stripe-events.repo.js';
 import { StripeGateway } from './stripe-gateway.js';
 import { stripeWebhookRoutes, StripeWebhookReceiver } from './stripe-webhooks.js';
@@ -26,7 +27,8 @@ export interface BillingModule {
   subscriptions: SubscriptionsService;
   plans: PlanCatalog;
   stream: BillingStream;
-  events: StripeEventsRepo;
+  /** The webhook event store as `agentry stripe events | replay` reads it. */
+  events: StripeEventLog;
   /** Present when billing is enabled. */
   gateway?: StripeGateway;
   dispatcher?: StripeEventDispatcher;
@@ -48,7 +50,7 @@ export function stripeConfigSummary(config: Config) {
     secret_key: maskSecret(config.stripe.secretKey),
     webhook_secret: maskSecret(config.stripe.webhookSecret),
     api_base_url: config.stripe.apiBaseUrl ?? 'https://api.stripe.com',
-    price_map: config.stripe.priceMap ? 'STRIPE_PRODUCT_PRICE_MAP' : 'database',
+    price_map: Object.keys(config.stripe.priceMap).length ? 'STRIPE_PRODUCT_PRICE_MAP' : 'database',
     webhook_tolerance_seconds: config.stripe.webhookToleranceSeconds,
     event_max_attempts: config.stripe.eventMaxAttempts,
   };
@@ -61,19 +63,19 @@ export function stripeConfigSummary(config: Config) {
  */
 export function createBillingModule(ctx: PlatformContext, options: { registerWorkers?: boolean } = {}): BillingModule {
   const { config, database, ports, logger, metrics } = ctx;
-  const db = database.db;
   const enabled = config.stripe.enabled && !!config.stripe.secretKey && !!config.stripe.webhookSecret;
   logger.info(
     { event: 'billing.config', ...stripeConfigSummary(config) },
     enabled ? 'billing enabled' : 'billing disabled',
   );
 
-  const plans = new PlanCatalog(db, config.stripe.priceMap);
-  const repo = new SubscriptionsRepo(db);
-  const usageRepo = new UsageRepo(db);
-  const events = new StripeEventsRepo(db);
+  // Repositories hold no connection: the services pass `database.db`, or their transaction, to every call.
+  const plans = new PlanCatalog(database, config.stripe.priceMap);
+  const repo = new SubscriptionsRepo();
+  const usageRepo = new UsageRepo();
+  const events = new StripeEventsRepo();
   const stream = new BillingStream(ports.streams);
-  const sync = new SubscriptionSync({ plans, repo, stream });
+  const sync = new SubscriptionSync({ database, plans, repo, stream });
 
   const gateway = enabled
     ? new StripeGateway({
@@ -86,8 +88,9 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
     : undefined;
   const dispatcher = gateway
     ? new StripeEventDispatcher({
+        database,
         events,
-        handlers: new StripeEventHandlers({ gateway, sync, repo }),
+        handlers: new StripeEventHandlers({ database, gateway, sync, repo }),
         jobs: ports.jobs,
         maxAttempts: config.stripe.eventMaxAttempts,
         backoffMs: config.stripe.eventBackoffMs,
@@ -96,10 +99,11 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
       })
     : undefined;
   const meter = gateway
-    ? new MeterReporter({ jobs: ports.jobs, usage: usageRepo, subscriptions: repo, plans, gateway, logger })
+    ? new MeterReporter({ database, jobs: ports.jobs, usage: usageRepo, subscriptions: repo, plans, gateway, logger })
     : undefined;
-  const usage = new UsageService({ plans, subscriptions: repo, usage: usageRepo, stream, meter, logger });
+  const usage = new UsageService({ database, plans, subscriptions: repo, usage: usageRepo, stream, meter, logger });
   const subscriptions = new SubscriptionsService({
+    database,
     plans,
     repo,
     sync,
@@ -113,6 +117,7 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
   }
 
   const receiver = new StripeWebhookReceiver({
+    database,
     webhooks: gateway?.client.webhooks,
     secret: enabled ? config.stripe.webhookSecret : undefined,
     toleranceSeconds: config.stripe.webhookToleranceSeconds,
@@ -127,7 +132,7 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
     subscriptions,
     plans,
     stream,
-    events,
+    events: new StripeEventLog({ database, events }),
     gateway,
     dispatcher,
     meter,

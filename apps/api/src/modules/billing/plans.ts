@@ -1,7 +1,7 @@
-import { asc, eq } from 'drizzle-orm';
 import type { Plan } from '@agentry/contracts';
-import type { DbOrTx } from '../../platform/db/client.js';
-import { billingPlans, type PlanFeatureRow } from './billing.tables.js';
+import type { Database } from '../../platform/db/client.js';
+import type { billingPlans, PlanFeatureRow } from './billing.tables.js';
+import { PlansRepo } from './plans.repo.js';
 
 /**
  * The plan that applies to a tenant without a subscription (and to every tenant when billing is
@@ -24,24 +24,25 @@ export interface PlanRecord {
   stripePriceId: string | null;
 }
 
-/** The plan catalog (seeded by a migration). Stripe price ids: `STRIPE_PRODUCT_PRICE_MAP` wins over the database. */
+/**
+ * The plan catalog (seeded by a migration; read on `database.db`, never inside another unit of work).
+ * Stripe price ids: `STRIPE_PRODUCT_PRICE_MAP` wins over the database.
+ */
 export class PlanCatalog {
-  private readonly configuredPrices: Record<string, string>;
+  private readonly repo = new PlansRepo();
 
   constructor(
-    private readonly db: DbOrTx,
-    priceMapJson: string | undefined,
-  ) {
-    this.configuredPrices = parsePriceMap(priceMapJson);
-  }
+    private readonly database: Database,
+    /** `STRIPE_PRODUCT_PRICE_MAP` (config.ts): plan code → Stripe price id. */
+    private readonly configuredPrices: Readonly<Record<string, string>>,
+  ) {}
 
   async list(): Promise<PlanRecord[]> {
-    const rows = await this.db.select().from(billingPlans).orderBy(asc(billingPlans.sortOrder), asc(billingPlans.code));
-    return rows.map(toRecord);
+    return (await this.repo.list(this.database.db)).map(toRecord);
   }
 
   async get(code: string): Promise<PlanRecord | null> {
-    const [row] = await this.db.select().from(billingPlans).where(eq(billingPlans.code, code));
+    const row = await this.repo.get(this.database.db, code);
     return row ? toRecord(row) : null;
   }
 
@@ -60,15 +61,12 @@ export class PlanCatalog {
   async planForPrice(priceId: string): Promise<PlanRecord | null> {
     const fromConfig = Object.entries(this.configuredPrices).find(([, id]) => id === priceId)?.[0];
     if (fromConfig) return this.get(fromConfig);
-    const [row] = await this.db.select().from(billingPlans).where(eq(billingPlans.stripePriceId, priceId));
+    const row = await this.repo.findByPrice(this.database.db, priceId);
     return row ? toRecord(row) : null;
   }
 
   async recordStripeIds(code: string, ids: { productId: string; priceId: string }) {
-    await this.db
-      .update(billingPlans)
-      .set({ stripeProductId: ids.productId, stripePriceId: ids.priceId, updatedAt: new Date() })
-      .where(eq(billingPlans.code, code));
+    await this.repo.recordStripeIds(this.database.db, code, ids);
   }
 }
 
@@ -106,18 +104,4 @@ function toRecord(row: typeof billingPlans.$inferSelect): PlanRecord {
     stripeProductId: row.stripeProductId,
     stripePriceId: row.stripePriceId,
   };
-}
-
-/** `STRIPE_PRODUCT_PRICE_MAP`: JSON `{"<plan_code>":"price_…"}`; anything else is a configuration error. */
-export function parsePriceMap(json: string | undefined): Record<string, string> {
-  if (!json) return {};
-  const value: unknown = JSON.parse(json);
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    Array.isArray(value) ||
-    Object.values(value).some((v) => typeof v !== 'string')
-  )
-    throw new Error('STRIPE_PRODUCT_PRICE_MAP must be a JSON object of plan code → price id');
-  return value as Record<string, string>;
 }

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { Logger } from 'pino';
+import type { Database } from '../../platform/db/client.js';
 import type { JobQueue } from '../../platform/ports/types.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { StripeEventHandlers } from './stripe-event-handlers.js';
@@ -17,6 +18,7 @@ export class StripeEventDispatcher {
 
   constructor(
     private readonly deps: {
+      database: Database;
       events: StripeEventsRepo;
       handlers: StripeEventHandlers;
       jobs: JobQueue;
@@ -68,12 +70,13 @@ export class StripeEventDispatcher {
     stripeEventId: string,
     options: { finalAttempt: boolean },
   ): Promise<'processed' | 'ignored' | 'skipped'> {
-    const row = await this.deps.events.startAttempt(stripeEventId);
+    const db = this.deps.database.db;
+    const row = await this.deps.events.startAttempt(db, stripeEventId);
     if (!row) return 'skipped';
     try {
       const outcome = await this.deps.handlers.handle(row.payload as Stripe.Event);
       const status = outcome.handled ? 'processed' : 'ignored';
-      await this.deps.events.finish(stripeEventId, status, outcome.tenantId);
+      await this.deps.events.finish(db, stripeEventId, status, outcome.tenantId);
       this.outcomes.inc({ type: row.type, outcome: status });
       this.deps.logger.info(
         {
@@ -88,7 +91,7 @@ export class StripeEventDispatcher {
       return status;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      await this.deps.events.fail(stripeEventId, message, options.finalAttempt);
+      await this.deps.events.fail(db, stripeEventId, message, options.finalAttempt);
       this.outcomes.inc({ type: row.type, outcome: options.finalAttempt ? 'failed' : 'retry' });
       this.deps.logger.warn(
         {

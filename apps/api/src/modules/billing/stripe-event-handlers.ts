@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
-import { StripeGatewayError, type StripeGateway } from './stripe-gateway.js';
-import type { SubscriptionSync } from './subscription-sync.js';
+import type { Database } from '../../platform/db/client.js';
+import { StripeGatewayError, stripeIdOf, type StripeGateway } from './stripe-gateway.js';
+import type { SubscriptionSync, SyncCause } from './subscription-sync.js';
 import type { SubscriptionsRepo } from './subscriptions.repo.js';
 
 /** What handling one event did: `handled: false` for types we do not act on (stored as `ignored`). */
@@ -9,17 +10,22 @@ export interface HandlerOutcome {
   tenantId: string | null;
 }
 
-const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 'string' ? v : (v?.id ?? null));
-
 /**
  * Applies Stripe events. Every handler re-fetches the object from Stripe and writes its *current*
  * state, so events that arrive late, twice or out of order cannot leave an older state behind.
  */
 export class StripeEventHandlers {
-  constructor(private readonly deps: { gateway: StripeGateway; sync: SubscriptionSync; repo: SubscriptionsRepo }) {}
+  constructor(
+    private readonly deps: {
+      database: Database;
+      gateway: StripeGateway;
+      sync: SubscriptionSync;
+      repo: SubscriptionsRepo;
+    },
+  ) {}
 
   async handle(event: Stripe.Event): Promise<HandlerOutcome> {
-    const ref = { type: event.type, stripeEventId: event.id };
+    const cause: SyncCause = { type: event.type, stripeEventId: event.id };
     switch (event.type) {
       case 'customer.subscription.created':
       case 'customer.subscription.updated':
@@ -27,16 +33,16 @@ export class StripeEventHandlers {
       case 'customer.subscription.paused':
       case 'customer.subscription.resumed':
       case 'customer.subscription.trial_will_end':
-        return this.syncSubscription(event.data.object.id, ref, event.data.object);
+        return this.syncSubscription(event.data.object.id, cause, event.data.object);
       case 'invoice.paid':
       case 'invoice.payment_failed':
       case 'invoice.payment_succeeded':
       case 'invoice.finalized':
       case 'invoice.voided':
       case 'invoice.marked_uncollectible':
-        return this.syncInvoice(event.data.object.id!, ref);
+        return this.syncInvoice(event.data.object.id!, cause);
       case 'checkout.session.completed':
-        return this.completeCheckout(event.data.object.id, ref);
+        return this.completeCheckout(event.data.object.id, cause);
       default:
         return { handled: false, tenantId: null };
     }
@@ -44,7 +50,7 @@ export class StripeEventHandlers {
 
   private async syncSubscription(
     id: string,
-    ref: { type: string; stripeEventId: string },
+    cause: SyncCause,
     delivered?: Stripe.Subscription,
   ): Promise<HandlerOutcome> {
     let sub: Stripe.Subscription;
@@ -55,7 +61,7 @@ export class StripeEventHandlers {
       if (
         err instanceof StripeGatewayError &&
         err.kind === 'not_found' &&
-        ref.type === 'customer.subscription.deleted' &&
+        cause.type === 'customer.subscription.deleted' &&
         delivered
       )
         sub = { ...delivered, status: 'canceled' };
@@ -63,41 +69,34 @@ export class StripeEventHandlers {
     }
     const tenantId = await this.deps.sync.tenantFor(sub.customer, sub.metadata);
     if (!tenantId) return { handled: false, tenantId: null };
-    await this.deps.sync.applySubscription(tenantId, sub, ref);
+    await this.deps.sync.applySubscription(tenantId, sub, cause);
     return { handled: true, tenantId };
   }
 
-  private async syncInvoice(id: string, ref: { type: string; stripeEventId: string }): Promise<HandlerOutcome> {
+  private async syncInvoice(id: string, cause: SyncCause): Promise<HandlerOutcome> {
     const invoice = await this.deps.gateway.retrieveInvoice(id);
     const tenantId = await this.deps.sync.tenantFor(invoice.customer ?? null, invoice.metadata);
     if (!tenantId) return { handled: false, tenantId: null };
-    await this.deps.sync.applyInvoice(tenantId, invoice, ref);
-    // A failed or recovered payment changes the subscription's status: sync it from Stripe as well.
-    const subscriptionId = idOf(invoice.parent?.subscription_details?.subscription ?? null);
-    if (subscriptionId) {
-      const sub = await this.deps.gateway.retrieveSubscription(subscriptionId);
-      const current = await this.deps.repo.find(tenantId);
-      if (!current?.stripeSubscriptionId || current.stripeSubscriptionId === sub.id) {
-        const state = await this.deps.sync.stateOf(sub, current?.planCode);
-        await this.deps.repo.applyState(tenantId, state);
-      }
-    }
+    // A failed or recovered payment changes the subscription's status: it is synced with the invoice.
+    const subscriptionId = stripeIdOf(invoice.parent?.subscription_details?.subscription ?? null);
+    const sub = subscriptionId ? await this.deps.gateway.retrieveSubscription(subscriptionId) : null;
+    await this.deps.sync.applyInvoice(tenantId, invoice, sub, cause);
     return { handled: true, tenantId };
   }
 
-  private async completeCheckout(id: string, ref: { type: string; stripeEventId: string }): Promise<HandlerOutcome> {
+  private async completeCheckout(id: string, cause: SyncCause): Promise<HandlerOutcome> {
     const session = await this.deps.gateway.retrieveCheckoutSession(id);
     const tenantId = await this.deps.sync.tenantFor(session.customer ?? null, {
       ...(session.metadata ?? {}),
       ...(session.client_reference_id ? { tenant_id: session.client_reference_id } : {}),
     });
     if (!tenantId) return { handled: false, tenantId: null };
-    const customerId = idOf(session.customer ?? null);
-    if (customerId) await this.deps.repo.saveCustomer(tenantId, customerId);
-    const subscriptionId = idOf(session.subscription ?? null);
+    const customerId = stripeIdOf(session.customer ?? null);
+    if (customerId) await this.deps.repo.saveCustomer(this.deps.database.db, tenantId, customerId);
+    const subscriptionId = stripeIdOf(session.subscription ?? null);
     if (subscriptionId) {
       const sub = await this.deps.gateway.retrieveSubscription(subscriptionId);
-      await this.deps.sync.applySubscription(tenantId, sub, ref);
+      await this.deps.sync.applySubscription(tenantId, sub, cause);
     }
     return { handled: true, tenantId };
   }

@@ -6,13 +6,11 @@ export type StripeEventRow = typeof stripeEvents.$inferSelect;
 /** received → processing → processed | ignored, or retrying → … → failed (after the last attempt). */
 export type StripeEventStatus = 'received' | 'processing' | 'retrying' | 'processed' | 'ignored' | 'failed';
 
-/** The webhook event store: every event, stored once by its Stripe id, with its dispatch history. */
+/** The webhook event store: every event, stored once by its Stripe id, with its dispatch history; every method takes `db` first. */
 export class StripeEventsRepo {
-  constructor(private readonly db: DbOrTx) {}
-
   /** Stores a new event; false when this event id was stored before (a redelivery). */
-  async insert(event: { id: string; type: string; created: number; payload: unknown }): Promise<boolean> {
-    const rows = await this.db
+  async insert(db: DbOrTx, event: { id: string; type: string; created: number; payload: unknown }): Promise<boolean> {
+    const rows = await db
       .insert(stripeEvents)
       .values({
         stripeEventId: event.id,
@@ -25,8 +23,8 @@ export class StripeEventsRepo {
     return rows.length === 1;
   }
 
-  async find(stripeEventId: string): Promise<StripeEventRow | null> {
-    const [row] = await this.db.select().from(stripeEvents).where(eq(stripeEvents.stripeEventId, stripeEventId));
+  async find(db: DbOrTx, stripeEventId: string): Promise<StripeEventRow | null> {
+    const [row] = await db.select().from(stripeEvents).where(eq(stripeEvents.stripeEventId, stripeEventId));
     return row ?? null;
   }
 
@@ -34,8 +32,8 @@ export class StripeEventsRepo {
    * Marks an attempt as started, unless the event is already done. Returns the row, or null when
    * there is nothing to do (processed/ignored) — what makes a retried or duplicated job a no-op.
    */
-  async startAttempt(stripeEventId: string): Promise<StripeEventRow | null> {
-    const [row] = await this.db
+  async startAttempt(db: DbOrTx, stripeEventId: string): Promise<StripeEventRow | null> {
+    const [row] = await db
       .update(stripeEvents)
       .set({ status: 'processing', attempts: sql`${stripeEvents.attempts} + 1` })
       .where(
@@ -45,34 +43,37 @@ export class StripeEventsRepo {
     return row ?? null;
   }
 
-  async finish(stripeEventId: string, status: 'processed' | 'ignored', tenantId: string | null) {
-    await this.db
+  async finish(db: DbOrTx, stripeEventId: string, status: 'processed' | 'ignored', tenantId: string | null) {
+    await db
       .update(stripeEvents)
       .set({ status, tenantId, processedAt: new Date(), lastError: null })
       .where(eq(stripeEvents.stripeEventId, stripeEventId));
   }
 
-  async fail(stripeEventId: string, error: string, final: boolean) {
-    await this.db
+  async fail(db: DbOrTx, stripeEventId: string, error: string, final: boolean) {
+    await db
       .update(stripeEvents)
       .set({ status: final ? 'failed' : 'retrying', lastError: error.slice(0, 2000) })
       .where(eq(stripeEvents.stripeEventId, stripeEventId));
   }
 
   /** Makes an event dispatchable again (replay): status back to received. */
-  async reopen(stripeEventId: string) {
-    await this.db
+  async reopen(db: DbOrTx, stripeEventId: string) {
+    await db
       .update(stripeEvents)
       .set({ status: 'received', processedAt: null })
       .where(eq(stripeEvents.stripeEventId, stripeEventId));
   }
 
-  async list(filter: { status?: StripeEventStatus; since?: Date; limit?: number } = {}): Promise<StripeEventRow[]> {
+  async list(
+    db: DbOrTx,
+    filter: { status?: StripeEventStatus; since?: Date; limit?: number } = {},
+  ): Promise<StripeEventRow[]> {
     const conditions = [
       filter.status ? eq(stripeEvents.status, filter.status) : undefined,
       filter.since ? gte(stripeEvents.receivedAt, filter.since) : undefined,
     ].filter((c) => c !== undefined);
-    return this.db
+    return db
       .select()
       .from(stripeEvents)
       .where(conditions.length ? and(...conditions) : undefined)

@@ -1,7 +1,6 @@
 import Stripe from 'stripe';
 import type { Logger } from 'pino';
 import { LATENCY_BUCKETS, type Metrics } from '../../platform/metrics.js';
-import { AppError } from '../../platform/errors.js';
 
 /** What went wrong talking to Stripe, in domain terms (callers never see SDK error classes). */
 export type StripeFailureKind = 'not_found' | 'rejected' | 'unavailable' | 'misconfigured';
@@ -23,12 +22,9 @@ export class StripeGatewayError extends Error {
   }
 }
 
-/** Maps a gateway failure to the API's problem codes: one place, so routes never see SDK errors. */
-export function toAppError(err: unknown): unknown {
-  if (!(err instanceof StripeGatewayError)) return err;
-  if (err.kind === 'unavailable')
-    return new AppError('unavailable', 'The payment provider is unavailable; try again.', { cause: err });
-  return new AppError('bad_gateway', 'The payment provider rejected the request.', { cause: err });
+/** The id of an expandable Stripe field, which holds either the id or the expanded object. */
+export function stripeIdOf(field: string | { id: string } | null | undefined): string | null {
+  return typeof field === 'string' ? field : (field?.id ?? null);
 }
 
 export interface StripeGatewayOptions {

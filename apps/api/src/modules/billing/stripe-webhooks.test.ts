@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/harness.js';
-import { deliver, eventually, newTenantId, startBillingRig } from './billing.test-support.js';
+import { deliver, eventually, newTenantId, startBillingRig } from '../../../test/support/billing-rig.js';
 
 type Rig = Awaited<ReturnType<typeof startBillingRig>>;
 
@@ -15,7 +15,7 @@ describe('POST /webhooks/stripe', () => {
   async function tenantWithSubscription() {
     const tenantId = newTenantId();
     const customer = rig.fake.createCustomer({ metadata: { tenant_id: tenantId } });
-    await rig.billing.subscriptions['deps'].repo.saveCustomer(tenantId, customer.id);
+    await rig.saveCustomer(tenantId, customer.id);
     const starter = (await rig.billing.plans.get('starter'))!;
     const sub = rig.fake.createSubscriptionObject({
       customer: customer.id,
@@ -71,7 +71,7 @@ describe('POST /webhooks/stripe', () => {
     );
     expect(processed).toMatchObject({ status: 'processed', attempts: 1, tenantId, lastError: null });
     expect(processed!.processedAt).toBeInstanceOf(Date);
-    const row = await rig.billing.subscriptions['deps'].repo.find(tenantId);
+    const row = await rig.subscriptionOf(tenantId);
     expect(row).toMatchObject({ planCode: 'starter', status: 'trialing', seatCount: 3, stripeSubscriptionId: sub.id });
     const published = await rig.billing.stream.read(tenantId);
     expect(published.map((e) => e.type)).toEqual(['customer.subscription.created']);
@@ -109,7 +109,7 @@ describe('POST /webhooks/stripe', () => {
     await eventually(async () => (await storedEvent(updated.id))?.status === 'processed');
     await deliver(rig.app, created);
     await eventually(async () => (await storedEvent(created.id))?.status === 'processed');
-    const row = await rig.billing.subscriptions['deps'].repo.find(tenantId);
+    const row = await rig.subscriptionOf(tenantId);
     expect(row).toMatchObject({ status: 'active', seatCount: 4, trialEndsAt: null });
   });
 
@@ -127,7 +127,7 @@ describe('POST /webhooks/stripe', () => {
     expect(done.lastError).toBeNull();
     await new Promise((r) => setTimeout(r, 150));
     expect(await rig.billing.stream.read(tenantId)).toHaveLength(1);
-    expect((await rig.billing.subscriptions['deps'].repo.find(tenantId))?.status).toBe('trialing');
+    expect((await rig.subscriptionOf(tenantId))?.status).toBe('trialing');
   });
 
   it('marks an event failed after the last attempt, with the error kept', async () => {
@@ -167,8 +167,8 @@ describe('POST /webhooks/stripe', () => {
     const failedEvent = rig.fake.event('invoice.payment_failed', failed);
     await deliver(rig.app, failedEvent);
     await eventually(async () => (await storedEvent(failedEvent.id))?.status === 'processed');
-    expect((await rig.billing.subscriptions['deps'].repo.find(tenantId))?.status).toBe('past_due');
-    const invoices = await rig.billing.subscriptions['deps'].repo.listInvoices(tenantId);
+    expect((await rig.subscriptionOf(tenantId))?.status).toBe('past_due');
+    const invoices = await rig.invoicesOf(tenantId);
     expect(invoices.map((i) => [i.stripeInvoiceId, i.status, i.amountDueCents]).sort()).toEqual(
       [
         [paid.id, 'paid', 1900],
@@ -180,12 +180,84 @@ describe('POST /webhooks/stripe', () => {
     const deleted = rig.fake.event('customer.subscription.deleted', rig.fake.subscriptions.get(sub.id));
     await deliver(rig.app, deleted);
     await eventually(async () => (await storedEvent(deleted.id))?.status === 'processed');
-    const row = await rig.billing.subscriptions['deps'].repo.find(tenantId);
+    const row = await rig.subscriptionOf(tenantId);
     expect(row).toMatchObject({ status: 'canceled', autoRenew: false });
     const types = (await rig.billing.stream.read(tenantId)).map((e) => e.type);
     expect(types).toEqual(
       expect.arrayContaining(['invoice.paid', 'invoice.payment_failed', 'customer.subscription.deleted']),
     );
+  });
+
+  it('publishes an invoice event on the billing stream, with the subscription it changed', async () => {
+    const { tenantId, customer, sub } = await tenantWithSubscription();
+    const created = rig.fake.event('customer.subscription.created', sub);
+    await deliver(rig.app, created);
+    await eventually(async () => (await storedEvent(created.id))?.status === 'processed');
+
+    rig.fake.setSubscription(sub.id, { status: 'past_due' });
+    const invoice = rig.fake.createInvoiceObject({
+      customer: customer.id,
+      subscription: sub.id,
+      status: 'open',
+      amount_due: 1900,
+    });
+    const failed = rig.fake.event('invoice.payment_failed', invoice);
+    await deliver(rig.app, failed);
+    await eventually(async () => (await storedEvent(failed.id))?.status === 'processed');
+
+    const published = await rig.billing.stream.read(tenantId);
+    expect(published.map((e) => e.type)).toEqual(['customer.subscription.created', 'invoice.payment_failed']);
+    expect(published[1]).toMatchObject({
+      tenant_id: tenantId,
+      stripe_event_id: failed.id,
+      summary: 'Invoice open: 19.00 USD',
+      invoice: { id: invoice.id, status: 'open', amount_due_cents: 1900 },
+      subscription: { status: 'past_due', plan_code: 'starter' },
+    });
+    expect((await rig.subscriptionOf(tenantId))?.status).toBe('past_due');
+  });
+
+  it('leaves the current subscription alone when events about an older one arrive (one rule for every event)', async () => {
+    const { tenantId, customer, sub: older } = await tenantWithSubscription();
+    rig.fake.setSubscription(older.id, { status: 'canceled', ended_at: Math.floor(Date.now() / 1000) });
+    // The tenant has moved on: its row follows a newer, live subscription.
+    const starter = (await rig.billing.plans.get('starter'))!;
+    const current = rig.fake.createSubscriptionObject({
+      customer: customer.id,
+      items: [{ price: starter.stripePriceId!, quantity: 5 }],
+      metadata: { tenant_id: tenantId },
+    });
+    const createdCurrent = rig.fake.event('customer.subscription.created', current);
+    await deliver(rig.app, createdCurrent);
+    await eventually(async () => (await storedEvent(createdCurrent.id))?.status === 'processed');
+    const before = await rig.subscriptionOf(tenantId);
+    expect(before).toMatchObject({ stripeSubscriptionId: current.id, seatCount: 5 });
+
+    // Late: the older subscription's deletion, then its final invoice being paid.
+    const deleted = rig.fake.event('customer.subscription.deleted', rig.fake.subscriptions.get(older.id));
+    await deliver(rig.app, deleted);
+    await eventually(async () => (await storedEvent(deleted.id))?.status === 'processed');
+    const finalInvoice = rig.fake.createInvoiceObject({
+      customer: customer.id,
+      subscription: older.id,
+      status: 'paid',
+      amount_due: 700,
+    });
+    const paid = rig.fake.event('invoice.paid', finalInvoice);
+    await deliver(rig.app, paid);
+    await eventually(async () => (await storedEvent(paid.id))?.status === 'processed');
+
+    expect(await rig.subscriptionOf(tenantId)).toMatchObject({
+      stripeSubscriptionId: current.id,
+      status: before!.status,
+      seatCount: 5,
+    });
+    // The invoice is the tenant's all the same: recorded and announced, without a subscription.
+    expect((await rig.invoicesOf(tenantId)).map((i) => i.stripeInvoiceId)).toEqual([finalInvoice.id]);
+    const published = await rig.billing.stream.read(tenantId);
+    expect(published.map((e) => e.type)).toEqual(['customer.subscription.created', 'invoice.paid']);
+    expect(published[1].invoice).toMatchObject({ id: finalInvoice.id, status: 'paid' });
+    expect(published[1].subscription).toBeUndefined();
   });
 
   it('handles checkout.session.completed: maps the customer and syncs the new subscription', async () => {
@@ -207,8 +279,8 @@ describe('POST /webhooks/stripe', () => {
     const event = rig.fake.event('checkout.session.completed', completed);
     await deliver(rig.app, event);
     await eventually(async () => (await storedEvent(event.id))?.status === 'processed');
-    expect(await rig.billing.subscriptions['deps'].repo.findCustomer(tenantId)).toBe(customer.id);
-    expect(await rig.billing.subscriptions['deps'].repo.find(tenantId)).toMatchObject({
+    expect(await rig.customerOf(tenantId)).toBe(customer.id);
+    expect(await rig.subscriptionOf(tenantId)).toMatchObject({
       planCode: 'pro',
       status: 'active',
       seatCount: 10,

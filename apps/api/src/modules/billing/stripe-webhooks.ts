@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type Stripe from 'stripe';
 import { WebhookAck } from '@agentry/contracts';
 import type { Logger } from 'pino';
+import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
+import { billingDisabled } from './billing-errors.js';
 import type { StripeEventDispatcher } from './stripe-event-dispatch.js';
 import type { StripeEventsRepo } from './stripe-events.repo.js';
 
@@ -13,6 +15,7 @@ import type { StripeEventsRepo } from './stripe-events.repo.js';
 export class StripeWebhookReceiver {
   constructor(
     private readonly deps: {
+      database: Database;
       /** Absent when billing is not configured (503). */
       webhooks: Stripe['webhooks'] | undefined;
       secret: string | undefined;
@@ -26,8 +29,7 @@ export class StripeWebhookReceiver {
 
   async receive(rawBody: Buffer, signature: string | undefined): Promise<{ duplicate: boolean }> {
     const { webhooks, secret, dispatcher } = this.deps;
-    if (!webhooks || !secret || !dispatcher)
-      throw new AppError('billing_disabled', 'Billing is not configured on this server.');
+    if (!webhooks || !secret || !dispatcher) throw billingDisabled();
     if (!signature) throw new AppError('bad_request', 'The Stripe-Signature header is missing.');
     let event: Stripe.Event;
     try {
@@ -47,7 +49,8 @@ export class StripeWebhookReceiver {
     )
       throw new AppError('bad_request', 'The payload is not a Stripe event.');
 
-    const inserted = await this.deps.events.insert({
+    const db = this.deps.database.db;
+    const inserted = await this.deps.events.insert(db, {
       id: event.id,
       type: event.type,
       created: event.created,
@@ -56,7 +59,7 @@ export class StripeWebhookReceiver {
     if (!inserted) {
       // A redelivery. If the first delivery was stored but its job never queued (we answered 5xx),
       // queue it now; the job id makes this a no-op otherwise.
-      const stored = await this.deps.events.find(event.id);
+      const stored = await this.deps.events.find(db, event.id);
       if (stored?.status === 'received' && stored.attempts === 0) await dispatcher.enqueue(event.id);
       return { duplicate: true };
     }

@@ -1,112 +1,168 @@
 import type { BillingEvent, Invoice, Subscription } from '@agentry/contracts';
 import { SUBSCRIPTION_STATUSES } from '@agentry/contracts';
 import type Stripe from 'stripe';
+import type { Database, DbOrTx } from '../../platform/db/client.js';
+import { isUuid } from '../../platform/ids.js';
 import type { BillingStream } from './billing-stream.js';
 import { DEFAULT_PLAN_CODE, type PlanCatalog } from './plans.js';
-import type { InvoiceRow, SubscriptionRow, SubscriptionsRepo, SubscriptionState } from './subscriptions.repo.js';
+import { stripeIdOf } from './stripe-gateway.js';
+import {
+  hasEnded,
+  type InvoiceRow,
+  type SubscriptionRow,
+  type SubscriptionsRepo,
+  type SubscriptionState,
+} from './subscriptions.repo.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fromUnix = (s: number | null | undefined) => (typeof s === 'number' && s > 0 ? new Date(s * 1000) : null);
-const idOf = (v: string | { id: string } | null | undefined) => (typeof v === 'string' ? v : (v?.id ?? null));
+
+/** What caused a sync, as the billing stream shows it: a Stripe event, or an API write (`stripeEventId: null`). */
+export interface SyncCause {
+  type: string;
+  stripeEventId: string | null;
+  summary?: string;
+}
+
+/**
+ * The one "older subscription" rule. The tenant's row follows one Stripe subscription: updates of
+ * that one always apply, and a row without one takes any. A different subscription replaces it only
+ * when the row's has ended and the other has not (a new subscription after a cancellation); so a
+ * late event about an older subscription never overwrites the current one.
+ */
+export function replacesCurrent(current: SubscriptionRow | null, incoming: Stripe.Subscription): boolean {
+  if (!current?.stripeSubscriptionId || current.stripeSubscriptionId === incoming.id) return true;
+  return hasEnded(current.status) && !hasEnded(incoming.status);
+}
 
 /**
  * Writes Stripe's view of a subscription or invoice into our tables and announces it on the
  * tenant's billing stream. Used by the API (after a Stripe call) and by webhook handlers (after
- * re-fetching the object), so both paths converge on the same state.
+ * re-fetching the object), so both paths converge on the same state. It owns the unit of work:
+ * one transaction per sync (the row is locked while the rule decides), the announcement after it commits.
  */
 export class SubscriptionSync {
-  constructor(private readonly deps: { plans: PlanCatalog; repo: SubscriptionsRepo; stream: BillingStream }) {}
+  constructor(
+    private readonly deps: { database: Database; plans: PlanCatalog; repo: SubscriptionsRepo; stream: BillingStream },
+  ) {}
 
   /** The tenant a Stripe object belongs to: our customer mapping first, then the metadata we set. */
   async tenantFor(
     customer: string | { id: string } | null,
     metadata?: Record<string, string> | null,
   ): Promise<string | null> {
-    const customerId = idOf(customer);
-    const mapped = customerId ? await this.deps.repo.tenantForCustomer(customerId) : null;
+    const customerId = stripeIdOf(customer);
+    const mapped = customerId ? await this.deps.repo.tenantForCustomer(this.deps.database.db, customerId) : null;
     if (mapped) return mapped;
     const fromMetadata = metadata?.tenant_id;
-    return fromMetadata && UUID.test(fromMetadata) ? fromMetadata : null;
+    return fromMetadata && isUuid(fromMetadata) ? fromMetadata : null;
   }
 
-  async stateOf(sub: Stripe.Subscription, fallbackPlan?: string): Promise<SubscriptionState> {
-    const item = sub.items?.data?.[0];
-    const priceId = idOf(item?.price ?? null);
-    const plan = priceId ? await this.deps.plans.planForPrice(priceId) : null;
-    return {
-      planCode: plan?.code ?? sub.metadata?.plan_code ?? fallbackPlan ?? DEFAULT_PLAN_CODE,
-      status: sub.status,
-      autoRenew: !sub.cancel_at_period_end && !sub.cancel_at && sub.status !== 'canceled',
-      seatCount: item?.quantity ?? 1,
-      stripeSubscriptionId: sub.id,
-      stripeItemId: item?.id ?? null,
-      // Since API 2025-03-31 the period lives on the items.
-      currentPeriodStart: fromUnix(item?.current_period_start),
-      currentPeriodEnd: fromUnix(item?.current_period_end),
-      trialEndsAt: fromUnix(sub.trial_end),
-      cancelAt: fromUnix(sub.cancel_at),
-    };
-  }
-
-  /** Applies a subscription as Stripe has it now and publishes `type` on the tenant's stream. */
+  /**
+   * Applies a subscription as Stripe has it now (unless `replacesCurrent` says it is an older one)
+   * and publishes `cause` on the tenant's stream. Returns the tenant's row as stored.
+   */
   async applySubscription(
     tenantId: string,
     sub: Stripe.Subscription,
-    event: { type: string; stripeEventId: string | null; summary?: string },
+    cause: SyncCause,
     extra: { billingEmail?: string | null } = {},
-  ) {
-    const existing = await this.deps.repo.find(tenantId);
-    // A webhook for an older subscription of this tenant must not overwrite the current one.
-    if (
-      existing?.stripeSubscriptionId &&
-      existing.stripeSubscriptionId !== sub.id &&
-      existing.status !== 'canceled' &&
-      sub.status === 'canceled'
-    )
-      return existing;
-    const row = await this.deps.repo.applyState(tenantId, await this.stateOf(sub, existing?.planCode), extra);
-    await this.announce(tenantId, event, { subscription: toSubscriptionResponse(row) });
+  ): Promise<SubscriptionRow> {
+    const planCode = await this.planCodeOf(sub);
+    const { row, applied } = await this.deps.database.db.transaction((tx) =>
+      this.writeSubscription(tx, tenantId, sub, planCode, extra),
+    );
+    // An older subscription's event changes nothing, so there is nothing to announce.
+    if (applied) await this.announce(tenantId, cause, { subscription: toSubscriptionResponse(row) });
     return row;
   }
 
+  /**
+   * Applies an invoice and, when it belongs to a subscription, that subscription as Stripe has it
+   * now (a failed or recovered payment changes its status), under the same rule, in one
+   * transaction; then publishes one event carrying both.
+   */
   async applyInvoice(
     tenantId: string,
     invoice: Stripe.Invoice,
-    event: { type: string; stripeEventId: string | null },
+    sub: Stripe.Subscription | null,
+    cause: SyncCause,
   ): Promise<InvoiceRow> {
-    const row = await this.deps.repo.upsertInvoice(tenantId, {
-      stripeInvoiceId: invoice.id!,
-      status: invoice.status ?? 'draft',
-      amountDueCents: invoice.amount_due,
-      currency: invoice.currency,
-      hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
-      periodStart: fromUnix(invoice.period_start),
-      periodEnd: fromUnix(invoice.period_end),
+    const planCode = sub ? await this.planCodeOf(sub) : null;
+    const { invoiceRow, subscription } = await this.deps.database.db.transaction(async (tx) => {
+      const invoiceRow = await this.deps.repo.upsertInvoice(tx, tenantId, {
+        stripeInvoiceId: invoice.id!,
+        status: invoice.status ?? 'draft',
+        amountDueCents: invoice.amount_due,
+        currency: invoice.currency,
+        hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
+        periodStart: fromUnix(invoice.period_start),
+        periodEnd: fromUnix(invoice.period_end),
+      });
+      const written = sub ? await this.writeSubscription(tx, tenantId, sub, planCode) : null;
+      return { invoiceRow, subscription: written?.applied ? written.row : null };
     });
-    await this.announce(tenantId, event, { invoice: toInvoiceResponse(row) });
-    return row;
+    await this.announce(tenantId, cause, {
+      invoice: toInvoiceResponse(invoiceRow),
+      ...(subscription ? { subscription: toSubscriptionResponse(subscription) } : {}),
+    });
+    return invoiceRow;
   }
 
-  async announce(
-    tenantId: string,
-    event: { type: string; stripeEventId: string | null; summary?: string },
-    body: Pick<BillingEvent, 'subscription' | 'invoice'>,
-  ) {
+  async announce(tenantId: string, cause: SyncCause, body: Pick<BillingEvent, 'subscription' | 'invoice'>) {
     await this.deps.stream.publish({
       tenant_id: tenantId,
-      type: event.type,
-      stripe_event_id: event.stripeEventId,
+      type: cause.type,
+      stripe_event_id: cause.stripeEventId,
       occurred_at: new Date().toISOString(),
-      summary: event.summary ?? summarize(event.type, body),
+      summary: cause.summary ?? summarize(cause.type, body),
       ...body,
     });
   }
+
+  /** Locks the tenant's row, applies the rule, writes. Runs in the caller's transaction. */
+  private async writeSubscription(
+    tx: DbOrTx,
+    tenantId: string,
+    sub: Stripe.Subscription,
+    planCode: string | null,
+    extra: { billingEmail?: string | null } = {},
+  ): Promise<{ row: SubscriptionRow; applied: boolean }> {
+    const current = await this.deps.repo.findForUpdate(tx, tenantId);
+    if (current && !replacesCurrent(current, sub)) return { row: current, applied: false };
+    const state = stateOf(sub, planCode ?? current?.planCode ?? DEFAULT_PLAN_CODE);
+    return { row: await this.deps.repo.applyState(tx, tenantId, state, extra), applied: true };
+  }
+
+  /** The plan a subscription is on: its price's plan, else the plan code we put in its metadata. */
+  private async planCodeOf(sub: Stripe.Subscription): Promise<string | null> {
+    const priceId = stripeIdOf(sub.items?.data?.[0]?.price ?? null);
+    const plan = priceId ? await this.deps.plans.planForPrice(priceId) : null;
+    return plan?.code ?? sub.metadata?.plan_code ?? null;
+  }
+}
+
+/** Our subscription fields from Stripe's object. */
+function stateOf(sub: Stripe.Subscription, planCode: string): SubscriptionState {
+  const item = sub.items?.data?.[0];
+  return {
+    planCode,
+    status: sub.status,
+    autoRenew: !sub.cancel_at_period_end && !sub.cancel_at && sub.status !== 'canceled',
+    seatCount: item?.quantity ?? 1,
+    stripeSubscriptionId: sub.id,
+    stripeItemId: item?.id ?? null,
+    // Since API 2025-03-31 the period lives on the items.
+    currentPeriodStart: fromUnix(item?.current_period_start),
+    currentPeriodEnd: fromUnix(item?.current_period_end),
+    trialEndsAt: fromUnix(sub.trial_end),
+    cancelAt: fromUnix(sub.cancel_at),
+  };
 }
 
 function summarize(type: string, body: Pick<BillingEvent, 'subscription' | 'invoice'>): string {
-  if (body.subscription) return `Subscription ${body.subscription.plan_code}: ${body.subscription.status}`;
   if (body.invoice)
     return `Invoice ${body.invoice.status}: ${(body.invoice.amount_due_cents / 100).toFixed(2)} ${body.invoice.currency.toUpperCase()}`;
+  if (body.subscription) return `Subscription ${body.subscription.plan_code}: ${body.subscription.status}`;
   return type;
 }
 

@@ -22,31 +22,42 @@ export interface SubscriptionState {
 /** Statuses after which a tenant may start a new subscription. */
 export const ENDED_STATUSES = ['canceled', 'incomplete_expired'];
 
-/** SQL for customers, subscriptions and invoices; every method takes the tenant id. */
-export class SubscriptionsRepo {
-  constructor(private readonly db: DbOrTx) {}
+/** Whether a subscription in `status` is over (the tenant may start a new one). */
+export const hasEnded = (status: string) => ENDED_STATUSES.includes(status);
 
-  async findCustomer(tenantId: string): Promise<string | null> {
-    const [row] = await this.db.select().from(billingCustomers).where(eq(billingCustomers.tenantId, tenantId));
+/** SQL for customers, subscriptions and invoices; every method takes `db` (or the caller's `tx`), then the tenant id. */
+export class SubscriptionsRepo {
+  async findCustomer(db: DbOrTx, tenantId: string): Promise<string | null> {
+    const [row] = await db.select().from(billingCustomers).where(eq(billingCustomers.tenantId, tenantId));
     return row?.stripeCustomerId ?? null;
   }
 
   /** Records the tenant's customer; when another request won the race, returns the winner's id. */
-  async saveCustomer(tenantId: string, stripeCustomerId: string): Promise<string> {
-    await this.db.insert(billingCustomers).values({ tenantId, stripeCustomerId }).onConflictDoNothing();
-    return (await this.findCustomer(tenantId)) ?? stripeCustomerId;
+  async saveCustomer(db: DbOrTx, tenantId: string, stripeCustomerId: string): Promise<string> {
+    await db.insert(billingCustomers).values({ tenantId, stripeCustomerId }).onConflictDoNothing();
+    return (await this.findCustomer(db, tenantId)) ?? stripeCustomerId;
   }
 
-  async tenantForCustomer(stripeCustomerId: string): Promise<string | null> {
-    const [row] = await this.db
+  async tenantForCustomer(db: DbOrTx, stripeCustomerId: string): Promise<string | null> {
+    const [row] = await db
       .select()
       .from(billingCustomers)
       .where(eq(billingCustomers.stripeCustomerId, stripeCustomerId));
     return row?.tenantId ?? null;
   }
 
-  async find(tenantId: string): Promise<SubscriptionRow | null> {
-    const [row] = await this.db.select().from(billingSubscriptions).where(eq(billingSubscriptions.tenantId, tenantId));
+  async find(db: DbOrTx, tenantId: string): Promise<SubscriptionRow | null> {
+    const [row] = await db.select().from(billingSubscriptions).where(eq(billingSubscriptions.tenantId, tenantId));
+    return row ?? null;
+  }
+
+  /** The tenant's subscription row, locked until `tx` ends (a sync decides on it, then writes). */
+  async findForUpdate(tx: DbOrTx, tenantId: string): Promise<SubscriptionRow | null> {
+    const [row] = await tx
+      .select()
+      .from(billingSubscriptions)
+      .where(eq(billingSubscriptions.tenantId, tenantId))
+      .for('update');
     return row ?? null;
   }
 
@@ -55,10 +66,11 @@ export class SubscriptionsRepo {
    * reuses an ended subscription's row. Returns null when a live subscription exists (409).
    */
   async claim(
+    db: DbOrTx,
     tenantId: string,
     input: { planCode: string; seatCount: number; billingEmail: string | null },
   ): Promise<SubscriptionRow | null> {
-    const [row] = await this.db
+    const [row] = await db
       .insert(billingSubscriptions)
       .values({
         tenantId,
@@ -90,8 +102,8 @@ export class SubscriptionsRepo {
   }
 
   /** Undoes a claim whose Stripe call failed (only while it is still the placeholder). */
-  async releaseClaim(tenantId: string, id: string) {
-    await this.db
+  async releaseClaim(db: DbOrTx, tenantId: string, id: string) {
+    await db
       .delete(billingSubscriptions)
       .where(
         and(
@@ -104,6 +116,7 @@ export class SubscriptionsRepo {
 
   /** Writes Stripe's current state of the tenant's subscription (insert when the webhook comes first). */
   async applyState(
+    db: DbOrTx,
     tenantId: string,
     state: SubscriptionState,
     extra: { billingEmail?: string | null } = {},
@@ -113,7 +126,7 @@ export class SubscriptionsRepo {
       updatedAt: new Date(),
       ...(extra.billingEmail !== undefined ? { billingEmail: extra.billingEmail } : {}),
     };
-    const [row] = await this.db
+    const [row] = await db
       .insert(billingSubscriptions)
       .values({ tenantId, ...set })
       .onConflictDoUpdate({ target: billingSubscriptions.tenantId, set })
@@ -121,18 +134,19 @@ export class SubscriptionsRepo {
     return row;
   }
 
-  async setBillingEmail(tenantId: string, billingEmail: string) {
-    await this.db
+  async setBillingEmail(db: DbOrTx, tenantId: string, billingEmail: string) {
+    await db
       .update(billingSubscriptions)
       .set({ billingEmail, updatedAt: new Date() })
       .where(eq(billingSubscriptions.tenantId, tenantId));
   }
 
   async upsertInvoice(
+    db: DbOrTx,
     tenantId: string,
     invoice: Omit<typeof billingInvoices.$inferInsert, 'tenantId' | 'id' | 'createdAt' | 'updatedAt'>,
   ): Promise<InvoiceRow> {
-    const [row] = await this.db
+    const [row] = await db
       .insert(billingInvoices)
       .values({ tenantId, ...invoice })
       .onConflictDoUpdate({
@@ -144,8 +158,8 @@ export class SubscriptionsRepo {
     return row;
   }
 
-  async listInvoices(tenantId: string, limit = 100): Promise<InvoiceRow[]> {
-    return this.db
+  async listInvoices(db: DbOrTx, tenantId: string, limit = 100): Promise<InvoiceRow[]> {
+    return db
       .select()
       .from(billingInvoices)
       .where(eq(billingInvoices.tenantId, tenantId))

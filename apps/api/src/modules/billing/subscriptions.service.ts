@@ -1,14 +1,20 @@
 import crypto from 'node:crypto';
 import type { Invoice, Subscription } from '@agentry/contracts';
 import type Stripe from 'stripe';
-import type { Caller } from '../../platform/caller.js';
+import { ownTenant, type Caller } from '../../platform/caller.js';
+import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
+import { billingDisabled, stripeFailureProblem } from './billing-errors.js';
 import type { PlanCatalog, PlanRecord } from './plans.js';
-import { toAppError, type StripeGateway } from './stripe-gateway.js';
+import type { StripeGateway } from './stripe-gateway.js';
 import { toInvoiceResponse, toSubscriptionResponse, type SubscriptionSync } from './subscription-sync.js';
-import { ENDED_STATUSES, type SubscriptionsRepo } from './subscriptions.repo.js';
+import { hasEnded, type SubscriptionsRepo } from './subscriptions.repo.js';
+
+/** A Stripe call for one write; gateway failures come out as the API's problem codes. */
+type StripeCall = <T>(fn: (gateway: StripeGateway) => Promise<T>) => Promise<T>;
 
 export interface SubscriptionsServiceDeps {
+  database: Database;
   plans: PlanCatalog;
   repo: SubscriptionsRepo;
   sync: SubscriptionSync;
@@ -18,29 +24,32 @@ export interface SubscriptionsServiceDeps {
 }
 
 /**
- * Subscriptions, Checkout and the customer portal. Order of work for every write: check our
- * rules, call Stripe (outside any transaction, with an idempotency key), write what Stripe answered.
+ * Subscriptions, Checkout and the customer portal. Order of work for every write: take the Stripe
+ * call (503 `billing_disabled` with billing off, before anything else), check our rules, call Stripe
+ * (outside any transaction, with an idempotency key), write what Stripe answered (`SubscriptionSync`).
  */
 export class SubscriptionsService {
   constructor(private readonly deps: SubscriptionsServiceDeps) {}
 
-  private gateway(): StripeGateway {
-    if (!this.deps.gateway) throw new AppError('billing_disabled', 'Billing is not enabled on this server.');
-    return this.deps.gateway;
+  private get db() {
+    return this.deps.database.db;
   }
 
-  /** Runs a Stripe call, turning gateway failures into the API's problem codes. */
-  private async stripe<T>(fn: (g: StripeGateway) => Promise<T>): Promise<T> {
-    const gateway = this.gateway();
-    try {
-      return await fn(gateway);
-    } catch (err) {
-      throw toAppError(err);
-    }
+  /** Stripe for one write, or 503 `billing_disabled` when billing is off. */
+  private stripe(): StripeCall {
+    const gateway = this.deps.gateway;
+    if (!gateway) throw billingDisabled();
+    return async (fn) => {
+      try {
+        return await fn(gateway);
+      } catch (err) {
+        throw stripeFailureProblem(err);
+      }
+    };
   }
 
   async get(caller: Caller, tenantId: string): Promise<Subscription> {
-    const row = await this.deps.repo.find(ownTenant(caller, tenantId));
+    const row = await this.deps.repo.find(this.db, ownTenant(caller, tenantId));
     if (!row) throw new AppError('not_found', 'This tenant has no subscription.');
     return toSubscriptionResponse(row);
   }
@@ -51,12 +60,12 @@ export class SubscriptionsService {
     input: { plan_code: string; billing_email?: string; seat_count?: number },
   ): Promise<Subscription> {
     tenantId = ownTenant(caller, tenantId);
-    this.gateway();
+    const stripe = this.stripe();
     const plan = await this.requirePlan(input.plan_code);
     const priceId = this.requirePrice(plan);
     const seatCount = input.seat_count ?? plan.seatsIncluded;
     assertSeats(plan, seatCount);
-    const claim = await this.deps.repo.claim(tenantId, {
+    const claim = await this.deps.repo.claim(this.db, tenantId, {
       planCode: plan.code,
       seatCount,
       billingEmail: input.billing_email ?? null,
@@ -64,8 +73,8 @@ export class SubscriptionsService {
     if (!claim) throw new AppError('subscription_exists', 'This tenant already has a subscription; change it instead.');
     let sub: Stripe.Subscription;
     try {
-      const customerId = await this.ensureCustomer(tenantId, input.billing_email ?? null);
-      sub = await this.stripe((g) =>
+      const customerId = await this.ensureCustomer(stripe, tenantId, input.billing_email ?? null);
+      sub = await stripe((g) =>
         g.createSubscription({
           customerId,
           priceId,
@@ -77,7 +86,7 @@ export class SubscriptionsService {
         }),
       );
     } catch (err) {
-      await this.deps.repo.releaseClaim(tenantId, claim.id);
+      await this.deps.repo.releaseClaim(this.db, tenantId, claim.id);
       throw err;
     }
     const row = await this.deps.sync.applySubscription(
@@ -96,7 +105,7 @@ export class SubscriptionsService {
   ): Promise<Subscription> {
     tenantId = ownTenant(caller, tenantId);
     if (Object.values(input).every((v) => v === undefined)) throw new AppError('empty_update', 'Nothing to update.');
-    this.gateway();
+    const stripe = this.stripe();
     const current = await this.liveSubscription(tenantId);
     const plan =
       input.plan_code !== undefined
@@ -113,13 +122,13 @@ export class SubscriptionsService {
     }
     if (input.auto_renew !== undefined) params.cancel_at_period_end = !input.auto_renew;
     if (input.billing_email !== undefined) {
-      const customerId = await this.ensureCustomer(tenantId, input.billing_email);
-      await this.stripe((g) => g.updateCustomerEmail(customerId, input.billing_email!, `${key}-email`));
-      await this.deps.repo.setBillingEmail(tenantId, input.billing_email);
+      const customerId = await this.ensureCustomer(stripe, tenantId, input.billing_email);
+      await stripe((g) => g.updateCustomerEmail(customerId, input.billing_email!, `${key}-email`));
+      await this.deps.repo.setBillingEmail(this.db, tenantId, input.billing_email);
     }
     const sub = Object.keys(params).length
-      ? await this.stripe((g) => g.updateSubscription(current.stripeSubscriptionId!, params, key))
-      : await this.stripe((g) => g.retrieveSubscription(current.stripeSubscriptionId!));
+      ? await stripe((g) => g.updateSubscription(current.stripeSubscriptionId!, params, key))
+      : await stripe((g) => g.retrieveSubscription(current.stripeSubscriptionId!));
     const row = await this.deps.sync.applySubscription(tenantId, sub, {
       type: 'subscription.updated',
       stripeEventId: null,
@@ -129,14 +138,12 @@ export class SubscriptionsService {
 
   async cancel(caller: Caller, tenantId: string, input: { at_period_end: boolean }): Promise<Subscription> {
     tenantId = ownTenant(caller, tenantId);
-    this.gateway();
+    const stripe = this.stripe();
     const current = await this.liveSubscription(tenantId);
     const key = `agentry-subscription-cancel-${crypto.randomUUID()}`;
     const sub = input.at_period_end
-      ? await this.stripe((g) =>
-          g.updateSubscription(current.stripeSubscriptionId!, { cancel_at_period_end: true }, key),
-        )
-      : await this.stripe((g) => g.cancelSubscriptionNow(current.stripeSubscriptionId!, key));
+      ? await stripe((g) => g.updateSubscription(current.stripeSubscriptionId!, { cancel_at_period_end: true }, key))
+      : await stripe((g) => g.cancelSubscriptionNow(current.stripeSubscriptionId!, key));
     const row = await this.deps.sync.applySubscription(tenantId, sub, {
       type: input.at_period_end ? 'subscription.cancel_scheduled' : 'subscription.canceled',
       stripeEventId: null,
@@ -150,14 +157,14 @@ export class SubscriptionsService {
     input: { plan_code?: string; success_url?: string; cancel_url?: string },
   ): Promise<{ url: string }> {
     tenantId = ownTenant(caller, tenantId);
-    this.gateway();
-    const existing = await this.deps.repo.find(tenantId);
-    if (existing && existing.stripeSubscriptionId && !ENDED_STATUSES.includes(existing.status))
+    const stripe = this.stripe();
+    const existing = await this.deps.repo.find(this.db, tenantId);
+    if (existing?.stripeSubscriptionId && !hasEnded(existing.status))
       throw new AppError('subscription_exists', 'This tenant already has a subscription; use the customer portal.');
     const plan = await this.requirePlan(input.plan_code ?? 'pro');
-    const customerId = await this.ensureCustomer(tenantId, null);
+    const customerId = await this.ensureCustomer(stripe, tenantId, null);
     const base = this.deps.publicWebUrl.replace(/\/$/, '');
-    const session = await this.stripe((g) =>
+    const session = await stripe((g) =>
       g.createCheckoutSession(
         {
           mode: 'subscription',
@@ -181,9 +188,9 @@ export class SubscriptionsService {
 
   async portalSession(caller: Caller, tenantId: string, input: { return_url?: string }): Promise<{ url: string }> {
     tenantId = ownTenant(caller, tenantId);
-    this.gateway();
-    const customerId = await this.ensureCustomer(tenantId, null);
-    const session = await this.stripe((g) =>
+    const stripe = this.stripe();
+    const customerId = await this.ensureCustomer(stripe, tenantId, null);
+    const session = await stripe((g) =>
       g.createPortalSession({
         customerId,
         returnUrl: input.return_url ?? `${this.deps.publicWebUrl.replace(/\/$/, '')}/billing`,
@@ -194,23 +201,23 @@ export class SubscriptionsService {
   }
 
   async listInvoices(caller: Caller, tenantId: string): Promise<Invoice[]> {
-    const rows = await this.deps.repo.listInvoices(ownTenant(caller, tenantId));
+    const rows = await this.deps.repo.listInvoices(this.db, ownTenant(caller, tenantId));
     return rows.map(toInvoiceResponse);
   }
 
   /** The tenant's Stripe customer, created once (the key is the tenant id, so a race creates one). */
-  private async ensureCustomer(tenantId: string, email: string | null): Promise<string> {
-    const existing = await this.deps.repo.findCustomer(tenantId);
+  private async ensureCustomer(stripe: StripeCall, tenantId: string, email: string | null): Promise<string> {
+    const existing = await this.deps.repo.findCustomer(this.db, tenantId);
     if (existing) return existing;
-    const customer = await this.stripe((g) =>
+    const customer = await stripe((g) =>
       g.createCustomer({ tenantId, email, idempotencyKey: `agentry-customer-${tenantId}` }),
     );
-    return this.deps.repo.saveCustomer(tenantId, customer.id);
+    return this.deps.repo.saveCustomer(this.db, tenantId, customer.id);
   }
 
   private async liveSubscription(tenantId: string) {
-    const current = await this.deps.repo.find(tenantId);
-    if (!current || !current.stripeSubscriptionId || ENDED_STATUSES.includes(current.status))
+    const current = await this.deps.repo.find(this.db, tenantId);
+    if (!current?.stripeSubscriptionId || hasEnded(current.status))
       throw new AppError('not_found', 'This tenant has no active subscription.');
     return current;
   }
@@ -227,13 +234,6 @@ export class SubscriptionsService {
       throw new AppError('unavailable', `Plan ${plan.code} has no Stripe price yet: run \`agentry stripe setup\`.`);
     return price;
   }
-}
-
-/** The guard already rejects another tenant's path (403 tenant_mismatch); this keeps services safe on their own. */
-function ownTenant(caller: Caller, tenantId: string): string {
-  if (caller.tenantId !== tenantId)
-    throw new AppError('tenant_mismatch', 'The tenant in the path does not match the token tenant.');
-  return tenantId;
 }
 
 function assertSeats(plan: PlanRecord, seatCount: number) {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Database } from '../../platform/db/client.js';
 import type { JobQueue } from '../../platform/ports/types.js';
 import type { PlanCatalog } from './plans.js';
 import type { StripeGateway } from './stripe-gateway.js';
@@ -19,6 +20,7 @@ export const meterEventName = (featureKey: string) => `agentry_${featureKey}`;
 export class MeterReporter implements MeterReportScheduler {
   constructor(
     private readonly deps: {
+      database: Database;
       jobs: JobQueue;
       usage: UsageRepo;
       subscriptions: SubscriptionsRepo;
@@ -45,12 +47,13 @@ export class MeterReporter implements MeterReportScheduler {
 
   /** Reports every unreported metered record of the tenant; returns how many were sent. */
   async report(tenantId: string): Promise<number> {
-    const customerId = await this.deps.subscriptions.findCustomer(tenantId);
+    const db = this.deps.database.db;
+    const customerId = await this.deps.subscriptions.findCustomer(db, tenantId);
     if (!customerId) return 0; // no Stripe customer yet: the backlog goes with the next report
     const metered = new Set(
       (await this.deps.plans.list()).flatMap((p) => p.features.filter((f) => f.metered).map((f) => f.key)),
     );
-    const records = await this.deps.usage.unreported(tenantId, [...metered]);
+    const records = await this.deps.usage.unreported(db, tenantId, [...metered]);
     for (const record of records) {
       await this.deps.gateway.createMeterEvent({
         eventName: meterEventName(record.featureKey),
@@ -59,7 +62,7 @@ export class MeterReporter implements MeterReportScheduler {
         identifier: record.id,
         timestamp: record.createdAt,
       });
-      await this.deps.usage.markReported(tenantId, record.id);
+      await this.deps.usage.markReported(db, tenantId, record.id);
     }
     if (records.length)
       this.deps.logger.info(

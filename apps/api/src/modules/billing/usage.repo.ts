@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../../platform/db/client.js';
+import type { DbOrTx } from '../../platform/db/client.js';
 import { usageRecords, usageTotals } from './billing.tables.js';
 
 export interface UsageIncrement {
@@ -18,57 +18,59 @@ export interface RecordedUsage {
 
 export type UsageRecordRow = typeof usageRecords.$inferSelect;
 
-/** Usage records (idempotent by key) and per-period totals; every method takes the tenant id. */
+/** Usage records (idempotent by key) and per-period totals; every method takes `db` (or the caller's `tx`), then the tenant id. */
 export class UsageRepo {
-  constructor(private readonly db: Db) {}
-
   /**
-   * Records increments in one transaction. An increment whose key was recorded before changes
-   * nothing (and is left out of the result); the others add to the period's totals atomically, so
-   * concurrent runs can never both see themselves as the one crossing a limit.
+   * Records increments (the caller runs it in its transaction, so records and totals commit
+   * together). An increment whose key was recorded before changes nothing (and is left out of the
+   * result); the others add to the period's totals atomically, so concurrent runs can never both
+   * see themselves as the one crossing a limit.
    */
-  async record(tenantId: string, periodStart: Date, increments: UsageIncrement[]): Promise<RecordedUsage[]> {
-    return this.db.transaction(async (tx) => {
-      const out: RecordedUsage[] = [];
-      for (const inc of increments) {
-        if (inc.quantity <= 0) continue;
-        const [record] = await tx
-          .insert(usageRecords)
-          .values({
-            tenantId,
-            featureKey: inc.featureKey,
-            quantity: inc.quantity,
-            periodStart,
-            idempotencyKey: inc.idempotencyKey,
-          })
-          .onConflictDoNothing()
-          .returning({ id: usageRecords.id });
-        if (!record) continue;
-        const [total] = await tx
-          .insert(usageTotals)
-          .values({ tenantId, featureKey: inc.featureKey, periodStart, used: inc.quantity })
-          .onConflictDoUpdate({
-            target: [usageTotals.tenantId, usageTotals.featureKey, usageTotals.periodStart],
-            set: { used: sql`${usageTotals.used} + ${inc.quantity}`, updatedAt: new Date() },
-          })
-          .returning({ used: usageTotals.used });
-        out.push({ recordId: record.id, featureKey: inc.featureKey, quantity: inc.quantity, used: Number(total.used) });
-      }
-      return out;
-    });
+  async record(
+    tx: DbOrTx,
+    tenantId: string,
+    periodStart: Date,
+    increments: UsageIncrement[],
+  ): Promise<RecordedUsage[]> {
+    const out: RecordedUsage[] = [];
+    for (const inc of increments) {
+      if (inc.quantity <= 0) continue;
+      const [record] = await tx
+        .insert(usageRecords)
+        .values({
+          tenantId,
+          featureKey: inc.featureKey,
+          quantity: inc.quantity,
+          periodStart,
+          idempotencyKey: inc.idempotencyKey,
+        })
+        .onConflictDoNothing()
+        .returning({ id: usageRecords.id });
+      if (!record) continue;
+      const [total] = await tx
+        .insert(usageTotals)
+        .values({ tenantId, featureKey: inc.featureKey, periodStart, used: inc.quantity })
+        .onConflictDoUpdate({
+          target: [usageTotals.tenantId, usageTotals.featureKey, usageTotals.periodStart],
+          set: { used: sql`${usageTotals.used} + ${inc.quantity}`, updatedAt: new Date() },
+        })
+        .returning({ used: usageTotals.used });
+      out.push({ recordId: record.id, featureKey: inc.featureKey, quantity: inc.quantity, used: Number(total.used) });
+    }
+    return out;
   }
 
-  async totals(tenantId: string, periodStart: Date): Promise<Map<string, number>> {
-    const rows = await this.db
+  async totals(db: DbOrTx, tenantId: string, periodStart: Date): Promise<Map<string, number>> {
+    const rows = await db
       .select({ featureKey: usageTotals.featureKey, used: usageTotals.used })
       .from(usageTotals)
       .where(and(eq(usageTotals.tenantId, tenantId), eq(usageTotals.periodStart, periodStart)));
     return new Map(rows.map((r) => [r.featureKey, Number(r.used)]));
   }
 
-  async unreported(tenantId: string, featureKeys: string[], limit = 500): Promise<UsageRecordRow[]> {
+  async unreported(db: DbOrTx, tenantId: string, featureKeys: string[], limit = 500): Promise<UsageRecordRow[]> {
     if (!featureKeys.length) return [];
-    return this.db
+    return db
       .select()
       .from(usageRecords)
       .where(
@@ -82,8 +84,8 @@ export class UsageRepo {
       .limit(limit);
   }
 
-  async markReported(tenantId: string, recordId: string) {
-    await this.db
+  async markReported(db: DbOrTx, tenantId: string, recordId: string) {
+    await db
       .update(usageRecords)
       .set({ reportedAt: new Date() })
       .where(and(eq(usageRecords.tenantId, tenantId), eq(usageRecords.id, recordId)));

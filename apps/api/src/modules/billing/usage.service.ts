@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 import type { BillingEvent, UsageResponse } from '@agentry/contracts';
 import type { Logger } from 'pino';
-import type { Caller } from '../../platform/caller.js';
+import { ownTenant, type Caller } from '../../platform/caller.js';
+import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { ChatUsageHooks, RunUsage } from '../chat/usage-hooks.js';
 import type { BillingStream } from './billing-stream.js';
 import { currentPeriod, type Period } from './periods.js';
 import type { PlanCatalog, PlanRecord } from './plans.js';
-import { ENDED_STATUSES, type SubscriptionRow, type SubscriptionsRepo } from './subscriptions.repo.js';
+import { hasEnded, type SubscriptionRow, type SubscriptionsRepo } from './subscriptions.repo.js';
 import type { RecordedUsage, UsageIncrement, UsageRepo } from './usage.repo.js';
 
 /** The features a chat run consumes, checked before it starts and recorded when it ends. */
@@ -19,6 +20,7 @@ export interface MeterReportScheduler {
 }
 
 export interface UsageServiceDeps {
+  database: Database;
   plans: PlanCatalog;
   subscriptions: SubscriptionsRepo;
   usage: UsageRepo;
@@ -50,8 +52,8 @@ export class UsageService implements ChatUsageHooks {
   async entitlement(
     tenantId: string,
   ): Promise<{ plan: PlanRecord; period: Period; subscription: SubscriptionRow | null }> {
-    const subscription = await this.deps.subscriptions.find(tenantId);
-    const live = subscription && !ENDED_STATUSES.includes(subscription.status) ? subscription : null;
+    const subscription = await this.deps.subscriptions.find(this.deps.database.db, tenantId);
+    const live = subscription && !hasEnded(subscription.status) ? subscription : null;
     const plan = await this.deps.plans.getOrDefault(live?.planCode);
     return { plan, period: currentPeriod(this.now(), live), subscription: live };
   }
@@ -76,7 +78,7 @@ export class UsageService implements ChatUsageHooks {
 
   async assertCanStartRun(caller: Caller): Promise<void> {
     const { plan, period } = await this.cachedEntitlement(caller.tenantId);
-    const totals = await this.deps.usage.totals(caller.tenantId, period.start);
+    const totals = await this.deps.usage.totals(this.deps.database.db, caller.tenantId, period.start);
     for (const key of RUN_FEATURES) {
       const feature = plan.features.find((f) => f.key === key);
       if (!feature || feature.hard_limit === null) continue;
@@ -113,10 +115,11 @@ export class UsageService implements ChatUsageHooks {
 
   /** `POST …/usage`: 404 for a feature the tenant's plan does not have; the same key counts once. */
   async reportUsage(
-    _caller: Caller,
+    caller: Caller,
     tenantId: string,
     input: { feature_key: string; quantity: number; idempotency_key?: string },
   ) {
+    tenantId = ownTenant(caller, tenantId);
     const { plan } = await this.entitlement(tenantId);
     if (!plan.features.some((f) => f.key === input.feature_key)) throw new AppError('not_found', 'Unknown feature.');
     const key = `api:${input.idempotency_key ?? crypto.randomUUID()}`;
@@ -126,9 +129,10 @@ export class UsageService implements ChatUsageHooks {
     return { duplicate: recorded.length === 0 };
   }
 
-  async getUsage(_caller: Caller, tenantId: string): Promise<UsageResponse> {
+  async getUsage(caller: Caller, tenantId: string): Promise<UsageResponse> {
+    tenantId = ownTenant(caller, tenantId);
     const { plan, period, subscription } = await this.entitlement(tenantId);
-    const totals = await this.deps.usage.totals(tenantId, period.start);
+    const totals = await this.deps.usage.totals(this.deps.database.db, tenantId, period.start);
     return {
       period_start: period.start.toISOString(),
       period_end: period.end.toISOString(),
@@ -144,7 +148,10 @@ export class UsageService implements ChatUsageHooks {
 
   private async record(tenantId: string, increments: UsageIncrement[]): Promise<RecordedUsage[]> {
     const { plan, period } = await this.cachedEntitlement(tenantId);
-    const recorded = await this.deps.usage.record(tenantId, period.start, increments);
+    // Records and totals commit together; limit events are published after the commit.
+    const recorded = await this.deps.database.db.transaction((tx) =>
+      this.deps.usage.record(tx, tenantId, period.start, increments),
+    );
     if (!recorded.length) return recorded;
     for (const r of recorded) {
       const feature = plan.features.find((f) => f.key === r.featureKey);

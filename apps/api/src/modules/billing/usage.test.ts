@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type TestUser } from '../../../test/factories.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import type { Caller } from '../../platform/caller.js';
-import { eventually, moduleFor } from './billing.test-support.js';
+import { eventually, moduleFor } from '../../../test/support/billing-rig.js';
 import type { BillingModule } from './billing.module.js';
 
 /** Embedded mode with billing off: usage is still metered and the default (starter) plan's limits apply. */
@@ -28,6 +28,23 @@ describe('usage metering and plan limits (billing off)', () => {
   const used = async (user: TestUser, key: string) =>
     (await billing.usage.getUsage(callerOf(user), user.session.tenant_id)).items.find((i) => i.feature_key === key)!
       .used;
+
+  it("refuses another tenant's usage, read or reported, like the subscription calls do", async () => {
+    const [alice, bob] = [await signUp(t.app), await signUp(t.app)];
+    const input = { feature_key: 'messages', quantity: 5, idempotency_key: 'cross-tenant' };
+    await expect(billing.usage.getUsage(callerOf(alice), bob.session.tenant_id)).rejects.toMatchObject({
+      code: 'tenant_mismatch',
+    });
+    await expect(billing.usage.reportUsage(callerOf(alice), bob.session.tenant_id, input)).rejects.toMatchObject({
+      code: 'tenant_mismatch',
+    });
+    await expect(billing.subscriptions.get(callerOf(alice), bob.session.tenant_id)).rejects.toMatchObject({
+      code: 'tenant_mismatch',
+    });
+    expect(await used(bob, 'messages')).toBe(0);
+    await billing.usage.reportUsage(callerOf(bob), bob.session.tenant_id, input);
+    expect(await used(bob, 'messages')).toBe(5);
+  });
 
   it('records a chat run once per run id', async () => {
     const user = await signUp(t.app);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { signUp, type TestUser } from '../../../test/factories.js';
-import { parseSse } from './chat.test-support.js';
+import { parseSse } from '../../../test/support/sse-client.js';
 
 describe('chat over HTTP (offline model)', () => {
   let t: TestApp;

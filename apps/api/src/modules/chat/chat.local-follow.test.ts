@@ -3,7 +3,7 @@ import type { RunEvent } from '@agentry/contracts';
 import { createTestApp, createTestPorts, listenOnFreePort, type TestApp } from '../../../test/harness.js';
 import { signUp, type TestUser } from '../../../test/factories.js';
 import type { EventStreams, Ports } from '../../platform/ports/types.js';
-import { streamSse, type ParsedEvent } from './chat.test-support.js';
+import { streamSse, type ParsedEvent } from '../../../test/support/sse-client.js';
 import { LiveRun } from './live-runs.js';
 import { parseEntry, runStreamKey, RunEventWriter, type LoggedRunEvent } from './run-events.js';
 

@@ -6,7 +6,7 @@ import { createTestApp, createTestDatabase, services, type TestApp } from '../..
 import { addMember, signUp } from '../../../test/factories.js';
 import { lastToolOutput, lastUserText, startFakeOpenAI, type FakeOpenAI } from '../../../test/support/fake-openai.js';
 import type { Database } from '../../platform/db/client.js';
-import { parseSse } from './chat.test-support.js';
+import { parseSse } from '../../../test/support/sse-client.js';
 
 /** The openai provider end to end through HTTP, the real SDK client and the fake server. */
 describe('chat with MODEL_PROVIDER=openai against the fake server', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, listenOnFreePort, type TestApp } from '../../../test/harness.js';
 import { signUp, type TestUser } from '../../../test/factories.js';
-import { parseSse, streamSse, type ParsedEvent } from './chat.test-support.js';
+import { parseSse, streamSse, type ParsedEvent } from '../../../test/support/sse-client.js';
 
 async function listen(t: TestApp): Promise<number> {
   return Number(new URL(await listenOnFreePort(t.app)).port);

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { signUp, type TestUser } from '../../../test/factories.js';
-import { parseSse } from './chat.test-support.js';
+import { parseSse } from '../../../test/support/sse-client.js';
 
 /**
  * A chat run writes in two units of work (API.md, "Chat run lifecycle"): the user's message with

@@ -1,7 +1,6 @@
 import { AppError } from '../../platform/errors.js';
+import { isUuid } from '../../platform/ids.js';
 import type { ListCursor } from './conversations.repo.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Opaque list cursor: base64url of `[updated_at, id]` of the last row of a page. */
 export function encodeCursor(c: ListCursor): string {
@@ -16,7 +15,7 @@ export function decodeCursor(raw: string): ListCursor {
     if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'string' || typeof value[1] !== 'string')
       throw new Error('shape');
     const updatedAt = new Date(value[0]);
-    if (Number.isNaN(updatedAt.getTime()) || !UUID.test(value[1])) throw new Error('values');
+    if (Number.isNaN(updatedAt.getTime()) || !isUuid(value[1])) throw new Error('values');
     // Ours always round-trip through toISOString with a four-digit year; anything else (an
     // expanded year such as +275760) is not ours and would fail in PostgreSQL as a 500.
     const year = updatedAt.getUTCFullYear();

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPorts } from '../../platform/ports/redis.js';
 import { createMemoryPorts } from '../../platform/ports/memory.js';
 import type { Ports } from '../../platform/ports/index.js';
-import { createLimitedApp, metricValue, openStream, waitFor, type LimitedApp } from './ratelimit.test-support.js';
+import {
+  createLimitedApp,
+  metricValue,
+  openStream,
+  waitFor,
+  type LimitedApp,
+} from '../../../test/support/ratelimit-app.js';
 import { services } from '../../../test/harness.js';
 import { startTcpProxy } from '../../../test/support/tcp-proxy.js';
 

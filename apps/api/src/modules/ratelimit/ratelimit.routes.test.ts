@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { signUp, strongPassword, type TestUser } from '../../../test/factories.js';
-import { waitFor } from './ratelimit.test-support.js';
+import { waitFor } from '../../../test/support/ratelimit-app.js';
 import { rateLimitedRoutes } from './ratelimit.hooks.js';
 import type { QuotaName } from './quotas.js';
 import { buildApp } from '../../app.js';

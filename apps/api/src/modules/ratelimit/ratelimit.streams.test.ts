@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLimitedApp, openStream, userIdFor, waitFor, type LimitedApp } from './ratelimit.test-support.js';
+import {
+  createLimitedApp,
+  openStream,
+  userIdFor,
+  waitFor,
+  type LimitedApp,
+} from '../../../test/support/ratelimit-app.js';
 
 /**
  * Concurrency leases over real sockets: a stream holds a slot while it is open and gives it back

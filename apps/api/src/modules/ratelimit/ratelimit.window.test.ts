@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLimitedApp, metricValue, waitFor, type LimitedApp } from './ratelimit.test-support.js';
+import { createLimitedApp, metricValue, waitFor, type LimitedApp } from '../../../test/support/ratelimit-app.js';
 
 /** Window quotas: block at the limit with the contract's headers and problem, recover after the window. */
 describe('window quotas', () => {

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Role } from '@agentry/contracts';
 import type { DbOrTx } from '../../platform/db/client.js';
+import { isUuid } from '../../platform/ids.js';
 import {
   invitations,
   memberships,
@@ -27,11 +28,10 @@ export class TenantsRepo {
   }
 
   async findTenant(db: DbOrTx, idOrSlug: string): Promise<TenantRow | undefined> {
-    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrSlug);
     const [row] = await db
       .select()
       .from(tenants)
-      .where(isUuid ? eq(tenants.id, idOrSlug) : eq(tenants.slug, idOrSlug));
+      .where(isUuid(idOrSlug) ? eq(tenants.id, idOrSlug) : eq(tenants.slug, idOrSlug));
     return row;
   }
 

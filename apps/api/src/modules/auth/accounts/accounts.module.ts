@@ -35,7 +35,7 @@ export function createAccountsModule(
       cost: auth.bcryptCost,
       pepper: auth.passwordPepper,
       pepperVersion: auth.passwordPepperVersion,
-      previousPeppers: JSON.parse(auth.passwordPeppersPrevious) as Record<string, string>,
+      previousPeppers: auth.passwordPeppersPrevious,
     },
     metrics,
   );

@@ -7,16 +7,14 @@ import type { KeyValueStore } from '../../../platform/ports/index.js';
 export const ENVELOPE_MAX_AGE_SECONDS = 300;
 const FUTURE_SKEW_SECONDS = 30;
 
-/** Parses `AUTH_OPERATOR_KEYS` (`{"<id>": <Ed25519 public JWK | base64url raw key>}`) into key objects. */
-export function parseOperatorKeys(json: string): Map<string, crypto.KeyObject> {
-  const keys = new Map<string, crypto.KeyObject>();
-  for (const [id, value] of Object.entries(JSON.parse(json) as Record<string, unknown>)) {
-    const jwk = typeof value === 'string' ? { kty: 'OKP', crv: 'Ed25519', x: value } : (value as crypto.JsonWebKey);
-    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string')
-      throw new Error(`AUTH_OPERATOR_KEYS: key ${id} is not an Ed25519 public key`);
-    keys.set(id, crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }));
-  }
-  return keys;
+/** Key objects for `AUTH_OPERATOR_KEYS` (config.ts checked each is a 32-byte Ed25519 public key). */
+export function operatorKeyObjects(keys: Readonly<Record<string, string>>): Map<string, crypto.KeyObject> {
+  return new Map(
+    Object.entries(keys).map(([id, x]) => [
+      id,
+      crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' }),
+    ]),
+  );
 }
 
 /** Signs an envelope body for `X-Operator-Signature` (what `agentry service-accounts issue` does). */

@@ -5,7 +5,7 @@ import { AppError } from '../../../platform/errors.js';
 import type { Caller } from '../../../platform/caller.js';
 import type { Ports } from '../../../platform/ports/index.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
-import { parseOperatorKeys, verifyEnvelope } from './operator-envelope.js';
+import { operatorKeyObjects, verifyEnvelope } from './operator-envelope.js';
 import type { ServiceAccountsRepo } from './service-accounts.repo.js';
 import type { SessionIssuer } from '../sessions/session-issuer.js';
 import type { SessionRevoker } from '../sessions/session-revoker.js';
@@ -25,7 +25,7 @@ export class ServiceAccountsService {
       tenants: TenantsService;
     },
   ) {
-    this.operatorKeys = parseOperatorKeys(deps.config.auth.operatorKeys);
+    this.operatorKeys = operatorKeyObjects(deps.config.auth.operatorKeys);
   }
 
   async list(caller: Caller): Promise<ServiceAccount[]> {

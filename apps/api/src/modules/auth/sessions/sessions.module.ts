@@ -23,7 +23,7 @@ export async function createSessionsModule(ctx: PlatformContext) {
   if (config.isProduction && auth.keysetPathIsDefault) {
     throw new Error('NODE_ENV=production refuses generated dev signing keys: set AUTH_KEYSET_PATH or AUTH_KEYSET_JSON');
   }
-  const keys = await KeyStore.open(keysetStorageFor(auth), { generateIfMissing: !auth.keysetJson });
+  const keys = await KeyStore.open(keysetStorageFor(auth), { generateIfMissing: !auth.keyset });
   const tokens = new AccessTokens(
     keys,
     { issuer: auth.issuer, audience: auth.audience, ttlSeconds: auth.accessTokenTtlSeconds },

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import type { Config, DeepReadonly } from '../../../../config.js';
 import { parseKeyset, type Keyset } from './keyset.js';
 
 /**
@@ -43,12 +44,12 @@ export class FileKeysetStorage implements KeysetStorage {
   }
 }
 
-/** `AUTH_KEYSET_JSON`: read-only; rotate by deploying a new value (the CLI prints it). */
+/** `AUTH_KEYSET_JSON` (parsed by config.ts): read-only; rotate by deploying a new value (the CLI prints it). */
 export class EnvKeysetStorage implements KeysetStorage {
   readonly description = 'AUTH_KEYSET_JSON';
-  constructor(private readonly json: string) {}
-  async load() {
-    return parseKeyset(this.json, 'AUTH_KEYSET_JSON');
+  constructor(private readonly keyset: DeepReadonly<Keyset>) {}
+  async load(): Promise<Keyset> {
+    return structuredClone(this.keyset) as Keyset; // the configured value is frozen; callers get their own copy
   }
   async save(): Promise<void> {
     throw new Error(
@@ -57,6 +58,6 @@ export class EnvKeysetStorage implements KeysetStorage {
   }
 }
 
-export function keysetStorageFor(auth: { keysetJson?: string; keysetPath: string }): KeysetStorage {
-  return auth.keysetJson ? new EnvKeysetStorage(auth.keysetJson) : new FileKeysetStorage(auth.keysetPath);
+export function keysetStorageFor(auth: Config['auth']): KeysetStorage {
+  return auth.keyset ? new EnvKeysetStorage(auth.keyset) : new FileKeysetStorage(auth.keysetPath);
 }

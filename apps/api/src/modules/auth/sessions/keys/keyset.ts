@@ -1,26 +1,16 @@
 import crypto from 'node:crypto';
-
-/** One Ed25519 signing key as stored: the private JWK (with `d`) and when it changed state. */
-export interface StoredKey {
-  kid: string;
-  /** OKP/Ed25519 JWK including the private part `d`. */
-  jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; d: string };
-  created_at: string;
-  /** Set when the key left `active`; it keeps verifying until its last token has expired. */
-  retired_at?: string;
-}
+import type { z } from 'zod';
+import { KeysetSchema } from '../../../../config.js';
 
 /**
  * The signing key set. `active` signs; `next` is already published in the JWKS so caches hold it
  * before it starts signing; `retired` keys only verify, until every token they signed has expired.
+ * Its one definition, `KeysetSchema`, lives in config.ts (AUTH_KEYSET_JSON holds one); the key file is
+ * checked against it too.
  */
-export interface Keyset {
-  version: 1;
-  active: StoredKey;
-  next: StoredKey;
-  retired: StoredKey[];
-  updated_at: string;
-}
+export type Keyset = z.infer<typeof KeysetSchema>;
+/** One Ed25519 signing key as stored: the private JWK (with `d`) and when it changed state. */
+export type StoredKey = Keyset['active'];
 
 /** The public half of a key as published in the JWKS. */
 export interface PublicJwk {
@@ -76,8 +66,7 @@ export function verifyingKeys(keyset: Keyset): StoredKey[] {
   return [keyset.active, keyset.next, ...keyset.retired];
 }
 
-const B64URL = /^[A-Za-z0-9_-]+$/;
-/** Checks the shape of a key set read from a file or the environment; throws with the reason. */
+/** Checks a key set read from a file; throws with the reason (never the key material). */
 export function parseKeyset(json: string, source: string): Keyset {
   let v: unknown;
   try {
@@ -85,27 +74,8 @@ export function parseKeyset(json: string, source: string): Keyset {
   } catch {
     throw new Error(`${source}: the key set is not valid JSON`);
   }
-  const k = v as Partial<Keyset>;
-  const keyOk = (key: unknown): key is StoredKey => {
-    const s = key as StoredKey;
-    return (
-      !!s &&
-      typeof s.kid === 'string' &&
-      s.jwk?.kty === 'OKP' &&
-      s.jwk.crv === 'Ed25519' &&
-      B64URL.test(s.jwk.x ?? '') &&
-      B64URL.test(s.jwk.d ?? '')
-    );
-  };
-  if (
-    !k ||
-    k.version !== 1 ||
-    !keyOk(k.active) ||
-    !keyOk(k.next) ||
-    !Array.isArray(k.retired) ||
-    !k.retired.every(keyOk)
-  ) {
+  const parsed = KeysetSchema.safeParse(v);
+  if (!parsed.success)
     throw new Error(`${source}: the key set must be {version:1, active, next, retired[]} of Ed25519 private JWKs`);
-  }
-  return k as Keyset;
+  return parsed.data;
 }

@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
-import { FakeStripe, signWebhook } from '../../../test/support/fake-stripe.js';
-import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { createBillingModule, type BillingModule } from './billing.module.js';
-import { setupStripeCatalog } from './stripe-setup.js';
-import type { PlatformContext } from '../../platform/context.js';
-import { Metrics } from '../../platform/metrics.js';
-import { SseRegistry } from '../../platform/sse.js';
-import { loggingAuditLog } from '../../platform/audit.js';
+import { FakeStripe, signWebhook } from './fake-stripe.js';
+import { createTestApp, type TestApp } from '../harness.js';
+import { createBillingModule, type BillingModule } from '../../src/modules/billing/billing.module.js';
+import { setupStripeCatalog } from '../../src/modules/billing/stripe-setup.js';
+import { SubscriptionsRepo } from '../../src/modules/billing/subscriptions.repo.js';
+import type { PlatformContext } from '../../src/platform/context.js';
+import { Metrics } from '../../src/platform/metrics.js';
+import { SseRegistry } from '../../src/platform/sse.js';
+import { loggingAuditLog } from '../../src/platform/audit.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_agentry_billing_secret';
 export const SECRET_KEY = 'sk_test_agentry0123456789abcdef';
@@ -35,11 +36,18 @@ export async function startBillingRig(extra: Record<string, string> = {}) {
   const test = await createTestApp(billingEnv(fake, extra));
   const billing = moduleFor(test, { registerWorkers: false });
   await setupStripeCatalog({ plans: billing.plans, gateway: billing.gateway!, dryRun: false, progress: () => {} });
+  const repo = new SubscriptionsRepo();
+  const db = test.database.db;
   return {
     fake,
     test,
     app: test.app,
     billing,
+    /** What the tables hold for a tenant (read directly, as an assertion should). */
+    subscriptionOf: (tenantId: string) => repo.find(db, tenantId),
+    invoicesOf: (tenantId: string) => repo.listInvoices(db, tenantId),
+    customerOf: (tenantId: string) => repo.findCustomer(db, tenantId),
+    saveCustomer: (tenantId: string, customerId: string) => repo.saveCustomer(db, tenantId, customerId),
     async close() {
       await test.close();
       await fake.stop();

@@ -2,16 +2,16 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../app.js';
-import { createLogger, type Logger } from '../../platform/logger.js';
-import { Metrics } from '../../platform/metrics.js';
-import { openSse, SseRegistry } from '../../platform/sse.js';
-import type { Ports } from '../../platform/ports/index.js';
-import type { Database } from '../../platform/db/client.js';
-import { createTestDatabase, createTestPorts, listenOnFreePort, services, testConfig } from '../../../test/harness.js';
-import { forgeAccessToken } from '../../../test/token-forge.js';
-import { RateLimiter } from './ratelimit.service.js';
-import type { Config } from '../../config.js';
+import { buildApp } from '../../src/app.js';
+import { createLogger, type Logger } from '../../src/platform/logger.js';
+import { Metrics } from '../../src/platform/metrics.js';
+import { openSse, SseRegistry } from '../../src/platform/sse.js';
+import type { Ports } from '../../src/platform/ports/index.js';
+import type { Database } from '../../src/platform/db/client.js';
+import { createTestDatabase, createTestPorts, listenOnFreePort, services, testConfig } from '../harness.js';
+import { forgeAccessToken } from '../token-forge.js';
+import { RateLimiter } from '../../src/modules/ratelimit/ratelimit.service.js';
+import type { Config } from '../../src/config.js';
 
 /**
  * A real app (buildApp on fresh storage) plus test routes that declare quotas in `config.rateLimit`
@@ -156,4 +156,4 @@ export async function waitFor(predicate: () => Promise<boolean> | boolean, timeo
   }
 }
 
-export { metricValue } from '../../../test/support/metrics.js';
+export { metricValue } from './metrics.js';
