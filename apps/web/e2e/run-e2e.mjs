@@ -8,8 +8,23 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startProcess, stopProcess, waitForHttp } from './servers.mjs';
-import { journeys } from './journeys.mjs';
+import { readdirSync } from 'node:fs';
+import { journeys as coreJourneys } from './journeys.mjs';
 import { buildWebIfStale } from '../../../scripts/web-build.mjs';
+
+// Core journeys build on each other; each features/*.mjs file adds self-contained journeys (they sign up
+// their own people) that run after them, before the closing CSP check. E2E_ONLY=<regex> runs the first
+// core journey (it arms the CSP watch), the feature journeys whose names match, and the CSP check.
+const featuresDir = join(dirname(fileURLToPath(import.meta.url)), 'features');
+const featureJourneys = [];
+for (const file of existsSync(featuresDir) ? readdirSync(featuresDir).sort() : []) {
+  if (file.endsWith('.mjs')) featureJourneys.push(...(await import(join(featuresDir, file))).journeys);
+}
+const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : undefined;
+const cspCheck = coreJourneys.at(-1);
+const journeys = only
+  ? [coreJourneys[0], ...featureJourneys.filter(([name]) => only.test(name)), cspCheck]
+  : [...coreJourneys.slice(0, -1), ...featureJourneys, cspCheck];
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(chromiumPath)) {
