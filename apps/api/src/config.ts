@@ -214,6 +214,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_CHAT_STREAM_CONCURRENCY: int(5),
   RATE_LIMIT_BILLING_STREAM_CONCURRENCY: int(3),
   RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: int(20),
+  RATE_LIMIT_SHARED_READ_PER_IP_PER_MINUTE: int(60),
   /** Length of the "per minute" windows; only tests shorten it. */
   RATE_LIMIT_WINDOW_SECONDS: int(60, 1),
   /** A stream's concurrency lease lives this long unless renewed (renewed every third of it). */
@@ -316,6 +317,7 @@ function shape(e: z.output<typeof EnvSchema>) {
       chatStreamConcurrency: e.RATE_LIMIT_CHAT_STREAM_CONCURRENCY,
       billingStreamConcurrency: e.RATE_LIMIT_BILLING_STREAM_CONCURRENCY,
       loginPerIpPerMinute: e.RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE,
+      sharedReadPerIpPerMinute: e.RATE_LIMIT_SHARED_READ_PER_IP_PER_MINUTE,
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       leaseTtlMs: e.RATE_LIMIT_LEASE_TTL_MS,
       storeTimeoutMs: e.RATE_LIMIT_STORE_TIMEOUT_MS,

@@ -113,6 +113,11 @@ export const Message = z.object({
   agent: z.string().nullable(),
   created_at: Timestamp,
   tool_calls: z.array(ToolCall).optional(),
+  /** On assistant messages: the caller's own rating, or null. */
+  feedback: z
+    .object({ rating: z.enum(['up', 'down']), comment: z.string().nullable() })
+    .nullable()
+    .optional(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -122,7 +127,9 @@ export const ConversationDetail = z.object({
   agent: z.string(),
   created_at: Timestamp,
   updated_at: Timestamp,
+  /** The newest messages (at most 100), oldest first; older ones through `GET …/messages?before=`. */
   messages: z.array(Message),
+  has_more: z.boolean(),
 });
 export type ConversationDetail = z.infer<typeof ConversationDetail>;
 export const RenameConversationRequest = z.object({ title: z.string().trim().min(1).max(200) });

@@ -5,5 +5,6 @@ export * from './health.js';
 export * from './auth.js';
 export * from './tenants.js';
 export * from './chat.js';
+export * from './conversations.js';
 export * from './billing.js';
 export * from './routes.js';

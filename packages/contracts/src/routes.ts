@@ -63,6 +63,20 @@ import {
   UsageRequest,
   UsageResponse,
 } from './billing.js';
+import {
+  ConversationExportQuery,
+  Feedback,
+  FeedbackExportQuery,
+  FeedbackRequest,
+  MessageIdParam,
+  MessagePage,
+  MessagePageQuery,
+  PublicShareParam,
+  Share,
+  SharedConversation,
+  ShareIdParam,
+  ShareList,
+} from './conversations.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -79,6 +93,8 @@ export interface RouteSpec {
   response?: z.ZodType;
   /** The answer is `text/event-stream`, read as a stream rather than parsed as JSON. */
   stream?: true;
+  /** The answer is a file to save (an export): browsers fetch it by link, not as JSON. */
+  download?: true;
 }
 
 /**
@@ -158,6 +174,43 @@ export const API_ROUTES = {
     response: ConversationSummary,
   },
   'DELETE /api/v1/conversations/:id': { auth: 'conversations:delete', status: 204, params: IdParam },
+  'GET /api/v1/conversations/:id/messages': {
+    auth: 'conversations:read',
+    params: IdParam,
+    query: MessagePageQuery,
+    response: MessagePage,
+  },
+  'GET /api/v1/conversations/:id/export': {
+    auth: 'conversations:read',
+    params: IdParam,
+    query: ConversationExportQuery,
+    download: true,
+  },
+  'POST /api/v1/conversations/:id/shares': {
+    auth: 'conversations:write',
+    status: 201,
+    params: IdParam,
+    response: Share,
+  },
+  'GET /api/v1/conversations/:id/shares': { auth: 'conversations:read', params: IdParam, response: ShareList },
+  'DELETE /api/v1/conversations/:id/shares/:share_id': {
+    auth: 'conversations:write',
+    status: 204,
+    params: ShareIdParam,
+  },
+  'GET /api/v1/shared/:share_id': { auth: 'public', params: PublicShareParam, response: SharedConversation },
+  'PUT /api/v1/conversations/:id/messages/:message_id/feedback': {
+    auth: 'conversations:write',
+    params: MessageIdParam,
+    body: FeedbackRequest,
+    response: Feedback,
+  },
+  'DELETE /api/v1/conversations/:id/messages/:message_id/feedback': {
+    auth: 'conversations:write',
+    status: 204,
+    params: MessageIdParam,
+  },
+  'GET /api/v1/feedback/export': { auth: 'audit:read', query: FeedbackExportQuery, download: true },
   'GET /api/v1/agents': { auth: 'tools:read', response: AgentList },
   'GET /api/v1/agents/:name': { auth: 'tools:read', params: AgentNameParam, response: AgentDetail },
   'GET /api/v1/tools': { auth: 'tools:read', query: ToolListQuery, response: ToolList },
@@ -252,8 +305,10 @@ export type RouteQuery<K extends RouteKey> = ApiRoutes[K] extends { query: infer
   : never;
 
 /** Route keys whose answer is JSON (or empty) / a `text/event-stream`. */
-export type JsonRouteKey = { [K in RouteKey]: ApiRoutes[K] extends { stream: true } ? never : K }[RouteKey];
-export type StreamRouteKey = Exclude<RouteKey, JsonRouteKey>;
+export type JsonRouteKey = {
+  [K in RouteKey]: ApiRoutes[K] extends { stream: true } | { download: true } ? never : K;
+}[RouteKey];
+export type StreamRouteKey = { [K in RouteKey]: ApiRoutes[K] extends { stream: true } ? K : never }[RouteKey];
 
 /**
  * Fills a path template: `fillPath('/agents/:name', { name: 'triage' })` → `/agents/triage`. Each

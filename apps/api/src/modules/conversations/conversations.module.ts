@@ -3,17 +3,31 @@ import type { PlatformContext } from '../../platform/context.js';
 import { ConversationsRepo } from './conversations.repo.js';
 import { conversationsRoutes } from './conversations.routes.js';
 import { ConversationsService } from './conversations.service.js';
+import { FeedbackRepo } from './feedback.repo.js';
+import { feedbackRoutes } from './feedback.routes.js';
+import { FeedbackService } from './feedback.service.js';
+import { SharesRepo } from './shares.repo.js';
+import { sharesRoutes } from './shares.routes.js';
+import { SharesService } from './shares.service.js';
 
 /**
- * Conversations: the transcript (messages, tool calls, handoffs) and the SDK session memory of
- * each conversation. Needs no other module; chat and agents receive `service`.
+ * Conversations: the transcript (messages, tool calls, handoffs), the SDK session memory of each
+ * conversation, share links and ratings of answers. Needs no other module; chat and agents receive
+ * `service`.
  */
 export function createConversationsModule(ctx: PlatformContext) {
-  const service = new ConversationsService({ database: ctx.database, repo: new ConversationsRepo() });
+  const database = ctx.database;
+  const repo = new ConversationsRepo();
+  const feedbackRepo = new FeedbackRepo();
+  const service = new ConversationsService({ database, repo, feedback: feedbackRepo });
+  const shares = new SharesService({ database, conversations: service, repo, shares: new SharesRepo() });
+  const feedback = new FeedbackService({ database, conversations: service, repo, feedback: feedbackRepo });
   return {
     service,
     async register(app: FastifyInstance) {
       await app.register(conversationsRoutes(service));
+      await app.register(sharesRoutes(shares));
+      await app.register(feedbackRoutes(feedback));
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { conversationItems, conversations, handoffs, messages, toolCalls } from './conversations.tables.js';
 
@@ -152,12 +152,67 @@ export class ConversationsRepo {
       .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, id)));
   }
 
-  async messagesOf(db: DbOrTx, tenantId: string, conversationId: string): Promise<MessageRow[]> {
+  /**
+   * One page of a conversation's messages, oldest first: the newest `limit` of those older than
+   * `beforePosition` (the newest overall without it). Reads never load the whole transcript.
+   */
+  async messagePage(
+    db: DbOrTx,
+    tenantId: string,
+    conversationId: string,
+    options: { limit: number; beforePosition?: number },
+  ): Promise<MessageRow[]> {
+    const conditions = [eq(messages.tenantId, tenantId), eq(messages.conversationId, conversationId)];
+    if (options.beforePosition !== undefined) conditions.push(lt(messages.position, options.beforePosition));
+    const rows = await db
+      .select()
+      .from(messages)
+      .where(and(...conditions))
+      .orderBy(desc(messages.position))
+      .limit(options.limit);
+    return rows.reverse();
+  }
+
+  /** Up to `limit` messages after `afterPosition`, oldest first (exports walk the transcript with it). */
+  async messagesAfter(
+    db: DbOrTx,
+    tenantId: string,
+    conversationId: string,
+    options: { afterPosition: number; limit: number },
+  ): Promise<MessageRow[]> {
     return db
       .select()
       .from(messages)
-      .where(and(eq(messages.tenantId, tenantId), eq(messages.conversationId, conversationId)))
-      .orderBy(asc(messages.position));
+      .where(
+        and(
+          eq(messages.tenantId, tenantId),
+          eq(messages.conversationId, conversationId),
+          gt(messages.position, options.afterPosition),
+        ),
+      )
+      .orderBy(asc(messages.position))
+      .limit(options.limit);
+  }
+
+  /** The position of a message of this conversation (a page cursor), or undefined. */
+  async messagePosition(db: DbOrTx, tenantId: string, conversationId: string, messageId: string) {
+    const [row] = await db
+      .select({ position: messages.position })
+      .from(messages)
+      .where(
+        and(eq(messages.tenantId, tenantId), eq(messages.conversationId, conversationId), eq(messages.id, messageId)),
+      );
+    return row?.position;
+  }
+
+  async findMessage(db: DbOrTx, tenantId: string, conversationId: string, messageId: string) {
+    const [row] = await db
+      .select()
+      .from(messages)
+      .where(
+        and(eq(messages.tenantId, tenantId), eq(messages.conversationId, conversationId), eq(messages.id, messageId)),
+      );
+    return row as MessageRow | undefined;
   }
 
   async toolCallsOf(db: DbOrTx, tenantId: string, messageIds: string[]): Promise<ToolCallRow[]> {

@@ -1,7 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { Readable } from 'node:stream';
 import {
   ConversationDetail,
+  ConversationExportQuery,
+  MessagePage,
+  MessagePageQuery,
   ConversationList,
   ConversationListQuery,
   ConversationSummary,
@@ -9,6 +13,7 @@ import {
   Uuid,
 } from '@agentry/contracts';
 import { callerOf } from '../../platform/http/auth-guard.js';
+import { exportFileName, renderExport } from './conversation-export.js';
 import type { ConversationsService } from './conversations.service.js';
 
 const IdParam = z.object({ id: Uuid });
@@ -44,6 +49,45 @@ export function conversationsRoutes(conversations: ConversationsService): Fastif
         },
       },
       async (request) => conversations.get(callerOf(request), request.params.id),
+    );
+
+    app.get(
+      '/api/v1/conversations/:id/messages',
+      {
+        config: { auth: 'conversations:read' },
+        schema: {
+          tags,
+          summary: 'Older messages, a page at a time (before = the oldest message id the client holds)',
+          params: IdParam,
+          querystring: MessagePageQuery,
+          response: { 200: MessagePage },
+        },
+      },
+      async (request) => conversations.messages(callerOf(request), request.params.id, request.query),
+    );
+
+    app.get(
+      '/api/v1/conversations/:id/export',
+      {
+        config: { auth: 'conversations:read' },
+        schema: {
+          tags,
+          summary: 'Download the conversation as Markdown or JSON',
+          params: IdParam,
+          querystring: ConversationExportQuery,
+        },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const { format } = request.query;
+        const conversation = await conversations.owned(caller, request.params.id);
+        const body = renderExport(conversation, conversations.allMessages(caller, conversation.id), format);
+        return reply
+          .type(format === 'json' ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${exportFileName(conversation.title, format)}"`)
+          .header('cache-control', 'no-store')
+          .send(Readable.from(body));
+      },
     );
 
     app.patch(

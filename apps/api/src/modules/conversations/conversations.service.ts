@@ -1,10 +1,19 @@
-import type { ConversationDetail, ConversationList, ConversationSummary, Usage } from '@agentry/contracts';
+import {
+  CONVERSATION_MESSAGES_PAGE,
+  type ConversationDetail,
+  type ConversationList,
+  type ConversationSummary,
+  type Message,
+  type MessagePage,
+  type Usage,
+} from '@agentry/contracts';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
 import { ownerIdOf, type Caller } from '../../platform/caller.js';
 import { AppError } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from './conversation-cursor.js';
 import { previewOf, titleFromMessage } from './conversation-title.js';
-import type { ConversationRow, ConversationsRepo } from './conversations.repo.js';
+import type { ConversationRow, ConversationsRepo, MessageRow } from './conversations.repo.js';
+import type { FeedbackRepo } from './feedback.repo.js';
 import { PostgresSession } from './postgres-session.js';
 
 /** What a finished run leaves in the conversation, written in one transaction. */
@@ -42,6 +51,7 @@ function toSummary(row: ConversationRow): ConversationSummary {
 export interface ConversationsServiceDeps {
   database: Database;
   repo: ConversationsRepo;
+  feedback: FeedbackRepo;
 }
 
 /**
@@ -174,41 +184,87 @@ export class ConversationsService {
   }
 
   async get(caller: Caller, id: string): Promise<ConversationDetail> {
-    const row = await this.deps.repo.findOwned(this.db, caller.tenantId, ownerIdOf(caller), id);
-    if (!row) throw new AppError('not_found', 'Conversation not found.');
-    const messages = await this.deps.repo.messagesOf(this.db, caller.tenantId, id);
-    const calls = await this.deps.repo.toolCallsOf(
-      this.db,
-      caller.tenantId,
-      messages.filter((m) => m.role === 'assistant').map((m) => m.id),
-    );
+    const row = await this.owned(caller, id);
+    const page = await this.deps.repo.messagePage(this.db, caller.tenantId, id, {
+      limit: CONVERSATION_MESSAGES_PAGE + 1,
+    });
+    const hasMore = page.length > CONVERSATION_MESSAGES_PAGE;
     return {
       id: row.id,
       title: row.title,
       agent: row.agent,
       created_at: row.createdAt.toISOString(),
       updated_at: row.updatedAt.toISOString(),
-      messages: messages.map((m) => {
-        const mine = calls.filter((c) => c.messageId === m.id);
-        return {
-          id: m.id,
-          role: m.role as 'user' | 'assistant',
-          content: m.content,
-          agent: m.agent,
-          created_at: m.createdAt.toISOString(),
-          ...(mine.length
-            ? {
-                tool_calls: mine.map((c) => ({
-                  call_id: c.callId,
-                  name: c.name,
-                  arguments: c.arguments,
-                  output: c.output,
-                })),
-              }
-            : {}),
-        };
-      }),
+      messages: await this.present(caller, hasMore ? page.slice(1) : page),
+      has_more: hasMore,
     };
+  }
+
+  /** Older messages, a page at a time: those before the message `before` (the newest without it). */
+  async messages(caller: Caller, id: string, query: { before?: string; limit: number }): Promise<MessagePage> {
+    await this.owned(caller, id);
+    let beforePosition: number | undefined;
+    if (query.before) {
+      beforePosition = await this.deps.repo.messagePosition(this.db, caller.tenantId, id, query.before);
+      if (beforePosition === undefined) throw new AppError('invalid_cursor', 'No such message in this conversation.');
+    }
+    const page = await this.deps.repo.messagePage(this.db, caller.tenantId, id, {
+      limit: query.limit + 1,
+      beforePosition,
+    });
+    const hasMore = page.length > query.limit;
+    const items = hasMore ? page.slice(1) : page;
+    return { items: await this.present(caller, items), next_cursor: hasMore ? (items[0]?.id ?? null) : null };
+  }
+
+  /** Every message of the caller's conversation, oldest first, a page at a time (exports stream them). */
+  async *allMessages(caller: Caller, id: string): AsyncGenerator<Message[]> {
+    await this.owned(caller, id);
+    let afterPosition = 0;
+    for (;;) {
+      const page = await this.deps.repo.messagesAfter(this.db, caller.tenantId, id, { afterPosition, limit: 500 });
+      if (page.length === 0) return;
+      yield this.present(caller, page);
+      afterPosition = page[page.length - 1].position;
+    }
+  }
+
+  /** The caller's conversation row, or 404 (also for another person's conversation). */
+  async owned(caller: Caller, id: string): Promise<ConversationRow> {
+    const row = await this.deps.repo.findOwned(this.db, caller.tenantId, ownerIdOf(caller), id);
+    if (!row) throw new AppError('not_found', 'Conversation not found.');
+    return row;
+  }
+
+  /** The API's messages: tool calls on assistant messages, and the caller's own feedback on them. */
+  private async present(caller: Caller, rows: MessageRow[]): Promise<Message[]> {
+    const answers = rows.filter((m) => m.role === 'assistant').map((m) => m.id);
+    const calls = await this.deps.repo.toolCallsOf(this.db, caller.tenantId, answers);
+    const ratings = await this.deps.feedback.ofMessages(this.db, caller.tenantId, ownerIdOf(caller), answers);
+    return rows.map((m) => {
+      const mine = calls.filter((c) => c.messageId === m.id);
+      const rating = ratings.find((f) => f.messageId === m.id);
+      return {
+        id: m.id,
+        role: m.role as 'user' | 'assistant',
+        content: m.content,
+        agent: m.agent,
+        created_at: m.createdAt.toISOString(),
+        ...(mine.length
+          ? {
+              tool_calls: mine.map((c) => ({
+                call_id: c.callId,
+                name: c.name,
+                arguments: c.arguments,
+                output: c.output,
+              })),
+            }
+          : {}),
+        ...(m.role === 'assistant'
+          ? { feedback: rating ? { rating: rating.rating as 'up' | 'down', comment: rating.comment } : null }
+          : {}),
+      };
+    });
   }
 
   async rename(caller: Caller, id: string, title: string): Promise<ConversationSummary> {

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /**
  * A chat thread of one principal in one tenant. `user_id` is the caller's principal id (a user,
@@ -117,4 +128,50 @@ export const handoffs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('handoffs_conversation_idx').on(t.conversationId)],
+);
+
+/** A person's rating of an assistant message (one per message and rater; a second rating replaces it). */
+export const messageFeedback = pgTable(
+  'message_feedback',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+    /** `up` | `down`. */
+    rating: text('rating').notNull(),
+    comment: text('comment'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.messageId, t.userId] }),
+    index('message_feedback_tenant_updated_idx').on(t.tenantId, t.updatedAt),
+  ],
+);
+
+/**
+ * A public, read-only link to a conversation as it was when shared. `id` is the link itself (128
+ * random bits, base64url). Messages are never edited, so the share stores where the transcript
+ * ended (`last_position`) and the title instead of a copy: later messages never leak, and a share
+ * costs one row. Revoking deletes the row, so the link answers 404.
+ */
+export const conversationShares = pgTable(
+  'conversation_shares',
+  {
+    id: text('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+    title: text('title').notNull(),
+    lastPosition: bigint('last_position', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('conversation_shares_conversation_idx').on(t.conversationId)],
 );

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 
 /** Quotas counted over a time window (requests per minute). */
-export type WindowQuotaName = 'chat_per_minute' | 'chat_stream_per_minute' | 'login_per_ip';
+export type WindowQuotaName = 'chat_per_minute' | 'chat_stream_per_minute' | 'login_per_ip' | 'shared_read_per_ip';
 /** Quotas on things held open at once (streams). */
 export type ConcurrencyQuotaName = 'chat_stream_concurrency' | 'billing_stream_concurrency';
 /** Every quota of API.md's "Rate limits" table. */
@@ -21,6 +21,7 @@ export const QUOTA_NAMES: readonly QuotaName[] = [
   'chat_stream_concurrency',
   'billing_stream_concurrency',
   'login_per_ip',
+  'shared_read_per_ip',
 ];
 
 /** The API.md table, with limits from `RATE_LIMIT_*` (config.limits). */
@@ -58,6 +59,13 @@ export function quotaPolicies(limits: Config['limits']): Record<QuotaName, Quota
       kind: 'window',
       key: 'client_ip',
       limit: limits.loginPerIpPerMinute,
+      windowSeconds: w,
+    },
+    shared_read_per_ip: {
+      name: 'shared_read_per_ip',
+      kind: 'window',
+      key: 'client_ip',
+      limit: limits.sharedReadPerIpPerMinute,
       windowSeconds: w,
     },
   };
