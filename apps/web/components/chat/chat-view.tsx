@@ -8,7 +8,11 @@ import { useChatRun } from '@/lib/chat/use-chat-run';
 import { useCountdown } from '@/lib/hooks/use-countdown';
 import { useToast } from '@/components/ui/toaster';
 import { Alert, Skeleton } from '@/components/ui/feedback';
+import type { Message } from '@agentry/contracts';
+import { api } from '@/lib/client/api';
+import { Button } from '@/components/ui/button';
 import { Composer } from './composer';
+import { ConversationActions } from './conversation-actions';
 import { HistoryMessage, LiveAnswer, UserBubble } from './message-bubbles';
 import { ChatWelcome } from './chat-welcome';
 
@@ -78,7 +82,8 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
   };
   const stop = () => run.stop().catch((error) => toast(describeError(error), 'error'));
 
-  const messages = history.data?.messages ?? [];
+  const earlier = useEarlierMessages(conversationId, history.data);
+  const messages = [...earlier.messages, ...(history.data?.messages ?? [])];
   // The API stores the question before the run starts, so once the history reloads it holds the
   // live turn's question: show it once.
   const lastStored = messages[messages.length - 1];
@@ -111,9 +116,17 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
           </div>
         )}
         {empty && <ChatWelcome agents={agentList} onPick={(name) => setAgent(name)} />}
+        {conversationId && history.data && <ConversationActions conversationId={conversationId} />}
+        {earlier.hasMore && (
+          <div className="flex justify-center">
+            <Button size="sm" variant="secondary" onClick={earlier.load} loading={earlier.loading}>
+              Load earlier messages
+            </Button>
+          </div>
+        )}
         <div role="log" aria-label="Messages" className="space-y-6">
           {messages.map((m) => (
-            <HistoryMessage key={m.id} message={m} agentName={agentName} />
+            <HistoryMessage key={m.id} message={m} agentName={agentName} conversationId={conversationId ?? undefined} />
           ))}
           {showLiveUser && run.turn && <UserBubble text={run.turn.userText} />}
           {run.turn && <LiveAnswer turn={run.turn} agentName={agentName} />}
@@ -133,4 +146,36 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
       </div>
     </div>
   );
+}
+
+/**
+ * Older pages of a long conversation: the read shows the newest 100 messages, and each click on
+ * "Load earlier messages" prepends the page before the oldest one shown.
+ */
+function useEarlierMessages(
+  conversationId: string | null,
+  latest: { messages: Message[]; has_more: boolean } | undefined,
+) {
+  const toast = useToast();
+  const [pages, setPages] = useState<{ messages: Message[]; cursor: string | null }>({ messages: [], cursor: null });
+  const [loading, setLoading] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new conversation starts without older pages
+  useEffect(() => setPages({ messages: [], cursor: null }), [conversationId]);
+  const before = pages.messages.length ? pages.cursor : latest?.has_more ? (latest.messages[0]?.id ?? null) : null;
+  const load = async () => {
+    if (!conversationId || !before) return;
+    setLoading(true);
+    try {
+      const page = await api.get('/conversations/:id/messages', {
+        params: { id: conversationId },
+        query: { before, limit: 100 },
+      });
+      setPages((p) => ({ messages: [...page.items, ...p.messages], cursor: page.next_cursor }));
+    } catch (error) {
+      toast(describeError(error), 'error');
+    } finally {
+      setLoading(false);
+    }
+  };
+  return { messages: pages.messages, hasMore: Boolean(before), loading, load };
 }

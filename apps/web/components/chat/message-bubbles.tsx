@@ -2,6 +2,7 @@
 import type { Message } from '@agentry/contracts';
 import { Markdown } from '@/components/markdown/markdown';
 import type { LiveTurn } from '@/lib/chat/live-turn';
+import { FeedbackButtons } from './feedback-buttons';
 import { HandoffNotice, ToolCallCard } from './tool-call-card';
 
 export function UserBubble({ text }: { text: string }) {
@@ -25,9 +26,12 @@ function AgentLabel({ name }: { name: string | null }) {
 export function HistoryMessage({
   message,
   agentName,
+  conversationId,
 }: {
   message: Message;
   agentName: (name: string | null) => string | null;
+  /** Set in the owner's own view: answers then take feedback. */
+  conversationId?: string;
 }) {
   if (message.role === 'user') return <UserBubble text={message.content} />;
   return (
@@ -39,6 +43,7 @@ export function HistoryMessage({
         ))}
         <Markdown source={message.content} />
       </div>
+      {conversationId && <FeedbackButtons conversationId={conversationId} message={message} />}
     </div>
   );
 }

@@ -79,11 +79,20 @@ function caller<M extends HttpMethod>(method: M) {
   ): Promise<RouteResponse<ApiRoute<M, P>>> => json(method, path, options as AnyOptions | undefined);
 }
 
+/** Route keys whose answer is a file to save (exports): the browser follows a link to them. */
+type DownloadRouteKey = Exclude<RouteKey, JsonRouteKey | StreamRouteKey>;
+
 export const api = {
   get: caller('GET'),
   post: caller('POST'),
+  put: caller('PUT'),
   patch: caller('PATCH'),
   delete: caller('DELETE'),
+  /** The BFF URL of a download route, for an `<a href download>`: the browser saves the answer. */
+  downloadUrl: <P extends ApiPath<'GET', DownloadRouteKey>>(path: P, ...[options]: OptionsArg<ApiRoute<'GET', P>>) => {
+    const o = options as AnyOptions | undefined;
+    return apiUrl(path, o?.params, o?.query as Record<string, unknown> | undefined);
+  },
   /** Opens a `text/event-stream` route and returns the response whose body the caller reads. */
   stream: <M extends HttpMethod, P extends ApiPath<M, StreamRouteKey>>(
     method: M,

@@ -23,6 +23,8 @@ const RESPONSE_HEADERS = [
   'x-request-id',
   'etag',
   'last-modified',
+  'content-disposition',
+  'x-robots-tag',
 ];
 
 interface ForwardOptions {
