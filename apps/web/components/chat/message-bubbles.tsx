@@ -18,7 +18,7 @@ export function UserBubble({ text }: { text: string }) {
   );
 }
 
-function AgentLabel({ name }: { name: string | null }) {
+export function AgentLabel({ name }: { name: string | null }) {
   return <p className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">{name ?? 'assistant'}</p>;
 }
 

@@ -1,6 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
+import { BrandLink } from './brand-link';
 import { useEffect, useState, type ReactNode } from 'react';
 import { ThemeToggle } from '@/components/ui/theme-toggle';
 import { ConversationSidebar } from './conversation-sidebar';
@@ -43,12 +44,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         >
           <span aria-hidden>☰</span>
         </button>
-        <Link href="/" className="flex items-center gap-2 font-semibold">
-          <span aria-hidden className="grid size-7 place-items-center rounded-lg bg-brand-600 text-sm text-white">
-            A
-          </span>
-          <span className="hidden sm:inline">Agentry</span>
-        </Link>
+        <BrandLink compactName />
         <nav aria-label="Main" className="ml-2 flex min-w-0 flex-1 gap-1 overflow-x-auto">
           {NAV.map((item) => (
             <Link

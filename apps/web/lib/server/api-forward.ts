@@ -23,8 +23,8 @@ const RESPONSE_HEADERS = [
   'x-request-id',
   'etag',
   'last-modified',
+  // Downloads (exports) keep their file name.
   'content-disposition',
-  'x-robots-tag',
 ];
 
 interface ForwardOptions {

@@ -80,8 +80,8 @@ export function conversationsRoutes(conversations: ConversationsService): Fastif
       async (request, reply) => {
         const caller = callerOf(request);
         const { format } = request.query;
-        const conversation = await conversations.owned(caller, request.params.id);
-        const body = renderExport(conversation, conversations.allMessages(caller, conversation.id), format);
+        const { conversation, pages } = await conversations.exportOf(caller, request.params.id);
+        const body = renderExport(conversation, pages, format);
         return reply
           .type(format === 'json' ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8')
           .header('content-disposition', `attachment; filename="${exportFileName(conversation.title, format)}"`)

@@ -217,9 +217,20 @@ export class ConversationsService {
     return { items: await this.present(caller, items), next_cursor: hasMore ? (items[0]?.id ?? null) : null };
   }
 
-  /** Every message of the caller's conversation, oldest first, a page at a time (exports stream them). */
-  async *allMessages(caller: Caller, id: string): AsyncGenerator<Message[]> {
-    await this.owned(caller, id);
+  /**
+   * The caller's conversation (404 when not theirs) and every message of it, oldest first, a page
+   * at a time: exports stream the pages instead of loading the transcript whole.
+   */
+  async exportOf(
+    caller: Caller,
+    id: string,
+  ): Promise<{ conversation: ConversationRow; pages: AsyncGenerator<Message[]> }> {
+    const conversation = await this.owned(caller, id);
+    return { conversation, pages: this.pagesOf(caller, id) };
+  }
+
+  /** Every message of a conversation already checked to be the caller's, 500 at a time. */
+  private async *pagesOf(caller: Caller, id: string): AsyncGenerator<Message[]> {
     let afterPosition = 0;
     for (;;) {
       const page = await this.deps.repo.messagesAfter(this.db, caller.tenantId, id, { afterPosition, limit: 500 });

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { messageFeedback, messages } from './conversations.tables.js';
 
@@ -80,7 +80,7 @@ export class FeedbackRepo {
     options: { since?: Date; after?: { updatedAt: Date; messageId: string }; limit: number },
   ): Promise<FeedbackExportRow[]> {
     const conditions = [eq(messageFeedback.tenantId, tenantId)];
-    if (options.since) conditions.push(sql`${messageFeedback.updatedAt} >= ${options.since.toISOString()}`);
+    if (options.since) conditions.push(gte(messageFeedback.updatedAt, options.since));
     if (options.after)
       conditions.push(
         or(

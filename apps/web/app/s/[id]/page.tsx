@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
-import { SharedConversation } from '@agentry/contracts';
+import { ShareId, SharedConversation } from '@agentry/contracts';
 import { Markdown } from '@/components/markdown/markdown';
-import { ThemeToggle } from '@/components/ui/theme-toggle';
+import { AgentLabel, UserBubble } from '@/components/chat/message-bubbles';
+import { PublicHeader } from '@/components/shell/brand-link';
 import { API_URL } from '@/lib/server/api-origin';
 
 export const dynamic = 'force-dynamic';
@@ -10,7 +10,7 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Shared conversation', robots: { index: false, follow: false } };
 
 async function load(id: string): Promise<SharedConversation | null> {
-  if (!/^[A-Za-z0-9_-]{22,64}$/.test(id)) return null;
+  if (!ShareId.safeParse(id).success) return null;
   const res = await fetch(`${API_URL}/api/v1/shared/${id}`, { cache: 'no-store' });
   if (!res.ok) return null;
   return SharedConversation.parse(await res.json());
@@ -22,15 +22,7 @@ export default async function SharedPage({ params }: { params: Promise<{ id: str
   const shared = await load(id);
   return (
     <div className="min-h-dvh bg-zinc-50 dark:bg-zinc-950">
-      <header className="flex items-center justify-between border-b border-zinc-200 px-4 py-3 dark:border-zinc-800 sm:px-6">
-        <Link href="/" className="flex items-center gap-2 font-semibold">
-          <span aria-hidden className="grid size-7 place-items-center rounded-lg bg-brand-600 text-sm text-white">
-            A
-          </span>
-          Agentry
-        </Link>
-        <ThemeToggle />
-      </header>
+      <PublicHeader className="border-b border-zinc-200 dark:border-zinc-800" />
       <main id="main" className="mx-auto max-w-3xl space-y-6 px-3 py-8 sm:px-6">
         {shared ? (
           <>
@@ -41,21 +33,14 @@ export default async function SharedPage({ params }: { params: Promise<{ id: str
               </p>
             </div>
             <div role="log" aria-label="Messages" className="space-y-6">
-              {shared.messages.map((m) =>
+              {shared.messages.map((m, i) =>
                 m.role === 'user' ? (
-                  <div key={m.created_at + m.content.slice(0, 16)} className="flex justify-end">
-                    <div
-                      className="max-w-[85%] whitespace-pre-wrap rounded-2xl rounded-br-sm bg-brand-600 px-4 py-2 text-white"
-                      data-testid="user-message"
-                    >
-                      {m.content}
-                    </div>
-                  </div>
+                  // biome-ignore lint/suspicious/noArrayIndexKey: a frozen, never-reordered list
+                  <UserBubble key={i} text={m.content} />
                 ) : (
-                  <div key={m.created_at + m.content.slice(0, 16)} data-testid="assistant-message">
-                    <p className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">
-                      {m.agent ?? 'assistant'}
-                    </p>
+                  // biome-ignore lint/suspicious/noArrayIndexKey: a frozen, never-reordered list
+                  <div key={i} data-testid="assistant-message">
+                    <AgentLabel name={m.agent} />
                     <Markdown source={m.content} />
                   </div>
                 ),
