@@ -14,6 +14,7 @@ import { installHttpTracing } from './platform/telemetry.js';
 import { instrumentJobQueue, registerStreamGauge } from './platform/machinery-metrics.js';
 import type { PlatformContext } from './platform/context.js';
 import { loggingAuditLog } from './platform/audit.js';
+import { createSecretBox } from './platform/secret-box.js';
 import { version } from './version.js';
 import { createHealthModule } from './modules/health/health.module.js';
 import { createMailModule } from './modules/mail/mail.module.js';
@@ -63,6 +64,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     logger: app.log as Logger,
     sse,
     audit: loggingAuditLog(app.log as Logger),
+    secrets: createSecretBox(config.secrets),
     onShutdown: (fn) => shutdown.push(fn),
   };
   registerStreamGauge(metrics, sse);

@@ -90,6 +90,7 @@ export const DEV_SECRETS = {
   AUTH_PASSWORD_PEPPER: 'dev-password-pepper-change-me',
   AUTH_REFRESH_TOKEN_PEPPER: 'dev-refresh-pepper-change-me',
   AUTH_LOGIN_IP_PEPPER: 'dev-ip-pepper-change-me',
+  SECRETS_ENCRYPTION_KEY: 'dev-secrets-encryption-key-change-me-0000',
 } as const;
 
 const EnvSchema = z.object({
@@ -158,6 +159,21 @@ const EnvSchema = z.object({
   AUTH_REFRESH_TOKEN_PEPPER: z.string().min(16).default(DEV_SECRETS.AUTH_REFRESH_TOKEN_PEPPER),
   AUTH_LOGIN_IP_PEPPER: z.string().min(16).default(DEV_SECRETS.AUTH_LOGIN_IP_PEPPER),
   AUTH_BCRYPT_COST: int(12, 4),
+  /** Seals secrets stored for tenants and users (MCP headers, TOTP and SSO client secrets). */
+  SECRETS_ENCRYPTION_KEY: z.string().min(32).default(DEV_SECRETS.SECRETS_ENCRYPTION_KEY),
+  SECRETS_ENCRYPTION_KEY_VERSION: int(1, 1),
+  /** Older keys still opening sealed values, as JSON `{"<version>":"<key>"}`, so the key can rotate. */
+  SECRETS_ENCRYPTION_KEYS_PREVIOUS: z
+    .string()
+    .default('{}')
+    .pipe(
+      json(
+        jsonObjectOf(z.string().min(32), 'key version → key').refine(
+          (keys) => Object.keys(keys).every((version) => /^[1-9]\d*$/.test(version)),
+          'keys are key versions (1, 2, …)',
+        ),
+      ),
+    ),
   /** The signing key set itself (read-only; else the file at AUTH_KEYSET_PATH). */
   AUTH_KEYSET_JSON: json(KeysetSchema).optional(),
   AUTH_KEYSET_PATH: optionalString,
@@ -279,6 +295,11 @@ function shape(e: z.output<typeof EnvSchema>) {
       operatorKeys: e.AUTH_OPERATOR_KEYS,
       signupPolicy: e.SIGNUP_POLICY,
       requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
+    },
+    secrets: {
+      key: e.SECRETS_ENCRYPTION_KEY,
+      version: e.SECRETS_ENCRYPTION_KEY_VERSION,
+      previous: e.SECRETS_ENCRYPTION_KEYS_PREVIOUS,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     models: {

@@ -62,6 +62,12 @@ export function auditConfig(config: Config, probe: FileModeProbe = statMode): Co
     add('AUTH_PASSWORD_PEPPERS_PREVIOUS', 'still accepts the development default pepper', true);
   }
 
+  // The key sealing tenants' stored secrets: the development default is public.
+  if (config.secrets.key === DEV_SECRETS.SECRETS_ENCRYPTION_KEY)
+    add('SECRETS_ENCRYPTION_KEY', 'is the development default (public in the source code)', true);
+  if (Object.values(config.secrets.previous).includes(DEV_SECRETS.SECRETS_ENCRYPTION_KEY))
+    add('SECRETS_ENCRYPTION_KEYS_PREVIOUS', 'still accepts the development default key', true);
+
   // Signing keys: generated files under DATA_DIR/keys are development keys.
   const devKeyFile = path.join(config.dataDir, 'keys', 'keyset.json');
   if (config.auth.keysetPathIsDefault) {

@@ -8,6 +8,7 @@ import type { PlatformContext } from '../../src/platform/context.js';
 import { Metrics } from '../../src/platform/metrics.js';
 import { SseRegistry } from '../../src/platform/sse.js';
 import { loggingAuditLog } from '../../src/platform/audit.js';
+import { createSecretBox } from '../../src/platform/secret-box.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_agentry_billing_secret';
 export const SECRET_KEY = 'sk_test_agentry0123456789abcdef';
@@ -64,6 +65,7 @@ export function moduleFor(test: TestApp, options: { registerWorkers?: boolean } 
     logger: test.app.log as PlatformContext['logger'],
     sse: new SseRegistry(),
     audit: loggingAuditLog(test.app.log as PlatformContext['logger']),
+    secrets: createSecretBox(test.config.secrets),
     onShutdown: () => {},
   };
   return createBillingModule(ctx, options);

@@ -17,6 +17,7 @@ export function goodProductionEnv(): Record<string, string> {
     AUTH_PASSWORD_PEPPER: 'p'.repeat(20) + 'Q9vX2mL7kR4tY8wZ1nB5',
     AUTH_REFRESH_TOKEN_PEPPER: 'r'.repeat(20) + 'H3jK6sD9fG2aP5qW8eR1',
     AUTH_LOGIN_IP_PEPPER: 'i'.repeat(20) + 'M4nB7vC1xZ5lK8jH2gF6',
+    SECRETS_ENCRYPTION_KEY: 's'.repeat(20) + 'T7yU1iO4pA8sD2fG6hJ0kL3z',
     AUTH_KEYSET_PATH: keysetFile,
     ALLOWED_ORIGINS: 'https://app.example.com',
     METRICS_TOKEN: 'metrics-token-0123456789abcdef',

@@ -9,6 +9,7 @@ import { Metrics } from '../../platform/metrics.js';
 import { createLogger } from '../../platform/logger.js';
 import { SseRegistry } from '../../platform/sse.js';
 import { loggingAuditLog } from '../../platform/audit.js';
+import { createSecretBox } from '../../platform/secret-box.js';
 
 export interface Identity {
   mail: MailModule;
@@ -31,6 +32,7 @@ export async function withIdentity<T>(fn: (identity: Identity) => Promise<T>): P
         metrics: new Metrics(),
         logger,
         audit: loggingAuditLog(logger),
+        secrets: createSecretBox(config.secrets),
         sse: new SseRegistry(),
         onShutdown: (f) => shutdown.push(f),
       };

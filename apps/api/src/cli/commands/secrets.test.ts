@@ -21,6 +21,7 @@ describe('agentry secrets check', { timeout: 120_000 }, () => {
       'AUTH_PASSWORD_PEPPER',
       'AUTH_REFRESH_TOKEN_PEPPER',
       'AUTH_LOGIN_IP_PEPPER',
+      'SECRETS_ENCRYPTION_KEY',
       'AUTH_KEYSET_PATH',
       'ALLOWED_ORIGINS',
       'METRICS_TOKEN',

@@ -6,6 +6,7 @@ import { createLogger } from '../../platform/logger.js';
 import { Metrics } from '../../platform/metrics.js';
 import { SseRegistry } from '../../platform/sse.js';
 import { loggingAuditLog } from '../../platform/audit.js';
+import { createSecretBox } from '../../platform/secret-box.js';
 import { createBillingModule, type BillingModule } from '../../modules/billing/billing.module.js';
 import type { StripeEventStatus } from '../../modules/billing/stripe-events.repo.js';
 import { setupStripeCatalog } from '../../modules/billing/stripe-setup.js';
@@ -20,6 +21,7 @@ export function billingForCli(infra: { config: Config; database: Database; ports
       metrics: new Metrics(),
       logger,
       audit: loggingAuditLog(logger),
+      secrets: createSecretBox(infra.config.secrets),
       sse: new SseRegistry(),
       onShutdown: () => {},
     },
