@@ -71,13 +71,13 @@ export function moduleFor(test: TestApp, options: { registerWorkers?: boolean } 
   return createBillingModule(ctx, options);
 }
 
-/** POSTs a Stripe event to the webhook endpoint, signed like Stripe signs it. */
+/** POSTs a Stripe event (an object, or raw JSON text as given) to the webhook endpoint, signed like Stripe signs it. */
 export async function deliver(
   app: TestApp['app'],
   event: unknown,
   options: { secret?: string; timestamp?: number; signature?: string | null } = {},
 ) {
-  const payload = JSON.stringify(event);
+  const payload = typeof event === 'string' ? event : JSON.stringify(event);
   const signature =
     options.signature === undefined
       ? signWebhook(payload, options.secret ?? WEBHOOK_SECRET, options.timestamp)

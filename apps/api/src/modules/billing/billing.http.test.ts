@@ -156,6 +156,28 @@ describe('billing HTTP API (billing on, fake Stripe)', () => {
     expect(portal.json().url).toMatch(new RegExp(`^${rig.fake.url}/portal/bps_`));
   });
 
+  it("sends customers back only to the web app's own origins (no open redirect through Stripe)", async () => {
+    const owner = await signUp(rig.app);
+    const post = (path: string, payload: object) =>
+      rig.app.inject({ method: 'POST', url: url(owner, path), headers: { ...owner.headers, ...json }, payload });
+    const hostile = ['https://evil.example/billing', 'http://localhost:3000.evil.example/x', 'javascript:alert(1)'];
+    for (const bad of hostile) {
+      for (const [path, field] of [
+        ['/checkout-session', 'success_url'],
+        ['/checkout-session', 'cancel_url'],
+        ['/portal-session', 'return_url'],
+      ] as const) {
+        const res = await post(path, { [field]: bad });
+        expect(res.statusCode, `${field}=${bad}`).toBe(422);
+        expect(res.json().code).toBe('validation_failed');
+      }
+    }
+    const ok = await post('/checkout-session', { success_url: 'http://localhost:3000/billing?welcome=1' });
+    expect(ok.statusCode).toBe(200);
+    expect([...rig.fake.checkoutSessions.values()].at(-1)!.success_url).toBe('http://localhost:3000/billing?welcome=1');
+    expect((await post('/portal-session', { return_url: 'http://127.0.0.1:3000/billing' })).statusCode).toBe(200);
+  });
+
   it('maps a Stripe outage to 503 unavailable, never a 500', async () => {
     const owner = await signUp(rig.app);
     rig.fake.failNext({ method: 'POST', path: '/v1/customers', times: 5, status: 503 });

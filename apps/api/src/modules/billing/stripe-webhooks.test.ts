@@ -34,8 +34,9 @@ describe('POST /webhooks/stripe', () => {
     const missing = await deliver(rig.app, event, { signature: null });
     const wrongSecret = await deliver(rig.app, event, { secret: 'whsec_not_the_right_one' });
     const stale = await deliver(rig.app, event, { timestamp: Math.floor(Date.now() / 1000) - 301 });
+    const future = await deliver(rig.app, event, { timestamp: Math.floor(Date.now() / 1000) + 301 });
     const garbage = await deliver(rig.app, event, { signature: 't=1,v1=deadbeef' });
-    for (const res of [missing, wrongSecret, stale, garbage]) {
+    for (const res of [missing, wrongSecret, stale, future, garbage]) {
       expect(res.statusCode).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json().code).toBe('bad_request');
@@ -291,6 +292,22 @@ describe('POST /webhooks/stripe', () => {
     const event = rig.fake.event('plan.created', { id: 'plan_x', object: 'plan' });
     expect((await deliver(rig.app, event)).statusCode).toBe(202);
     await eventually(async () => (await storedEvent(event.id))?.status === 'ignored');
+  });
+
+  it('answers 400 to a validly signed payload holding NUL or a lone surrogate, storing nothing', async () => {
+    const { sub } = await tenantWithSubscription();
+    for (const hostile of ['\\u0000', '\\ud800', '\\udc00x']) {
+      const event = rig.fake.event('customer.subscription.updated', sub);
+      // Escaped in the JSON text, as an attacker would send it: JSON.parse turns it into the bad string.
+      const raw = JSON.stringify(event).replace('"object":"event"', `"object":"event","note":"a${hostile}b"`);
+      const res = await deliver(rig.app, raw);
+      expect(res.statusCode, hostile).toBe(400);
+      expect(res.json().code).toBe('bad_request');
+      expect(await storedEvent(event.id)).toBeNull();
+    }
+    const key = rig.fake.event('customer.subscription.updated', sub);
+    const badKey = JSON.stringify(key).replace('"object":"event"', '"object":"event","k\\u0000":1');
+    expect((await deliver(rig.app, badKey)).statusCode).toBe(400);
   });
 
   it('answers 400 to a non-JSON or non-event body', async () => {

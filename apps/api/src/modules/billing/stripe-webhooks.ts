@@ -33,6 +33,8 @@ export class StripeWebhookReceiver {
     if (!signature) throw new AppError('bad_request', 'The Stripe-Signature header is missing.');
     let event: Stripe.Event;
     try {
+      // The SDK only refuses timestamps too far in the past; one from the future is refused here.
+      if (signedAt(signature) > Date.now() / 1000 + this.deps.toleranceSeconds) throw new Error('future timestamp');
       event = webhooks.constructEvent(rawBody, signature, secret, this.deps.toleranceSeconds);
     } catch {
       this.deps.logger.warn(
@@ -48,6 +50,9 @@ export class StripeWebhookReceiver {
       !event.data?.object
     )
       throw new AppError('bad_request', 'The payload is not a Stripe event.');
+    // PostgreSQL's jsonb refuses NUL and lone surrogates: refuse them before storing anything.
+    if (!storableJson(event))
+      throw new AppError('bad_request', 'The payload holds a NUL character or a lone surrogate.');
 
     const db = this.deps.database.db;
     const inserted = await this.deps.events.insert(db, {
@@ -70,6 +75,24 @@ export class StripeWebhookReceiver {
     );
     return { duplicate: false };
   }
+}
+
+/** The `t=` of a Stripe-Signature header (seconds), or -Infinity when it has none. */
+function signedAt(header: string): number {
+  const t = /(?:^|,)\s*t=(\d{1,12})(?:,|$)/.exec(header)?.[1];
+  return t === undefined ? Number.NEGATIVE_INFINITY : Number(t);
+}
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when every string (keys too) of a parsed JSON value can be stored as jsonb. */
+function storableJson(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.every(storableJson);
+  if (value && typeof value === 'object')
+    return Object.entries(value).every(([key, v]) => storableJson(key) && storableJson(v));
+  return true;
 }
 
 /** POST /webhooks/stripe, in its own plugin scope: only here is the body kept as raw bytes. */

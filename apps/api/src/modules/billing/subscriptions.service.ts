@@ -21,6 +21,8 @@ export interface SubscriptionsServiceDeps {
   /** Absent when billing is off: every write answers 503 `billing_disabled`. */
   gateway: StripeGateway | undefined;
   publicWebUrl: string;
+  /** Web origins (ALLOWED_ORIGINS): Stripe may only send a customer back to one of these or PUBLIC_WEB_URL. */
+  allowedOrigins: readonly string[];
 }
 
 /**
@@ -176,8 +178,8 @@ export class SubscriptionsService {
             ...(plan.trialDays > 0 ? { trial_period_days: plan.trialDays } : {}),
           },
           metadata: { tenant_id: tenantId, plan_code: plan.code },
-          success_url: input.success_url ?? `${base}/billing?checkout=success`,
-          cancel_url: input.cancel_url ?? `${base}/billing?checkout=cancel`,
+          success_url: this.returnUrl(input.success_url, 'success_url') ?? `${base}/billing?checkout=success`,
+          cancel_url: this.returnUrl(input.cancel_url, 'cancel_url') ?? `${base}/billing?checkout=cancel`,
         },
         `agentry-checkout-${crypto.randomUUID()}`,
       ),
@@ -189,11 +191,13 @@ export class SubscriptionsService {
   async portalSession(caller: Caller, tenantId: string, input: { return_url?: string }): Promise<{ url: string }> {
     tenantId = ownTenant(caller, tenantId);
     const stripe = this.stripe();
+    const returnUrl =
+      this.returnUrl(input.return_url, 'return_url') ?? `${this.deps.publicWebUrl.replace(/\/$/, '')}/billing`;
     const customerId = await this.ensureCustomer(stripe, tenantId, null);
     const session = await stripe((g) =>
       g.createPortalSession({
         customerId,
-        returnUrl: input.return_url ?? `${this.deps.publicWebUrl.replace(/\/$/, '')}/billing`,
+        returnUrl,
         idempotencyKey: `agentry-portal-${crypto.randomUUID()}`,
       }),
     );
@@ -203,6 +207,24 @@ export class SubscriptionsService {
   async listInvoices(caller: Caller, tenantId: string): Promise<Invoice[]> {
     const rows = await this.deps.repo.listInvoices(this.db, ownTenant(caller, tenantId));
     return rows.map(toInvoiceResponse);
+  }
+
+  /**
+   * A caller-given URL Stripe sends the customer back to: only on the web app's own origins, so a
+   * Checkout or portal link cannot be turned into an open redirect to a look-alike site.
+   */
+  private returnUrl(url: string | undefined, path: string): string | undefined {
+    if (url === undefined) return undefined;
+    const allowed = new Set([new URL(this.deps.publicWebUrl).origin, ...this.deps.allowedOrigins]);
+    let origin: string | undefined;
+    try {
+      origin = new URL(url).origin;
+    } catch {}
+    if (!origin || !allowed.has(origin))
+      throw new AppError('validation_failed', "The URL must be on one of the web app's origins.", {
+        errors: [{ path, message: 'not an allowed web origin' }],
+      });
+    return url;
   }
 
   /** The tenant's Stripe customer, created once (the key is the tenant id, so a race creates one). */

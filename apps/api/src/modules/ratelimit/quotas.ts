@@ -51,7 +51,8 @@ export function quotaPolicies(limits: Config['limits']): Record<QuotaName, Quota
     billing_stream_concurrency: {
       name: 'billing_stream_concurrency',
       kind: 'concurrency',
-      key: 'tenant',
+      // Per user: one viewer must not be able to hold every billing stream slot of the tenant.
+      key: 'tenant_user',
       limit: limits.billingStreamConcurrency,
     },
     login_per_ip: {

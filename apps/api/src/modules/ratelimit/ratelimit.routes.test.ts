@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { signUp, strongPassword, type TestUser } from '../../../test/factories.js';
+import { addMember, signUp, strongPassword, type TestUser } from '../../../test/factories.js';
 import { waitFor } from '../../../test/support/ratelimit-app.js';
 import { rateLimitedRoutes } from './ratelimit.hooks.js';
 import type { QuotaName } from './quotas.js';
@@ -35,7 +35,7 @@ describe('the OpenAPI document', () => {
       '`chat_stream_concurrency` (5 open at once, per tenant user)',
     );
     expect(description('/api/v1/billing/stream', 'get')).toContain(
-      '`billing_stream_concurrency` (3 open at once, per tenant)',
+      '`billing_stream_concurrency` (3 open at once, per tenant user)',
     );
     expect(description('/api/v1/auth/refresh', 'post')).not.toContain('Rate limits');
   });
@@ -262,7 +262,7 @@ describe('chat quotas on the real chat routes', () => {
 });
 
 describe('billing_stream_concurrency on GET /billing/stream', () => {
-  it('is keyed by tenant and answers 429 past the limit', async () => {
+  it("is keyed by tenant user (a viewer cannot hold the tenant's slots) and answers 429 past the limit", async () => {
     const t = await createTestApp({
       RATE_LIMIT_BILLING_STREAM_CONCURRENCY: '1',
       ENABLE_BILLING: 'true',
@@ -286,8 +286,12 @@ describe('billing_stream_concurrency on GET /billing/stream', () => {
       });
       const otherTenant = await openBilling(base, other.headers);
       expect(otherTenant.status).toBe(200);
+      const viewer = await addMember(t.app, owner, 'viewer');
+      const sameTenantOtherUser = await openBilling(base, viewer.headers);
+      expect(sameTenantOtherUser.status).toBe(200);
       first.abort();
       otherTenant.abort();
+      sameTenantOtherUser.abort();
       await waitFor(async () => {
         const again = await openBilling(base, owner.headers);
         again.abort();
