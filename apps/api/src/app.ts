@@ -20,7 +20,7 @@ import { createHealthModule } from './modules/health/health.module.js';
 import { createMailModule } from './modules/mail/mail.module.js';
 import { createSessionsModule } from './modules/auth/sessions/sessions.module.js';
 import { UserDirectory } from './modules/auth/accounts/account-directory.js';
-import { createTenantsModule } from './modules/tenants/tenants.module.js';
+import { createTenantsModule, seatCounter } from './modules/tenants/tenants.module.js';
 import { createAccountsModule } from './modules/auth/accounts/accounts.module.js';
 import { registerRateLimits } from './modules/ratelimit/ratelimit.module.js';
 import { createBillingModule } from './modules/billing/billing.module.js';
@@ -87,15 +87,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Each module is created with the platform context and the services of the modules it uses.
   // Identity, each built from the ones before it: tenants read accounts only through the directory
   // and end members' sessions through the revoker; accounts sign users into tenants.
+  // Billing before tenants and chat: it sets the seat limit tenants enforce (tenants count the seats
+  // in use for it), and chat takes its usage hooks (plan limits, metering) as `usage`.
+  const billing = createBillingModule(ctx, { seatsInUse: seatCounter(ctx.database) });
   const mail = createMailModule(ctx);
   const tenants = createTenantsModule(ctx, {
     mailer: mail.mailer,
     accounts: new UserDirectory(ctx.database),
     sessions: sessions.revoker,
+    seats: billing.seatLimits,
   });
   const accounts = createAccountsModule(ctx, { mailer: mail.mailer, sessions, tenants: tenants.service });
-  // Billing before chat: chat takes its usage hooks (plan limits, metering) as `usage`.
-  const billing = createBillingModule(ctx);
   const conversations = createConversationsModule(ctx);
   const agents = createAgentsModule(ctx, { conversations: conversations.service });
   // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.

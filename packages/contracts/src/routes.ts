@@ -31,6 +31,8 @@ import {
   ServiceAccountList,
   TenantResponse,
   UserIdParam,
+  InvitationIdParam,
+  PendingInvitationList,
 } from './tenants.js';
 import {
   AgentDetail,
@@ -131,6 +133,12 @@ export const API_ROUTES = {
     status: 201,
     body: InvitationRequest,
     response: InvitationResponse,
+  },
+  'GET /api/v1/tenants/current/invitations': { auth: 'members:manage', response: PendingInvitationList },
+  'DELETE /api/v1/tenants/current/invitations/:invitation_id': {
+    auth: 'members:manage',
+    status: 204,
+    params: InvitationIdParam,
   },
   'POST /api/v1/tenants/invitations/accept': {
     auth: 'access',

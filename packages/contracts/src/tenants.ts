@@ -12,7 +12,10 @@ export const Member = z.object({
   role: z.enum(ROLES),
   joined_at: Timestamp,
 });
-export const MemberList = z.object({ items: z.array(Member) });
+/** Seats in use (members + pending invitations) against the tenant's seat limit (API.md "Billing, more"). */
+export const Seats = z.object({ used: z.number().int(), limit: z.number().int() });
+export type Seats = z.infer<typeof Seats>;
+export const MemberList = z.object({ items: z.array(Member), seats: Seats });
 export type Member = z.infer<typeof Member>;
 
 export const InvitationRequest = z.object({
@@ -27,6 +30,18 @@ export const InvitationResponse = z.object({
   expires_at: Timestamp,
 });
 export type InvitationResponse = z.infer<typeof InvitationResponse>;
+
+/** A pending invitation as the members page lists it (never its token). */
+export const PendingInvitation = z.object({
+  id: Uuid,
+  email: z.string(),
+  role: z.enum(ROLES),
+  created_at: Timestamp,
+  expires_at: Timestamp,
+});
+export type PendingInvitation = z.infer<typeof PendingInvitation>;
+export const PendingInvitationList = z.object({ items: z.array(PendingInvitation) });
+export const InvitationIdParam = z.object({ invitation_id: Uuid });
 
 export const MemberRoleRequest = z.object({ role: z.enum(ROLES) });
 export const MemberRoleResponse = z.object({ role: z.enum(ROLES) });

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { FakeStripe, signWebhook } from './fake-stripe.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { createBillingModule, type BillingModule } from '../../src/modules/billing/billing.module.js';
+import { seatCounter } from '../../src/modules/tenants/tenants.module.js';
 import { setupStripeCatalog } from '../../src/modules/billing/stripe-setup.js';
 import { SubscriptionsRepo } from '../../src/modules/billing/subscriptions.repo.js';
 import type { PlatformContext } from '../../src/platform/context.js';
@@ -68,7 +69,7 @@ export function moduleFor(test: TestApp, options: { registerWorkers?: boolean } 
     secrets: createSecretBox(test.config.secrets),
     onShutdown: () => {},
   };
-  return createBillingModule(ctx, options);
+  return createBillingModule(ctx, { ...options, seatsInUse: seatCounter(test.database) });
 }
 
 /** POSTs a Stripe event (an object, or raw JSON text as given) to the webhook endpoint, signed like Stripe signs it. */

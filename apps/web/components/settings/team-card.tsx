@@ -23,7 +23,25 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
     enabled: canManage,
     queryFn: () => api.get('/tenants/current/members'),
   });
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['members'] });
+  const invitations = useQuery({
+    queryKey: ['invitations'],
+    enabled: canManage,
+    queryFn: () => api.get('/tenants/current/invitations'),
+  });
+  // Pending invitations hold seats: both lists and the seat count change together.
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: ['members'] });
+    void queryClient.invalidateQueries({ queryKey: ['invitations'] });
+  };
+  const revoke = useMutation({
+    mutationFn: (invitationId: string) =>
+      api.delete('/tenants/current/invitations/:invitation_id', { params: { invitation_id: invitationId } }),
+    onSuccess: () => {
+      toast('Invitation revoked', 'success');
+      refresh();
+    },
+    onError: (error) => toast(describeError(error), 'error'),
+  });
   const changeRole = useMutation({
     mutationFn: ({ userId, role }: { userId: string; role: Role }) =>
       api.patch('/tenants/current/members/:user_id', { params: { user_id: userId }, body: { role } }),
@@ -49,7 +67,10 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
       api.post('/tenants/current/invitations', {
         body: { email: text(data, 'email'), role: ROLES.find((r) => r === data.get('role')) },
       }),
-    (result) => setInvite(result),
+    (result) => {
+      setInvite(result);
+      refresh();
+    },
   );
 
   if (!canManage) {
@@ -66,47 +87,75 @@ export function TeamCard({ canManage, selfId }: { canManage: boolean; selfId: st
   return (
     <Card title="Team" description="Members of this workspace and their roles.">
       <QueryView query={members} loading="Loading members" rows={2} empty={<EmptyState title="No members yet" />}>
-        {({ items }) => (
-          <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Members">
-            {items.map((m) => (
-              <li key={m.user_id} className="flex flex-wrap items-center gap-2 py-3 text-sm">
-                <div className="min-w-0 flex-1">
-                  <p className="font-medium">
-                    {m.display_name ?? m.email}
-                    {m.user_id === selfId && <span className="ml-1 text-zinc-500">(you)</span>}
-                  </p>
-                  <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">{m.email}</p>
-                </div>
-                <label className="sr-only" htmlFor={`role-${m.user_id}`}>
-                  Role of {m.email}
-                </label>
-                <select
-                  id={`role-${m.user_id}`}
-                  value={m.role}
-                  onChange={(e) => changeRole.mutate({ userId: m.user_id, role: e.target.value as Role })}
-                  className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950"
-                >
-                  {ROLES.map((r) => (
-                    <option key={r} value={r}>
-                      {r}
-                    </option>
-                  ))}
-                </select>
-                {m.user_id !== selfId && (
-                  <Button
-                    size="sm"
-                    variant="ghost"
-                    onClick={() => remove.mutate(m.user_id)}
-                    aria-label={`Remove ${m.email}`}
+        {({ items, seats }) => (
+          <>
+            <p className="mb-2 text-sm text-zinc-600 dark:text-zinc-400" data-testid="seats">
+              Seats: {seats.used} of {seats.limit} used (members and pending invitations)
+            </p>
+            <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Members">
+              {items.map((m) => (
+                <li key={m.user_id} className="flex flex-wrap items-center gap-2 py-3 text-sm">
+                  <div className="min-w-0 flex-1">
+                    <p className="font-medium">
+                      {m.display_name ?? m.email}
+                      {m.user_id === selfId && <span className="ml-1 text-zinc-500">(you)</span>}
+                    </p>
+                    <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">{m.email}</p>
+                  </div>
+                  <label className="sr-only" htmlFor={`role-${m.user_id}`}>
+                    Role of {m.email}
+                  </label>
+                  <select
+                    id={`role-${m.user_id}`}
+                    value={m.role}
+                    onChange={(e) => changeRole.mutate({ userId: m.user_id, role: e.target.value as Role })}
+                    className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950"
                   >
-                    Remove
-                  </Button>
-                )}
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                  {m.user_id !== selfId && (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      onClick={() => remove.mutate(m.user_id)}
+                      aria-label={`Remove ${m.email}`}
+                    >
+                      Remove
+                    </Button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </QueryView>
+      {!!invitations.data?.items.length && (
+        <div className="mt-4">
+          <h3 className="mb-1 text-sm font-semibold">Pending invitations</h3>
+          <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Pending invitations">
+            {invitations.data.items.map((inv) => (
+              <li key={inv.id} className="flex flex-wrap items-center gap-2 py-2 text-sm">
+                <span className="min-w-0 flex-1 truncate">
+                  {inv.email} <span className="text-zinc-500">({inv.role})</span>
+                </span>
+                <span className="text-xs text-zinc-500">expires {new Date(inv.expires_at).toLocaleDateString()}</span>
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  onClick={() => revoke.mutate(inv.id)}
+                  aria-label={`Revoke ${inv.email}`}
+                >
+                  Revoke
+                </Button>
               </li>
             ))}
           </ul>
-        )}
-      </QueryView>
+        </div>
+      )}
       <div className="mt-5 border-t border-zinc-200 pt-4 dark:border-zinc-800">
         <h3 className="mb-3 text-sm font-semibold">Invite someone</h3>
         {invite ? (

@@ -3,7 +3,8 @@ import { UserDirectory } from '../../modules/auth/accounts/account-directory.js'
 import { createAccountsModule, type AccountsModule } from '../../modules/auth/accounts/accounts.module.js';
 import { createSessionsModule } from '../../modules/auth/sessions/sessions.module.js';
 import { createMailModule, type MailModule } from '../../modules/mail/mail.module.js';
-import { createTenantsModule } from '../../modules/tenants/tenants.module.js';
+import { createBillingModule } from '../../modules/billing/billing.module.js';
+import { createTenantsModule, seatCounter } from '../../modules/tenants/tenants.module.js';
 import type { PlatformContext } from '../../platform/context.js';
 import { Metrics } from '../../platform/metrics.js';
 import { createLogger } from '../../platform/logger.js';
@@ -38,11 +39,13 @@ export async function withIdentity<T>(fn: (identity: Identity) => Promise<T>): P
       };
       try {
         const sessions = await createSessionsModule(ctx);
+        const billing = createBillingModule(ctx, { registerWorkers: false, seatsInUse: seatCounter(database) });
         const mail = createMailModule(ctx);
         const tenants = createTenantsModule(ctx, {
           mailer: mail.mailer,
           accounts: new UserDirectory(database),
           sessions: sessions.revoker,
+          seats: billing.seatLimits,
         });
         const accounts = createAccountsModule(ctx, { mailer: mail.mailer, sessions, tenants: tenants.service });
         return await fn({ mail, accounts });

@@ -10,6 +10,7 @@ import { createSecretBox } from '../../platform/secret-box.js';
 import { createBillingModule, type BillingModule } from '../../modules/billing/billing.module.js';
 import type { StripeEventStatus } from '../../modules/billing/stripe-events.repo.js';
 import { setupStripeCatalog } from '../../modules/billing/stripe-setup.js';
+import { seatCounter } from '../../modules/tenants/tenants.module.js';
 import { withInfrastructure, progress } from '../cli-runtime.js';
 
 /** The billing module as the CLI uses it: no HTTP, no workers (replays run here, in this process). */
@@ -25,7 +26,7 @@ export function billingForCli(infra: { config: Config; database: Database; ports
       sse: new SseRegistry(),
       onShutdown: () => {},
     },
-    { registerWorkers: false },
+    { registerWorkers: false, seatsInUse: seatCounter(infra.database) },
   );
 }
 

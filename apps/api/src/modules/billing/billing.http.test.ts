@@ -218,6 +218,14 @@ describe('billing HTTP API (billing on, fake Stripe)', () => {
 
   it('enforces billing:read vs billing:manage and the path tenant', async () => {
     const owner = await signUp(rig.app);
+    // Four seats: the owner and one member of each other role.
+    const subscribed = await rig.app.inject({
+      method: 'POST',
+      url: url(owner, '/subscription'),
+      headers: { ...owner.headers, ...json },
+      payload: { plan_code: 'starter', seat_count: 4 },
+    });
+    expect(subscribed.statusCode).toBe(201);
     const viewer = await addMember(rig.app, owner, 'viewer');
     const member = await addMember(rig.app, owner, 'member');
     const admin = await addMember(rig.app, owner, 'admin');

@@ -12,6 +12,7 @@ import { StripeEventLog } from './stripe-event-log.js';
 import { StripeEventsRepo } from './stripe-events.repo.js';
 import { StripeGateway } from './stripe-gateway.js';
 import { stripeWebhookRoutes, StripeWebhookReceiver } from './stripe-webhooks.js';
+import { SeatLimits, type SeatCounter } from './seats.js';
 import { SubscriptionSync } from './subscription-sync.js';
 import { SubscriptionsRepo } from './subscriptions.repo.js';
 import { SubscriptionsService } from './subscriptions.service.js';
@@ -23,6 +24,8 @@ import { UsageService } from './usage.service.js';
 export interface BillingModule {
   /** Implements chat's `ChatUsageHooks`: pass it to the chat module as `usage`. */
   usageHooks: ChatUsageHooks;
+  /** The tenants module's `SeatPolicy`: how many seats a tenant may hold. */
+  seatLimits: SeatLimits;
   usage: UsageService;
   subscriptions: SubscriptionsService;
   plans: PlanCatalog;
@@ -61,7 +64,10 @@ export function stripeConfigSummary(config: Config) {
  * work — only Stripe-backed writes, webhooks and the stream answer 503 `billing_disabled`.
  * Workers (event dispatch, meter reports) are registered only on processes with the `worker` role.
  */
-export function createBillingModule(ctx: PlatformContext, options: { registerWorkers?: boolean } = {}): BillingModule {
+export function createBillingModule(
+  ctx: PlatformContext,
+  options: { seatsInUse: SeatCounter; registerWorkers?: boolean },
+): BillingModule {
   const { config, database, ports, logger, metrics } = ctx;
   const enabled = config.stripe.enabled && !!config.stripe.secretKey && !!config.stripe.webhookSecret;
   logger.info(
@@ -101,7 +107,18 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
   const meter = gateway
     ? new MeterReporter({ database, jobs: ports.jobs, usage: usageRepo, subscriptions: repo, plans, gateway, logger })
     : undefined;
-  const usage = new UsageService({ database, plans, subscriptions: repo, usage: usageRepo, stream, meter, logger });
+  const seatLimits = new SeatLimits({ plans, subscriptions: repo });
+  const usage = new UsageService({
+    database,
+    plans,
+    subscriptions: repo,
+    usage: usageRepo,
+    stream,
+    seatLimits,
+    seatsInUse: options.seatsInUse,
+    meter,
+    logger,
+  });
   const subscriptions = new SubscriptionsService({
     database,
     plans,
@@ -110,6 +127,7 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
     gateway,
     publicWebUrl: config.http.publicWebUrl,
     allowedOrigins: config.http.allowedOrigins,
+    seatsInUse: options.seatsInUse,
   });
 
   if ((options.registerWorkers ?? config.roles.includes('worker')) && dispatcher && meter) {
@@ -129,6 +147,7 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
 
   return {
     usageHooks: usage,
+    seatLimits,
     usage,
     subscriptions,
     plans,

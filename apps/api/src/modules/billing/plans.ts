@@ -1,5 +1,5 @@
 import type { Plan } from '@agentry/contracts';
-import type { Database } from '../../platform/db/client.js';
+import type { Database, DbOrTx } from '../../platform/db/client.js';
 import type { billingPlans, PlanFeatureRow } from './billing.tables.js';
 import { PlansRepo } from './plans.repo.js';
 
@@ -25,7 +25,8 @@ export interface PlanRecord {
 }
 
 /**
- * The plan catalog (seeded by a migration; read on `database.db`, never inside another unit of work).
+ * The plan catalog (seeded by a migration; read on `database.db`, or on the caller's transaction when
+ * it reads inside one — an embedded database has one connection, which the transaction holds).
  * Stripe price ids: `STRIPE_PRODUCT_PRICE_MAP` wins over the database.
  */
 export class PlanCatalog {
@@ -41,14 +42,14 @@ export class PlanCatalog {
     return (await this.repo.list(this.database.db)).map(toRecord);
   }
 
-  async get(code: string): Promise<PlanRecord | null> {
-    const row = await this.repo.get(this.database.db, code);
+  async get(code: string, db: DbOrTx = this.database.db): Promise<PlanRecord | null> {
+    const row = await this.repo.get(db, code);
     return row ? toRecord(row) : null;
   }
 
   /** The plan for `code`, or the default plan when the code is unknown (a plan removed since). */
-  async getOrDefault(code: string | null | undefined): Promise<PlanRecord> {
-    const plan = (code ? await this.get(code) : null) ?? (await this.get(DEFAULT_PLAN_CODE));
+  async getOrDefault(code: string | null | undefined, db: DbOrTx = this.database.db): Promise<PlanRecord> {
+    const plan = (code ? await this.get(code, db) : null) ?? (await this.get(DEFAULT_PLAN_CODE, db));
     if (!plan) throw new Error(`default plan ${DEFAULT_PLAN_CODE} is missing: were the migrations applied?`);
     return plan;
   }

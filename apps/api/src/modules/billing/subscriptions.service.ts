@@ -6,6 +6,7 @@ import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import { billingDisabled, stripeFailureProblem } from './billing-errors.js';
 import type { PlanCatalog, PlanRecord } from './plans.js';
+import { planSeatCap, type SeatCounter } from './seats.js';
 import type { StripeGateway } from './stripe-gateway.js';
 import { toInvoiceResponse, toSubscriptionResponse, type SubscriptionSync } from './subscription-sync.js';
 import { hasEnded, type SubscriptionsRepo } from './subscriptions.repo.js';
@@ -23,6 +24,7 @@ export interface SubscriptionsServiceDeps {
   publicWebUrl: string;
   /** Web origins (ALLOWED_ORIGINS): Stripe may only send a customer back to one of these or PUBLIC_WEB_URL. */
   allowedOrigins: readonly string[];
+  seatsInUse: SeatCounter;
 }
 
 /**
@@ -115,6 +117,15 @@ export class SubscriptionsService {
         : await this.deps.plans.getOrDefault(current.planCode);
     const seatCount = input.seat_count ?? current.seatCount;
     if (input.plan_code !== undefined || input.seat_count !== undefined) assertSeats(plan, seatCount);
+    if (input.seat_count !== undefined && input.seat_count < current.seatCount) {
+      const used = await this.deps.seatsInUse.countSeats(tenantId);
+      if (input.seat_count < used)
+        throw new AppError(
+          'seat_limit_reached',
+          `${used} seats are in use (members and pending invitations): remove some before going down to ${input.seat_count}.`,
+          { details: { used, limit: input.seat_count } },
+        );
+    }
     const key = `agentry-subscription-update-${crypto.randomUUID()}`;
     const params: Stripe.SubscriptionUpdateParams = {};
     if (input.plan_code !== undefined || input.seat_count !== undefined) {
@@ -259,7 +270,7 @@ export class SubscriptionsService {
 }
 
 function assertSeats(plan: PlanRecord, seatCount: number) {
-  const limit = plan.features.find((f) => f.key === 'seats')?.hard_limit ?? null;
+  const limit = planSeatCap(plan);
   if (limit !== null && seatCount > limit)
     throw new AppError('validation_failed', `The ${plan.name} plan allows at most ${limit} seats.`, {
       errors: [{ path: 'seat_count', message: `at most ${limit}` }],

@@ -5,6 +5,7 @@ import { ownTenant, type Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { ChatUsageHooks, RunUsage } from '../chat/usage-hooks.js';
+import type { SeatCounter, SeatLimits } from './seats.js';
 import type { BillingStream } from './billing-stream.js';
 import { currentPeriod, type Period } from './periods.js';
 import type { PlanCatalog, PlanRecord } from './plans.js';
@@ -25,6 +26,8 @@ export interface UsageServiceDeps {
   subscriptions: SubscriptionsRepo;
   usage: UsageRepo;
   stream: BillingStream;
+  seatLimits: SeatLimits;
+  seatsInUse: SeatCounter;
   meter?: MeterReportScheduler;
   logger: Logger;
   now?: () => Date;
@@ -132,17 +135,21 @@ export class UsageService implements ChatUsageHooks {
   async getUsage(caller: Caller, tenantId: string): Promise<UsageResponse> {
     tenantId = ownTenant(caller, tenantId);
     const { plan, period, subscription } = await this.entitlement(tenantId);
-    const totals = await this.deps.usage.totals(this.deps.database.db, tenantId, period.start);
+    const db = this.deps.database.db;
+    const [totals, seatsUsed, seatLimit] = await Promise.all([
+      this.deps.usage.totals(db, tenantId, period.start),
+      this.deps.seatsInUse.countSeats(tenantId),
+      this.deps.seatLimits.limit(db, tenantId),
+    ]);
     return {
       period_start: period.start.toISOString(),
       period_end: period.end.toISOString(),
-      items: plan.features.map((f) => ({
-        feature_key: f.key,
-        // NOTE: seats are not metered events; "used" is the seat count of the subscription.
-        used: f.key === 'seats' ? (subscription?.seatCount ?? 0) : (totals.get(f.key) ?? 0),
-        hard_limit: f.hard_limit,
-        soft_limit: f.soft_limit,
-      })),
+      // Seats are not metered: members + pending invitations against the seat limit (API.md "Billing, more").
+      items: plan.features.map((f) =>
+        f.key === 'seats'
+          ? { feature_key: f.key, used: seatsUsed, hard_limit: seatLimit, soft_limit: f.soft_limit }
+          : { feature_key: f.key, used: totals.get(f.key) ?? 0, hard_limit: f.hard_limit, soft_limit: f.soft_limit },
+      ),
     };
   }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, countDistinct, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Role } from '@agentry/contracts';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { isUuid } from '../../platform/ids.js';
@@ -134,4 +134,40 @@ export class TenantsRepo {
       );
     return row ?? null;
   }
+
+  /** Locks the tenant row: seat checks of concurrent invitations and joins run one at a time. */
+  async lockTenant(tx: DbOrTx, tenantId: string): Promise<void> {
+    await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for('update');
+  }
+
+  /** Seats in use: members plus pending invitations (one per invited address). */
+  async countSeats(db: DbOrTx, tenantId: string): Promise<number> {
+    const [members] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(memberships)
+      .where(eq(memberships.tenantId, tenantId));
+    const [pending] = await db
+      .select({ n: countDistinct(sql`lower(${invitations.email})`) })
+      .from(invitations)
+      .where(pendingOf(tenantId));
+    return Number(members.n) + Number(pending.n);
+  }
+
+  async listPendingInvitations(db: DbOrTx, tenantId: string): Promise<InvitationRow[]> {
+    return db.select().from(invitations).where(pendingOf(tenantId)).orderBy(desc(invitations.createdAt));
+  }
+
+  /** Deletes a pending invitation of the tenant (its token stops working); false when there is none. */
+  async revokeInvitation(db: DbOrTx, tenantId: string, id: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const rows = await db
+      .delete(invitations)
+      .where(and(eq(invitations.id, id), pendingOf(tenantId)))
+      .returning({ id: invitations.id });
+    return rows.length > 0;
+  }
+}
+
+function pendingOf(tenantId: string) {
+  return and(eq(invitations.tenantId, tenantId), isNull(invitations.acceptedAt), gt(invitations.expiresAt, sql`now()`));
 }

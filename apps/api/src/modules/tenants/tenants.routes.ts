@@ -2,9 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   AcceptInvitationRequest,
   AcceptInvitationResponse,
+  InvitationIdParam,
   InvitationRequest,
   InvitationResponse,
   MemberList,
+  PendingInvitationList,
   MemberRoleRequest,
   MemberRoleResponse,
   TenantResponse,
@@ -31,9 +33,42 @@ export function tenantsRoutes(tenants: TenantsService): FastifyPluginAsyncZod {
       '/api/v1/tenants/current/members',
       {
         config: { auth: 'members:manage' },
-        schema: { tags, summary: 'Members and their roles', response: { 200: MemberList } },
+        schema: {
+          tags,
+          summary: 'Members and their roles, with the seats in use and the seat limit',
+          response: { 200: MemberList },
+        },
       },
-      async (request) => ({ items: await tenants.listMembers(callerOf(request)) }),
+      async (request) => {
+        const caller = callerOf(request);
+        const [items, seats] = await Promise.all([tenants.listMembers(caller), tenants.seats(caller.tenantId)]);
+        return { items, seats };
+      },
+    );
+
+    app.get(
+      '/api/v1/tenants/current/invitations',
+      {
+        config: { auth: 'members:manage' },
+        schema: {
+          tags,
+          summary: 'Pending invitations, newest first (each holds a seat until accepted, revoked or expired)',
+          response: { 200: PendingInvitationList },
+        },
+      },
+      async (request) => ({ items: await tenants.listInvitations(callerOf(request)) }),
+    );
+
+    app.delete(
+      '/api/v1/tenants/current/invitations/:invitation_id',
+      {
+        config: { auth: 'members:manage' },
+        schema: { tags, summary: 'Revoke a pending invitation (its token stops working)', params: InvitationIdParam },
+      },
+      async (request, reply) => {
+        await tenants.revokeInvitation(callerOf(request), request.params.invitation_id);
+        return reply.status(204).send();
+      },
     );
 
     app.post(
@@ -42,7 +77,7 @@ export function tenantsRoutes(tenants: TenantsService): FastifyPluginAsyncZod {
         config: { auth: 'members:manage' },
         schema: {
           tags,
-          summary: 'Invite someone by e-mail (the token is also mailed)',
+          summary: 'Invite someone by e-mail (the token is also mailed); 409 `seat_limit_reached` past the seat limit',
           body: InvitationRequest,
           response: { 201: InvitationResponse },
         },

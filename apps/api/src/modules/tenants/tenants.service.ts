@@ -4,6 +4,7 @@ import {
   type AcceptInvitationResponse,
   type InvitationResponse,
   type Member,
+  type PendingInvitation,
   type Role,
   type TenantResponse,
 } from '@agentry/contracts';
@@ -35,6 +36,11 @@ export interface MemberSessionRevoker {
   revokeMemberSessions(tenantId: string, userId: string, reason: string): Promise<void>;
 }
 
+/** How many seats (members + pending invitations) a tenant may hold; the billing module provides it. */
+export interface SeatPolicy {
+  limit(db: DbOrTx, tenantId: string): Promise<number>;
+}
+
 export interface TenantsServiceDeps {
   config: Config;
   database: Database;
@@ -42,6 +48,7 @@ export interface TenantsServiceDeps {
   mailer: Mailer;
   accounts: AccountDirectory;
   sessions: MemberSessionRevoker;
+  seats: SeatPolicy;
 }
 
 /** Tenants, memberships and invitations: who belongs where, with which role. */
@@ -72,6 +79,7 @@ export class TenantsService {
     const hash = this.invitationHash(input.token);
     const pending = await repo.findPendingInvitation(tx, hash);
     if (!pending || pending.email.toLowerCase() !== input.email.toLowerCase()) return null;
+    await this.assertSeatsWithin(tx, pending.tenantId, 0);
     const invitation = await repo.consumeInvitation(tx, hash);
     if (!invitation) return null;
     await repo.addMembership(tx, invitation.tenantId, input.userId, invitation.role as Role);
@@ -99,6 +107,7 @@ export class TenantsService {
       if (await repo.getMembership(tx, invitation.tenantId, userId)) {
         throw new AppError('conflict', 'You are already a member of this tenant.');
       }
+      await this.assertSeatsWithin(tx, invitation.tenantId, 0);
       // The conditional update is the single-use guarantee: of two concurrent accepts, one wins.
       const consumed = await repo.consumeInvitation(tx, hash);
       if (!consumed) throw invalidInvitation();
@@ -163,13 +172,16 @@ export class TenantsService {
     const tenant = await this.deps.repo.getTenant(this.db, caller.tenantId);
     if (!tenant) throw new AppError('not_found', 'No such tenant.');
     const token = `inv_${randomToken(32)}`;
-    const row = await this.deps.repo.createInvitation(this.db, {
-      tenantId: caller.tenantId,
-      email: input.email,
-      role: input.role,
-      tokenHash: this.invitationHash(token),
-      invitedBy: caller.userId,
-      expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+    const row = await this.db.transaction(async (tx) => {
+      await this.assertSeatsWithin(tx, caller.tenantId, 1);
+      return this.deps.repo.createInvitation(tx, {
+        tenantId: caller.tenantId,
+        email: input.email,
+        role: input.role,
+        tokenHash: this.invitationHash(token),
+        invitedBy: caller.userId,
+        expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+      });
     });
     const link = `${this.deps.config.http.publicWebUrl}/signup?invite=${encodeURIComponent(token)}`;
     await this.deps.mailer.send({
@@ -181,6 +193,32 @@ export class TenantsService {
         `Already have an account? Sign in with this address and accept the invitation with this code:\n${token}\n\nThis invitation expires in 7 days.`,
     });
     return { id: row.id, email: row.email, role: row.role as Role, token, expires_at: row.expiresAt.toISOString() };
+  }
+
+  /** Seats in use (members + pending invitations) and the limit, as the members page shows them. */
+  async seats(tenantId: string): Promise<{ used: number; limit: number }> {
+    const [used, limit] = await Promise.all([
+      this.deps.repo.countSeats(this.db, tenantId),
+      this.deps.seats.limit(this.db, tenantId),
+    ]);
+    return { used, limit };
+  }
+
+  async listInvitations(caller: Caller): Promise<PendingInvitation[]> {
+    const rows = await this.deps.repo.listPendingInvitations(this.db, caller.tenantId);
+    return rows.map((r) => ({
+      id: r.id,
+      email: r.email,
+      role: r.role as Role,
+      created_at: r.createdAt.toISOString(),
+      expires_at: r.expiresAt.toISOString(),
+    }));
+  }
+
+  /** Revokes a pending invitation: its token stops working and its seat is free again. */
+  async revokeInvitation(caller: Caller, id: string): Promise<void> {
+    if (!(await this.deps.repo.revokeInvitation(this.db, caller.tenantId, id)))
+      throw new AppError('not_found', 'No such pending invitation.');
   }
 
   async changeRole(caller: Caller, userId: string, role: Role): Promise<{ role: Role }> {
@@ -213,6 +251,22 @@ export class TenantsService {
       await repo.removeMembership(tx, caller.tenantId, userId);
     });
     await this.deps.sessions.revokeMemberSessions(caller.tenantId, userId, 'member_removed');
+  }
+
+  /**
+   * Refuses (409 `seat_limit_reached`) when `adding` more seats would exceed the limit. The tenant
+   * row is locked first, so concurrent invitations and joins at the boundary cannot both pass.
+   */
+  private async assertSeatsWithin(tx: DbOrTx, tenantId: string, adding: number) {
+    await this.deps.repo.lockTenant(tx, tenantId);
+    const used = await this.deps.repo.countSeats(tx, tenantId);
+    const limit = await this.deps.seats.limit(tx, tenantId);
+    if (used + adding > limit)
+      throw new AppError(
+        'seat_limit_reached',
+        `This workspace uses ${used} of its ${limit} seats: add seats to the subscription, or revoke a pending invitation.`,
+        { details: { used, limit } },
+      );
   }
 
   /** Only a caller with `tenant:manage` (an owner) may make or unmake owners. */
