@@ -39,7 +39,9 @@ describe('seats with a subscription (billing on, fake Stripe)', () => {
 
     const raised = await call(owner, 'PATCH', billing(owner, '/subscription'), { seat_count: 6 });
     expect(raised.statusCode).toBe(200);
-    const update = rig.fake.requests.filter((r) => r.method === 'POST' && /^\/v1\/subscriptions\/sub_/.test(r.path)).at(-1)!;
+    const update = rig.fake.requests
+      .filter((r) => r.method === 'POST' && /^\/v1\/subscriptions\/sub_/.test(r.path))
+      .at(-1)!;
     expect(update.params.items[0].quantity).toBe('6');
     expect(await seats(owner)).toEqual({ used: 5, limit: 6 });
     expect((await invite(owner)).statusCode).toBe(201);

@@ -134,7 +134,7 @@ export class UsageService implements ChatUsageHooks {
 
   async getUsage(caller: Caller, tenantId: string): Promise<UsageResponse> {
     tenantId = ownTenant(caller, tenantId);
-    const { plan, period, subscription } = await this.entitlement(tenantId);
+    const { plan, period } = await this.entitlement(tenantId);
     const db = this.deps.database.db;
     const [totals, seatsUsed, seatLimit] = await Promise.all([
       this.deps.usage.totals(db, tenantId, period.start),

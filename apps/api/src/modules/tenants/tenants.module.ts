@@ -4,7 +4,12 @@ import type { Database } from '../../platform/db/client.js';
 import type { Mailer } from '../mail/mailer.js';
 import { TenantsRepo } from './tenants.repo.js';
 import { tenantsRoutes } from './tenants.routes.js';
-import { TenantsService, type AccountDirectory, type MemberSessionRevoker, type SeatPolicy } from './tenants.service.js';
+import {
+  TenantsService,
+  type AccountDirectory,
+  type MemberSessionRevoker,
+  type SeatPolicy,
+} from './tenants.service.js';
 
 /**
  * Tenants, memberships and invitations. Reads accounts only through `accounts` (e-mail and display
