@@ -58,14 +58,21 @@ describe('login with two-step verification', () => {
     fetchMock
       .mockResolvedValueOnce(mfaRequired())
       .mockResolvedValueOnce(
-        json(401, { type: 'about:blank', title: 'x', status: 401, code: 'invalid_mfa_code' }, 'application/problem+json'),
+        json(
+          401,
+          { type: 'about:blank', title: 'x', status: 401, code: 'invalid_mfa_code' },
+          'application/problem+json',
+        ),
       );
     await passwordStep();
     await userEvent.click(await screen.findByRole('button', { name: 'Use a recovery code' }));
     await userEvent.type(screen.getByLabelText('Recovery code'), 'abcde-fghij');
     await userEvent.click(screen.getByRole('button', { name: 'Verify' }));
     expect(await screen.findByText('That recovery code is wrong or was already used.')).toBeTruthy();
-    expect(JSON.parse(fetchMock.mock.calls[1]![1].body)).toEqual({ mfa_token: 'mfa_tok', recovery_code: 'abcde-fghij' });
+    expect(JSON.parse(fetchMock.mock.calls[1]![1].body)).toEqual({
+      mfa_token: 'mfa_tok',
+      recovery_code: 'abcde-fghij',
+    });
     expect(assign).not.toHaveBeenCalled();
   });
 
