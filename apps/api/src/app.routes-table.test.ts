@@ -38,10 +38,13 @@ function shapeOf(schema: unknown, io: 'input' | 'output'): unknown {
   return z.toJSONSchema(schema, { io, unrepresentable: 'any' });
 }
 
-/** The schema of the route's success answer (its only 2xx entry), if it declares one. */
-function successSchema(route: DeclaredRoute): { status: number; schema: unknown } | null {
+/**
+ * The schema of the route's success answer (its only 2xx entry, apart from the table's
+ * `alternative` one), if it declares one.
+ */
+function successSchema(route: DeclaredRoute, alternative?: number): { status: number; schema: unknown } | null {
   const response = (route.schema?.response ?? {}) as Record<string, unknown>;
-  const statuses = Object.keys(response).filter((s) => /^2\d\d$/.test(s));
+  const statuses = Object.keys(response).filter((s) => /^2\d\d$/.test(s) && Number(s) !== alternative);
   if (statuses.length > 1) throw new Error(`${route.method} ${route.url} declares several 2xx answers`);
   return statuses[0] ? { status: Number(statuses[0]), schema: response[statuses[0]] } : null;
 }
@@ -95,7 +98,15 @@ describe('the contracts route table and the routes the app registers', () => {
       const route = registered.get(key);
       if (!route) continue;
       const spec = table[key];
-      const success = successSchema(route);
+      const success = successSchema(route, spec.alternative?.status);
+      if (spec.alternative) {
+        const declared = (route.schema?.response as Record<string, unknown> | undefined)?.[spec.alternative.status];
+        if (
+          JSON.stringify(shapeOf(spec.alternative.response, 'output')) !== JSON.stringify(shapeOf(declared, 'output'))
+        ) {
+          differing.push(`${key}: the ${spec.alternative.status} alternative's body shape`);
+        }
+      }
       if (spec.stream) {
         // A stream's 200 may only name its media type (for the OpenAPI document), never a JSON body.
         const content = (success?.schema as { content?: Record<string, unknown> } | undefined)?.content;

@@ -13,6 +13,7 @@ const me: MeResponse = {
     email: 'ada@example.com',
     display_name: 'Ada',
     email_verified: true,
+    mfa_enabled: false,
     avatar_url: null,
     locale: 'en',
     timezone: null,

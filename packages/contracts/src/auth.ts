@@ -59,6 +59,8 @@ export const MeResponse = z.object({
     email: z.string(),
     display_name: z.string().nullable(),
     email_verified: z.boolean(),
+    /** True once a TOTP factor is verified: password login then answers 202 and asks for a code. */
+    mfa_enabled: z.boolean(),
     /** Profile fields beyond the name (additions to API.md; null until set). */
     avatar_url: z.string().nullable(),
     locale: z.string().nullable(),
@@ -138,3 +140,50 @@ export const ServiceAccountIssueResponse = z.object({
   scopes: z.array(z.string()),
   tenant_id: Uuid,
 });
+
+// ── Account security: TOTP MFA with recovery codes ────────────────────────────────────────────
+
+/** A 6-digit TOTP code from an authenticator app (spaces around it are ignored). */
+export const TotpCode = z
+  .string()
+  .trim()
+  .regex(/^\d{6}$/, 'A 6-digit code.');
+/** A recovery code as shown (`xxxxx-xxxxx`); case, spaces and hyphens are ignored. */
+export const RecoveryCode = z.string().trim().min(1).max(64);
+
+export const MfaEnrollResponse = z.object({ secret: z.string(), otpauth_url: z.string() });
+export type MfaEnrollResponse = z.infer<typeof MfaEnrollResponse>;
+
+export const MfaCodeRequest = z.object({ code: TotpCode });
+export type MfaCodeRequest = z.infer<typeof MfaCodeRequest>;
+
+export const RecoveryCodesResponse = z.object({ recovery_codes: z.array(z.string()) });
+export type RecoveryCodesResponse = z.infer<typeof RecoveryCodesResponse>;
+
+/** `POST /auth/token` for a user with MFA on: no session yet, a token for `/auth/mfa/challenge`. */
+export const MfaRequiredResponse = z.object({
+  mfa_required: z.literal(true),
+  mfa_token: z.string(),
+  expires_at: Timestamp,
+  methods: z.array(z.enum(['totp', 'recovery_code'])),
+});
+export type MfaRequiredResponse = z.infer<typeof MfaRequiredResponse>;
+
+/** Exactly one of `code` and `recovery_code`. */
+const oneSecondFactor = <T extends { code?: string; recovery_code?: string }>(value: T) =>
+  (value.code === undefined) !== (value.recovery_code === undefined);
+const ONE_FACTOR = { message: 'Send exactly one of code and recovery_code.', path: ['code'] };
+
+export const MfaChallengeRequest = z
+  .object({ mfa_token: z.string().min(1).max(200), code: TotpCode.optional(), recovery_code: RecoveryCode.optional() })
+  .refine(oneSecondFactor, ONE_FACTOR);
+export type MfaChallengeRequest = z.infer<typeof MfaChallengeRequest>;
+
+/**
+ * `DELETE /auth/mfa`: the password and a TOTP `code` (or, an addition to API.md for a lost device,
+ * a `recovery_code` instead of the code).
+ */
+export const DisableMfaRequest = z
+  .object({ password: Password, code: TotpCode.optional(), recovery_code: RecoveryCode.optional() })
+  .refine(oneSecondFactor, ONE_FACTOR);
+export type DisableMfaRequest = z.infer<typeof DisableMfaRequest>;

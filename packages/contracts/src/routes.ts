@@ -3,9 +3,15 @@ import type { Scope } from './scopes.js';
 import { IdParam } from './common.js';
 import {
   ChangePasswordRequest,
+  DisableMfaRequest,
   ForgotPasswordRequest,
   LogoutRequest,
   MeResponse,
+  MfaChallengeRequest,
+  MfaCodeRequest,
+  MfaEnrollResponse,
+  MfaRequiredResponse,
+  RecoveryCodesResponse,
   RefreshRequest,
   RefreshResponse,
   RegisterRequest,
@@ -93,6 +99,11 @@ export interface RouteSpec {
   body?: z.ZodType;
   /** The success body; absent when the answer is empty (204, most 202s) or a stream. */
   response?: z.ZodType;
+  /**
+   * Another success answer the route may give instead, by status (the login's 202 when a second
+   * factor is needed). The web client reads it as a union with `response`.
+   */
+  alternative?: { status: 202; response: z.ZodType };
   /** The answer is `text/event-stream`, read as a stream rather than parsed as JSON. */
   stream?: true;
   /** The answer is a file to save (an export): browsers fetch it by link, not as JSON. */
@@ -108,7 +119,12 @@ export interface RouteSpec {
 export const API_ROUTES = {
   // ── auth ─────────────────────────────────────────────────────────────────────────────────
   'POST /api/v1/auth/register': { auth: 'public', status: 201, body: RegisterRequest, response: RegisterResponse },
-  'POST /api/v1/auth/token': { auth: 'public', body: TokenRequest, response: SessionResponse },
+  'POST /api/v1/auth/token': {
+    auth: 'public',
+    body: TokenRequest,
+    response: SessionResponse,
+    alternative: { status: 202, response: MfaRequiredResponse },
+  },
   'POST /api/v1/auth/refresh': { auth: 'public', body: RefreshRequest, response: RefreshResponse },
   'POST /api/v1/auth/logout': { auth: 'access', status: 204, body: LogoutRequest.nullish() },
   'POST /api/v1/auth/logout/all': { auth: 'access', status: 204 },
@@ -121,6 +137,11 @@ export const API_ROUTES = {
   'POST /api/v1/auth/password/forgot': { auth: 'public', status: 202, body: ForgotPasswordRequest },
   'POST /api/v1/auth/password/reset': { auth: 'public', status: 204, body: ResetPasswordRequest },
   'POST /api/v1/auth/password/change': { auth: 'access', status: 204, body: ChangePasswordRequest },
+  'POST /api/v1/auth/mfa/totp/enroll': { auth: 'access', response: MfaEnrollResponse },
+  'POST /api/v1/auth/mfa/totp/verify': { auth: 'access', body: MfaCodeRequest, response: RecoveryCodesResponse },
+  'POST /api/v1/auth/mfa/challenge': { auth: 'public', body: MfaChallengeRequest, response: SessionResponse },
+  'POST /api/v1/auth/mfa/recovery-codes': { auth: 'access', body: MfaCodeRequest, response: RecoveryCodesResponse },
+  'DELETE /api/v1/auth/mfa': { auth: 'access', status: 204, body: DisableMfaRequest },
   // NOTE: the body is an operator-signed envelope (ServiceAccountIssueRequest) that the handler
   // parses itself after checking the signature over the raw bytes, so the route declares none.
   'POST /api/v1/auth/service-accounts/issue': { auth: 'public', status: 201, response: ServiceAccountIssueResponse },

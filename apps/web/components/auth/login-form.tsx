@@ -10,6 +10,7 @@ import { TextField } from '@/components/ui/text-field';
 import { Alert } from '@/components/ui/feedback';
 import { FormSubmit, safeNext } from './form-footer';
 import { WorkspaceChoice } from './workspace-choice';
+import { MfaStep } from './mfa-step';
 
 /** The tenant ids a `tenant_required` answer lists (`details.tenant_ids`), or none. */
 function tenantIdsOf(error: ApiError): string[] {
@@ -40,6 +41,11 @@ export function LoginForm() {
   useEffect(() => setKnown(knownWorkspaces()), []);
   // Set once the API answered tenant_required: the ids it listed (possibly none).
   const [choices, setChoices] = useState<string[] | null>(null);
+  // Set once the password was right for an account with MFA on (202): the second step's token.
+  const [mfaToken, setMfaToken] = useState<string | null>(null);
+  const [restartMessage, setRestartMessage] = useState<string | null>(null);
+  // A full navigation so every query starts fresh under the new session.
+  const signedIn = () => window.location.assign(next);
   const form = useApiForm(
     async (data) => {
       const tenantId = choices ? field(data, 'tenant_id') : (tenant ?? undefined);
@@ -55,8 +61,17 @@ export function LoginForm() {
         throw error;
       }
     },
-    // A full navigation so every query starts fresh under the new session.
-    () => window.location.assign(next),
+    async (res) => {
+      if (res.status === 202) {
+        const body = (await res.json()) as { mfa_required?: boolean; mfa_token?: string };
+        if (body.mfa_required && body.mfa_token) {
+          setRestartMessage(null);
+          setMfaToken(body.mfa_token);
+          return;
+        }
+      }
+      signedIn();
+    },
     (error) => {
       if (!(error instanceof ApiError)) return null;
       if (error.code === 'tenant_required') return 'Choose the workspace to open, then sign in.';
@@ -66,8 +81,20 @@ export function LoginForm() {
       return null;
     },
   );
+  if (mfaToken)
+    return (
+      <MfaStep
+        mfaToken={mfaToken}
+        onSignedIn={signedIn}
+        onRestart={(message) => {
+          setMfaToken(null);
+          setRestartMessage(message || null);
+        }}
+      />
+    );
   return (
     <form onSubmit={form.onSubmit} noValidate className="space-y-4">
+      {restartMessage && <Alert tone="warning">{restartMessage}</Alert>}
       {tenant && !choices && <Alert tone="info">Signing in to {workspaceLabel(tenant, known)}.</Alert>}
       <TextField
         label="Email"

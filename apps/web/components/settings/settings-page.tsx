@@ -2,6 +2,7 @@
 import { hasScope, useMe } from '@/lib/client/queries';
 import { ProfileCard } from './profile-card';
 import { PasswordCard } from './password-card';
+import { MfaCard } from './mfa-card';
 import { SessionsCard } from './sessions-card';
 import { TeamCard } from './team-card';
 import { JoinWorkspaceCard } from './join-workspace-card';
@@ -31,8 +32,9 @@ export function SettingsPage() {
       <div id="profile">
         <ProfileCard me={me.data} loading={me.isPending} />
       </div>
-      <div id="security">
+      <div id="security" className="space-y-6">
         <PasswordCard />
+        <MfaCard me={me.data} loading={me.isPending} />
       </div>
       <div id="sessions">
         <SessionsCard />

@@ -1,12 +1,14 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { SessionResponse } from '@agentry/contracts';
+import { MfaRequiredResponse, SessionResponse } from '@agentry/contracts';
 import { API_URL, secureCookiesFor } from './api-origin';
 import { sessionCookies } from './session-cookies';
 import { forbiddenOrigin, isSameOrigin } from './origin-check';
 
 /**
  * Posts credentials to an API auth route that answers with a session, stores the tokens in
- * cookies and answers the browser with everything except the tokens.
+ * cookies and answers the browser with everything except the tokens. A login that needs a second
+ * factor (202 `{mfa_required, mfa_token, …}`) is passed through as it is: the `mfa_token` opens no
+ * session by itself; the browser sends it back with the code to `/bff/auth/mfa`.
  */
 export async function exchangeForSession(request: NextRequest, apiPath: string): Promise<Response> {
   if (!isSameOrigin(request)) return forbiddenOrigin();
@@ -44,6 +46,10 @@ export async function exchangeForSession(request: NextRequest, apiPath: string):
     return new Response(text, { status: upstream.status, headers });
   }
   const json = JSON.parse(text) as Record<string, unknown>;
+  if (upstream.status === 202) {
+    const mfa = MfaRequiredResponse.safeParse(json);
+    if (mfa.success) return NextResponse.json(mfa.data, { status: 202, headers: { 'cache-control': 'no-store' } });
+  }
   const session = SessionResponse.safeParse(json);
   if (!session.success) {
     return Response.json(

@@ -89,6 +89,21 @@ describe('login_per_ip on the credential routes', () => {
   });
   afterAll(() => t.close());
 
+  it('POST /auth/mfa/challenge (the second factor) is on the same login_per_ip budget', async () => {
+    const challenge = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/mfa/challenge',
+        remoteAddress: '198.51.100.77',
+        payload: { mfa_token: 'mfa_guess', code: '123456' },
+      });
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await challenge());
+    expect(answers.map((r) => r.statusCode)).toEqual([401, 401, 401, 429]);
+    expect(answers[0]!.headers['ratelimit-policy']).toBe('"login_per_ip";q=3;w=1');
+    expect(answers[3]!.json()).toMatchObject({ code: 'rate_limited', details: { quota: 'login_per_ip' } });
+  });
+
   it('POST /auth/token, /auth/register and /auth/password/forgot share one budget per client IP', async () => {
     const ip = '198.51.100.20';
     const user = await signUp(t.app); // from another address: does not touch this IP's budget

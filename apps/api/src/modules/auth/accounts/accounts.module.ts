@@ -7,6 +7,9 @@ import { AccountRecoveryService } from './account-recovery.service.js';
 import { authRoutes } from './auth.routes.js';
 import { AuthService } from './auth.service.js';
 import { LoginLockout } from './lockout.js';
+import { MfaRepo } from './mfa/mfa.repo.js';
+import { mfaRoutes } from './mfa/mfa.routes.js';
+import { MfaService } from './mfa/mfa.service.js';
 import { OperatorUsers } from './operator-users.js';
 import { PasswordHasher } from './password-hasher.js';
 import { ProfileService } from './profile.service.js';
@@ -46,6 +49,19 @@ export function createAccountsModule(
     pepper: auth.ipPepper,
   });
 
+  const mfaRepo = new MfaRepo();
+  const mfa = new MfaService({
+    config,
+    database,
+    ports,
+    secrets: ctx.secrets,
+    audit: ctx.audit,
+    mailer,
+    users,
+    repo: mfaRepo,
+    hasher,
+    lockout,
+  });
   const recovery = new AccountRecoveryService({ config, database, users, hasher, mailer, revoker, lockout });
   const signIn = new AuthService({
     config,
@@ -59,8 +75,9 @@ export function createAccountsModule(
     issuer,
     revoker,
     recovery,
+    mfa,
   });
-  const profile = new ProfileService({ database, users, tenants });
+  const profile = new ProfileService({ database, users, tenants, mfa: mfaRepo });
   const serviceAccounts = new ServiceAccountsService({
     config,
     database,
@@ -75,12 +92,14 @@ export function createAccountsModule(
     auth: signIn,
     recovery,
     profile,
+    mfa,
     serviceAccounts,
     /** What `agentry users …` does: create, lock, unlock, disable. */
     operatorUsers: new OperatorUsers({ database, users, tenants, hasher, revoker, lockout }),
     /** `/auth/*` (sign-up, login, refresh, profile, e-mail, passwords) and `/service-accounts*`. */
     async register(app: FastifyInstance) {
       await app.register(authRoutes(signIn, recovery, profile));
+      await app.register(mfaRoutes(signIn, mfa));
       await app.register(serviceAccountRoutes(serviceAccounts));
     },
   };

@@ -4,6 +4,7 @@ import {
   ChangePasswordRequest,
   ForgotPasswordRequest,
   MeResponse,
+  MfaRequiredResponse,
   RefreshRequest,
   RegisterRequest,
   RegisterResponse,
@@ -56,11 +57,16 @@ export function authRoutes(
         schema: {
           tags,
           summary: 'Log in with e-mail and password',
+          description:
+            'For a user with MFA on, a right password answers 202 with an `mfa_token` (5 minutes, single use) for `/auth/mfa/challenge` instead of a session.',
           body: TokenRequest,
-          response: { 200: SessionResponse },
+          response: { 200: SessionResponse, 202: MfaRequiredResponse },
         },
       },
-      async (request) => auth.login(request.body, clientInfo(request)),
+      async (request, reply) => {
+        const answer = await auth.login(request.body, clientInfo(request));
+        return 'mfa_required' in answer ? reply.status(202).send(answer) : answer;
+      },
     );
 
     app.post(

@@ -1,4 +1,6 @@
 import type {
+  MfaChallengeRequest,
+  MfaRequiredResponse,
   RegisterRequest,
   RegisterResponse,
   Role,
@@ -18,6 +20,7 @@ import type { SessionRevoker } from '../sessions/session-revoker.js';
 import type { SessionRow } from '../sessions/sessions.tables.js';
 import type { AccountRecoveryService } from './account-recovery.service.js';
 import type { LoginLockout } from './lockout.js';
+import type { MfaService } from './mfa/mfa.service.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { assertPasswordAcceptable } from './password-policy.js';
 import type { ServiceAccountsRepo } from './service-accounts.repo.js';
@@ -36,6 +39,8 @@ export interface AuthServiceDeps {
   revoker: SessionRevoker;
   /** Sends the verification mail after sign-up. */
   recovery: AccountRecoveryService;
+  /** The second factor: a login of a user with MFA on answers 202 and finishes at `completeMfa`. */
+  mfa: MfaService;
 }
 
 /** Sign-up, login and refresh: how users and service accounts get sessions. */
@@ -94,7 +99,12 @@ export class AuthService {
     return { ...session, tenant_slug: tenant!.slug };
   }
 
-  async login(input: TokenRequest, client: ClientInfo): Promise<SessionResponse> {
+  /**
+   * Password login. For a user with MFA on, a right password opens no session: it answers an
+   * `mfa_token` for `completeMfa`, and the lockout is not cleared until the second factor passes
+   * (wrong codes count into it).
+   */
+  async login(input: TokenRequest, client: ClientInfo): Promise<SessionResponse | MfaRequiredResponse> {
     const accountKey = this.deps.lockout.accountKey(input.email);
     const ipHash = client.ip ? keyedHash(this.deps.config.auth.ipPepper, `ip:${client.ip}`) : null;
     const record = (userId: string | null, result: 'success' | 'failure', reason: string | null) =>
@@ -158,20 +168,44 @@ export class AuthService {
     }
     if (check.needsRehash)
       await this.deps.users.setPasswordHash(this.db, user.id, await this.deps.hasher.hash(input.password));
+    if (await this.deps.mfa.isEnabled(user.id)) {
+      return this.deps.mfa.startChallenge({ userId: user.id, tenantId: membership.tenantId, accountKey });
+    }
     await this.deps.lockout.clear(accountKey);
     await record(user.id, 'success', null);
-    const identity = {
-      kind: 'user' as const,
+    return this.openUserSession(user, membership.tenantId, membership.role as Role, client);
+  }
+
+  /** The second step of an MFA login: a TOTP or recovery code for the `mfa_token` opens the session. */
+  async completeMfa(input: MfaChallengeRequest, client: ClientInfo): Promise<SessionResponse> {
+    const done = await this.deps.mfa.completeChallenge(input);
+    const user = await this.deps.users.findById(this.db, done.userId);
+    const role = user ? await this.deps.tenants.roleOf(this.db, done.tenantId, user.id) : null;
+    if (!user || !role || user.status !== 'active') {
+      throw new AppError('invalid_token', 'The account can no longer sign in here; log in again.');
+    }
+    await this.deps.users.recordLogin(this.db, {
       userId: user.id,
-      role: membership.role as Role,
-      emailVerified: !!user.emailVerifiedAt,
-    };
-    const opened = await this.db.transaction((tx) =>
-      this.deps.issuer.open(tx, { tenantId: membership.tenantId, identity, client }),
-    );
+      emailHash: done.accountKey,
+      ipHash: client.ip ? keyedHash(this.deps.config.auth.ipPepper, `ip:${client.ip}`) : null,
+      userAgent: client.userAgent,
+      result: 'success',
+      reason: done.method === 'totp' ? 'mfa_totp' : 'mfa_recovery_code',
+    });
+    return this.openUserSession(user, done.tenantId, role, client);
+  }
+
+  private async openUserSession(
+    user: { id: string; emailVerifiedAt: Date | null },
+    tenantId: string,
+    role: Role,
+    client: ClientInfo,
+  ): Promise<SessionResponse> {
+    const identity = { kind: 'user' as const, userId: user.id, role, emailVerified: !!user.emailVerifiedAt };
+    const opened = await this.db.transaction((tx) => this.deps.issuer.open(tx, { tenantId, identity, client }));
     return this.deps.issuer.respond({
       sessionId: opened.session.id,
-      tenantId: membership.tenantId,
+      tenantId,
       identity,
       refreshToken: opened.refreshToken,
       refreshExpiresAt: opened.refreshExpiresAt,

@@ -4,22 +4,30 @@ import type { Database } from '../../../platform/db/client.js';
 import { AppError } from '../../../platform/errors.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { ProfileRow } from './accounts.tables.js';
+import type { MfaRepo } from './mfa/mfa.repo.js';
 import type { UsersRepo } from './users.repo.js';
 
 /** The caller as the product shows them: account, profile, tenant and role (`/auth/me`). */
 export class ProfileService {
-  constructor(private readonly deps: { database: Database; users: UsersRepo; tenants: TenantsService }) {}
+  constructor(private readonly deps: { database: Database; users: UsersRepo; tenants: TenantsService; mfa: MfaRepo }) {}
 
   async me(caller: Caller): Promise<MeResponse> {
     const userId = requireUser(caller);
-    const [user, profile, tenant] = await Promise.all([
+    const [user, profile, tenant, mfaEnabled] = await Promise.all([
       this.deps.users.findById(this.deps.database.db, userId),
       this.deps.users.findProfile(this.deps.database.db, userId),
       this.deps.tenants.getTenant(caller.tenantId),
+      this.deps.mfa.isEnabled(this.deps.database.db, userId),
     ]);
     if (!user || !tenant) throw new AppError('not_found', 'No such user.');
     return {
-      user: { id: user.id, email: user.email, email_verified: !!user.emailVerifiedAt, ...profileFields(profile) },
+      user: {
+        id: user.id,
+        email: user.email,
+        email_verified: !!user.emailVerifiedAt,
+        mfa_enabled: mfaEnabled,
+        ...profileFields(profile),
+      },
       tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name },
       role: caller.role!,
       scopes: caller.scopes.length ? caller.scopes : [...ROLE_SCOPES[caller.role!]],

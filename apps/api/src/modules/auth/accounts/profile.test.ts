@@ -32,6 +32,7 @@ describe('PATCH /api/v1/auth/me (profile)', () => {
       id: u.session.user_id,
       email: u.email,
       email_verified: false,
+      mfa_enabled: false,
       display_name: 'Ada Lovelace',
       locale: 'pt-BR',
       timezone: 'Europe/Paris',
