@@ -212,6 +212,8 @@ const EnvSchema = z.object({
   ENABLE_BILLING: bool(false),
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
+  /** `pk_…`: handed to the browser with each SetupIntent so it can load Stripe Elements (public by design). */
+  STRIPE_PUBLISHABLE_KEY: optionalString,
   STRIPE_API_BASE_URL: optionalUrl,
   /** Stripe price ids by plan code, JSON `{"<plan_code>":"price_…"}`; they win over the database's. */
   STRIPE_PRODUCT_PRICE_MAP: z
@@ -325,6 +327,7 @@ function shape(e: z.output<typeof EnvSchema>) {
       enabled: e.ENABLE_BILLING,
       secretKey: e.STRIPE_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      publishableKey: e.STRIPE_PUBLISHABLE_KEY,
       apiBaseUrl: e.STRIPE_API_BASE_URL,
       priceMap: e.STRIPE_PRODUCT_PRICE_MAP,
       webhookToleranceSeconds: e.STRIPE_WEBHOOK_TOLERANCE_SECONDS,

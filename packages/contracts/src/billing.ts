@@ -44,6 +44,9 @@ export const Subscription = z.object({
   current_period_end: Timestamp.nullable(),
   trial_ends_at: Timestamp.nullable(),
   cancel_at: Timestamp.nullable(),
+  /** A plan change scheduled for the period end (a Stripe subscription schedule), or null. */
+  pending_plan_code: z.string().nullable(),
+  pending_change_at: Timestamp.nullable(),
 });
 export type Subscription = z.infer<typeof Subscription>;
 
@@ -53,8 +56,11 @@ export const CreateSubscriptionRequest = z.object({
   billing_email: z.email().max(254).optional(),
   seat_count: z.number().int().min(1).max(10_000).optional(),
 });
+/** When a plan change applies: `now` (prorated) or `period_end` (scheduled). Default: upgrades now, downgrades at the period end. */
+export const PLAN_CHANGE_TIMINGS = ['now', 'period_end'] as const;
 export const UpdateSubscriptionRequest = z.object({
   plan_code: z.string().min(1).max(64).optional(),
+  timing: z.enum(PLAN_CHANGE_TIMINGS).optional(),
   seat_count: z.number().int().min(1).max(10_000).optional(),
   auto_renew: z.boolean().optional(),
   billing_email: z.email().max(254).optional(),
@@ -95,6 +101,35 @@ export const Invoice = z.object({
 });
 export const InvoiceList = z.object({ items: z.array(Invoice) });
 export type Invoice = z.infer<typeof Invoice>;
+
+/** The next invoice as Stripe previews it (prorations and a scheduled change included). */
+export const UpcomingInvoice = z.object({
+  amount_due_cents: z.number().int(),
+  currency: z.string(),
+  period_start: Timestamp.nullable(),
+  period_end: Timestamp.nullable(),
+  lines: z.array(z.object({ description: z.string(), amount_cents: z.number().int() })),
+});
+export type UpcomingInvoice = z.infer<typeof UpcomingInvoice>;
+
+export const PaymentMethod = z.object({
+  id: z.string(),
+  brand: z.string(),
+  last4: z.string(),
+  exp_month: z.number().int(),
+  exp_year: z.number().int(),
+  is_default: z.boolean(),
+});
+export type PaymentMethod = z.infer<typeof PaymentMethod>;
+export const PaymentMethodList = z.object({ items: z.array(PaymentMethod) });
+/** A Stripe payment method id in a path: `pm_` and Stripe's id alphabet only. */
+export const PaymentMethodIdParam = z.object({
+  tenant_id: Uuid,
+  pm_id: z.string().regex(/^pm_[A-Za-z0-9]{1,100}$/),
+});
+export const PaymentMethodDefaultResponse = z.object({ id: z.string(), is_default: z.literal(true) });
+/** What Stripe Elements needs to collect a card for later use, and the publishable key to load it with. */
+export const SetupIntentResponse = z.object({ client_secret: z.string(), publishable_key: z.string().nullable() });
 
 export const BillingEvent = z.object({
   tenant_id: Uuid,

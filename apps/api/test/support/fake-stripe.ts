@@ -80,6 +80,9 @@ export class FakeStripe {
   readonly portalSessions = new Map<string, any>();
   readonly invoices = new Map<string, any>();
   readonly meterEvents = new Map<string, any>();
+  readonly schedules = new Map<string, any>();
+  readonly paymentMethods = new Map<string, any>();
+  readonly setupIntents = new Map<string, any>();
   private readonly idempotent = new Map<string, { params: string; status: number; body: string }>();
   private readonly failures: Failure[] = [];
   private server?: http.Server;
@@ -141,6 +144,9 @@ export class FakeStripe {
       this.portalSessions,
       this.invoices,
       this.meterEvents,
+      this.schedules,
+      this.paymentMethods,
+      this.setupIntents,
     ])
       map.clear();
     this.idempotent.clear();
@@ -289,6 +295,42 @@ export class FakeStripe {
     Object.assign(sub, { status: sub.trial_end ? 'trialing' : 'active' });
     Object.assign(session, { status: 'complete', payment_status: 'paid', subscription: sub.id });
     return { session, subscription: sub };
+  }
+
+  /** A card attached to `customer`, as confirming a SetupIntent with Stripe Elements would leave it. */
+  attachCard(customer: string, card: { brand?: string; last4?: string; exp_month?: number; exp_year?: number } = {}) {
+    const base = fixture('payment_method');
+    return this.put(this.paymentMethods, {
+      ...base,
+      id: newId('pm'),
+      created: now(),
+      customer,
+      type: 'card',
+      card: { ...base.card, brand: 'visa', last4: '4242', exp_month: 8, exp_year: 2030, ...card },
+    });
+  }
+
+  /**
+   * The billing clock reaching a schedule's phase boundary: the subscription takes the last phase's
+   * items and, with `end_behavior: release`, is released from the schedule (as Stripe does).
+   */
+  advanceSchedule(scheduleId: string) {
+    const schedule = this.schedules.get(scheduleId);
+    if (!schedule) throw new Error(`no schedule ${scheduleId}`);
+    const sub = this.subscriptions.get(schedule.subscription);
+    const phase = schedule.phases.at(-1);
+    this.updateSubscription(sub, {
+      items: phase.items.map((item: any) => ({ id: sub.items.data[0].id, price: item.price, quantity: item.quantity })),
+      ...(phase.metadata ? { metadata: phase.metadata } : {}),
+    });
+    Object.assign(sub, { schedule: null });
+    Object.assign(schedule, {
+      status: 'released',
+      released_at: now(),
+      released_subscription: sub.id,
+      subscription: null,
+    });
+    return { schedule, subscription: sub };
   }
 
   /** A Stripe event (`object: "event"`) wrapping `object`, as Stripe would deliver it. */
@@ -486,6 +528,91 @@ export class FakeStripe {
           url: `${this.url}/portal/${id}`,
         });
       }
+      case 'POST subscription_schedules': {
+        const sub = this.subscriptions.get(p.from_subscription);
+        if (!sub) throw notFound(`No such subscription: '${p.from_subscription}'`);
+        if (sub.schedule)
+          throw new HttpError(
+            400,
+            stripeError('invalid_request_error', undefined, 'This subscription is already attached to a schedule.'),
+          );
+        const item = sub.items.data[0];
+        const schedule = this.put(this.schedules, {
+          ...fixture('subscription_schedule'),
+          id: newId('sub_sched'),
+          created: now(),
+          customer: sub.customer,
+          subscription: sub.id,
+          status: 'active',
+          end_behavior: 'release',
+          canceled_at: null,
+          completed_at: null,
+          released_at: null,
+          released_subscription: null,
+          current_phase: { start_date: item.current_period_start, end_date: item.current_period_end },
+          phases: [
+            {
+              start_date: item.current_period_start,
+              end_date: item.current_period_end,
+              trial_end: sub.trial_end,
+              items: [{ price: item.price.id, quantity: item.quantity }],
+              metadata: {},
+            },
+          ],
+        });
+        sub.schedule = schedule.id;
+        return schedule;
+      }
+      case 'GET payment_methods':
+        return this.list(
+          '/v1/payment_methods',
+          [...this.paymentMethods.values()].filter((x) => x.customer === p.customer && (!p.type || x.type === p.type)),
+          p,
+        );
+      case 'POST setup_intents': {
+        if (!this.customers.has(p.customer)) throw notFound(`No such customer: '${p.customer}'`);
+        const id = newId('seti');
+        return this.put(this.setupIntents, {
+          ...fixture('setup_intent'),
+          id,
+          created: now(),
+          customer: p.customer,
+          usage: p.usage ?? 'off_session',
+          client_secret: `${id}_secret_${crypto.randomBytes(12).toString('hex')}`,
+          last_setup_error: null,
+          next_action: null,
+        });
+      }
+      case 'POST invoices/create_preview': {
+        const sub = this.subscriptions.get(p.subscription);
+        if (!sub || sub.customer !== p.customer) throw notFound(`No such subscription: '${p.subscription}'`);
+        const schedule = sub.schedule ? this.schedules.get(sub.schedule) : null;
+        // The next period's items: a scheduled phase's when one is pending, else the subscription's.
+        const items = schedule
+          ? schedule.phases
+              .at(-1)
+              .items.map((i: any) => ({ price: this.prices.get(i.price), quantity: Number(i.quantity) }))
+          : sub.items.data.map((i: any) => ({ price: i.price, quantity: i.quantity }));
+        const start = sub.items.data[0].current_period_end;
+        const invoice = this.createInvoiceObject({ customer: sub.customer, subscription: sub.id, status: 'draft' });
+        this.invoices.delete(invoice.id); // a preview is never stored
+        const lines = items.map((i: any) => ({
+          ...fixture('invoice').lines.data[0],
+          id: newId('il'),
+          amount: i.price.unit_amount * i.quantity,
+          description: `${i.quantity} × ${i.price.nickname ?? i.price.product} (at ${i.price.unit_amount / 100} / month)`,
+          period: { start, end: start + 30 * DAY },
+        }));
+        const total = lines.reduce((sum: number, l: any) => sum + l.amount, 0);
+        return {
+          ...invoice,
+          id: null,
+          amount_due: total,
+          period_start: start,
+          period_end: start,
+          lines: { ...invoice.lines, data: lines },
+        };
+      }
       case 'POST billing/meter_events': {
         const event = {
           ...fixture('billing.meter_event'),
@@ -514,7 +641,56 @@ export class FakeStripe {
           cust,
           p.email !== undefined ? { email: p.email } : {},
           p.metadata ? { metadata: { ...cust.metadata, ...p.metadata } } : {},
+          p.invoice_settings ? { invoice_settings: { ...cust.invoice_settings, ...p.invoice_settings } } : {},
         );
+    }
+    if (a === 'subscription_schedules' && b) {
+      const schedule = resource(this.schedules, 'subscription_schedule');
+      if (method === 'GET' && !c) return schedule;
+      if (method === 'POST' && c === 'release') {
+        const sub = this.subscriptions.get(schedule.subscription);
+        if (sub) sub.schedule = null;
+        return Object.assign(schedule, {
+          status: 'released',
+          released_at: now(),
+          released_subscription: schedule.subscription,
+          subscription: null,
+        });
+      }
+      if (method === 'POST' && !c) {
+        if (schedule.status !== 'active' && schedule.status !== 'not_started')
+          throw new HttpError(
+            400,
+            stripeError('invalid_request_error', undefined, 'This schedule is no longer active.'),
+          );
+        return Object.assign(schedule, {
+          ...(p.end_behavior ? { end_behavior: p.end_behavior } : {}),
+          ...(p.phases
+            ? {
+                phases: p.phases.map((phase: any) => {
+                  for (const item of phase.items ?? [])
+                    if (!this.prices.has(item.price)) throw notFound(`No such price: '${item.price}'`);
+                  return {
+                    ...phase,
+                    start_date: phase.start_date ? Number(phase.start_date) : undefined,
+                    end_date: phase.end_date ? Number(phase.end_date) : undefined,
+                    items: (phase.items ?? []).map((i: any) => ({ price: i.price, quantity: Number(i.quantity ?? 1) })),
+                  };
+                }),
+              }
+            : {}),
+        });
+      }
+    }
+    if (a === 'payment_methods' && b) {
+      const pm = resource(this.paymentMethods, 'payment_method');
+      if (method === 'GET' && !c) return pm;
+      if (method === 'POST' && c === 'detach') {
+        for (const cust of this.customers.values())
+          if (cust.invoice_settings?.default_payment_method === pm.id)
+            cust.invoice_settings = { ...cust.invoice_settings, default_payment_method: null };
+        return Object.assign(pm, { customer: null });
+      }
     }
     if (a === 'subscriptions' && b && !c) {
       const sub = resource(this.subscriptions, 'subscription');

@@ -1,5 +1,5 @@
 import { AppError } from '../../platform/errors.js';
-import { StripeGatewayError } from './stripe-gateway.js';
+import { StripeGatewayError, type StripeGateway } from './stripe-gateway.js';
 
 /**
  * Billing's problem details, each written once: what a write, the webhook and the stream answer
@@ -15,4 +15,19 @@ export function stripeFailureProblem(err: unknown): unknown {
   if (err.kind === 'unavailable')
     return new AppError('unavailable', 'The payment provider is unavailable; try again.', { cause: err });
   return new AppError('bad_gateway', 'The payment provider rejected the request.', { cause: err });
+}
+
+/** A Stripe call for one write; gateway failures come out as the API's problem codes. */
+export type StripeCall = <T>(fn: (gateway: StripeGateway) => Promise<T>) => Promise<T>;
+
+/** Stripe for one write, or 503 `billing_disabled` when billing is off (checked before anything else). */
+export function stripeCall(gateway: StripeGateway | undefined): StripeCall {
+  if (!gateway) throw billingDisabled();
+  return async (fn) => {
+    try {
+      return await fn(gateway);
+    } catch (err) {
+      throw stripeFailureProblem(err);
+    }
+  };
 }

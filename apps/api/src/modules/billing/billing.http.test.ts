@@ -317,12 +317,18 @@ describe('billing HTTP API with billing off', () => {
         ['POST', '/subscription/cancel', { at_period_end: true }],
         ['POST', '/checkout-session', {}],
         ['POST', '/portal-session', {}],
+        ['DELETE', '/subscription/pending-change', undefined],
+        ['GET', '/invoices/upcoming', undefined],
+        ['GET', '/payment-methods', undefined],
+        ['POST', '/payment-methods/setup-intent', undefined],
+        ['POST', '/payment-methods/pm_123/default', undefined],
+        ['DELETE', '/payment-methods/pm_123', undefined],
       ] as const) {
         const res = await test.app.inject({
           method,
           url: `${base}${path}`,
-          headers: { ...owner.headers, ...json },
-          payload,
+          headers: payload ? { ...owner.headers, ...json } : owner.headers,
+          ...(payload ? { payload } : {}),
         });
         expect(res.statusCode, `${method} ${path}`).toBe(503);
         expect(res.json().code).toBe('billing_disabled');

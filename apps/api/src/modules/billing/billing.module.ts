@@ -5,6 +5,7 @@ import type { ChatUsageHooks } from '../chat/usage-hooks.js';
 import { BillingStream } from './billing-stream.js';
 import { billingStreamRoutes } from './billing-stream.routes.js';
 import { billingRoutes } from './billing.routes.js';
+import { PaymentMethodsService } from './payment-methods.service.js';
 import { PlanCatalog } from './plans.js';
 import { StripeEventDispatcher } from './stripe-event-dispatch.js';
 import { StripeEventHandlers } from './stripe-event-handlers.js';
@@ -130,6 +131,14 @@ export function createBillingModule(
     seatsInUse: options.seatsInUse,
   });
 
+  const paymentMethods = new PaymentMethodsService({
+    database,
+    repo,
+    subscriptions,
+    gateway,
+    publishableKey: config.stripe.publishableKey,
+  });
+
   if ((options.registerWorkers ?? config.roles.includes('worker')) && dispatcher && meter) {
     dispatcher.registerWorker();
     meter.registerWorker();
@@ -157,7 +166,7 @@ export function createBillingModule(
     dispatcher,
     meter,
     async register(app) {
-      await app.register(billingRoutes({ plans, subscriptions, usage }));
+      await app.register(billingRoutes({ plans, subscriptions, usage, paymentMethods }));
       await app.register(
         billingStreamRoutes({
           stream,

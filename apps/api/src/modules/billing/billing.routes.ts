@@ -4,10 +4,15 @@ import {
   CheckoutSessionRequest,
   CreateSubscriptionRequest,
   InvoiceList,
+  PaymentMethodDefaultResponse,
+  PaymentMethodIdParam,
+  PaymentMethodList,
   PlanList,
   PortalSessionRequest,
   Subscription,
+  SetupIntentResponse,
   TenantIdParam,
+  UpcomingInvoice,
   UpdateSubscriptionRequest,
   UrlResponse,
   UsageAccepted,
@@ -16,6 +21,7 @@ import {
 } from '@agentry/contracts';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import { toPlanResponse, type PlanCatalog } from './plans.js';
+import type { PaymentMethodsService } from './payment-methods.service.js';
 import type { SubscriptionsService } from './subscriptions.service.js';
 import type { UsageService } from './usage.service.js';
 
@@ -27,8 +33,9 @@ export function billingRoutes(deps: {
   plans: PlanCatalog;
   subscriptions: SubscriptionsService;
   usage: UsageService;
+  paymentMethods: PaymentMethodsService;
 }): FastifyPluginAsyncZod {
-  const { plans, subscriptions, usage } = deps;
+  const { plans, subscriptions, usage, paymentMethods } = deps;
   return async (app) => {
     app.get(
       '/api/v1/billing/plans',
@@ -72,13 +79,27 @@ export function billingRoutes(deps: {
         config: { auth: 'billing:manage' },
         schema: {
           tags,
-          summary: 'Change plan, seats, auto-renew or billing e-mail',
+          summary: 'Change plan (timing now|period_end), seats, auto-renew or billing e-mail',
           params: TenantIdParam,
           body: UpdateSubscriptionRequest,
           response: { 200: Subscription },
         },
       },
       async (request) => subscriptions.update(callerOf(request), request.params.tenant_id, request.body),
+    );
+
+    app.delete(
+      `${base}/subscription/pending-change`,
+      {
+        config: { auth: 'billing:manage' },
+        schema: {
+          tags,
+          summary: 'Cancel the plan change scheduled for the period end',
+          params: TenantIdParam,
+          response: { 200: Subscription },
+        },
+      },
+      async (request) => subscriptions.cancelPendingChange(callerOf(request), request.params.tenant_id),
     );
 
     app.post(
@@ -171,6 +192,76 @@ export function billingRoutes(deps: {
         },
       },
       async (request) => ({ items: await subscriptions.listInvoices(callerOf(request), request.params.tenant_id) }),
+    );
+
+    app.get(
+      `${base}/invoices/upcoming`,
+      {
+        config: { auth: 'billing:read' },
+        schema: {
+          tags,
+          summary: 'The next invoice as Stripe previews it (404 without a subscription)',
+          params: TenantIdParam,
+          response: { 200: UpcomingInvoice },
+        },
+      },
+      async (request) => subscriptions.upcomingInvoice(callerOf(request), request.params.tenant_id),
+    );
+
+    app.get(
+      `${base}/payment-methods`,
+      {
+        config: { auth: 'billing:read' },
+        schema: { tags, summary: "The tenant's cards", params: TenantIdParam, response: { 200: PaymentMethodList } },
+      },
+      async (request) => ({ items: await paymentMethods.list(callerOf(request), request.params.tenant_id) }),
+    );
+
+    app.post(
+      `${base}/payment-methods/setup-intent`,
+      {
+        config: { auth: 'billing:manage' },
+        schema: {
+          tags,
+          summary: 'A SetupIntent client secret for adding a card with Stripe Elements',
+          params: TenantIdParam,
+          response: { 200: SetupIntentResponse },
+        },
+      },
+      async (request) => paymentMethods.setupIntent(callerOf(request), request.params.tenant_id),
+    );
+
+    app.post(
+      `${base}/payment-methods/:pm_id/default`,
+      {
+        config: { auth: 'billing:manage' },
+        schema: {
+          tags,
+          summary: 'Make a card the default for invoices',
+          params: PaymentMethodIdParam,
+          response: { 200: PaymentMethodDefaultResponse },
+        },
+      },
+      async (request) => {
+        await paymentMethods.setDefault(callerOf(request), request.params.tenant_id, request.params.pm_id);
+        return { id: request.params.pm_id, is_default: true as const };
+      },
+    );
+
+    app.delete(
+      `${base}/payment-methods/:pm_id`,
+      {
+        config: { auth: 'billing:manage' },
+        schema: {
+          tags,
+          summary: 'Remove a card (409 when it is the only one of an active plan)',
+          params: PaymentMethodIdParam,
+        },
+      },
+      async (request, reply) => {
+        await paymentMethods.remove(callerOf(request), request.params.tenant_id, request.params.pm_id);
+        return reply.status(204).send();
+      },
     );
   };
 }

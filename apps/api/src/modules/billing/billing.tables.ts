@@ -65,6 +65,10 @@ export const billingSubscriptions = pgTable('billing_subscriptions', {
   currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
   trialEndsAt: timestamp('trial_ends_at', { withTimezone: true }),
   cancelAt: timestamp('cancel_at', { withTimezone: true }),
+  /** A plan change scheduled at the period end through this Stripe subscription schedule. */
+  stripeScheduleId: text('stripe_schedule_id'),
+  pendingPlanCode: text('pending_plan_code'),
+  pendingChangeAt: timestamp('pending_change_at', { withTimezone: true }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

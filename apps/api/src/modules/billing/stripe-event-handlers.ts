@@ -43,6 +43,16 @@ export class StripeEventHandlers {
         return this.syncInvoice(event.data.object.id!, cause);
       case 'checkout.session.completed':
         return this.completeCheckout(event.data.object.id, cause);
+      case 'subscription_schedule.updated':
+      case 'subscription_schedule.completed':
+      case 'subscription_schedule.released':
+      case 'subscription_schedule.canceled':
+      case 'subscription_schedule.aborted': {
+        // A released schedule names its subscription in `released_subscription`.
+        const schedule = event.data.object;
+        const subscriptionId = stripeIdOf(schedule.subscription ?? schedule.released_subscription ?? null);
+        return subscriptionId ? this.syncSubscription(subscriptionId, cause) : { handled: false, tenantId: null };
+      }
       default:
         return { handled: false, tenantId: null };
     }

@@ -146,6 +146,75 @@ export class StripeGateway {
     return this.call('subscriptions.cancel', () => this.client.subscriptions.cancel(id, {}, { idempotencyKey }));
   }
 
+  /** A schedule that takes over the subscription as it is now (its first phase is the current one). */
+  createScheduleFromSubscription(subscriptionId: string, idempotencyKey: string) {
+    return this.call('subscription_schedules.create', () =>
+      this.client.subscriptionSchedules.create({ from_subscription: subscriptionId }, { idempotencyKey }),
+    );
+  }
+
+  updateSchedule(id: string, params: Stripe.SubscriptionScheduleUpdateParams, idempotencyKey: string) {
+    return this.call('subscription_schedules.update', () =>
+      this.client.subscriptionSchedules.update(id, params, { idempotencyKey }),
+    );
+  }
+
+  retrieveSchedule(id: string) {
+    return this.call('subscription_schedules.retrieve', () => this.client.subscriptionSchedules.retrieve(id));
+  }
+
+  /** Detaches the schedule: the subscription stays as it is now, the pending phase never applies. */
+  releaseSchedule(id: string, idempotencyKey: string) {
+    return this.call('subscription_schedules.release', () =>
+      this.client.subscriptionSchedules.release(id, {}, { idempotencyKey }),
+    );
+  }
+
+  retrieveCustomer(id: string) {
+    return this.call('customers.retrieve', () => this.client.customers.retrieve(id));
+  }
+
+  setDefaultPaymentMethod(customerId: string, paymentMethodId: string, idempotencyKey: string) {
+    return this.call('customers.update', () =>
+      this.client.customers.update(
+        customerId,
+        { invoice_settings: { default_payment_method: paymentMethodId } },
+        { idempotencyKey },
+      ),
+    );
+  }
+
+  /** The customer's cards (auto-paginated; a customer has a handful). */
+  listPaymentMethods(customerId: string) {
+    return this.call('payment_methods.list', () =>
+      this.client.paymentMethods
+        .list({ customer: customerId, type: 'card', limit: 100 })
+        .autoPagingToArray({ limit: 1000 }),
+    );
+  }
+
+  retrievePaymentMethod(id: string) {
+    return this.call('payment_methods.retrieve', () => this.client.paymentMethods.retrieve(id));
+  }
+
+  detachPaymentMethod(id: string, idempotencyKey: string) {
+    return this.call('payment_methods.detach', () => this.client.paymentMethods.detach(id, {}, { idempotencyKey }));
+  }
+
+  /** A SetupIntent for collecting a card with Stripe Elements, to be charged later off-session. */
+  createSetupIntent(customerId: string, idempotencyKey: string) {
+    return this.call('setup_intents.create', () =>
+      this.client.setupIntents.create({ customer: customerId, usage: 'off_session' }, { idempotencyKey }),
+    );
+  }
+
+  /** The next invoice of a subscription as Stripe would issue it now (prorations and schedules included). */
+  previewInvoice(customerId: string, subscriptionId: string) {
+    return this.call('invoices.create_preview', () =>
+      this.client.invoices.createPreview({ customer: customerId, subscription: subscriptionId }),
+    );
+  }
+
   createCheckoutSession(params: Stripe.Checkout.SessionCreateParams, idempotencyKey: string) {
     return this.call('checkout.sessions.create', () =>
       this.client.checkout.sessions.create(params, { idempotencyKey }),

@@ -9,6 +9,7 @@ import { stripeIdOf } from './stripe-gateway.js';
 import {
   hasEnded,
   type InvoiceRow,
+  type PendingChange,
   type SubscriptionRow,
   type SubscriptionsRepo,
   type SubscriptionState,
@@ -65,7 +66,7 @@ export class SubscriptionSync {
     tenantId: string,
     sub: Stripe.Subscription,
     cause: SyncCause,
-    extra: { billingEmail?: string | null } = {},
+    extra: SyncExtra = {},
   ): Promise<SubscriptionRow> {
     const planCode = await this.planCodeOf(sub);
     const { row, applied } = await this.deps.database.db.transaction((tx) =>
@@ -125,12 +126,19 @@ export class SubscriptionSync {
     tenantId: string,
     sub: Stripe.Subscription,
     planCode: string | null,
-    extra: { billingEmail?: string | null } = {},
+    extra: SyncExtra = {},
   ): Promise<{ row: SubscriptionRow; applied: boolean }> {
     const current = await this.deps.repo.findForUpdate(tx, tenantId);
     if (current && !replacesCurrent(current, sub)) return { row: current, applied: false };
     const state = stateOf(sub, planCode ?? current?.planCode ?? DEFAULT_PLAN_CODE);
-    return { row: await this.deps.repo.applyState(tx, tenantId, state, extra), applied: true };
+    const pending = pendingOf(state, current, extra.pending);
+    const row = await this.deps.repo.applyState(
+      tx,
+      tenantId,
+      { ...state, pendingPlanCode: pending?.planCode ?? null, pendingChangeAt: pending?.changeAt ?? null },
+      { billingEmail: extra.billingEmail },
+    );
+    return { row, applied: true };
   }
 
   /** The plan a subscription is on: its price's plan, else the plan code we put in its metadata. */
@@ -141,8 +149,32 @@ export class SubscriptionSync {
   }
 }
 
+/** What an API write knows beyond Stripe's object: the billing e-mail it set, the change it scheduled. */
+export interface SyncExtra {
+  billingEmail?: string | null;
+  pending?: PendingChange | null;
+}
+
+/**
+ * The scheduled change after a sync: the one just scheduled; none once Stripe's subscription has no
+ * schedule (released, or completed at the boundary) or is on the pending plan already; else as before.
+ */
+function pendingOf(
+  state: Omit<SubscriptionState, 'pendingPlanCode' | 'pendingChangeAt'>,
+  current: SubscriptionRow | null,
+  scheduled: PendingChange | null | undefined,
+): PendingChange | null {
+  if (scheduled !== undefined) return scheduled;
+  if (!state.stripeScheduleId || !current?.pendingPlanCode || !current.pendingChangeAt) return null;
+  if (current.stripeScheduleId !== state.stripeScheduleId || current.pendingPlanCode === state.planCode) return null;
+  return { planCode: current.pendingPlanCode, changeAt: current.pendingChangeAt };
+}
+
 /** Our subscription fields from Stripe's object. */
-function stateOf(sub: Stripe.Subscription, planCode: string): SubscriptionState {
+function stateOf(
+  sub: Stripe.Subscription,
+  planCode: string,
+): Omit<SubscriptionState, 'pendingPlanCode' | 'pendingChangeAt'> {
   const item = sub.items?.data?.[0];
   return {
     planCode,
@@ -156,6 +188,7 @@ function stateOf(sub: Stripe.Subscription, planCode: string): SubscriptionState 
     currentPeriodEnd: fromUnix(item?.current_period_end),
     trialEndsAt: fromUnix(sub.trial_end),
     cancelAt: fromUnix(sub.cancel_at),
+    stripeScheduleId: stripeIdOf(sub.schedule ?? null),
   };
 }
 
@@ -183,6 +216,8 @@ export function toSubscriptionResponse(row: SubscriptionRow): Subscription {
     current_period_end: iso(row.currentPeriodEnd),
     trial_ends_at: iso(row.trialEndsAt),
     cancel_at: iso(row.cancelAt),
+    pending_plan_code: row.pendingPlanCode,
+    pending_change_at: iso(row.pendingChangeAt),
   };
 }
 

@@ -17,6 +17,15 @@ export interface SubscriptionState {
   currentPeriodEnd: Date | null;
   trialEndsAt: Date | null;
   cancelAt: Date | null;
+  stripeScheduleId: string | null;
+  pendingPlanCode: string | null;
+  pendingChangeAt: Date | null;
+}
+
+/** A plan change scheduled for the period end (what we asked Stripe's subscription schedule to do). */
+export interface PendingChange {
+  planCode: string;
+  changeAt: Date;
 }
 
 /** Statuses after which a tenant may start a new subscription. */

@@ -1,18 +1,15 @@
 import crypto from 'node:crypto';
-import type { Invoice, Subscription } from '@agentry/contracts';
+import type { Invoice, Subscription, UpcomingInvoice } from '@agentry/contracts';
 import type Stripe from 'stripe';
 import { ownTenant, type Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
-import { billingDisabled, stripeFailureProblem } from './billing-errors.js';
+import { stripeCall, type StripeCall } from './billing-errors.js';
 import type { PlanCatalog, PlanRecord } from './plans.js';
 import { planSeatCap, type SeatCounter } from './seats.js';
 import type { StripeGateway } from './stripe-gateway.js';
 import { toInvoiceResponse, toSubscriptionResponse, type SubscriptionSync } from './subscription-sync.js';
-import { hasEnded, type SubscriptionsRepo } from './subscriptions.repo.js';
-
-/** A Stripe call for one write; gateway failures come out as the API's problem codes. */
-type StripeCall = <T>(fn: (gateway: StripeGateway) => Promise<T>) => Promise<T>;
+import { hasEnded, type SubscriptionRow, type SubscriptionsRepo } from './subscriptions.repo.js';
 
 export interface SubscriptionsServiceDeps {
   database: Database;
@@ -39,17 +36,8 @@ export class SubscriptionsService {
     return this.deps.database.db;
   }
 
-  /** Stripe for one write, or 503 `billing_disabled` when billing is off. */
   private stripe(): StripeCall {
-    const gateway = this.deps.gateway;
-    if (!gateway) throw billingDisabled();
-    return async (fn) => {
-      try {
-        return await fn(gateway);
-      } catch (err) {
-        throw stripeFailureProblem(err);
-      }
-    };
+    return stripeCall(this.deps.gateway);
   }
 
   async get(caller: Caller, tenantId: string): Promise<Subscription> {
@@ -105,48 +93,142 @@ export class SubscriptionsService {
   async update(
     caller: Caller,
     tenantId: string,
-    input: { plan_code?: string; seat_count?: number; auto_renew?: boolean; billing_email?: string },
+    input: {
+      plan_code?: string;
+      timing?: 'now' | 'period_end';
+      seat_count?: number;
+      auto_renew?: boolean;
+      billing_email?: string;
+    },
   ): Promise<Subscription> {
     tenantId = ownTenant(caller, tenantId);
     if (Object.values(input).every((v) => v === undefined)) throw new AppError('empty_update', 'Nothing to update.');
     const stripe = this.stripe();
     const current = await this.liveSubscription(tenantId);
-    const plan =
-      input.plan_code !== undefined
-        ? await this.requirePlan(input.plan_code)
-        : await this.deps.plans.getOrDefault(current.planCode);
+    const currentPlan = await this.deps.plans.getOrDefault(current.planCode);
+    const target = input.plan_code !== undefined ? await this.requirePlan(input.plan_code) : currentPlan;
     const seatCount = input.seat_count ?? current.seatCount;
-    if (input.plan_code !== undefined || input.seat_count !== undefined) assertSeats(plan, seatCount);
-    if (input.seat_count !== undefined && input.seat_count < current.seatCount) {
-      const used = await this.deps.seatsInUse.countSeats(tenantId);
-      if (input.seat_count < used)
-        throw new AppError(
-          'seat_limit_reached',
-          `${used} seats are in use (members and pending invitations): remove some before going down to ${input.seat_count}.`,
-          { details: { used, limit: input.seat_count } },
-        );
-    }
+    if (input.plan_code !== undefined || input.seat_count !== undefined) assertSeats(target, seatCount);
+    await this.assertSeatsInUse(tenantId, current.seatCount, input.seat_count);
     const key = `agentry-subscription-update-${crypto.randomUUID()}`;
-    const params: Stripe.SubscriptionUpdateParams = {};
-    if (input.plan_code !== undefined || input.seat_count !== undefined) {
-      params.items = [{ id: current.stripeItemId!, price: this.requirePrice(plan), quantity: seatCount }];
-      params.proration_behavior = 'create_prorations';
-      params.metadata = { plan_code: plan.code };
-    }
-    if (input.auto_renew !== undefined) params.cancel_at_period_end = !input.auto_renew;
+    // Upgrades apply now (prorated); downgrades wait for the period end unless the caller says otherwise.
+    const planChanges = target.code !== current.planCode;
+    const timing = input.timing ?? (planChanges && target.priceCents < currentPlan.priceCents ? 'period_end' : 'now');
     if (input.billing_email !== undefined) {
       const customerId = await this.ensureCustomer(stripe, tenantId, input.billing_email);
       await stripe((g) => g.updateCustomerEmail(customerId, input.billing_email!, `${key}-email`));
       await this.deps.repo.setBillingEmail(this.db, tenantId, input.billing_email);
     }
+    if (timing === 'period_end' && (planChanges || input.seat_count !== undefined))
+      return this.scheduleChange(stripe, tenantId, current, target, seatCount, input.auto_renew, key);
+
+    const params: Stripe.SubscriptionUpdateParams = {};
+    if (planChanges || input.seat_count !== undefined) {
+      params.items = [{ id: current.stripeItemId!, price: this.requirePrice(target), quantity: seatCount }];
+      params.proration_behavior = 'create_prorations';
+      params.metadata = { plan_code: target.code };
+    }
+    if (input.auto_renew !== undefined) params.cancel_at_period_end = !input.auto_renew;
+    // A change made now replaces any change scheduled before it.
+    if (params.items && current.stripeScheduleId)
+      await stripe((g) => g.releaseSchedule(current.stripeScheduleId!, `${key}-release`));
     const sub = Object.keys(params).length
       ? await stripe((g) => g.updateSubscription(current.stripeSubscriptionId!, params, key))
       : await stripe((g) => g.retrieveSubscription(current.stripeSubscriptionId!));
-    const row = await this.deps.sync.applySubscription(tenantId, sub, {
-      type: 'subscription.updated',
-      stripeEventId: null,
-    });
+    const row = await this.deps.sync.applySubscription(
+      tenantId,
+      sub,
+      { type: 'subscription.updated', stripeEventId: null },
+      params.items ? { pending: null } : {},
+    );
     return toSubscriptionResponse(row);
+  }
+
+  /**
+   * A change at the period end through a Stripe subscription schedule: phase one is the current plan
+   * until the period ends, phase two the new one; the schedule is released after it, and the
+   * webhook that Stripe sends at the boundary applies it here (`SubscriptionSync` clears the pending change).
+   */
+  private async scheduleChange(
+    stripe: StripeCall,
+    tenantId: string,
+    current: SubscriptionRow,
+    target: PlanRecord,
+    seatCount: number,
+    autoRenew: boolean | undefined,
+    key: string,
+  ): Promise<Subscription> {
+    if (!current.currentPeriodEnd) throw new AppError('conflict', 'This subscription has no current period to end.');
+    if (autoRenew === false)
+      throw new AppError('conflict', 'A subscription that ends at the period end cannot change plan then.');
+    const scheduleId =
+      current.stripeScheduleId ??
+      (await stripe((g) => g.createScheduleFromSubscription(current.stripeSubscriptionId!, `${key}-schedule`))).id;
+    const schedule = await stripe((g) => g.retrieveSchedule(scheduleId));
+    const first = schedule.phases[0];
+    const currentPlan = await this.deps.plans.getOrDefault(current.planCode);
+    await stripe((g) =>
+      g.updateSchedule(
+        scheduleId,
+        {
+          end_behavior: 'release',
+          phases: [
+            {
+              items: [{ price: this.requirePrice(currentPlan), quantity: current.seatCount }],
+              start_date: first?.start_date,
+              end_date: Math.floor(current.currentPeriodEnd!.getTime() / 1000),
+              // Rewriting the phase must not end a running trial early.
+              ...(first?.trial_end ? { trial_end: first.trial_end } : {}),
+            },
+            {
+              items: [{ price: this.requirePrice(target), quantity: seatCount }],
+              duration: { interval: target.interval, interval_count: 1 },
+              metadata: { plan_code: target.code },
+            },
+          ],
+        },
+        `${key}-phases`,
+      ),
+    );
+    const sub = await stripe((g) => g.retrieveSubscription(current.stripeSubscriptionId!));
+    const row = await this.deps.sync.applySubscription(
+      tenantId,
+      sub,
+      { type: 'subscription.change_scheduled', stripeEventId: null, summary: `Change to ${target.name} scheduled` },
+      { pending: { planCode: target.code, changeAt: current.currentPeriodEnd } },
+    );
+    return toSubscriptionResponse(row);
+  }
+
+  /** Cancels a scheduled change: the schedule is released and the subscription stays as it is. */
+  async cancelPendingChange(caller: Caller, tenantId: string): Promise<Subscription> {
+    tenantId = ownTenant(caller, tenantId);
+    const stripe = this.stripe();
+    const current = await this.liveSubscription(tenantId);
+    if (!current.stripeScheduleId || !current.pendingPlanCode)
+      throw new AppError('not_found', 'No plan change is scheduled.');
+    const key = `agentry-schedule-release-${current.stripeScheduleId}`;
+    await stripe((g) => g.releaseSchedule(current.stripeScheduleId!, key));
+    const sub = await stripe((g) => g.retrieveSubscription(current.stripeSubscriptionId!));
+    const row = await this.deps.sync.applySubscription(
+      tenantId,
+      sub,
+      { type: 'subscription.change_canceled', stripeEventId: null, summary: 'Scheduled plan change canceled' },
+      { pending: null },
+    );
+    return toSubscriptionResponse(row);
+  }
+
+  /** Lowering `seat_count` below the seats in use (members + pending invitations) is refused. */
+  private async assertSeatsInUse(tenantId: string, currentSeats: number, requested: number | undefined) {
+    if (requested === undefined || requested >= currentSeats) return;
+    const used = await this.deps.seatsInUse.countSeats(tenantId);
+    if (requested < used)
+      throw new AppError(
+        'seat_limit_reached',
+        `${used} seats are in use (members and pending invitations): remove some before going down to ${requested}.`,
+        { details: { used, limit: requested } },
+      );
   }
 
   async cancel(caller: Caller, tenantId: string, input: { at_period_end: boolean }): Promise<Subscription> {
@@ -238,8 +320,30 @@ export class SubscriptionsService {
     return url;
   }
 
+  /** The next invoice of the tenant's subscription as Stripe previews it now; 404 without one. */
+  async upcomingInvoice(caller: Caller, tenantId: string): Promise<UpcomingInvoice> {
+    tenantId = ownTenant(caller, tenantId);
+    const stripe = this.stripe();
+    const current = await this.liveSubscription(tenantId);
+    const customerId = await this.deps.repo.findCustomer(this.db, tenantId);
+    if (!customerId) throw new AppError('not_found', 'This tenant has no active subscription.');
+    const invoice = await stripe((g) => g.previewInvoice(customerId, current.stripeSubscriptionId!));
+    const iso = (s: number | null | undefined) =>
+      typeof s === 'number' && s > 0 ? new Date(s * 1000).toISOString() : null;
+    return {
+      amount_due_cents: invoice.amount_due,
+      currency: invoice.currency,
+      period_start: iso(invoice.lines?.data?.[0]?.period?.start ?? invoice.period_start),
+      period_end: iso(invoice.lines?.data?.at(-1)?.period?.end ?? invoice.period_end),
+      lines: (invoice.lines?.data ?? []).map((line) => ({
+        description: line.description ?? '',
+        amount_cents: line.amount,
+      })),
+    };
+  }
+
   /** The tenant's Stripe customer, created once (the key is the tenant id, so a race creates one). */
-  private async ensureCustomer(stripe: StripeCall, tenantId: string, email: string | null): Promise<string> {
+  async ensureCustomer(stripe: StripeCall, tenantId: string, email: string | null): Promise<string> {
     const existing = await this.deps.repo.findCustomer(this.db, tenantId);
     if (existing) return existing;
     const customer = await stripe((g) =>
