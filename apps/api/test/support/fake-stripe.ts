@@ -529,6 +529,16 @@ export class FakeStripe {
         });
       }
       case 'POST billing/meter_events': {
+        if (p.timestamp !== undefined && (Number(p.timestamp) < now() - 35 * DAY || Number(p.timestamp) > now() + 300))
+          throw new HttpError(
+            400,
+            stripeError(
+              'invalid_request_error',
+              'timestamp_outside_window',
+              'Timestamp must be within the past 35 calendar days and no more than 5 minutes in the future.',
+              'timestamp',
+            ),
+          );
         const event = {
           ...fixture('billing.meter_event'),
           created: now(),

@@ -131,6 +131,31 @@ describe('meter reporting (usage → Stripe meter events)', () => {
     }
   });
 
+  it("a record Stripe refuses is logged and skipped, the others still go; records past Stripe's 35-day window are not sent", async () => {
+    const { tenantId } = await customerTenant();
+    const recorded = await record(tenantId, [inc('messages', 1), inc('messages', 2), inc('messages', 3)]);
+    const [stale] = await record(tenantId, [inc('output_tokens', 7)]);
+    await db()
+      .update(usageRecords)
+      .set({ createdAt: new Date(Date.now() - 40 * 86_400_000) })
+      .where(eq(usageRecords.id, stale.recordId));
+
+    // Stripe refuses the first send for good (400): that record waits, the other two are reported.
+    rig.fake.failNext({ method: 'POST', path: '/v1/billing/meter_events', times: 1, status: 400 });
+    expect(await reporter({ batchSize: 1 }).report(tenantId)).toBe(2);
+    const rows = await rowsOf(tenantId);
+    const unreported = rows.filter((r) => !r.reportedAt).map((r) => r.id);
+    expect(unreported).toHaveLength(2);
+    expect(unreported).toContain(stale.recordId);
+    expect(sentFor([stale.recordId])).toHaveLength(0);
+
+    // The next run retries the refused one (accepted now) and still leaves the stale one alone.
+    expect(await reporter().report(tenantId)).toBe(1);
+    expect((await rowsOf(tenantId)).filter((r) => !r.reportedAt).map((r) => r.id)).toEqual([stale.recordId]);
+    expect(sentFor(recorded.map((r) => r.recordId))).toHaveLength(4);
+    expect(sentFor([stale.recordId])).toHaveLength(0);
+  });
+
   it('two workers on one database report each record exactly once', async () => {
     const a = moduleFor(rig.test, { registerWorkers: true });
     const b = moduleFor(rig.test, { registerWorkers: true });
