@@ -83,6 +83,7 @@ export class FakeStripe {
   readonly schedules = new Map<string, any>();
   readonly paymentMethods = new Map<string, any>();
   readonly setupIntents = new Map<string, any>();
+  readonly meters = new Map<string, any>();
   private readonly idempotent = new Map<string, { params: string; status: number; body: string }>();
   private readonly failures: Failure[] = [];
   private server?: http.Server;
@@ -147,6 +148,7 @@ export class FakeStripe {
       this.schedules,
       this.paymentMethods,
       this.setupIntents,
+      this.meters,
     ])
       map.clear();
     this.idempotent.clear();
@@ -613,7 +615,57 @@ export class FakeStripe {
           lines: { ...invoice.lines, data: lines },
         };
       }
+      // ── billing meters (`agentry stripe setup`) ──
+      case 'GET billing/meters':
+        return this.list(
+          '/v1/billing/meters',
+          [...this.meters.values()].filter((m) => p.status === undefined || m.status === p.status),
+          p,
+        );
+      case 'POST billing/meters': {
+        for (const field of ['display_name', 'event_name', 'default_aggregation'])
+          if (!p[field])
+            throw new HttpError(
+              400,
+              stripeError('invalid_request_error', 'parameter_missing', `Missing required param: ${field}.`, field),
+            );
+        if ([...this.meters.values()].some((m) => m.event_name === p.event_name))
+          throw new HttpError(
+            400,
+            stripeError(
+              'invalid_request_error',
+              undefined,
+              `A meter with event_name ${p.event_name} already exists.`,
+              'event_name',
+            ),
+          );
+        return this.put(this.meters, {
+          ...fixture('billing.meter'),
+          id: newId('mtr'),
+          created: now(),
+          updated: now(),
+          livemode: false,
+          display_name: p.display_name,
+          event_name: p.event_name,
+          default_aggregation: { formula: p.default_aggregation.formula },
+          customer_mapping: {
+            type: p.customer_mapping?.type ?? 'by_id',
+            event_payload_key: p.customer_mapping?.event_payload_key ?? 'stripe_customer_id',
+          },
+          value_settings: { event_payload_key: p.value_settings?.event_payload_key ?? 'value' },
+        });
+      }
       case 'POST billing/meter_events': {
+        if (p.timestamp !== undefined && (Number(p.timestamp) < now() - 35 * DAY || Number(p.timestamp) > now() + 300))
+          throw new HttpError(
+            400,
+            stripeError(
+              'invalid_request_error',
+              'timestamp_outside_window',
+              'Timestamp must be within the past 35 calendar days and no more than 5 minutes in the future.',
+              'timestamp',
+            ),
+          );
         const event = {
           ...fixture('billing.meter_event'),
           created: now(),

@@ -16,7 +16,7 @@ describe('agentry stripe setup / replay', () => {
   it('setup is idempotent by metadata.plan_code, and --dry-run creates nothing', async () => {
     // The rig ran setup once already: a second run finds everything.
     const lines: string[] = [];
-    const again = await runStripeSetup(cli(), { dryRun: false }, (l) => lines.push(l));
+    const { plans: again } = await runStripeSetup(cli(), { dryRun: false }, (l) => lines.push(l));
     expect(again.map((r) => [r.plan, r.product.action, r.price.action])).toEqual([
       ['starter', 'found', 'found'],
       ['pro', 'found', 'found'],
@@ -29,18 +29,62 @@ describe('agentry stripe setup / replay', () => {
 
     // A new Stripe account (empty): the dry run reports what it would create and creates nothing.
     rig.fake.reset();
-    const dry = await runStripeSetup(cli(), { dryRun: true }, () => {});
+    const { plans: dry } = await runStripeSetup(cli(), { dryRun: true }, () => {});
     expect(dry.map((r) => [r.plan, r.product.action, r.price.action])).toEqual([
       ['starter', 'would_create', 'would_create'],
       ['pro', 'would_create', 'would_create'],
     ]);
     expect(rig.fake.products.size).toBe(0);
-    const created = await runStripeSetup(cli(), { dryRun: false }, () => {});
+    const { plans: created } = await runStripeSetup(cli(), { dryRun: false }, () => {});
     expect(created.map((r) => r.product.action)).toEqual(['created', 'created']);
     expect(
       rig.fake.requestsTo('POST', '/v1/products').every((r) => r.idempotencyKey?.startsWith('agentry-product-')),
     ).toBe(true);
     expect((await rig.billing.plans.get('pro'))!.stripePriceId).toBe(created[1].price.id);
+  });
+
+  it('setup creates one billing meter per metered feature once, by event_name, across runs; --dry-run creates none', async () => {
+    rig.fake.reset(); // a new Stripe account: no products, prices or meters
+    const seen = rig.fake.requests.length;
+    /** Meter calls made since the reset (the fake keeps the request log across resets). */
+    const since = (method: string) =>
+      rig.fake.requests.slice(seen).filter((r) => r.method === method && r.path === '/v1/billing/meters');
+    const expected = ['messages', 'input_tokens', 'output_tokens'];
+    const dry = await runStripeSetup(cli(), { dryRun: true }, () => {});
+    expect(dry.meters.map((m) => [m.feature, m.event_name, m.action])).toEqual(
+      expected.map((f) => [f, `agentry_${f}`, 'would_create']),
+    );
+    expect(since('POST')).toHaveLength(0);
+
+    // A 5xx on one create: the SDK retries it with the same idempotency key.
+    rig.fake.failNext({ method: 'POST', path: '/v1/billing/meters', times: 1, status: 500 });
+    const lines: string[] = [];
+    const first = await runStripeSetup(cli(), { dryRun: false }, (l) => lines.push(l));
+    expect(first.meters.map((m) => m.action)).toEqual(['created', 'created', 'created']);
+    expect(rig.fake.meters.size).toBe(3);
+    for (const meter of rig.fake.meters.values())
+      expect(meter).toMatchObject({
+        default_aggregation: { formula: 'sum' },
+        customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+        value_settings: { event_payload_key: 'value' },
+        status: 'active',
+      });
+    const creates = since('POST');
+    expect(creates).toHaveLength(4);
+    expect(creates.map((r) => r.idempotencyKey)).toEqual([
+      'agentry-meter-agentry_messages',
+      'agentry-meter-agentry_messages',
+      'agentry-meter-agentry_input_tokens',
+      'agentry-meter-agentry_output_tokens',
+    ]);
+    expect(lines).toContain(`  meter agentry_messages: created (${first.meters[0].id})`);
+
+    // The second run finds them all and creates nothing.
+    const second = await runStripeSetup(cli(), { dryRun: false }, () => {});
+    expect(second.meters.map((m) => [m.action, m.id])).toEqual(first.meters.map((m) => ['found', m.id]));
+    expect(rig.fake.meters.size).toBe(3);
+    expect(since('POST')).toHaveLength(4);
+    expect(since('GET')).toHaveLength(3);
   });
 
   it('replay --failed re-runs failed events once Stripe answers again; --event re-runs one', async () => {

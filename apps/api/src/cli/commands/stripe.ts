@@ -9,7 +9,7 @@ import { loggingAuditLog } from '../../platform/audit.js';
 import { createSecretBox } from '../../platform/secret-box.js';
 import { createBillingModule, type BillingModule } from '../../modules/billing/billing.module.js';
 import type { StripeEventStatus } from '../../modules/billing/stripe-events.repo.js';
-import { setupStripeCatalog } from '../../modules/billing/stripe-setup.js';
+import { setupStripeCatalog, setupStripeMeters } from '../../modules/billing/stripe-setup.js';
 import { seatCounter } from '../../modules/tenants/tenants.module.js';
 import { withInfrastructure, progress } from '../cli-runtime.js';
 
@@ -36,10 +36,16 @@ function requireGateway(billing: BillingModule) {
   return { gateway: billing.gateway, dispatcher: billing.dispatcher };
 }
 
-/** `stripe setup`: products and prices by `metadata.plan_code`, price ids recorded in the database. */
+/**
+ * `stripe setup`: products and prices by `metadata.plan_code` (price ids recorded in the database),
+ * then the billing meters of the metered features by `event_name`.
+ */
 export async function runStripeSetup(billing: BillingModule, options: { dryRun: boolean }, log = progress) {
   const { gateway } = requireGateway(billing);
-  return setupStripeCatalog({ plans: billing.plans, gateway, dryRun: options.dryRun, progress: log });
+  const input = { plans: billing.plans, gateway, dryRun: options.dryRun, progress: log };
+  const plans = await setupStripeCatalog(input);
+  const meters = await setupStripeMeters(input);
+  return { plans, meters };
 }
 
 export interface ReplaySelection {
@@ -104,7 +110,7 @@ export function registerStripeCommands(program: Command) {
   stripe
     .command('setup')
     .description(
-      'create or find the Stripe product and price of each plan (by metadata.plan_code) and record the price ids',
+      'create or find the Stripe product and price of each plan (by metadata.plan_code), record the price ids, and create or find the billing meter of each metered feature (by event_name)',
     )
     .option('--dry-run', 'show what would be created, create nothing')
     .action(async (options: { dryRun?: boolean }) => {

@@ -106,7 +106,17 @@ export function createBillingModule(
       })
     : undefined;
   const meter = gateway
-    ? new MeterReporter({ database, jobs: ports.jobs, usage: usageRepo, subscriptions: repo, plans, gateway, logger })
+    ? new MeterReporter({
+        database,
+        jobs: ports.jobs,
+        leases: ports.leases,
+        usage: usageRepo,
+        subscriptions: repo,
+        plans,
+        gateway,
+        logger,
+        backoffMs: config.stripe.eventBackoffMs,
+      })
     : undefined;
   const seatLimits = new SeatLimits({ plans, subscriptions: repo });
   const usage = new UsageService({

@@ -259,6 +259,17 @@ export class StripeGateway {
     return this.call('prices.create', () => this.client.prices.create(params, { idempotencyKey }));
   }
 
+  /** Every billing meter (auto-paginated): `stripe setup` finds its own by `event_name`. */
+  listMeters() {
+    return this.call('billing.meters.list', () =>
+      this.client.billing.meters.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 }),
+    );
+  }
+
+  createMeter(params: Stripe.Billing.MeterCreateParams, idempotencyKey: string) {
+    return this.call('billing.meters.create', () => this.client.billing.meters.create(params, { idempotencyKey }));
+  }
+
   /** Stripe de-duplicates meter events by `identifier` too; we pass the usage record id for both. */
   createMeterEvent(input: {
     eventName: string;

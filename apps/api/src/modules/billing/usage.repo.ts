@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, notInArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { usageRecords, usageTotals } from './billing.tables.js';
 
@@ -68,7 +68,14 @@ export class UsageRepo {
     return new Map(rows.map((r) => [r.featureKey, Number(r.used)]));
   }
 
-  async unreported(db: DbOrTx, tenantId: string, featureKeys: string[], limit = 500): Promise<UsageRecordRow[]> {
+  /** Oldest first; `since` leaves out older records, `exclude` the given record ids. */
+  async unreported(
+    db: DbOrTx,
+    tenantId: string,
+    featureKeys: string[],
+    limit = 500,
+    filter: { since?: Date; exclude?: string[] } = {},
+  ): Promise<UsageRecordRow[]> {
     if (!featureKeys.length) return [];
     return db
       .select()
@@ -78,6 +85,8 @@ export class UsageRepo {
           eq(usageRecords.tenantId, tenantId),
           inArray(usageRecords.featureKey, featureKeys),
           sql`${usageRecords.reportedAt} is null`,
+          filter.since ? gte(usageRecords.createdAt, filter.since) : undefined,
+          filter.exclude?.length ? notInArray(usageRecords.id, filter.exclude) : undefined,
         ),
       )
       .orderBy(asc(usageRecords.createdAt))
