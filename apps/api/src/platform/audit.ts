@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Caller } from './caller.js';
 import type { DbOrTx } from './db/client.js';
 
@@ -63,14 +63,20 @@ export function actorOf(caller: Caller): AuditActor {
   return caller.userId ? { type: 'user', id: caller.userId } : { type: 'service', id: caller.serviceAccountId };
 }
 
-/** Until the audit module is wired: each event is a log line (no storage). */
-export function loggingAuditLog(logger: Logger): AuditLog {
-  return {
-    async record(_db, event) {
-      logger.info(
-        { event: 'audit.recorded', action: event.action, tenant_id: event.tenantId, actor_type: event.actor.type },
-        'audit event',
-      );
-    },
-  };
+/** What an audit event takes from the request being served (never from the caller's input). */
+export interface AuditRequestInfo {
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+/**
+ * The request being served, for `record()`: the composition root enters it in a `preHandler` hook
+ * (after the body is parsed, so the handler and everything it awaits run inside it).
+ */
+export const auditRequestScope = new AsyncLocalStorage<AuditRequestInfo>();
+
+/** The request info of the current async context; nulls outside a request (CLI, jobs). */
+export function currentAuditRequest(): AuditRequestInfo {
+  return auditRequestScope.getStore() ?? { ip: null, userAgent: null, requestId: null };
 }

@@ -109,6 +109,7 @@ export function createBillingModule(ctx: PlatformContext, options: { registerWor
     sync,
     gateway,
     publicWebUrl: config.http.publicWebUrl,
+    audit: ctx.audit,
   });
 
   if ((options.registerWorkers ?? config.roles.includes('worker')) && dispatcher && meter) {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Invoice, Subscription } from '@agentry/contracts';
 import type Stripe from 'stripe';
+import { actorOf, type AuditLog } from '../../platform/audit.js';
 import { ownTenant, type Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
@@ -21,6 +22,7 @@ export interface SubscriptionsServiceDeps {
   /** Absent when billing is off: every write answers 503 `billing_disabled`. */
   gateway: StripeGateway | undefined;
   publicWebUrl: string;
+  audit: AuditLog;
 }
 
 /**
@@ -95,6 +97,7 @@ export class SubscriptionsService {
       { type: 'subscription.created', stripeEventId: null },
       { billingEmail: input.billing_email ?? null },
     );
+    await this.auditChange(caller, tenantId, 'created', row, { plan_code: plan.code, seat_count: seatCount });
     return toSubscriptionResponse(row);
   }
 
@@ -133,6 +136,10 @@ export class SubscriptionsService {
       type: 'subscription.updated',
       stripeEventId: null,
     });
+    await this.auditChange(caller, tenantId, 'updated', row, {
+      from_plan_code: current.planCode,
+      ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
+    });
     return toSubscriptionResponse(row);
   }
 
@@ -148,7 +155,25 @@ export class SubscriptionsService {
       type: input.at_period_end ? 'subscription.cancel_scheduled' : 'subscription.canceled',
       stripeEventId: null,
     });
+    await this.auditChange(caller, tenantId, input.at_period_end ? 'cancel_scheduled' : 'canceled', row, {});
     return toSubscriptionResponse(row);
+  }
+
+  /** `subscription.changed`, after Stripe and our row agree (the Stripe call cannot be in a transaction). */
+  private async auditChange(
+    caller: Caller,
+    tenantId: string,
+    change: string,
+    row: { id: string; planCode: string; status: string },
+    metadata: Record<string, unknown>,
+  ) {
+    await this.deps.audit.record(null, {
+      tenantId,
+      action: 'subscription.changed',
+      actor: actorOf(caller),
+      target: { type: 'subscription', id: row.id },
+      metadata: { change, plan_code: row.planCode, status: row.status, ...metadata },
+    });
   }
 
   async checkoutSession(

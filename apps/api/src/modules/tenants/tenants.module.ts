@@ -13,7 +13,13 @@ export function createTenantsModule(
   ctx: PlatformContext,
   deps: { mailer: Mailer; accounts: AccountDirectory; sessions: MemberSessionRevoker },
 ) {
-  const service = new TenantsService({ config: ctx.config, database: ctx.database, repo: new TenantsRepo(), ...deps });
+  const service = new TenantsService({
+    config: ctx.config,
+    database: ctx.database,
+    repo: new TenantsRepo(),
+    audit: ctx.audit,
+    ...deps,
+  });
   return {
     service,
     async register(app: FastifyInstance) {

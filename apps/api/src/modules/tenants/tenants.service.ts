@@ -9,6 +9,7 @@ import {
 } from '@agentry/contracts';
 import type { Config } from '../../config.js';
 import type { Caller } from '../../platform/caller.js';
+import { actorOf, type AuditLog } from '../../platform/audit.js';
 import { keyedHash, randomToken } from '../../platform/crypto.js';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
@@ -42,6 +43,7 @@ export interface TenantsServiceDeps {
   mailer: Mailer;
   accounts: AccountDirectory;
   sessions: MemberSessionRevoker;
+  audit: AuditLog;
 }
 
 /** Tenants, memberships and invitations: who belongs where, with which role. */
@@ -75,6 +77,7 @@ export class TenantsService {
     const invitation = await repo.consumeInvitation(tx, hash);
     if (!invitation) return null;
     await repo.addMembership(tx, invitation.tenantId, input.userId, invitation.role as Role);
+    await this.auditJoined(tx, invitation.tenantId, input.userId, invitation.role, invitation.id);
     return { tenantId: invitation.tenantId, role: invitation.role as Role };
   }
 
@@ -103,6 +106,7 @@ export class TenantsService {
       const consumed = await repo.consumeInvitation(tx, hash);
       if (!consumed) throw invalidInvitation();
       await repo.addMembership(tx, consumed.tenantId, userId, consumed.role as Role);
+      await this.auditJoined(tx, consumed.tenantId, userId, consumed.role, consumed.id);
       const tenant = await repo.getTenant(tx, consumed.tenantId);
       if (!tenant) throw new AppError('not_found', 'No such tenant.');
       return { tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name }, role: consumed.role as Role };
@@ -163,13 +167,23 @@ export class TenantsService {
     const tenant = await this.deps.repo.getTenant(this.db, caller.tenantId);
     if (!tenant) throw new AppError('not_found', 'No such tenant.');
     const token = `inv_${randomToken(32)}`;
-    const row = await this.deps.repo.createInvitation(this.db, {
-      tenantId: caller.tenantId,
-      email: input.email,
-      role: input.role,
-      tokenHash: this.invitationHash(token),
-      invitedBy: caller.userId,
-      expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+    const row = await this.db.transaction(async (tx) => {
+      const row = await this.deps.repo.createInvitation(tx, {
+        tenantId: caller.tenantId,
+        email: input.email,
+        role: input.role,
+        tokenHash: this.invitationHash(token),
+        invitedBy: caller.userId,
+        expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+      });
+      await this.deps.audit.record(tx, {
+        tenantId: caller.tenantId,
+        action: 'member.invited',
+        actor: actorOf(caller),
+        target: { type: 'invitation', id: row.id },
+        metadata: { email: row.email, role: row.role },
+      });
+      return row;
     });
     const link = `${this.deps.config.http.publicWebUrl}/signup?invite=${encodeURIComponent(token)}`;
     await this.deps.mailer.send({
@@ -194,6 +208,13 @@ export class TenantsService {
         throw new AppError('conflict', 'The last owner of a tenant cannot be demoted.');
       }
       await repo.setRole(tx, caller.tenantId, userId, role);
+      await this.deps.audit.record(tx, {
+        tenantId: caller.tenantId,
+        action: 'member.role_changed',
+        actor: actorOf(caller),
+        target: { type: 'user', id: userId },
+        metadata: { from: current.role, to: role },
+      });
     });
     // Tokens carry the role: end the member's sessions so the new role applies at their next login.
     await this.deps.sessions.revokeMemberSessions(caller.tenantId, userId, 'role_changed');
@@ -211,8 +232,25 @@ export class TenantsService {
         if (owners.length <= 1) throw new AppError('conflict', 'The last owner of a tenant cannot be removed.');
       }
       await repo.removeMembership(tx, caller.tenantId, userId);
+      await this.deps.audit.record(tx, {
+        tenantId: caller.tenantId,
+        action: 'member.removed',
+        actor: actorOf(caller),
+        target: { type: 'user', id: userId },
+        metadata: { role: current.role },
+      });
     });
     await this.deps.sessions.revokeMemberSessions(caller.tenantId, userId, 'member_removed');
+  }
+
+  private auditJoined(tx: DbOrTx, tenantId: string, userId: string, role: string, invitationId: string) {
+    return this.deps.audit.record(tx, {
+      tenantId,
+      action: 'member.joined',
+      actor: { type: 'user', id: userId },
+      target: { type: 'user', id: userId },
+      metadata: { role, invitation_id: invitationId },
+    });
   }
 
   /** Only a caller with `tenant:manage` (an owner) may make or unmake owners. */

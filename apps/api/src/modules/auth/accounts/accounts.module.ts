@@ -24,7 +24,7 @@ export function createAccountsModule(
   ctx: PlatformContext,
   deps: { mailer: Mailer; sessions: SessionsModule; tenants: TenantsService },
 ) {
-  const { config, database, ports, metrics, logger } = ctx;
+  const { config, database, ports, metrics, logger, audit } = ctx;
   const { mailer, tenants } = deps;
   const { issuer, revoker } = deps.sessions;
   const auth = config.auth;
@@ -46,7 +46,17 @@ export function createAccountsModule(
     pepper: auth.ipPepper,
   });
 
-  const recovery = new AccountRecoveryService({ config, database, users, hasher, mailer, revoker, lockout });
+  const recovery = new AccountRecoveryService({
+    config,
+    database,
+    users,
+    hasher,
+    mailer,
+    revoker,
+    lockout,
+    audit,
+    tenants,
+  });
   const signIn = new AuthService({
     config,
     database,
@@ -59,6 +69,7 @@ export function createAccountsModule(
     issuer,
     revoker,
     recovery,
+    audit,
   });
   const profile = new ProfileService({ database, users, tenants });
   const serviceAccounts = new ServiceAccountsService({
@@ -69,6 +80,7 @@ export function createAccountsModule(
     issuer,
     revoker,
     tenants,
+    audit,
   });
 
   return {

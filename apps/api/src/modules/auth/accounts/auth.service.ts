@@ -12,6 +12,7 @@ import type { Database, DbOrTx } from '../../../platform/db/client.js';
 import { AppError } from '../../../platform/errors.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
+import type { AuditLog } from '../../../platform/audit.js';
 import type { ClientInfo } from '../sessions/client-info.js';
 import type { SessionIdentity, SessionIssuer } from '../sessions/session-issuer.js';
 import type { SessionRevoker } from '../sessions/session-revoker.js';
@@ -36,6 +37,7 @@ export interface AuthServiceDeps {
   revoker: SessionRevoker;
   /** Sends the verification mail after sign-up. */
   recovery: AccountRecoveryService;
+  audit: AuditLog;
 }
 
 /** Sign-up, login and refresh: how users and service accounts get sessions. */
@@ -97,8 +99,8 @@ export class AuthService {
   async login(input: TokenRequest, client: ClientInfo): Promise<SessionResponse> {
     const accountKey = this.deps.lockout.accountKey(input.email);
     const ipHash = client.ip ? keyedHash(this.deps.config.auth.ipPepper, `ip:${client.ip}`) : null;
-    const record = (userId: string | null, result: 'success' | 'failure', reason: string | null) =>
-      this.deps.users.recordLogin(this.db, {
+    const record = async (userId: string | null, result: 'success' | 'failure', reason: string | null) => {
+      await this.deps.users.recordLogin(this.db, {
         userId,
         emailHash: accountKey,
         ipHash,
@@ -106,6 +108,10 @@ export class AuthService {
         result,
         reason,
       });
+      // A failure of a known account goes to the audit log of the tenant it tried (or of each of its
+      // tenants): an unknown e-mail belongs to no tenant's log.
+      if (result === 'failure' && userId) await this.auditLoginFailed(userId, input.tenant_id, reason);
+    };
 
     const lockedFor = await this.deps.lockout.lockedFor(accountKey);
     if (lockedFor !== null) {
@@ -166,9 +172,17 @@ export class AuthService {
       role: membership.role as Role,
       emailVerified: !!user.emailVerifiedAt,
     };
-    const opened = await this.db.transaction((tx) =>
-      this.deps.issuer.open(tx, { tenantId: membership.tenantId, identity, client }),
-    );
+    const opened = await this.db.transaction(async (tx) => {
+      const opened = await this.deps.issuer.open(tx, { tenantId: membership.tenantId, identity, client });
+      await this.deps.audit.record(tx, {
+        tenantId: membership.tenantId,
+        action: 'auth.login',
+        actor: { type: 'user', id: user.id, email: user.email },
+        target: { type: 'session', id: opened.session.id },
+        metadata: { method: 'password' },
+      });
+      return opened;
+    });
     return this.deps.issuer.respond({
       sessionId: opened.session.id,
       tenantId: membership.tenantId,
@@ -217,6 +231,19 @@ export class AuthService {
   }
 
   /** Who a session speaks for now; null when the user, membership or service account is gone. */
+  private async auditLoginFailed(userId: string, tenantId: string | undefined, reason: string | null) {
+    const memberships = await this.deps.tenants.membershipsOf(userId);
+    const tenants = memberships.map((m) => m.tenantId).filter((id) => !tenantId || id === tenantId);
+    for (const id of tenants)
+      await this.deps.audit.record(null, {
+        tenantId: id,
+        action: 'auth.login_failed',
+        actor: { type: 'user', id: userId },
+        target: { type: 'user', id: userId },
+        metadata: { reason },
+      });
+  }
+
   private async identityOf(tx: DbOrTx, session: SessionRow): Promise<SessionIdentity | null> {
     if (session.userId) {
       const user = await this.deps.users.findById(tx, session.userId);

@@ -36,7 +36,7 @@ export async function createSessionsModule(ctx: PlatformContext) {
   ctx.onShutdown(() => revocations.stop());
 
   const revoker = new SessionRevoker({ database, sessions: repo, revocations });
-  const service = new SessionsService({ database, sessions: repo, revoker });
+  const service = new SessionsService({ database, sessions: repo, revoker, audit: ctx.audit });
   return {
     /** What the platform's auth guard verifies bearer tokens with. */
     authenticator: new AccessTokenAuthenticator(tokens, revocations),
