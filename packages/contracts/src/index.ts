@@ -7,4 +7,5 @@ export * from './tenants.js';
 export * from './chat.js';
 export * from './conversations.js';
 export * from './billing.js';
+export * from './audit.js';
 export * from './routes.js';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Scope } from './scopes.js';
 import { IdParam } from './common.js';
+import { AuditEventPage, AuditEventQuery, AuditExportQuery } from './audit.js';
 import {
   ChangePasswordRequest,
   ForgotPasswordRequest,
@@ -211,6 +212,10 @@ export const API_ROUTES = {
     params: MessageIdParam,
   },
   'GET /api/v1/feedback/export': { auth: 'audit:read', query: FeedbackExportQuery, download: true },
+
+  // ── audit ────────────────────────────────────────────────────────────────────────────────
+  'GET /api/v1/audit-events': { auth: 'audit:read', query: AuditEventQuery, response: AuditEventPage },
+  'GET /api/v1/audit-events/export': { auth: 'audit:read', query: AuditExportQuery, download: true },
   'GET /api/v1/agents': { auth: 'tools:read', response: AgentList },
   'GET /api/v1/agents/:name': { auth: 'tools:read', params: AgentNameParam, response: AgentDetail },
   'GET /api/v1/tools': { auth: 'tools:read', query: ToolListQuery, response: ToolList },

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AuditAction } from '@agentry/contracts';
 import type { Caller } from './caller.js';
 import type { DbOrTx } from './db/client.js';
 
@@ -7,33 +8,7 @@ import type { DbOrTx } from './db/client.js';
  * people did through `ctx.audit.record(...)`; the audit module provides the stored, append-only
  * implementation. Metadata never holds secrets, tokens or passwords.
  */
-export type AuditAction =
-  | 'auth.login'
-  | 'auth.login_failed'
-  | 'auth.logout'
-  | 'auth.password_changed'
-  | 'auth.password_reset'
-  | 'auth.mfa_enabled'
-  | 'auth.mfa_disabled'
-  | 'auth.recovery_code_used'
-  | 'auth.email_changed'
-  | 'member.invited'
-  | 'member.joined'
-  | 'member.role_changed'
-  | 'member.removed'
-  | 'service_account.created'
-  | 'service_account.deleted'
-  | 'subscription.changed'
-  | 'sso.configured'
-  | 'file.uploaded'
-  | 'file.deleted'
-  | 'mcp_server.created'
-  | 'mcp_server.updated'
-  | 'mcp_server.deleted'
-  | 'approval.decided'
-  | 'guardrails.updated'
-  | 'tenant.suspended'
-  | 'tenant.reactivated';
+export type { AuditAction };
 
 export interface AuditActor {
   type: 'user' | 'service' | 'operator' | 'system';

@@ -6,6 +6,8 @@ import type { Database } from '../../platform/db/client.js';
 import { StoredAuditLog } from './audit-log.js';
 import { AuditRetention } from './audit-retention.js';
 import { AuditRepo } from './audit.repo.js';
+import { auditRoutes } from './audit.routes.js';
+import { AuditService } from './audit.service.js';
 
 /** The stored audit log alone (the composition root puts it in the context before any module; the CLI too). */
 export function createAuditLog(database: Database, logger: Logger): StoredAuditLog {
@@ -31,9 +33,13 @@ export async function createAuditModule(ctx: PlatformContext, config: Config = c
     await retention.startWorker();
     ctx.onShutdown(() => retention.stop());
   }
+  const service = new AuditService({ database: ctx.database, repo });
   return {
+    service,
     retention,
-    async register(_app: FastifyInstance) {},
+    async register(app: FastifyInstance) {
+      await app.register(auditRoutes(service));
+    },
   };
 }
 
