@@ -28,6 +28,9 @@ import { createConversationsModule } from './modules/conversations/conversations
 import { createAgentsModule } from './modules/agents/agents.module.js';
 import { createChatModule } from './modules/chat/chat.module.js';
 import { createAuditLog, createAuditModule } from './modules/audit/audit.module.js';
+import { createOperatorsModule } from './modules/operators/operators.module.js';
+import { SuspendedTenants } from './modules/tenants/suspended-tenants.js';
+import { TenantsRepo } from './modules/tenants/tenants.repo.js';
 
 export interface AppDeps {
   database: Database;
@@ -83,8 +86,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       done,
     );
   });
+  // Suspended tenants are known before the guard: their tokens get 403 tenant_suspended.
+  const suspended = new SuspendedTenants({ database: deps.database, repo: new TenantsRepo(), ports: ctx.ports });
+  await suspended.start();
+  shutdown.push(() => suspended.stop());
   // Sessions first: the guard verifies the callers of every route registered after it with their authenticator.
-  const sessions = await createSessionsModule(ctx);
+  const sessions = await createSessionsModule(ctx, { isSuspended: (tenantId) => suspended.has(tenantId) });
   installAuthGuard(app, sessions.authenticator);
   // Rate limits next: they enforce and document the quotas every route registered after them
   // declares in config.rateLimit (an unknown quota fails here, at start-up).
@@ -116,6 +123,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     usage: billing.usageHooks,
   });
 
+  // Platform operators read and act on every tenant through the services above.
+  const operators = createOperatorsModule({
+    tenants: tenants.service,
+    sessions: sessions.revoker,
+    status: suspended,
+    billing,
+  });
+
   // A worker-only process runs jobs and answers /health and /metrics, but serves no API routes.
   if (config.roles.includes('api')) {
     await sessions.register(app);
@@ -126,6 +141,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await agents.register(app);
     await conversations.register(app);
     await chat.register(app);
+    await operators.register(app);
   }
 
   // Streams end first so the server can finish closing; then module workers and subscriptions.

@@ -8,4 +8,5 @@ export * from './chat.js';
 export * from './conversations.js';
 export * from './billing.js';
 export * from './audit.js';
+export * from './platform.js';
 export * from './routes.js';

@@ -9,12 +9,13 @@ import {
 } from '@agentry/contracts';
 import type { Config } from '../../config.js';
 import type { Caller } from '../../platform/caller.js';
-import { actorOf, type AuditLog } from '../../platform/audit.js';
+import { actorOf, type AuditActor, type AuditLog } from '../../platform/audit.js';
 import { keyedHash, randomToken } from '../../platform/crypto.js';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { TenantsRepo } from './tenants.repo.js';
+import type { TenantRow } from './tenants.tables.js';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -131,6 +132,44 @@ export class TenantsService {
     return this.deps.repo.membershipsOfUser(this.db, userId);
   }
 
+  /** Tenants for platform operators, by slug, a page at a time (`afterSlug` is the last of the previous page). */
+  async listForOperator(options: { q?: string; status?: string; afterSlug?: string; limit: number }) {
+    return this.deps.repo.listForOperator(this.db, options);
+  }
+
+  /**
+   * Suspends or reactivates a tenant and records it in the tenant's audit log (actor: the
+   * operator), in one transaction; undefined when there is no such tenant. The caller ends sessions
+   * and tells the replicas afterwards.
+   */
+  async setStatus(
+    tenantId: string,
+    change: { status: 'suspended' | 'active'; reason: string | null },
+    actor: AuditActor,
+  ): Promise<TenantRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      const row = await this.deps.repo.setStatus(tx, tenantId, {
+        status: change.status,
+        suspendedAt: change.status === 'suspended' ? new Date() : null,
+        suspendReason: change.status === 'suspended' ? change.reason : null,
+      });
+      if (!row) return undefined;
+      await this.deps.audit.record(tx, {
+        tenantId,
+        action: change.status === 'suspended' ? 'tenant.suspended' : 'tenant.reactivated',
+        actor,
+        target: { type: 'tenant', id: tenantId },
+        metadata: change.reason ? { reason: change.reason } : {},
+      });
+      return row;
+    });
+  }
+
+  /** The tenant's status (`active`, `suspended`) inside the caller's transaction; null when there is none. */
+  async statusOf(tx: DbOrTx, tenantId: string): Promise<string | null> {
+    return (await this.deps.repo.getTenant(tx, tenantId))?.status ?? null;
+  }
+
   /** The user's role in the tenant, inside the caller's transaction; null when not a member. */
   async roleOf(tx: DbOrTx, tenantId: string, userId: string): Promise<Role | null> {
     return ((await this.deps.repo.getMembership(tx, tenantId, userId))?.role as Role | undefined) ?? null;
@@ -143,7 +182,12 @@ export class TenantsService {
   }
 
   async listMembers(caller: Caller): Promise<Member[]> {
-    const rows = await this.deps.repo.listMemberships(this.db, caller.tenantId);
+    return this.membersOf(caller.tenantId);
+  }
+
+  /** The tenant's members (a platform operator reads any tenant's; members only their own, above). */
+  async membersOf(tenantId: string): Promise<Member[]> {
+    const rows = await this.deps.repo.listMemberships(this.db, tenantId);
     const accounts = new Map((await this.deps.accounts.describe(rows.map((r) => r.userId))).map((a) => [a.id, a]));
     // A membership whose account no longer exists is not a member anyone can see or manage.
     return rows.flatMap((r) => {

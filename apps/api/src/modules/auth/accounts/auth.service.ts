@@ -162,6 +162,10 @@ export class AuthService {
       // The same answer as a wrong password: a login must not reveal who belongs to which tenant.
       throw invalidCredentials();
     }
+    if ((await this.deps.tenants.getTenant(membership.tenantId))?.status === 'suspended') {
+      await record(user.id, 'failure', 'tenant_suspended');
+      throw tenantSuspended();
+    }
     if (check.needsRehash)
       await this.deps.users.setPasswordHash(this.db, user.id, await this.deps.hasher.hash(input.password));
     await this.deps.lockout.clear(accountKey);
@@ -171,6 +175,7 @@ export class AuthService {
       userId: user.id,
       role: membership.role as Role,
       emailVerified: !!user.emailVerifiedAt,
+      operator: user.isOperator,
     };
     const opened = await this.db.transaction(async (tx) => {
       const opened = await this.deps.issuer.open(tx, { tenantId: membership.tenantId, identity, client });
@@ -197,6 +202,8 @@ export class AuthService {
     const outcome = await this.db.transaction(async (tx) => {
       const rotated = await this.deps.issuer.rotate(tx, refreshToken);
       if (rotated.outcome !== 'rotated') return rotated;
+      if ((await this.deps.tenants.statusOf(tx, rotated.session.tenantId)) === 'suspended')
+        return { outcome: 'suspended' as const };
       const identity = await this.identityOf(tx, rotated.session);
       if (!identity) return { outcome: 'stale' as const, sessionId: rotated.session.id };
       const next = await this.deps.issuer.next(tx, rotated.session.id);
@@ -225,12 +232,13 @@ export class AuthService {
         throw new AppError('invalid_token', 'The session is no longer valid.');
       case 'expired':
         throw new AppError('token_expired', 'The refresh token has expired.');
+      case 'suspended':
+        throw tenantSuspended();
       default:
         throw new AppError('invalid_token', 'The refresh token is invalid.');
     }
   }
 
-  /** Who a session speaks for now; null when the user, membership or service account is gone. */
   private async auditLoginFailed(userId: string, tenantId: string | undefined, reason: string | null) {
     const memberships = await this.deps.tenants.membershipsOf(userId);
     const tenants = memberships.map((m) => m.tenantId).filter((id) => !tenantId || id === tenantId);
@@ -244,12 +252,15 @@ export class AuthService {
       });
   }
 
+  /** Who a session speaks for now; null when the user, membership or service account is gone. */
   private async identityOf(tx: DbOrTx, session: SessionRow): Promise<SessionIdentity | null> {
     if (session.userId) {
       const user = await this.deps.users.findById(tx, session.userId);
       if (!user || user.status === 'disabled') return null;
       const role = await this.deps.tenants.roleOf(tx, session.tenantId, user.id);
-      return role ? { kind: 'user', userId: user.id, role, emailVerified: !!user.emailVerifiedAt } : null;
+      return role
+        ? { kind: 'user', userId: user.id, role, emailVerified: !!user.emailVerifiedAt, operator: user.isOperator }
+        : null;
     }
     if (session.serviceAccountId) {
       const account = await this.deps.serviceAccounts.touch(tx, session.tenantId, session.serviceAccountId);
@@ -261,4 +272,8 @@ export class AuthService {
 
 function invalidCredentials() {
   return new AppError('invalid_credentials', 'Invalid email or password.');
+}
+
+function tenantSuspended() {
+  return new AppError('tenant_suspended', 'This workspace is suspended; contact support.');
 }
