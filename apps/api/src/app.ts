@@ -128,6 +128,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     tenants: tenants.service,
     sessions: sessions.revoker,
     status: suspended,
+    runs: chat.runs,
     billing,
   });
 

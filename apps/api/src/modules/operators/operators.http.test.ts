@@ -1,7 +1,8 @@
 import type { AuditEvent } from '@agentry/contracts';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../../test/harness.js';
+import { createTestApp, listenOnFreePort, type TestApp } from '../../../test/harness.js';
+import { streamSse } from '../../../test/support/sse-client.js';
 import { addMember, logIn, NO_LOGIN_THROTTLE, signUp, type TestUser } from '../../../test/factories.js';
 import { users } from '../auth/accounts/accounts.tables.js';
 
@@ -24,10 +25,10 @@ describe('platform operators over HTTP', () => {
   const tenantOf = (u: TestUser) => u.session.tenant_id;
 
   beforeAll(async () => {
-    t = await createTestApp(NO_LOGIN_THROTTLE);
+    t = await createTestApp({ ...NO_LOGIN_THROTTLE, OFFLINE_MODEL_DELAY_MS: '15' });
     // A second replica on the same database and ports: a suspension must reach it at once.
     other = await createTestApp(
-      { ...NO_LOGIN_THROTTLE, DATA_DIR: t.config.dataDir },
+      { ...NO_LOGIN_THROTTLE, OFFLINE_MODEL_DELAY_MS: '15', DATA_DIR: t.config.dataDir },
       { database: t.database, ports: t.ports },
     );
     const op = await signUp(t.app, { tenant_name: 'Operations' });
@@ -170,5 +171,34 @@ describe('platform operators over HTTP', () => {
     // The operator's own tenant's log holds nothing of it; neither does the bystander's.
     const theirs = (await call(t, bystander, 'GET', '/api/v1/audit-events?limit=200')).json().items as AuditEvent[];
     expect(theirs.some((e) => e.action.startsWith('tenant.'))).toBe(false);
+  });
+
+  it('suspension ends the tenant’s running runs with run.failed tenant_suspended, whichever replica runs them', async () => {
+    const victim = await signUp(t.app, { tenant_name: 'Streaming Co' });
+    const port = Number(new URL(await listenOnFreePort(t.app)).port);
+    let suspended = false;
+    const res = await streamSse({
+      port,
+      method: 'POST',
+      path: '/api/v1/chat/stream',
+      headers: victim.headers,
+      body: { message: 'please tell me a long story about seven blue whales that sing across the cold northern sea' },
+      stopWhen: (e) => {
+        if (!suspended && e.event === 'message.delta') {
+          suspended = true;
+          // Suspended through the other replica: the run on this one ends through pub/sub.
+          void call(other, operator, 'POST', `/api/v1/platform/tenants/${tenantOf(victim)}/suspend`, {
+            reason: 'stop it',
+          }).then((r) => expect(r.statusCode).toBe(200));
+        }
+        return false;
+      },
+    });
+    expect(suspended).toBe(true);
+    expect(res.events.at(-1)).toMatchObject({
+      event: 'run.failed',
+      data: { code: 'tenant_suspended', retryable: false },
+    });
+    expect(res.events.filter((e) => e.event === 'run.completed')).toHaveLength(0);
   });
 });

@@ -39,6 +39,8 @@ export interface OperatorsServiceDeps {
   billing: OperatorBilling;
   /** Ends every session of a tenant, on every replica. */
   sessions: { revokeTenantSessions(tenantId: string, reason: string): Promise<void> };
+  /** Ends the tenant's running runs on every replica (`run.failed` `tenant_suspended`). */
+  runs: { endTenantRuns(tenantId: string): Promise<void> };
   /** Tells every replica a tenant's status changed (the auth guard refuses suspended tenants). */
   status: { publish(tenantId: string, status: 'suspended' | 'active'): Promise<void> };
 }
@@ -87,6 +89,8 @@ export class OperatorsService {
     if (!row) throw new AppError('not_found', 'No such tenant.');
     await this.deps.status.publish(tenantId, 'suspended');
     await this.deps.sessions.revokeTenantSessions(tenantId, 'tenant_suspended');
+    // Their followers get the terminal run.failed, so the tenant's open run streams end with them.
+    await this.deps.runs.endTenantRuns(tenantId);
     return {
       id: row.id,
       status: 'suspended' as const,
