@@ -8,7 +8,7 @@ import { ConversationSidebar } from './conversation-sidebar';
 import { UserMenu } from './user-menu';
 import { ApiError } from '@/lib/client/api-error';
 import { bffRaw } from '@/lib/client/bff-fetch';
-import { useMe } from '@/lib/client/queries';
+import { hasScope, useMe } from '@/lib/client/queries';
 
 const NAV = [
   { href: '/', label: 'Chat' },
@@ -36,6 +36,8 @@ export function AppShell({ children }: { children: ReactNode }) {
   }, [drawerOpen]);
 
   if (me.error instanceof ApiError && me.error.code === 'tenant_suspended') return <SuspendedWorkspace />;
+  // The operator console is shown to platform operators only.
+  const nav = hasScope(me.data, 'platform:operator') ? [...NAV, { href: '/platform', label: 'Platform' }] : NAV;
   return (
     <div className="flex h-dvh flex-col">
       <header className="flex h-14 shrink-0 items-center gap-2 border-b border-zinc-200 px-3 dark:border-zinc-800 sm:px-4">
@@ -51,7 +53,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         </button>
         <BrandLink compactName />
         <nav aria-label="Main" className="ml-2 flex min-w-0 flex-1 gap-1 overflow-x-auto">
-          {NAV.map((item) => (
+          {nav.map((item) => (
             <Link
               key={item.href}
               href={item.href}
