@@ -18,6 +18,7 @@ ALTER TABLE "users" ADD COLUMN "is_operator" boolean DEFAULT false NOT NULL;--> 
 ALTER TABLE "tenants" ADD COLUMN "status" text DEFAULT 'active' NOT NULL;--> statement-breakpoint
 ALTER TABLE "tenants" ADD COLUMN "suspended_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "tenants" ADD COLUMN "suspend_reason" text;--> statement-breakpoint
+ALTER TABLE "tenants" ADD COLUMN "delete_after" timestamp with time zone;--> statement-breakpoint
 CREATE INDEX "audit_events_tenant_created_idx" ON "audit_events" USING btree ("tenant_id","created_at","id");--> statement-breakpoint
 CREATE INDEX "audit_events_tenant_action_created_idx" ON "audit_events" USING btree ("tenant_id","action","created_at");--> statement-breakpoint
 CREATE INDEX "audit_events_created_idx" ON "audit_events" USING btree ("created_at");

@@ -124,12 +124,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   // Platform operators read and act on every tenant through the services above.
-  const operators = createOperatorsModule({
+  const operators = await createOperatorsModule({
     tenants: tenants.service,
     sessions: sessions.revoker,
     status: suspended,
     runs: chat.runs,
     billing,
+    database: deps.database,
+    jobs: ctx.ports.jobs,
+    logger: ctx.logger,
+    retentionDays: config.tenants.dataRetentionDays,
+    deletionIntervalMs: config.tenants.deletionIntervalMs,
+    worker: config.roles.includes('worker'),
+    onShutdown: ctx.onShutdown,
   });
 
   // A worker-only process runs jobs and answers /health and /metrics, but serves no API routes.

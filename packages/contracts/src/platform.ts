@@ -4,7 +4,7 @@ import { Subscription, UsageResponse } from './billing.js';
 import { Member } from './tenants.js';
 
 /** Platform operators' view of tenants (API.md "Tenant operations and audit"); `platform:operator`. */
-export const TenantStatus = z.enum(['active', 'suspended']);
+export const TenantStatus = z.enum(['active', 'suspended', 'deprovisioned']);
 
 export const PlatformTenant = z.object({
   id: Uuid,
@@ -36,6 +36,8 @@ export const PlatformTenantQuery = z.object({
 export const PlatformTenantDetail = PlatformTenant.extend({
   suspended_at: Timestamp.nullable(),
   suspend_reason: z.string().nullable(),
+  /** When a deprovisioned tenant's rows are deleted. */
+  delete_after: Timestamp.nullable(),
   members: z.array(Member),
   subscription: Subscription.nullable(),
   usage: UsageResponse.nullable(),
@@ -52,6 +54,13 @@ export const SuspendTenantRequest = z.object({
     .max(500)
     .refine((r) => !r.includes('\u0000'), 'must not contain NUL characters'),
 });
+export const DeprovisionTenantRequest = SuspendTenantRequest;
+export const DeprovisionTenantResponse = z.object({
+  id: Uuid,
+  status: z.literal('deprovisioned'),
+  delete_after: Timestamp,
+});
+
 export const SuspendTenantResponse = z.object({
   id: Uuid,
   status: z.literal('suspended'),

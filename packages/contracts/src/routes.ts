@@ -3,6 +3,8 @@ import type { Scope } from './scopes.js';
 import { IdParam } from './common.js';
 import { AuditEventPage, AuditEventQuery, AuditExportQuery } from './audit.js';
 import {
+  DeprovisionTenantRequest,
+  DeprovisionTenantResponse,
   PlatformTenantDetail,
   PlatformTenantList,
   PlatformTenantParam,
@@ -242,6 +244,13 @@ export const API_ROUTES = {
     params: PlatformTenantParam,
     body: SuspendTenantRequest,
     response: SuspendTenantResponse,
+  },
+  'POST /api/v1/platform/tenants/:id/deprovision': {
+    auth: 'platform:operator',
+    status: 202,
+    params: PlatformTenantParam,
+    body: DeprovisionTenantRequest,
+    response: DeprovisionTenantResponse,
   },
   'POST /api/v1/platform/tenants/:id/reactivate': {
     auth: 'platform:operator',

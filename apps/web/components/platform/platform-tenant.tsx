@@ -43,6 +43,12 @@ function TenantDetail({ id }: { id: string }) {
                 Since {t.suspended_at ? new Date(t.suspended_at).toLocaleString() : '—'}: {t.suspend_reason}
               </Alert>
             )}
+            {t.status === 'deprovisioned' && (
+              <Alert tone="error" title="Deprovisioned">
+                {t.suspend_reason}. Every row of this workspace is deleted on{' '}
+                {t.delete_after ? new Date(t.delete_after).toLocaleString() : '—'}.
+              </Alert>
+            )}
             <Card title="Plan and usage">
               <p className="text-sm">
                 Plan: <strong>{t.subscription?.plan_code ?? t.plan_code ?? 'none'}</strong>
@@ -77,7 +83,15 @@ function TenantDetail({ id }: { id: string }) {
   );
 }
 
-function StatusActions({ id, status, name }: { id: string; status: 'active' | 'suspended'; name: string }) {
+function StatusActions({
+  id,
+  status,
+  name,
+}: {
+  id: string;
+  status: 'active' | 'suspended' | 'deprovisioned';
+  name: string;
+}) {
   const toast = useToast();
   const queryClient = useQueryClient();
   const [reason, setReason] = useState('');
@@ -94,12 +108,20 @@ function StatusActions({ id, status, name }: { id: string; status: 'active' | 's
     onSuccess: () => done(`${name} is suspended`),
     onError: (error) => toast(describeError(error), 'error'),
   });
+  const deprovision = useMutation({
+    mutationFn: () =>
+      api.post('/platform/tenants/:id/deprovision', { params: { id }, body: { reason: reason.trim() } }),
+    onSuccess: (r) =>
+      done(`${name} is deprovisioned; its data is deleted on ${new Date(r.delete_after).toLocaleString()}`),
+    onError: (error) => toast(describeError(error), 'error'),
+  });
   const reactivate = useMutation({
     mutationFn: () => api.post('/platform/tenants/:id/reactivate', { params: { id } }),
     onSuccess: () => done(`${name} is active again`),
     onError: (error) => toast(describeError(error), 'error'),
   });
 
+  if (status === 'deprovisioned') return null;
   if (status === 'suspended')
     return (
       <Card
@@ -136,9 +158,12 @@ function StatusActions({ id, status, name }: { id: string; status: 'active' | 's
         />
       </label>
       {confirming ? (
-        <div className="flex gap-2">
+        <div className="flex flex-wrap gap-2">
           <Button onClick={() => suspend.mutate()} disabled={suspend.isPending}>
             Confirm suspension of {name}
+          </Button>
+          <Button variant="secondary" onClick={() => deprovision.mutate()} disabled={deprovision.isPending}>
+            Deprovision {name} instead (deletes all its data)
           </Button>
           <Button variant="secondary" onClick={() => setConfirming(false)}>
             Cancel

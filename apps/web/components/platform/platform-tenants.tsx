@@ -8,7 +8,7 @@ import { QueryView } from '@/components/ui/query-view';
 import { Button } from '@/components/ui/button';
 import { OperatorOnly } from './operator-only';
 
-type Status = 'active' | 'suspended' | '';
+type Status = 'active' | 'suspended' | 'deprovisioned' | '';
 
 /** The operator console: every tenant, searchable by name, slug or id, filtered by status. */
 export function PlatformTenants() {
@@ -67,6 +67,7 @@ function TenantSearch() {
               <option value="">Any</option>
               <option value="active">Active</option>
               <option value="suspended">Suspended</option>
+              <option value="deprovisioned">Deprovisioned</option>
             </select>
           </label>
           <Button type="submit" size="sm">
@@ -133,11 +134,11 @@ function TenantSearch() {
   );
 }
 
-export function StatusBadge({ status }: { status: 'active' | 'suspended' }) {
+export function StatusBadge({ status }: { status: 'active' | 'suspended' | 'deprovisioned' }) {
   return (
     <span
       className={`rounded-full px-2 py-0.5 text-xs ${
-        status === 'suspended'
+        status !== 'active'
           ? 'bg-red-100 text-red-800 dark:bg-red-500/20 dark:text-red-200'
           : 'bg-emerald-100 text-emerald-800 dark:bg-emerald-500/20 dark:text-emerald-200'
       }`}

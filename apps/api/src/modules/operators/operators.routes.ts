@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
+  DeprovisionTenantRequest,
+  DeprovisionTenantResponse,
   PlatformTenantDetail,
   PlatformTenantList,
   PlatformTenantParam,
@@ -58,6 +60,23 @@ export function operatorsRoutes(operators: OperatorsService): FastifyPluginAsync
         },
       },
       async (request) => operators.suspend(callerOf(request), request.params.id, request.body.reason),
+    );
+
+    app.post(
+      '/api/v1/platform/tenants/:id/deprovision',
+      {
+        config: { auth },
+        schema: {
+          tags,
+          summary:
+            'Deprovision a tenant: refused at once, Stripe subscription cancelled, every row deleted after TENANT_DATA_RETENTION_DAYS',
+          params: PlatformTenantParam,
+          body: DeprovisionTenantRequest,
+          response: { 202: DeprovisionTenantResponse },
+        },
+      },
+      async (request, reply) =>
+        reply.status(202).send(await operators.deprovision(callerOf(request), request.params.id, request.body.reason)),
     );
 
     app.post(

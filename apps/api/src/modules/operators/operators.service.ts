@@ -21,6 +21,8 @@ export interface OperatorTenants {
   }): Promise<(TenantRow & { memberCount: number })[]>;
   getTenant(tenantId: string): Promise<TenantRow | undefined>;
   membersOf(tenantId: string): Promise<Member[]>;
+  deprovision(tenantId: string, reason: string, deleteAfter: Date): Promise<TenantRow | undefined>;
+  dueForDeletion(now: Date): Promise<string[]>;
   setStatus(
     tenantId: string,
     change: { status: 'suspended' | 'active'; reason: string | null },
@@ -32,6 +34,8 @@ export interface OperatorTenants {
 export interface OperatorBilling {
   subscriptionOf(tenantId: string): Promise<Subscription | null>;
   usageOf(tenantId: string): Promise<UsageResponse | null>;
+  /** Cancels the tenant's subscription at once, idempotently; nothing without one or with billing off. */
+  cancelNow(tenantId: string): Promise<void>;
 }
 
 export interface OperatorsServiceDeps {
@@ -41,6 +45,10 @@ export interface OperatorsServiceDeps {
   sessions: { revokeTenantSessions(tenantId: string, reason: string): Promise<void> };
   /** Ends the tenant's running runs on every replica (`run.failed` `tenant_suspended`). */
   runs: { endTenantRuns(tenantId: string): Promise<void> };
+  /** Deletes a deprovisioned tenant's rows (at once when the retention is 0 days). */
+  deletion: { deleteTenant(tenantId: string): Promise<void> };
+  /** `TENANT_DATA_RETENTION_DAYS`. */
+  retentionDays: number;
   /** Tells every replica a tenant's status changed (the auth guard refuses suspended tenants). */
   status: { publish(tenantId: string, status: 'suspended' | 'active'): Promise<void> };
 }
@@ -77,6 +85,7 @@ export class OperatorsService {
       ...(await this.summary(row, members.length, subscription)),
       suspended_at: row.suspendedAt?.toISOString() ?? null,
       suspend_reason: row.suspendReason,
+      delete_after: row.deleteAfter?.toISOString() ?? null,
       members,
       subscription,
       usage,
@@ -99,6 +108,24 @@ export class OperatorsService {
     };
   }
 
+  /**
+   * Deprovisions: refused like a suspension from now on (sessions and runs ended), the Stripe
+   * subscription cancelled at once, and every row deleted after the retention (at once with 0 days).
+   * Repeating it is harmless: the first deletion date stays.
+   */
+  async deprovision(_caller: Caller, tenantId: string, reason: string) {
+    const deleteAfter = new Date(Date.now() + this.deps.retentionDays * 86_400_000);
+    const row = await this.deps.tenants.deprovision(tenantId, reason, deleteAfter);
+    if (!row) throw new AppError('not_found', 'No such tenant.');
+    await this.deps.status.publish(tenantId, 'suspended');
+    await this.deps.sessions.revokeTenantSessions(tenantId, 'tenant_deprovisioned');
+    await this.deps.runs.endTenantRuns(tenantId);
+    await this.deps.billing.cancelNow(tenantId);
+    const due = row.deleteAfter ?? deleteAfter;
+    if (due.getTime() <= Date.now()) await this.deps.deletion.deleteTenant(tenantId);
+    return { id: tenantId, status: 'deprovisioned' as const, delete_after: due.toISOString() };
+  }
+
   /** Reactivates: access is restored; the sessions ended by the suspension stay ended. */
   async reactivate(caller: Caller, tenantId: string) {
     const row = await this.deps.tenants.setStatus(tenantId, { status: 'active', reason: null }, operatorOf(caller));
@@ -117,7 +144,7 @@ export class OperatorsService {
       id: row.id,
       slug: row.slug,
       name: row.name,
-      status: row.status === 'suspended' ? 'suspended' : 'active',
+      status: row.status === 'suspended' || row.status === 'deprovisioned' ? row.status : 'active',
       created_at: row.createdAt.toISOString(),
       member_count: memberCount,
       plan_code: sub?.plan_code ?? null,

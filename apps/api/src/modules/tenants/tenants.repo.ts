@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Role } from '@agentry/contracts';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { isUuid } from '../../platform/ids.js';
@@ -52,6 +52,7 @@ export class TenantsRepo {
         status: tenants.status,
         suspendedAt: tenants.suspendedAt,
         suspendReason: tenants.suspendReason,
+        deleteAfter: tenants.deleteAfter,
         createdAt: tenants.createdAt,
         memberCount: sql<number>`(select count(*)::int from ${memberships} m where m.tenant_id = ${tenants.id})`,
       })
@@ -77,14 +78,24 @@ export class TenantsRepo {
   async setStatus(
     db: DbOrTx,
     tenantId: string,
-    values: { status: string; suspendedAt: Date | null; suspendReason: string | null },
+    values: { status: string; suspendedAt: Date | null; suspendReason: string | null; deleteAfter?: Date | null },
   ): Promise<TenantRow | undefined> {
     const [row] = await db.update(tenants).set(values).where(eq(tenants.id, tenantId)).returning();
     return row;
   }
 
+  /** Deprovisioned tenants whose deletion is due. */
+  async dueForDeletion(db: DbOrTx, now: Date): Promise<string[]> {
+    const rows = await db
+      .select({ id: tenants.id })
+      .from(tenants)
+      .where(and(eq(tenants.status, 'deprovisioned'), lte(tenants.deleteAfter, now)));
+    return rows.map((r) => r.id);
+  }
+
+  /** Ids of the tenants whose tokens are refused (suspended or deprovisioned). */
   async suspendedIds(db: DbOrTx): Promise<string[]> {
-    const rows = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.status, 'suspended'));
+    const rows = await db.select({ id: tenants.id }).from(tenants).where(ne(tenants.status, 'active'));
     return rows.map((r) => r.id);
   }
 

@@ -148,6 +148,9 @@ export class TenantsService {
     actor: AuditActor,
   ): Promise<TenantRow | undefined> {
     return this.db.transaction(async (tx) => {
+      const current = await this.deps.repo.getTenant(tx, tenantId);
+      if (current?.status === 'deprovisioned')
+        throw new AppError('conflict', 'This tenant is deprovisioned; its data is being deleted.');
       const row = await this.deps.repo.setStatus(tx, tenantId, {
         status: change.status,
         suspendedAt: change.status === 'suspended' ? new Date() : null,
@@ -165,7 +168,30 @@ export class TenantsService {
     });
   }
 
-  /** The tenant's status (`active`, `suspended`) inside the caller's transaction; null when there is none. */
+  /**
+   * Marks the tenant deprovisioned (refused like a suspended one) with its deletion due at
+   * `deleteAfter`; undefined when there is no such tenant. Idempotent: a second call keeps the first date.
+   */
+  async deprovision(tenantId: string, reason: string, deleteAfter: Date): Promise<TenantRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      const current = await this.deps.repo.getTenant(tx, tenantId);
+      if (!current) return undefined;
+      if (current.status === 'deprovisioned') return current;
+      return this.deps.repo.setStatus(tx, tenantId, {
+        status: 'deprovisioned',
+        suspendedAt: current.suspendedAt ?? new Date(),
+        suspendReason: reason,
+        deleteAfter,
+      });
+    });
+  }
+
+  /** The deprovisioned tenants whose deletion is due at `now`. */
+  async dueForDeletion(now: Date): Promise<string[]> {
+    return this.deps.repo.dueForDeletion(this.db, now);
+  }
+
+  /** The tenant's status (`active`, `suspended`, `deprovisioned`) inside the caller's transaction; null when there is none. */
   async statusOf(tx: DbOrTx, tenantId: string): Promise<string | null> {
     return (await this.deps.repo.getTenant(tx, tenantId))?.status ?? null;
   }

@@ -162,7 +162,7 @@ export class AuthService {
       // The same answer as a wrong password: a login must not reveal who belongs to which tenant.
       throw invalidCredentials();
     }
-    if ((await this.deps.tenants.getTenant(membership.tenantId))?.status === 'suspended') {
+    if (((await this.deps.tenants.getTenant(membership.tenantId))?.status ?? 'active') !== 'active') {
       await record(user.id, 'failure', 'tenant_suspended');
       throw tenantSuspended();
     }
@@ -202,7 +202,7 @@ export class AuthService {
     const outcome = await this.db.transaction(async (tx) => {
       const rotated = await this.deps.issuer.rotate(tx, refreshToken);
       if (rotated.outcome !== 'rotated') return rotated;
-      if ((await this.deps.tenants.statusOf(tx, rotated.session.tenantId)) === 'suspended')
+      if (((await this.deps.tenants.statusOf(tx, rotated.session.tenantId)) ?? 'active') !== 'active')
         return { outcome: 'suspended' as const };
       const identity = await this.identityOf(tx, rotated.session);
       if (!identity) return { outcome: 'stale' as const, sessionId: rotated.session.id };
