@@ -13,7 +13,7 @@ import { loggerOptions } from './platform/logger.js';
 import { installHttpTracing } from './platform/telemetry.js';
 import { instrumentJobQueue, registerStreamGauge } from './platform/machinery-metrics.js';
 import type { PlatformContext } from './platform/context.js';
-import { loggingAuditLog } from './platform/audit.js';
+import { auditRequestScope } from './platform/audit.js';
 import { createSecretBox } from './platform/secret-box.js';
 import { version } from './version.js';
 import { createHealthModule } from './modules/health/health.module.js';
@@ -27,6 +27,10 @@ import { createBillingModule } from './modules/billing/billing.module.js';
 import { createConversationsModule } from './modules/conversations/conversations.module.js';
 import { createAgentsModule } from './modules/agents/agents.module.js';
 import { createChatModule } from './modules/chat/chat.module.js';
+import { createAuditLog, createAuditModule } from './modules/audit/audit.module.js';
+import { createOperatorsModule } from './modules/operators/operators.module.js';
+import { SuspendedTenants } from './modules/tenants/suspended-tenants.js';
+import { TenantsRepo } from './modules/tenants/tenants.repo.js';
 
 export interface AppDeps {
   database: Database;
@@ -63,7 +67,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics,
     logger: app.log as Logger,
     sse,
-    audit: loggingAuditLog(app.log as Logger),
+    audit: createAuditLog(deps.database, app.log as Logger),
     secrets: createSecretBox(config.secrets),
     onShutdown: (fn) => shutdown.push(fn),
   };
@@ -73,8 +77,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Request id, CORS and security headers run before the guard so a 401 carries them too.
   await installHttpPlatform(app, config, metrics, version);
   if (config.otel.endpoint) installHttpTracing(app); // spans go to the provider main.ts registered
+  // Audit events take the IP, user agent and request id of the request being served. Entered in
+  // preHandler (after the body is parsed) so the handler and everything it awaits run inside it.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const ua = request.headers['user-agent'];
+    auditRequestScope.run(
+      { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua : null, requestId: String(request.id) },
+      done,
+    );
+  });
+  // Suspended tenants are known before the guard: their tokens get 403 tenant_suspended.
+  const suspended = new SuspendedTenants({ database: deps.database, repo: new TenantsRepo(), ports: ctx.ports });
+  await suspended.start();
+  shutdown.push(() => suspended.stop());
   // Sessions first: the guard verifies the callers of every route registered after it with their authenticator.
-  const sessions = await createSessionsModule(ctx);
+  const sessions = await createSessionsModule(ctx, { isSuspended: (tenantId) => suspended.has(tenantId) });
   installAuthGuard(app, sessions.authenticator);
   // Rate limits next: they enforce and document the quotas every route registered after them
   // declares in config.rateLimit (an unknown quota fails here, at start-up).
@@ -87,6 +104,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Each module is created with the platform context and the services of the modules it uses.
   // Identity, each built from the ones before it: tenants read accounts only through the directory
   // and end members' sessions through the revoker; accounts sign users into tenants.
+  const audit = await createAuditModule(ctx);
   // Billing before tenants and chat: it sets the seat limit tenants enforce (tenants count the seats
   // in use for it), and chat takes its usage hooks (plan limits, metering) as `usage`.
   const billing = createBillingModule(ctx, { seatsInUse: seatCounter(ctx.database) });
@@ -107,15 +125,33 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     usage: billing.usageHooks,
   });
 
+  // Platform operators read and act on every tenant through the services above.
+  const operators = await createOperatorsModule({
+    tenants: tenants.service,
+    sessions: sessions.revoker,
+    status: suspended,
+    runs: chat.runs,
+    billing,
+    database: deps.database,
+    jobs: ctx.ports.jobs,
+    logger: ctx.logger,
+    retentionDays: config.tenants.dataRetentionDays,
+    deletionIntervalMs: config.tenants.deletionIntervalMs,
+    worker: config.roles.includes('worker'),
+    onShutdown: ctx.onShutdown,
+  });
+
   // A worker-only process runs jobs and answers /health and /metrics, but serves no API routes.
   if (config.roles.includes('api')) {
     await sessions.register(app);
+    await audit.register(app);
     await accounts.register(app);
     await tenants.register(app);
     await billing.register(app);
     await agents.register(app);
     await conversations.register(app);
     await chat.register(app);
+    await operators.register(app);
   }
 
   // Streams end first so the server can finish closing; then module workers and subscriptions.

@@ -208,6 +208,14 @@ const EnvSchema = z.object({
   /** How often the stale-run reaper job runs (on processes with the worker role). */
   CHAT_RUN_REAPER_INTERVAL_MS: int(30_000, 100),
   RUN_EVENTS_RETENTION_SECONDS: int(3600, 60),
+  /** Audit events older than this are purged (the only DELETE the audit table allows). */
+  AUDIT_RETENTION_DAYS: int(365, 1),
+  /** How often the audit retention purge runs (on processes with the worker role). */
+  AUDIT_PURGE_INTERVAL_MS: int(6 * 3600_000, 1000),
+  /** A deprovisioned tenant's rows are deleted this many days later (0: at once). */
+  TENANT_DATA_RETENTION_DAYS: int(30, 0),
+  /** How often the deletion of deprovisioned tenants that are due runs (worker role). */
+  TENANT_DELETION_INTERVAL_MS: int(3600_000, 1000),
 
   ENABLE_BILLING: bool(false),
   STRIPE_SECRET_KEY: optionalString,
@@ -322,6 +330,14 @@ function shape(e: z.output<typeof EnvSchema>) {
       staleMs: e.CHAT_RUN_STALE_MS,
       reaperIntervalMs: e.CHAT_RUN_REAPER_INTERVAL_MS,
       eventRetentionSeconds: e.RUN_EVENTS_RETENTION_SECONDS,
+    },
+    audit: {
+      retentionDays: e.AUDIT_RETENTION_DAYS,
+      purgeIntervalMs: e.AUDIT_PURGE_INTERVAL_MS,
+    },
+    tenants: {
+      dataRetentionDays: e.TENANT_DATA_RETENTION_DAYS,
+      deletionIntervalMs: e.TENANT_DELETION_INTERVAL_MS,
     },
     stripe: {
       enabled: e.ENABLE_BILLING,

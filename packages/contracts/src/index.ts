@@ -7,4 +7,6 @@ export * from './tenants.js';
 export * from './chat.js';
 export * from './conversations.js';
 export * from './billing.js';
+export * from './audit.js';
+export * from './platform.js';
 export * from './routes.js';

@@ -1,6 +1,18 @@
 import type { z } from 'zod';
 import type { Scope } from './scopes.js';
 import { IdParam } from './common.js';
+import { AuditEventPage, AuditEventQuery, AuditExportQuery } from './audit.js';
+import {
+  DeprovisionTenantRequest,
+  DeprovisionTenantResponse,
+  PlatformTenantDetail,
+  PlatformTenantList,
+  PlatformTenantParam,
+  PlatformTenantQuery,
+  ReactivateTenantResponse,
+  SuspendTenantRequest,
+  SuspendTenantResponse,
+} from './platform.js';
 import {
   ChangePasswordRequest,
   DisableMfaRequest,
@@ -245,6 +257,40 @@ export const API_ROUTES = {
     params: MessageIdParam,
   },
   'GET /api/v1/feedback/export': { auth: 'audit:read', query: FeedbackExportQuery, download: true },
+
+  // ── audit ────────────────────────────────────────────────────────────────────────────────
+  'GET /api/v1/audit-events': { auth: 'audit:read', query: AuditEventQuery, response: AuditEventPage },
+  'GET /api/v1/audit-events/export': { auth: 'audit:read', query: AuditExportQuery, download: true },
+
+  // ── platform operators ───────────────────────────────────────────────────────────────────
+  'GET /api/v1/platform/tenants': {
+    auth: 'platform:operator',
+    query: PlatformTenantQuery,
+    response: PlatformTenantList,
+  },
+  'GET /api/v1/platform/tenants/:id': {
+    auth: 'platform:operator',
+    params: PlatformTenantParam,
+    response: PlatformTenantDetail,
+  },
+  'POST /api/v1/platform/tenants/:id/suspend': {
+    auth: 'platform:operator',
+    params: PlatformTenantParam,
+    body: SuspendTenantRequest,
+    response: SuspendTenantResponse,
+  },
+  'POST /api/v1/platform/tenants/:id/deprovision': {
+    auth: 'platform:operator',
+    status: 202,
+    params: PlatformTenantParam,
+    body: DeprovisionTenantRequest,
+    response: DeprovisionTenantResponse,
+  },
+  'POST /api/v1/platform/tenants/:id/reactivate': {
+    auth: 'platform:operator',
+    params: PlatformTenantParam,
+    response: ReactivateTenantResponse,
+  },
   'GET /api/v1/agents': { auth: 'tools:read', response: AgentList },
   'GET /api/v1/agents/:name': { auth: 'tools:read', params: AgentNameParam, response: AgentDetail },
   'GET /api/v1/tools': { auth: 'tools:read', query: ToolListQuery, response: ToolList },

@@ -1,4 +1,5 @@
-import type { Logger } from 'pino';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AuditAction } from '@agentry/contracts';
 import type { Caller } from './caller.js';
 import type { DbOrTx } from './db/client.js';
 
@@ -7,33 +8,7 @@ import type { DbOrTx } from './db/client.js';
  * people did through `ctx.audit.record(...)`; the audit module provides the stored, append-only
  * implementation. Metadata never holds secrets, tokens or passwords.
  */
-export type AuditAction =
-  | 'auth.login'
-  | 'auth.login_failed'
-  | 'auth.logout'
-  | 'auth.password_changed'
-  | 'auth.password_reset'
-  | 'auth.mfa_enabled'
-  | 'auth.mfa_disabled'
-  | 'auth.recovery_code_used'
-  | 'auth.email_changed'
-  | 'member.invited'
-  | 'member.joined'
-  | 'member.role_changed'
-  | 'member.removed'
-  | 'service_account.created'
-  | 'service_account.deleted'
-  | 'subscription.changed'
-  | 'sso.configured'
-  | 'file.uploaded'
-  | 'file.deleted'
-  | 'mcp_server.created'
-  | 'mcp_server.updated'
-  | 'mcp_server.deleted'
-  | 'approval.decided'
-  | 'guardrails.updated'
-  | 'tenant.suspended'
-  | 'tenant.reactivated';
+export type { AuditAction };
 
 export interface AuditActor {
   type: 'user' | 'service' | 'operator' | 'system';
@@ -63,14 +38,20 @@ export function actorOf(caller: Caller): AuditActor {
   return caller.userId ? { type: 'user', id: caller.userId } : { type: 'service', id: caller.serviceAccountId };
 }
 
-/** Until the audit module is wired: each event is a log line (no storage). */
-export function loggingAuditLog(logger: Logger): AuditLog {
-  return {
-    async record(_db, event) {
-      logger.info(
-        { event: 'audit.recorded', action: event.action, tenant_id: event.tenantId, actor_type: event.actor.type },
-        'audit event',
-      );
-    },
-  };
+/** What an audit event takes from the request being served (never from the caller's input). */
+export interface AuditRequestInfo {
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+/**
+ * The request being served, for `record()`: the composition root enters it in a `preHandler` hook
+ * (after the body is parsed, so the handler and everything it awaits run inside it).
+ */
+export const auditRequestScope = new AsyncLocalStorage<AuditRequestInfo>();
+
+/** The request info of the current async context; nulls outside a request (CLI, jobs). */
+export function currentAuditRequest(): AuditRequestInfo {
+  return auditRequestScope.getStore() ?? { ip: null, userAgent: null, requestId: null };
 }

@@ -8,7 +8,7 @@ import { SubscriptionsRepo } from '../../src/modules/billing/subscriptions.repo.
 import type { PlatformContext } from '../../src/platform/context.js';
 import { Metrics } from '../../src/platform/metrics.js';
 import { SseRegistry } from '../../src/platform/sse.js';
-import { loggingAuditLog } from '../../src/platform/audit.js';
+import { createAuditLog } from '../../src/modules/audit/audit.module.js';
 import { createSecretBox } from '../../src/platform/secret-box.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_agentry_billing_secret';
@@ -65,7 +65,7 @@ export function moduleFor(test: TestApp, options: { registerWorkers?: boolean } 
     metrics: new Metrics(),
     logger: test.app.log as PlatformContext['logger'],
     sse: new SseRegistry(),
-    audit: loggingAuditLog(test.app.log as PlatformContext['logger']),
+    audit: createAuditLog(test.database, test.app.log as PlatformContext['logger']),
     secrets: createSecretBox(test.config.secrets),
     onShutdown: () => {},
   };

@@ -1,4 +1,5 @@
 'use client';
+import Link from 'next/link';
 import { hasScope, useMe } from '@/lib/client/queries';
 import { ProfileCard } from './profile-card';
 import { PasswordCard } from './password-card';
@@ -27,6 +28,11 @@ export function SettingsPage() {
               {label}
             </a>
           ))}
+          {hasScope(me.data, 'audit:read') && (
+            <Link href="/settings/audit" className="text-brand-700 hover:underline dark:text-brand-100">
+              Audit log
+            </Link>
+          )}
         </nav>
       </header>
       <div id="profile">

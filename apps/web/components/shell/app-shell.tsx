@@ -6,6 +6,9 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { ThemeToggle } from '@/components/ui/theme-toggle';
 import { ConversationSidebar } from './conversation-sidebar';
 import { UserMenu } from './user-menu';
+import { ApiError } from '@/lib/client/api-error';
+import { bffRaw } from '@/lib/client/bff-fetch';
+import { hasScope, useMe } from '@/lib/client/queries';
 
 const NAV = [
   { href: '/', label: 'Chat' },
@@ -21,6 +24,7 @@ function isActive(pathname: string, href: string) {
 /** Header with navigation, and the conversation sidebar (a drawer on phones). */
 export function AppShell({ children }: { children: ReactNode }) {
   const pathname = usePathname();
+  const me = useMe();
   const [drawerOpen, setDrawerOpen] = useState(false);
   // biome-ignore lint/correctness/useExhaustiveDependencies: close the drawer whenever the route changes
   useEffect(() => setDrawerOpen(false), [pathname]);
@@ -31,6 +35,9 @@ export function AppShell({ children }: { children: ReactNode }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [drawerOpen]);
 
+  if (me.error instanceof ApiError && me.error.code === 'tenant_suspended') return <SuspendedWorkspace />;
+  // The operator console is shown to platform operators only.
+  const nav = hasScope(me.data, 'platform:operator') ? [...NAV, { href: '/platform', label: 'Platform' }] : NAV;
   return (
     <div className="flex h-dvh flex-col">
       <header className="flex h-14 shrink-0 items-center gap-2 border-b border-zinc-200 px-3 dark:border-zinc-800 sm:px-4">
@@ -46,7 +53,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         </button>
         <BrandLink compactName />
         <nav aria-label="Main" className="ml-2 flex min-w-0 flex-1 gap-1 overflow-x-auto">
-          {NAV.map((item) => (
+          {nav.map((item) => (
             <Link
               key={item.href}
               href={item.href}
@@ -78,5 +85,31 @@ export function AppShell({ children }: { children: ReactNode }) {
         </main>
       </div>
     </div>
+  );
+}
+
+/** What a suspended workspace's people see instead of failing pages. */
+function SuspendedWorkspace() {
+  const signOut = async () => {
+    await bffRaw('/bff/auth/logout', { method: 'POST', allowUnauthenticated: true }).catch(() => undefined);
+    window.location.assign('/login');
+  };
+  return (
+    <main id="main" className="flex min-h-dvh items-center justify-center p-6">
+      <div className="max-w-md text-center">
+        <h1 className="text-2xl font-semibold">This workspace is suspended</h1>
+        <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
+          Access to this workspace has been suspended by the operators of this service. Your conversations are kept.
+          Contact support to restore access.
+        </p>
+        <button
+          type="button"
+          onClick={signOut}
+          className="mt-6 rounded-lg bg-brand-600 px-4 py-2 text-sm font-medium text-white hover:bg-brand-700"
+        >
+          Sign out
+        </button>
+      </div>
+    </main>
   );
 }

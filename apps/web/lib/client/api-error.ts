@@ -65,6 +65,8 @@ export function describeError(error: unknown): string {
       return 'An account with this email already exists. Sign in instead?';
     case 'billing_disabled':
       return 'Billing is not configured on this server.';
+    case 'tenant_suspended':
+      return 'This workspace is suspended. Contact support to restore access.';
     case 'insufficient_scope':
       return 'Your role does not allow this.';
     case 'bad_gateway':

@@ -9,7 +9,7 @@ import type { PlatformContext } from '../../platform/context.js';
 import { Metrics } from '../../platform/metrics.js';
 import { createLogger } from '../../platform/logger.js';
 import { SseRegistry } from '../../platform/sse.js';
-import { loggingAuditLog } from '../../platform/audit.js';
+import { createAuditLog } from '../../modules/audit/audit.module.js';
 import { createSecretBox } from '../../platform/secret-box.js';
 
 export interface Identity {
@@ -32,7 +32,7 @@ export async function withIdentity<T>(fn: (identity: Identity) => Promise<T>): P
         ports,
         metrics: new Metrics(),
         logger,
-        audit: loggingAuditLog(logger),
+        audit: createAuditLog(database, logger),
         secrets: createSecretBox(config.secrets),
         sse: new SseRegistry(),
         onShutdown: (f) => shutdown.push(f),

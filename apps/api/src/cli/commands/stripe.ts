@@ -5,7 +5,7 @@ import type { Ports } from '../../platform/ports/index.js';
 import { createLogger } from '../../platform/logger.js';
 import { Metrics } from '../../platform/metrics.js';
 import { SseRegistry } from '../../platform/sse.js';
-import { loggingAuditLog } from '../../platform/audit.js';
+import { createAuditLog } from '../../modules/audit/audit.module.js';
 import { createSecretBox } from '../../platform/secret-box.js';
 import { createBillingModule, type BillingModule } from '../../modules/billing/billing.module.js';
 import type { StripeEventStatus } from '../../modules/billing/stripe-events.repo.js';
@@ -21,7 +21,7 @@ export function billingForCli(infra: { config: Config; database: Database; ports
       ...infra,
       metrics: new Metrics(),
       logger,
-      audit: loggingAuditLog(logger),
+      audit: createAuditLog(infra.database, logger),
       secrets: createSecretBox(infra.config.secrets),
       sse: new SseRegistry(),
       onShutdown: () => {},

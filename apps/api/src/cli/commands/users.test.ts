@@ -11,7 +11,7 @@ import { mailOutbox } from '../../modules/mail/mail.tables.js';
 import { createPorts, type Ports } from '../../platform/ports/index.js';
 
 /**
- * `agentry users create|lock|unlock|disable`, run as the real CLI in a child process against the
+ * `agentry users create|lock|unlock|disable|grant-operator|revoke-operator`, run as the real CLI in a child process against the
  * database the API uses: a PostgreSQL database by URL (and the same Redis, so a lock reaches the
  * running API at once), or PGlite on disk under DATA_DIR (single-process: the API is stopped while
  * the CLI runs, and restarted after, as an operator would).
@@ -141,6 +141,24 @@ describe('agentry users', { timeout: 240_000 }, () => {
     const unlocked = await cli('users', 'unlock', '--email', email);
     expect(unlocked.code, unlocked.stderr).toBe(0);
     expect((await login(email, password)).statusCode).toBe(200);
+  });
+
+  it('grant-operator EMAIL: platform:operator in the next login’s token; revoke-operator takes it away', async () => {
+    const granted = await cli('users', 'grant-operator', email);
+    expect(granted.code, granted.stderr).toBe(0);
+    expect(granted.stderr).not.toContain(email);
+    const op = await login(email, password);
+    expect(op.json().scopes).toContain('platform:operator');
+    const list = await t!.app.inject({
+      method: 'GET',
+      url: '/api/v1/platform/tenants',
+      headers: bearer(op.json().access_token),
+    });
+    expect(list.statusCode, list.body).toBe(200);
+    const revoked = await cli('users', 'revoke-operator', '--email', email);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect((await login(email, password)).json().scopes).not.toContain('platform:operator');
+    expect((await cli('users', 'grant-operator')).code).not.toBe(0);
   });
 
   it('disable: 403 account_disabled; unknown e-mail exits non-zero', async () => {

@@ -35,4 +35,24 @@ export function registerUsersCommands(program: Command) {
         progress(`${maskEmail(o.email)}: ${status}`);
       });
   }
+  for (const [name, operator, what] of [
+    [
+      'grant-operator',
+      true,
+      'make an account a platform operator (platform:operator in its tokens from its next login)',
+    ],
+    ['revoke-operator', false, 'take the platform operator flag away; ends its sessions'],
+  ] as const) {
+    users
+      .command(name)
+      .description(what)
+      .argument('[email]', 'the account (or --email)')
+      .option('--email <email>')
+      .action(async (positional: string | undefined, o: { email?: string }) => {
+        const email = positional ?? o.email;
+        if (!email) throw new Error(`usage: agentry users ${name} EMAIL`);
+        await withIdentity(({ accounts }) => accounts.operatorUsers.setOperator(email, operator));
+        progress(`${maskEmail(email)}: ${operator ? 'platform operator' : 'no longer a platform operator'}`);
+      });
+  }
 }

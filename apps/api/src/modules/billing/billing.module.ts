@@ -139,6 +139,7 @@ export function createBillingModule(
     publicWebUrl: config.http.publicWebUrl,
     allowedOrigins: config.http.allowedOrigins,
     seatsInUse: options.seatsInUse,
+    audit: ctx.audit,
   });
 
   const paymentMethods = new PaymentMethodsService({

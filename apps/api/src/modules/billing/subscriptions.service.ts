@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Invoice, Subscription, UpcomingInvoice } from '@agentry/contracts';
 import type Stripe from 'stripe';
+import { actorOf, type AuditLog } from '../../platform/audit.js';
 import { ownTenant, type Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
@@ -22,6 +23,7 @@ export interface SubscriptionsServiceDeps {
   /** Web origins (ALLOWED_ORIGINS): Stripe may only send a customer back to one of these or PUBLIC_WEB_URL. */
   allowedOrigins: readonly string[];
   seatsInUse: SeatCounter;
+  audit: AuditLog;
 }
 
 /**
@@ -87,6 +89,7 @@ export class SubscriptionsService {
       { type: 'subscription.created', stripeEventId: null },
       { billingEmail: input.billing_email ?? null },
     );
+    await this.auditChange(caller, tenantId, 'created', row, { plan_code: plan.code, seat_count: seatCount });
     return toSubscriptionResponse(row);
   }
 
@@ -142,6 +145,10 @@ export class SubscriptionsService {
       { type: 'subscription.updated', stripeEventId: null },
       params.items ? { pending: null } : {},
     );
+    await this.auditChange(caller, tenantId, 'updated', row, {
+      from_plan_code: current.planCode,
+      ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
+    });
     return toSubscriptionResponse(row);
   }
 
@@ -244,7 +251,25 @@ export class SubscriptionsService {
       type: input.at_period_end ? 'subscription.cancel_scheduled' : 'subscription.canceled',
       stripeEventId: null,
     });
+    await this.auditChange(caller, tenantId, input.at_period_end ? 'cancel_scheduled' : 'canceled', row, {});
     return toSubscriptionResponse(row);
+  }
+
+  /** `subscription.changed`, after Stripe and our row agree (the Stripe call cannot be in a transaction). */
+  private async auditChange(
+    caller: Caller,
+    tenantId: string,
+    change: string,
+    row: { id: string; planCode: string; status: string },
+    metadata: Record<string, unknown>,
+  ) {
+    await this.deps.audit.record(null, {
+      tenantId,
+      action: 'subscription.changed',
+      actor: actorOf(caller),
+      target: { type: 'subscription', id: row.id },
+      metadata: { change, plan_code: row.planCode, status: row.status, ...metadata },
+    });
   }
 
   async checkoutSession(

@@ -17,7 +17,7 @@ import type { RunFailureCode } from '@agentry/contracts';
 /** Why the server stopped a run itself (the abort reason of its signal). */
 export class RunAbort extends Error {
   override name = 'RunAbort';
-  constructor(readonly code: 'run_cancelled' | 'run_timeout' | 'server_shutdown' | 'run_lost') {
+  constructor(readonly code: 'run_cancelled' | 'run_timeout' | 'server_shutdown' | 'run_lost' | 'tenant_suspended') {
     super(code);
   }
 }
@@ -47,6 +47,8 @@ export function toRunFailure(err: unknown, abortReason?: unknown): RunFailure {
   if (reason?.code === 'run_timeout')
     return { code: 'run_timeout', message: 'The run took too long and was stopped.', retryable: true };
   if (reason?.code === 'run_lost') return RUN_LOST;
+  if (reason?.code === 'tenant_suspended')
+    return { code: 'tenant_suspended', message: 'This workspace was suspended.', retryable: false };
   if (reason?.code === 'server_shutdown')
     return { code: 'internal_error', message: 'The server restarted during the run.', retryable: true };
 

@@ -7,6 +7,8 @@ import { RunEventWriter, type LoggedRunEvent } from './run-events.js';
 import type { ChatMetrics } from './chat.metrics.js';
 
 const CANCEL_CHANNEL = 'chat:runs:cancel';
+/** A tenant id: every replica ends that tenant's runs (a suspension). */
+const END_TENANT_CHANNEL = 'chat:runs:end-tenant';
 
 /**
  * Owns the runs of this replica. A run belongs to the server, not to the HTTP connection that
@@ -16,9 +18,10 @@ const CANCEL_CHANNEL = 'chat:runs:cancel';
 export class RunManager {
   private readonly active = new Map<
     string,
-    { controller: AbortController; done: Promise<RunOutcome>; live: LiveRun }
+    { controller: AbortController; done: Promise<RunOutcome>; live: LiveRun; tenantId: string }
   >();
   private unsubscribe?: () => Promise<void>;
+  private unsubscribeTenants?: () => Promise<void>;
   private heartbeat?: NodeJS.Timeout;
   private beating?: Promise<void>;
 
@@ -37,6 +40,9 @@ export class RunManager {
   async init() {
     this.unsubscribe = await this.deps.ports.pubsub.subscribe(CANCEL_CHANNEL, (runId) =>
       this.abortLocal(runId, new RunAbort('run_cancelled')),
+    );
+    this.unsubscribeTenants = await this.deps.ports.pubsub.subscribe(END_TENANT_CHANNEL, (tenantId) =>
+      this.endLocalTenantRuns(tenantId),
     );
     this.heartbeat = setInterval(() => {
       if (this.beating || this.active.size === 0) return;
@@ -123,7 +129,7 @@ export class RunManager {
           );
         }
       });
-    this.active.set(input.runId, { controller, done, live });
+    this.active.set(input.runId, { controller, done, live, tenantId: input.caller.tenantId });
     return { done };
   }
 
@@ -131,6 +137,26 @@ export class RunManager {
   async cancel(runId: string): Promise<void> {
     if (this.abortLocal(runId, new RunAbort('run_cancelled'))) return;
     await this.deps.ports.pubsub.publish(CANCEL_CHANNEL, runId);
+  }
+
+  /**
+   * Ends every running run of the tenant on every replica with `run.failed` `tenant_suspended`;
+   * resolves once this replica's have ended (the others end on the broadcast).
+   */
+  async endTenantRuns(tenantId: string): Promise<void> {
+    const ending = this.endLocalTenantRuns(tenantId);
+    await this.deps.ports.pubsub.publish(END_TENANT_CHANNEL, tenantId);
+    await Promise.allSettled(ending);
+  }
+
+  private endLocalTenantRuns(tenantId: string): Promise<RunOutcome>[] {
+    const ending: Promise<RunOutcome>[] = [];
+    for (const run of this.active.values()) {
+      if (run.tenantId !== tenantId) continue;
+      run.controller.abort(new RunAbort('tenant_suspended'));
+      ending.push(run.done);
+    }
+    return ending;
   }
 
   private abortLocal(runId: string, reason: RunAbort): boolean {
@@ -145,6 +171,7 @@ export class RunManager {
     clearInterval(this.heartbeat);
     await this.beating;
     await this.unsubscribe?.();
+    await this.unsubscribeTenants?.();
     const pending = [...this.active.values()].map((r) => r.done);
     if (pending.length === 0) return;
     let timer: NodeJS.Timeout | undefined;

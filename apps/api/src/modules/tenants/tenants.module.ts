@@ -20,7 +20,13 @@ export function createTenantsModule(
   ctx: PlatformContext,
   deps: { mailer: Mailer; accounts: AccountDirectory; sessions: MemberSessionRevoker; seats: SeatPolicy },
 ) {
-  const service = new TenantsService({ config: ctx.config, database: ctx.database, repo: new TenantsRepo(), ...deps });
+  const service = new TenantsService({
+    config: ctx.config,
+    database: ctx.database,
+    repo: new TenantsRepo(),
+    audit: ctx.audit,
+    ...deps,
+  });
   return {
     service,
     async register(app: FastifyInstance) {

@@ -1,4 +1,4 @@
-import { and, asc, countDistinct, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, countDistinct, desc, eq, gt, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Role } from '@agentry/contracts';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { isUuid } from '../../platform/ids.js';
@@ -33,6 +33,70 @@ export class TenantsRepo {
       .from(tenants)
       .where(isUuid(idOrSlug) ? eq(tenants.id, idOrSlug) : eq(tenants.slug, idOrSlug));
     return row;
+  }
+
+  /**
+   * Tenants for platform operators, by slug (the cursor is the last slug of a page), with their member
+   * counts; `q` matches the slug or name (case-insensitively) or is the id.
+   */
+  async listForOperator(
+    db: DbOrTx,
+    options: { q?: string; status?: string; afterSlug?: string; limit: number },
+  ): Promise<(TenantRow & { memberCount: number })[]> {
+    const pattern = options.q ? `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+    return db
+      .select({
+        id: tenants.id,
+        slug: tenants.slug,
+        name: tenants.name,
+        status: tenants.status,
+        suspendedAt: tenants.suspendedAt,
+        suspendReason: tenants.suspendReason,
+        deleteAfter: tenants.deleteAfter,
+        createdAt: tenants.createdAt,
+        memberCount: sql<number>`(select count(*)::int from ${memberships} m where m.tenant_id = ${tenants.id})`,
+      })
+      .from(tenants)
+      .where(
+        and(
+          pattern
+            ? or(
+                sql`${tenants.slug} ilike ${pattern}`,
+                sql`${tenants.name} ilike ${pattern}`,
+                options.q && isUuid(options.q) ? eq(tenants.id, options.q) : undefined,
+              )
+            : undefined,
+          options.status ? eq(tenants.status, options.status) : undefined,
+          options.afterSlug ? gt(tenants.slug, options.afterSlug) : undefined,
+        ),
+      )
+      .orderBy(asc(tenants.slug))
+      .limit(options.limit);
+  }
+
+  /** Sets the tenant's status; returns the row, or undefined when there is no such tenant. */
+  async setStatus(
+    db: DbOrTx,
+    tenantId: string,
+    values: { status: string; suspendedAt: Date | null; suspendReason: string | null; deleteAfter?: Date | null },
+  ): Promise<TenantRow | undefined> {
+    const [row] = await db.update(tenants).set(values).where(eq(tenants.id, tenantId)).returning();
+    return row;
+  }
+
+  /** Deprovisioned tenants whose deletion is due. */
+  async dueForDeletion(db: DbOrTx, now: Date): Promise<string[]> {
+    const rows = await db
+      .select({ id: tenants.id })
+      .from(tenants)
+      .where(and(eq(tenants.status, 'deprovisioned'), lte(tenants.deleteAfter, now)));
+    return rows.map((r) => r.id);
+  }
+
+  /** Ids of the tenants whose tokens are refused (suspended or deprovisioned). */
+  async suspendedIds(db: DbOrTx): Promise<string[]> {
+    const rows = await db.select({ id: tenants.id }).from(tenants).where(ne(tenants.status, 'active'));
+    return rows.map((r) => r.id);
   }
 
   async addMembership(db: DbOrTx, tenantId: string, userId: string, role: Role): Promise<void> {

@@ -10,11 +10,13 @@ import {
 } from '@agentry/contracts';
 import type { Config } from '../../config.js';
 import type { Caller } from '../../platform/caller.js';
+import { actorOf, type AuditActor, type AuditLog } from '../../platform/audit.js';
 import { keyedHash, randomToken } from '../../platform/crypto.js';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { TenantsRepo } from './tenants.repo.js';
+import type { TenantRow } from './tenants.tables.js';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -49,6 +51,7 @@ export interface TenantsServiceDeps {
   accounts: AccountDirectory;
   sessions: MemberSessionRevoker;
   seats: SeatPolicy;
+  audit: AuditLog;
 }
 
 /** Tenants, memberships and invitations: who belongs where, with which role. */
@@ -83,6 +86,7 @@ export class TenantsService {
     const invitation = await repo.consumeInvitation(tx, hash);
     if (!invitation) return null;
     await repo.addMembership(tx, invitation.tenantId, input.userId, invitation.role as Role);
+    await this.auditJoined(tx, invitation.tenantId, input.userId, invitation.role, invitation.id);
     return { tenantId: invitation.tenantId, role: invitation.role as Role };
   }
 
@@ -112,6 +116,7 @@ export class TenantsService {
       const consumed = await repo.consumeInvitation(tx, hash);
       if (!consumed) throw invalidInvitation();
       await repo.addMembership(tx, consumed.tenantId, userId, consumed.role as Role);
+      await this.auditJoined(tx, consumed.tenantId, userId, consumed.role, consumed.id);
       const tenant = await repo.getTenant(tx, consumed.tenantId);
       if (!tenant) throw new AppError('not_found', 'No such tenant.');
       return { tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name }, role: consumed.role as Role };
@@ -136,6 +141,70 @@ export class TenantsService {
     return this.deps.repo.membershipsOfUser(this.db, userId);
   }
 
+  /** Tenants for platform operators, by slug, a page at a time (`afterSlug` is the last of the previous page). */
+  async listForOperator(options: { q?: string; status?: string; afterSlug?: string; limit: number }) {
+    return this.deps.repo.listForOperator(this.db, options);
+  }
+
+  /**
+   * Suspends or reactivates a tenant and records it in the tenant's audit log (actor: the
+   * operator), in one transaction; undefined when there is no such tenant. The caller ends sessions
+   * and tells the replicas afterwards.
+   */
+  async setStatus(
+    tenantId: string,
+    change: { status: 'suspended' | 'active'; reason: string | null },
+    actor: AuditActor,
+  ): Promise<TenantRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      const current = await this.deps.repo.getTenant(tx, tenantId);
+      if (current?.status === 'deprovisioned')
+        throw new AppError('conflict', 'This tenant is deprovisioned; its data is being deleted.');
+      const row = await this.deps.repo.setStatus(tx, tenantId, {
+        status: change.status,
+        suspendedAt: change.status === 'suspended' ? new Date() : null,
+        suspendReason: change.status === 'suspended' ? change.reason : null,
+      });
+      if (!row) return undefined;
+      await this.deps.audit.record(tx, {
+        tenantId,
+        action: change.status === 'suspended' ? 'tenant.suspended' : 'tenant.reactivated',
+        actor,
+        target: { type: 'tenant', id: tenantId },
+        metadata: change.reason ? { reason: change.reason } : {},
+      });
+      return row;
+    });
+  }
+
+  /**
+   * Marks the tenant deprovisioned (refused like a suspended one) with its deletion due at
+   * `deleteAfter`; undefined when there is no such tenant. Idempotent: a second call keeps the first date.
+   */
+  async deprovision(tenantId: string, reason: string, deleteAfter: Date): Promise<TenantRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      const current = await this.deps.repo.getTenant(tx, tenantId);
+      if (!current) return undefined;
+      if (current.status === 'deprovisioned') return current;
+      return this.deps.repo.setStatus(tx, tenantId, {
+        status: 'deprovisioned',
+        suspendedAt: current.suspendedAt ?? new Date(),
+        suspendReason: reason,
+        deleteAfter,
+      });
+    });
+  }
+
+  /** The deprovisioned tenants whose deletion is due at `now`. */
+  async dueForDeletion(now: Date): Promise<string[]> {
+    return this.deps.repo.dueForDeletion(this.db, now);
+  }
+
+  /** The tenant's status (`active`, `suspended`, `deprovisioned`) inside the caller's transaction; null when there is none. */
+  async statusOf(tx: DbOrTx, tenantId: string): Promise<string | null> {
+    return (await this.deps.repo.getTenant(tx, tenantId))?.status ?? null;
+  }
+
   /** The user's role in the tenant, inside the caller's transaction; null when not a member. */
   async roleOf(tx: DbOrTx, tenantId: string, userId: string): Promise<Role | null> {
     return ((await this.deps.repo.getMembership(tx, tenantId, userId))?.role as Role | undefined) ?? null;
@@ -148,7 +217,12 @@ export class TenantsService {
   }
 
   async listMembers(caller: Caller): Promise<Member[]> {
-    const rows = await this.deps.repo.listMemberships(this.db, caller.tenantId);
+    return this.membersOf(caller.tenantId);
+  }
+
+  /** The tenant's members (a platform operator reads any tenant's; members only their own, above). */
+  async membersOf(tenantId: string): Promise<Member[]> {
+    const rows = await this.deps.repo.listMemberships(this.db, tenantId);
     const accounts = new Map((await this.deps.accounts.describe(rows.map((r) => r.userId))).map((a) => [a.id, a]));
     // A membership whose account no longer exists is not a member anyone can see or manage.
     return rows.flatMap((r) => {
@@ -174,7 +248,7 @@ export class TenantsService {
     const token = `inv_${randomToken(32)}`;
     const row = await this.db.transaction(async (tx) => {
       await this.assertSeatsWithin(tx, caller.tenantId, 1);
-      return this.deps.repo.createInvitation(tx, {
+      const row = await this.deps.repo.createInvitation(tx, {
         tenantId: caller.tenantId,
         email: input.email,
         role: input.role,
@@ -182,6 +256,14 @@ export class TenantsService {
         invitedBy: caller.userId,
         expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
       });
+      await this.deps.audit.record(tx, {
+        tenantId: caller.tenantId,
+        action: 'member.invited',
+        actor: actorOf(caller),
+        target: { type: 'invitation', id: row.id },
+        metadata: { email: row.email, role: row.role },
+      });
+      return row;
     });
     const link = `${this.deps.config.http.publicWebUrl}/signup?invite=${encodeURIComponent(token)}`;
     await this.deps.mailer.send({
@@ -232,6 +314,13 @@ export class TenantsService {
         throw new AppError('conflict', 'The last owner of a tenant cannot be demoted.');
       }
       await repo.setRole(tx, caller.tenantId, userId, role);
+      await this.deps.audit.record(tx, {
+        tenantId: caller.tenantId,
+        action: 'member.role_changed',
+        actor: actorOf(caller),
+        target: { type: 'user', id: userId },
+        metadata: { from: current.role, to: role },
+      });
     });
     // Tokens carry the role: end the member's sessions so the new role applies at their next login.
     await this.deps.sessions.revokeMemberSessions(caller.tenantId, userId, 'role_changed');
@@ -249,6 +338,13 @@ export class TenantsService {
         if (owners.length <= 1) throw new AppError('conflict', 'The last owner of a tenant cannot be removed.');
       }
       await repo.removeMembership(tx, caller.tenantId, userId);
+      await this.deps.audit.record(tx, {
+        tenantId: caller.tenantId,
+        action: 'member.removed',
+        actor: actorOf(caller),
+        target: { type: 'user', id: userId },
+        metadata: { role: current.role },
+      });
     });
     await this.deps.sessions.revokeMemberSessions(caller.tenantId, userId, 'member_removed');
   }
@@ -267,6 +363,16 @@ export class TenantsService {
         `This workspace uses ${used} of its ${limit} seats: add seats to the subscription, or revoke a pending invitation.`,
         { details: { used, limit } },
       );
+  }
+
+  private auditJoined(tx: DbOrTx, tenantId: string, userId: string, role: string, invitationId: string) {
+    return this.deps.audit.record(tx, {
+      tenantId,
+      action: 'member.joined',
+      actor: { type: 'user', id: userId },
+      target: { type: 'user', id: userId },
+      metadata: { role, invitation_id: invitationId },
+    });
   }
 
   /** Only a caller with `tenant:manage` (an owner) may make or unmake owners. */

@@ -6,6 +6,14 @@ export const tenants = pgTable('tenants', {
   id: uuid('id').primaryKey().defaultRandom(),
   slug: text('slug').notNull().unique(),
   name: text('name').notNull(),
+  /**
+   * `active` | `suspended` (by a platform operator: no login, no token accepted) | `deprovisioned`
+   * (the same, and every row of the tenant is deleted at `delete_after`).
+   */
+  status: text('status').notNull().default('active'),
+  suspendedAt: timestamp('suspended_at', { withTimezone: true }),
+  suspendReason: text('suspend_reason'),
+  deleteAfter: timestamp('delete_after', { withTimezone: true }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -4,6 +4,8 @@ import { keyedHash, randomToken } from '../../../platform/crypto.js';
 import type { Database } from '../../../platform/db/client.js';
 import { AppError } from '../../../platform/errors.js';
 import type { Mailer } from '../../mail/mailer.js';
+import type { TenantsService } from '../../tenants/tenants.service.js';
+import type { AuditLog } from '../../../platform/audit.js';
 import type { SessionRevoker } from '../sessions/session-revoker.js';
 import type { LoginLockout } from './lockout.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -24,6 +26,8 @@ export class AccountRecoveryService {
       mailer: Mailer;
       revoker: SessionRevoker;
       lockout: LoginLockout;
+      audit: AuditLog;
+      tenants: Pick<TenantsService, 'membershipsOf'>;
     },
   ) {}
 
@@ -86,6 +90,14 @@ export class AccountRecoveryService {
     });
     await this.deps.lockout.clear(this.deps.lockout.accountKey(user.email));
     await this.deps.revoker.revokeUserSessions(user.id, 'password_reset');
+    // No tenant is signed in: the reset goes to the log of each tenant the user belongs to.
+    for (const m of await this.deps.tenants.membershipsOf(user.id))
+      await this.deps.audit.record(null, {
+        tenantId: m.tenantId,
+        action: 'auth.password_reset',
+        actor: { type: 'user', id: user.id, email: user.email },
+        target: { type: 'user', id: user.id },
+      });
   }
 
   /** Changes the password after checking the current one; ends the user's other sessions. */
@@ -96,7 +108,16 @@ export class AccountRecoveryService {
     const check = await this.deps.hasher.verify(current, user.passwordHash);
     if (!check.ok) throw new AppError('invalid_credentials', 'The current password is wrong.');
     assertPasswordAcceptable(next, user.email, 'new_password');
-    await this.deps.users.setPasswordHash(this.db, user.id, await this.deps.hasher.hash(next));
+    const hash = await this.deps.hasher.hash(next);
+    await this.db.transaction(async (tx) => {
+      await this.deps.users.setPasswordHash(tx, user.id, hash);
+      await this.deps.audit.record(tx, {
+        tenantId: caller.tenantId,
+        action: 'auth.password_changed',
+        actor: { type: 'user', id: user.id, email: user.email },
+        target: { type: 'user', id: user.id },
+      });
+    });
     await this.deps.revoker.revokeUserSessions(user.id, 'password_changed', { keep: caller.sessionId });
   }
 

@@ -27,7 +27,7 @@ export function createAccountsModule(
   ctx: PlatformContext,
   deps: { mailer: Mailer; sessions: SessionsModule; tenants: TenantsService },
 ) {
-  const { config, database, ports, metrics, logger } = ctx;
+  const { config, database, ports, metrics, logger, audit } = ctx;
   const { mailer, tenants } = deps;
   const { issuer, revoker } = deps.sessions;
   const auth = config.auth;
@@ -62,7 +62,17 @@ export function createAccountsModule(
     hasher,
     lockout,
   });
-  const recovery = new AccountRecoveryService({ config, database, users, hasher, mailer, revoker, lockout });
+  const recovery = new AccountRecoveryService({
+    config,
+    database,
+    users,
+    hasher,
+    mailer,
+    revoker,
+    lockout,
+    audit,
+    tenants,
+  });
   const signIn = new AuthService({
     config,
     database,
@@ -76,6 +86,7 @@ export function createAccountsModule(
     revoker,
     recovery,
     mfa,
+    audit,
   });
   const profile = new ProfileService({ database, users, tenants, mfa: mfaRepo });
   const serviceAccounts = new ServiceAccountsService({
@@ -86,6 +97,7 @@ export function createAccountsModule(
     issuer,
     revoker,
     tenants,
+    audit,
   });
 
   return {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** An account. The e-mail is unique case-insensitively; `password_hash` is a peppered bcrypt hash. */
 export const users = pgTable(
@@ -10,6 +10,8 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     /** `active` | `locked` (by an operator) | `disabled`. */
     status: text('status').notNull().default('active'),
+    /** A platform operator (`agentry users grant-operator`): `platform:operator` in every access token. */
+    isOperator: boolean('is_operator').notNull().default(false),
     emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -14,6 +14,7 @@ import type { Database, DbOrTx } from '../../../platform/db/client.js';
 import { AppError } from '../../../platform/errors.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
+import type { AuditLog } from '../../../platform/audit.js';
 import type { ClientInfo } from '../sessions/client-info.js';
 import type { SessionIdentity, SessionIssuer } from '../sessions/session-issuer.js';
 import type { SessionRevoker } from '../sessions/session-revoker.js';
@@ -41,6 +42,7 @@ export interface AuthServiceDeps {
   recovery: AccountRecoveryService;
   /** The second factor: a login of a user with MFA on answers 202 and finishes at `completeMfa`. */
   mfa: MfaService;
+  audit: AuditLog;
 }
 
 /** Sign-up, login and refresh: how users and service accounts get sessions. */
@@ -107,8 +109,8 @@ export class AuthService {
   async login(input: TokenRequest, client: ClientInfo): Promise<SessionResponse | MfaRequiredResponse> {
     const accountKey = this.deps.lockout.accountKey(input.email);
     const ipHash = client.ip ? keyedHash(this.deps.config.auth.ipPepper, `ip:${client.ip}`) : null;
-    const record = (userId: string | null, result: 'success' | 'failure', reason: string | null) =>
-      this.deps.users.recordLogin(this.db, {
+    const record = async (userId: string | null, result: 'success' | 'failure', reason: string | null) => {
+      await this.deps.users.recordLogin(this.db, {
         userId,
         emailHash: accountKey,
         ipHash,
@@ -116,6 +118,10 @@ export class AuthService {
         result,
         reason,
       });
+      // A failure of a known account goes to the audit log of the tenant it tried (or of each of its
+      // tenants): an unknown e-mail belongs to no tenant's log.
+      if (result === 'failure' && userId) await this.auditLoginFailed(userId, input.tenant_id, reason);
+    };
 
     const lockedFor = await this.deps.lockout.lockedFor(accountKey);
     if (lockedFor !== null) {
@@ -166,6 +172,10 @@ export class AuthService {
       // The same answer as a wrong password: a login must not reveal who belongs to which tenant.
       throw invalidCredentials();
     }
+    if (((await this.deps.tenants.getTenant(membership.tenantId))?.status ?? 'active') !== 'active') {
+      await record(user.id, 'failure', 'tenant_suspended');
+      throw tenantSuspended();
+    }
     if (check.needsRehash)
       await this.deps.users.setPasswordHash(this.db, user.id, await this.deps.hasher.hash(input.password));
     if (await this.deps.mfa.isEnabled(user.id)) {
@@ -173,7 +183,7 @@ export class AuthService {
     }
     await this.deps.lockout.clear(accountKey);
     await record(user.id, 'success', null);
-    return this.openUserSession(user, membership.tenantId, membership.role as Role, client);
+    return this.openUserSession(user, membership.tenantId, membership.role as Role, client, 'password');
   }
 
   /** The second step of an MFA login: a TOTP or recovery code for the `mfa_token` opens the session. */
@@ -192,17 +202,41 @@ export class AuthService {
       result: 'success',
       reason: done.method === 'totp' ? 'mfa_totp' : 'mfa_recovery_code',
     });
-    return this.openUserSession(user, done.tenantId, role, client);
+    return this.openUserSession(
+      user,
+      done.tenantId,
+      role,
+      client,
+      done.method === 'totp' ? 'mfa_totp' : 'mfa_recovery_code',
+    );
   }
 
+  /** Opens the session of a login and records `auth.login` in the tenant's audit log, in one transaction. */
   private async openUserSession(
-    user: { id: string; emailVerifiedAt: Date | null },
+    user: { id: string; email: string; emailVerifiedAt: Date | null; isOperator: boolean },
     tenantId: string,
     role: Role,
     client: ClientInfo,
+    method: 'password' | 'mfa_totp' | 'mfa_recovery_code',
   ): Promise<SessionResponse> {
-    const identity = { kind: 'user' as const, userId: user.id, role, emailVerified: !!user.emailVerifiedAt };
-    const opened = await this.db.transaction((tx) => this.deps.issuer.open(tx, { tenantId, identity, client }));
+    const identity = {
+      kind: 'user' as const,
+      userId: user.id,
+      role,
+      emailVerified: !!user.emailVerifiedAt,
+      operator: user.isOperator,
+    };
+    const opened = await this.db.transaction(async (tx) => {
+      const opened = await this.deps.issuer.open(tx, { tenantId, identity, client });
+      await this.deps.audit.record(tx, {
+        tenantId,
+        action: 'auth.login',
+        actor: { type: 'user', id: user.id, email: user.email },
+        target: { type: 'session', id: opened.session.id },
+        metadata: { method },
+      });
+      return opened;
+    });
     return this.deps.issuer.respond({
       sessionId: opened.session.id,
       tenantId,
@@ -217,6 +251,8 @@ export class AuthService {
     const outcome = await this.db.transaction(async (tx) => {
       const rotated = await this.deps.issuer.rotate(tx, refreshToken);
       if (rotated.outcome !== 'rotated') return rotated;
+      if (((await this.deps.tenants.statusOf(tx, rotated.session.tenantId)) ?? 'active') !== 'active')
+        return { outcome: 'suspended' as const };
       const identity = await this.identityOf(tx, rotated.session);
       if (!identity) return { outcome: 'stale' as const, sessionId: rotated.session.id };
       const next = await this.deps.issuer.next(tx, rotated.session.id);
@@ -245,9 +281,24 @@ export class AuthService {
         throw new AppError('invalid_token', 'The session is no longer valid.');
       case 'expired':
         throw new AppError('token_expired', 'The refresh token has expired.');
+      case 'suspended':
+        throw tenantSuspended();
       default:
         throw new AppError('invalid_token', 'The refresh token is invalid.');
     }
+  }
+
+  private async auditLoginFailed(userId: string, tenantId: string | undefined, reason: string | null) {
+    const memberships = await this.deps.tenants.membershipsOf(userId);
+    const tenants = memberships.map((m) => m.tenantId).filter((id) => !tenantId || id === tenantId);
+    for (const id of tenants)
+      await this.deps.audit.record(null, {
+        tenantId: id,
+        action: 'auth.login_failed',
+        actor: { type: 'user', id: userId },
+        target: { type: 'user', id: userId },
+        metadata: { reason },
+      });
   }
 
   /** Who a session speaks for now; null when the user, membership or service account is gone. */
@@ -256,7 +307,9 @@ export class AuthService {
       const user = await this.deps.users.findById(tx, session.userId);
       if (!user || user.status === 'disabled') return null;
       const role = await this.deps.tenants.roleOf(tx, session.tenantId, user.id);
-      return role ? { kind: 'user', userId: user.id, role, emailVerified: !!user.emailVerifiedAt } : null;
+      return role
+        ? { kind: 'user', userId: user.id, role, emailVerified: !!user.emailVerifiedAt, operator: user.isOperator }
+        : null;
     }
     if (session.serviceAccountId) {
       const account = await this.deps.serviceAccounts.touch(tx, session.tenantId, session.serviceAccountId);
@@ -268,4 +321,8 @@ export class AuthService {
 
 function invalidCredentials() {
   return new AppError('invalid_credentials', 'Invalid email or password.');
+}
+
+function tenantSuspended() {
+  return new AppError('tenant_suspended', 'This workspace is suspended; contact support.');
 }

@@ -52,4 +52,16 @@ export class OperatorUsers {
     else await this.deps.revoker.revokeUserSessions(user.id, `operator_${status}`);
     return user.id;
   }
+
+  /**
+   * Grants or revokes the platform operator flag (`platform:operator` in the user's tokens). Ends the
+   * user's sessions so no token keeps a scope it should no longer carry (a grant applies at the next login).
+   */
+  async setOperator(email: string, operator: boolean): Promise<string> {
+    const user = await this.deps.users.findByEmail(this.deps.database.db, email);
+    if (!user) throw new AppError('not_found', 'No such user.');
+    await this.deps.users.setOperator(this.deps.database.db, user.id, operator);
+    if (!operator) await this.deps.revoker.revokeUserSessions(user.id, 'operator_revoked');
+    return user.id;
+  }
 }

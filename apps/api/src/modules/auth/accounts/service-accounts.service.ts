@@ -2,6 +2,7 @@ import { ALL_SCOPES, isKnownScope, scopeSatisfies, type ServiceAccount } from '@
 import type { Config } from '../../../config.js';
 import type { Database } from '../../../platform/db/client.js';
 import { AppError } from '../../../platform/errors.js';
+import { actorOf, type AuditActor, type AuditLog } from '../../../platform/audit.js';
 import type { Caller } from '../../../platform/caller.js';
 import type { Ports } from '../../../platform/ports/index.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
@@ -23,6 +24,7 @@ export class ServiceAccountsService {
       issuer: SessionIssuer;
       revoker: SessionRevoker;
       tenants: TenantsService;
+      audit: AuditLog;
     },
   ) {
     this.operatorKeys = operatorKeyObjects(deps.config.auth.operatorKeys);
@@ -53,13 +55,22 @@ export class ServiceAccountsService {
       name: input.name,
       scopes: input.scopes,
       createdBy: caller.userId,
+      actor: actorOf(caller),
     });
     return { id: issued.id, name: input.name, scopes: input.scopes, refresh_token: issued.refreshToken };
   }
 
   async revoke(caller: Caller, id: string): Promise<void> {
-    if (!(await this.deps.repo.revoke(this.deps.database.db, caller.tenantId, id)))
-      throw new AppError('not_found', 'No such service account.');
+    await this.deps.database.db.transaction(async (tx) => {
+      if (!(await this.deps.repo.revoke(tx, caller.tenantId, id)))
+        throw new AppError('not_found', 'No such service account.');
+      await this.deps.audit.record(tx, {
+        tenantId: caller.tenantId,
+        action: 'service_account.deleted',
+        actor: actorOf(caller),
+        target: { type: 'service_account', id },
+      });
+    });
     await this.deps.revoker.revokeServiceAccountSessions(caller.tenantId, id, 'service_account_revoked');
   }
 
@@ -73,6 +84,7 @@ export class ServiceAccountsService {
       name: envelope.account,
       scopes: envelope.scopes,
       createdBy: null,
+      actor: { type: 'operator', id: null, email: null },
     });
     return {
       service_account_id: issued.id,
@@ -82,9 +94,23 @@ export class ServiceAccountsService {
     };
   }
 
-  private async issue(input: { tenantId: string; name: string; scopes: string[]; createdBy: string | null }) {
+  private async issue(input: {
+    tenantId: string;
+    name: string;
+    scopes: string[];
+    createdBy: string | null;
+    actor: AuditActor;
+  }) {
+    const { actor, ...values } = input;
     return this.deps.database.db.transaction(async (tx) => {
-      const account = await this.deps.repo.create(tx, input);
+      const account = await this.deps.repo.create(tx, values);
+      await this.deps.audit.record(tx, {
+        tenantId: input.tenantId,
+        action: 'service_account.created',
+        actor,
+        target: { type: 'service_account', id: account.id },
+        metadata: { name: input.name, scopes: input.scopes },
+      });
       const opened = await this.deps.issuer.open(tx, {
         tenantId: input.tenantId,
         identity: { kind: 'service', serviceAccountId: account.id, scopes: account.scopes },

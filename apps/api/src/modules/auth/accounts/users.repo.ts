@@ -79,6 +79,10 @@ export class UsersRepo {
     await db.update(users).set({ status, updatedAt: sql`now()` }).where(eq(users.id, userId));
   }
 
+  async setOperator(db: DbOrTx, userId: string, operator: boolean): Promise<void> {
+    await db.update(users).set({ isOperator: operator, updatedAt: sql`now()` }).where(eq(users.id, userId));
+  }
+
   async markEmailVerified(db: DbOrTx, userId: string): Promise<void> {
     await db
       .update(users)

@@ -12,12 +12,16 @@ export class AccessTokenAuthenticator implements Authenticator {
   constructor(
     private readonly tokens: AccessTokens,
     private readonly revocations: SessionRevocations,
+    /** True for a suspended tenant: its tokens get 403 `tenant_suspended` (checked before revocation). */
+    private readonly isSuspended: (tenantId: string) => boolean = () => false,
   ) {}
 
   async authenticate(token: string): Promise<Caller> {
     const claims = await this.tokens.verify(token);
     const subject = SUBJECT.exec(claims.sub);
     if (!subject) throw new AppError('invalid_token', 'The token subject is malformed.');
+    if (this.isSuspended(claims.tenant_id))
+      throw new AppError('tenant_suspended', 'This workspace is suspended; contact support.');
     if (await this.revocations.isRevoked(claims.sid))
       throw new AppError('invalid_token', 'The session has been revoked.');
     const role = claims.role && (ROLES as readonly string[]).includes(claims.role) ? (claims.role as Role) : null;

@@ -1,4 +1,10 @@
-import { ROLE_SCOPES, type Role, type ServiceSessionResponse, type SessionResponse } from '@agentry/contracts';
+import {
+  PLATFORM_OPERATOR_SCOPE,
+  ROLE_SCOPES,
+  type Role,
+  type ServiceSessionResponse,
+  type SessionResponse,
+} from '@agentry/contracts';
 import type { Config } from '../../../config.js';
 import type { DbOrTx } from '../../../platform/db/client.js';
 import { keyedHash, randomToken } from '../../../platform/crypto.js';
@@ -9,7 +15,7 @@ import { maskIp, type ClientInfo } from './client-info.js';
 
 /** Who a session's tokens speak for, resolved fresh at every issuance (role changes apply at refresh). */
 export type SessionIdentity =
-  | { kind: 'user'; userId: string; role: Role; emailVerified: boolean }
+  | { kind: 'user'; userId: string; role: Role; emailVerified: boolean; operator?: boolean }
   | { kind: 'service'; serviceAccountId: string; scopes: string[] };
 
 /** `rt_` + 256 bits of CSPRNG randomness. */
@@ -87,7 +93,11 @@ export class SessionIssuer {
     refreshExpiresAt: Date;
   }): Promise<SessionResponse | ServiceSessionResponse> {
     const { identity } = input;
-    const scopes = identity.kind === 'user' ? [...ROLE_SCOPES[identity.role]] : identity.scopes;
+    // A platform operator's tokens carry `platform:operator` besides the role's scopes, in every tenant.
+    const scopes =
+      identity.kind === 'user'
+        ? [...ROLE_SCOPES[identity.role], ...(identity.operator ? [PLATFORM_OPERATOR_SCOPE] : [])]
+        : identity.scopes;
     const access = await this.deps.tokens.sign({
       sub: identity.kind === 'user' ? `user:${identity.userId}` : `service:${identity.serviceAccountId}`,
       tenant_id: input.tenantId,

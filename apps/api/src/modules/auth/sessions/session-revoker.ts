@@ -30,6 +30,11 @@ export class SessionRevoker {
     await this.revoke(await this.deps.sessions.liveIdsOfUser(this.deps.database.db, userId, tenantId), reason);
   }
 
+  /** Every live session of the tenant (a suspension). */
+  async revokeTenantSessions(tenantId: string, reason: string): Promise<void> {
+    await this.revoke(await this.deps.sessions.liveIdsOfTenant(this.deps.database.db, tenantId), reason);
+  }
+
   async revokeServiceAccountSessions(tenantId: string, serviceAccountId: string, reason: string): Promise<void> {
     await this.revoke(
       await this.deps.sessions.liveIdsOfServiceAccount(this.deps.database.db, tenantId, serviceAccountId),

@@ -17,7 +17,10 @@ import { SessionsService } from './sessions.service.js';
  * list every replica checks, and the authenticator the platform's guard verifies callers with.
  * Needs no other module, so it is built first.
  */
-export async function createSessionsModule(ctx: PlatformContext) {
+export async function createSessionsModule(
+  ctx: PlatformContext,
+  options: { isSuspended?: (tenantId: string) => boolean } = {},
+) {
   const { config, database, ports, metrics } = ctx;
   const auth = config.auth;
   if (config.isProduction && auth.keysetPathIsDefault) {
@@ -36,10 +39,10 @@ export async function createSessionsModule(ctx: PlatformContext) {
   ctx.onShutdown(() => revocations.stop());
 
   const revoker = new SessionRevoker({ database, sessions: repo, revocations });
-  const service = new SessionsService({ database, sessions: repo, revoker });
+  const service = new SessionsService({ database, sessions: repo, revoker, audit: ctx.audit });
   return {
     /** What the platform's auth guard verifies bearer tokens with. */
-    authenticator: new AccessTokenAuthenticator(tokens, revocations),
+    authenticator: new AccessTokenAuthenticator(tokens, revocations, options.isSuspended),
     /** Opens sessions and mints their tokens (sign-up, login, refresh, service accounts). */
     issuer: new SessionIssuer({ config, tokens, sessions: repo }),
     /** Ends sessions in the database and on every replica at once. */

@@ -110,6 +110,15 @@ export class SessionsRepo {
       .orderBy(desc(sessions.createdAt));
   }
 
+  /** Every live session of the tenant (users and service accounts), for a suspension. */
+  async liveIdsOfTenant(db: DbOrTx, tenantId: string): Promise<string[]> {
+    const rows = await db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.tenantId, tenantId), isNull(sessions.revokedAt)));
+    return rows.map((r) => r.id);
+  }
+
   async liveIdsOfUser(db: DbOrTx, userId: string, tenantId?: string): Promise<string[]> {
     const rows = await db
       .select({ id: sessions.id })

@@ -1,5 +1,6 @@
 import type { SessionItem } from '@agentry/contracts';
 import type { Caller } from '../../../platform/caller.js';
+import { actorOf, type AuditLog } from '../../../platform/audit.js';
 import type { Database } from '../../../platform/db/client.js';
 import { AppError } from '../../../platform/errors.js';
 import type { SessionRevoker } from './session-revoker.js';
@@ -7,15 +8,29 @@ import type { SessionsRepo } from './sessions.repo.js';
 
 /** The caller's own sessions: list them, end one, end this one, end them all. */
 export class SessionsService {
-  constructor(private readonly deps: { database: Database; sessions: SessionsRepo; revoker: SessionRevoker }) {}
+  constructor(
+    private readonly deps: { database: Database; sessions: SessionsRepo; revoker: SessionRevoker; audit: AuditLog },
+  ) {}
 
   async logout(caller: Caller): Promise<void> {
     await this.deps.revoker.revoke([caller.sessionId], 'logout');
+    await this.auditLogout(caller, false);
   }
 
   async logoutAll(caller: Caller): Promise<void> {
     if (!caller.userId) return this.logout(caller);
     await this.deps.revoker.revokeUserSessions(caller.userId, 'logout_all');
+    await this.auditLogout(caller, true);
+  }
+
+  private async auditLogout(caller: Caller, all: boolean) {
+    await this.deps.audit.record(null, {
+      tenantId: caller.tenantId,
+      action: 'auth.logout',
+      actor: actorOf(caller),
+      target: { type: 'session', id: caller.sessionId },
+      metadata: { all_sessions: all },
+    });
   }
 
   async list(caller: Caller): Promise<SessionItem[]> {
