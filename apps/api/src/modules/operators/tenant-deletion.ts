@@ -15,6 +15,8 @@ export const TABLES_WITHOUT_TENANT_ID: Record<string, string> = {
   users: 'accounts that belonged to this tenant only are deleted with it',
   profiles: 'cascades from users',
   one_time_tokens: 'cascades from users',
+  user_mfa: 'cascades from users',
+  mfa_recovery_codes: 'cascades from users',
   login_events: 'deleted with the accounts (by user id)',
   refresh_tokens: 'cascades from sessions',
   billing_plans: 'the catalog, shared by every tenant',
