@@ -11,7 +11,9 @@ describe('content security policy', () => {
     expect(directive(csp, 'style-src')).toBe("style-src 'self' 'nonce-abc123'");
     expect(directive(csp, 'frame-ancestors')).toBe("frame-ancestors 'none'");
     expect(directive(csp, 'object-src')).toBe("object-src 'none'");
-    expect(directive(csp, 'connect-src')).toBe("connect-src 'self'");
+    // The BFF, and Stripe (Elements on the billing page) only.
+    expect(directive(csp, 'connect-src')).toBe("connect-src 'self' https://api.stripe.com");
+    expect(directive(csp, 'frame-src')).toBe('frame-src https://js.stripe.com https://hooks.stripe.com');
     expect(csp).not.toContain('upgrade-insecure-requests');
   });
 

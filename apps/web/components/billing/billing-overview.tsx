@@ -9,7 +9,9 @@ import { Alert, Card, EmptyState } from '@/components/ui/feedback';
 import { QueryView } from '@/components/ui/query-view';
 import { Button } from '@/components/ui/button';
 import { useToast } from '@/components/ui/toaster';
-import { PlanGrid } from './plan-grid';
+import { PlanGrid, type PlanChangeTiming } from './plan-grid';
+import { PaymentMethodsCard } from './payment-methods-card';
+import { UpcomingInvoiceCard } from './upcoming-invoice-card';
 import { UsageMeters } from './usage-meters';
 import { BillingFeed } from './billing-feed';
 import { formatDate, formatMoney } from './format';
@@ -44,11 +46,12 @@ export function BillingOverview() {
     enabled: Boolean(tenantId),
     queryFn: () => api.get('/billing/tenants/:tenant_id/invoices', { params: { tenant_id: tenantId ?? '' } }),
   });
-  const feed = useBillingStream(() => {
-    void queryClient.invalidateQueries({ queryKey: ['subscription'] });
-    void queryClient.invalidateQueries({ queryKey: ['usage'] });
-    void queryClient.invalidateQueries({ queryKey: ['invoices'] });
-  });
+  // Every billing event can change what this page shows: refetch it all (the event is the notification).
+  const refreshAll = () => {
+    for (const key of ['subscription', 'usage', 'invoices', 'upcoming-invoice', 'payment-methods'])
+      void queryClient.invalidateQueries({ queryKey: [key] });
+  };
+  const feed = useBillingStream(refreshAll);
 
   const billingDisabled =
     disabledByAction ||
@@ -84,6 +87,40 @@ export function BillingOverview() {
     }
   };
 
+  const switchPlan = async (planCode: string, timing: PlanChangeTiming) => {
+    if (!tenantId || !current) return;
+    setRedirecting(`${planCode}:${timing}`);
+    try {
+      // A plan with fewer seats than the current count keeps as many as it allows (the server
+      // refuses fewer than the seats in use, with a message saying so).
+      const cap = plans.data?.items
+        .find((p) => p.code === planCode)
+        ?.features.find((f) => f.key === 'seats')?.hard_limit;
+      const seats = cap != null && current.seat_count > cap ? { seat_count: cap } : {};
+      await api.patch('/billing/tenants/:tenant_id/subscription', {
+        params: { tenant_id: tenantId },
+        body: { plan_code: planCode, timing, ...seats },
+      });
+      toast(timing === 'now' ? 'Plan changed' : 'Plan change scheduled for the period end', 'success');
+      refreshAll();
+    } catch (error) {
+      toast(describeError(error), 'error');
+    } finally {
+      setRedirecting(null);
+    }
+  };
+
+  const cancelPendingChange = async () => {
+    if (!tenantId) return;
+    try {
+      await api.delete('/billing/tenants/:tenant_id/subscription/pending-change', { params: { tenant_id: tenantId } });
+      toast('Scheduled change canceled', 'success');
+      refreshAll();
+    } catch (error) {
+      toast(describeError(error), 'error');
+    }
+  };
+
   const featureNames = Object.fromEntries(
     (plans.data?.items ?? []).flatMap((p) => p.features.map((f) => [f.key, f.display_name])),
   );
@@ -100,6 +137,24 @@ export function BillingOverview() {
           {me.data ? `Workspace ${me.data.tenant.name}` : '\u00a0'}
         </p>
       </header>
+      {current?.pending_plan_code && (
+        <div data-testid="pending-change">
+          <Alert tone="info" title="Plan change scheduled">
+            <div className="flex flex-wrap items-center justify-between gap-2">
+              <span>
+                Changes to{' '}
+                {plans.data?.items.find((p) => p.code === current.pending_plan_code)?.name ?? current.pending_plan_code}{' '}
+                on {formatDate(current.pending_change_at)}. Until then nothing changes.
+              </span>
+              {canManage && (
+                <Button size="sm" variant="secondary" onClick={cancelPendingChange}>
+                  Cancel scheduled change
+                </Button>
+              )}
+            </div>
+          </Alert>
+        </div>
+      )}
       {billingDisabled && (
         <Alert tone="warning" title="Billing is not configured on this server">
           Plans and usage are shown, but checkout, the customer portal and live billing events need Stripe: set{' '}
@@ -176,6 +231,8 @@ export function BillingOverview() {
               disabled={billingDisabled}
               pendingCode={redirecting}
               onChoose={(code) => goTo('checkout-session', code)}
+              onSwitch={current && current.status !== 'canceled' ? switchPlan : undefined}
+              periodEnd={current?.current_period_end}
             />
           )}
         </QueryView>
@@ -220,6 +277,12 @@ export function BillingOverview() {
         </Card>
         <BillingFeed events={feed.events} state={feed.state} />
       </div>
+      {tenantId && (
+        <div className="grid gap-6 lg:grid-cols-2">
+          <UpcomingInvoiceCard tenantId={tenantId} enabled={!billingDisabled && Boolean(current)} />
+          <PaymentMethodsCard tenantId={tenantId} canManage={canManage} disabled={billingDisabled} />
+        </div>
+      )}
     </div>
   );
 }

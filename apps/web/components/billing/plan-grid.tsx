@@ -1,7 +1,9 @@
 'use client';
 import type { Plan } from '@agentry/contracts';
 import { Button } from '@/components/ui/button';
-import { formatMoney } from './format';
+import { formatDate, formatMoney } from './format';
+
+export type PlanChangeTiming = 'now' | 'period_end';
 
 interface PlanGridProps {
   plans: Plan[];
@@ -9,10 +11,30 @@ interface PlanGridProps {
   canManage: boolean;
   disabled: boolean;
   pendingCode: string | null;
+  /** Without a subscription: go to Checkout for the plan. */
   onChoose: (code: string) => void;
+  /** With a subscription: change plan now (prorated) or at the period end (scheduled). */
+  onSwitch?: (code: string, timing: PlanChangeTiming) => void;
+  /** When the current period ends, shown on the "at period end" choice. */
+  periodEnd?: string | null;
 }
 
-export function PlanGrid({ plans, currentCode, canManage, disabled, pendingCode, onChoose }: PlanGridProps) {
+/**
+ * The plans. Without a subscription each paid plan leads to Checkout; with one, each other plan
+ * offers both timings, and says which one a change takes by default (upgrades now, downgrades at the
+ * period end) and what each does.
+ */
+export function PlanGrid({
+  plans,
+  currentCode,
+  canManage,
+  disabled,
+  pendingCode,
+  onChoose,
+  onSwitch,
+  periodEnd,
+}: PlanGridProps) {
+  const currentPrice = plans.find((p) => p.code === currentCode)?.price_cents ?? 0;
   return (
     <ul className="grid gap-4 md:grid-cols-3" aria-label="Plans">
       {plans.map((plan) => {
@@ -51,7 +73,36 @@ export function PlanGrid({ plans, currentCode, canManage, disabled, pendingCode,
                 </li>
               ))}
             </ul>
-            {canManage && !current && plan.price_cents > 0 && (
+            {canManage && !current && onSwitch && (
+              <div className="mt-4 space-y-2">
+                <p className="text-xs text-zinc-600 dark:text-zinc-400">
+                  {plan.price_cents > currentPrice
+                    ? 'Upgrade: applies now, the difference is prorated on your next invoice.'
+                    : `Downgrade: applies when the period ends${periodEnd ? ` (${formatDate(periodEnd)})` : ''}; nothing changes before.`}
+                </p>
+                <div className="flex flex-wrap gap-2">
+                  <Button
+                    size="sm"
+                    variant={plan.price_cents > currentPrice ? 'primary' : 'secondary'}
+                    disabled={disabled}
+                    loading={pendingCode === `${plan.code}:now`}
+                    onClick={() => onSwitch(plan.code, 'now')}
+                  >
+                    Switch now
+                  </Button>
+                  <Button
+                    size="sm"
+                    variant={plan.price_cents > currentPrice ? 'secondary' : 'primary'}
+                    disabled={disabled}
+                    loading={pendingCode === `${plan.code}:period_end`}
+                    onClick={() => onSwitch(plan.code, 'period_end')}
+                  >
+                    Switch at period end
+                  </Button>
+                </div>
+              </div>
+            )}
+            {canManage && !current && !onSwitch && plan.price_cents > 0 && (
               <Button
                 className="mt-4"
                 disabled={disabled}

@@ -119,7 +119,8 @@ export class SubscriptionsService {
       await stripe((g) => g.updateCustomerEmail(customerId, input.billing_email!, `${key}-email`));
       await this.deps.repo.setBillingEmail(this.db, tenantId, input.billing_email);
     }
-    if (timing === 'period_end' && (planChanges || input.seat_count !== undefined))
+    // Only plan changes are scheduled; seat counts change now (a pending change is keyed by plan).
+    if (timing === 'period_end' && planChanges)
       return this.scheduleChange(stripe, tenantId, current, target, seatCount, input.auto_renew, key);
 
     const params: Stripe.SubscriptionUpdateParams = {};
