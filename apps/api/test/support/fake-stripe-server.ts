@@ -33,7 +33,7 @@ const CHECKOUT_EVENT_DELAY_MS = Number(process.env.FAKE_STRIPE_CHECKOUT_EVENT_DE
 
 const webhookUrl = process.env.FAKE_STRIPE_WEBHOOK_URL;
 const webhookSecret = process.env.FAKE_STRIPE_WEBHOOK_SECRET ?? 'whsec_e2e';
-const log = (message: string) => process.stderr.write(`[fake-stripe] ${message}\n`);
+const log = (message: string) => process.stderr.write(`[fake-stripe ${new Date().toISOString()}] ${message}\n`);
 
 const fake = await FakeStripe.start();
 
