@@ -115,4 +115,33 @@ export const journeys = [
       expect(invoice.includes('$99'), `upcoming invoice does not show Pro's $99: ${invoice}`);
     },
   ],
+  [
+    'billing: settings shows the seats used against the plan',
+    async (s) => {
+      const { page, WEB } = s;
+      await page.goto(`${WEB}/settings`);
+      const seats = page.getByTestId('seats');
+      await seats.waitFor();
+      const text = (await seats.textContent()) ?? '';
+      expect(/Seats: 1 of \d+ used/.test(text), `seats: ${text}`);
+    },
+  ],
+  [
+    'billing: a scheduled downgrade applies when Stripe reaches the period end',
+    async (s) => {
+      const { page, WEB } = s;
+      await page.goto(`${WEB}/billing`);
+      await page.getByText('Live', { exact: true }).waitFor();
+      await plan(page, 'Starter').getByRole('button', { name: 'Switch at period end' }).click();
+      const banner = page.getByTestId('pending-change');
+      await banner.waitFor();
+      await markPage(page);
+      // The billing clock reaching the boundary: Stripe moves the subscription to Starter and says so.
+      await control(s, 'advance-schedule', { tenant: s.billing.tenant });
+      await feedShows(page, 'customer.subscription.updated');
+      await page.getByTestId('subscription').getByText('Starter', { exact: true }).waitFor();
+      await banner.waitFor({ state: 'detached' });
+      expect(await pageKept(page), 'the page was reloaded to show the downgrade');
+    },
+  ],
 ];
