@@ -1,5 +1,6 @@
-// End-to-end test: starts the real API (`npm run start:api`) and the built web app (built first
-// when stale), drives Debian's chromium through the main journeys, and stops both by PID.
+// End-to-end test: starts a local Stripe, the real API (`npm run start:api`, billing on against that Stripe)
+// and the built web app (built first when stale), drives Debian's chromium through the main journeys,
+// and stops all three by PID.
 // Failures leave a screenshot in apps/web/test-results/. E2E_SCREENSHOTS=1 also refreshes
 // docs/screenshots/.
 import { mkdtempSync, mkdirSync, existsSync, rmSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startProcess, stopProcess, waitForHttp } from './servers.mjs';
+import { startProcess, stopProcess, waitForHttp, waitForJsonLine } from './servers.mjs';
 import { readdirSync } from 'node:fs';
 import { journeys as coreJourneys } from './journeys.mjs';
 import { buildWebIfStale } from '../../../scripts/web-build.mjs';
@@ -65,7 +66,26 @@ process.on('SIGINT', () => {
 });
 
 try {
+  // A local Stripe (apps/api/test/support/fake-stripe-server.ts): the API runs with billing on against it
+  // for the whole run; it delivers signed webhooks to the API and has control endpoints for the journeys.
+  const stripe = startProcess(
+    'stripe',
+    join(rootDir, 'node_modules/.bin/tsx'),
+    [join(rootDir, 'apps/api/test/support/fake-stripe-server.ts')],
+    {
+      cwd: rootDir,
+      env: { FAKE_STRIPE_WEBHOOK_URL: `${API}/webhooks/stripe`, FAKE_STRIPE_WEBHOOK_SECRET: 'whsec_e2e' },
+      logFile: join(resultsDir, 'stripe.log'),
+    },
+  );
+  servers.push(stripe);
+  const { url: STRIPE, priceMap } = await waitForJsonLine(stripe);
   const apiEnv = {
+    ENABLE_BILLING: 'true',
+    STRIPE_SECRET_KEY: 'sk_test_e2e',
+    STRIPE_WEBHOOK_SECRET: 'whsec_e2e',
+    STRIPE_API_BASE_URL: STRIPE,
+    STRIPE_PRODUCT_PRICE_MAP: JSON.stringify(priceMap),
     PORT: String(API_PORT),
     DATA_DIR: dataDir,
     OFFLINE_MODEL_DELAY_MS: '40',
@@ -93,7 +113,7 @@ try {
   servers.push(web);
   await waitForHttp(`${API}/health/ready`, { child: api, timeoutMs: 120_000 });
   await waitForHttp(`${WEB}/login`, { child: web });
-  console.log(`API on ${API}, web on ${WEB}`);
+  console.log(`API on ${API}, web on ${WEB}, Stripe on ${STRIPE}`);
 
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: chromiumPath,
@@ -112,7 +132,7 @@ try {
   });
   context.setDefaultTimeout(20_000);
   const page = context.pages()[0] ?? (await context.newPage());
-  const shared = { WEB, API, page, context, rootDir, screenshots: process.env.E2E_SCREENSHOTS === '1' };
+  const shared = { WEB, API, STRIPE, page, context, rootDir, screenshots: process.env.E2E_SCREENSHOTS === '1' };
 
   for (const [name, step] of journeys) {
     const started = Date.now();

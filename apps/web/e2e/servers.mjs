@@ -41,3 +41,32 @@ export async function waitForHttp(url, { timeoutMs = 90_000, child } = {}) {
   }
   throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
 }
+
+/** The first stdout line of `child`, parsed as JSON (how the local Stripe announces its URL and prices). */
+export function waitForJsonLine(child, { timeoutMs = 60_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => done(new Error(`no JSON line within ${timeoutMs / 1000}s`)), timeoutMs);
+    const onData = (chunk) => {
+      buffered += chunk;
+      const newline = buffered.indexOf('\n');
+      if (newline < 0) return;
+      try {
+        done(undefined, JSON.parse(buffered.slice(0, newline)));
+      } catch (error) {
+        done(new Error(`not a JSON line: ${buffered.slice(0, newline)} (${error})`));
+      }
+    };
+    const onExit = (code) => done(new Error(`exited (${code}) before printing its JSON line`));
+    function done(error, value) {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve(value);
+    }
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+  });
+}

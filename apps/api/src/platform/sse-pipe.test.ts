@@ -57,13 +57,13 @@ describe('pipeToSse', () => {
     const { headers, body, ended } = await read('end');
     expect(ended).toBe(true);
     expect(headers['x-source']).toBe('end');
-    expect(body).toBe('id: 1\nevent: first\ndata: {"n":1}\n\nid: 2\nevent: last\ndata: plain\n\n');
+    expect(body).toBe(': open\n\nid: 1\nevent: first\ndata: {"n":1}\n\nid: 2\nevent: last\ndata: plain\n\n');
   });
 
   it('reports a failing source and still ends the response', async () => {
     const { body, ended } = await read('fail');
     expect(ended).toBe(true);
-    expect(body).toBe('id: 1\nevent: first\ndata: {"n":1}\n\n');
+    expect(body).toBe(': open\n\nid: 1\nevent: first\ndata: {"n":1}\n\n');
     expect(errors).toHaveLength(1);
     expect(String(errors[0])).toContain('source broke');
   });

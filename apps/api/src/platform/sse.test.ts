@@ -56,7 +56,7 @@ describe('openSse over a real socket', () => {
     const { headers, body } = await read('/events?end=1', 2000);
     expect(headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(headers['cache-control']).toContain('no-cache');
-    expect(body).toBe('id: 1\nevent: hello\ndata: {"n":1}\n\nid: 2\nevent: bye\ndata: {}\n\n');
+    expect(body).toBe(': open\n\nid: 1\nevent: hello\ndata: {"n":1}\n\nid: 2\nevent: bye\ndata: {}\n\n');
   });
 
   it('sends `: ping` heartbeats while quiet', async () => {
@@ -80,7 +80,7 @@ describe('openSse over a real socket', () => {
     expect(registry.size).toBe(1);
     registry.closeAll();
     const { body } = await pending;
-    expect(body.startsWith('id: 1\nevent: hello')).toBe(true);
+    expect(body.startsWith(': open\n\nid: 1\nevent: hello')).toBe(true);
     expect(registry.size).toBe(0);
   });
 

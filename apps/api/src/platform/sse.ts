@@ -63,6 +63,9 @@ export function openSse(
     'x-accel-buffering': 'no',
   });
   res.flushHeaders();
+  // An opening comment: layers that hold the headers until the first body bytes (the web app's
+  // BFF does) would otherwise leave the client "connecting" until the first event or heartbeat.
+  res.write(': open\n\n');
 
   const write = (chunk: string) =>
     new Promise<void>((resolve) => {

@@ -88,6 +88,11 @@ export class FakeStripe {
   private readonly failures: Failure[] = [];
   private server?: http.Server;
   url = '';
+  /**
+   * Extra routes tried before the Stripe API (no API key needed), e.g. the e2e server's hosted
+   * Checkout and control endpoints; answers true when it handled the request.
+   */
+  extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => boolean | Promise<boolean>;
 
   static async start(): Promise<FakeStripe> {
     const fake = new FakeStripe();
@@ -366,6 +371,7 @@ export class FakeStripe {
     const bodyText = Buffer.concat(chunks).toString('utf8');
     const params =
       method === 'GET' || method === 'DELETE' ? parseStripeForm(url.search.slice(1)) : parseStripeForm(bodyText);
+    if (this.extraRoutes && (await this.extraRoutes(req, res, bodyText))) return;
     const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
     this.requests.push({ method, path, params, idempotencyKey });
 
