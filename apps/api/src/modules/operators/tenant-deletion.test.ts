@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { addMember, logIn, NO_LOGIN_THROTTLE, signUp, type TestUser } from '../../../test/factories.js';
 import { users } from '../auth/accounts/accounts.tables.js';
 import { TenantsRepo } from '../tenants/tenants.repo.js';
+import { billingSubscriptions } from '../billing/billing.tables.js';
 import { TABLES_WITHOUT_TENANT_ID, TenantDeletion, tenantOwnedTables } from './tenant-deletion.js';
 
 /** API.md "Tenant operations and audit": deprovisioning and the deletion of a tenant's data. */
@@ -58,6 +59,11 @@ describe.each([
     await t.database.db.update(users).set({ isOperator: true }).where(eq(users.email, op.email));
     operator = await logIn(t.app, op);
     victim = await signUp(t.app, { tenant_name: 'Leaving Co' });
+    // Five seats (owner, colleague, shared account, a pending invitation), as a paid plan gives; the
+    // subscription row is the tenant's too, so its deletion is checked with the rest.
+    await t.database.db
+      .insert(billingSubscriptions)
+      .values({ tenantId: victim.session.tenant_id, planCode: 'pro', status: 'active', seatCount: 5 });
     colleague = await addMember(t.app, victim, 'admin');
     bystander = await signUp(t.app, { tenant_name: 'Staying Co' });
     shared = await addMember(t.app, bystander, 'member');
