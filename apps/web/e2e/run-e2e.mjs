@@ -8,6 +8,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startProcess, stopProcess, waitForHttp } from './servers.mjs';
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { journeys as coreJourneys } from './journeys.mjs';
 import { buildWebIfStale } from '../../../scripts/web-build.mjs';
@@ -59,12 +60,30 @@ function cleanup() {
   rmSync(profileDir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 }
+/**
+ * Makes a platform operator with the CLI before the API starts (the embedded PGlite in DATA_DIR takes
+ * one process at a time); the operator journeys sign in with `shared.operator`.
+ */
+function createOperator() {
+  const operator = { email: `e2e-operator-${Date.now()}@example.com`, password: 'an operator passphrase 42' };
+  const cli = (...args) =>
+    execFileSync('npm', ['run', '--silent', 'agentry', '--', 'users', ...args], {
+      cwd: rootDir,
+      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  cli('create', '--email', operator.email, '--password', operator.password, '--tenant', 'Platform operators');
+  cli('grant-operator', operator.email);
+  return operator;
+}
+
 process.on('SIGINT', () => {
   cleanup();
   process.exit(130);
 });
 
 try {
+  const operator = createOperator();
   const apiEnv = {
     PORT: String(API_PORT),
     DATA_DIR: dataDir,
@@ -112,7 +131,7 @@ try {
   });
   context.setDefaultTimeout(20_000);
   const page = context.pages()[0] ?? (await context.newPage());
-  const shared = { WEB, API, page, context, rootDir, screenshots: process.env.E2E_SCREENSHOTS === '1' };
+  const shared = { WEB, API, page, context, rootDir, operator, screenshots: process.env.E2E_SCREENSHOTS === '1' };
 
   for (const [name, step] of journeys) {
     const started = Date.now();
