@@ -1,7 +1,7 @@
 // Operator console (issue 16): a platform operator (made with the CLI by run-e2e.mjs before the API
 // starts) finds a fresh workspace at /platform, suspends it with a reason and a confirmation; the
 // workspace's user sees the suspended page on their next page; the operator reactivates it and the
-// user signs in again.
+// user signs in again; last, the operator deprovisions it (reason, typed slug, deletion date).
 // Each person keeps their own cookies (saved and restored on the one browser).
 import { expect, password, signIn } from '../support.mjs';
 
@@ -40,7 +40,7 @@ async function operatorSignIn(s) {
 
 export const journeys = [
   [
-    'platform: an operator suspends a workspace (its user sees the suspended page), then reactivates it',
+    'platform: an operator suspends a workspace (its user sees the suspended page), reactivates, then deprovisions it',
     async (s) => {
       const { page, WEB, context } = s;
       expect(s.operator?.email, 'run-e2e.mjs made no operator');
@@ -82,10 +82,23 @@ export const journeys = [
       await page.getByRole('button', { name: 'Confirm reactivation' }).click();
       await page.getByRole('button', { name: 'Suspend', exact: true }).waitFor();
 
-      await switchTo(context, []);
+      const operatorAgain = await switchTo(context, []);
       await page.goto(`${WEB}/login`);
       await signIn(page, WEB, email);
       await page.getByLabel('Message', { exact: true }).waitFor();
+
+      // Offboarding: deprovisioning takes a reason and the slug typed out, and shows the deletion date.
+      await switchTo(context, operatorAgain);
+      await page.goto(`${WEB}/platform`);
+      await page.getByRole('link', { name: workspace }).click();
+      const deprovision = page.getByRole('button', { name: `Deprovision ${workspace}` });
+      await page.getByLabel('Reason for deprovisioning').fill('E2E: customer offboarded');
+      expect(await deprovision.isDisabled(), 'deprovisioning was offered before the confirmation was typed');
+      const prompt = await page.getByText(/^Type \S+ to confirm$/).textContent();
+      await page.getByLabel(prompt).fill(prompt.split(' ')[1]);
+      await deprovision.click();
+      await page.getByText('Every row of this workspace is deleted on').waitFor();
+      await switchTo(context, []);
     },
   ],
 ];
