@@ -9,6 +9,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startProcess, stopProcess, waitForHttp, waitForJsonLine } from './servers.mjs';
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { journeys as coreJourneys } from './journeys.mjs';
 import { buildWebIfStale } from '../../../scripts/web-build.mjs';
@@ -60,12 +61,30 @@ function cleanup() {
   rmSync(profileDir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 }
+/**
+ * Makes a platform operator with the CLI before the API starts (the embedded PGlite in DATA_DIR takes
+ * one process at a time); the operator journeys sign in with `shared.operator`.
+ */
+function createOperator() {
+  const operator = { email: `e2e-operator-${Date.now()}@example.com`, password: 'an operator passphrase 42' };
+  const cli = (...args) =>
+    execFileSync('npm', ['run', '--silent', 'agentry', '--', 'users', ...args], {
+      cwd: rootDir,
+      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  cli('create', '--email', operator.email, '--password', operator.password, '--tenant', 'Platform operators');
+  cli('grant-operator', operator.email);
+  return operator;
+}
+
 process.on('SIGINT', () => {
   cleanup();
   process.exit(130);
 });
 
 try {
+  const operator = createOperator();
   // A local Stripe (apps/api/test/support/fake-stripe-server.ts): the API runs with billing on against it
   // for the whole run; it delivers signed webhooks to the API and has control endpoints for the journeys.
   const stripe = startProcess(
@@ -132,7 +151,16 @@ try {
   });
   context.setDefaultTimeout(20_000);
   const page = context.pages()[0] ?? (await context.newPage());
-  const shared = { WEB, API, STRIPE, page, context, rootDir, screenshots: process.env.E2E_SCREENSHOTS === '1' };
+  const shared = {
+    WEB,
+    API,
+    STRIPE,
+    page,
+    context,
+    rootDir,
+    operator,
+    screenshots: process.env.E2E_SCREENSHOTS === '1',
+  };
 
   for (const [name, step] of journeys) {
     const started = Date.now();

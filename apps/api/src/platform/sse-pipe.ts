@@ -11,6 +11,8 @@ export const SSE_RESPONSE = {
 export interface SsePipeOptions {
   heartbeatMs: number;
   registry: SseRegistry;
+  /** The tenant whose data it streams, for `SseRegistry.closeTenant`. */
+  tenantId?: string;
   /** Extra response headers (e.g. `x-run-id`). */
   headers?: Record<string, string>;
   /** Reports a source that failed mid-stream (the stream then ends; the client resumes with Last-Event-ID). */

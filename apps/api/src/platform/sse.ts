@@ -20,12 +20,34 @@ export interface SseStream {
   readonly closed: boolean;
 }
 
-/** Open streams, so graceful shutdown can end them instead of waiting on them forever. */
+/**
+ * Open streams, so graceful shutdown can end them instead of waiting on them forever; a stream
+ * added with its tenant can be ended with the tenant's others (a suspension).
+ */
 export class SseRegistry {
   private readonly open = new Set<SseStream>();
-  add(stream: SseStream) {
+  private readonly tenantOf = new Map<SseStream, string>();
+  add(stream: SseStream, tenantId?: string) {
     this.open.add(stream);
-    stream.signal.addEventListener('abort', () => this.open.delete(stream), { once: true });
+    if (tenantId) this.tenantOf.set(stream, tenantId);
+    stream.signal.addEventListener(
+      'abort',
+      () => {
+        this.open.delete(stream);
+        this.tenantOf.delete(stream);
+      },
+      { once: true },
+    );
+  }
+  /** Ends this replica's open streams added with `tenantId`; returns how many. */
+  closeTenant(tenantId: string): number {
+    let closed = 0;
+    for (const [stream, tenant] of [...this.tenantOf]) {
+      if (tenant !== tenantId) continue;
+      stream.close();
+      closed++;
+    }
+    return closed;
   }
   get size() {
     return this.open.size;
@@ -47,7 +69,7 @@ export function formatSseEvent({ id, event, data }: SseEvent): string {
 export function openSse(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { heartbeatMs: number; registry?: SseRegistry; headers?: Record<string, string> },
+  options: { heartbeatMs: number; registry?: SseRegistry; tenantId?: string; headers?: Record<string, string> },
 ): SseStream {
   const res = reply.raw;
   const controller = new AbortController();
@@ -120,7 +142,7 @@ export function openSse(
       return closed;
     },
   };
-  options.registry?.add(stream);
+  options.registry?.add(stream, options.tenantId);
   armHeartbeat();
   return stream;
 }

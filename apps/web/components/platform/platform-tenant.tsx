@@ -1,12 +1,14 @@
 'use client';
 import { useState } from 'react';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/client/api';
 import { describeError } from '@/lib/client/api-error';
 import { Alert, Card } from '@/components/ui/feedback';
 import { QueryView } from '@/components/ui/query-view';
 import { Button } from '@/components/ui/button';
+import { TextField } from '@/components/ui/text-field';
 import { useToast } from '@/components/ui/toaster';
 import { OperatorOnly } from './operator-only';
 import { StatusBadge } from './platform-tenants';
@@ -76,6 +78,7 @@ function TenantDetail({ id }: { id: string }) {
               </ul>
             </Card>
             <StatusActions id={t.id} status={t.status} name={t.name} />
+            {t.status !== 'deprovisioned' && <DeprovisionCard id={t.id} slug={t.slug} name={t.name} />}
           </>
         )}
       </QueryView>
@@ -106,13 +109,6 @@ function StatusActions({
   const suspend = useMutation({
     mutationFn: () => api.post('/platform/tenants/:id/suspend', { params: { id }, body: { reason: reason.trim() } }),
     onSuccess: () => done(`${name} is suspended`),
-    onError: (error) => toast(describeError(error), 'error'),
-  });
-  const deprovision = useMutation({
-    mutationFn: () =>
-      api.post('/platform/tenants/:id/deprovision', { params: { id }, body: { reason: reason.trim() } }),
-    onSuccess: (r) =>
-      done(`${name} is deprovisioned; its data is deleted on ${new Date(r.delete_after).toLocaleString()}`),
     onError: (error) => toast(describeError(error), 'error'),
   });
   const reactivate = useMutation({
@@ -162,9 +158,6 @@ function StatusActions({
           <Button onClick={() => suspend.mutate()} disabled={suspend.isPending}>
             Confirm suspension of {name}
           </Button>
-          <Button variant="secondary" onClick={() => deprovision.mutate()} disabled={deprovision.isPending}>
-            Deprovision {name} instead (deletes all its data)
-          </Button>
           <Button variant="secondary" onClick={() => setConfirming(false)}>
             Cancel
           </Button>
@@ -173,6 +166,79 @@ function StatusActions({
         <Button onClick={() => setConfirming(true)} disabled={!reason.trim()}>
           Suspend
         </Button>
+      )}
+    </Card>
+  );
+}
+
+/**
+ * Deprovisioning: refused at once like a suspension, the subscription cancelled, and every row
+ * deleted on `delete_after`. Takes a reason and the workspace's slug typed out as confirmation.
+ */
+function DeprovisionCard({ id, slug, name }: { id: string; slug: string; name: string }) {
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const [reason, setReason] = useState('');
+  const [typed, setTyped] = useState('');
+  const [deleteAfter, setDeleteAfter] = useState<string | null>(null);
+  const deprovision = useMutation({
+    mutationFn: () =>
+      api.post('/platform/tenants/:id/deprovision', { params: { id }, body: { reason: reason.trim() } }),
+    onSuccess: (r) => {
+      setDeleteAfter(r.delete_after);
+      toast(`${name} is deprovisioned; its data is deleted on ${new Date(r.delete_after).toLocaleString()}`, 'success');
+      void queryClient.invalidateQueries({ queryKey: ['platform-tenants'] });
+      // With no retention the workspace is gone already: back to the list rather than a 404.
+      if (new Date(r.delete_after).getTime() <= Date.now()) router.push('/platform');
+      else void queryClient.invalidateQueries({ queryKey: ['platform-tenant', id] });
+    },
+    onError: (error) => toast(describeError(error), 'error'),
+  });
+  const confirmed = typed.trim() === slug;
+  return (
+    <Card
+      title="Deprovision"
+      description="Offboards this workspace for good: nobody can sign in, its subscription is cancelled at once, and every row and file of it is deleted after the retention period."
+    >
+      {deleteAfter ? (
+        <p className="text-sm" role="status">
+          Deprovisioned; its data is deleted on <strong>{new Date(deleteAfter).toLocaleString()}</strong>.
+        </p>
+      ) : (
+        <form
+          className="space-y-3"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (confirmed && reason.trim()) deprovision.mutate();
+          }}
+        >
+          <label className="block text-sm">
+            <span className="mb-1 block font-medium">Reason for deprovisioning</span>
+            <textarea
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              maxLength={500}
+              rows={2}
+              className="w-full rounded-lg border border-zinc-300 bg-white px-3 py-2 dark:border-zinc-700 dark:bg-zinc-900"
+            />
+          </label>
+          <TextField
+            label={`Type ${slug} to confirm`}
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+          />
+          <Button
+            type="submit"
+            variant="danger"
+            disabled={!confirmed || !reason.trim()}
+            loading={deprovision.isPending}
+          >
+            Deprovision {name}
+          </Button>
+        </form>
       )}
     </Card>
   );

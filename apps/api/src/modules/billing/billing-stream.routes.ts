@@ -46,6 +46,8 @@ export function billingStreamRoutes(options: BillingStreamRouteOptions): Fastify
           {
             heartbeatMs: options.heartbeatMs,
             registry: options.registry,
+            // A suspension of the tenant ends it (BillingStreamCloser).
+            tenantId: caller.tenantId,
             onError: (err) =>
               request.log.warn({ err, event: 'billing.stream_failed' }, 'billing stream ended on an error'),
           },

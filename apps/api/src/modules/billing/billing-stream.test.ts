@@ -1,7 +1,9 @@
-import { listenOnFreePort } from '../../../test/harness.js';
+import { eq } from 'drizzle-orm';
+import { createTestApp, listenOnFreePort } from '../../../test/harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp, type TestUser } from '../../../test/factories.js';
-import { startBillingRig } from '../../../test/support/billing-rig.js';
+import { logIn, signUp, type TestUser } from '../../../test/factories.js';
+import { billingEnv, startBillingRig } from '../../../test/support/billing-rig.js';
+import { users } from '../auth/accounts/accounts.tables.js';
 
 type Rig = Awaited<ReturnType<typeof startBillingRig>>;
 interface Frame {
@@ -21,6 +23,7 @@ async function openStream(base: string, user: TestUser, lastEventId?: string) {
   const frames: Frame[] = [];
   const reader = res.body!.getReader();
   let buffer = '';
+  let ended = false;
   const pump = (async () => {
     const decoder = new TextDecoder();
     try {
@@ -43,6 +46,8 @@ async function openStream(base: string, user: TestUser, lastEventId?: string) {
       }
     } catch {
       // aborted
+    } finally {
+      ended = true;
     }
   })();
   const events = () =>
@@ -59,6 +64,11 @@ async function openStream(base: string, user: TestUser, lastEventId?: string) {
         await new Promise((r) => setTimeout(r, 20));
       }
       return events();
+    },
+    /** Whether the server ended the response within `timeoutMs`. */
+    async endsWithin(timeoutMs: number) {
+      await Promise.race([pump, new Promise((r) => setTimeout(r, timeoutMs))]);
+      return ended;
     },
     async close() {
       controller.abort();
@@ -119,6 +129,41 @@ describe('GET /api/v1/billing/stream', () => {
     expect(replayed[0]).toMatchObject({ type: 'usage.hard_limit_reached', tenant_id: alice.session.tenant_id });
     expect(replayed[0].id > first.id || replayed[0].id.length > first.id.length).toBe(true);
     await again.close();
+  });
+
+  it("a suspension through another replica ends the tenant's open streams (and only theirs)", async () => {
+    // A second replica on the same database and ports, serving no stream of this tenant.
+    const other = await createTestApp(billingEnv(rig.fake, { DATA_DIR: rig.test.config.dataDir }), {
+      database: rig.test.database,
+      ports: rig.test.ports,
+    });
+    try {
+      const op = await signUp(rig.app, { tenant_name: 'Operations' });
+      await rig.test.database.db.update(users).set({ isOperator: true }).where(eq(users.email, op.email));
+      const operator = await logIn(rig.app, op);
+      const victim = await signUp(rig.app);
+      const bystander = await signUp(rig.app);
+      const stream = await openStream(base, victim);
+      const theirs = await openStream(base, bystander);
+      expect([stream.status, theirs.status]).toEqual([200, 200]);
+      await new Promise((r) => setTimeout(r, 50));
+
+      const suspend = await other.app.inject({
+        method: 'POST',
+        url: `/api/v1/platform/tenants/${victim.session.tenant_id}/suspend`,
+        headers: { ...operator.headers, 'content-type': 'application/json' },
+        payload: { reason: 'abuse report 42' },
+      });
+      expect(suspend.statusCode, suspend.body).toBe(200);
+      expect(await stream.endsWithin(3000)).toBe(true);
+      expect(await theirs.endsWithin(300)).toBe(false);
+      await theirs.close();
+
+      const again = await fetch(`${base}/api/v1/billing/stream`, { headers: victim.headers });
+      expect([again.status, ((await again.json()) as { code: string }).code]).toEqual([403, 'tenant_suspended']);
+    } finally {
+      await other.close();
+    }
   });
 
   it('requires billing:read', async () => {

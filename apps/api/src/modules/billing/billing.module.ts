@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { PlatformContext } from '../../platform/context.js';
 import type { ChatUsageHooks } from '../chat/usage-hooks.js';
 import { BillingStream } from './billing-stream.js';
+import { BillingStreamCloser } from './billing-stream-closer.js';
 import { billingStreamRoutes } from './billing-stream.routes.js';
 import { billingRoutes } from './billing.routes.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
@@ -31,6 +32,8 @@ export interface BillingModule {
   subscriptions: SubscriptionsService;
   plans: PlanCatalog;
   stream: BillingStream;
+  /** Ends a tenant's open billing streams on every replica (a suspension). */
+  streams: Pick<BillingStreamCloser, 'closeTenantStreams'>;
   /** The webhook event store as `agentry stripe events | replay` reads it. */
   events: StripeEventLog;
   /** Present when billing is enabled. */
@@ -82,6 +85,7 @@ export function createBillingModule(
   const usageRepo = new UsageRepo();
   const events = new StripeEventsRepo();
   const stream = new BillingStream(ports.streams);
+  const streams = new BillingStreamCloser({ ports, registry: ctx.sse });
   const sync = new SubscriptionSync({ database, plans, repo, stream });
 
   const gateway = enabled
@@ -172,11 +176,15 @@ export function createBillingModule(
     subscriptions,
     plans,
     stream,
+    streams,
     events: new StripeEventLog({ database, events }),
     gateway,
     dispatcher,
     meter,
     async register(app) {
+      // This replica serves billing streams: it ends its own when another one suspends their tenant.
+      await streams.start();
+      ctx.onShutdown(() => streams.stop());
       await app.register(billingRoutes({ plans, subscriptions, usage, paymentMethods }));
       await app.register(
         billingStreamRoutes({

@@ -69,6 +69,7 @@ function billingView(billing: BillingModule): OperatorBilling {
   return {
     subscriptionOf: (tenantId) => orNull(() => billing.subscriptions.get(as(tenantId), tenantId)),
     usageOf: (tenantId) => orNull(() => billing.usage.getUsage(as(tenantId), tenantId)),
+    closeTenantStreams: (tenantId) => billing.streams.closeTenantStreams(tenantId),
     cancelNow: async (tenantId) => {
       if (!billing.gateway) return; // billing off: there is no Stripe subscription to cancel
       await orNull(() => billing.subscriptions.cancel(as(tenantId), tenantId, { at_period_end: false }));

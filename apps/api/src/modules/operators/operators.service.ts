@@ -36,6 +36,8 @@ export interface OperatorBilling {
   usageOf(tenantId: string): Promise<UsageResponse | null>;
   /** Cancels the tenant's subscription at once, idempotently; nothing without one or with billing off. */
   cancelNow(tenantId: string): Promise<void>;
+  /** Ends the tenant's open billing streams on every replica. */
+  closeTenantStreams(tenantId: string): Promise<void>;
 }
 
 export interface OperatorsServiceDeps {
@@ -98,8 +100,10 @@ export class OperatorsService {
     if (!row) throw new AppError('not_found', 'No such tenant.');
     await this.deps.status.publish(tenantId, 'suspended');
     await this.deps.sessions.revokeTenantSessions(tenantId, 'tenant_suspended');
-    // Their followers get the terminal run.failed, so the tenant's open run streams end with them.
+    // Their followers get the terminal run.failed, so the tenant's open run streams end with them;
+    // its billing streams are closed.
     await this.deps.runs.endTenantRuns(tenantId);
+    await this.deps.billing.closeTenantStreams(tenantId);
     return {
       id: row.id,
       status: 'suspended' as const,
@@ -120,6 +124,7 @@ export class OperatorsService {
     await this.deps.status.publish(tenantId, 'suspended');
     await this.deps.sessions.revokeTenantSessions(tenantId, 'tenant_deprovisioned');
     await this.deps.runs.endTenantRuns(tenantId);
+    await this.deps.billing.closeTenantStreams(tenantId);
     await this.deps.billing.cancelNow(tenantId);
     const due = row.deleteAfter ?? deleteAfter;
     if (due.getTime() <= Date.now()) await this.deps.deletion.deleteTenant(tenantId);
