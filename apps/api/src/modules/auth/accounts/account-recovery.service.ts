@@ -79,6 +79,8 @@ export class AccountRecoveryService {
     await this.db.transaction(async (tx) => {
       // The conditional update is the single-use guarantee: of two concurrent resets, one wins.
       if ((await this.deps.users.consumeOneTimeToken(tx, 'password_reset', hash)) !== user.id) throw invalidToken();
+      // Any other pending reset link of the user dies with this one.
+      await this.deps.users.retireOneTimeTokens(tx, user.id, 'password_reset');
       await this.deps.users.setPasswordHash(tx, user.id, passwordHash);
       // Proving control of the mailbox also ends an operator lock (not a disable) and the failure lockout.
       if (user.status === 'locked') await this.deps.users.setStatus(tx, user.id, 'active');
@@ -93,8 +95,20 @@ export class AccountRecoveryService {
     if (!caller.userId) throw new AppError('forbidden', 'Service accounts have no password.');
     const user = await this.deps.users.findById(this.db, caller.userId);
     if (!user) throw new AppError('not_found', 'No such user.');
+    // A stolen access token must not become a password oracle: wrong current passwords count into
+    // the same account lockout as failed logins, and a locked account cannot change its password.
+    const accountKey = this.deps.lockout.accountKey(user.email);
+    const lockedFor = await this.deps.lockout.lockedFor(accountKey);
+    if (lockedFor !== null) {
+      throw new AppError('account_locked', 'Too many failed attempts; try again later or reset your password.', {
+        headers: { 'retry-after': String(lockedFor) },
+      });
+    }
     const check = await this.deps.hasher.verify(current, user.passwordHash);
-    if (!check.ok) throw new AppError('invalid_credentials', 'The current password is wrong.');
+    if (!check.ok) {
+      await this.deps.lockout.recordFailure(accountKey);
+      throw new AppError('invalid_credentials', 'The current password is wrong.');
+    }
     assertPasswordAcceptable(next, user.email, 'new_password');
     await this.deps.users.setPasswordHash(this.db, user.id, await this.deps.hasher.hash(next));
     await this.deps.revoker.revokeUserSessions(user.id, 'password_changed', { keep: caller.sessionId });
@@ -102,11 +116,15 @@ export class AccountRecoveryService {
 
   private async issue(userId: string, purpose: OneTimePurpose, ttlMs: number): Promise<string> {
     const token = `${purpose === 'verify_email' ? 'ev' : 'pr'}_${randomToken(32)}`;
-    await this.deps.users.createOneTimeToken(this.db, {
-      userId,
-      purpose,
-      tokenHash: this.hash(token),
-      expiresAt: new Date(Date.now() + ttlMs),
+    await this.db.transaction(async (tx) => {
+      // One live reset link per user: a new one kills the older ones (a leaked old mail is worthless).
+      if (purpose === 'password_reset') await this.deps.users.retireOneTimeTokens(tx, userId, purpose);
+      await this.deps.users.createOneTimeToken(tx, {
+        userId,
+        purpose,
+        tokenHash: this.hash(token),
+        expiresAt: new Date(Date.now() + ttlMs),
+      });
     });
     return token;
   }

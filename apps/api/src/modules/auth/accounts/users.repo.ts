@@ -107,6 +107,14 @@ export class UsersRepo {
     await db.insert(oneTimeTokens).values(input);
   }
 
+  /** Retires every pending token of `purpose` for the user (marks it used): a newer one supersedes them. */
+  async retireOneTimeTokens(db: DbOrTx, userId: string, purpose: OneTimePurpose): Promise<void> {
+    await db
+      .update(oneTimeTokens)
+      .set({ usedAt: sql`now()` })
+      .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt)));
+  }
+
   /** The user of a pending, unexpired token of `purpose`, without using it; null when there is none. */
   async findOneTimeToken(db: DbOrTx, purpose: OneTimePurpose, tokenHash: string): Promise<string | null> {
     const [row] = await db

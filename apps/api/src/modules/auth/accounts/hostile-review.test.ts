@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../../test/harness.js';
+import { logIn, NO_LOGIN_THROTTLE, signUp } from '../../../../test/factories.js';
+
+/** The holes a hostile review of issue 15 found; each test fails without its fix. */
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ ...NO_LOGIN_THROTTLE, AUTH_LOCKOUT_THRESHOLD: '3', AUTH_LOCKOUT_DURATION_SECONDS: '60' });
+});
+afterAll(async () => t?.close());
+
+/** The tokens mailed to `email` for `kind`, oldest first. */
+async function mailedTokens(email: string, kind: string): Promise<string[]> {
+  const { mailOutbox } = await import('../../mail/mail.tables.js');
+  const rows = (await t.database.db.select().from(mailOutbox))
+    .filter((r) => r.toAddress === email && r.kind === kind)
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  return rows.map((r) => decodeURIComponent(/token=([^\s&]+)/.exec(r.bodyText)![1]));
+}
+
+const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+  t.app.inject({ method: 'POST', url, payload: payload as object, headers });
+
+describe('password change', () => {
+  it('attack: a stolen access token guesses the password — wrong current passwords count into the lockout', async () => {
+    const u = await signUp(t.app);
+    for (let i = 0; i < 3; i++) {
+      const wrong = await post(
+        '/api/v1/auth/password/change',
+        { current_password: `wrong-guess-${i}-Xy`, new_password: 'Another-Str0ng-1' },
+        u.headers,
+      );
+      expect([wrong.statusCode, wrong.json().code]).toEqual([401, 'invalid_credentials']);
+    }
+    // Locked now: even the right current password is refused, and so is a login.
+    const right = await post(
+      '/api/v1/auth/password/change',
+      { current_password: u.password, new_password: 'Another-Str0ng-1' },
+      u.headers,
+    );
+    expect([right.statusCode, right.json().code]).toEqual([423, 'account_locked']);
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    const login = await post('/api/v1/auth/token', { email: u.email, password: u.password });
+    expect([login.statusCode, login.json().code]).toEqual([423, 'account_locked']);
+  });
+
+  it('a right current password still works below the threshold', async () => {
+    const u = await signUp(t.app);
+    const wrong = await post(
+      '/api/v1/auth/password/change',
+      { current_password: 'wrong-guess-Xy1', new_password: 'Another-Str0ng-1' },
+      u.headers,
+    );
+    expect(wrong.statusCode).toBe(401);
+    const ok = await post(
+      '/api/v1/auth/password/change',
+      { current_password: u.password, new_password: 'Another-Str0ng-1' },
+      u.headers,
+    );
+    expect(ok.statusCode).toBe(204);
+    await logIn(t.app, { email: u.email, password: 'Another-Str0ng-1' });
+  });
+});
+
+describe('password reset', () => {
+  it('attack: an older reset link from a leaked mail — issuing a new link kills the older ones', async () => {
+    const u = await signUp(t.app);
+    expect((await post('/api/v1/auth/password/forgot', { email: u.email })).statusCode).toBe(202);
+    expect((await post('/api/v1/auth/password/forgot', { email: u.email })).statusCode).toBe(202);
+    const [older, newer] = await mailedTokens(u.email, 'password_reset');
+    const stale = await post('/api/v1/auth/password/reset', { token: older, new_password: 'Reset-with-old-Passw0rd' });
+    expect([stale.statusCode, stale.json().code]).toEqual([400, 'invalid_token']);
+    const ok = await post('/api/v1/auth/password/reset', { token: newer, new_password: 'Reset-with-new-Passw0rd' });
+    expect(ok.statusCode).toBe(204);
+  });
+
+  it('attack: an older link used after a newer one was used — a reset kills every pending link', async () => {
+    const u = await signUp(t.app);
+    await post('/api/v1/auth/password/forgot', { email: u.email });
+    const [first] = await mailedTokens(u.email, 'password_reset');
+    // A link issued and then left behind (e.g. by a race that inserted it) must not outlive a reset.
+    const { oneTimeTokens } = await import('./accounts.tables.js');
+    const { keyedHash } = await import('../../../platform/crypto.js');
+    const [{ userId }] = await t.database.db
+      .select({ userId: oneTimeTokens.userId })
+      .from(oneTimeTokens)
+      .where(
+        (await import('drizzle-orm')).eq(
+          oneTimeTokens.tokenHash,
+          keyedHash(t.config.auth.refreshTokenPepper, `one-time:${first}`),
+        ),
+      );
+    const sibling = `pr_sibling_${Date.now()}`;
+    await t.database.db.insert(oneTimeTokens).values({
+      userId,
+      purpose: 'password_reset',
+      tokenHash: keyedHash(t.config.auth.refreshTokenPepper, `one-time:${sibling}`),
+      expiresAt: new Date(Date.now() + 3600_000),
+    });
+    expect(
+      (await post('/api/v1/auth/password/reset', { token: first, new_password: 'First-reset-Passw0rd' })).statusCode,
+    ).toBe(204);
+    const late = await post('/api/v1/auth/password/reset', { token: sibling, new_password: 'Second-reset-Passw0rd' });
+    expect([late.statusCode, late.json().code]).toEqual([400, 'invalid_token']);
+  });
+
+  it('a weak new password is refused before the token is consumed (the link still works)', async () => {
+    const u = await signUp(t.app);
+    await post('/api/v1/auth/password/forgot', { email: u.email });
+    const [token] = await mailedTokens(u.email, 'password_reset');
+    const weak = await post('/api/v1/auth/password/reset', { token, new_password: 'password1234' });
+    expect([weak.statusCode, weak.json().code]).toEqual([422, 'validation_failed']);
+    expect(
+      (await post('/api/v1/auth/password/reset', { token, new_password: 'Strong-after-Passw0rd' })).statusCode,
+    ).toBe(204);
+  });
+});
