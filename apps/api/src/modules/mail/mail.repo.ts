@@ -12,6 +12,24 @@ export class MailOutboxRepo {
     return row.id;
   }
 
+  /**
+   * Queues a mail to the user `userId` only if that user exists, in one statement either way (so a
+   * caller can run it for an unknown address without a different code path). The row's id, or null.
+   */
+  async addIfUser(
+    db: DbOrTx,
+    userId: string,
+    mail: { toAddress: string; subject: string; bodyText: string; kind: string },
+  ): Promise<string | null> {
+    const result = await db.execute(sql`
+      insert into ${mailOutbox} (to_address, subject, body_text, kind)
+      select ${mail.toAddress}, ${mail.subject}, ${mail.bodyText}, ${mail.kind}
+      where exists (select 1 from users where id = ${userId})
+      returning id`);
+    const rows = (result as unknown as { rows: { id: string }[] }).rows;
+    return rows[0]?.id ?? null;
+  }
+
   async get(db: DbOrTx, id: string): Promise<MailRow | undefined> {
     const [row] = await db.select().from(mailOutbox).where(eq(mailOutbox.id, id));
     return row;

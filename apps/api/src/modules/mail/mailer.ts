@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { PlatformContext } from '../../platform/context.js';
 import { maskEmail } from '../../platform/logger.js';
@@ -62,6 +63,33 @@ export class Mailer {
         { jobId: `mail_${id}`, attempts: 5, backoffMs: 2000 },
       );
     else this.sent.inc({ kind: mail.kind, result: 'outbox' });
+  }
+
+  /**
+   * `send` to the user `userId` if that user exists, with the same work when not (the conditional
+   * insert runs either way, and with SMTP a delivery job is queued either way: for no row it is a
+   * no-op). For answers that must not reveal whether an account exists (forgot-password).
+   */
+  async sendIfUser(userId: string, mail: OutgoingMail): Promise<void> {
+    const id = await this.outbox.addIfUser(this.db, userId, {
+      toAddress: mail.to,
+      subject: mail.subject,
+      bodyText: mail.text,
+      kind: mail.kind,
+    });
+    if (id)
+      this.ctx.logger.info(
+        { event: 'mail.queued', kind: mail.kind, to: maskEmail(mail.to), mail_id: id },
+        'mail queued',
+      );
+    const jobRef = id ?? randomUUID();
+    if (this.transport)
+      await this.ctx.ports.jobs.enqueue(
+        MAIL_DELIVER_JOB,
+        { id: jobRef },
+        { jobId: `mail_${jobRef}`, attempts: 5, backoffMs: 2000 },
+      );
+    else if (id) this.sent.inc({ kind: mail.kind, result: 'outbox' });
   }
 
   /** Sends one outbox row by SMTP; marks it sent. Throws on failure so the job retries. */

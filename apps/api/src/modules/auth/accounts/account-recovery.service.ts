@@ -12,6 +12,8 @@ import type { OneTimePurpose, UsersRepo } from './users.repo.js';
 
 const VERIFY_TTL_MS = 48 * 3600 * 1000;
 const RESET_TTL_MS = 3600 * 1000;
+/** The nil UUID: no account has it, so the conditional writes of forgot-password insert nothing. */
+const NO_USER = '00000000-0000-0000-0000-000000000000';
 
 /** E-mail verification, forgotten and changed passwords: single-use, expiring, hashed tokens. */
 export class AccountRecoveryService {
@@ -52,13 +54,28 @@ export class AccountRecoveryService {
     });
   }
 
-  /** Always the same outcome for the caller: a mail goes out only when the account exists. */
+  /**
+   * Always the same outcome for the caller, and the same work whether or not the account exists (a
+   * timing difference would enumerate accounts): a token is made and hashed, the pending ones are
+   * retired, and the token and the mail are written by statements that insert nothing for an
+   * unknown (or disabled) account. A mail goes out only when the account exists.
+   */
   async forgotPassword(email: string): Promise<void> {
     const user = await this.deps.users.findByEmail(this.db, email);
-    if (!user || user.status === 'disabled') return;
-    const token = await this.issue(user.id, 'password_reset', RESET_TTL_MS);
-    await this.deps.mailer.send({
-      to: user.email,
+    const userId = user && user.status !== 'disabled' ? user.id : NO_USER;
+    const token = `pr_${randomToken(32)}`;
+    const tokenHash = this.hash(token);
+    await this.db.transaction(async (tx) => {
+      await this.deps.users.retireOneTimeTokens(tx, userId, 'password_reset');
+      await this.deps.users.createOneTimeTokenIfUser(tx, {
+        userId,
+        purpose: 'password_reset',
+        tokenHash,
+        expiresAt: new Date(Date.now() + RESET_TTL_MS),
+      });
+    });
+    await this.deps.mailer.sendIfUser(userId, {
+      to: user?.email ?? email,
       kind: 'password_reset',
       subject: 'Reset your Agentry password',
       text: `Someone asked to reset your Agentry password. If it was you:\n\n${this.link('reset-password', token)}\n\nThe link expires in 1 hour. If it was not you, ignore this mail.`,

@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MailOutboxRepo } from '../../mail/mail.repo.js';
+import { UsersRepo } from './users.repo.js';
 import { createTestApp, type TestApp } from '../../../../test/harness.js';
 import { logIn, NO_LOGIN_THROTTLE, signUp } from '../../../../test/factories.js';
 
@@ -113,5 +115,47 @@ describe('password reset', () => {
     expect(
       (await post('/api/v1/auth/password/reset', { token, new_password: 'Strong-after-Passw0rd' })).statusCode,
     ).toBe(204);
+  });
+});
+
+describe('forgot-password', () => {
+  /** The repository calls (SQL statements) a request makes, by method name, in order. */
+  async function traced(run: () => Promise<unknown>): Promise<string[]> {
+    const calls: string[] = [];
+    const spies = [UsersRepo.prototype, MailOutboxRepo.prototype].flatMap((proto) =>
+      Object.getOwnPropertyNames(proto)
+        .filter((name) => name !== 'constructor')
+        .map((name) => {
+          const original = (proto as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!;
+          const spy = vi.spyOn(proto as unknown as Record<string, (...a: unknown[]) => unknown>, name);
+          spy.mockImplementation(function (this: unknown, ...args: unknown[]) {
+            calls.push(`${proto.constructor.name}.${name}`);
+            return original.apply(this, args);
+          });
+          return spy;
+        }),
+    );
+    try {
+      await run();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    return calls;
+  }
+
+  it('attack: timing reveals whether an account exists — known and unknown addresses run the same statements', async () => {
+    const u = await signUp(t.app);
+    const ghost = `ghost-${Date.now()}@example.test`;
+    const forKnown = await traced(async () =>
+      expect((await post('/api/v1/auth/password/forgot', { email: u.email })).statusCode).toBe(202),
+    );
+    const forUnknown = await traced(async () =>
+      expect((await post('/api/v1/auth/password/forgot', { email: ghost })).statusCode).toBe(202),
+    );
+    expect(forKnown.length).toBeGreaterThan(2);
+    expect(forUnknown).toEqual(forKnown);
+    // …and still: a mail and a live token only for the real account.
+    expect(await mailedTokens(u.email, 'password_reset')).toHaveLength(1);
+    expect(await mailedTokens(ghost, 'password_reset')).toHaveLength(0);
   });
 });
