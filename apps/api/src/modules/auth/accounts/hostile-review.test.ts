@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MailOutboxRepo } from '../../mail/mail.repo.js';
 import { UsersRepo } from './users.repo.js';
 import { createTestApp, type TestApp } from '../../../../test/harness.js';
-import { logIn, NO_LOGIN_THROTTLE, signUp } from '../../../../test/factories.js';
+import { logIn, NO_LOGIN_THROTTLE, signUp, strongPassword, uniqueEmail } from '../../../../test/factories.js';
 
 /** The holes a hostile review of issue 15 found; each test fails without its fix. */
 let t: TestApp;
@@ -157,5 +157,61 @@ describe('forgot-password', () => {
     // …and still: a mail and a live token only for the real account.
     expect(await mailedTokens(u.email, 'password_reset')).toHaveLength(1);
     expect(await mailedTokens(ghost, 'password_reset')).toHaveLength(0);
+  });
+});
+
+describe('REQUIRE_EMAIL_VERIFICATION=true: register, login and refresh answer 403 email_not_verified alike', () => {
+  let v: TestApp;
+  beforeAll(async () => {
+    v = await createTestApp({ ...NO_LOGIN_THROTTLE, REQUIRE_EMAIL_VERIFICATION: 'true' });
+  }, 120_000);
+  afterAll(async () => v?.close());
+  const vpost = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+    v.app.inject({ method: 'POST', url, payload: payload as object, headers });
+  async function verifyToken(email: string) {
+    const { mailOutbox } = await import('../../mail/mail.tables.js');
+    const row = (await v.database.db.select().from(mailOutbox)).find(
+      (r) => r.toAddress === email && r.kind === 'verify_email',
+    );
+    return row ? decodeURIComponent(/token=([^\s&]+)/.exec(row.bodyText)![1]) : null;
+  }
+
+  it('attack: register hands an unverified user a working session — now 403, no tokens; login too until verified', async () => {
+    const email = uniqueEmail('unverified');
+    const password = strongPassword();
+    const reg = await vpost('/api/v1/auth/register', { email, password });
+    expect([reg.statusCode, reg.json().code]).toEqual([403, 'email_not_verified']);
+    expect(reg.body).not.toMatch(/access_token|refresh_token/);
+    expect(reg.json().detail).toMatch(/password\/forgot/); // how to get a new link
+    const login = await vpost('/api/v1/auth/token', { email, password });
+    expect([login.statusCode, login.json().code]).toEqual([403, 'email_not_verified']);
+    // The account exists and its verification mail went out: verifying lets the user in.
+    const token = await verifyToken(email);
+    expect(token).toBeTruthy();
+    expect((await vpost('/api/v1/auth/email/verify', { token })).statusCode).toBe(204);
+    expect((await vpost('/api/v1/auth/token', { email, password })).statusCode).toBe(200);
+  });
+
+  it('attack: refresh keeps an unverified session alive — now 403 email_not_verified and the session ends', async () => {
+    const email = uniqueEmail('unverified');
+    const password = strongPassword();
+    await vpost('/api/v1/auth/register', { email, password });
+    await vpost('/api/v1/auth/email/verify', { token: await verifyToken(email) });
+    const session = (await vpost('/api/v1/auth/token', { email, password })).json();
+    // A session of an address that is (no longer) verified, e.g. opened before the flag was on.
+    const { users } = await import('./accounts.tables.js');
+    const { eq, sql } = await import('drizzle-orm');
+    await v.database.db
+      .update(users)
+      .set({ emailVerifiedAt: null })
+      .where(eq(sql`lower(${users.email})`, email.toLowerCase()));
+    const refreshed = await vpost('/api/v1/auth/refresh', { refresh_token: session.refresh_token });
+    expect([refreshed.statusCode, refreshed.json().code]).toEqual([403, 'email_not_verified']);
+    const me = await v.app.inject({
+      method: 'GET',
+      url: '/api/v1/auth/me',
+      headers: { authorization: `Bearer ${session.access_token}` },
+    });
+    expect(me.statusCode).toBe(401);
   });
 });
