@@ -123,7 +123,9 @@ describe('with SMTP_URL: mail really goes out over SMTP', () => {
       payload: { email: guest.email, role: 'member' },
     });
     expect(inv.statusCode).toBe(201);
-    const mail = await sink.waitFor(forRecipient(guest.email, 'You are invited to Mailed Team on Agentry'));
+    // The tenant name is user-supplied: it is in the body, never in the subject.
+    const mail = await sink.waitFor(forRecipient(guest.email, 'You are invited to a workspace on Agentry'));
+    expect(mail.text).toContain('Mailed Team');
     expect(mail.text).toContain(`${t.config.http.publicWebUrl}/signup?invite=`);
     const code = /code:\s*(inv_\S+)/.exec(mail.text)![1];
     const accepted = await t.app.inject({

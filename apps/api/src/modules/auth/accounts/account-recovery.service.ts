@@ -43,6 +43,9 @@ export class AccountRecoveryService {
 
   async sendVerificationFor(caller: Caller): Promise<void> {
     if (!caller.userId) throw new AppError('forbidden', 'Service accounts have no e-mail address.');
+    const user = await this.deps.users.findById(this.db, caller.userId);
+    if (!user) throw new AppError('not_found', 'No such user.');
+    await this.deps.mailer.spendBudget({ sender: user.id, recipient: user.email, kind: 'verify_email' });
     await this.sendVerification(caller.userId);
   }
 

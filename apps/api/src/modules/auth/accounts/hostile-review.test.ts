@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MailOutboxRepo } from '../../mail/mail.repo.js';
+import { MAIL_BUDGET } from '../../mail/mailer.js';
 import { UsersRepo } from './users.repo.js';
 import { createTestApp, type TestApp } from '../../../../test/harness.js';
 import { logIn, NO_LOGIN_THROTTLE, signUp, strongPassword, uniqueEmail } from '../../../../test/factories.js';
@@ -213,5 +214,64 @@ describe('REQUIRE_EMAIL_VERIFICATION=true: register, login and refresh answer 40
       headers: { authorization: `Bearer ${session.access_token}` },
     });
     expect(me.statusCode).toBe(401);
+  });
+});
+
+describe('mail the product sends on a user request is budgeted', () => {
+  it('attack: POST /auth/email/verify/send floods a mailbox — 429 past the per-recipient budget', async () => {
+    const u = await signUp(t.app);
+    const codes = [];
+    for (let i = 0; i <= MAIL_BUDGET.perRecipientPerHour; i++)
+      codes.push(
+        (await t.app.inject({ method: 'POST', url: '/api/v1/auth/email/verify/send', headers: u.headers })).statusCode,
+      );
+    expect(codes).toEqual([...Array(MAIL_BUDGET.perRecipientPerHour).fill(202), 429]);
+    const refused = await t.app.inject({ method: 'POST', url: '/api/v1/auth/email/verify/send', headers: u.headers });
+    expect([refused.statusCode, refused.json().code, refused.json().details.quota]).toEqual([
+      429,
+      'rate_limited',
+      'mail_per_recipient',
+    ]);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  const invite = (headers: Record<string, string>, email: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tenants/current/invitations',
+      headers,
+      payload: { email, role: 'member' },
+    });
+
+  it('attack: invitations mail one address over and over (from several tenants) — 429 per recipient', async () => {
+    const victim = uniqueEmail('victim');
+    const codes = [];
+    for (let i = 0; i <= MAIL_BUDGET.perRecipientPerHour; i++) {
+      const owner = await signUp(t.app); // a fresh account and tenant each time: only the recipient is shared
+      codes.push((await invite(owner.headers, victim)).statusCode);
+    }
+    expect(codes.at(-1)).toBe(429);
+    expect(codes.slice(0, -1)).not.toContain(429);
+  });
+
+  it('attack: one user sends invitations to many addresses — 429 per sender', async () => {
+    const owner = await signUp(t.app);
+    let last = 0;
+    for (let i = 0; i <= MAIL_BUDGET.perSenderPerHour; i++)
+      last = (await invite(owner.headers, uniqueEmail('target'))).statusCode;
+    // (Earlier ones may be refused by the seat limit; they count as attempts all the same.)
+    expect(last).toBe(429);
+    const res = await invite(owner.headers, uniqueEmail('target'));
+    expect(res.json().details.quota).toBe('mail_per_sender');
+  });
+
+  it('user-supplied text stays out of subjects: the invitation subject does not carry the tenant name', async () => {
+    const owner = await signUp(t.app, { tenant_name: 'URGENT pay invoice at evil.example' });
+    const guest = uniqueEmail('guest');
+    await invite(owner.headers, guest);
+    const { mailOutbox } = await import('../../mail/mail.tables.js');
+    const mail = (await t.database.db.select().from(mailOutbox)).find((r) => r.toAddress === guest)!;
+    expect(mail.subject).toBe('You are invited to a workspace on Agentry');
+    expect(mail.subject).not.toContain('evil');
   });
 });
