@@ -2,6 +2,9 @@ import { desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { mailOutbox, type MailRow } from './mail.tables.js';
 
+/** What a delivered mail's `body_text` becomes (its links must not outlive delivery in the database). */
+export const PURGED_BODY = '[delivered; body purged]';
+
 /**
  * SQL for the outbox. Every method takes the connection first — the caller's transaction or the
  * database; the repository holds none and never opens a transaction.
@@ -35,10 +38,19 @@ export class MailOutboxRepo {
     return row;
   }
 
+  /**
+   * Marks a row delivered and purges its body: bodies carry live reset, verification and invitation
+   * links, and a delivered mail's body has no further use, so a database dump must not yield them.
+   */
   async markSent(db: DbOrTx, id: string): Promise<void> {
     await db
       .update(mailOutbox)
-      .set({ sentAt: sql`now()`, attempts: sql`${mailOutbox.attempts} + 1`, lastError: null })
+      .set({
+        sentAt: sql`now()`,
+        attempts: sql`${mailOutbox.attempts} + 1`,
+        lastError: null,
+        bodyText: PURGED_BODY,
+      })
       .where(eq(mailOutbox.id, id));
   }
 
