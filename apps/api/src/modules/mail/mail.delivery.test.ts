@@ -8,6 +8,7 @@ import { logIn, NO_LOGIN_THROTTLE, signUp, uniqueEmail } from '../../../test/fac
 import { runEntry } from '../../../test/support/production-env.js';
 import { startSmtpSink, type ReceivedMail } from '../../../test/support/smtp-sink.js';
 import { createDatabase } from '../../platform/db/client.js';
+import { PURGED_BODY } from './mail.repo.js';
 import { mailOutbox } from './mail.tables.js';
 
 /** The token of the first link in a mail body (`…?token=<token>`). */
@@ -51,6 +52,37 @@ describe('with SMTP_URL: mail really goes out over SMTP', () => {
     await expect
       .poll(async () => (await t.database.db.select().from(mailOutbox).where(eq(mailOutbox.id, rows[0].id)))[0].sentAt)
       .not.toBeNull();
+  });
+
+  it('attack: a database dump yields live links — a delivered mail keeps no body (no token) in mail_outbox', async () => {
+    const u = await signUp(t.app);
+    const reset = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password/forgot',
+      payload: { email: u.email },
+    });
+    expect(reset.statusCode).toBe(202);
+    const mail = await sink.waitFor(forRecipient(u.email, 'Reset your Agentry password'));
+    const token = tokenIn(mail);
+    await expect
+      .poll(async () =>
+        (await t.database.db.select().from(mailOutbox).where(eq(mailOutbox.toAddress, u.email))).every((r) => r.sentAt),
+      )
+      .toBe(true);
+    const rows = await t.database.db.select().from(mailOutbox).where(eq(mailOutbox.toAddress, u.email));
+    expect(rows.length).toBeGreaterThanOrEqual(2); // verification and reset
+    for (const row of rows) {
+      expect(row.bodyText).toBe(PURGED_BODY);
+      expect(row.bodyText).not.toMatch(/token=/);
+    }
+    expect(rows.some((r) => r.bodyText.includes(token))).toBe(false);
+    // The mailed link itself still works.
+    const done = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password/reset',
+      payload: { token, new_password: 'Purged-body-Passw0rd' },
+    });
+    expect(done.statusCode).toBe(204);
   });
 
   it('the password-reset mail arrives, and its token resets the password end to end', async () => {
@@ -123,7 +155,9 @@ describe('with SMTP_URL: mail really goes out over SMTP', () => {
       payload: { email: guest.email, role: 'member' },
     });
     expect(inv.statusCode).toBe(201);
-    const mail = await sink.waitFor(forRecipient(guest.email, 'You are invited to Mailed Team on Agentry'));
+    // The tenant name is user-supplied: it is in the body, never in the subject.
+    const mail = await sink.waitFor(forRecipient(guest.email, 'You are invited to a workspace on Agentry'));
+    expect(mail.text).toContain('Mailed Team');
     expect(mail.text).toContain(`${t.config.http.publicWebUrl}/signup?invite=`);
     const code = /code:\s*(inv_\S+)/.exec(mail.text)![1];
     const accepted = await t.app.inject({

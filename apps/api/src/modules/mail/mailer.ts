@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { PlatformContext } from '../../platform/context.js';
+import { keyedHash } from '../../platform/crypto.js';
+import { AppError } from '../../platform/errors.js';
 import { maskEmail } from '../../platform/logger.js';
 import type { MailOutboxRepo } from './mail.repo.js';
 import type { MailRow } from './mail.tables.js';
@@ -20,6 +23,13 @@ export interface OutgoingMail {
  * request path, so a request's latency never depends on the mail server (or reveals whether a mail
  * was sent at all, as forgot-password must not).
  */
+/**
+ * Hourly budgets for the mail a signed-in user can make the product send (verification resends,
+ * invitations): per sending user and per recipient address, so neither one account nor many can
+ * flood one mailbox. A refused attempt counts too.
+ */
+export const MAIL_BUDGET = { perSenderPerHour: 20, perRecipientPerHour: 5, windowSeconds: 3600 } as const;
+
 export class Mailer {
   private readonly transport: Transporter | undefined;
   private readonly sent;
@@ -62,6 +72,56 @@ export class Mailer {
         { jobId: `mail_${id}`, attempts: 5, backoffMs: 2000 },
       );
     else this.sent.inc({ kind: mail.kind, result: 'outbox' });
+  }
+
+  /**
+   * `send` to the user `userId` if that user exists, with the same work when not (the conditional
+   * insert runs either way, and with SMTP a delivery job is queued either way: for no row it is a
+   * no-op). For answers that must not reveal whether an account exists (forgot-password).
+   */
+  async sendIfUser(userId: string, mail: OutgoingMail): Promise<void> {
+    const id = await this.outbox.addIfUser(this.db, userId, {
+      toAddress: mail.to,
+      subject: mail.subject,
+      bodyText: mail.text,
+      kind: mail.kind,
+    });
+    if (id)
+      this.ctx.logger.info(
+        { event: 'mail.queued', kind: mail.kind, to: maskEmail(mail.to), mail_id: id },
+        'mail queued',
+      );
+    const jobRef = id ?? randomUUID();
+    if (this.transport)
+      await this.ctx.ports.jobs.enqueue(
+        MAIL_DELIVER_JOB,
+        { id: jobRef },
+        { jobId: `mail_${jobRef}`, attempts: 5, backoffMs: 2000 },
+      );
+    else if (id) this.sent.inc({ kind: mail.kind, result: 'outbox' });
+  }
+
+  /**
+   * Spends one unit of the sender's and the recipient's hourly budget (`MAIL_BUDGET`), or refuses
+   * with 429 `rate_limited` and `Retry-After`. Call before any work the mail is for.
+   */
+  async spendBudget(input: { sender: string; recipient: string; kind: string }): Promise<void> {
+    const { perSenderPerHour, perRecipientPerHour, windowSeconds } = MAIL_BUDGET;
+    const recipientKey = keyedHash(this.ctx.config.auth.ipPepper, `mail-to:${input.recipient.trim().toLowerCase()}`);
+    const checks = [
+      { quota: 'mail_per_sender', key: `mail:budget:sender:${input.sender}`, limit: perSenderPerHour },
+      { quota: 'mail_per_recipient', key: `mail:budget:recipient:${recipientKey}`, limit: perRecipientPerHour },
+    ];
+    for (const check of checks) {
+      const { value, ttlMs } = await this.ctx.ports.counters.increment(check.key, { ttlSeconds: windowSeconds });
+      if (value > check.limit) {
+        this.ctx.logger.info({ event: 'mail.budget_exceeded', kind: input.kind, quota: check.quota }, 'mail refused');
+        throw new AppError('rate_limited', 'Too many e-mails of this kind; try again later.', {
+          headers: { 'retry-after': String(Math.max(1, Math.ceil((ttlMs > 0 ? ttlMs : windowSeconds * 1000) / 1000))) },
+          details: { quota: check.quota, limit: check.limit, window_seconds: windowSeconds },
+        });
+      }
+    }
   }
 
   /** Sends one outbox row by SMTP; marks it sent. Throws on failure so the job retries. */

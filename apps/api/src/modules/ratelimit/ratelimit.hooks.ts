@@ -3,6 +3,7 @@ import { Problem } from '@agentry/contracts';
 import { AppError } from '../../platform/errors.js';
 import { keyedHash } from '../../platform/crypto.js';
 import { PROBLEM_CONTENT_TYPE } from '../../platform/http/problem.js';
+import { clientAddressGroup } from './client-address.js';
 import type { QuotaName, QuotaPolicy } from './quotas.js';
 import type { RateLimiter, StreamLease } from './ratelimit.service.js';
 import { appendListHeader, policyItem, stateItem } from './ratelimit-headers.js';
@@ -164,7 +165,7 @@ export function holdUntilResponseEnds(reply: FastifyReply, lease: StreamLease): 
 }
 
 function quotaKey(policy: QuotaPolicy, request: FastifyRequest, options: RateLimitHookOptions): string {
-  if (policy.key === 'client_ip') return keyedHash(options.ipPepper, request.ip);
+  if (policy.key === 'client_ip') return keyedHash(options.ipPepper, clientAddressGroup(request.ip));
   const caller = request.caller;
   if (!caller) throw new AppError('unauthenticated', 'Authentication required.');
   return policy.key === 'tenant' ? caller.tenantId : `${caller.tenantId}:${caller.subject}`;

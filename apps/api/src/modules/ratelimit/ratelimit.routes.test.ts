@@ -107,6 +107,7 @@ describe('login_per_ip on the credential routes', () => {
   it('POST /auth/token, /auth/register and /auth/password/forgot share one budget per client IP', async () => {
     const ip = '198.51.100.20';
     const user = await signUp(t.app); // from another address: does not touch this IP's budget
+    const hitsBefore = await metric(t, 'rate_limit_hits_total{quota="login_per_ip"}'); // other tests' 429s
     const calls = [
       () =>
         t.app.inject({
@@ -175,6 +176,27 @@ describe('login_per_ip on the credential routes', () => {
         ).statusCode === 200,
       4000,
     );
+  });
+
+  it('attack: an IPv6 client rotates addresses within its /64 — one budget per /64 (IPv4-mapped = its IPv4)', async () => {
+    const forgot = (remoteAddress: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/password/forgot',
+        remoteAddress,
+        payload: { email: 'nobody@example.test' },
+      });
+    // Four different addresses of one /64: the fourth is over the budget of 3.
+    const rotating = [];
+    for (let i = 1; i <= 4; i++) rotating.push(await forgot(`2001:db8:77:1::${i.toString(16)}`));
+    expect(rotating.map((r) => r.statusCode)).toEqual([202, 202, 202, 429]);
+    // The next /64 is another client.
+    expect((await forgot('2001:db8:77:2::1')).statusCode).toBe(202);
+    // An IPv4 client and its IPv4-mapped form share one budget.
+    const mixed = [];
+    for (const a of ['192.0.2.55', '::ffff:192.0.2.55', '192.0.2.55', '::ffff:c000:237']) mixed.push(await forgot(a));
+    expect(mixed.map((r) => r.statusCode)).toEqual([202, 202, 202, 429]);
+    expect((await forgot('192.0.2.56')).statusCode).toBe(202);
   });
 });
 

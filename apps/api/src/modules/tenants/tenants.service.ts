@@ -245,6 +245,12 @@ export class TenantsService {
     this.assertMayGrant(caller, input.role);
     const tenant = await this.deps.repo.getTenant(this.db, caller.tenantId);
     if (!tenant) throw new AppError('not_found', 'No such tenant.');
+    // Invitations mail any address: bounded per inviting user and per recipient (429 past that).
+    await this.deps.mailer.spendBudget({
+      sender: caller.userId ?? caller.subject,
+      recipient: input.email,
+      kind: 'invitation',
+    });
     const token = `inv_${randomToken(32)}`;
     const row = await this.db.transaction(async (tx) => {
       await this.assertSeatsWithin(tx, caller.tenantId, 1);
@@ -269,7 +275,7 @@ export class TenantsService {
     await this.deps.mailer.send({
       to: input.email,
       kind: 'invitation',
-      subject: `You are invited to ${tenant.name} on Agentry`,
+      subject: 'You are invited to a workspace on Agentry', // no user-supplied text in subjects
       text:
         `You have been invited to join ${tenant.name} as ${input.role}.\n\nNew to Agentry? Create your account: ${link}\n\n` +
         `Already have an account? Sign in with this address and accept the invitation with this code:\n${token}\n\nThis invitation expires in 7 days.`,

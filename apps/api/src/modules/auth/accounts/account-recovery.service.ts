@@ -14,6 +14,8 @@ import type { OneTimePurpose, UsersRepo } from './users.repo.js';
 
 const VERIFY_TTL_MS = 48 * 3600 * 1000;
 const RESET_TTL_MS = 3600 * 1000;
+/** The nil UUID: no account has it, so the conditional writes of forgot-password insert nothing. */
+const NO_USER = '00000000-0000-0000-0000-000000000000';
 
 /** E-mail verification, forgotten and changed passwords: single-use, expiring, hashed tokens. */
 export class AccountRecoveryService {
@@ -45,6 +47,9 @@ export class AccountRecoveryService {
 
   async sendVerificationFor(caller: Caller): Promise<void> {
     if (!caller.userId) throw new AppError('forbidden', 'Service accounts have no e-mail address.');
+    const user = await this.deps.users.findById(this.db, caller.userId);
+    if (!user) throw new AppError('not_found', 'No such user.');
+    await this.deps.mailer.spendBudget({ sender: user.id, recipient: user.email, kind: 'verify_email' });
     await this.sendVerification(caller.userId);
   }
 
@@ -56,13 +61,28 @@ export class AccountRecoveryService {
     });
   }
 
-  /** Always the same outcome for the caller: a mail goes out only when the account exists. */
+  /**
+   * Always the same outcome for the caller, and the same work whether or not the account exists (a
+   * timing difference would enumerate accounts): a token is made and hashed, the pending ones are
+   * retired, and the token and the mail are written by statements that insert nothing for an
+   * unknown (or disabled) account. A mail goes out only when the account exists.
+   */
   async forgotPassword(email: string): Promise<void> {
     const user = await this.deps.users.findByEmail(this.db, email);
-    if (!user || user.status === 'disabled') return;
-    const token = await this.issue(user.id, 'password_reset', RESET_TTL_MS);
-    await this.deps.mailer.send({
-      to: user.email,
+    const userId = user && user.status !== 'disabled' ? user.id : NO_USER;
+    const token = `pr_${randomToken(32)}`;
+    const tokenHash = this.hash(token);
+    await this.db.transaction(async (tx) => {
+      await this.deps.users.retireOneTimeTokens(tx, userId, 'password_reset');
+      await this.deps.users.createOneTimeTokenIfUser(tx, {
+        userId,
+        purpose: 'password_reset',
+        tokenHash,
+        expiresAt: new Date(Date.now() + RESET_TTL_MS),
+      });
+    });
+    await this.deps.mailer.sendIfUser(userId, {
+      to: user?.email ?? email,
       kind: 'password_reset',
       subject: 'Reset your Agentry password',
       text: `Someone asked to reset your Agentry password. If it was you:\n\n${this.link('reset-password', token)}\n\nThe link expires in 1 hour. If it was not you, ignore this mail.`,
@@ -83,6 +103,8 @@ export class AccountRecoveryService {
     await this.db.transaction(async (tx) => {
       // The conditional update is the single-use guarantee: of two concurrent resets, one wins.
       if ((await this.deps.users.consumeOneTimeToken(tx, 'password_reset', hash)) !== user.id) throw invalidToken();
+      // Any other pending reset link of the user dies with this one.
+      await this.deps.users.retireOneTimeTokens(tx, user.id, 'password_reset');
       await this.deps.users.setPasswordHash(tx, user.id, passwordHash);
       // Proving control of the mailbox also ends an operator lock (not a disable) and the failure lockout.
       if (user.status === 'locked') await this.deps.users.setStatus(tx, user.id, 'active');
@@ -105,8 +127,20 @@ export class AccountRecoveryService {
     if (!caller.userId) throw new AppError('forbidden', 'Service accounts have no password.');
     const user = await this.deps.users.findById(this.db, caller.userId);
     if (!user) throw new AppError('not_found', 'No such user.');
+    // A stolen access token must not become a password oracle: wrong current passwords count into
+    // the same account lockout as failed logins, and a locked account cannot change its password.
+    const accountKey = this.deps.lockout.accountKey(user.email);
+    const lockedFor = await this.deps.lockout.lockedFor(accountKey);
+    if (lockedFor !== null) {
+      throw new AppError('account_locked', 'Too many failed attempts; try again later or reset your password.', {
+        headers: { 'retry-after': String(lockedFor) },
+      });
+    }
     const check = await this.deps.hasher.verify(current, user.passwordHash);
-    if (!check.ok) throw new AppError('invalid_credentials', 'The current password is wrong.');
+    if (!check.ok) {
+      await this.deps.lockout.recordFailure(accountKey);
+      throw new AppError('invalid_credentials', 'The current password is wrong.');
+    }
     assertPasswordAcceptable(next, user.email, 'new_password');
     const hash = await this.deps.hasher.hash(next);
     await this.db.transaction(async (tx) => {
@@ -123,11 +157,15 @@ export class AccountRecoveryService {
 
   private async issue(userId: string, purpose: OneTimePurpose, ttlMs: number): Promise<string> {
     const token = `${purpose === 'verify_email' ? 'ev' : 'pr'}_${randomToken(32)}`;
-    await this.deps.users.createOneTimeToken(this.db, {
-      userId,
-      purpose,
-      tokenHash: this.hash(token),
-      expiresAt: new Date(Date.now() + ttlMs),
+    await this.db.transaction(async (tx) => {
+      // One live reset link per user: a new one kills the older ones (a leaked old mail is worthless).
+      if (purpose === 'password_reset') await this.deps.users.retireOneTimeTokens(tx, userId, purpose);
+      await this.deps.users.createOneTimeToken(tx, {
+        userId,
+        purpose,
+        tokenHash: this.hash(token),
+        expiresAt: new Date(Date.now() + ttlMs),
+      });
     });
     return token;
   }

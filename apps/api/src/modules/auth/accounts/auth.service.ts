@@ -53,6 +53,11 @@ export class AuthService {
     return this.deps.database.db;
   }
 
+  /** `REQUIRE_EMAIL_VERIFICATION`: register, login and refresh give no session to an unverified user. */
+  private get verificationRequired() {
+    return this.deps.config.auth.requireEmailVerification;
+  }
+
   async register(input: RegisterRequest, client: ClientInfo): Promise<RegisterResponse> {
     const policy = this.deps.config.auth.signupPolicy;
     if (policy === 'closed' || (policy === 'invite_only' && !input.invite_token)) {
@@ -86,11 +91,14 @@ export class AuthService {
         role = 'owner';
       }
       const identity: SessionIdentity = { kind: 'user', userId: user.id, role, emailVerified: false };
-      const opened = await this.deps.issuer.open(tx, { tenantId, identity, client });
+      // With REQUIRE_EMAIL_VERIFICATION no session is opened until the address is verified.
+      const opened = this.verificationRequired ? null : await this.deps.issuer.open(tx, { tenantId, identity, client });
       return { user, tenantId, identity, opened };
     });
-    const tenant = await this.deps.tenants.getTenant(result.tenantId);
     await this.deps.recovery.sendVerification(result.user.id);
+    if (!result.opened)
+      throw emailNotVerified('The account is created: verify your e-mail address with the link we sent, then sign in.');
+    const tenant = await this.deps.tenants.getTenant(result.tenantId);
     const session = await this.deps.issuer.respond({
       sessionId: result.opened.session.id,
       tenantId: result.tenantId,
@@ -152,9 +160,9 @@ export class AuthService {
       await record(user.id, 'failure', 'locked_by_operator');
       throw new AppError('account_locked', 'This account is locked; reset your password or contact support.');
     }
-    if (this.deps.config.auth.requireEmailVerification && !user.emailVerifiedAt) {
+    if (this.verificationRequired && !user.emailVerifiedAt) {
       await record(user.id, 'failure', 'email_not_verified');
-      throw new AppError('email_not_verified', 'Verify your e-mail address before signing in.');
+      throw emailNotVerified('Verify your e-mail address before signing in.');
     }
     const memberships = await this.deps.tenants.membershipsOf(user.id);
     const membership = input.tenant_id
@@ -255,6 +263,8 @@ export class AuthService {
         return { outcome: 'suspended' as const };
       const identity = await this.identityOf(tx, rotated.session);
       if (!identity) return { outcome: 'stale' as const, sessionId: rotated.session.id };
+      if (identity.kind === 'user' && !identity.emailVerified && this.verificationRequired)
+        return { outcome: 'unverified' as const, sessionId: rotated.session.id };
       const next = await this.deps.issuer.next(tx, rotated.session.id);
       return { outcome: 'ok' as const, session: rotated.session, identity, next };
     });
@@ -276,6 +286,11 @@ export class AuthService {
           'refresh_token_reused',
           'This refresh token was already used; the session has been revoked.',
         );
+      case 'unverified':
+        // A session opened before the address was required to be verified (or before it was
+        // changed) is not kept alive: it ends, and the user signs in again once verified.
+        await this.deps.revoker.revoke([outcome.sessionId], 'email_not_verified');
+        throw emailNotVerified('Verify your e-mail address, then sign in again.');
       case 'stale':
         await this.deps.revoker.revoke([outcome.sessionId], 'identity_gone');
         throw new AppError('invalid_token', 'The session is no longer valid.');
@@ -317,6 +332,14 @@ export class AuthService {
     }
     return null;
   }
+}
+
+/** 403 `email_not_verified`, the same for register, login and refresh, with how to get a new link. */
+function emailNotVerified(detail: string) {
+  return new AppError(
+    'email_not_verified',
+    `${detail} No link, or it expired? POST /api/v1/auth/password/forgot mails a reset link, which also verifies the address.`,
+  );
 }
 
 function invalidCredentials() {

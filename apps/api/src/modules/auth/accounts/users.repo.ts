@@ -111,6 +111,31 @@ export class UsersRepo {
     await db.insert(oneTimeTokens).values(input);
   }
 
+  /**
+   * Creates a token for the user `userId` only if that user exists, in one statement either way
+   * (`INSERT … SELECT … FROM users WHERE id = $1`): forgot-password runs it for unknown addresses
+   * too (with the nil UUID), so both paths do the same work. True when a token was created.
+   */
+  async createOneTimeTokenIfUser(
+    db: DbOrTx,
+    input: { userId: string; purpose: OneTimePurpose; tokenHash: string; expiresAt: Date },
+  ): Promise<boolean> {
+    const result = await db.execute(sql`
+      insert into ${oneTimeTokens} (user_id, purpose, token_hash, expires_at)
+      select ${users.id}, ${input.purpose}, ${input.tokenHash}, ${input.expiresAt.toISOString()}::timestamptz
+      from ${users} where ${users.id} = ${input.userId}
+      returning id`);
+    return (result as unknown as { rows: unknown[] }).rows.length > 0;
+  }
+
+  /** Retires every pending token of `purpose` for the user (marks it used): a newer one supersedes them. */
+  async retireOneTimeTokens(db: DbOrTx, userId: string, purpose: OneTimePurpose): Promise<void> {
+    await db
+      .update(oneTimeTokens)
+      .set({ usedAt: sql`now()` })
+      .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt)));
+  }
+
   /** The user of a pending, unexpired token of `purpose`, without using it; null when there is none. */
   async findOneTimeToken(db: DbOrTx, purpose: OneTimePurpose, tokenHash: string): Promise<string | null> {
     const [row] = await db
