@@ -6,6 +6,10 @@ import type { MeResponse } from '@agentry/contracts';
 import { keys } from '@/lib/client/queries';
 import { Toaster } from '@/components/ui/toaster';
 
+// The tenant page goes back to the list after a deprovision with no retention.
+const push = vi.fn();
+vi.mock('next/navigation', () => ({ useRouter: () => ({ push, replace: push }) }));
+
 vi.mock('next/link', () => ({
   default: ({ href, children, ...rest }: { href: string; children: React.ReactNode }) => (
     <a href={href} {...rest}>
