@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, logIn, NO_LOGIN_THROTTLE, signUp, strongPassword, type TestUser } from '../../../test/factories.js';
 import { startBillingRig } from '../../../test/support/billing-rig.js';
 import { mailOutbox } from '../mail/mail.tables.js';
+import { totpCode } from '../auth/accounts/mfa/totp.js';
 import { looksLikeSecret } from './audit-scrub.js';
 
 type Rig = Awaited<ReturnType<typeof startBillingRig>>;
@@ -150,6 +151,41 @@ describe('the audit log over HTTP', () => {
     });
   });
 
+  it('auth.mfa_enabled, auth.recovery_code_used and auth.mfa_disabled, never the secret or the codes', async () => {
+    const user = await signUp(rig.app);
+    const enroll = await call(user, 'POST', '/api/v1/auth/mfa/totp/enroll');
+    expect(enroll.statusCode).toBe(200);
+    const { secret } = enroll.json() as { secret: string };
+    const now = Math.floor(Date.now() / 1000);
+    const verified = await call(user, 'POST', '/api/v1/auth/mfa/totp/verify', { code: totpCode(secret, now) });
+    expect(verified.statusCode, verified.body).toBe(200);
+    const codes = verified.json().recovery_codes as string[];
+    secrets.push(secret, ...codes);
+    expect((await find(user, 'auth.mfa_enabled')).map((e) => e.actor.id)).toEqual([user.session.user_id]);
+
+    const login = await call(undefined, 'POST', '/api/v1/auth/token', { email: user.email, password: user.password });
+    expect(login.statusCode).toBe(202);
+    const challenged = await call(undefined, 'POST', '/api/v1/auth/mfa/challenge', {
+      mfa_token: login.json().mfa_token,
+      recovery_code: codes[0],
+    });
+    expect(challenged.statusCode, challenged.body).toBe(200);
+    const again: TestUser = {
+      ...user,
+      session: challenged.json(),
+      headers: { authorization: `Bearer ${challenged.json().access_token}` },
+    };
+    expect(await find(again, 'auth.recovery_code_used')).toHaveLength(1);
+
+    // The next time step: a code accepted once is refused the second time.
+    const off = await call(again, 'DELETE', '/api/v1/auth/mfa', {
+      password: user.password,
+      code: totpCode(secret, now + 30),
+    });
+    expect(off.statusCode, off.body).toBe(204);
+    expect(await find(again, 'auth.mfa_disabled')).toHaveLength(1);
+  });
+
   it('pages newest first with an opaque cursor, and filters by actor and since', async () => {
     const all: AuditEvent[] = [];
     let cursor: string | null = null;
@@ -263,8 +299,11 @@ describe('the audit log over HTTP', () => {
         'auth.login',
         'auth.login_failed',
         'auth.logout',
+        'auth.mfa_disabled',
+        'auth.mfa_enabled',
         'auth.password_changed',
         'auth.password_reset',
+        'auth.recovery_code_used',
         'member.invited',
         'member.joined',
         'member.removed',
