@@ -6,6 +6,7 @@ import { api } from '@/lib/client/api';
 import { Card, EmptyState } from '@/components/ui/feedback';
 import { QueryView } from '@/components/ui/query-view';
 import { Button } from '@/components/ui/button';
+import { LoadMore } from '@/components/ui/load-more';
 import { OperatorOnly } from './operator-only';
 
 type Status = 'active' | 'suspended' | 'deprovisioned' | '';
@@ -114,18 +115,7 @@ function TenantSearch() {
                   ))}
                 </tbody>
               </table>
-              {tenants.hasNextPage && (
-                <div className="mt-4 flex justify-center">
-                  <Button
-                    variant="secondary"
-                    size="sm"
-                    onClick={() => void tenants.fetchNextPage()}
-                    disabled={tenants.isFetchingNextPage}
-                  >
-                    {tenants.isFetchingNextPage ? 'Loading…' : 'Load more'}
-                  </Button>
-                </div>
-              )}
+              <LoadMore query={tenants} />
             </>
           )}
         </QueryView>

@@ -7,7 +7,7 @@ import { api } from '@/lib/client/api';
 import { hasScope, useMe } from '@/lib/client/queries';
 import { Alert, Card, EmptyState } from '@/components/ui/feedback';
 import { QueryView } from '@/components/ui/query-view';
-import { Button } from '@/components/ui/button';
+import { LoadMore } from '@/components/ui/load-more';
 
 const PAGE = 50;
 
@@ -112,18 +112,7 @@ export function AuditLogPage() {
                     </tbody>
                   </table>
                 </div>
-                {events.hasNextPage && (
-                  <div className="mt-4 flex justify-center">
-                    <Button
-                      variant="secondary"
-                      size="sm"
-                      onClick={() => void events.fetchNextPage()}
-                      disabled={events.isFetchingNextPage}
-                    >
-                      {events.isFetchingNextPage ? 'Loading…' : 'Load more'}
-                    </Button>
-                  </div>
-                )}
+                <LoadMore query={events} />
               </>
             )}
           </QueryView>

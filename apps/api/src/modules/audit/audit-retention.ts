@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { periodicJob, type PeriodicJob } from '../../platform/periodic-job.js';
 import type { Database } from '../../platform/db/client.js';
 import type { JobQueue } from '../../platform/ports/types.js';
 import type { AuditRepo } from './audit.repo.js';
@@ -21,42 +22,19 @@ export interface AuditRetentionDeps {
  * processes, one per interval slot (the slot is in the job id, so several workers run it once).
  */
 export class AuditRetention {
-  private retry?: NodeJS.Timeout;
-  constructor(private readonly deps: AuditRetentionDeps) {}
-
-  async startWorker() {
-    this.deps.jobs.process<{ slot?: number }>(
-      PURGE_AUDIT_JOB,
-      async (job) => {
-        await this.scheduleNext((job.data.slot ?? 0) + 1);
-        await this.purge();
-      },
-      { concurrency: 1 },
-    );
-    await this.scheduleNext();
+  private readonly schedule: PeriodicJob;
+  constructor(private readonly deps: AuditRetentionDeps) {
+    this.schedule = periodicJob({ ...deps, name: PURGE_AUDIT_JOB, run: () => this.purge() });
   }
 
-  private async scheduleNext(minSlot = 0) {
-    const slot = Math.max(Math.floor(Date.now() / this.deps.intervalMs) + 1, minSlot);
-    const delayMs = Math.max(0, slot * this.deps.intervalMs - Date.now());
-    try {
-      await this.deps.jobs.enqueue(
-        PURGE_AUDIT_JOB,
-        { slot },
-        { jobId: `audit-purge_${slot}`, delayMs, attempts: 3, backoffMs: 1000 },
-      );
-    } catch (err) {
-      this.deps.logger.warn(
-        { err, event: 'audit.purge_schedule_failed' },
-        'could not schedule the audit purge; retrying',
-      );
-      this.retry = setTimeout(() => void this.scheduleNext(minSlot), this.deps.intervalMs);
-      this.retry.unref();
-    }
+  /** Registers the job (worker role only) and schedules the next tick. */
+  startWorker() {
+    return this.schedule.start();
   }
 
+  /** Stops a pending re-try of scheduling (shutdown). */
   stop() {
-    clearTimeout(this.retry);
+    this.schedule.stop();
   }
 
   /** Deletes every event older than the retention (as of `now`); returns how many. */

@@ -6,6 +6,7 @@ import { BillingStream } from './billing-stream.js';
 import { BillingStreamCloser } from './billing-stream-closer.js';
 import { billingStreamRoutes } from './billing-stream.routes.js';
 import { billingRoutes } from './billing.routes.js';
+import { HostedPagesService } from './hosted-pages.service.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
 import { PlanCatalog } from './plans.js';
 import { StripeEventDispatcher } from './stripe-event-dispatch.js';
@@ -140,12 +141,19 @@ export function createBillingModule(
     repo,
     sync,
     gateway,
-    publicWebUrl: config.http.publicWebUrl,
-    allowedOrigins: config.http.allowedOrigins,
     seatsInUse: options.seatsInUse,
     audit: ctx.audit,
   });
 
+  const hostedPages = new HostedPagesService({
+    database,
+    plans,
+    repo,
+    subscriptions,
+    gateway,
+    publicWebUrl: config.http.publicWebUrl,
+    allowedOrigins: config.http.allowedOrigins,
+  });
   const paymentMethods = new PaymentMethodsService({
     database,
     repo,
@@ -185,7 +193,7 @@ export function createBillingModule(
       // This replica serves billing streams: it ends its own when another one suspends their tenant.
       await streams.start();
       ctx.onShutdown(() => streams.stop());
-      await app.register(billingRoutes({ plans, subscriptions, usage, paymentMethods }));
+      await app.register(billingRoutes({ plans, subscriptions, hostedPages, usage, paymentMethods }));
       await app.register(
         billingStreamRoutes({
           stream,

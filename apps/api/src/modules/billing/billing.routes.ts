@@ -21,6 +21,7 @@ import {
 } from '@agentry/contracts';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import { toPlanResponse, type PlanCatalog } from './plans.js';
+import type { HostedPagesService } from './hosted-pages.service.js';
 import type { PaymentMethodsService } from './payment-methods.service.js';
 import type { SubscriptionsService } from './subscriptions.service.js';
 import type { UsageService } from './usage.service.js';
@@ -32,10 +33,11 @@ const base = '/api/v1/billing/tenants/:tenant_id';
 export function billingRoutes(deps: {
   plans: PlanCatalog;
   subscriptions: SubscriptionsService;
+  hostedPages: HostedPagesService;
   usage: UsageService;
   paymentMethods: PaymentMethodsService;
 }): FastifyPluginAsyncZod {
-  const { plans, subscriptions, usage, paymentMethods } = deps;
+  const { plans, subscriptions, hostedPages, usage, paymentMethods } = deps;
   return async (app) => {
     app.get(
       '/api/v1/billing/plans',
@@ -129,7 +131,7 @@ export function billingRoutes(deps: {
           response: { 200: UrlResponse },
         },
       },
-      async (request) => subscriptions.checkoutSession(callerOf(request), request.params.tenant_id, request.body ?? {}),
+      async (request) => hostedPages.checkoutSession(callerOf(request), request.params.tenant_id, request.body ?? {}),
     );
 
     app.post(
@@ -144,7 +146,7 @@ export function billingRoutes(deps: {
           response: { 200: UrlResponse },
         },
       },
-      async (request) => subscriptions.portalSession(callerOf(request), request.params.tenant_id, request.body ?? {}),
+      async (request) => hostedPages.portalSession(callerOf(request), request.params.tenant_id, request.body ?? {}),
     );
 
     app.post(

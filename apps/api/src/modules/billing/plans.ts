@@ -1,5 +1,6 @@
 import type { Plan } from '@agentry/contracts';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
+import { AppError } from '../../platform/errors.js';
 import type { billingPlans, PlanFeatureRow } from './billing.tables.js';
 import { PlansRepo } from './plans.repo.js';
 
@@ -52,6 +53,21 @@ export class PlanCatalog {
     const plan = (code ? await this.get(code, db) : null) ?? (await this.get(DEFAULT_PLAN_CODE, db));
     if (!plan) throw new Error(`default plan ${DEFAULT_PLAN_CODE} is missing: were the migrations applied?`);
     return plan;
+  }
+
+  /** The plan for `code`, or 404 `not_found`. */
+  async require(code: string): Promise<PlanRecord> {
+    const plan = await this.get(code);
+    if (!plan) throw new AppError('not_found', 'Unknown plan.');
+    return plan;
+  }
+
+  /** The plan's Stripe price, or 503 `unavailable` until `agentry stripe setup` has made one. */
+  requirePrice(plan: PlanRecord): string {
+    const price = this.priceIdFor(plan);
+    if (!price)
+      throw new AppError('unavailable', `Plan ${plan.code} has no Stripe price yet: run \`agentry stripe setup\`.`);
+    return price;
   }
 
   priceIdFor(plan: PlanRecord): string | null {

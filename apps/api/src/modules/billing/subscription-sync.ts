@@ -1,4 +1,4 @@
-import type { BillingEvent, Invoice, Subscription } from '@agentry/contracts';
+import type { BillingEvent, Invoice, Subscription, UpcomingInvoice } from '@agentry/contracts';
 import { SUBSCRIPTION_STATUSES } from '@agentry/contracts';
 import type Stripe from 'stripe';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
@@ -230,5 +230,17 @@ export function toInvoiceResponse(row: InvoiceRow): Invoice {
     hosted_invoice_url: row.hostedInvoiceUrl,
     period_start: iso(row.periodStart),
     period_end: iso(row.periodEnd),
+  };
+}
+
+/** Stripe's invoice preview as the API shows it: the period its lines cover, each line's amount. */
+export function toUpcomingInvoiceResponse(invoice: Stripe.Invoice): UpcomingInvoice {
+  const lines = invoice.lines?.data ?? [];
+  return {
+    amount_due_cents: invoice.amount_due,
+    currency: invoice.currency,
+    period_start: iso(fromUnix(lines[0]?.period?.start ?? invoice.period_start)),
+    period_end: iso(fromUnix(lines.at(-1)?.period?.end ?? invoice.period_end)),
+    lines: lines.map((line) => ({ description: line.description ?? '', amount_cents: line.amount })),
   };
 }

@@ -9,7 +9,12 @@ import { stripeCall, type StripeCall } from './billing-errors.js';
 import type { PlanCatalog, PlanRecord } from './plans.js';
 import { planSeatCap, type SeatCounter } from './seats.js';
 import type { StripeGateway } from './stripe-gateway.js';
-import { toInvoiceResponse, toSubscriptionResponse, type SubscriptionSync } from './subscription-sync.js';
+import {
+  toInvoiceResponse,
+  toSubscriptionResponse,
+  toUpcomingInvoiceResponse,
+  type SubscriptionSync,
+} from './subscription-sync.js';
 import { hasEnded, type SubscriptionRow, type SubscriptionsRepo } from './subscriptions.repo.js';
 
 export interface SubscriptionsServiceDeps {
@@ -19,15 +24,12 @@ export interface SubscriptionsServiceDeps {
   sync: SubscriptionSync;
   /** Absent when billing is off: every write answers 503 `billing_disabled`. */
   gateway: StripeGateway | undefined;
-  publicWebUrl: string;
-  /** Web origins (ALLOWED_ORIGINS): Stripe may only send a customer back to one of these or PUBLIC_WEB_URL. */
-  allowedOrigins: readonly string[];
   seatsInUse: SeatCounter;
   audit: AuditLog;
 }
 
 /**
- * Subscriptions, Checkout and the customer portal. Order of work for every write: take the Stripe
+ * Subscriptions and their invoices. Order of work for every write: take the Stripe
  * call (503 `billing_disabled` with billing off, before anything else), check our rules, call Stripe
  * (outside any transaction, with an idempotency key), write what Stripe answered (`SubscriptionSync`).
  */
@@ -55,8 +57,8 @@ export class SubscriptionsService {
   ): Promise<Subscription> {
     tenantId = ownTenant(caller, tenantId);
     const stripe = this.stripe();
-    const plan = await this.requirePlan(input.plan_code);
-    const priceId = this.requirePrice(plan);
+    const plan = await this.deps.plans.require(input.plan_code);
+    const priceId = this.deps.plans.requirePrice(plan);
     const seatCount = input.seat_count ?? plan.seatsIncluded;
     assertSeats(plan, seatCount);
     const claim = await this.deps.repo.claim(this.db, tenantId, {
@@ -109,7 +111,7 @@ export class SubscriptionsService {
     const stripe = this.stripe();
     const current = await this.liveSubscription(tenantId);
     const currentPlan = await this.deps.plans.getOrDefault(current.planCode);
-    const target = input.plan_code !== undefined ? await this.requirePlan(input.plan_code) : currentPlan;
+    const target = input.plan_code !== undefined ? await this.deps.plans.require(input.plan_code) : currentPlan;
     const seatCount = input.seat_count ?? current.seatCount;
     if (input.plan_code !== undefined || input.seat_count !== undefined) assertSeats(target, seatCount);
     await this.assertSeatsInUse(tenantId, current.seatCount, input.seat_count);
@@ -128,7 +130,7 @@ export class SubscriptionsService {
 
     const params: Stripe.SubscriptionUpdateParams = {};
     if (planChanges || input.seat_count !== undefined) {
-      params.items = [{ id: current.stripeItemId!, price: this.requirePrice(target), quantity: seatCount }];
+      params.items = [{ id: current.stripeItemId!, price: this.deps.plans.requirePrice(target), quantity: seatCount }];
       params.proration_behavior = 'create_prorations';
       params.metadata = { plan_code: target.code };
     }
@@ -182,14 +184,14 @@ export class SubscriptionsService {
           end_behavior: 'release',
           phases: [
             {
-              items: [{ price: this.requirePrice(currentPlan), quantity: current.seatCount }],
+              items: [{ price: this.deps.plans.requirePrice(currentPlan), quantity: current.seatCount }],
               start_date: first?.start_date,
               end_date: Math.floor(current.currentPeriodEnd!.getTime() / 1000),
               // Rewriting the phase must not end a running trial early.
               ...(first?.trial_end ? { trial_end: first.trial_end } : {}),
             },
             {
-              items: [{ price: this.requirePrice(target), quantity: seatCount }],
+              items: [{ price: this.deps.plans.requirePrice(target), quantity: seatCount }],
               duration: { interval: target.interval, interval_count: 1 },
               metadata: { plan_code: target.code },
             },
@@ -272,78 +274,9 @@ export class SubscriptionsService {
     });
   }
 
-  async checkoutSession(
-    caller: Caller,
-    tenantId: string,
-    input: { plan_code?: string; success_url?: string; cancel_url?: string },
-  ): Promise<{ url: string }> {
-    tenantId = ownTenant(caller, tenantId);
-    const stripe = this.stripe();
-    const existing = await this.deps.repo.find(this.db, tenantId);
-    if (existing?.stripeSubscriptionId && !hasEnded(existing.status))
-      throw new AppError('subscription_exists', 'This tenant already has a subscription; use the customer portal.');
-    const plan = await this.requirePlan(input.plan_code ?? 'pro');
-    const customerId = await this.ensureCustomer(stripe, tenantId, null);
-    const base = this.deps.publicWebUrl.replace(/\/$/, '');
-    const session = await stripe((g) =>
-      g.createCheckoutSession(
-        {
-          mode: 'subscription',
-          customer: customerId,
-          client_reference_id: tenantId,
-          line_items: [{ price: this.requirePrice(plan), quantity: plan.seatsIncluded }],
-          subscription_data: {
-            metadata: { tenant_id: tenantId, plan_code: plan.code },
-            ...(plan.trialDays > 0 ? { trial_period_days: plan.trialDays } : {}),
-          },
-          metadata: { tenant_id: tenantId, plan_code: plan.code },
-          success_url: this.returnUrl(input.success_url, 'success_url') ?? `${base}/billing?checkout=success`,
-          cancel_url: this.returnUrl(input.cancel_url, 'cancel_url') ?? `${base}/billing?checkout=cancel`,
-        },
-        `agentry-checkout-${crypto.randomUUID()}`,
-      ),
-    );
-    if (!session.url) throw new AppError('bad_gateway', 'Stripe returned no Checkout URL.');
-    return { url: session.url };
-  }
-
-  async portalSession(caller: Caller, tenantId: string, input: { return_url?: string }): Promise<{ url: string }> {
-    tenantId = ownTenant(caller, tenantId);
-    const stripe = this.stripe();
-    const returnUrl =
-      this.returnUrl(input.return_url, 'return_url') ?? `${this.deps.publicWebUrl.replace(/\/$/, '')}/billing`;
-    const customerId = await this.ensureCustomer(stripe, tenantId, null);
-    const session = await stripe((g) =>
-      g.createPortalSession({
-        customerId,
-        returnUrl,
-        idempotencyKey: `agentry-portal-${crypto.randomUUID()}`,
-      }),
-    );
-    return { url: session.url };
-  }
-
   async listInvoices(caller: Caller, tenantId: string): Promise<Invoice[]> {
     const rows = await this.deps.repo.listInvoices(this.db, ownTenant(caller, tenantId));
     return rows.map(toInvoiceResponse);
-  }
-
-  /**
-   * A caller-given URL Stripe sends the customer back to: only on the web app's own origins, so a
-   * Checkout or portal link cannot be turned into an open redirect to a look-alike site.
-   */
-  private returnUrl(url: string | undefined, path: string): string | undefined {
-    if (url === undefined) return undefined;
-    const allowed = new Set([new URL(this.deps.publicWebUrl).origin, ...this.deps.allowedOrigins]);
-    let origin: string | undefined;
-    try {
-      origin = new URL(url).origin;
-    } catch {}
-    if (!origin || !allowed.has(origin))
-      throw new AppError('validation_failed', "The URL must be on one of the web app's origins.", {
-        errors: [{ path, message: 'not an allowed web origin' }],
-      });
-    return url;
   }
 
   /** The next invoice of the tenant's subscription as Stripe previews it now; 404 without one. */
@@ -354,18 +287,7 @@ export class SubscriptionsService {
     const customerId = await this.deps.repo.findCustomer(this.db, tenantId);
     if (!customerId) throw new AppError('not_found', 'This tenant has no active subscription.');
     const invoice = await stripe((g) => g.previewInvoice(customerId, current.stripeSubscriptionId!));
-    const iso = (s: number | null | undefined) =>
-      typeof s === 'number' && s > 0 ? new Date(s * 1000).toISOString() : null;
-    return {
-      amount_due_cents: invoice.amount_due,
-      currency: invoice.currency,
-      period_start: iso(invoice.lines?.data?.[0]?.period?.start ?? invoice.period_start),
-      period_end: iso(invoice.lines?.data?.at(-1)?.period?.end ?? invoice.period_end),
-      lines: (invoice.lines?.data ?? []).map((line) => ({
-        description: line.description ?? '',
-        amount_cents: line.amount,
-      })),
-    };
+    return toUpcomingInvoiceResponse(invoice);
   }
 
   /** The tenant's Stripe customer, created once (the key is the tenant id, so a race creates one). */
@@ -383,19 +305,6 @@ export class SubscriptionsService {
     if (!current?.stripeSubscriptionId || hasEnded(current.status))
       throw new AppError('not_found', 'This tenant has no active subscription.');
     return current;
-  }
-
-  private async requirePlan(code: string): Promise<PlanRecord> {
-    const plan = await this.deps.plans.get(code);
-    if (!plan) throw new AppError('not_found', 'Unknown plan.');
-    return plan;
-  }
-
-  private requirePrice(plan: PlanRecord): string {
-    const price = this.deps.plans.priceIdFor(plan);
-    if (!price)
-      throw new AppError('unavailable', `Plan ${plan.code} has no Stripe price yet: run \`agentry stripe setup\`.`);
-    return price;
   }
 }
 

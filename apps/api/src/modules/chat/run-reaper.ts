@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { periodicJob, type PeriodicJob } from '../../platform/periodic-job.js';
 import type { Database } from '../../platform/db/client.js';
 import type { EventStreams, JobQueue } from '../../platform/ports/types.js';
 import type { ChatRepo } from './chat.repo.js';
@@ -27,51 +28,19 @@ export interface RunReaperDeps {
  * in its job id, so however many workers schedule the next tick, it runs once.
  */
 export class RunReaper {
-  private retry?: NodeJS.Timeout;
-  constructor(private readonly deps: RunReaperDeps) {}
-
-  /** Registers the job (worker role only) and schedules the next tick. */
-  async startWorker() {
-    this.deps.jobs.process<{ slot?: number }>(
-      REAP_RUNS_JOB,
-      async (job) => {
-        // Next tick first, so a failing reap does not break the chain. Never the same slot again:
-        // a timer that fires a millisecond early would otherwise compute this slot, whose job id is
-        // taken, and the chain would stop.
-        await this.scheduleNext((job.data.slot ?? 0) + 1);
-        await this.reap();
-      },
-      { concurrency: 1 },
-    );
-    await this.scheduleNext();
+  private readonly schedule: PeriodicJob;
+  constructor(private readonly deps: RunReaperDeps) {
+    this.schedule = periodicJob({ ...deps, name: REAP_RUNS_JOB, run: () => this.reap() });
   }
 
-  /**
-   * Enqueues the next tick. When the queue is unreachable (a Redis outage), the chain must not
-   * die and start-up must not fail: log, and try again after one interval on this worker.
-   */
-  private async scheduleNext(minSlot = 0) {
-    const slot = Math.max(Math.floor(Date.now() / this.deps.intervalMs) + 1, minSlot);
-    const delayMs = Math.max(0, slot * this.deps.intervalMs - Date.now());
-    try {
-      await this.deps.jobs.enqueue(
-        REAP_RUNS_JOB,
-        { slot },
-        { jobId: `chat-reap-runs_${slot}`, delayMs, attempts: 3, backoffMs: Math.min(1000, this.deps.intervalMs) },
-      );
-    } catch (err) {
-      this.deps.logger.warn(
-        { err, event: 'chat.reaper_schedule_failed' },
-        'could not schedule the run reaper; retrying',
-      );
-      this.retry = setTimeout(() => void this.scheduleNext(minSlot), this.deps.intervalMs);
-      this.retry.unref();
-    }
+  /** Registers the job (worker role only) and schedules the next tick. */
+  startWorker() {
+    return this.schedule.start();
   }
 
   /** Stops a pending re-try of scheduling (shutdown). */
   stop() {
-    clearTimeout(this.retry);
+    this.schedule.stop();
   }
 
   /** Ends every stale run; returns how many. */

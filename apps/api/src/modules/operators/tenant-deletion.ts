@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { periodicJob, type PeriodicJob } from '../../platform/periodic-job.js';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
 import type { JobQueue } from '../../platform/ports/types.js';
 
@@ -47,39 +48,19 @@ export async function tenantOwnedTables(db: DbOrTx): Promise<string[]> {
  * a job on worker processes, one per interval slot.
  */
 export class TenantDeletion {
-  private retry?: NodeJS.Timeout;
-  constructor(private readonly deps: TenantDeletionDeps) {}
-
-  async startWorker() {
-    this.deps.jobs.process<{ slot?: number }>(
-      DELETE_TENANTS_JOB,
-      async (job) => {
-        await this.scheduleNext((job.data.slot ?? 0) + 1);
-        await this.deleteDue();
-      },
-      { concurrency: 1 },
-    );
-    await this.scheduleNext();
+  private readonly schedule: PeriodicJob;
+  constructor(private readonly deps: TenantDeletionDeps) {
+    this.schedule = periodicJob({ ...deps, name: DELETE_TENANTS_JOB, run: () => this.deleteDue() });
   }
 
-  private async scheduleNext(minSlot = 0) {
-    const slot = Math.max(Math.floor(Date.now() / this.deps.intervalMs) + 1, minSlot);
-    const delayMs = Math.max(0, slot * this.deps.intervalMs - Date.now());
-    try {
-      await this.deps.jobs.enqueue(
-        DELETE_TENANTS_JOB,
-        { slot },
-        { jobId: `tenants-delete-due_${slot}`, delayMs, attempts: 3, backoffMs: 1000 },
-      );
-    } catch (err) {
-      this.deps.logger.warn({ err, event: 'tenants.deletion_schedule_failed' }, 'could not schedule tenant deletion');
-      this.retry = setTimeout(() => void this.scheduleNext(minSlot), this.deps.intervalMs);
-      this.retry.unref();
-    }
+  /** Registers the job (worker role only) and schedules the next tick. */
+  startWorker() {
+    return this.schedule.start();
   }
 
+  /** Stops a pending re-try of scheduling (shutdown). */
   stop() {
-    clearTimeout(this.retry);
+    this.schedule.stop();
   }
 
   /** Deletes every deprovisioned tenant that is due at `now`; returns their ids. */
