@@ -8,12 +8,13 @@ export function detectBlockedTerms(text: string, terms: readonly string[]): Find
   const wanted = terms.map(fold).filter((term) => term.trim().length > 0);
   if (wanted.length === 0) return [];
   const { folded, offsets } = foldWithOffsets(text);
+  const original = (offset: number) => (offsets ? (offsets[offset] ?? text.length) : offset);
   const alternatives = wanted.map((term) => term.trim().split(/\s+/).map(escapeRegExp).join('\\s+'));
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}_])`, 'gu');
   return findAll(folded, pattern, 'blocked_term').map((finding) => ({
     ...finding,
-    start: offsets[finding.start] ?? finding.start,
-    end: offsets[finding.end] ?? text.length,
+    start: original(finding.start),
+    end: original(finding.end),
   }));
 }
 
@@ -23,15 +24,16 @@ function fold(text: string): string {
 }
 
 /**
- * Folds the text character by character and keeps, for every folded offset, the offset in the
- * original text, so a finding masks the user's own spelling.
+ * Folds the text and keeps, for every folded offset, the offset in the original text, so a finding
+ * masks the user's own spelling. ASCII text (most of it) folds in place: no offset table.
  */
-function foldWithOffsets(text: string): { folded: string; offsets: number[] } {
+function foldWithOffsets(text: string): { folded: string; offsets: number[] | null } {
+  if (!/[^\x00-\x7f]/.test(text)) return { folded: text.toLowerCase(), offsets: null };
   let folded = '';
   const offsets: number[] = [];
   let index = 0;
   for (const char of text) {
-    const piece = fold(char);
+    const piece = char < '\x80' ? char.toLowerCase() : fold(char);
     for (let i = 0; i < piece.length; i++) offsets.push(index);
     folded += piece;
     index += char.length;

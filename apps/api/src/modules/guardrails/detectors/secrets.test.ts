@@ -14,7 +14,9 @@ const upper = (n: number) =>
     .toUpperCase()
     .replace(/[^A-Z2-7]/g, '')
     .slice(0, n);
-const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 const positives: [string, string][] = [
   ['an AWS access key id', `AKIA${upper(16)}`],
