@@ -28,7 +28,7 @@ function fold(text: string): string {
  * masks the user's own spelling. ASCII text (most of it) folds in place: no offset table.
  */
 function foldWithOffsets(text: string): { folded: string; offsets: number[] | null } {
-  if (!/[^\x00-\x7f]/.test(text)) return { folded: text.toLowerCase(), offsets: null };
+  if (!/[^ -~\t\n\r]/.test(text)) return { folded: text.toLowerCase(), offsets: null };
   let folded = '';
   const offsets: number[] = [];
   let index = 0;
