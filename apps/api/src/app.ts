@@ -125,6 +125,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     agents: agents.service,
     conversations: conversations.service,
     usage: billing.usageHooks,
+    guardrails: guardrails.service,
   });
 
   // Platform operators read and act on every tenant through the services above.

@@ -48,7 +48,15 @@ export const RunEventData = {
     agent: z.string(),
     usage: Usage,
   }),
-  'run.failed': z.object({ run_id: Uuid, code: z.string(), message: z.string(), retryable: z.boolean() }),
+  'run.failed': z.object({
+    run_id: Uuid,
+    code: z.string(),
+    message: z.string(),
+    retryable: z.boolean(),
+    /** `guardrail_tripped`: the guardrail and the stage that stopped the run. */
+    details: z.object({ guardrail: z.string(), stage: z.string() }).optional(),
+  }),
+  'guardrail.applied': z.object({ guardrail: z.string(), stage: z.string(), action: z.string() }),
 } as const;
 export type RunEventName = keyof typeof RunEventData;
 export type RunEvent = { [K in RunEventName]: { event: K; data: z.infer<(typeof RunEventData)[K]> } }[RunEventName];

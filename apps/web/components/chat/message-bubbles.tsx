@@ -3,7 +3,7 @@ import type { Message } from '@agentry/contracts';
 import { Markdown } from '@/components/markdown/markdown';
 import type { LiveTurn } from '@/lib/chat/live-turn';
 import { FeedbackButtons } from './feedback-buttons';
-import { HandoffNotice, ToolCallCard } from './tool-call-card';
+import { GuardrailNotice, HandoffNotice, ToolCallCard } from './tool-call-card';
 
 export function UserBubble({ text }: { text: string }) {
   return (
@@ -68,6 +68,8 @@ export function LiveAnswer({ turn, agentName }: { turn: LiveTurn; agentName: (na
           if (part.kind === 'text') return <Markdown key={i} source={part.text} />;
           if (part.kind === 'tool')
             return <ToolCallCard key={part.callId} name={part.name} args={part.arguments} output={part.output} />;
+          // biome-ignore lint/suspicious/noArrayIndexKey: a streamed turn only appends parts
+          if (part.kind === 'guardrail') return <GuardrailNotice key={i} {...part} />;
           // biome-ignore lint/suspicious/noArrayIndexKey: a streamed turn only appends parts
           return <HandoffNotice key={i} from={agentName(part.from) ?? part.from} to={agentName(part.to) ?? part.to} />;
         })}

@@ -7,6 +7,8 @@ import type { ChatAgent } from '../agents/agent-registry.js';
 import type { AgentRunContext } from '../agents/run-context.js';
 import type { ConversationsService, RunResultRecord } from '../conversations/conversations.service.js';
 import type { PostgresSession } from '../conversations/postgres-session.js';
+import type { GuardrailsService, InputCheck } from '../guardrails/guardrails.service.js';
+import type { GuardrailNotice, RunGuard } from '../guardrails/run-guard.js';
 import type { ChatRepo } from './chat.repo.js';
 import { toRunFailure, type RunFailure } from './run-errors.js';
 import type { RunEventWriter } from './run-events.js';
@@ -19,6 +21,8 @@ export interface RunInput {
   agent: ChatAgent;
   message: string;
   session: PostgresSession;
+  /** What the `input` guardrails decided before the message was stored (the message is already masked). */
+  inputGuardrails?: InputCheck;
 }
 
 export type RunOutcome =
@@ -40,6 +44,8 @@ export interface RunExecutionDeps {
   usageHooks?: ChatUsageHooks;
   logger: Logger;
   maxTurns: number;
+  /** The tenant's guardrails at every stage (absent: none). */
+  guardrails?: Pick<GuardrailsService, 'forRun'>;
 }
 
 const stringify = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
@@ -115,6 +121,8 @@ export async function executeRun(
   // Set once the result is committed: a failure after that (the event log) must not re-record the run as failed.
   let recorded = false;
   try {
+    const guard = await guardRun(deps, input, writer);
+    context.guardrails = guard;
     const result = await deps.runner.run(input.agent, input.message, {
       stream: true,
       context,
@@ -137,9 +145,11 @@ export async function executeRun(
       transcript.text = final;
       await writer.append({ event: 'message.delta', data: { delta: final } });
     }
+    // The answer's guardrails run on the whole answer: a block ends the run without storing it, a
+    // mask stores (and `run.completed` carries) the masked text that replaces the streamed one.
+    const response = guard ? await guard.text('output', transcript.text) : transcript.text;
     // Every delta is in the log (or the log failed) before the result is persisted.
     await writer.flush();
-    const response = transcript.text;
     const agent = result.lastAgent?.name ?? transcript.agent;
     const messageId = await recordCompletedRun(deps, caller, {
       conversationId,
@@ -191,11 +201,35 @@ export async function executeRun(
     }
     await writer.append({
       event: 'run.failed',
-      data: { run_id: runId, code: failure.code, message: failure.message, retryable: failure.retryable },
+      data: {
+        run_id: runId,
+        code: failure.code,
+        message: failure.message,
+        retryable: failure.retryable,
+        ...(failure.details ? { details: failure.details } : {}),
+      },
     });
     await writer.flush();
     return { status: 'failed', failure };
   }
+}
+
+/**
+ * The run's guardrails: reports what the `input` stage did before the run existed, ends the run when
+ * it blocked, and guards the tools and the answer from here on.
+ */
+async function guardRun(
+  deps: RunExecutionDeps,
+  input: RunInput,
+  writer: RunEventWriter,
+): Promise<RunGuard | undefined> {
+  if (!deps.guardrails) return undefined;
+  const report = async (data: GuardrailNotice) => {
+    await writer.append({ event: 'guardrail.applied', data });
+  };
+  for (const notice of input.inputGuardrails?.notices ?? []) await report(notice);
+  if (input.inputGuardrails?.tripped) throw input.inputGuardrails.tripped;
+  return deps.guardrails.forRun(input.caller.tenantId, report);
 }
 
 /**

@@ -60,7 +60,8 @@ export class GuardrailEngine {
       const result = { guardrail: rule.key, stage, action: rule.action, findings };
       applied.push(result);
       this.actions.inc({ key: rule.key, stage, action: rule.action });
-      if (rule.action === 'block') return { text: current, applied, blocked: result };
+      // A blocked text comes back with what tripped masked: that is all the transcript keeps of it.
+      if (rule.action === 'block') return { text: maskFindings(current, findings), applied, blocked: result };
       if (rule.action === 'mask') current = maskFindings(current, findings);
     }
     return { text: current, applied, blocked: null };

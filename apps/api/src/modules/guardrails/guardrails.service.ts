@@ -13,6 +13,14 @@ import type { Ports, Unsubscribe } from '../../platform/ports/index.js';
 import { CATALOG, DEFAULT_RULES, ruleProblems } from './catalog.js';
 import type { GuardrailCheck, GuardrailEngine } from './guardrail-engine.js';
 import type { GuardrailsRepo } from './guardrails.repo.js';
+import { type GuardrailNotice, GuardrailTripped, RunGuard } from './run-guard.js';
+
+/** What the `input` stage decided about a user's message. */
+export interface InputCheck {
+  text: string;
+  notices: GuardrailNotice[];
+  tripped: GuardrailTripped | null;
+}
 
 const CHANGED_CHANNEL = 'guardrails:changed';
 /** A safety net only: a change reaches every replica through pub/sub at once. */
@@ -94,12 +102,39 @@ export class GuardrailsService {
     return this.deps.engine.check(await this.rulesOf(tenantId), stage, text);
   }
 
+  /**
+   * The guardrails of one run, with the rules as they are when it starts (a change applies from the
+   * next run on); `report` writes each `guardrail.applied` event.
+   */
+  async forRun(tenantId: string, report: (notice: GuardrailNotice) => Promise<void>): Promise<RunGuard> {
+    const rules = await this.rulesOf(tenantId);
+    return new RunGuard((stage, text) => this.deps.engine.check(rules, stage, text), report);
+  }
+
+  /**
+   * The `input` stage, before the user's message is stored or any run exists: the text to store and
+   * send (masked), the notices the run will report first, and whether it must end at once.
+   */
+  async checkInput(tenantId: string, text: string): Promise<InputCheck> {
+    const notices: GuardrailNotice[] = [];
+    const guard = await this.forRun(tenantId, async (notice) => {
+      notices.push(notice);
+    });
+    try {
+      return { text: await guard.text('input', text), notices, tripped: null };
+    } catch (err) {
+      if (!(err instanceof GuardrailTripped)) throw err;
+      const masked = (await this.check(tenantId, 'input', text)).text;
+      return { text: masked, notices, tripped: err };
+    }
+  }
+
   /** The settings page's test box: what the tenant's rules would do to a sample text at a stage. */
   async test(caller: Caller, body: { text: string; stage: GuardrailStage }): Promise<GuardrailTestResponse> {
     const result = await this.check(caller.tenantId, body.stage, body.text);
     return {
       stage: body.stage,
-      text: result.blocked ? body.text : result.text,
+      text: result.text,
       blocked: result.blocked !== null,
       applied: result.applied.map((a) => ({
         guardrail: a.guardrail,
