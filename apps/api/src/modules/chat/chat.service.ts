@@ -69,6 +69,8 @@ export class ChatService {
         conversationId: request.conversation_id,
         agent: request.agent,
         message: request.message,
+        editOf: request.edit_of,
+        regenerate: request.regenerate,
       });
       await repo.insertRun(tx, {
         id: runId,
@@ -79,13 +81,13 @@ export class ChatService {
       });
       return turn;
     });
-    const session = conversations.sessionFor(caller, turn.conversationId, runId, { isNew: turn.isNew });
+    const session = conversations.sessionFor(caller, turn, runId);
     const { done } = await runs.start({
       caller,
       runId,
       conversationId: turn.conversationId,
       agent,
-      message: request.message,
+      message: turn.message,
       session,
     });
     return { runId, conversationId: turn.conversationId, done };
