@@ -365,8 +365,12 @@ export class ConversationsRepo {
   /** Index, count and neighbours of each message among its siblings (one statement for a page). */
   async siblingsOf(db: DbOrTx, tenantId: string, ids: string[]): Promise<Map<string, SiblingInfo>> {
     if (ids.length === 0) return new Map();
-    const sib = sql`s.tenant_id = m.tenant_id and s.conversation_id = m.conversation_id
-      and ((m.parent_id is null and s.parent_id is null) or s.parent_id = m.parent_id)`;
+    // Two forms, so each lookup uses the (conversation_id, parent_id, position) index: first
+    // messages (no parent) and the others.
+    const roots = sql`s.tenant_id = m.tenant_id and s.conversation_id = m.conversation_id and s.parent_id is null`;
+    const children = sql`s.tenant_id = m.tenant_id and s.conversation_id = m.conversation_id and s.parent_id = m.parent_id`;
+    const either = (f: (sib: typeof roots) => ReturnType<typeof sql>) =>
+      sql`case when m.parent_id is null then ${f(roots)} else ${f(children)} end`;
     const result = await db.execute<{
       id: string;
       idx: number;
@@ -375,10 +379,10 @@ export class ConversationsRepo {
       next: string | null;
     }>(sql`
       select m.id,
-        (select count(*) from ${messages} s where ${sib} and s.position <= m.position)::int as idx,
-        (select count(*) from ${messages} s where ${sib})::int as n,
-        (select s.id from ${messages} s where ${sib} and s.position < m.position order by s.position desc limit 1) as prev,
-        (select s.id from ${messages} s where ${sib} and s.position > m.position order by s.position limit 1) as next
+        ${either((sib) => sql`(select count(*) from ${messages} s where ${sib} and s.position <= m.position)`)}::int as idx,
+        ${either((sib) => sql`(select count(*) from ${messages} s where ${sib})`)}::int as n,
+        ${either((sib) => sql`(select s.id from ${messages} s where ${sib} and s.position < m.position order by s.position desc limit 1)`)} as prev,
+        ${either((sib) => sql`(select s.id from ${messages} s where ${sib} and s.position > m.position order by s.position limit 1)`)} as next
       from ${messages} m where m.tenant_id = ${tenantId} and m.id in (${idList(ids)})`);
     return new Map(
       result.rows.map((r) => [
