@@ -193,6 +193,28 @@ describe('the message tree: edit, regenerate and switch branches', () => {
     expect(sent).toContain('hello there');
   });
 
+  it('a share keeps the branch of share time; the feedback export prompts with the question answered', async () => {
+    const first = await chat(member, { message: 'share me' });
+    const id = first.conversation_id;
+    const question = (await read(member, id)).messages[0];
+    const share = (await call(member, 'POST', `/api/v1/conversations/${id}/shares`)).json() as { id: string };
+    const edited = await chat(member, { message: 'share me, edited', conversation_id: id, edit_of: question.id });
+    const publicRead = await t.app.inject({ method: 'GET', url: `/api/v1/shared/${share.id}` });
+    expect(publicRead.json().messages.map((m: { content: string }) => m.content)).toEqual(['share me', first.response]);
+    // Rate the edited branch's answer: its prompt is the edited question, not the first one.
+    const rated = await call(member, 'PUT', `/api/v1/conversations/${id}/messages/${edited.message_id}/feedback`, {
+      rating: 'down',
+    });
+    expect(rated.statusCode, rated.body).toBe(200);
+    const exported = await call(owner, 'GET', '/api/v1/feedback/export');
+    const line = exported.body
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((r: { message_id: string }) => r.message_id === edited.message_id);
+    expect(line).toMatchObject({ prompt: 'share me, edited', response: edited.response });
+  });
+
   it('pages walk back along the current branch only', async () => {
     const first = await chat(member, { message: 'p1' });
     const id = first.conversation_id;
