@@ -59,10 +59,7 @@ export const journeys = [
       await page.getByTestId('assistant-message').getByText('2/2', { exact: true }).waitFor();
       await page.getByRole('button', { name: 'Previous version' }).last().click();
       await page.getByTestId('assistant-message').getByText('1/2', { exact: true }).waitFor();
-      expect(
-        (await texts(page.getByTestId('assistant-message')))[0] === firstAnswer,
-        'the first answer',
-      );
+      expect((await texts(page.getByTestId('assistant-message')))[0] === firstAnswer, 'the first answer');
     },
   ],
 ];
