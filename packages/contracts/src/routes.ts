@@ -94,6 +94,7 @@ import {
   Feedback,
   FeedbackExportQuery,
   FeedbackRequest,
+  BranchRequest,
   MessageIdParam,
   MessagePage,
   MessagePageQuery,
@@ -226,6 +227,12 @@ export const API_ROUTES = {
     params: IdParam,
     query: MessagePageQuery,
     response: MessagePage,
+  },
+  'POST /api/v1/conversations/:id/branch': {
+    auth: 'conversations:write',
+    params: IdParam,
+    body: BranchRequest,
+    response: ConversationDetail,
   },
   'GET /api/v1/conversations/:id/export': {
     auth: 'conversations:read',

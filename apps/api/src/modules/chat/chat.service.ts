@@ -66,8 +66,10 @@ export class ChatService {
     const { database, conversations, repo, runs } = this.deps;
     const agent = this.deps.agents.agentToRun(request.agent);
     await this.deps.usageHooks?.assertCanStartRun(caller);
-    // The `input` guardrails run before anything is stored: a masked message is stored masked.
-    const inputGuardrails = await this.deps.guardrails?.checkInput(caller.tenantId, request.message);
+    // The `input` guardrails run before anything is stored: a masked message is stored masked. A
+    // regenerated answer brings no new message (its question passed them when it was sent).
+    const inputGuardrails =
+      request.message === undefined ? undefined : await this.deps.guardrails?.checkInput(caller.tenantId, request.message);
     const message = inputGuardrails?.text ?? request.message;
     const runId = randomUUID();
     const turn = await database.db.transaction(async (tx) => {
@@ -75,6 +77,8 @@ export class ChatService {
         conversationId: request.conversation_id,
         agent: request.agent,
         message,
+        editOf: request.edit_of,
+        regenerate: request.regenerate,
       });
       await repo.insertRun(tx, {
         id: runId,
@@ -85,13 +89,13 @@ export class ChatService {
       });
       return turn;
     });
-    const session = conversations.sessionFor(caller, turn.conversationId, runId, { isNew: turn.isNew });
+    const session = conversations.sessionFor(caller, turn, runId);
     const { done } = await runs.start({
       caller,
       runId,
       conversationId: turn.conversationId,
       agent,
-      message,
+      message: turn.message,
       session,
       inputGuardrails,
     });
