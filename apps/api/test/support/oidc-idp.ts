@@ -57,6 +57,15 @@ export async function startOidcProvider(options: { clientId: string; clientSecre
   const handler = provider.callback();
   server.on('request', async (req, res) => {
     try {
+      // Loopback control for the browser journey's separate process: who signs in next.
+      if (req.url === '/__e2e/next-account' && req.method === 'POST') {
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        state.nextAccount = JSON.parse(body) as IdpAccount;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+        return;
+      }
       if (req.url?.startsWith('/interaction/')) {
         const account = state.nextAccount;
         if (!account) throw new Error('no account set for the next sign-in');
