@@ -126,6 +126,10 @@ const EnvSchema = z.object({
   SSE_HEARTBEAT_MS: int(15_000, 10),
   METRICS_TOKEN: optionalString,
   PUBLIC_WEB_URL: z.url().default('http://localhost:3000'),
+  /** Where browsers reach the API: single sign-on's callback URL (registered at the IdP) is built from it. */
+  PUBLIC_API_URL: z.url().default('http://localhost:8000'),
+  /** Allow `http://` OpenID issuers (tests, a local IdP); unset: allowed except in production. */
+  SSO_ALLOW_INSECURE_ISSUERS: z.enum(['true', 'false']).optional(),
 
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_MAX: int(10, 1),
@@ -281,6 +285,12 @@ function shape(e: z.output<typeof EnvSchema>) {
     },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
+    sso: {
+      publicApiUrl: e.PUBLIC_API_URL,
+      allowInsecureIssuers: e.SSO_ALLOW_INSECURE_ISSUERS
+        ? e.SSO_ALLOW_INSECURE_ISSUERS === 'true'
+        : e.NODE_ENV !== 'production',
+    },
     auth: {
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,

@@ -111,6 +111,9 @@ try {
     // Short-lived access tokens so the run crosses the BFF's refresh-ahead window: silent refresh is exercised.
     AUTH_ACCESS_TOKEN_TTL_SECONDS: process.env.E2E_ACCESS_TTL ?? '75',
     ALLOWED_ORIGINS: WEB,
+    // Single sign-on (features/sso.mjs): the IdP sends the browser back to this API; its issuer is http://127.0.0.1.
+    PUBLIC_API_URL: API,
+    SSO_ALLOW_INSECURE_ISSUERS: 'true',
     // Every person of every journey signs in through the BFF from 127.0.0.1: one client address for
     // dozens of logins a minute. The quota itself is tested in the API's rate-limit tests.
     RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '200',

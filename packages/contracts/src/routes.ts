@@ -1,6 +1,16 @@
 import type { z } from 'zod';
 import type { Scope } from './scopes.js';
 import { IdParam } from './common.js';
+import {
+  SsoCallbackQuery,
+  SsoConfigRequest,
+  SsoConfigResponse,
+  SsoExchangeRequest,
+  SsoLookupQuery,
+  SsoLookupResponse,
+  SsoStartParams,
+  SsoStartQuery,
+} from './sso.js';
 import { AuditEventPage, AuditEventQuery, AuditExportQuery } from './audit.js';
 import { GuardrailCatalog, GuardrailRules, GuardrailTestRequest, GuardrailTestResponse } from './guardrails.js';
 import {
@@ -112,7 +122,7 @@ export interface RouteSpec {
   /** `public`, `access` (any signed-in caller) or the scope the caller needs. */
   auth: 'public' | 'access' | Scope;
   /** The success status; 200 when absent. */
-  status?: 200 | 201 | 202 | 204;
+  status?: 200 | 201 | 202 | 204 | 302;
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -161,6 +171,18 @@ export const API_ROUTES = {
   'POST /api/v1/auth/mfa/challenge': { auth: 'public', body: MfaChallengeRequest, response: SessionResponse },
   'POST /api/v1/auth/mfa/recovery-codes': { auth: 'access', body: MfaCodeRequest, response: RecoveryCodesResponse },
   'DELETE /api/v1/auth/mfa': { auth: 'access', status: 204, body: DisableMfaRequest },
+  'GET /api/v1/auth/sso/lookup': { auth: 'public', query: SsoLookupQuery, response: SsoLookupResponse },
+  'GET /api/v1/auth/sso/:tenant_slug/start': {
+    auth: 'public',
+    status: 302,
+    params: SsoStartParams,
+    query: SsoStartQuery,
+  },
+  'GET /api/v1/auth/sso/callback': { auth: 'public', status: 302, query: SsoCallbackQuery },
+  'POST /api/v1/auth/sso/exchange': { auth: 'public', body: SsoExchangeRequest, response: SessionResponse },
+  'PUT /api/v1/tenants/current/sso': { auth: 'tenant:manage', body: SsoConfigRequest, response: SsoConfigResponse },
+  'GET /api/v1/tenants/current/sso': { auth: 'tenant:manage', response: SsoConfigResponse },
+  'DELETE /api/v1/tenants/current/sso': { auth: 'tenant:manage', status: 204 },
   // NOTE: the body is an operator-signed envelope (ServiceAccountIssueRequest) that the handler
   // parses itself after checking the signature over the raw bytes, so the route declares none.
   'POST /api/v1/auth/service-accounts/issue': { auth: 'public', status: 201, response: ServiceAccountIssueResponse },

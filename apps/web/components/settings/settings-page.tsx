@@ -4,6 +4,7 @@ import { hasScope, useMe } from '@/lib/client/queries';
 import { ProfileCard } from './profile-card';
 import { PasswordCard } from './password-card';
 import { MfaCard } from './mfa-card';
+import { SsoCard } from './sso-card';
 import { SessionsCard } from './sessions-card';
 import { TeamCard } from './team-card';
 import { JoinWorkspaceCard } from './join-workspace-card';
@@ -46,6 +47,7 @@ export function SettingsPage() {
       <div id="security" className="space-y-6">
         <PasswordCard />
         <MfaCard me={me.data} loading={me.isPending} />
+        {hasScope(me.data, 'tenant:manage') && <SsoCard me={me.data} />}
       </div>
       <div id="sessions">
         <SessionsCard />

@@ -17,6 +17,7 @@ import { ServiceAccountsRepo } from './service-accounts.repo.js';
 import { serviceAccountRoutes } from './service-accounts.routes.js';
 import { ServiceAccountsService } from './service-accounts.service.js';
 import { UsersRepo } from './users.repo.js';
+import { createSsoModule } from '../sso/sso.module.js';
 
 /**
  * Accounts and how they get sessions: sign-up, login, refresh, profile, e-mail verification and
@@ -73,6 +74,7 @@ export function createAccountsModule(
     audit,
     tenants,
   });
+  const sso = createSsoModule(ctx, { users, tenants, hasher });
   const signIn = new AuthService({
     config,
     database,
@@ -87,7 +89,9 @@ export function createAccountsModule(
     recovery,
     mfa,
     audit,
+    sso: sso.service,
   });
+  sso.bindSessions(signIn);
   const profile = new ProfileService({ database, users, tenants, mfa: mfaRepo });
   const serviceAccounts = new ServiceAccountsService({
     config,
@@ -105,6 +109,7 @@ export function createAccountsModule(
     recovery,
     profile,
     mfa,
+    sso: sso.service,
     serviceAccounts,
     /** What `agentry users …` does: create, lock, unlock, disable. */
     operatorUsers: new OperatorUsers({ database, users, tenants, hasher, revoker, lockout }),
@@ -112,6 +117,7 @@ export function createAccountsModule(
     async register(app: FastifyInstance) {
       await app.register(authRoutes(signIn, recovery, profile));
       await app.register(mfaRoutes(signIn, mfa));
+      await sso.register(app);
       await app.register(serviceAccountRoutes(serviceAccounts));
     },
   };

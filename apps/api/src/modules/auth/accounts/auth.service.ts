@@ -43,6 +43,8 @@ export interface AuthServiceDeps {
   /** The second factor: a login of a user with MFA on answers 202 and finishes at `completeMfa`. */
   mfa: MfaService;
   audit: AuditLog;
+  /** Single sign-on's `enforce`: refuses password login into a tenant for a role (403 `sso_required`). */
+  sso?: { passwordLoginRefused(tenantId: string, role: Role): Promise<boolean> };
 }
 
 /** Sign-up, login and refresh: how users and service accounts get sessions. */
@@ -184,6 +186,10 @@ export class AuthService {
       await record(user.id, 'failure', 'tenant_suspended');
       throw tenantSuspended();
     }
+    if (await this.deps.sso?.passwordLoginRefused(membership.tenantId, membership.role as Role)) {
+      await record(user.id, 'failure', 'sso_required');
+      throw new AppError('sso_required', 'This workspace signs in with single sign-on: use "Continue with SSO".');
+    }
     if (check.needsRehash)
       await this.deps.users.setPasswordHash(this.db, user.id, await this.deps.hasher.hash(input.password));
     if (await this.deps.mfa.isEnabled(user.id)) {
@@ -219,13 +225,26 @@ export class AuthService {
     );
   }
 
+  /**
+   * A session after single sign-on (sso/): the IdP's authentication counts as the login, so no
+   * second factor is asked even when MFA is on (the IdP enforces its own).
+   */
+  async openSsoSession(
+    user: { id: string; email: string; emailVerifiedAt: Date | null; isOperator: boolean },
+    tenantId: string,
+    role: Role,
+    client: ClientInfo,
+  ): Promise<SessionResponse> {
+    return this.openUserSession(user, tenantId, role, client, 'sso');
+  }
+
   /** Opens the session of a login and records `auth.login` in the tenant's audit log, in one transaction. */
   private async openUserSession(
     user: { id: string; email: string; emailVerifiedAt: Date | null; isOperator: boolean },
     tenantId: string,
     role: Role,
     client: ClientInfo,
-    method: 'password' | 'mfa_totp' | 'mfa_recovery_code',
+    method: 'password' | 'mfa_totp' | 'mfa_recovery_code' | 'sso',
   ): Promise<SessionResponse> {
     const identity = {
       kind: 'user' as const,
