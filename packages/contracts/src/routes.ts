@@ -14,7 +14,10 @@ import {
   SuspendTenantResponse,
 } from './platform.js';
 import {
+  AccountExport,
+  ChangeEmailRequest,
   ChangePasswordRequest,
+  DeleteAccountRequest,
   DisableMfaRequest,
   ForgotPasswordRequest,
   LogoutRequest,
@@ -159,6 +162,10 @@ export const API_ROUTES = {
   'POST /api/v1/auth/mfa/challenge': { auth: 'public', body: MfaChallengeRequest, response: SessionResponse },
   'POST /api/v1/auth/mfa/recovery-codes': { auth: 'access', body: MfaCodeRequest, response: RecoveryCodesResponse },
   'DELETE /api/v1/auth/mfa': { auth: 'access', status: 204, body: DisableMfaRequest },
+  'POST /api/v1/auth/email/change': { auth: 'access', status: 202, body: ChangeEmailRequest },
+  'POST /api/v1/auth/email/change/confirm': { auth: 'public', status: 204, body: TokenBody },
+  'GET /api/v1/auth/me/export': { auth: 'access', response: AccountExport },
+  'DELETE /api/v1/auth/me': { auth: 'access', status: 204, body: DeleteAccountRequest },
   // NOTE: the body is an operator-signed envelope (ServiceAccountIssueRequest) that the handler
   // parses itself after checking the signature over the raw bytes, so the route declares none.
   'POST /api/v1/auth/service-accounts/issue': { auth: 'public', status: 201, response: ServiceAccountIssueResponse },
