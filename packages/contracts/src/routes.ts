@@ -164,7 +164,7 @@ export const API_ROUTES = {
   'DELETE /api/v1/auth/mfa': { auth: 'access', status: 204, body: DisableMfaRequest },
   'POST /api/v1/auth/email/change': { auth: 'access', status: 202, body: ChangeEmailRequest },
   'POST /api/v1/auth/email/change/confirm': { auth: 'public', status: 204, body: TokenBody },
-  'GET /api/v1/auth/me/export': { auth: 'access', response: AccountExport },
+  'GET /api/v1/auth/me/export': { auth: 'access', response: AccountExport, download: true },
   'DELETE /api/v1/auth/me': { auth: 'access', status: 204, body: DeleteAccountRequest },
   // NOTE: the body is an operator-signed envelope (ServiceAccountIssueRequest) that the handler
   // parses itself after checking the signature over the raw bytes, so the route declares none.

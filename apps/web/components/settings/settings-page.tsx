@@ -4,6 +4,7 @@ import { hasScope, useMe } from '@/lib/client/queries';
 import { ProfileCard } from './profile-card';
 import { PasswordCard } from './password-card';
 import { MfaCard } from './mfa-card';
+import { EmailChangeCard, YourDataCard } from './account-card';
 import { SessionsCard } from './sessions-card';
 import { TeamCard } from './team-card';
 import { JoinWorkspaceCard } from './join-workspace-card';
@@ -23,6 +24,7 @@ export function SettingsPage() {
             ['#team', 'Team'],
             ['#join', 'Join a workspace'],
             ['#service-accounts', 'Service accounts'],
+            ['#your-data', 'Your data'],
           ].map(([href, label]) => (
             <a key={href} href={href} className="text-brand-700 hover:underline dark:text-brand-100">
               {label}
@@ -39,6 +41,7 @@ export function SettingsPage() {
         <ProfileCard me={me.data} loading={me.isPending} />
       </div>
       <div id="security" className="space-y-6">
+        <EmailChangeCard me={me.data} />
         <PasswordCard />
         <MfaCard me={me.data} loading={me.isPending} />
       </div>
@@ -56,6 +59,9 @@ export function SettingsPage() {
           canManage={hasScope(me.data, 'service_accounts:manage')}
           grantable={me.data?.scopes ?? []}
         />
+      </div>
+      <div id="your-data">
+        <YourDataCard me={me.data} />
       </div>
     </div>
   );

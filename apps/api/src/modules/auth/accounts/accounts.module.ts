@@ -91,6 +91,7 @@ export function createAccountsModule(
     recovery,
     mfa,
     audit,
+    grace: deps.sessions.grace,
   });
   const reauth = new Reauthentication({ users, hasher, lockout });
   const emailChange = new EmailChangeService({ config, database, users, reauth, mailer, revoker, audit, tenants });
