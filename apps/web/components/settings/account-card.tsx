@@ -31,35 +31,37 @@ export function EmailChangeCard({ me }: { me: MeResponse | undefined }) {
       error instanceof ApiError && error.code === 'email_taken' ? 'Another account already uses that address.' : null,
   );
   return (
-    <Card
-      title="E-mail address"
-      description={`You sign in with ${me?.user.email ?? 'your address'}. Changing it needs your password and a link sent to the new address; other sessions are signed out.`}
-    >
-      {sentTo && (
-        <Alert tone="success" title="Confirmation sent">
-          Open the link we sent to {sentTo} to finish. Nothing changes until then.
-        </Alert>
-      )}
-      <form ref={formRef} onSubmit={form.onSubmit} noValidate className="mt-3 grid gap-4 sm:max-w-sm">
-        <TextField
-          label="New e-mail address"
-          name="new_email"
-          type="email"
-          autoComplete="email"
-          required
-          error={form.fieldErrors.new_email}
-        />
-        <TextField
-          label="Current password"
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          error={form.fieldErrors.password}
-        />
-        <FormSubmit label="Change e-mail" {...form} />
-      </form>
-    </Card>
+    <div data-testid="email-change-card">
+      <Card
+        title="E-mail address"
+        description={`You sign in with ${me?.user.email ?? 'your address'}. Changing it needs your password and a link sent to the new address; other sessions are signed out.`}
+      >
+        {sentTo && (
+          <Alert tone="success" title="Confirmation sent">
+            Open the link we sent to {sentTo} to finish. Nothing changes until then.
+          </Alert>
+        )}
+        <form ref={formRef} onSubmit={form.onSubmit} noValidate className="mt-3 grid gap-4 sm:max-w-sm">
+          <TextField
+            label="New e-mail address"
+            name="new_email"
+            type="email"
+            autoComplete="email"
+            required
+            error={form.fieldErrors.new_email}
+          />
+          <TextField
+            label="Current password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            error={form.fieldErrors.password}
+          />
+          <FormSubmit label="Change e-mail" {...form} />
+        </form>
+      </Card>
+    </div>
   );
 }
 
@@ -79,43 +81,45 @@ export function YourDataCard({ me }: { me: MeResponse | undefined }) {
         : null,
   );
   return (
-    <Card title="Your data" description="Download a copy of everything stored about you, or delete your account.">
-      <div className="space-y-6">
-        <a
-          download
-          href={api.downloadUrl('/auth/me/export')}
-          className="inline-flex items-center rounded-lg border border-zinc-300 px-3 py-2 text-sm font-medium hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800"
-        >
-          Download my data
-        </a>
-        <form onSubmit={form.onSubmit} noValidate className="grid gap-4 sm:max-w-sm" aria-label="Delete account">
-          <h3 className="font-medium text-red-700 dark:text-red-400">Delete account</h3>
-          <p className="text-sm text-zinc-600 dark:text-zinc-400">
-            Your conversations, memberships and sessions are deleted for good; a workspace where you are the only member
-            is deleted with everything in it. This cannot be undone.
-          </p>
-          <TextField
-            label={`Type ${phrase} to confirm`}
-            name="confirm"
-            autoComplete="off"
-            required
-            value={confirmText}
-            onChange={(e) => setConfirmText(e.currentTarget.value)}
-          />
-          <TextField
-            label="Password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            error={form.fieldErrors.password}
-          />
-          {form.formError && <Alert tone="error">{form.formError}</Alert>}
-          <Button type="submit" variant="danger" loading={form.pending} disabled={confirmText.trim() !== phrase}>
-            Delete my account
-          </Button>
-        </form>
-      </div>
-    </Card>
+    <div data-testid="your-data-card">
+      <Card title="Your data" description="Download a copy of everything stored about you, or delete your account.">
+        <div className="space-y-6">
+          <a
+            download
+            href={api.downloadUrl('/auth/me/export')}
+            className="inline-flex items-center rounded-lg border border-zinc-300 px-3 py-2 text-sm font-medium hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-800"
+          >
+            Download my data
+          </a>
+          <form onSubmit={form.onSubmit} noValidate className="grid gap-4 sm:max-w-sm" aria-label="Delete account">
+            <h3 className="font-medium text-red-700 dark:text-red-400">Delete account</h3>
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">
+              Your conversations, memberships and sessions are deleted for good; a workspace where you are the only
+              member is deleted with everything in it. This cannot be undone.
+            </p>
+            <TextField
+              label={`Type ${phrase} to confirm`}
+              name="confirm"
+              autoComplete="off"
+              required
+              value={confirmText}
+              onChange={(e) => setConfirmText(e.currentTarget.value)}
+            />
+            <TextField
+              label="Password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              error={form.fieldErrors.password}
+            />
+            {form.formError && <Alert tone="error">{form.formError}</Alert>}
+            <Button type="submit" variant="danger" loading={form.pending} disabled={confirmText.trim() !== phrase}>
+              Delete my account
+            </Button>
+          </form>
+        </div>
+      </Card>
+    </div>
   );
 }
