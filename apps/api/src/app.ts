@@ -30,6 +30,7 @@ import { createChatModule } from './modules/chat/chat.module.js';
 import { createAuditLog, createAuditModule } from './modules/audit/audit.module.js';
 import { createOperatorsModule } from './modules/operators/operators.module.js';
 import { createGuardrailsModule } from './modules/guardrails/guardrails.module.js';
+import { createAccountDataModule } from './modules/account-data/account-data.module.js';
 import { SuspendedTenants } from './modules/tenants/suspended-tenants.js';
 import { TenantsRepo } from './modules/tenants/tenants.repo.js';
 
@@ -144,6 +145,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     onShutdown: ctx.onShutdown,
   });
 
+  // A person's export and account deletion: every module's tables, and the tenant deletion of operators.
+  const accountData = createAccountDataModule({
+    database: deps.database,
+    logger: ctx.logger,
+    audit: ctx.audit,
+    reauth: accounts.reauth,
+    users: accounts.users,
+    sessions: sessions.revoker,
+    tenants: operators.service,
+  });
+
   // A worker-only process runs jobs and answers /health and /metrics, but serves no API routes.
   if (config.roles.includes('api')) {
     await sessions.register(app);
@@ -156,6 +168,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await chat.register(app);
     await guardrails.register(app);
     await operators.register(app);
+    await accountData.register(app);
   }
 
   // Streams end first so the server can finish closing; then module workers and subscriptions.

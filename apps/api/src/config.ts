@@ -142,6 +142,8 @@ const EnvSchema = z.object({
   AUTH_AUDIENCE: z.string().min(1).default('agentry-api'),
   AUTH_ACCESS_TOKEN_TTL_SECONDS: int(900, 30),
   AUTH_REFRESH_TOKEN_TTL_SECONDS: int(2_592_000, 60),
+  /** A used refresh token answers the same successor for this long (concurrent refreshes); 0 turns it off. */
+  AUTH_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   AUTH_JWKS_MAX_AGE_SECONDS: int(300),
   AUTH_LOCKOUT_THRESHOLD: int(5, 1),
   AUTH_LOCKOUT_WINDOW_SECONDS: int(900, 1),
@@ -296,6 +298,7 @@ function shape(e: z.output<typeof EnvSchema>) {
       audience: e.AUTH_AUDIENCE,
       accessTokenTtlSeconds: e.AUTH_ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.AUTH_REFRESH_TOKEN_TTL_SECONDS,
+      refreshReuseGraceSeconds: e.AUTH_REFRESH_REUSE_GRACE_SECONDS,
       jwksMaxAgeSeconds: e.AUTH_JWKS_MAX_AGE_SECONDS,
       lockoutThreshold: e.AUTH_LOCKOUT_THRESHOLD,
       lockoutWindowSeconds: e.AUTH_LOCKOUT_WINDOW_SECONDS,

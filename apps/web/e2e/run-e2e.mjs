@@ -99,12 +99,23 @@ try {
   );
   servers.push(stripe);
   const { url: STRIPE, priceMap } = await waitForJsonLine(stripe);
+  // A local mailbox (apps/api/test/support/smtp-sink-server.ts): the API delivers by SMTP to it and
+  // journeys read what arrived at `${shared.MAIL}/mails?to=<address>` (the e-mail change link).
+  const mailbox = startProcess(
+    'mail',
+    join(rootDir, 'node_modules/.bin/tsx'),
+    [join(rootDir, 'apps/api/test/support/smtp-sink-server.ts')],
+    { cwd: rootDir, env: {}, logFile: join(resultsDir, 'mail.log') },
+  );
+  servers.push(mailbox);
+  const { url: MAIL, smtp: SMTP_URL } = await waitForJsonLine(mailbox);
   const apiEnv = {
     ENABLE_BILLING: 'true',
     STRIPE_SECRET_KEY: 'sk_test_e2e',
     STRIPE_WEBHOOK_SECRET: 'whsec_e2e',
     STRIPE_API_BASE_URL: STRIPE,
     STRIPE_PRODUCT_PRICE_MAP: JSON.stringify(priceMap),
+    SMTP_URL,
     PORT: String(API_PORT),
     DATA_DIR: dataDir,
     OFFLINE_MODEL_DELAY_MS: '40',
@@ -161,6 +172,7 @@ try {
     WEB,
     API,
     STRIPE,
+    MAIL,
     page,
     context,
     rootDir,

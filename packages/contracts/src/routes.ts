@@ -25,7 +25,10 @@ import {
   SuspendTenantResponse,
 } from './platform.js';
 import {
+  AccountExport,
+  ChangeEmailRequest,
   ChangePasswordRequest,
+  DeleteAccountRequest,
   DisableMfaRequest,
   ForgotPasswordRequest,
   LogoutRequest,
@@ -183,6 +186,10 @@ export const API_ROUTES = {
   'PUT /api/v1/tenants/current/sso': { auth: 'tenant:manage', body: SsoConfigRequest, response: SsoConfigResponse },
   'GET /api/v1/tenants/current/sso': { auth: 'tenant:manage', response: SsoConfigResponse },
   'DELETE /api/v1/tenants/current/sso': { auth: 'tenant:manage', status: 204 },
+  'POST /api/v1/auth/email/change': { auth: 'access', status: 202, body: ChangeEmailRequest },
+  'POST /api/v1/auth/email/change/confirm': { auth: 'public', status: 204, body: TokenBody },
+  'GET /api/v1/auth/me/export': { auth: 'access', response: AccountExport, download: true },
+  'DELETE /api/v1/auth/me': { auth: 'access', status: 204, body: DeleteAccountRequest },
   // NOTE: the body is an operator-signed envelope (ServiceAccountIssueRequest) that the handler
   // parses itself after checking the signature over the raw bytes, so the route declares none.
   'POST /api/v1/auth/service-accounts/issue': { auth: 'public', status: 201, response: ServiceAccountIssueResponse },

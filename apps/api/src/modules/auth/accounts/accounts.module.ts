@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../../platform/context.js';
+import type { DbOrTx } from '../../../platform/db/client.js';
 import type { Mailer } from '../../mail/mailer.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { SessionsModule } from '../sessions/sessions.module.js';
 import { AccountRecoveryService } from './account-recovery.service.js';
 import { authRoutes } from './auth.routes.js';
+import { emailChangeRoutes } from './email-change.routes.js';
+import { EmailChangeService } from './email-change.service.js';
+import { Reauthentication } from './reauth.js';
 import { AuthService } from './auth.service.js';
 import { LoginLockout } from './lockout.js';
 import { MfaRepo } from './mfa/mfa.repo.js';
@@ -90,8 +94,11 @@ export function createAccountsModule(
     mfa,
     audit,
     sso: sso.service,
+    grace: deps.sessions.grace,
   });
   sso.bindSessions(signIn);
+  const reauth = new Reauthentication({ users, hasher, lockout });
+  const emailChange = new EmailChangeService({ config, database, users, reauth, mailer, revoker, audit, tenants });
   const profile = new ProfileService({ database, users, tenants, mfa: mfaRepo });
   const serviceAccounts = new ServiceAccountsService({
     config,
@@ -111,6 +118,11 @@ export function createAccountsModule(
     mfa,
     sso: sso.service,
     serviceAccounts,
+    emailChange,
+    /** The password typed again before a sensitive action (counts into the lockout). */
+    reauth,
+    /** Accounts by id (for the account export and deletion). */
+    users: { findById: (db: DbOrTx, id: string) => users.findById(db, id) },
     /** What `agentry users …` does: create, lock, unlock, disable. */
     operatorUsers: new OperatorUsers({ database, users, tenants, hasher, revoker, lockout }),
     /** `/auth/*` (sign-up, login, refresh, profile, e-mail, passwords) and `/service-accounts*`. */
@@ -118,6 +130,7 @@ export function createAccountsModule(
       await app.register(authRoutes(signIn, recovery, profile));
       await app.register(mfaRoutes(signIn, mfa));
       await sso.register(app);
+      await app.register(emailChangeRoutes(emailChange));
       await app.register(serviceAccountRoutes(serviceAccounts));
     },
   };

@@ -17,6 +17,7 @@ import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { AuditLog } from '../../../platform/audit.js';
 import type { ClientInfo } from '../sessions/client-info.js';
 import type { SessionIdentity, SessionIssuer } from '../sessions/session-issuer.js';
+import type { RefreshGrace } from '../sessions/refresh-grace.js';
 import type { SessionRevoker } from '../sessions/session-revoker.js';
 import type { SessionRow } from '../sessions/sessions.tables.js';
 import type { AccountRecoveryService } from './account-recovery.service.js';
@@ -45,6 +46,8 @@ export interface AuthServiceDeps {
   audit: AuditLog;
   /** Single sign-on's `enforce`: refuses password login into a tenant for a role (403 `sso_required`). */
   sso?: { passwordLoginRefused(tenantId: string, role: Role): Promise<boolean> };
+  /** Concurrent refreshes with one token share one successor (sessions/refresh-grace.ts). */
+  grace?: RefreshGrace;
 }
 
 /** Sign-up, login and refresh: how users and service accounts get sessions. */
@@ -273,8 +276,29 @@ export class AuthService {
     });
   }
 
-  /** Rotates a refresh token. Reuse of a rotated token revokes the whole session. */
+  /**
+   * Rotates a refresh token. Within the grace window (`AUTH_REFRESH_REUSE_GRACE_SECONDS`) a token
+   * already used answers the same successor as its first use, on every replica; after it, reuse of a
+   * rotated token revokes the whole session.
+   */
   async refresh(refreshToken: string): Promise<SessionResponse | ServiceSessionResponse> {
+    const grace = this.deps.grace;
+    if (grace && !(await grace.claim(refreshToken))) {
+      const answer = await grace.awaitAnswer<SessionResponse | ServiceSessionResponse>(refreshToken);
+      if (answer) return answer;
+    }
+    let answer: SessionResponse | ServiceSessionResponse;
+    try {
+      answer = await this.rotateOnce(refreshToken);
+    } catch (err) {
+      await grace?.release(refreshToken);
+      throw err;
+    }
+    await grace?.remember(refreshToken, answer);
+    return answer;
+  }
+
+  private async rotateOnce(refreshToken: string): Promise<SessionResponse | ServiceSessionResponse> {
     const outcome = await this.db.transaction(async (tx) => {
       const rotated = await this.deps.issuer.rotate(tx, refreshToken);
       if (rotated.outcome !== 'rotated') return rotated;
