@@ -29,6 +29,7 @@ import { createAgentsModule } from './modules/agents/agents.module.js';
 import { createChatModule } from './modules/chat/chat.module.js';
 import { createAuditLog, createAuditModule } from './modules/audit/audit.module.js';
 import { createOperatorsModule } from './modules/operators/operators.module.js';
+import { createFilesModule } from './modules/files/files.module.js';
 import { SuspendedTenants } from './modules/tenants/suspended-tenants.js';
 import { TenantsRepo } from './modules/tenants/tenants.repo.js';
 
@@ -117,6 +118,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   const accounts = createAccountsModule(ctx, { mailer: mail.mailer, sessions, tenants: tenants.service });
   const conversations = createConversationsModule(ctx);
+  // Files and knowledge: the plan's storage_bytes limits uploads (billing on or off).
+  const files = await createFilesModule(ctx, { quota: billing.storageLimits });
   const agents = createAgentsModule(ctx, { conversations: conversations.service });
   // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.
   const chat = await createChatModule(ctx, {
@@ -151,6 +154,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await agents.register(app);
     await conversations.register(app);
     await chat.register(app);
+    await files.register(app);
     await operators.register(app);
   }
 

@@ -8,5 +8,6 @@ export * from './chat.js';
 export * from './conversations.js';
 export * from './billing.js';
 export * from './audit.js';
+export * from './files.js';
 export * from './platform.js';
 export * from './routes.js';
