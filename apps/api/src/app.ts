@@ -120,7 +120,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const conversations = createConversationsModule(ctx);
   // Files and knowledge: the plan's storage_bytes limits uploads (billing on or off).
   const files = await createFilesModule(ctx, { quota: billing.storageLimits });
-  const agents = createAgentsModule(ctx, { conversations: conversations.service });
+  const agents = createAgentsModule(ctx, { conversations: conversations.service, knowledge: files.service });
   // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.
   const chat = await createChatModule(ctx, {
     agents: agents.service,
