@@ -29,7 +29,7 @@ import { createAgentsModule } from './modules/agents/agents.module.js';
 import { createChatModule } from './modules/chat/chat.module.js';
 import { createAuditLog, createAuditModule } from './modules/audit/audit.module.js';
 import { createOperatorsModule } from './modules/operators/operators.module.js';
-import { createFilesModule } from './modules/files/files.module.js';
+import { createFilesModule, storageCounter } from './modules/files/files.module.js';
 import { SuspendedTenants } from './modules/tenants/suspended-tenants.js';
 import { TenantsRepo } from './modules/tenants/tenants.repo.js';
 
@@ -99,7 +99,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerRateLimits(app, ctx);
 
   // Health and metrics answer in every role, a worker-only process too.
-  await createHealthModule(ctx).register(app);
+  const health = createHealthModule(ctx);
+  await health.register(app);
 
   // ── modules ────────────────────────────────────────────────────────────────────────────────
   // Each module is created with the platform context and the services of the modules it uses.
@@ -108,7 +109,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const audit = await createAuditModule(ctx);
   // Billing before tenants and chat: it sets the seat limit tenants enforce (tenants count the seats
   // in use for it), and chat takes its usage hooks (plan limits, metering) as `usage`.
-  const billing = createBillingModule(ctx, { seatsInUse: seatCounter(ctx.database) });
+  const billing = createBillingModule(ctx, {
+    seatsInUse: seatCounter(ctx.database),
+    storageInUse: storageCounter(ctx.database),
+  });
   const mail = createMailModule(ctx);
   const tenants = createTenantsModule(ctx, {
     mailer: mail.mailer,
@@ -120,6 +124,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const conversations = createConversationsModule(ctx);
   // Files and knowledge: the plan's storage_bytes limits uploads (billing on or off).
   const files = await createFilesModule(ctx, { quota: billing.storageLimits });
+  health.service.setDetail('knowledge', files.readiness);
   const agents = createAgentsModule(ctx, { conversations: conversations.service, knowledge: files.service });
   // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.
   const chat = await createChatModule(ctx, {

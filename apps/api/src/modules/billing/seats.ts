@@ -3,6 +3,11 @@ import { DEFAULT_PLAN_CODE, planStorageCap, type PlanCatalog, type PlanRecord } 
 import { hasEnded, type SubscriptionsRepo } from './subscriptions.repo.js';
 
 /** Seats in use (members + pending invitations): the tenants module counts them. */
+/** Bytes of files a tenant stores: the files module counts them. */
+export interface StorageCounter {
+  usedBytes(tenantId: string): Promise<number>;
+}
+
 export interface SeatCounter {
   countSeats(tenantId: string): Promise<number>;
 }

@@ -309,6 +309,13 @@ describe.each(['local', 's3'] as const)('files and knowledge on %s storage', (dr
     const over = await upload(owner, [{ name: 'file', filename: 'b.txt', data: 'y'.repeat(1000) }]);
     expect(over.statusCode, over.body).toBe(429);
     expect(over.json()).toMatchObject({ code: 'usage_limit_exceeded' });
+    // Billing's usage shows the bytes stored against the limit.
+    const usage = await call(owner, 'GET', `/api/v1/billing/tenants/${owner.session.tenant_id}/usage`);
+    expect(usage.statusCode, usage.body).toBe(200);
+    expect(usage.json().items.find((i: { feature_key: string }) => i.feature_key === 'storage_bytes')).toMatchObject({
+      used: used + 1000,
+      hard_limit: used + 1500,
+    });
     // Another tenant is not affected by this tenant's usage.
     expect((await upload(stranger, [{ name: 'file', filename: 'c.txt', data: 'z'.repeat(1000) }])).statusCode).toBe(
       201,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { PlatformContext } from '../../platform/context.js';
+import type { Database } from '../../platform/db/client.js';
 import { periodicJob } from '../../platform/periodic-job.js';
 import { HashedNgramEmbedder, OpenAIEmbedder, type Embedder } from './embeddings.js';
 import { FilesRepo } from './files.repo.js';
@@ -9,6 +10,12 @@ import { EXTRACT_JOB, FilesService, type StorageQuota } from './files.service.js
 import { createObjectStorage, type ObjectStorage } from './storage.js';
 
 export const CLEANUP_JOB = 'files.cleanup';
+
+/** Bytes a tenant's files take (billing shows them as the `storage_bytes` usage). */
+export function storageCounter(database: Database) {
+  const repo = new FilesRepo();
+  return { usedBytes: (tenantId: string) => repo.usedBytes(database.db, tenantId) };
+}
 
 /** How vectors are compared: `exact` (cosine over `real[]`, no extension) — the only path built so far. */
 export interface VectorPath {
@@ -81,6 +88,13 @@ export async function createFilesModule(
     service,
     storage,
     vector,
+    /** What /health/ready reports under `details.knowledge`. */
+    readiness: {
+      vector_path: vector.path,
+      pgvector_available: vector.pgvectorAvailable,
+      storage: storage.driver,
+      embeddings: embedder.model,
+    },
     async register(app: FastifyInstance) {
       await app.register(filesRoutes(service, { maxBytes: config.files.maxBytes }));
     },
