@@ -31,6 +31,7 @@ import { createAuditLog, createAuditModule } from './modules/audit/audit.module.
 import { createOperatorsModule } from './modules/operators/operators.module.js';
 import { createGuardrailsModule } from './modules/guardrails/guardrails.module.js';
 import { createAccountDataModule } from './modules/account-data/account-data.module.js';
+import { createFilesModule, storageCounter } from './modules/files/files.module.js';
 import { SuspendedTenants } from './modules/tenants/suspended-tenants.js';
 import { TenantsRepo } from './modules/tenants/tenants.repo.js';
 
@@ -100,7 +101,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerRateLimits(app, ctx);
 
   // Health and metrics answer in every role, a worker-only process too.
-  await createHealthModule(ctx).register(app);
+  const health = createHealthModule(ctx);
+  await health.register(app);
 
   // ── modules ────────────────────────────────────────────────────────────────────────────────
   // Each module is created with the platform context and the services of the modules it uses.
@@ -109,7 +111,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const audit = await createAuditModule(ctx);
   // Billing before tenants and chat: it sets the seat limit tenants enforce (tenants count the seats
   // in use for it), and chat takes its usage hooks (plan limits, metering) as `usage`.
-  const billing = createBillingModule(ctx, { seatsInUse: seatCounter(ctx.database) });
+  const billing = createBillingModule(ctx, {
+    seatsInUse: seatCounter(ctx.database),
+    storageInUse: storageCounter(ctx.database),
+  });
   const mail = createMailModule(ctx);
   const tenants = createTenantsModule(ctx, {
     mailer: mail.mailer,
@@ -120,7 +125,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const accounts = createAccountsModule(ctx, { mailer: mail.mailer, sessions, tenants: tenants.service });
   const conversations = createConversationsModule(ctx);
   const guardrails = await createGuardrailsModule(ctx);
-  const agents = createAgentsModule(ctx, { conversations: conversations.service });
+  // Files and knowledge: the plan's storage_bytes limits uploads (billing on or off).
+  const files = await createFilesModule(ctx, { quota: billing.storageLimits });
+  health.service.setDetail('knowledge', files.readiness);
+  const agents = createAgentsModule(ctx, { conversations: conversations.service, knowledge: files.service });
   // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.
   const chat = await createChatModule(ctx, {
     agents: agents.service,
@@ -167,6 +175,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await conversations.register(app);
     await chat.register(app);
     await guardrails.register(app);
+    await files.register(app);
     await operators.register(app);
     await accountData.register(app);
   }

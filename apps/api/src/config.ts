@@ -255,6 +255,21 @@ const EnvSchema = z.object({
   RATE_LIMIT_STORE_TIMEOUT_MS: int(250, 10),
 
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+
+  /** Largest accepted upload (API.md "Files and knowledge"); larger is 413. */
+  FILES_MAX_BYTES: int(26_214_400, 1),
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  S3_BUCKET: optionalString,
+  S3_ENDPOINT: optionalUrl,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: bool(false),
+  EMBEDDINGS_PROVIDER: z.enum(['openai', 'offline']).optional(),
+  OPENAI_EMBEDDINGS_MODEL: z.string().default('text-embedding-3-small'),
+  /** Objects with no file row older than this are removed by the cleanup job (worker role). */
+  FILES_ORPHAN_MINUTES: int(60, 1),
+  FILES_CLEANUP_INTERVAL_MS: int(3600_000, 1000),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -376,6 +391,25 @@ function shape(e: z.output<typeof EnvSchema>) {
       storeTimeoutMs: e.RATE_LIMIT_STORE_TIMEOUT_MS,
     },
     otel: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
+    files: {
+      maxBytes: e.FILES_MAX_BYTES,
+      driver: e.STORAGE_DRIVER,
+      dir: path.join(dataDir, 'files'),
+      s3: {
+        bucket: e.S3_BUCKET,
+        endpoint: e.S3_ENDPOINT,
+        region: e.S3_REGION,
+        accessKeyId: e.S3_ACCESS_KEY_ID,
+        secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      },
+      orphanMinutes: e.FILES_ORPHAN_MINUTES,
+      cleanupIntervalMs: e.FILES_CLEANUP_INTERVAL_MS,
+    },
+    embeddings: {
+      provider: e.EMBEDDINGS_PROVIDER ?? (modelProvider === 'openai' ? ('openai' as const) : ('offline' as const)),
+      model: e.OPENAI_EMBEDDINGS_MODEL,
+    },
   };
 }
 
@@ -396,6 +430,9 @@ function crossFieldProblems(c: ReturnType<typeof shape>): string[] {
     if (!c.stripe.secretKey) problems.push('STRIPE_SECRET_KEY: required when ENABLE_BILLING=true');
     if (!c.stripe.webhookSecret) problems.push('STRIPE_WEBHOOK_SECRET: required when ENABLE_BILLING=true');
   }
+  if (c.files.driver === 's3' && !c.files.s3.bucket) problems.push('S3_BUCKET: required when STORAGE_DRIVER=s3');
+  if (c.embeddings.provider === 'openai' && !c.models.openaiApiKey && !c.models.openaiBaseUrl)
+    problems.push('OPENAI_API_KEY: required when EMBEDDINGS_PROVIDER=openai (or set OPENAI_BASE_URL)');
   if (c.models.provider === 'openai' && !c.models.openaiApiKey && !c.models.openaiBaseUrl)
     problems.push('OPENAI_API_KEY: required when MODEL_PROVIDER=openai (or set OPENAI_BASE_URL)');
   return problems;

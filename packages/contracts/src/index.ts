@@ -8,6 +8,7 @@ export * from './chat.js';
 export * from './conversations.js';
 export * from './billing.js';
 export * from './audit.js';
+export * from './files.js';
 export * from './platform.js';
 export * from './guardrails.js';
 export * from './sso.js';

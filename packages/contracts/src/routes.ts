@@ -13,6 +13,7 @@ import {
 } from './sso.js';
 import { AuditEventPage, AuditEventQuery, AuditExportQuery } from './audit.js';
 import { GuardrailCatalog, GuardrailRules, GuardrailTestRequest, GuardrailTestResponse } from './guardrails.js';
+import { FileList, FileListQuery, FileObject, KnowledgeSearchRequest, KnowledgeSearchResponse } from './files.js';
 import {
   DeprovisionTenantRequest,
   DeprovisionTenantResponse,
@@ -298,6 +299,18 @@ export const API_ROUTES = {
   // ── audit ────────────────────────────────────────────────────────────────────────────────
   'GET /api/v1/audit-events': { auth: 'audit:read', query: AuditEventQuery, response: AuditEventPage },
   'GET /api/v1/audit-events/export': { auth: 'audit:read', query: AuditExportQuery, download: true },
+
+  // ── files and knowledge ──────────────────────────────────────────────────────────────────
+  'POST /api/v1/files': { auth: 'files:write', status: 201, response: FileObject },
+  'GET /api/v1/files': { auth: 'files:read', query: FileListQuery, response: FileList },
+  'GET /api/v1/files/:id': { auth: 'files:read', params: IdParam, response: FileObject },
+  'GET /api/v1/files/:id/content': { auth: 'files:read', params: IdParam, download: true },
+  'DELETE /api/v1/files/:id': { auth: 'files:write', status: 204, params: IdParam },
+  'POST /api/v1/knowledge/search': {
+    auth: 'files:read',
+    body: KnowledgeSearchRequest,
+    response: KnowledgeSearchResponse,
+  },
 
   // ── platform operators ───────────────────────────────────────────────────────────────────
   'GET /api/v1/platform/tenants': {

@@ -146,6 +146,21 @@ export const USER_DATA_TABLES: Record<string, UserDataTable> = {
     export: (s) => sql`select tenant_id, updated_at from tenant_guardrails where updated_by = ${s.userId}`,
     erase: (s) => [sql`update tenant_guardrails set updated_by = null where updated_by = ${s.userId}`],
   },
+  files: {
+    // The export lists the files (the bytes are downloadable from /files/{id}/content while the
+    // account lives). Deletion removes the user's chat attachments (the orphan-cleanup job then removes
+    // their objects); knowledge files are the tenant's and stay, without the link to the uploader.
+    export: (s) =>
+      sql`select id, tenant_id, filename, content_type, size_bytes, sha256, purpose, status, created_at from files where uploaded_by = ${s.userId} order by created_at`,
+    erase: (s) => [
+      sql`delete from files where uploaded_by = ${s.userId} and purpose = 'attachment'`,
+      sql`update files set uploaded_by = null where uploaded_by = ${s.userId}`,
+    ],
+  },
+  file_chunks: {
+    export: { skip: "the extracted text of the files listed under files (the file's own content)" },
+    erase: { skip: 'cascades from files (foreign key ON DELETE CASCADE)' },
+  },
   sso_configs: tenantLevel('the single sign-on configuration'),
   sso_identities: {
     export: (s) =>
