@@ -6,7 +6,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const benchmarks = ['bench/chat-stream/run.ts', 'bench/ratelimit/run.ts', 'bench/audit/run.ts'];
+const benchmarks = [
+  'bench/chat-stream/run.ts',
+  'bench/ratelimit/run.ts',
+  'bench/audit/run.ts',
+  'bench/conversations/run.ts',
+];
 for (const script of benchmarks) {
   console.log(`\n== ${script}`);
   const { status } = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: 'inherit' });

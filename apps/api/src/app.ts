@@ -122,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const chat = await createChatModule(ctx, {
     agents: agents.service,
     conversations: conversations.service,
+    assistant: agents.assistant,
     usage: billing.usageHooks,
   });
 

@@ -87,6 +87,7 @@ export class ChatService {
       agent,
       message: request.message,
       session,
+      firstRun: turn.isNew,
     });
     return { runId, conversationId: turn.conversationId, done };
   }

@@ -1,6 +1,13 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
-import { conversationItems, conversations, handoffs, messages, toolCalls } from './conversations.tables.js';
+import {
+  conversationItems,
+  conversationSummaries,
+  conversations,
+  handoffs,
+  messages,
+  toolCalls,
+} from './conversations.tables.js';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
@@ -242,10 +249,20 @@ export class ConversationsRepo {
   ): Promise<ConversationRow | undefined> {
     const [row] = await db
       .update(conversations)
-      .set({ title, updatedAt: now })
+      .set({ title, titleSource: 'user', updatedAt: now })
       .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.id, id)))
       .returning();
     return row;
+  }
+
+  /** Sets an automatic title unless the owner renamed the conversation (their title wins). True when set. */
+  async setAutoTitle(db: DbOrTx, tenantId: string, id: string, title: string): Promise<boolean> {
+    const rows = await db
+      .update(conversations)
+      .set({ title })
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, id), eq(conversations.titleSource, 'auto')))
+      .returning({ id: conversations.id });
+    return rows.length > 0;
   }
 
   async delete(db: DbOrTx, tenantId: string, userId: string, id: string): Promise<boolean> {
@@ -286,6 +303,70 @@ export class ConversationsRepo {
       .orderBy(desc(conversationItems.position))
       .limit(limit);
     return rows.reverse();
+  }
+
+  /**
+   * Up to `limit` items newest first, after `afterPosition` and before `beforePosition` (both
+   * exclusive, optional): how the model's bounded memory reads the tail of a long session.
+   */
+  async itemsNewestFirst(
+    db: DbOrTx,
+    tenantId: string,
+    conversationId: string,
+    range: { afterPosition?: number; beforePosition?: number; limit: number },
+  ) {
+    return db
+      .select()
+      .from(conversationItems)
+      .where(
+        and(
+          eq(conversationItems.tenantId, tenantId),
+          eq(conversationItems.conversationId, conversationId),
+          range.afterPosition !== undefined ? gt(conversationItems.position, range.afterPosition) : undefined,
+          range.beforePosition !== undefined ? lt(conversationItems.position, range.beforePosition) : undefined,
+        ),
+      )
+      .orderBy(desc(conversationItems.position))
+      .limit(range.limit);
+  }
+
+  /** Up to `limit` items oldest first, after `afterPosition` and before `beforePosition` (exclusive). */
+  async itemsBetween(
+    db: DbOrTx,
+    tenantId: string,
+    conversationId: string,
+    range: { afterPosition: number; beforePosition: number; limit: number },
+  ) {
+    return db
+      .select()
+      .from(conversationItems)
+      .where(
+        and(
+          eq(conversationItems.tenantId, tenantId),
+          eq(conversationItems.conversationId, conversationId),
+          gt(conversationItems.position, range.afterPosition),
+          lt(conversationItems.position, range.beforePosition),
+        ),
+      )
+      .orderBy(asc(conversationItems.position))
+      .limit(range.limit);
+  }
+
+  /** The summary in use (the newest), if any. */
+  async latestSummary(db: DbOrTx, tenantId: string, conversationId: string) {
+    const [row] = await db
+      .select()
+      .from(conversationSummaries)
+      .where(
+        and(eq(conversationSummaries.tenantId, tenantId), eq(conversationSummaries.conversationId, conversationId)),
+      )
+      .orderBy(desc(conversationSummaries.coversPosition))
+      .limit(1);
+    return row;
+  }
+
+  async insertSummary(db: DbOrTx, row: typeof conversationSummaries.$inferInsert) {
+    await db.insert(conversationSummaries).values(row);
   }
 
   async insertItems(

@@ -14,6 +14,7 @@ import { decodeCursor, encodeCursor } from './conversation-cursor.js';
 import { previewOf, titleFromMessage } from './conversation-title.js';
 import type { ConversationRow, ConversationsRepo, MessageRow } from './conversations.repo.js';
 import type { FeedbackRepo } from './feedback.repo.js';
+import type { ConversationAssistant, ConversationMemory } from './conversation-memory.js';
 import { PostgresSession } from './postgres-session.js';
 
 /** What a finished run leaves in the conversation, written in one transaction. */
@@ -52,6 +53,8 @@ export interface ConversationsServiceDeps {
   database: Database;
   repo: ConversationsRepo;
   feedback: FeedbackRepo;
+  /** The model's bounded memory (AGENT_MEMORY_MAX_TOKENS); without it, runs see the whole session. */
+  memory?: ConversationMemory;
 }
 
 /**
@@ -115,8 +118,27 @@ export class ConversationsService {
       this.deps.repo,
       this.db,
       { tenantId: caller.tenantId, conversationId, runId },
-      { staged: true, knownEmpty: options.isNew },
+      { staged: true, knownEmpty: options.isNew, memory: this.deps.memory },
     );
+  }
+
+  /**
+   * Before a run: summarizes what no longer fits the model's memory budget (stored, reused by
+   * later runs). Returns how many messages the new summary stands for, or null when none was made.
+   */
+  async compactMemory(
+    caller: Caller,
+    conversationId: string,
+    assistant: ConversationAssistant,
+    signal: AbortSignal,
+  ): Promise<{ summarizedMessages: number } | null> {
+    if (!this.deps.memory) return null;
+    return this.deps.memory.compact(this.db, caller.tenantId, conversationId, assistant, signal);
+  }
+
+  /** After a conversation's first run: its automatic title, unless its owner renamed it. True when set. */
+  async setAutoTitle(caller: Caller, conversationId: string, title: string): Promise<boolean> {
+    return this.deps.repo.setAutoTitle(this.db, caller.tenantId, conversationId, title);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { AgentInputItem, Session } from '@openai/agents';
 import type { DbOrTx } from '../../platform/db/client.js';
+import type { ConversationMemory } from './conversation-memory.js';
 import type { ConversationsRepo } from './conversations.repo.js';
 
 /**
@@ -29,7 +30,10 @@ export class PostgresSession implements Session {
     private readonly db: DbOrTx,
     private readonly scope: { tenantId: string; conversationId: string; runId?: string },
     /** `knownEmpty`: the conversation was created for this run, so the first read skips the database. */
-    private readonly options: { staged: boolean; knownEmpty?: boolean } = { staged: false },
+    /** `memory`: reads give the model its bounded history (a summary and the newest items within budget). */
+    private readonly options: { staged: boolean; knownEmpty?: boolean; memory?: ConversationMemory } = {
+      staged: false,
+    },
   ) {}
 
   async getSessionId(): Promise<string> {
@@ -37,6 +41,12 @@ export class PostgresSession implements Session {
   }
 
   async getItems(limit?: number): Promise<AgentInputItem[]> {
+    const { memory } = this.options;
+    if (memory && limit === undefined && !this.options.knownEmpty) {
+      // A transform over the items the model would see: bounded, whatever the session's length.
+      const history = await memory.history(this.db, this.scope.tenantId, this.scope.conversationId);
+      return [...history, ...this.staged];
+    }
     const rows = this.options.knownEmpty
       ? []
       : await this.repo.items(this.db, this.scope.tenantId, this.scope.conversationId, limit);
