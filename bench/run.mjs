@@ -11,6 +11,7 @@ const benchmarks = [
   'bench/ratelimit/run.ts',
   'bench/audit/run.ts',
   'bench/conversations/run.ts',
+  'bench/guardrails/run.ts',
 ];
 for (const script of benchmarks) {
   console.log(`\n== ${script}`);

@@ -29,6 +29,7 @@ import { createAgentsModule } from './modules/agents/agents.module.js';
 import { createChatModule } from './modules/chat/chat.module.js';
 import { createAuditLog, createAuditModule } from './modules/audit/audit.module.js';
 import { createOperatorsModule } from './modules/operators/operators.module.js';
+import { createGuardrailsModule } from './modules/guardrails/guardrails.module.js';
 import { SuspendedTenants } from './modules/tenants/suspended-tenants.js';
 import { TenantsRepo } from './modules/tenants/tenants.repo.js';
 
@@ -117,6 +118,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   const accounts = createAccountsModule(ctx, { mailer: mail.mailer, sessions, tenants: tenants.service });
   const conversations = createConversationsModule(ctx);
+  const guardrails = await createGuardrailsModule(ctx);
   const agents = createAgentsModule(ctx, { conversations: conversations.service });
   // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.
   const chat = await createChatModule(ctx, {
@@ -124,6 +126,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     conversations: conversations.service,
     assistant: agents.assistant,
     usage: billing.usageHooks,
+    guardrails: guardrails.service,
   });
 
   // Platform operators read and act on every tenant through the services above.
@@ -152,6 +155,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await agents.register(app);
     await conversations.register(app);
     await chat.register(app);
+    await guardrails.register(app);
     await operators.register(app);
   }
 

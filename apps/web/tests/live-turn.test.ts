@@ -17,6 +17,42 @@ function play(events: [string, unknown][]): LiveTurn {
 }
 
 describe('applyRunEvent', () => {
+  const usage = { input_tokens: 1, output_tokens: 2, total_tokens: 3 };
+
+  it('shows guardrail notices and replaces a masked answer with the stored text', () => {
+    const turn = play([
+      ['run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }],
+      ['guardrail.applied', { guardrail: 'pii', stage: 'input', action: 'mask' }],
+      ['message.delta', { delta: 'Write to jane@example.com' }],
+      ['guardrail.applied', { guardrail: 'pii', stage: 'output', action: 'mask' }],
+      [
+        'run.completed',
+        { run_id: RUN, conversation_id: CONV, message_id: MSG, response: 'Write to [EMAIL]', agent: 'triage', usage },
+      ],
+    ]);
+    expect(turnText(turn)).toBe('Write to [EMAIL]');
+    expect(turn.parts.filter((p) => p.kind === 'guardrail')).toHaveLength(2);
+  });
+
+  it('drops the partial text of an answer a guardrail blocked, keeping the reason', () => {
+    const turn = play([
+      ['run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }],
+      ['message.delta', { delta: 'Your card 4111' }],
+      [
+        'run.failed',
+        {
+          run_id: RUN,
+          code: 'guardrail_tripped',
+          message: 'The pii guardrail stopped the run (output).',
+          retryable: false,
+          details: { guardrail: 'pii', stage: 'output' },
+        },
+      ],
+    ]);
+    expect(turnText(turn)).toBe('');
+    expect(turn.error?.code).toBe('guardrail_tripped');
+  });
+
   it('folds a handoff, tool call and deltas in arrival order', () => {
     const turn = play([
       ['run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }],

@@ -91,6 +91,29 @@ describe('useChatRun', () => {
     });
   });
 
+  it('sends an edit as edit_of and a regeneration as regenerate without a message', async () => {
+    const fetchMock = vi.fn(async (_url: string, _init?: RequestInit) =>
+      sse([[1, 'run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }], completed(2)], {
+        'x-run-id': RUN,
+      }),
+    );
+    vi.stubGlobal('fetch', fetchMock);
+    const { result } = renderHook(() => useChatRun({ conversationId: CONV }));
+    await act(() => result.current.send('new version', 'triage', { edit_of: MSG }));
+    expect(JSON.parse(String(fetchMock.mock.calls[0]![1]!.body))).toEqual({
+      message: 'new version',
+      edit_of: MSG,
+      agent: 'triage',
+      conversation_id: CONV,
+    });
+    await act(() => result.current.send('the question', 'triage', { regenerate: true }));
+    expect(JSON.parse(String(fetchMock.mock.calls[1]![1]!.body))).toEqual({
+      regenerate: true,
+      agent: 'triage',
+      conversation_id: CONV,
+    });
+  });
+
   it('after a reload resumes the stored run with Last-Event-ID and keeps what had streamed', async () => {
     const stored = {
       ...startTurn('hi', 'triage', CONV),

@@ -3,11 +3,31 @@ import { Timestamp, Uuid } from './common.js';
 
 export const MESSAGE_MAX_CHARS = 32_000;
 
-export const ChatRequest = z.object({
-  message: z.string().min(1).max(MESSAGE_MAX_CHARS),
-  conversation_id: Uuid.optional(),
-  agent: z.string().min(1).max(64).default('triage'),
-});
+/**
+ * A chat turn. `edit_of`: a new version of that user message of the conversation (a sibling of
+ * it, answered on a new branch). `regenerate: true`: a new answer to the last user message of the
+ * current branch (no `message`). Both need `conversation_id`; they exclude each other.
+ */
+export const ChatRequest = z
+  .object({
+    message: z.string().min(1).max(MESSAGE_MAX_CHARS).optional(),
+    conversation_id: Uuid.optional(),
+    agent: z.string().min(1).max(64).default('triage'),
+    edit_of: Uuid.optional(),
+    regenerate: z.boolean().optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.regenerate) {
+      if (r.message !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['message'], message: 'a regenerated answer takes no message' });
+      if (r.edit_of !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['edit_of'], message: 'edit_of and regenerate exclude each other' });
+    } else if (r.message === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['message'], message: 'required' });
+    }
+    if ((r.regenerate || r.edit_of !== undefined) && r.conversation_id === undefined)
+      ctx.addIssue({ code: 'custom', path: ['conversation_id'], message: 'required with edit_of or regenerate' });
+  });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 
 export const Usage = z.object({
@@ -52,7 +72,15 @@ export const RunEventData = {
     agent: z.string(),
     usage: Usage,
   }),
-  'run.failed': z.object({ run_id: Uuid, code: z.string(), message: z.string(), retryable: z.boolean() }),
+  'run.failed': z.object({
+    run_id: Uuid,
+    code: z.string(),
+    message: z.string(),
+    retryable: z.boolean(),
+    /** `guardrail_tripped`: the guardrail and the stage that stopped the run. */
+    details: z.object({ guardrail: z.string(), stage: z.string() }).optional(),
+  }),
+  'guardrail.applied': z.object({ guardrail: z.string(), stage: z.string(), action: z.string() }),
 } as const;
 export type RunEventName = keyof typeof RunEventData;
 export type RunEvent = { [K in RunEventName]: { event: K; data: z.infer<(typeof RunEventData)[K]> } }[RunEventName];
@@ -116,6 +144,15 @@ export const Message = z.object({
   content: z.string(),
   agent: z.string().nullable(),
   created_at: Timestamp,
+  /** The message this one follows (null for the first): messages form a tree. */
+  parent_id: Uuid.nullable(),
+  /** 1-based place among the messages sharing its parent (its versions), oldest first. */
+  branch_index: z.number().int().positive(),
+  /** How many messages share its parent (1: no other version). */
+  branch_count: z.number().int().positive(),
+  /** The neighbouring versions, for `‹ 2/3 ›` switchers (`POST …/branch` with one of them). */
+  previous_sibling_id: Uuid.nullable(),
+  next_sibling_id: Uuid.nullable(),
   tool_calls: z.array(ToolCall).optional(),
   /** On assistant messages: the caller's own rating, or null. */
   feedback: z

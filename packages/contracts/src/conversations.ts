@@ -18,6 +18,10 @@ export type MessagePage = z.infer<typeof MessagePage>;
 
 export const MessageIdParam = z.object({ id: Uuid, message_id: Uuid });
 
+/** `POST …/branch`: make the branch holding this message current (down to its newest end). */
+export const BranchRequest = z.object({ message_id: Uuid });
+export type BranchRequest = z.infer<typeof BranchRequest>;
+
 export const FeedbackRequest = z.object({
   rating: z.enum(['up', 'down']),
   comment: z.string().trim().max(2000).refine(noNul, 'must not contain NUL characters').optional(),

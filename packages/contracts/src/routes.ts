@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Scope } from './scopes.js';
 import { IdParam } from './common.js';
 import { AuditEventPage, AuditEventQuery, AuditExportQuery } from './audit.js';
+import { GuardrailCatalog, GuardrailRules, GuardrailTestRequest, GuardrailTestResponse } from './guardrails.js';
 import {
   DeprovisionTenantRequest,
   DeprovisionTenantResponse,
@@ -93,6 +94,7 @@ import {
   Feedback,
   FeedbackExportQuery,
   FeedbackRequest,
+  BranchRequest,
   MessageIdParam,
   MessagePage,
   MessagePageQuery,
@@ -226,6 +228,12 @@ export const API_ROUTES = {
     query: MessagePageQuery,
     response: MessagePage,
   },
+  'POST /api/v1/conversations/:id/branch': {
+    auth: 'conversations:write',
+    params: IdParam,
+    body: BranchRequest,
+    response: ConversationDetail,
+  },
   'GET /api/v1/conversations/:id/export': {
     auth: 'conversations:read',
     params: IdParam,
@@ -294,6 +302,12 @@ export const API_ROUTES = {
   'GET /api/v1/agents': { auth: 'tools:read', response: AgentList },
   'GET /api/v1/agents/:name': { auth: 'tools:read', params: AgentNameParam, response: AgentDetail },
   'GET /api/v1/tools': { auth: 'tools:read', query: ToolListQuery, response: ToolList },
+
+  // ── guardrails ───────────────────────────────────────────────────────────────────────────
+  'GET /api/v1/guardrails': { auth: 'tools:read', response: GuardrailCatalog },
+  'POST /api/v1/guardrails/test': { auth: 'tools:read', body: GuardrailTestRequest, response: GuardrailTestResponse },
+  'GET /api/v1/tenants/current/guardrails': { auth: 'tools:read', response: GuardrailRules },
+  'PUT /api/v1/tenants/current/guardrails': { auth: 'tenant:manage', body: GuardrailRules, response: GuardrailRules },
 
   // ── billing ──────────────────────────────────────────────────────────────────────────────
   'GET /api/v1/billing/plans': { auth: 'public', response: PlanList },

@@ -26,6 +26,8 @@ export interface FakeOpenAIOptions {
   /** Pause between streamed chunks (0: as fast as the socket takes them). */
   chunkDelayMs?: number;
   port?: number;
+  /** `POST /v1/moderations`: the categories an input is flagged for (default: none). */
+  moderate?: (input: string) => string[];
 }
 
 export interface FakeOpenAI {
@@ -101,6 +103,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string) {
     const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'POST' && path.endsWith('/moderations')) return respondModeration(res, JSON.parse(raw || '{}'));
     const api = path.endsWith('/responses')
       ? 'responses'
       : path.endsWith('/chat/completions')
@@ -137,6 +140,22 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         model,
         inputTokens,
       );
+  }
+
+  /** The moderation wire format: one result per input, `flagged` and per-category booleans and scores. */
+  function respondModeration(res: http.ServerResponse, body: { input?: string | string[]; model?: string }) {
+    const inputs = Array.isArray(body.input) ? body.input : [String(body.input ?? '')];
+    const results = inputs.map((input) => {
+      const flagged = options.moderate?.(input) ?? [];
+      const names = ['harassment', 'hate', 'self-harm', 'sexual', 'violence', ...flagged];
+      return {
+        flagged: flagged.length > 0,
+        categories: Object.fromEntries(names.map((n) => [n, flagged.includes(n)])),
+        category_scores: Object.fromEntries(names.map((n) => [n, flagged.includes(n) ? 0.97 : 0.001])),
+      };
+    });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id: `modr-${randomUUID()}`, model: body.model ?? 'omni-moderation-latest', results }));
   }
 
   const pause = () => (delay > 0 ? new Promise((r) => setTimeout(r, delay)) : Promise.resolve());

@@ -14,7 +14,7 @@ import { api } from '@/lib/client/api';
 import { Button } from '@/components/ui/button';
 import { Composer } from './composer';
 import { ConversationActions } from './conversation-actions';
-import { HistoryMessage, LiveAnswer, UserBubble } from './message-bubbles';
+import { HistoryMessage, LiveAnswer, type TreeActions, UserBubble } from './message-bubbles';
 import { ChatWelcome } from './chat-welcome';
 
 /** A conversation (or a new one when `initialConversationId` is null) with its live answer. */
@@ -50,6 +50,9 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
     [queryClient],
   );
 
+  // While an edit or a regeneration runs, the branch is shown up to the message it replaces.
+  const [cutAt, setCutAt] = useState<string | null>(null);
+
   const run = useChatRun({
     conversationId,
     onConversation: (id) => {
@@ -82,6 +85,7 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
       const id = turn.conversationId ?? conversationId;
       void queryClient.invalidateQueries({ queryKey: keys.conversationsAll });
       if (id) await queryClient.refetchQueries({ queryKey: keys.conversation(id) });
+      setCutAt(null);
     },
   });
 
@@ -111,12 +115,13 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
     bottom.current?.scrollIntoView({ block: 'end' });
   }, [history.data?.messages.length, run.turn]);
 
-  const send = async (message: string): Promise<boolean> => {
+  const send = async (message: string, branch?: { edit_of?: string; regenerate?: boolean }): Promise<boolean> => {
     try {
       lastSent.current = message;
-      await run.send(message, agent);
+      await run.send(message, agent, branch);
       return true;
     } catch (error) {
+      setCutAt(null);
       if (error instanceof ApiError && error.status === 429 && error.retryAfter) countdown.start(error.retryAfter);
       toast(describeError(error), 'error');
       return false;
@@ -125,7 +130,41 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
   const stop = () => run.stop().catch((error) => toast(describeError(error), 'error'));
 
   const earlier = useEarlierMessages(conversationId, history.data);
-  const messages = [...earlier.messages, ...(history.data?.messages ?? [])];
+  const branch = [...earlier.messages, ...(history.data?.messages ?? [])];
+  const cutIndex = cutAt ? branch.findIndex((m) => m.id === cutAt) : -1;
+  const messages = cutIndex >= 0 ? branch.slice(0, cutIndex) : branch;
+  const lastAnswer = messages.at(-1)?.role === 'assistant' ? messages.at(-1) : undefined;
+  const lastQuestion = [...messages].reverse().find((m) => m.role === 'user');
+  const switchBranch = async (messageId: string) => {
+    if (!conversationId) return;
+    try {
+      const detail = await api.post('/conversations/:id/branch', {
+        params: { id: conversationId },
+        body: { message_id: messageId },
+      });
+      queryClient.setQueryData(keys.conversation(conversationId), detail);
+    } catch (error) {
+      toast(describeError(error), 'error');
+    }
+  };
+  const tree = (m: Message): TreeActions | undefined =>
+    conversationId
+      ? {
+          busy: run.busy,
+          onSwitch: (id) => void switchBranch(id),
+          onEdit: (message, text) => {
+            setCutAt(message.id);
+            return send(text, { edit_of: message.id });
+          },
+          onRegenerate:
+            m === lastAnswer && lastQuestion
+              ? () => {
+                  setCutAt(m.id);
+                  void send(lastQuestion.content, { regenerate: true });
+                }
+              : undefined,
+        }
+      : undefined;
   // The API stores the question before the run starts, so once the history reloads it holds the
   // live turn's question: show it once.
   const lastStored = messages[messages.length - 1];
@@ -168,7 +207,13 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
         )}
         <div role="log" aria-label="Messages" className="space-y-6">
           {messages.map((m) => (
-            <HistoryMessage key={m.id} message={m} agentName={agentName} conversationId={conversationId ?? undefined} />
+            <HistoryMessage
+              key={m.id}
+              message={m}
+              agentName={agentName}
+              conversationId={conversationId ?? undefined}
+              tree={tree(m)}
+            />
           ))}
           {showLiveUser && run.turn && <UserBubble text={run.turn.userText} />}
           {run.turn && <LiveAnswer turn={run.turn} agentName={agentName} />}
@@ -201,8 +246,10 @@ function useEarlierMessages(
   const toast = useToast();
   const [pages, setPages] = useState<{ messages: Message[]; cursor: string | null }>({ messages: [], cursor: null });
   const [loading, setLoading] = useState(false);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new conversation starts without older pages
-  useEffect(() => setPages({ messages: [], cursor: null }), [conversationId]);
+  // A new conversation (or another branch of it: its newest page starts elsewhere) starts without older pages.
+  const oldestShown = latest?.messages[0]?.id;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on those changes only
+  useEffect(() => setPages({ messages: [], cursor: null }), [conversationId, oldestShown]);
   const before = pages.messages.length ? pages.cursor : latest?.has_more ? (latest.messages[0]?.id ?? null) : null;
   const load = async () => {
     if (!conversationId || !before) return;

@@ -2,8 +2,9 @@
 import type { Message } from '@agentry/contracts';
 import { Markdown } from '@/components/markdown/markdown';
 import type { LiveTurn } from '@/lib/chat/live-turn';
+import { BranchSwitcher, EditableQuestion } from './branch-controls';
 import { FeedbackButtons } from './feedback-buttons';
-import { HandoffNotice, ToolCallCard } from './tool-call-card';
+import { GuardrailNotice, HandoffNotice, ToolCallCard } from './tool-call-card';
 
 export function UserBubble({ text }: { text: string }) {
   return (
@@ -22,18 +23,41 @@ export function AgentLabel({ name }: { name: string | null }) {
   return <p className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">{name ?? 'assistant'}</p>;
 }
 
+/** What the owner's view can do with the message tree (edit, regenerate, switch versions). */
+export interface TreeActions {
+  busy: boolean;
+  onEdit: (message: Message, text: string) => Promise<boolean>;
+  onSwitch: (messageId: string) => void;
+  /** Only on the last answer of the branch. */
+  onRegenerate?: () => void;
+}
+
 /** A stored message from the conversation history. */
 export function HistoryMessage({
   message,
   agentName,
   conversationId,
+  tree,
 }: {
   message: Message;
   agentName: (name: string | null) => string | null;
   /** Set in the owner's own view: answers then take feedback. */
   conversationId?: string;
+  tree?: TreeActions;
 }) {
-  if (message.role === 'user') return <UserBubble text={message.content} />;
+  if (message.role === 'user') {
+    if (!tree) return <UserBubble text={message.content} />;
+    return (
+      <div className="space-y-1">
+        <EditableQuestion message={message} disabled={tree.busy} onSubmit={(text) => tree.onEdit(message, text)}>
+          <UserBubble text={message.content} />
+        </EditableQuestion>
+        <div className="flex justify-end">
+          <BranchSwitcher message={message} onSwitch={tree.onSwitch} disabled={tree.busy} />
+        </div>
+      </div>
+    );
+  }
   return (
     <div data-testid="assistant-message">
       <AgentLabel name={agentName(message.agent)} />
@@ -44,6 +68,21 @@ export function HistoryMessage({
         <Markdown source={message.content} />
       </div>
       {conversationId && <FeedbackButtons conversationId={conversationId} message={message} />}
+      {tree && (message.branch_count > 1 || tree.onRegenerate) && (
+        <div className="mt-1 flex items-center gap-2">
+          <BranchSwitcher message={message} onSwitch={tree.onSwitch} disabled={tree.busy} />
+          {tree.onRegenerate && (
+            <button
+              type="button"
+              className="rounded px-1.5 py-0.5 text-xs text-zinc-600 hover:bg-zinc-100 disabled:opacity-40 dark:text-zinc-400 dark:hover:bg-zinc-800"
+              onClick={tree.onRegenerate}
+              disabled={tree.busy}
+            >
+              ↻ Regenerate
+            </button>
+          )}
+        </div>
+      )}
     </div>
   );
 }
@@ -68,6 +107,8 @@ export function LiveAnswer({ turn, agentName }: { turn: LiveTurn; agentName: (na
           if (part.kind === 'text') return <Markdown key={i} source={part.text} />;
           if (part.kind === 'tool')
             return <ToolCallCard key={part.callId} name={part.name} args={part.arguments} output={part.output} />;
+          // biome-ignore lint/suspicious/noArrayIndexKey: a streamed turn only appends parts
+          if (part.kind === 'guardrail') return <GuardrailNotice key={i} {...part} />;
           // biome-ignore lint/suspicious/noArrayIndexKey: a streamed turn only appends parts
           return <HandoffNotice key={i} from={agentName(part.from) ?? part.from} to={agentName(part.to) ?? part.to} />;
         })}

@@ -55,3 +55,29 @@ export function HandoffNotice({ from, to }: { from: string; to: string }) {
     </p>
   );
 }
+
+const GUARDRAIL_NAMES: Record<string, string> = {
+  pii: 'Personal data',
+  secrets: 'A secret',
+  prompt_injection: 'An injected instruction',
+  blocked_terms: 'A blocked term',
+  moderation: 'Flagged content',
+};
+const STAGE_PLACES: Record<string, string> = {
+  input: 'your message',
+  output: 'the answer',
+  tool_input: "a tool's input",
+  tool_output: "a tool's result",
+};
+
+/** A guardrail that masked or reported something during the run: said once, quietly. */
+export function GuardrailNotice({ guardrail, stage, action }: { guardrail: string; stage: string; action: string }) {
+  const what = GUARDRAIL_NAMES[guardrail] ?? guardrail;
+  const where = STAGE_PLACES[stage] ?? stage;
+  return (
+    <p className="text-xs text-zinc-600 dark:text-zinc-400" data-testid="guardrail-notice">
+      <span aria-hidden>🛡 </span>
+      {action === 'mask' ? `${what} in ${where} was masked.` : `${what} was noticed in ${where}.`}
+    </p>
+  );
+}

@@ -4,7 +4,8 @@ import { RunEventData, type RunEvent, type RunEventName } from '@agentry/contrac
 export type LivePart =
   | { kind: 'text'; text: string }
   | { kind: 'tool'; callId: string; name: string; arguments: string; output: string | null }
-  | { kind: 'handoff'; from: string; to: string };
+  | { kind: 'handoff'; from: string; to: string }
+  | { kind: 'guardrail'; guardrail: string; stage: string; action: string };
 
 export type TurnStatus = 'connecting' | 'streaming' | 'reconnecting' | 'completed' | 'failed';
 
@@ -84,14 +85,32 @@ export function applyRunEvent(turn: LiveTurn, e: RunEvent, eventId: string | nul
     case 'memory.compacted':
       // About the conversation, not the answer: the view reacts to them (the sidebar's title).
       return next;
-    case 'run.completed':
-      return { ...next, status: 'completed', agent: e.data.agent, conversationId: e.data.conversation_id };
-    case 'run.failed':
+    case 'guardrail.applied':
+      return { ...next, parts: [...turn.parts, { kind: 'guardrail', ...e.data }] };
+    case 'run.completed': {
+      const done = {
+        ...next,
+        status: 'completed' as const,
+        agent: e.data.agent,
+        conversationId: e.data.conversation_id,
+      };
+      // An answer masked by a guardrail: the stored (masked) text replaces what streamed.
+      if (turnText(turn) === e.data.response) return done;
+      return {
+        ...done,
+        parts: [...turn.parts.filter((p) => p.kind !== 'text'), { kind: 'text', text: e.data.response }],
+      };
+    }
+    case 'run.failed': {
+      // A blocked answer is not stored: the partial text it streamed goes too, the notice says why.
+      const blockedAnswer = e.data.code === 'guardrail_tripped' && e.data.details?.stage === 'output';
       return {
         ...next,
         status: 'failed',
+        parts: blockedAnswer ? turn.parts.filter((p) => p.kind !== 'text') : turn.parts,
         error: { code: e.data.code, message: e.data.message, retryable: e.data.retryable },
       };
+    }
   }
 }
 

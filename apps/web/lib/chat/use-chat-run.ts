@@ -111,18 +111,27 @@ export function useChatRun({ conversationId, onConversation, onFinished, onTitle
     [consume, update, finish],
   );
 
+  /**
+   * Starts a run. `branch.edit_of`: `message` is a new version of that user message;
+   * `branch.regenerate`: a new answer to the last question (`message` is only shown, not sent).
+   */
   const send = useCallback(
-    async (message: string, agent: string) => {
+    async (message: string, agent: string, branch: { edit_of?: string; regenerate?: boolean } = {}) => {
       abortRef.current?.abort();
       const controller = new AbortController();
       abortRef.current = controller;
-      const initial = startTurn(message, agent, conversationId);
+      const initial = { ...startTurn(message, agent, conversationId), showUser: !branch.regenerate };
       turnRef.current = initial;
       setTurn(initial);
       let res: Response;
       try {
         res = await api.stream('POST', '/chat/stream', {
-          body: { message, agent, ...(conversationId ? { conversation_id: conversationId } : {}) },
+          body: {
+            ...(branch.regenerate ? { regenerate: true } : { message }),
+            ...(branch.edit_of ? { edit_of: branch.edit_of } : {}),
+            agent,
+            ...(conversationId ? { conversation_id: conversationId } : {}),
+          },
           headers: { accept: 'text/event-stream' },
           signal: controller.signal,
         });

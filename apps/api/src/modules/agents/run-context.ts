@@ -14,4 +14,14 @@ export interface AgentRunContext {
   conversationId: string;
   runId: string;
   conversations: ConversationSearch;
+  /** The tenant's guardrails at `tool_input` and `tool_output` (absent: none). */
+  guardrails?: ToolGuard;
+}
+
+/** What tools need of the run's guardrails: arguments before the tool runs, its result before the model sees it. */
+export interface ToolGuard {
+  /** The JSON arguments the tool may see (masked); throws when a guardrail blocks. */
+  toolInput(argumentsJson: string): Promise<string>;
+  /** The result the model may see (masked); throws when a guardrail blocks. */
+  toolOutput(output: unknown): Promise<unknown>;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
@@ -122,25 +123,36 @@ describe('conversation titles and bounded memory (openai provider, fake server)'
     }
   });
 
+  /** The long conversation of the next test and its filler messages (the branch test reuses them). */
+  let longId = '';
+  let fillerIds: string[] = [];
+
   it('a long conversation: the model gets one summary item and the recent turns within budget, summarized once', async () => {
     titleReply = { text: 'Long One' };
     const first = parseSse((await stream({ message: 'start of a long conversation' })).body);
     const id = first[0].data.conversation_id as string;
+    longId = id;
     const db = t.database.db;
     const [row] = await db.select().from(conversations).where(eq(conversations.id, id));
-    // 200 older messages, inserted directly (the transcript and the model's session items).
+    // 200 older messages on the branch, inserted directly (the transcript and the model's session
+    // items, each item linked to its message), the last one made the current leaf.
     const filler = (i: number) => `message number ${i} ${'lorem ipsum '.repeat(8)}`;
-    const rows = Array.from({ length: 200 }, (_, i) => ({
+    const ids = Array.from({ length: 200 }, () => randomUUID());
+    const rows = ids.map((mid, i) => ({
+      id: mid,
+      parentId: i === 0 ? row.currentLeafId : ids[i - 1],
       tenantId: row.tenantId,
       conversationId: id,
       role: i % 2 ? 'assistant' : 'user',
       content: filler(i),
     }));
+    fillerIds = ids;
     await db.insert(messages).values(rows.map((r) => ({ ...r, agent: r.role === 'assistant' ? 'triage' : null })));
     await db.insert(conversationItems).values(
       rows.map((r) => ({
         tenantId: r.tenantId,
         conversationId: id,
+        messageId: r.id,
         schemaVersion: 1,
         item:
           r.role === 'user'
@@ -153,6 +165,7 @@ describe('conversation titles and bounded memory (openai provider, fake server)'
               },
       })),
     );
+    await db.update(conversations).set({ currentLeafId: ids[199] }).where(eq(conversations.id, id));
 
     const before = fake.requests.length;
     const events = parseSse((await stream({ message: 'what was message 199?', conversation_id: id })).body);
@@ -192,5 +205,45 @@ describe('conversation titles and bounded memory (openai provider, fake server)'
     expect(detail.has_more).toBe(true);
     const all = await db.select({ id: messages.id }).from(messages).where(eq(messages.conversationId, id));
     expect(all).toHaveLength(1 + 1 + 200 + 2 + 2);
+  });
+
+  it('a summary made on one branch is not reused on another: an edit of an early message starts without it', async () => {
+    expect(longId).not.toBe('');
+    const id = longId;
+    const summarized = summaries;
+    // Edit filler message 10 (a user message): the new branch is the first exchange and fillers 0-9.
+    const mark = fake.requests.length;
+    const edited = parseSse(
+      (await stream({ message: 'an edited early question', conversation_id: id, edit_of: fillerIds[10] })).body,
+    );
+    expect(edited.at(-1)!.event).toBe('run.completed');
+    expect(edited.map((e) => e.event)).not.toContain('memory.compacted');
+    expect(fake.requests.slice(mark).filter(isSummary)).toHaveLength(0);
+    const seen = fake.requests.slice(mark).filter(isAgent)[0].body.input as { role?: string; content?: unknown }[];
+    const text = JSON.stringify(seen);
+    expect(text).not.toContain('SUMMARY-');
+    expect(seen.some((i) => i.role === 'system')).toBe(false);
+    expect(text).toContain('message number 9 ');
+    expect(text).not.toContain('message number 10 ');
+    expect(text).not.toContain('message number 199 ');
+    expect(text).toContain('an edited early question');
+    expect(summaries).toBe(summarized);
+
+    // Back on the long branch (from its last message down), the stored summary is reused again.
+    const back = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/conversations/${id}/branch`,
+      headers: user.headers,
+      payload: { message_id: fillerIds[199] },
+    });
+    expect(back.statusCode).toBe(200);
+    const mark2 = fake.requests.length;
+    const again = parseSse((await stream({ message: 'and message 197?', conversation_id: id })).body);
+    expect(again.at(-1)!.event).toBe('run.completed');
+    expect(fake.requests.slice(mark2).filter(isSummary)).toHaveLength(0);
+    const seenBack = JSON.stringify(fake.requests.slice(mark2).filter(isAgent)[0].body.input);
+    expect(seenBack).toContain('SUMMARY-1 of the older turns');
+    expect(seenBack).toContain('and message 198?');
+    expect(seenBack).not.toContain('an edited early question');
   });
 });

@@ -4,6 +4,7 @@ import type { PlatformContext } from '../../platform/context.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
+import type { GuardrailsService } from '../guardrails/guardrails.service.js';
 import { ChatRepo } from './chat.repo.js';
 import { chatRoutes } from './chat.routes.js';
 import { ChatMetrics } from './chat.metrics.js';
@@ -21,6 +22,8 @@ export interface ChatModuleDeps {
   assistant?: ConversationAssistant;
   /** Plan limits and usage records (billing); without it, no limits. */
   usage?: ChatUsageHooks;
+  /** The tenant's guardrails on every stage of a run; without it, none. */
+  guardrails?: GuardrailsService;
 }
 
 /**
@@ -51,6 +54,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     retentionSeconds: config.chat.eventRetentionSeconds,
     heartbeatMs: config.chat.heartbeatMs,
     metrics,
+    guardrails: deps.guardrails,
   });
   await runs.init();
   const reaper = new RunReaper({
@@ -77,6 +81,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     runs,
     streams: ports.streams,
     usageHooks: deps.usage,
+    guardrails: deps.guardrails,
   });
 
   return {

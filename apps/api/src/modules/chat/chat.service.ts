@@ -13,6 +13,7 @@ import type { Database } from '../../platform/db/client.js';
 import type { EventStreams } from '../../platform/ports/types.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
+import type { GuardrailsService } from '../guardrails/guardrails.service.js';
 import type { ChatRepo } from './chat.repo.js';
 import type { RunOutcome } from './run-execution.js';
 import { isTerminalEntry, parseEntry, runStreamKey, streamIdOf, type LoggedRunEvent } from './run-events.js';
@@ -46,6 +47,8 @@ export interface ChatServiceDeps {
   streams: EventStreams;
   /** Plan limits and usage records (billing); without it, no limits. */
   usageHooks?: ChatUsageHooks;
+  /** The tenant's guardrails (the `input` stage runs here, before the message is stored). */
+  guardrails?: Pick<GuardrailsService, 'checkInput'>;
 }
 
 /** Chat runs: start, wait, follow, cancel. Takes the caller first; runs are the caller's own. */
@@ -63,12 +66,21 @@ export class ChatService {
     const { database, conversations, repo, runs } = this.deps;
     const agent = this.deps.agents.agentToRun(request.agent);
     await this.deps.usageHooks?.assertCanStartRun(caller);
+    // The `input` guardrails run before anything is stored: a masked message is stored masked. A
+    // regenerated answer brings no new message (its question passed them when it was sent).
+    const inputGuardrails =
+      request.message === undefined
+        ? undefined
+        : await this.deps.guardrails?.checkInput(caller.tenantId, request.message);
+    const message = inputGuardrails?.text ?? request.message;
     const runId = randomUUID();
     const turn = await database.db.transaction(async (tx) => {
       const turn = await conversations.startTurn(tx, caller, {
         conversationId: request.conversation_id,
         agent: request.agent,
-        message: request.message,
+        message,
+        editOf: request.edit_of,
+        regenerate: request.regenerate,
       });
       await repo.insertRun(tx, {
         id: runId,
@@ -79,15 +91,16 @@ export class ChatService {
       });
       return turn;
     });
-    const session = conversations.sessionFor(caller, turn.conversationId, runId, { isNew: turn.isNew });
+    const session = conversations.sessionFor(caller, turn, runId);
     const { done } = await runs.start({
       caller,
       runId,
       conversationId: turn.conversationId,
       agent,
-      message: request.message,
+      message: turn.message,
       session,
       firstRun: turn.isNew,
+      inputGuardrails,
     });
     return { runId, conversationId: turn.conversationId, done };
   }

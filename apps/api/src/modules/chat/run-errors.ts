@@ -13,6 +13,7 @@ import {
 } from '@openai/agents';
 import { APIConnectionError, APIError } from 'openai';
 import type { RunFailureCode } from '@agentry/contracts';
+import { GuardrailTripped } from '../guardrails/run-guard.js';
 
 /** Why the server stopped a run itself (the abort reason of its signal). */
 export class RunAbort extends Error {
@@ -27,6 +28,8 @@ export interface RunFailure {
   code: RunFailureCode;
   message: string;
   retryable: boolean;
+  /** `guardrail_tripped`: which guardrail, at which stage. */
+  details?: { guardrail: string; stage: string };
 }
 
 /** A run whose replica stopped heartbeating: the reaper ends it with this, and so does the replica if it comes back. */
@@ -52,6 +55,14 @@ export function toRunFailure(err: unknown, abortReason?: unknown): RunFailure {
   if (reason?.code === 'server_shutdown')
     return { code: 'internal_error', message: 'The server restarted during the run.', retryable: true };
 
+  const tripped = guardrailIn(err);
+  if (tripped)
+    return {
+      code: 'guardrail_tripped',
+      message: `The ${tripped.guardrail.replace('_', ' ')} guardrail stopped the run (${tripped.stage.replace('_', ' ')}).`,
+      retryable: false,
+      details: { guardrail: tripped.guardrail, stage: tripped.stage },
+    };
   if (err instanceof MaxTurnsExceededError)
     return {
       code: 'max_turns_exceeded',
@@ -87,4 +98,17 @@ export function toRunFailure(err: unknown, abortReason?: unknown): RunFailure {
     };
   }
   return { code: 'internal_error', message: 'The run failed unexpectedly.', retryable: false };
+}
+
+/**
+ * Our guardrails' block, thrown directly or wrapped by the SDK (a tool's invoke failing becomes a
+ * ToolCallError holding it in `error`).
+ */
+function guardrailIn(err: unknown): GuardrailTripped | undefined {
+  let e = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e instanceof GuardrailTripped) return e;
+    e = e instanceof ToolCallError ? e.error : (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

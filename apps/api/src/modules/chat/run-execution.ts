@@ -8,6 +8,8 @@ import type { AgentRunContext } from '../agents/run-context.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService, RunResultRecord } from '../conversations/conversations.service.js';
 import type { PostgresSession } from '../conversations/postgres-session.js';
+import type { GuardrailsService, InputCheck } from '../guardrails/guardrails.service.js';
+import type { GuardrailNotice, RunGuard } from '../guardrails/run-guard.js';
 import type { ChatRepo } from './chat.repo.js';
 import { toRunFailure, type RunFailure } from './run-errors.js';
 import type { RunEventWriter } from './run-events.js';
@@ -22,6 +24,8 @@ export interface RunInput {
   session: PostgresSession;
   /** The conversation was created for this run: it gets its title when the run completes. */
   firstRun?: boolean;
+  /** What the `input` guardrails decided before the message was stored (the message is already masked). */
+  inputGuardrails?: InputCheck;
 }
 
 export type RunOutcome =
@@ -50,6 +54,8 @@ export interface RunExecutionDeps {
   usageHooks?: ChatUsageHooks;
   logger: Logger;
   maxTurns: number;
+  /** The tenant's guardrails at every stage (absent: none). */
+  guardrails?: Pick<GuardrailsService, 'forRun'>;
 }
 
 const stringify = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
@@ -125,6 +131,8 @@ export async function executeRun(
   // Set once the result is committed: a failure after that (the event log) must not re-record the run as failed.
   let recorded = false;
   try {
+    const guard = await guardRun(deps, input, writer);
+    context.guardrails = guard;
     if (!input.firstRun) await compactMemory(deps, input, signal, writer);
     const result = await deps.runner.run(input.agent, input.message, {
       stream: true,
@@ -148,9 +156,11 @@ export async function executeRun(
       transcript.text = final;
       await writer.append({ event: 'message.delta', data: { delta: final } });
     }
+    // The answer's guardrails run on the whole answer: a block ends the run without storing it, a
+    // mask stores (and `run.completed` carries) the masked text that replaces the streamed one.
+    const response = guard ? await guard.text('output', transcript.text) : transcript.text;
     // Every delta is in the log (or the log failed) before the result is persisted.
     await writer.flush();
-    const response = transcript.text;
     const agent = result.lastAgent?.name ?? transcript.agent;
     const messageId = await recordCompletedRun(deps, caller, {
       conversationId,
@@ -203,11 +213,35 @@ export async function executeRun(
     }
     await writer.append({
       event: 'run.failed',
-      data: { run_id: runId, code: failure.code, message: failure.message, retryable: failure.retryable },
+      data: {
+        run_id: runId,
+        code: failure.code,
+        message: failure.message,
+        retryable: failure.retryable,
+        ...(failure.details ? { details: failure.details } : {}),
+      },
     });
     await writer.flush();
     return { status: 'failed', failure };
   }
+}
+
+/**
+ * The run's guardrails: reports what the `input` stage did before the run existed, ends the run when
+ * it blocked, and guards the tools and the answer from here on.
+ */
+async function guardRun(
+  deps: RunExecutionDeps,
+  input: RunInput,
+  writer: RunEventWriter,
+): Promise<RunGuard | undefined> {
+  if (!deps.guardrails) return undefined;
+  const report = async (data: GuardrailNotice) => {
+    await writer.append({ event: 'guardrail.applied', data });
+  };
+  for (const notice of input.inputGuardrails?.notices ?? []) await report(notice);
+  if (input.inputGuardrails?.tripped) throw input.inputGuardrails.tripped;
+  return deps.guardrails.forRun(input.caller.tenantId, report);
 }
 
 /**
@@ -246,7 +280,13 @@ async function compactMemory(deps: RunExecutionDeps, input: RunInput, signal: Ab
   if (!deps.assistant) return;
   let compacted: { summarizedMessages: number } | null = null;
   try {
-    compacted = await deps.conversations.compactMemory(input.caller, input.conversationId, deps.assistant, signal);
+    compacted = await deps.conversations.compactMemory(
+      input.caller,
+      input.conversationId,
+      input.session.historyTipId,
+      deps.assistant,
+      signal,
+    );
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     deps.logger.warn(

@@ -7,12 +7,14 @@ import type { ConversationsRepo } from './conversations.repo.js';
  * The model's bounded memory (AGENT_MEMORY_MAX_TOKENS). A run's model sees at most one summary
  * item (what is older) followed by the newest items that fit the budget. Everything here works
  * on "the items the model would see, newest first, a page at a time", so it composes with any
- * way of choosing those items (the whole session today, the current branch of a message tree).
+ * way of choosing those items (here: the current branch of the message tree, read up from its tip).
  */
 
 /** One stored session item with its place in the session. */
 export interface PositionedItem {
   position: number;
+  /** The message the item belongs to (absent in loaders that do not know it). */
+  messageId?: string;
   item: AgentInputItem;
 }
 
@@ -162,20 +164,38 @@ export class ConversationMemory {
     readonly maxTokens: number,
   ) {}
 
-  /** Newest-first loader of the session items after `afterPosition`. */
-  loader(db: DbOrTx, tenantId: string, conversationId: string, afterPosition?: number): NewestFirstLoader {
+  /**
+   * Newest-first loader of the items of the branch ending at `tipId` after the summary `after`
+   * (the walk up the branch stops at the summary's last message).
+   */
+  loader(
+    db: DbOrTx,
+    tenantId: string,
+    conversationId: string,
+    tipId: string,
+    after?: { coversMessageId: string; coversPosition: number },
+  ): NewestFirstLoader {
     return async (beforePosition, limit) =>
-      (await this.repo.itemsNewestFirst(db, tenantId, conversationId, { afterPosition, beforePosition, limit })).map(
-        (r) => ({ position: r.position, item: r.item as AgentInputItem }),
-      );
+      (
+        await this.repo.branchItemsNewestFirst(db, tenantId, conversationId, {
+          tipId,
+          stopAtId: after?.coversMessageId,
+          afterPosition: after?.coversPosition,
+          beforePosition,
+          limit,
+        })
+      ).map((r) => ({ position: r.position, messageId: r.messageId, item: r.item as AgentInputItem }));
   }
 
-  /** The items the model sees: the summary (if any) and the newest items within the budget, oldest first. */
-  async history(db: DbOrTx, tenantId: string, conversationId: string): Promise<AgentInputItem[]> {
-    const summary = await this.repo.latestSummary(db, tenantId, conversationId);
+  /**
+   * The items the model sees before a turn whose branch ends at `tipId`: the branch's summary (if
+   * any) and the branch's newest items within the budget, oldest first.
+   */
+  async history(db: DbOrTx, tenantId: string, conversationId: string, tipId: string): Promise<AgentInputItem[]> {
+    const summary = await this.repo.branchSummary(db, tenantId, conversationId, tipId);
     const head = summary ? [summaryItem(summary)] : [];
     const budget = this.maxTokens - head.reduce((n, i) => n + estimateTokens(i), 0);
-    const { tail } = await loadTail(this.loader(db, tenantId, conversationId, summary?.coversPosition), budget);
+    const { tail } = await loadTail(this.loader(db, tenantId, conversationId, tipId, summary), budget);
     return [...head, ...tail.map((e) => e.item)];
   }
 
@@ -184,13 +204,15 @@ export class ConversationMemory {
     db: DbOrTx,
     tenantId: string,
     conversationId: string,
+    tipId: string,
     assistant: ConversationAssistant,
     signal: AbortSignal,
   ): Promise<{ summarizedMessages: number } | null> {
-    const summary = await this.repo.latestSummary(db, tenantId, conversationId);
+    // Only a summary of this branch is extended: one made on another branch is never reused.
+    const summary = await this.repo.branchSummary(db, tenantId, conversationId, tipId);
     const after = summary?.coversPosition;
     const head = summary ? estimateTokens(summaryItem(summary)) : 0;
-    const load = this.loader(db, tenantId, conversationId, after);
+    const load = this.loader(db, tenantId, conversationId, tipId, summary);
     if (!(await loadTail(load, this.maxTokens - head)).exceeded) return null;
     const { tail } = await loadTail(load, Math.floor(this.maxTokens / 2));
     const keepFrom = tail[0]?.position ?? Number.MAX_SAFE_INTEGER;
@@ -198,6 +220,7 @@ export class ConversationMemory {
     let text = summary?.text ?? null;
     let count = summary?.summarizedMessages ?? 0;
     let position = after ?? 0;
+    let coversMessageId = summary?.coversMessageId ?? null;
     let chunk: AgentInputItem[] = [];
     let chunkChars = 0;
     const fold = async () => {
@@ -210,7 +233,9 @@ export class ConversationMemory {
       chunkChars = 0;
     };
     for (;;) {
-      const page = await this.repo.itemsBetween(db, tenantId, conversationId, {
+      const page = await this.repo.branchItemsBetween(db, tenantId, conversationId, {
+        tipId,
+        stopAtId: summary?.coversMessageId,
         afterPosition: position,
         beforePosition: keepFrom,
         limit: 200,
@@ -223,14 +248,16 @@ export class ConversationMemory {
         chunkChars += size;
         if (isMessage(item)) count++;
         position = row.position;
+        coversMessageId = row.messageId;
       }
       if (page.length < 200) break;
     }
     await fold();
-    if (text === null || position === (after ?? 0)) return null;
+    if (text === null || coversMessageId === null || position === (after ?? 0)) return null;
     await this.repo.insertSummary(db, {
       tenantId,
       conversationId,
+      coversMessageId,
       coversPosition: position,
       summarizedMessages: count,
       text,

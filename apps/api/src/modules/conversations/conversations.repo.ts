@@ -13,6 +13,21 @@ export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type ToolCallRow = typeof toolCalls.$inferSelect;
 
+/** Where a message sits among its siblings (the messages with the same parent). */
+export interface SiblingInfo {
+  /** 1-based, in the order the siblings were written. */
+  index: number;
+  count: number;
+  previousId: string | null;
+  nextId: string | null;
+}
+
+const idList = (ids: string[]) =>
+  sql.join(
+    ids.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  );
+
 /** A position in the list: the last row of the previous page. */
 export interface ListCursor {
   updatedAt: Date;
@@ -34,7 +49,8 @@ export class ConversationsRepo {
       agent: string;
       title: string;
       now: Date;
-      firstMessage?: { preview: string };
+      /** The first message (inserted next with this id): counted, previewed and the branch's end. */
+      firstMessage?: { preview: string; id: string };
     },
   ): Promise<ConversationRow> {
     const [row] = await db
@@ -46,17 +62,31 @@ export class ConversationsRepo {
         title: values.title,
         createdAt: values.now,
         updatedAt: values.now,
-        ...(values.firstMessage ? { messageCount: 1, lastMessagePreview: values.firstMessage.preview } : {}),
+        ...(values.firstMessage
+          ? {
+              messageCount: 1,
+              lastMessagePreview: values.firstMessage.preview,
+              currentLeafId: values.firstMessage.id,
+            }
+          : {}),
       })
       .returning();
     return row;
   }
 
-  async findOwned(db: DbOrTx, tenantId: string, userId: string, id: string): Promise<ConversationRow | undefined> {
-    const [row] = await db
+  /** `lock`: `FOR UPDATE`, so concurrent turns of one conversation extend its branch one after the other. */
+  async findOwned(
+    db: DbOrTx,
+    tenantId: string,
+    userId: string,
+    id: string,
+    options: { lock?: boolean } = {},
+  ): Promise<ConversationRow | undefined> {
+    const query = db
       .select()
       .from(conversations)
       .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.id, id)));
+    const [row] = options.lock ? await query.for('update') : await query;
     return row;
   }
 
@@ -114,9 +144,11 @@ export class ConversationsRepo {
   async insertMessage(
     db: DbOrTx,
     values: {
+      id?: string;
       tenantId: string;
       conversationId: string;
       runId: string | null;
+      parentId: string | null;
       role: 'user' | 'assistant';
       content: string;
       agent: string | null;
@@ -144,11 +176,14 @@ export class ConversationsRepo {
       agent?: string;
       inputTokens?: number;
       outputTokens?: number;
+      /** The new end of the current branch. */
+      leafId?: string;
     },
   ) {
     await db
       .update(conversations)
       .set({
+        ...(change.leafId ? { currentLeafId: change.leafId } : {}),
         messageCount: sql`${conversations.messageCount} + ${change.messages}`,
         inputTokens: sql`${conversations.inputTokens} + ${change.inputTokens ?? 0}`,
         outputTokens: sql`${conversations.outputTokens} + ${change.outputTokens ?? 0}`,
@@ -288,7 +323,168 @@ export class ConversationsRepo {
     return { conversations: Number(row?.count ?? 0), lastUsedAt: row?.last ? new Date(row.last) : null };
   }
 
+  // ── The message tree ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Up to `limit` messages of a branch ending at `fromId` (included), oldest first: `fromId` and
+   * its ancestors. A recursive walk up the parent links that stops after `limit` steps, so a read
+   * never loads more of a long transcript than it returns.
+   */
+  async branchPage(
+    db: DbOrTx,
+    tenantId: string,
+    conversationId: string,
+    options: { fromId: string | null; limit: number },
+  ): Promise<MessageRow[]> {
+    if (!options.fromId) return [];
+    const result = await db.execute<{ id: string; depth: number }>(sql`
+      with recursive up(id, parent_id, depth) as (
+        select m.id, m.parent_id, 1 from ${messages} m
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId} and m.id = ${options.fromId}
+        union all
+        select m.id, m.parent_id, u.depth + 1 from ${messages} m join up u on m.id = u.parent_id
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId} and u.depth < ${options.limit}
+      ) select id, depth from up`);
+    const depthOf = new Map(result.rows.map((r) => [r.id, Number(r.depth)]));
+    if (depthOf.size === 0) return [];
+    const rows = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.tenantId, tenantId), inArray(messages.id, [...depthOf.keys()])));
+    return rows.sort((a, b) => (depthOf.get(b.id) ?? 0) - (depthOf.get(a.id) ?? 0));
+  }
+
+  /** The ids of the branch ending at `leafId`, root first (ids only: exports then read them a page at a time). */
+  async branchIds(db: DbOrTx, tenantId: string, conversationId: string, leafId: string | null): Promise<string[]> {
+    if (!leafId) return [];
+    const result = await db.execute<{ id: string }>(sql`
+      with recursive up(id, parent_id, depth) as (
+        select m.id, m.parent_id, 1 from ${messages} m
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId} and m.id = ${leafId}
+        union all
+        select m.id, m.parent_id, u.depth + 1 from ${messages} m join up u on m.id = u.parent_id
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId}
+      ) select id from up order by depth desc`);
+    return result.rows.map((r) => r.id);
+  }
+
+  /** These messages (of one tenant), in the order of `ids`. */
+  async messagesByIds(db: DbOrTx, tenantId: string, ids: string[]): Promise<MessageRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.tenantId, tenantId), inArray(messages.id, ids)));
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  }
+
+  /** Index, count and neighbours of each message among its siblings (one statement for a page). */
+  async siblingsOf(db: DbOrTx, tenantId: string, ids: string[]): Promise<Map<string, SiblingInfo>> {
+    if (ids.length === 0) return new Map();
+    // Two forms, so each lookup uses the (conversation_id, parent_id, position) index: first
+    // messages (no parent) and the others.
+    const roots = sql`s.tenant_id = m.tenant_id and s.conversation_id = m.conversation_id and s.parent_id is null`;
+    const children = sql`s.tenant_id = m.tenant_id and s.conversation_id = m.conversation_id and s.parent_id = m.parent_id`;
+    const either = (f: (sib: typeof roots) => ReturnType<typeof sql>) =>
+      sql`case when m.parent_id is null then ${f(roots)} else ${f(children)} end`;
+    const result = await db.execute<{
+      id: string;
+      idx: number;
+      n: number;
+      prev: string | null;
+      next: string | null;
+    }>(sql`
+      select m.id,
+        ${either((sib) => sql`(select count(*) from ${messages} s where ${sib} and s.position <= m.position)`)}::int as idx,
+        ${either((sib) => sql`(select count(*) from ${messages} s where ${sib})`)}::int as n,
+        ${either((sib) => sql`(select s.id from ${messages} s where ${sib} and s.position < m.position order by s.position desc limit 1)`)} as prev,
+        ${either((sib) => sql`(select s.id from ${messages} s where ${sib} and s.position > m.position order by s.position limit 1)`)} as next
+      from ${messages} m where m.tenant_id = ${tenantId} and m.id in (${idList(ids)})`);
+    return new Map(
+      result.rows.map((r) => [
+        r.id,
+        { index: Number(r.idx), count: Number(r.n), previousId: r.prev ?? null, nextId: r.next ?? null },
+      ]),
+    );
+  }
+
+  /** The end of the branch through `messageId`: from it, the most recent child, again and again. */
+  async deepestLeaf(db: DbOrTx, tenantId: string, conversationId: string, messageId: string): Promise<string> {
+    const result = await db.execute<{ id: string }>(sql`
+      with recursive down(id, depth) as (
+        select ${messageId}::uuid, 1
+        union all
+        select c.id, d.depth + 1 from down d cross join lateral (
+          select x.id from ${messages} x
+          where x.tenant_id = ${tenantId} and x.conversation_id = ${conversationId} and x.parent_id = d.id
+          order by x.position desc limit 1) c
+      ) select id from down order by depth desc limit 1`);
+    return result.rows[0]?.id ?? messageId;
+  }
+
+  /** The last user message of the branch ending at `leafId` (walking up until one), or undefined. */
+  async lastUserMessage(
+    db: DbOrTx,
+    tenantId: string,
+    conversationId: string,
+    leafId: string | null,
+  ): Promise<MessageRow | undefined> {
+    if (!leafId) return undefined;
+    const result = await db.execute<{ id: string }>(sql`
+      with recursive up(id, parent_id, role) as (
+        select m.id, m.parent_id, m.role from ${messages} m
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId} and m.id = ${leafId}
+        union all
+        select m.id, m.parent_id, m.role from ${messages} m join up u on m.id = u.parent_id
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId} and u.role <> 'user'
+      ) select id from up where role = 'user' limit 1`);
+    const id = result.rows[0]?.id;
+    return id ? this.findMessage(db, tenantId, conversationId, id) : undefined;
+  }
+
+  /** Makes `leafId` the end of the conversation's current branch. */
+  async setLeaf(db: DbOrTx, tenantId: string, conversationId: string, leafId: string) {
+    await db
+      .update(conversations)
+      .set({ currentLeafId: leafId })
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, conversationId)));
+  }
+
   // ── SDK session items ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * The items of the branch ending at `tipId` (the model's memory before a turn), in branch order
+   * (then write order within a message); the last `limit` when given. None when `tipId` is null.
+   */
+  async branchItems(db: DbOrTx, tenantId: string, conversationId: string, tipId: string | null, limit?: number) {
+    if (!tipId) return [];
+    const result = await db.execute<{ schema_version: number; item: unknown }>(sql`
+      with recursive up(id, parent_id, depth) as (
+        select m.id, m.parent_id, 1 from ${messages} m
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId} and m.id = ${tipId}
+        union all
+        select m.id, m.parent_id, u.depth + 1 from ${messages} m join up u on m.id = u.parent_id
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId}
+      )
+      select * from (
+        select ci.schema_version, ci.item, u.depth, ci.position from ${conversationItems} ci join up u on ci.message_id = u.id
+        where ci.tenant_id = ${tenantId} and ci.conversation_id = ${conversationId}
+        order by u.depth asc, ci.position desc
+        ${limit === undefined ? sql`` : sql`limit ${limit}`}
+      ) newest order by depth desc, position asc`);
+    return result.rows.map((r) => ({ schemaVersion: Number(r.schema_version), item: r.item }));
+  }
+
+  /** Whether a message has stored SDK items already (a regenerated answer reuses its question's). */
+  async hasItems(db: DbOrTx, tenantId: string, messageId: string): Promise<boolean> {
+    const [row] = await db
+      .select({ id: conversationItems.id })
+      .from(conversationItems)
+      .where(and(eq(conversationItems.tenantId, tenantId), eq(conversationItems.messageId, messageId)))
+      .limit(1);
+    return Boolean(row);
+  }
 
   /** The last `limit` items (all when undefined), oldest first. */
   async items(db: DbOrTx, tenantId: string, conversationId: string, limit?: number) {
@@ -306,63 +502,83 @@ export class ConversationsRepo {
   }
 
   /**
-   * Up to `limit` items newest first, after `afterPosition` and before `beforePosition` (both
-   * exclusive, optional): how the model's bounded memory reads the tail of a long session.
+   * The message ids of the branch ending at `tipId`, as a recursive walk up the parent links that
+   * stops at `stopAtId` (included): the SQL the bounded memory's reads share. Along a branch, item
+   * positions grow from the root to the tip (a message's items are written after its ancestors').
    */
-  async itemsNewestFirst(
+  private branchWalk(tenantId: string, conversationId: string, tipId: string, stopAtId?: string) {
+    return sql`with recursive up(id, parent_id, depth) as (
+        select m.id, m.parent_id, 1 from ${messages} m
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId} and m.id = ${tipId}
+        union all
+        select m.id, m.parent_id, u.depth + 1 from ${messages} m join up u on m.id = u.parent_id
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId}
+        ${stopAtId ? sql`and u.id <> ${stopAtId}` : sql``}
+      )`;
+  }
+
+  /**
+   * Up to `limit` items of the branch ending at `tipId`, newest first, after `afterPosition` and
+   * before `beforePosition` (both exclusive, optional): how the model's bounded memory reads the
+   * tail of a long branch. `stopAtId` (the summary's last message) ends the walk up the branch.
+   */
+  async branchItemsNewestFirst(
     db: DbOrTx,
     tenantId: string,
     conversationId: string,
-    range: { afterPosition?: number; beforePosition?: number; limit: number },
+    range: { tipId: string; stopAtId?: string; afterPosition?: number; beforePosition?: number; limit: number },
   ) {
-    return db
-      .select()
-      .from(conversationItems)
-      .where(
-        and(
-          eq(conversationItems.tenantId, tenantId),
-          eq(conversationItems.conversationId, conversationId),
-          range.afterPosition !== undefined ? gt(conversationItems.position, range.afterPosition) : undefined,
-          range.beforePosition !== undefined ? lt(conversationItems.position, range.beforePosition) : undefined,
-        ),
-      )
-      .orderBy(desc(conversationItems.position))
-      .limit(range.limit);
+    const result = await db.execute<{ message_id: string; position: number | string; item: unknown }>(sql`
+      ${this.branchWalk(tenantId, conversationId, range.tipId, range.stopAtId)}
+      select ci.message_id, ci.position, ci.item from ${conversationItems} ci join up u on ci.message_id = u.id
+      where ci.tenant_id = ${tenantId} and ci.conversation_id = ${conversationId}
+        ${range.afterPosition !== undefined ? sql`and ci.position > ${range.afterPosition}` : sql``}
+        ${range.beforePosition !== undefined ? sql`and ci.position < ${range.beforePosition}` : sql``}
+      order by ci.position desc limit ${range.limit}`);
+    return result.rows.map((r) => ({ messageId: r.message_id, position: Number(r.position), item: r.item }));
   }
 
-  /** Up to `limit` items oldest first, after `afterPosition` and before `beforePosition` (exclusive). */
-  async itemsBetween(
+  /** Up to `limit` items of the branch ending at `tipId`, oldest first, between two positions (exclusive). */
+  async branchItemsBetween(
     db: DbOrTx,
     tenantId: string,
     conversationId: string,
-    range: { afterPosition: number; beforePosition: number; limit: number },
+    range: { tipId: string; stopAtId?: string; afterPosition: number; beforePosition: number; limit: number },
   ) {
-    return db
-      .select()
-      .from(conversationItems)
-      .where(
-        and(
-          eq(conversationItems.tenantId, tenantId),
-          eq(conversationItems.conversationId, conversationId),
-          gt(conversationItems.position, range.afterPosition),
-          lt(conversationItems.position, range.beforePosition),
-        ),
-      )
-      .orderBy(asc(conversationItems.position))
-      .limit(range.limit);
+    const result = await db.execute<{ message_id: string; position: number | string; item: unknown }>(sql`
+      ${this.branchWalk(tenantId, conversationId, range.tipId, range.stopAtId)}
+      select ci.message_id, ci.position, ci.item from ${conversationItems} ci join up u on ci.message_id = u.id
+      where ci.tenant_id = ${tenantId} and ci.conversation_id = ${conversationId}
+        and ci.position > ${range.afterPosition} and ci.position < ${range.beforePosition}
+      order by ci.position asc limit ${range.limit}`);
+    return result.rows.map((r) => ({ messageId: r.message_id, position: Number(r.position), item: r.item }));
   }
 
-  /** The summary in use (the newest), if any. */
-  async latestSummary(db: DbOrTx, tenantId: string, conversationId: string) {
-    const [row] = await db
-      .select()
-      .from(conversationSummaries)
-      .where(
-        and(eq(conversationSummaries.tenantId, tenantId), eq(conversationSummaries.conversationId, conversationId)),
-      )
-      .orderBy(desc(conversationSummaries.coversPosition))
-      .limit(1);
-    return row;
+  /**
+   * The summary in use on the branch ending at `tipId`: the newest one whose last summarized
+   * message is on that branch (a summary made on another branch is never reused).
+   */
+  async branchSummary(db: DbOrTx, tenantId: string, conversationId: string, tipId: string) {
+    const result = await db.execute<{
+      covers_message_id: string;
+      covers_position: number | string;
+      summarized_messages: number;
+      text: string;
+    }>(sql`
+      ${this.branchWalk(tenantId, conversationId, tipId)}
+      select s.covers_message_id, s.covers_position, s.summarized_messages, s.text
+      from ${conversationSummaries} s join up u on s.covers_message_id = u.id
+      where s.tenant_id = ${tenantId} and s.conversation_id = ${conversationId}
+      order by s.covers_position desc limit 1`);
+    const row = result.rows[0];
+    return row
+      ? {
+          coversMessageId: row.covers_message_id,
+          coversPosition: Number(row.covers_position),
+          summarizedMessages: Number(row.summarized_messages),
+          text: row.text,
+        }
+      : undefined;
   }
 
   async insertSummary(db: DbOrTx, row: typeof conversationSummaries.$inferInsert) {
@@ -371,7 +587,14 @@ export class ConversationsRepo {
 
   async insertItems(
     db: DbOrTx,
-    rows: { tenantId: string; conversationId: string; runId: string | null; schemaVersion: number; item: unknown }[],
+    rows: {
+      tenantId: string;
+      conversationId: string;
+      runId: string | null;
+      messageId: string | null;
+      schemaVersion: number;
+      item: unknown;
+    }[],
   ) {
     if (rows.length) await db.insert(conversationItems).values(rows);
   }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Readable } from 'node:stream';
 import {
+  BranchRequest,
   ConversationDetail,
   ConversationExportQuery,
   MessagePage,
@@ -64,6 +65,21 @@ export function conversationsRoutes(conversations: ConversationsService): Fastif
         },
       },
       async (request) => conversations.messages(callerOf(request), request.params.id, request.query),
+    );
+
+    app.post(
+      '/api/v1/conversations/:id/branch',
+      {
+        config: { auth: 'conversations:write' },
+        schema: {
+          tags,
+          summary: 'Make the branch holding a message current (down to its newest end)',
+          params: IdParam,
+          body: BranchRequest,
+          response: { 200: ConversationDetail },
+        },
+      },
+      async (request) => conversations.switchBranch(callerOf(request), request.params.id, request.body.message_id),
     );
 
     app.get(

@@ -7,6 +7,7 @@ import {
   type MessagePage,
   type Usage,
 } from '@agentry/contracts';
+import { randomUUID } from 'node:crypto';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
 import { ownerIdOf, type Caller } from '../../platform/caller.js';
 import { AppError } from '../../platform/errors.js';
@@ -27,6 +28,18 @@ export interface RunResultRecord {
   toolCalls: { callId: string; name: string; arguments: string; output: string | null }[];
   handoffs: { from: string; to: string }[];
   session: PostgresSession;
+}
+
+/** Where a run's turn sits in the message tree (`startTurn`). */
+export interface Turn {
+  conversationId: string;
+  /** The user message the run answers (new, or the one answered again when regenerating). */
+  userMessageId: string;
+  /** Its parent: the end of the branch the model sees before it (null: nothing before). */
+  historyTipId: string | null;
+  /** The text the run sends the model. */
+  message: string;
+  isNew: boolean;
 }
 
 /** One hit of `search_conversations`: a conversation and its best-matching snippet. */
@@ -70,55 +83,103 @@ export class ConversationsService {
   }
 
   /**
-   * Stores the user's message before a run starts, in `tx`: in the caller's conversation (404 when
-   * it is not theirs) or in a new one titled from the message.
+   * Stores the user's turn before a run starts, in `tx`: in the caller's conversation (404 when it
+   * is not theirs) or in a new one titled from the message. The message continues the current
+   * branch; with `editOf` it is a new version of that user message (its sibling) and becomes the
+   * current branch's end; with `regenerate` nothing is stored and the run answers the current
+   * branch's last user message again. Returns where the turn sits in the tree.
    */
   async startTurn(
     tx: DbOrTx,
     caller: Caller,
-    input: { conversationId?: string; agent: string; message: string },
-  ): Promise<{ conversationId: string; userMessageId: string; isNew: boolean }> {
+    input: { conversationId?: string; agent: string; message?: string; editOf?: string; regenerate?: boolean },
+  ): Promise<Turn> {
     const { repo } = this.deps;
     const owner = ownerIdOf(caller);
     const now = new Date();
-    const conversation = input.conversationId
-      ? await repo.findOwned(tx, caller.tenantId, owner, input.conversationId)
-      : await repo.create(tx, {
-          tenantId: caller.tenantId,
-          userId: owner,
-          agent: input.agent,
-          title: titleFromMessage(input.message),
-          now,
-          firstMessage: { preview: previewOf(input.message) },
-        });
+    if (!input.conversationId) {
+      const message = input.message ?? '';
+      const messageId = randomUUID();
+      const conversation = await repo.create(tx, {
+        tenantId: caller.tenantId,
+        userId: owner,
+        agent: input.agent,
+        title: titleFromMessage(message),
+        now,
+        firstMessage: { preview: previewOf(message), id: messageId },
+      });
+      await repo.insertMessage(tx, {
+        id: messageId,
+        tenantId: caller.tenantId,
+        conversationId: conversation.id,
+        runId: null,
+        parentId: null,
+        role: 'user',
+        content: message,
+        agent: null,
+        now,
+      });
+      return { conversationId: conversation.id, userMessageId: messageId, historyTipId: null, message, isNew: true };
+    }
+    const conversation = await repo.findOwned(tx, caller.tenantId, owner, input.conversationId, { lock: true });
     if (!conversation) throw new AppError('not_found', 'Conversation not found.');
-    const message = await repo.insertMessage(tx, {
+    if (input.regenerate) {
+      const question = await repo.lastUserMessage(tx, caller.tenantId, conversation.id, conversation.currentLeafId);
+      if (!question) throw new AppError('conflict', 'There is no question to answer again in this conversation.');
+      return {
+        conversationId: conversation.id,
+        userMessageId: question.id,
+        historyTipId: question.parentId,
+        message: question.content,
+        isNew: false,
+      };
+    }
+    let parentId = conversation.currentLeafId;
+    if (input.editOf) {
+      const edited = await repo.findMessage(tx, caller.tenantId, conversation.id, input.editOf);
+      if (!edited || edited.role !== 'user')
+        throw new AppError('validation_failed', 'Only your own messages of this conversation can be edited.', {
+          errors: [
+            { path: 'edit_of', message: edited ? 'not a user message' : 'no such message in this conversation' },
+          ],
+        });
+      parentId = edited.parentId;
+    }
+    const message = input.message ?? '';
+    const row = await repo.insertMessage(tx, {
       tenantId: caller.tenantId,
       conversationId: conversation.id,
       runId: null,
+      parentId,
       role: 'user',
-      content: input.message,
+      content: message,
       agent: null,
       now,
     });
-    // A new conversation already counts this message (one statement less on the way to the first token).
-    if (input.conversationId)
-      await repo.touch(tx, caller.tenantId, conversation.id, { messages: 1, preview: previewOf(input.message), now });
-    return { conversationId: conversation.id, userMessageId: message.id, isNew: !input.conversationId };
+    await repo.touch(tx, caller.tenantId, conversation.id, {
+      messages: 1,
+      preview: previewOf(message),
+      now,
+      leafId: row.id,
+    });
+    return { conversationId: conversation.id, userMessageId: row.id, historyTipId: parentId, message, isNew: false };
   }
 
-  /** The SDK session of a conversation, staging writes until the run's final transaction. */
-  sessionFor(
-    caller: Caller,
-    conversationId: string,
-    runId: string,
-    options: { isNew?: boolean } = {},
-  ): PostgresSession {
+  /**
+   * The SDK session of a turn: the model sees the branch up to the turn's user message; writes are
+   * staged until the run's final transaction.
+   */
+  sessionFor(caller: Caller, turn: Turn, runId: string): PostgresSession {
     return new PostgresSession(
       this.deps.repo,
       this.db,
-      { tenantId: caller.tenantId, conversationId, runId },
-      { staged: true, knownEmpty: options.isNew, memory: this.deps.memory },
+      {
+        tenantId: caller.tenantId,
+        conversationId: turn.conversationId,
+        runId,
+        turn: { userMessageId: turn.userMessageId, historyTipId: turn.historyTipId },
+      },
+      { staged: true, knownEmpty: turn.historyTipId === null, memory: this.deps.memory },
     );
   }
 
@@ -129,11 +190,12 @@ export class ConversationsService {
   async compactMemory(
     caller: Caller,
     conversationId: string,
+    historyTipId: string | null,
     assistant: ConversationAssistant,
     signal: AbortSignal,
   ): Promise<{ summarizedMessages: number } | null> {
-    if (!this.deps.memory) return null;
-    return this.deps.memory.compact(this.db, caller.tenantId, conversationId, assistant, signal);
+    if (!this.deps.memory || !historyTipId) return null;
+    return this.deps.memory.compact(this.db, caller.tenantId, conversationId, historyTipId, assistant, signal);
   }
 
   /** After a conversation's first run: its automatic title, unless its owner renamed it. True when set. */
@@ -154,6 +216,7 @@ export class ConversationsService {
       tenantId,
       conversationId: result.conversationId,
       runId: result.runId,
+      parentId: result.session.userMessageId,
       role: 'assistant',
       content: result.response,
       agent: result.agent,
@@ -170,8 +233,10 @@ export class ConversationsService {
       tx,
       result.handoffs.map((h) => ({ ...link, fromAgent: h.from, toAgent: h.to })),
     );
-    await result.session.flush(tx);
+    await result.session.flush(tx, message.id);
+    // The answer ends the current branch (also when the person looked at another one meanwhile).
     await repo.touch(tx, tenantId, result.conversationId, {
+      leafId: message.id,
       messages: 1,
       preview: previewOf(result.response),
       now,
@@ -187,7 +252,7 @@ export class ConversationsService {
    * transcript row is already stored), so the next run sees what the user asked.
    */
   async recordFailedRun(tx: DbOrTx, session: PostgresSession): Promise<void> {
-    await session.flush(tx, (item) => (item as { role?: string }).role === 'user');
+    await session.flush(tx, null);
   }
 
   async list(caller: Caller, query: { limit: number; cursor?: string; q?: string }): Promise<ConversationList> {
@@ -205,9 +270,14 @@ export class ConversationsService {
     };
   }
 
+  /** The conversation and the newest 100 messages of its current branch (`has_more` when older ones exist). */
   async get(caller: Caller, id: string): Promise<ConversationDetail> {
-    const row = await this.owned(caller, id);
-    const page = await this.deps.repo.messagePage(this.db, caller.tenantId, id, {
+    return this.detail(caller, await this.owned(caller, id));
+  }
+
+  private async detail(caller: Caller, row: ConversationRow): Promise<ConversationDetail> {
+    const page = await this.deps.repo.branchPage(this.db, caller.tenantId, row.id, {
+      fromId: row.currentLeafId,
       limit: CONVERSATION_MESSAGES_PAGE + 1,
     });
     const hasMore = page.length > CONVERSATION_MESSAGES_PAGE;
@@ -222,43 +292,59 @@ export class ConversationsService {
     };
   }
 
-  /** Older messages, a page at a time: those before the message `before` (the newest without it). */
+  /**
+   * Older messages of the branch, a page at a time: the ancestors of the message `before` (the
+   * newest of the current branch without it).
+   */
   async messages(caller: Caller, id: string, query: { before?: string; limit: number }): Promise<MessagePage> {
-    await this.owned(caller, id);
-    let beforePosition: number | undefined;
+    const conversation = await this.owned(caller, id);
+    let fromId = conversation.currentLeafId;
     if (query.before) {
-      beforePosition = await this.deps.repo.messagePosition(this.db, caller.tenantId, id, query.before);
-      if (beforePosition === undefined) throw new AppError('invalid_cursor', 'No such message in this conversation.');
+      const before = await this.deps.repo.findMessage(this.db, caller.tenantId, id, query.before);
+      if (!before) throw new AppError('invalid_cursor', 'No such message in this conversation.');
+      fromId = before.parentId;
     }
-    const page = await this.deps.repo.messagePage(this.db, caller.tenantId, id, {
-      limit: query.limit + 1,
-      beforePosition,
-    });
+    const page = await this.deps.repo.branchPage(this.db, caller.tenantId, id, { fromId, limit: query.limit + 1 });
     const hasMore = page.length > query.limit;
     const items = hasMore ? page.slice(1) : page;
     return { items: await this.present(caller, items), next_cursor: hasMore ? (items[0]?.id ?? null) : null };
   }
 
   /**
-   * The caller's conversation (404 when not theirs) and every message of it, oldest first, a page
-   * at a time: exports stream the pages instead of loading the transcript whole.
+   * `POST …/branch`: makes the branch holding `messageId` current — down to its newest end (from
+   * the message, the most recent child each time) — and answers the conversation.
+   */
+  async switchBranch(caller: Caller, id: string, messageId: string): Promise<ConversationDetail> {
+    const conversation = await this.owned(caller, id);
+    const message = await this.deps.repo.findMessage(this.db, caller.tenantId, id, messageId);
+    if (!message)
+      throw new AppError('validation_failed', 'No such message in this conversation.', {
+        errors: [{ path: 'message_id', message: 'no such message in this conversation' }],
+      });
+    const leafId = await this.deps.repo.deepestLeaf(this.db, caller.tenantId, id, message.id);
+    await this.deps.repo.setLeaf(this.db, caller.tenantId, id, leafId);
+    return this.detail(caller, { ...conversation, currentLeafId: leafId });
+  }
+
+  /**
+   * The caller's conversation (404 when not theirs) and the messages of its current branch,
+   * oldest first, a page at a time: exports stream the pages instead of loading the transcript
+   * whole (only the branch's ids are read at once).
    */
   async exportOf(
     caller: Caller,
     id: string,
   ): Promise<{ conversation: ConversationRow; pages: AsyncGenerator<Message[]> }> {
     const conversation = await this.owned(caller, id);
-    return { conversation, pages: this.pagesOf(caller, id) };
+    return { conversation, pages: this.pagesOf(caller, conversation) };
   }
 
-  /** Every message of a conversation already checked to be the caller's, 500 at a time. */
-  private async *pagesOf(caller: Caller, id: string): AsyncGenerator<Message[]> {
-    let afterPosition = 0;
-    for (;;) {
-      const page = await this.deps.repo.messagesAfter(this.db, caller.tenantId, id, { afterPosition, limit: 500 });
-      if (page.length === 0) return;
+  /** The current branch of a conversation already checked to be the caller's, 500 messages at a time. */
+  private async *pagesOf(caller: Caller, conversation: ConversationRow): AsyncGenerator<Message[]> {
+    const ids = await this.deps.repo.branchIds(this.db, caller.tenantId, conversation.id, conversation.currentLeafId);
+    for (let i = 0; i < ids.length; i += 500) {
+      const page = await this.deps.repo.messagesByIds(this.db, caller.tenantId, ids.slice(i, i + 500));
       yield this.present(caller, page);
-      afterPosition = page[page.length - 1].position;
     }
   }
 
@@ -274,7 +360,13 @@ export class ConversationsService {
     const answers = rows.filter((m) => m.role === 'assistant').map((m) => m.id);
     const calls = await this.deps.repo.toolCallsOf(this.db, caller.tenantId, answers);
     const ratings = await this.deps.feedback.ofMessages(this.db, caller.tenantId, ownerIdOf(caller), answers);
+    const siblings = await this.deps.repo.siblingsOf(
+      this.db,
+      caller.tenantId,
+      rows.map((m) => m.id),
+    );
     return rows.map((m) => {
+      const place = siblings.get(m.id);
       const mine = calls.filter((c) => c.messageId === m.id);
       const rating = ratings.find((f) => f.messageId === m.id);
       return {
@@ -283,6 +375,11 @@ export class ConversationsService {
         content: m.content,
         agent: m.agent,
         created_at: m.createdAt.toISOString(),
+        parent_id: m.parentId,
+        branch_index: place?.index ?? 1,
+        branch_count: place?.count ?? 1,
+        previous_sibling_id: place?.previousId ?? null,
+        next_sibling_id: place?.nextId ?? null,
         ...(mine.length
           ? {
               tool_calls: mine.map((c) => ({

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   index,
@@ -32,6 +33,11 @@ export const conversations = pgTable(
     inputTokens: integer('input_tokens').notNull().default(0),
     outputTokens: integer('output_tokens').notNull().default(0),
     lastMessagePreview: text('last_message_preview'),
+    /**
+     * The last message of the current branch (messages form a tree through `parent_id`): the
+     * branch is the path from a root to it. Null for a conversation without messages.
+     */
+    currentLeafId: uuid('current_leaf_id'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
@@ -41,7 +47,11 @@ export const conversations = pgTable(
   ],
 );
 
-/** The visible transcript: user and assistant messages, in `position` order. */
+/**
+ * The visible transcript, a tree: each message's `parent_id` is the message it follows (null for
+ * the first). An edit adds a sibling of a user message, a regenerated answer a sibling of an
+ * answer; messages are never changed. `position` orders siblings (oldest first).
+ */
 export const messages = pgTable(
   'messages',
   {
@@ -51,6 +61,7 @@ export const messages = pgTable(
     conversationId: uuid('conversation_id')
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),
+    parentId: uuid('parent_id').references((): AnyPgColumn => messages.id, { onDelete: 'cascade' }),
     runId: uuid('run_id'),
     /** `user` | `assistant`. */
     role: text('role').notNull(),
@@ -63,6 +74,7 @@ export const messages = pgTable(
   },
   (t) => [
     index('messages_conversation_position_idx').on(t.conversationId, t.position),
+    index('messages_conversation_parent_idx').on(t.conversationId, t.parentId, t.position),
     index('messages_content_fts_idx').using('gin', sql`to_tsvector('simple', ${t.content})`),
   ],
 );
@@ -82,11 +94,19 @@ export const conversationItems = pgTable(
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),
     runId: uuid('run_id'),
+    /**
+     * The message whose turn produced the item (the user's input item: their message; the
+     * model's items: its answer). The model's memory is the items of the current branch's messages.
+     */
+    messageId: uuid('message_id').references(() => messages.id, { onDelete: 'cascade' }),
     schemaVersion: integer('schema_version').notNull(),
     item: jsonb('item').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('conversation_items_conversation_position_idx').on(t.conversationId, t.position)],
+  (t) => [
+    index('conversation_items_conversation_position_idx').on(t.conversationId, t.position),
+    index('conversation_items_message_idx').on(t.messageId, t.position),
+  ],
 );
 
 /** Tool calls made while writing an assistant message. */
@@ -158,9 +178,9 @@ export const messageFeedback = pgTable(
 
 /**
  * A public, read-only link to a conversation as it was when shared. `id` is the link itself (128
- * random bits, base64url). Messages are never edited, so the share stores where the transcript
- * ended (`last_position`) and the title instead of a copy: later messages never leak, and a share
- * costs one row. Revoking deletes the row, so the link answers 404.
+ * random bits, base64url). Messages are never edited, so the share stores the last message of
+ * the branch that was current (`leaf_message_id`; `last_position` its position) and the title
+ * instead of a copy: later messages and other branches never leak, and a share costs one row. Revoking deletes the row, so the link answers 404.
  */
 export const conversationShares = pgTable(
   'conversation_shares',
@@ -173,6 +193,8 @@ export const conversationShares = pgTable(
     userId: uuid('user_id').notNull(),
     title: text('title').notNull(),
     lastPosition: bigint('last_position', { mode: 'number' }).notNull(),
+    /** The last message of the branch that was current at share time: the share shows the path to it. */
+    leafMessageId: uuid('leaf_message_id'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [index('conversation_shares_conversation_idx').on(t.conversationId)],
@@ -192,11 +214,16 @@ export const conversationSummaries = pgTable(
     conversationId: uuid('conversation_id')
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** The last message the summary covers: it is reused only on branches through that message. */
+    coversMessageId: uuid('covers_message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    /** The position of the last session item it covers. */
     coversPosition: bigint('covers_position', { mode: 'number' }).notNull(),
     /** How many user and assistant messages the summary stands for (all earlier summaries included). */
     summarizedMessages: integer('summarized_messages').notNull(),
     text: text('text').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [index('conversation_summaries_conversation_idx').on(t.conversationId, t.coversPosition)],
+  (t) => [index('conversation_summaries_message_idx').on(t.coversMessageId, t.coversPosition)],
 );

@@ -72,7 +72,7 @@ export class FeedbackRepo {
 
   /**
    * A page of the tenant's feedback changed since `since`, in `(updated_at, message_id)` order
-   * after `after`, with each rated answer and the user message just before it (its prompt).
+   * after `after`, with each rated answer and the user message it answers (its parent in the message tree: its prompt).
    */
   async exportPage(
     db: DbOrTx,
@@ -92,9 +92,7 @@ export class FeedbackRepo {
         )!,
       );
     const prompt = sql<string | null>`(select p.content from ${messages} p
-      where p.tenant_id = ${messages.tenantId} and p.conversation_id = ${messages.conversationId}
-        and p.role = 'user' and p.position < ${messages.position}
-      order by p.position desc limit 1)`;
+      where p.tenant_id = ${messages.tenantId} and p.id = ${messages.parentId} and p.role = 'user')`;
     return db
       .select({
         conversationId: messageFeedback.conversationId,

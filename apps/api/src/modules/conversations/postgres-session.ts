@@ -15,11 +15,27 @@ function fromStored(row: { schemaVersion: number; item: unknown }): AgentInputIt
   return row.item as AgentInputItem;
 }
 
+/** Where a turn sits in the message tree. */
+export interface SessionTurn {
+  /** The user message the run answers. */
+  userMessageId: string;
+  /** Its parent: the end of the history the model sees (null: none, the first message). */
+  historyTipId: string | null;
+}
+
+const isUserItem = (item: AgentInputItem) => (item as { role?: string }).role === 'user';
+
 /**
  * The SDK `Session` on PostgreSQL (`conversation_items`): the conversation's memory survives runs,
- * restarts and replicas. With `staged: true` (how chat runs use it) writes are held in memory and
- * written by `flush(tx)` inside the run's final transaction, so a run that fails leaves no half
- * turn in the model's memory; reads see the stored items followed by the staged ones.
+ * restarts and replicas. Each item belongs to a message of the tree (`message_id`), and a run's
+ * session reads the items of the branch it continues — the path from the first message to the
+ * parent of the user message it answers — so the model only ever sees that branch, never an
+ * edited-away question or a regenerated-away answer.
+ *
+ * With `staged: true` (how chat runs use it) writes are held in memory and written by `flush(tx)`
+ * inside the run's final transaction, so a run that fails leaves no half turn in the model's
+ * memory; reads see the stored items followed by the staged ones. The user's input item is stored
+ * with their message, the model's items with its answer.
  */
 export class PostgresSession implements Session {
   private staged: AgentInputItem[] = [];
@@ -28,13 +44,23 @@ export class PostgresSession implements Session {
     private readonly repo: ConversationsRepo,
     /** Where reads (and unstaged writes) go; staged writes go to the `tx` given to `flush`. */
     private readonly db: DbOrTx,
-    private readonly scope: { tenantId: string; conversationId: string; runId?: string },
-    /** `knownEmpty`: the conversation was created for this run, so the first read skips the database. */
-    /** `memory`: reads give the model its bounded history (a summary and the newest items within budget). */
+    private readonly scope: { tenantId: string; conversationId: string; runId?: string; turn: SessionTurn },
+    /** `knownEmpty`: nothing comes before this turn, so the first read skips the database. */
+    /** `memory`: reads give the model its bounded history (a summary and the newest items of the branch within budget). */
     private readonly options: { staged: boolean; knownEmpty?: boolean; memory?: ConversationMemory } = {
       staged: false,
     },
   ) {}
+
+  /** The user message this run answers. */
+  get userMessageId(): string {
+    return this.scope.turn.userMessageId;
+  }
+
+  /** The last message of the branch before this turn (null when the turn starts the conversation). */
+  get historyTipId(): string | null {
+    return this.scope.turn.historyTipId;
+  }
 
   async getSessionId(): Promise<string> {
     return this.scope.conversationId;
@@ -42,14 +68,22 @@ export class PostgresSession implements Session {
 
   async getItems(limit?: number): Promise<AgentInputItem[]> {
     const { memory } = this.options;
-    if (memory && limit === undefined && !this.options.knownEmpty) {
-      // A transform over the items the model would see: bounded, whatever the session's length.
-      const history = await memory.history(this.db, this.scope.tenantId, this.scope.conversationId);
+    const tip = this.scope.turn.historyTipId;
+    if (memory && limit === undefined && !this.options.knownEmpty && tip) {
+      // A transform over the items the model would see: bounded, whatever the branch's length.
+      const history = await memory.history(this.db, this.scope.tenantId, this.scope.conversationId, tip);
       return [...history, ...this.staged];
     }
-    const rows = this.options.knownEmpty
-      ? []
-      : await this.repo.items(this.db, this.scope.tenantId, this.scope.conversationId, limit);
+    const rows =
+      this.options.knownEmpty || !this.scope.turn.historyTipId
+        ? []
+        : await this.repo.branchItems(
+            this.db,
+            this.scope.tenantId,
+            this.scope.conversationId,
+            this.scope.turn.historyTipId,
+            limit,
+          );
     const stored = rows.map(fromStored).filter((i): i is AgentInputItem => i !== undefined);
     const all = [...stored, ...this.staged];
     return limit === undefined ? all : all.slice(-limit);
@@ -60,7 +94,11 @@ export class PostgresSession implements Session {
       this.staged.push(...structuredClone(items));
       return;
     }
-    await this.write(this.db, items);
+    // Unstaged (not how runs use it): everything joins the turn's user message.
+    await this.repo.insertItems(
+      this.db,
+      items.map((item) => this.row(item, this.scope.turn.userMessageId)),
+    );
     this.options.knownEmpty = false;
   }
 
@@ -83,24 +121,35 @@ export class PostgresSession implements Session {
   }
 
   /**
-   * Writes the staged items (optionally only those `keep` selects) in `tx`, the run's final
-   * transaction. They stay staged: when that transaction rolls back, the run's failure path
-   * flushes again (the user's items only) instead of finding nothing to keep.
+   * Writes the staged items in `tx`, the run's final transaction: the user's input items with
+   * their message (unless it has items already — a regenerated answer reuses the question's), the
+   * others with `answerMessageId` (none: a failed run keeps only the user's items). They stay
+   * staged: when that transaction rolls back, the run's failure path flushes again instead of
+   * finding nothing to keep.
    */
-  async flush(tx: DbOrTx, keep: (item: AgentInputItem) => boolean = () => true): Promise<void> {
-    await this.write(tx, this.staged.filter(keep));
-    this.options.knownEmpty = false;
+  async flush(tx: DbOrTx, answerMessageId: string | null): Promise<void> {
+    await this.write(tx, this.staged, answerMessageId);
   }
 
-  /** Inserts `items` (one statement) on `db`. */
-  private async write(db: DbOrTx, items: AgentInputItem[]) {
-    const rows = items.map((item) => ({
+  /** Inserts `items` (one statement) on `db`, each with the message it belongs to. */
+  private async write(db: DbOrTx, items: AgentInputItem[], answerMessageId: string | null) {
+    const { tenantId, turn } = this.scope;
+    const userItemsStored = items.some(isUserItem) && (await this.repo.hasItems(db, tenantId, turn.userMessageId));
+    const rows = items
+      .map((item) => ({ item, messageId: isUserItem(item) ? turn.userMessageId : answerMessageId }))
+      .filter((r) => r.messageId !== null && !(userItemsStored && r.messageId === turn.userMessageId))
+      .map(({ item, messageId }) => this.row(item, messageId));
+    await this.repo.insertItems(db, rows);
+  }
+
+  private row(item: AgentInputItem, messageId: string | null) {
+    return {
       tenantId: this.scope.tenantId,
       conversationId: this.scope.conversationId,
       runId: this.scope.runId ?? null,
+      messageId,
       schemaVersion: SESSION_ITEM_SCHEMA_VERSION,
       item: JSON.parse(JSON.stringify(item)) as unknown,
-    }));
-    await this.repo.insertItems(db, rows);
+    };
   }
 }

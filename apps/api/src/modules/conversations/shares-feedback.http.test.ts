@@ -50,6 +50,15 @@ describe('message pages, shares, feedback and exports over HTTP', () => {
         select c.tenant_id, c.id, case when g % 2 = 1 then 'user' else 'assistant' end, 'message ' || g,
                case when g % 2 = 1 then null else 'triage' end, now() + g * interval '1 millisecond'
         from conversations c, generate_series(2, 2001) g where c.id = ${longId}`);
+      // …each following the one before, the last one ending the current branch.
+      await t.database.db.execute(sql`
+        update messages m set parent_id = p.prev from (
+          select id, lag(id) over (order by position) as prev from messages where conversation_id = ${longId}
+        ) p where p.id = m.id and p.prev is not null and m.parent_id is null`);
+      await t.database.db.execute(sql`
+        update conversations set current_leaf_id = (
+          select id from messages where conversation_id = ${longId} order by position desc limit 1
+        ) where id = ${longId}`);
     });
 
     it('a read returns the newest 100 messages and has_more; pages walk back to the first', async () => {

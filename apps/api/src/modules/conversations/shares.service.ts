@@ -37,7 +37,10 @@ export class SharesService {
 
   async create(caller: Caller, conversationId: string): Promise<Share> {
     const conversation = await this.deps.conversations.owned(caller, conversationId);
-    const [last] = await this.deps.repo.messagePage(this.db, caller.tenantId, conversationId, { limit: 1 });
+    const [last] = await this.deps.repo.branchPage(this.db, caller.tenantId, conversationId, {
+      fromId: conversation.currentLeafId,
+      limit: 1,
+    });
     if (!last) throw new AppError('validation_failed', 'An empty conversation cannot be shared.');
     const row = await this.deps.shares.insert(this.db, {
       id: crypto.randomBytes(16).toString('base64url'),
@@ -46,6 +49,7 @@ export class SharesService {
       userId: ownerIdOf(caller),
       title: conversation.title,
       lastPosition: last.position,
+      leafMessageId: last.id,
     });
     return toShare(row);
   }
@@ -65,9 +69,10 @@ export class SharesService {
   async read(shareId: string): Promise<SharedConversation> {
     const share = await this.deps.shares.find(this.db, shareId);
     if (!share) throw new AppError('not_found', 'This link does not exist or was revoked.');
-    const messages = await this.deps.repo.messagePage(this.db, share.tenantId, share.conversationId, {
+    // The branch that was current at share time: the path to the message it ended with.
+    const messages = await this.deps.repo.branchPage(this.db, share.tenantId, share.conversationId, {
+      fromId: share.leafMessageId,
       limit: SHARED_MESSAGES_MAX,
-      beforePosition: share.lastPosition + 1,
     });
     return {
       title: share.title,

@@ -16,6 +16,24 @@ export interface ToolDefinition {
   tool: FunctionTool<AgentRunContext, any, any>;
 }
 
+/**
+ * The tool with the run's guardrails around it: the tool receives its arguments as `tool_input`
+ * left them and the model receives its result as `tool_output` left it, whoever made the tool
+ * (built-in or a tool server). The SDK's own metadata (`needsApproval`, schema) is kept.
+ */
+export function guardedTool<T extends FunctionTool<AgentRunContext, any, any>>(tool: T): T {
+  const invoke = tool.invoke;
+  return {
+    ...tool,
+    invoke: async (runContext, input, details) => {
+      const guard = (runContext?.context as AgentRunContext | undefined)?.guardrails;
+      if (!guard) return invoke(runContext, input, details);
+      const output = await invoke(runContext, await guard.toolInput(input), details);
+      return (await guard.toolOutput(output)) as Awaited<ReturnType<T['invoke']>>;
+    },
+  };
+}
+
 /** Reads the run context a tool was called with; a missing context is a wiring bug. */
 export function runContextOf(context: { context: AgentRunContext } | undefined): AgentRunContext {
   if (!context?.context?.caller) throw new Error('tool called without the chat run context');

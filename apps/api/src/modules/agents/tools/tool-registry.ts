@@ -3,7 +3,7 @@ import type { AgentSpec } from '../specs/agent-spec.js';
 import { calculatorTool } from './calculator.tool.js';
 import { currentTimeTool } from './current-time.tool.js';
 import { searchConversationsTool } from './search-conversations.tool.js';
-import type { ToolDefinition } from './tool-definition.js';
+import { guardedTool, type ToolDefinition } from './tool-definition.js';
 import { webSearchTool } from './web-search.tool.js';
 
 /** The tool catalog. Which tools exist depends on configuration (web_search needs a key). */
@@ -14,7 +14,7 @@ export class ToolRegistry {
     this.byName = new Map();
     for (const d of definitions) {
       if (this.byName.has(d.name)) throw new Error(`duplicate tool ${d.name}`);
-      this.byName.set(d.name, d);
+      this.byName.set(d.name, { ...d, tool: guardedTool(d.tool) });
     }
   }
 

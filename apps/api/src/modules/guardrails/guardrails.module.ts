@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import type { PlatformContext } from '../../platform/context.js';
+import { createModeration } from './detectors/moderation.js';
+import { GuardrailEngine } from './guardrail-engine.js';
+import { GuardrailsRepo } from './guardrails.repo.js';
+import { guardrailsRoutes } from './guardrails.routes.js';
+import { GuardrailsService } from './guardrails.service.js';
+
+/**
+ * Guardrails (API.md "Guardrails"): detectors for personal data, secrets, prompt injection, blocked
+ * terms and moderation; each tenant's rules for the four stages of a run; the engine runs call.
+ */
+export async function createGuardrailsModule(ctx: PlatformContext) {
+  const { models } = ctx.config;
+  const moderation = createModeration({ apiKey: models.openaiApiKey, baseUrl: models.openaiBaseUrl });
+  const engine = new GuardrailEngine({ moderation, metrics: ctx.metrics });
+  const service = new GuardrailsService({
+    database: ctx.database,
+    repo: new GuardrailsRepo(),
+    engine,
+    ports: ctx.ports,
+    audit: ctx.audit,
+  });
+  await service.start();
+  ctx.onShutdown(() => service.stop());
+  return {
+    service,
+    async register(app: FastifyInstance) {
+      await app.register(guardrailsRoutes(service));
+    },
+  };
+}
+
+export type GuardrailsModule = Awaited<ReturnType<typeof createGuardrailsModule>>;
