@@ -77,19 +77,30 @@ try {
     ).rows;
     const seeding = Date.now();
     const text = 'lorem ipsum dolor sit amet '.repeat(38);
+    // One branch: each seeded message the child of the previous one (the first, of the first
+    // answer), each session item linked to its message, the last message the current leaf.
     await t.database.db.execute(sql`
-      insert into messages (tenant_id, conversation_id, role, content, agent)
-      select ${tenantId}::uuid, ${id}::uuid, case when g % 2 = 0 then 'user' else 'assistant' end,
-             'message ' || g || ' ' || ${text}, case when g % 2 = 0 then null else 'triage' end
-      from generate_series(1, ${size}) g`);
+      insert into messages (id, tenant_id, conversation_id, parent_id, role, content, agent)
+      select c.id, ${tenantId}::uuid, ${id}::uuid,
+             coalesce(lag(c.id) over (order by c.g), (select current_leaf_id from conversations where id = ${id})),
+             case when c.g % 2 = 0 then 'user' else 'assistant' end,
+             'message ' || c.g || ' ' || ${text}, case when c.g % 2 = 0 then null else 'triage' end
+      from (select g, gen_random_uuid() as id from generate_series(1, ${size}) g) c
+      order by c.g`);
     await t.database.db.execute(sql`
-      insert into conversation_items (tenant_id, conversation_id, schema_version, item)
-      select ${tenantId}::uuid, ${id}::uuid, 1,
-             case when g % 2 = 0 then jsonb_build_object('role', 'user', 'content', 'message ' || g || ' ' || ${text})
+      insert into conversation_items (tenant_id, conversation_id, message_id, schema_version, item)
+      select ${tenantId}::uuid, ${id}::uuid, m.id, 1,
+             case when m.role = 'user' then jsonb_build_object('role', 'user', 'content', m.content)
              else jsonb_build_object('type', 'message', 'role', 'assistant', 'status', 'completed',
-                    'content', jsonb_build_array(jsonb_build_object('type', 'output_text', 'text', 'message ' || g || ' ' || ${text})))
+                    'content', jsonb_build_array(jsonb_build_object('type', 'output_text', 'text', m.content)))
              end
-      from generate_series(1, ${size}) g`);
+      from messages m
+      where m.conversation_id = ${id}::uuid and m.run_id is null and m.content like 'message %'
+      order by m.position`);
+    await t.database.db.execute(sql`
+      update conversations set current_leaf_id = (
+        select id from messages where conversation_id = ${id}::uuid order by position desc limit 1)
+      where id = ${id}::uuid`);
     // Fresh statistics, as autovacuum would gather after a bulk insert (the planner picks the indexes).
     await t.database.db.execute(sql`analyze messages`);
     await t.database.db.execute(sql`analyze conversation_items`);
