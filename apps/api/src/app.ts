@@ -133,6 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const chat = await createChatModule(ctx, {
     agents: agents.service,
     conversations: conversations.service,
+    assistant: agents.assistant,
     usage: billing.usageHooks,
     guardrails: guardrails.service,
   });

@@ -207,6 +207,10 @@ const EnvSchema = z.object({
   OFFLINE_MODEL_DELAY_MS: int(15),
   TAVILY_API_KEY: optionalString,
   CHAT_MAX_TURNS: int(10, 1),
+  /** The model's memory budget per run (estimated tokens); older turns are summarized into one item. */
+  AGENT_MEMORY_MAX_TOKENS: int(16_000, 500),
+  /** How long a new conversation waits for its title from the model before the run ends without it. */
+  CHAT_TITLE_TIMEOUT_MS: int(5000, 50),
   CHAT_RUN_TIMEOUT_MS: int(120_000, 1000),
   /** The replica running a run refreshes its heartbeat this often; the reaper ends runs silent for CHAT_RUN_STALE_MS. */
   CHAT_RUN_HEARTBEAT_MS: int(10_000, 50),
@@ -353,6 +357,8 @@ function shape(e: z.output<typeof EnvSchema>) {
     tools: { tavilyApiKey: e.TAVILY_API_KEY },
     chat: {
       maxTurns: e.CHAT_MAX_TURNS,
+      memoryMaxTokens: e.AGENT_MEMORY_MAX_TOKENS,
+      titleTimeoutMs: e.CHAT_TITLE_TIMEOUT_MS,
       runTimeoutMs: e.CHAT_RUN_TIMEOUT_MS,
       heartbeatMs: e.CHAT_RUN_HEARTBEAT_MS,
       staleMs: e.CHAT_RUN_STALE_MS,

@@ -81,6 +81,10 @@ export function applyRunEvent(turn: LiveTurn, e: RunEvent, eventId: string | nul
           p.kind === 'tool' && p.callId === e.data.call_id ? { ...p, output: e.data.output } : p,
         ),
       };
+    case 'conversation.titled':
+    case 'memory.compacted':
+      // About the conversation, not the answer: the view reacts to them (the sidebar's title).
+      return next;
     case 'guardrail.applied':
       return { ...next, parts: [...turn.parts, { kind: 'guardrail', ...e.data }] };
     case 'run.completed': {

@@ -13,18 +13,20 @@ interface Options {
   onConversation?: (conversationId: string) => void;
   /** Called when the run ends, before the live turn is dropped: reload the history here. */
   onFinished?: (turn: LiveTurn) => Promise<void> | void;
+  /** Called when the conversation gets its automatic title (`conversation.titled`). */
+  onTitled?: (conversationId: string, title: string) => void;
 }
 
 /**
  * Drives one chat run at a time: starts it (POST /chat/stream), follows its events, resumes with
  * `Last-Event-ID` after a dropped connection or a page reload, and cancels it on demand.
  */
-export function useChatRun({ conversationId, onConversation, onFinished }: Options) {
+export function useChatRun({ conversationId, onConversation, onFinished, onTitled }: Options) {
   const [turn, setTurn] = useState<LiveTurn | null>(null);
   const turnRef = useRef<LiveTurn | null>(null);
   const abortRef = useRef<AbortController | null>(null);
-  const callbacks = useRef({ onConversation, onFinished });
-  callbacks.current = { onConversation, onFinished };
+  const callbacks = useRef({ onConversation, onFinished, onTitled });
+  callbacks.current = { onConversation, onFinished, onTitled };
 
   const update = useCallback((next: LiveTurn) => {
     const hadConversation = turnRef.current?.conversationId;
@@ -53,6 +55,8 @@ export function useChatRun({ conversationId, onConversation, onFinished }: Optio
         const event = parseRunEvent(message.event, message.data);
         const current = turnRef.current;
         if (!event || !current) continue;
+        if (event.event === 'conversation.titled')
+          callbacks.current.onTitled?.(event.data.conversation_id, event.data.title);
         const next = applyRunEvent(current, event, message.id);
         update(next);
         if (isTerminal(next)) {

@@ -104,6 +104,7 @@ export const USER_DATA_TABLES: Record<string, UserDataTable> = {
   messages: ofConversations('messages'),
   conversation_items: ofConversations('conversation_items'),
   tool_calls: ofConversations('tool_calls'),
+  conversation_summaries: ofConversations('conversation_summaries'),
   handoffs: ofConversations('handoffs'),
   message_feedback: {
     export: (s) => sql`select * from message_feedback where user_id = ${s.userId} order by created_at`,

@@ -4,6 +4,7 @@ import type { ConversationsService } from '../conversations/conversations.servic
 import { AgentRegistry } from './agent-registry.js';
 import { agentsRoutes } from './agents.routes.js';
 import { AgentsService } from './agents.service.js';
+import { createConversationAssistant } from './conversation-assistant.js';
 import { createModelResolver } from './models/model-provider.js';
 import { AGENT_SPECS } from './specs/index.js';
 import { createToolRegistry } from './tools/tool-registry.js';
@@ -36,6 +37,8 @@ export function createAgentsModule(ctx: PlatformContext, deps: AgentsModuleDeps)
   );
   return {
     service,
+    /** Titles and memory summaries of conversations (chat uses it). */
+    assistant: createConversationAssistant(config.models, models),
     async register(app: FastifyInstance) {
       await app.register(agentsRoutes(service));
     },
