@@ -1,6 +1,6 @@
 import type { Runner, RunStreamEvent } from '@openai/agents';
 import type { Logger } from 'pino';
-import type { Usage } from '@agentry/contracts';
+import type { GuardrailRule, Usage } from '@agentry/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import type { ChatAgent } from '../agents/agent-registry.js';
@@ -26,6 +26,8 @@ export interface RunInput {
   firstRun?: boolean;
   /** What the `input` guardrails decided before the message was stored (the message is already masked). */
   inputGuardrails?: InputCheck;
+  /** The guardrails of the agent the run starts with (merged with the tenant's). */
+  agentGuardrails?: GuardrailRule[];
 }
 
 export type RunOutcome =
@@ -241,7 +243,7 @@ async function guardRun(
   };
   for (const notice of input.inputGuardrails?.notices ?? []) await report(notice);
   if (input.inputGuardrails?.tripped) throw input.inputGuardrails.tripped;
-  return deps.guardrails.forRun(input.caller.tenantId, report);
+  return deps.guardrails.forRun(input.caller.tenantId, report, input.agentGuardrails);
 }
 
 /**

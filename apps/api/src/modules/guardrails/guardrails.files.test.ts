@@ -48,7 +48,9 @@ describe('guardrails: an injected instruction inside an uploaded file', () => {
     let file: FileObject;
     const deadline = Date.now() + 20_000;
     do {
-      file = (await t.app.inject({ method: 'GET', url: `/api/v1/files/${res.json().id}`, headers: owner.headers })).json();
+      file = (
+        await t.app.inject({ method: 'GET', url: `/api/v1/files/${res.json().id}`, headers: owner.headers })
+      ).json();
       if (file.status !== 'processing') break;
       await new Promise((r) => setTimeout(r, 50));
     } while (Date.now() < deadline);

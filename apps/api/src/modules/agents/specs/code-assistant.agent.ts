@@ -15,4 +15,7 @@ export const codeAssistant: AgentSpec = {
   tools: [],
   capabilities: ['code', 'web', 'knowledge'],
   handoffs: [],
+  // Code samples are copied into repositories: an answer carrying a real-looking key is refused
+  // rather than masked, whatever the tenant chose.
+  guardrails: [{ key: 'secrets', stages: ['output'], action: 'block', config: {} }],
 };
