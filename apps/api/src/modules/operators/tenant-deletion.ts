@@ -18,6 +18,7 @@ export const TABLES_WITHOUT_TENANT_ID: Record<string, string> = {
   one_time_tokens: 'cascades from users',
   user_mfa: 'cascades from users',
   mfa_recovery_codes: 'cascades from users',
+  sso_identities: 'cascades from users (an identity links an account, not a tenant)',
   login_events: 'deleted with the accounts (by user id)',
   refresh_tokens: 'cascades from sessions',
   billing_plans: 'the catalog, shared by every tenant',
