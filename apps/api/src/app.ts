@@ -27,6 +27,7 @@ import { createBillingModule } from './modules/billing/billing.module.js';
 import { createConversationsModule } from './modules/conversations/conversations.module.js';
 import { createAgentsModule } from './modules/agents/agents.module.js';
 import { createChatModule } from './modules/chat/chat.module.js';
+import { createMcpModule } from './modules/mcp/mcp.module.js';
 import { createAuditLog, createAuditModule } from './modules/audit/audit.module.js';
 import { createOperatorsModule } from './modules/operators/operators.module.js';
 import { SuspendedTenants } from './modules/tenants/suspended-tenants.js';
@@ -118,11 +119,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const accounts = createAccountsModule(ctx, { mailer: mail.mailer, sessions, tenants: tenants.service });
   const conversations = createConversationsModule(ctx);
   const agents = createAgentsModule(ctx, { conversations: conversations.service });
+  // Tenants' tool servers (MCP): their tools join the agents' per run.
+  const mcp = createMcpModule(ctx);
   // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.
   const chat = await createChatModule(ctx, {
     agents: agents.service,
     conversations: conversations.service,
     usage: billing.usageHooks,
+    runTools: mcp.runTools,
   });
 
   // Platform operators read and act on every tenant through the services above.
@@ -151,6 +155,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await agents.register(app);
     await conversations.register(app);
     await chat.register(app);
+    await mcp.register(app);
     await operators.register(app);
   }
 

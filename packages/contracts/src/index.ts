@@ -9,4 +9,5 @@ export * from './conversations.js';
 export * from './billing.js';
 export * from './audit.js';
 export * from './platform.js';
+export * from './mcp.js';
 export * from './routes.js';

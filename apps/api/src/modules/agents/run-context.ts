@@ -1,3 +1,4 @@
+import type { FunctionTool } from '@openai/agents';
 import type { Caller } from '../../platform/caller.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 
@@ -14,4 +15,21 @@ export interface AgentRunContext {
   conversationId: string;
   runId: string;
   conversations: ConversationSearch;
+  /** The run's extra tools (tenant MCP servers), when there are any. */
+  runTools?: RunToolSource;
+}
+
+/**
+ * Tools a run adds to those of the agents' specs (e.g. the tenant's MCP tools). Opened when the run
+ * starts, with the caller; closed when it ends (connections it opened lazily are closed then).
+ */
+export interface RunToolSource {
+  /** The run's extra tools for an agent with these capabilities (may be none). */
+  // biome-ignore lint/suspicious/noExplicitAny: tools of any parameter shape
+  toolsFor(capabilities: readonly string[]): FunctionTool<AgentRunContext, any, any>[];
+  close(): Promise<void>;
+}
+
+export interface RunToolProvider {
+  open(caller: Caller): Promise<RunToolSource>;
 }

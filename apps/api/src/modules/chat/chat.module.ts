@@ -2,6 +2,7 @@ import { Runner } from '@openai/agents';
 import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../platform/context.js';
 import type { AgentsService } from '../agents/agents.service.js';
+import type { RunToolProvider } from '../agents/run-context.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import { ChatRepo } from './chat.repo.js';
 import { chatRoutes } from './chat.routes.js';
@@ -18,6 +19,8 @@ export interface ChatModuleDeps {
   conversations: ConversationsService;
   /** Plan limits and usage records (billing); without it, no limits. */
   usage?: ChatUsageHooks;
+  /** Tools runs add per caller (the tenant's MCP servers). */
+  runTools?: RunToolProvider;
 }
 
 /**
@@ -41,6 +44,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     usageHooks: deps.usage,
     logger: ctx.logger,
     maxTurns: config.chat.maxTurns,
+    runTools: deps.runTools,
     ports,
     runTimeoutMs: config.chat.runTimeoutMs,
     retentionSeconds: config.chat.eventRetentionSeconds,

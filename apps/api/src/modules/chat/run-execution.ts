@@ -4,7 +4,7 @@ import type { Usage } from '@agentry/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import type { ChatAgent } from '../agents/agent-registry.js';
-import type { AgentRunContext } from '../agents/run-context.js';
+import type { AgentRunContext, RunToolProvider } from '../agents/run-context.js';
 import type { ConversationsService, RunResultRecord } from '../conversations/conversations.service.js';
 import type { PostgresSession } from '../conversations/postgres-session.js';
 import type { ChatRepo } from './chat.repo.js';
@@ -40,6 +40,8 @@ export interface RunExecutionDeps {
   usageHooks?: ChatUsageHooks;
   logger: Logger;
   maxTurns: number;
+  /** Tools each run adds for the caller (the tenant's MCP servers); opened at the start, closed at the end. */
+  runTools?: RunToolProvider;
 }
 
 const stringify = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
@@ -115,6 +117,7 @@ export async function executeRun(
   // Set once the result is committed: a failure after that (the event log) must not re-record the run as failed.
   let recorded = false;
   try {
+    if (deps.runTools) context.runTools = await deps.runTools.open(caller);
     const result = await deps.runner.run(input.agent, input.message, {
       stream: true,
       context,
@@ -195,6 +198,8 @@ export async function executeRun(
     });
     await writer.flush();
     return { status: 'failed', failure };
+  } finally {
+    await context.runTools?.close().catch(() => {});
   }
 }
 
