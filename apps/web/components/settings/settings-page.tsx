@@ -28,6 +28,11 @@ export function SettingsPage() {
               {label}
             </a>
           ))}
+          {hasScope(me.data, 'tools:read') && (
+            <Link href="/settings/tools" className="text-brand-700 hover:underline dark:text-brand-100">
+              Tool servers
+            </Link>
+          )}
           {hasScope(me.data, 'audit:read') && (
             <Link href="/settings/audit" className="text-brand-700 hover:underline dark:text-brand-100">
               Audit log

@@ -1,4 +1,5 @@
 import { MCPServerSSE, MCPServerStreamableHttp, type MCPServer } from '@openai/agents';
+import type { Logger } from 'pino';
 import type { CachedMcpTool } from './mcp.tables.js';
 import type { GuardedFetch } from './ssrf.js';
 
@@ -16,6 +17,14 @@ export interface McpConnectOptions {
   connectTimeoutMs: number;
   /** One tool call. */
   callTimeoutMs: number;
+  /** Where the SDK's MCP client logs (at debug: messages only, never their arguments). */
+  logger?: Logger;
+}
+
+/** The SDK logger interface over pino; arguments (errors, requests) are left out so no header can leak. */
+function sdkLogger(logger: Logger | undefined, server: string) {
+  const log = (message: string) => logger?.debug({ event: 'mcp.client', server }, String(message).slice(0, 300));
+  return { namespace: 'agentry:mcp', debug: log, error: log, warn: log, dontLogModelData: true, dontLogToolData: true };
 }
 
 export function createMcpClient(endpoint: McpEndpoint, options: McpConnectOptions): MCPServer {
@@ -27,6 +36,7 @@ export function createMcpClient(endpoint: McpEndpoint, options: McpConnectOption
     timeout: options.callTimeoutMs,
     requestInit: { headers: { ...endpoint.headers } },
     fetch: options.fetch,
+    logger: sdkLogger(options.logger, endpoint.name),
     // The MCP client logs through its own logger; keep header values out of any message it prints.
     errorFunction: null,
   };

@@ -17,6 +17,7 @@ export function createMcpModule(ctx: PlatformContext) {
     fetch: createGuardedFetch(config.mcp.allowPrivateNetworks),
     connectTimeoutMs: config.mcp.connectTimeoutMs,
     callTimeoutMs: config.mcp.callTimeoutMs,
+    logger: ctx.logger,
   };
   const service = new McpService({
     database,

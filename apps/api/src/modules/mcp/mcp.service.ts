@@ -34,30 +34,35 @@ export interface McpServiceDeps {
 /** The sealing context binds a server's headers to its row: a sealed value moved to another row does not open. */
 const headersContext = (tenantId: string, id: string) => `mcp_server.headers:${tenantId}:${id}`;
 
+/** A server as the API shows it: header names, never their values. */
+export function mcpServerView(row: McpServerRow): McpServer {
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    transport: row.transport as McpServer['transport'],
+    header_names: [...row.headerNames],
+    allowed_tools: row.allowedTools ? [...row.allowedTools] : null,
+    require_approval: row.requireApproval,
+    enabled: row.enabled,
+    status: row.status === 'ok' ? 'ok' : 'error',
+    last_error: row.lastError,
+    tools: row.tools.map((t) => ({
+      name: t.name,
+      description: t.description,
+      requires_approval: toolRequiresApproval(row.requireApproval, t.name),
+    })),
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
 /** A tenant's tool servers (API.md "Tool servers (MCP) and approvals"). */
 export class McpService {
   constructor(private readonly deps: McpServiceDeps) {}
 
   toView(row: McpServerRow): McpServer {
-    return {
-      id: row.id,
-      name: row.name,
-      url: row.url,
-      transport: row.transport as McpServer['transport'],
-      header_names: [...row.headerNames],
-      allowed_tools: row.allowedTools ? [...row.allowedTools] : null,
-      require_approval: row.requireApproval,
-      enabled: row.enabled,
-      status: row.status === 'ok' ? 'ok' : 'error',
-      last_error: row.lastError,
-      tools: row.tools.map((t) => ({
-        name: t.name,
-        description: t.description,
-        requires_approval: toolRequiresApproval(row.requireApproval, t.name),
-      })),
-      created_at: row.createdAt.toISOString(),
-      updated_at: row.updatedAt.toISOString(),
-    };
+    return mcpServerView(row);
   }
 
   /** A server's headers, opened (only to connect; never returned or logged). */
