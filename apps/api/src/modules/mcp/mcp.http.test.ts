@@ -245,6 +245,23 @@ describe('tool servers (MCP) over HTTP', () => {
     expect(again.json().status).toBe('error');
   });
 
+  it('headers that no longer open (key changed) make refresh an error status, not a 5xx; a run gets a tool error', async () => {
+    const server = await create(owner, {
+      name: 'rekeyed',
+      url: mcp.mcpUrl,
+      headers: { 'X-Api-Key': 'v' },
+      require_approval: 'never',
+    });
+    expect(server.status).toBe('ok');
+    await t.database.db.execute(sql`update mcp_servers set headers_sealed = 'v9.not-openable' where id = ${server.id}`);
+    const refreshed = await call(owner, 'POST', `/api/v1/mcp-servers/${server.id}/refresh`);
+    expect(refreshed.statusCode).toBe(200);
+    expect(refreshed.json()).toMatchObject({ status: 'error', last_error: expect.stringMatching(/set them again/) });
+    const answer = await chat(member, 'use rekeyed__add with {"a":1,"b":1}');
+    expect(answer.response).toMatch(/^The rekeyed__add tool returned: Error: calling rekeyed__add failed/);
+    expect((await call(owner, 'DELETE', `/api/v1/mcp-servers/${server.id}`)).statusCode).toBe(204);
+  });
+
   it('redirects are not followed', async () => {
     const server = await create(owner, { name: 'bounce', url: `${mcp.url}/redirect`, require_approval: 'never' });
     expect(server.status).toBe('error');

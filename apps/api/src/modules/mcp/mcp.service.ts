@@ -74,6 +74,15 @@ export class McpService {
     >;
   }
 
+  /** The headers, or none when they cannot be opened (the connection then reports what the server says). */
+  private headersOrNone(row: McpServerRow): Record<string, string> {
+    try {
+      return this.headersOf(row);
+    } catch {
+      return {};
+    }
+  }
+
   async list(caller: Caller): Promise<McpServer[]> {
     return (await this.deps.repo.list(this.deps.database.db, caller.tenantId)).map((r) => this.toView(r));
   }
@@ -151,7 +160,7 @@ export class McpService {
           name: current.name,
           url: input.url ?? current.url,
           transport: current.transport as McpEndpoint['transport'],
-          headers: input.headers ?? this.headersOf(current),
+          headers: input.headers ?? this.headersOrNone(current),
         }),
       );
     }
@@ -189,13 +198,30 @@ export class McpService {
 
   async refresh(caller: Caller, id: string): Promise<McpServer> {
     const current = await this.row(caller, id);
+    let headers: Record<string, string>;
+    try {
+      headers = this.headersOf(current);
+    } catch {
+      // Sealed under a key that is gone: the server needs its headers set again.
+      const row = await this.deps.repo.update(this.deps.database.db, caller.tenantId, id, {
+        status: 'error',
+        lastError: 'the stored headers cannot be opened (the encryption key changed); set them again',
+      });
+      if (!row) throw new AppError('not_found', 'No such tool server.');
+      return this.toView(row);
+    }
     const probe = await this.probe({
       name: current.name,
       url: current.url,
       transport: current.transport as McpEndpoint['transport'],
-      headers: this.headersOf(current),
+      headers,
     });
-    const row = await this.deps.repo.update(this.deps.database.db, caller.tenantId, id, probe);
+    const changes: Parameters<McpRepo['update']>[3] = { ...probe };
+    // Headers sealed under an older key version are sealed again under the current one.
+    if (current.headersSealed && this.deps.secrets.needsRotation(current.headersSealed)) {
+      changes.headersSealed = this.seal(caller.tenantId, id, headers);
+    }
+    const row = await this.deps.repo.update(this.deps.database.db, caller.tenantId, id, changes);
     if (!row) throw new AppError('not_found', 'No such tool server.');
     return this.toView(row);
   }
