@@ -27,6 +27,7 @@ import { createBillingModule } from './modules/billing/billing.module.js';
 import { createConversationsModule } from './modules/conversations/conversations.module.js';
 import { createAgentsModule } from './modules/agents/agents.module.js';
 import { createChatModule } from './modules/chat/chat.module.js';
+import { createMcpModule } from './modules/mcp/mcp.module.js';
 import { createAuditLog, createAuditModule } from './modules/audit/audit.module.js';
 import { createOperatorsModule } from './modules/operators/operators.module.js';
 import { createGuardrailsModule } from './modules/guardrails/guardrails.module.js';
@@ -120,12 +121,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const conversations = createConversationsModule(ctx);
   const guardrails = await createGuardrailsModule(ctx);
   const agents = createAgentsModule(ctx, { conversations: conversations.service });
+  // Tenants' tool servers (MCP): their tools join the agents' per run.
+  const mcp = createMcpModule(ctx);
   // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.
   const chat = await createChatModule(ctx, {
     agents: agents.service,
     conversations: conversations.service,
     usage: billing.usageHooks,
     guardrails: guardrails.service,
+    runTools: mcp.runTools,
   });
 
   // Platform operators read and act on every tenant through the services above.
@@ -155,6 +159,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await conversations.register(app);
     await chat.register(app);
     await guardrails.register(app);
+    await mcp.register(app);
     await operators.register(app);
   }
 

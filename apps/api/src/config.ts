@@ -200,6 +200,14 @@ const EnvSchema = z.object({
   OPENAI_AGENTS_TRACING: bool(false),
   OFFLINE_MODEL_DELAY_MS: int(15),
   TAVILY_API_KEY: optionalString,
+  /** Tool servers (MCP) on loopback/private/link-local addresses; default: allowed outside production. */
+  MCP_ALLOW_PRIVATE_NETWORKS: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? undefined : ['true', '1', 'yes', 'on'].includes(v))),
+  MCP_CONNECT_TIMEOUT_MS: int(10_000, 100),
+  MCP_CALL_TIMEOUT_MS: int(30_000, 100),
+  MCP_RESULT_MAX_CHARS: int(20_000, 100),
   CHAT_MAX_TURNS: int(10, 1),
   CHAT_RUN_TIMEOUT_MS: int(120_000, 1000),
   /** The replica running a run refreshes its heartbeat this often; the reaper ends runs silent for CHAT_RUN_STALE_MS. */
@@ -323,6 +331,12 @@ function shape(e: z.output<typeof EnvSchema>) {
       offlineDelayMs: e.OFFLINE_MODEL_DELAY_MS,
     },
     tools: { tavilyApiKey: e.TAVILY_API_KEY },
+    mcp: {
+      allowPrivateNetworks: e.MCP_ALLOW_PRIVATE_NETWORKS ?? e.NODE_ENV !== 'production',
+      connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
+      callTimeoutMs: e.MCP_CALL_TIMEOUT_MS,
+      resultMaxChars: e.MCP_RESULT_MAX_CHARS,
+    },
     chat: {
       maxTurns: e.CHAT_MAX_TURNS,
       runTimeoutMs: e.CHAT_RUN_TIMEOUT_MS,

@@ -10,4 +10,5 @@ export * from './billing.js';
 export * from './audit.js';
 export * from './platform.js';
 export * from './guardrails.js';
+export * from './mcp.js';
 export * from './routes.js';

@@ -104,6 +104,7 @@ import {
   ShareIdParam,
   ShareList,
 } from './conversations.js';
+import { CreateMcpServerRequest, McpServer, McpServerList, UpdateMcpServerRequest } from './mcp.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -265,6 +266,17 @@ export const API_ROUTES = {
     params: MessageIdParam,
   },
   'GET /api/v1/feedback/export': { auth: 'audit:read', query: FeedbackExportQuery, download: true },
+  'GET /api/v1/mcp-servers': { auth: 'tools:read', response: McpServerList },
+  'POST /api/v1/mcp-servers': { auth: 'tools:manage', status: 201, body: CreateMcpServerRequest, response: McpServer },
+  'GET /api/v1/mcp-servers/:id': { auth: 'tools:read', params: IdParam, response: McpServer },
+  'PATCH /api/v1/mcp-servers/:id': {
+    auth: 'tools:manage',
+    params: IdParam,
+    body: UpdateMcpServerRequest,
+    response: McpServer,
+  },
+  'DELETE /api/v1/mcp-servers/:id': { auth: 'tools:manage', status: 204, params: IdParam },
+  'POST /api/v1/mcp-servers/:id/refresh': { auth: 'tools:manage', params: IdParam, response: McpServer },
 
   // ── audit ────────────────────────────────────────────────────────────────────────────────
   'GET /api/v1/audit-events': { auth: 'audit:read', query: AuditEventQuery, response: AuditEventPage },

@@ -2,6 +2,7 @@ import { Runner } from '@openai/agents';
 import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../platform/context.js';
 import type { AgentsService } from '../agents/agents.service.js';
+import type { RunToolProvider } from '../agents/run-context.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { GuardrailsService } from '../guardrails/guardrails.service.js';
 import { ChatRepo } from './chat.repo.js';
@@ -21,6 +22,8 @@ export interface ChatModuleDeps {
   usage?: ChatUsageHooks;
   /** The tenant's guardrails on every stage of a run; without it, none. */
   guardrails?: GuardrailsService;
+  /** Tools runs add per caller (the tenant's MCP servers). */
+  runTools?: RunToolProvider;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     usageHooks: deps.usage,
     logger: ctx.logger,
     maxTurns: config.chat.maxTurns,
+    runTools: deps.runTools,
     ports,
     runTimeoutMs: config.chat.runTimeoutMs,
     retentionSeconds: config.chat.eventRetentionSeconds,

@@ -69,7 +69,9 @@ export class ChatService {
     // The `input` guardrails run before anything is stored: a masked message is stored masked. A
     // regenerated answer brings no new message (its question passed them when it was sent).
     const inputGuardrails =
-      request.message === undefined ? undefined : await this.deps.guardrails?.checkInput(caller.tenantId, request.message);
+      request.message === undefined
+        ? undefined
+        : await this.deps.guardrails?.checkInput(caller.tenantId, request.message);
     const message = inputGuardrails?.text ?? request.message;
     const runId = randomUUID();
     const turn = await database.db.transaction(async (tx) => {

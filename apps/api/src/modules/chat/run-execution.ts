@@ -4,7 +4,7 @@ import type { Usage } from '@agentry/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import type { ChatAgent } from '../agents/agent-registry.js';
-import type { AgentRunContext } from '../agents/run-context.js';
+import type { AgentRunContext, RunToolProvider } from '../agents/run-context.js';
 import type { ConversationsService, RunResultRecord } from '../conversations/conversations.service.js';
 import type { PostgresSession } from '../conversations/postgres-session.js';
 import type { GuardrailsService, InputCheck } from '../guardrails/guardrails.service.js';
@@ -46,6 +46,8 @@ export interface RunExecutionDeps {
   maxTurns: number;
   /** The tenant's guardrails at every stage (absent: none). */
   guardrails?: Pick<GuardrailsService, 'forRun'>;
+  /** Tools each run adds for the caller (the tenant's MCP servers); opened at the start, closed at the end. */
+  runTools?: RunToolProvider;
 }
 
 const stringify = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
@@ -123,6 +125,7 @@ export async function executeRun(
   try {
     const guard = await guardRun(deps, input, writer);
     context.guardrails = guard;
+    if (deps.runTools) context.runTools = await deps.runTools.open(caller);
     const result = await deps.runner.run(input.agent, input.message, {
       stream: true,
       context,
@@ -211,6 +214,8 @@ export async function executeRun(
     });
     await writer.flush();
     return { status: 'failed', failure };
+  } finally {
+    await context.runTools?.close().catch(() => {});
   }
 }
 

@@ -13,6 +13,6 @@ export const codeAssistant: AgentSpec = {
   ].join('\n'),
   modelSettings: { reasoning: { effort: 'medium' } },
   tools: [],
-  capabilities: ['code', 'web'],
+  capabilities: ['code', 'web', 'mcp'],
   handoffs: [],
 };
