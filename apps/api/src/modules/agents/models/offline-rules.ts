@@ -109,6 +109,17 @@ export function decide(request: ModelRequest, agentName: string): OfflineDecisio
   const results = toolResultsAfter(after, handoffTools);
   if (results.length) return { kind: 'text', text: answerFromTool(results[results.length - 1]) };
 
+  // `use TOOL with JSON`: calls TOOL (any tool the agent has) with those arguments.
+  const use = /\buse\s+([A-Za-z0-9_-]{1,64})\s+with\s+(\{[\s\S]*\})\s*$/.exec(message);
+  if (use && hasTool(request, use[1])) {
+    try {
+      const args = JSON.parse(use[2]) as unknown;
+      if (args && typeof args === 'object' && !Array.isArray(args))
+        return { kind: 'tool', name: use[1], arguments: args as Record<string, unknown> };
+    } catch {
+      // Not JSON: the other rules apply.
+    }
+  }
   if (/\btime\b/i.test(message) && hasTool(request, 'current_time')) {
     return { kind: 'tool', name: 'current_time', arguments: { timezone: null } };
   }
