@@ -7,7 +7,7 @@ const email = `e2e-approvals-${Date.now()}@example.com`;
 
 export const journeys = [
   [
-    'approve a tool call from the card after a reload, and the answer streams in',
+    'approvals: approve a tool call from the card after a reload, and the answer streams in',
     async (s) => {
       const { page, WEB } = s;
       await signUp(page, WEB, email, 'Approval Tester');
