@@ -27,7 +27,9 @@ export const journeys = [
       await again.getByRole('button', { name: 'Approve' }).click();
       await waitForAnswers(page, before + 1);
       const answer = page.getByTestId('assistant-message').last();
-      await answer.getByText('Notification recorded: the deploy finished').first().waitFor();
+      await answer
+        .getByText('The send_notification tool returned: Notification recorded: the deploy finished')
+        .waitFor();
       await page.getByTestId('approvals-badge').waitFor({ state: 'detached' });
       expect((await page.getByTestId('approval-card').count()) === 0, 'the card stayed after the answer');
     },
