@@ -215,6 +215,8 @@ const EnvSchema = z.object({
   CHAT_RUN_STALE_MS: int(60_000, 200),
   /** How often the stale-run reaper job runs (on processes with the worker role). */
   CHAT_RUN_REAPER_INTERVAL_MS: int(30_000, 100),
+  /** A run paused for approval longer than this ends with run.failed approval_expired (the reaper). */
+  APPROVAL_TTL_SECONDS: int(86_400, 1),
   RUN_EVENTS_RETENTION_SECONDS: int(3600, 60),
   /** Audit events older than this are purged (the only DELETE the audit table allows). */
   AUDIT_RETENTION_DAYS: int(365, 1),
@@ -343,6 +345,7 @@ function shape(e: z.output<typeof EnvSchema>) {
       heartbeatMs: e.CHAT_RUN_HEARTBEAT_MS,
       staleMs: e.CHAT_RUN_STALE_MS,
       reaperIntervalMs: e.CHAT_RUN_REAPER_INTERVAL_MS,
+      approvalTtlSeconds: e.APPROVAL_TTL_SECONDS,
       eventRetentionSeconds: e.RUN_EVENTS_RETENTION_SECONDS,
     },
     audit: {

@@ -57,6 +57,12 @@ import {
   AgentDetail,
   AgentList,
   AgentNameParam,
+  ApprovalDecisionRequest,
+  ApprovalDecisionResponse,
+  ApprovalList,
+  ApprovalListQuery,
+  ApprovalParams,
+  ChatPausedResponse,
   ChatRequest,
   ChatResponse,
   ConversationDetail,
@@ -203,7 +209,12 @@ export const API_ROUTES = {
   'DELETE /api/v1/service-accounts/:id': { auth: 'service_accounts:manage', status: 204, params: IdParam },
 
   // ── chat ─────────────────────────────────────────────────────────────────────────────────
-  'POST /api/v1/chat': { auth: 'conversations:write', body: ChatRequest, response: ChatResponse },
+  'POST /api/v1/chat': {
+    auth: 'conversations:write',
+    body: ChatRequest,
+    response: ChatResponse,
+    alternative: { status: 202, response: ChatPausedResponse },
+  },
   'POST /api/v1/chat/stream': { auth: 'conversations:write', body: ChatRequest, stream: true },
   'GET /api/v1/chat/runs/:run_id/events': {
     auth: 'conversations:read',
@@ -212,6 +223,14 @@ export const API_ROUTES = {
     stream: true,
   },
   'POST /api/v1/chat/runs/:run_id/cancel': { auth: 'conversations:write', status: 202, params: RunIdParam },
+  'GET /api/v1/chat/approvals': { auth: 'conversations:read', query: ApprovalListQuery, response: ApprovalList },
+  'POST /api/v1/chat/runs/:run_id/approvals/:approval_id': {
+    auth: 'conversations:write',
+    status: 202,
+    params: ApprovalParams,
+    body: ApprovalDecisionRequest,
+    response: ApprovalDecisionResponse,
+  },
 
   // ── conversations, agents, tools ─────────────────────────────────────────────────────────
   'GET /api/v1/conversations': { auth: 'conversations:read', query: ConversationListQuery, response: ConversationList },

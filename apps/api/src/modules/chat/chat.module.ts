@@ -11,6 +11,8 @@ import { ChatMetrics } from './chat.metrics.js';
 import { ChatService } from './chat.service.js';
 import { RunManager } from './run-manager.js';
 import { RunReaper } from './run-reaper.js';
+import { ApprovalsRepo } from './approvals.repo.js';
+import { RESUME_RUN_JOB, RunPauses } from './run-pauses.js';
 import type { ChatUsageHooks } from './usage-hooks.js';
 
 export interface ChatModuleDeps {
@@ -39,8 +41,24 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     traceIncludeSensitiveData: false,
     workflowName: 'Agentry chat',
   });
+  const pauses = new RunPauses({
+    database,
+    runsRepo: repo,
+    repo: new ApprovalsRepo(),
+    jobs: ports.jobs,
+    streams: ports.streams,
+    agents: deps.agents,
+    conversations: deps.conversations,
+    usageHooks: deps.usage,
+    audit: ctx.audit,
+    logger: ctx.logger,
+    ttlSeconds: config.chat.approvalTtlSeconds,
+    retentionSeconds: config.chat.eventRetentionSeconds,
+  });
   const runs = new RunManager({
     runner,
+    pauses,
+    approvalTtlSeconds: config.chat.approvalTtlSeconds,
     database,
     conversations: deps.conversations,
     repo,
@@ -56,6 +74,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     guardrails: deps.guardrails,
   });
   await runs.init();
+  pauses.attach(runs);
   const reaper = new RunReaper({
     database,
     repo,
@@ -65,8 +84,13 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     staleMs: config.chat.staleMs,
     intervalMs: config.chat.reaperIntervalMs,
     retentionSeconds: config.chat.eventRetentionSeconds,
+    pauses,
   });
   if (config.roles.includes('worker')) {
+    // Resumes of paused runs: the job takes the pause (once) and runs the rest here.
+    ports.jobs.process<{ runId: string }>(RESUME_RUN_JOB, async (job) => {
+      await pauses.resume(job.data.runId);
+    });
     await reaper.startWorker();
     ctx.onShutdown(() => reaper.stop());
   }
@@ -81,14 +105,18 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     streams: ports.streams,
     usageHooks: deps.usage,
     guardrails: deps.guardrails,
+    pauses,
   });
 
   return {
     service,
     runs,
     reaper,
+    pauses,
     async register(app: FastifyInstance) {
-      await app.register(chatRoutes(service, { heartbeatMs: config.http.sseHeartbeatMs, sse: ctx.sse, metrics }));
+      await app.register(
+        chatRoutes(service, { heartbeatMs: config.http.sseHeartbeatMs, sse: ctx.sse, metrics, pauses }),
+      );
     },
   };
 }

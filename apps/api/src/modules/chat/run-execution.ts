@@ -1,4 +1,5 @@
-import type { Runner, RunStreamEvent } from '@openai/agents';
+import { randomUUID } from 'node:crypto';
+import { RunContext, RunState, type Runner, type RunStreamEvent } from '@openai/agents';
 import type { Logger } from 'pino';
 import type { Usage } from '@agentry/contracts';
 import type { Caller } from '../../platform/caller.js';
@@ -19,10 +20,35 @@ export interface RunInput {
   runId: string;
   conversationId: string;
   agent: ChatAgent;
+  /** The agent name the run was started with (`agentToRun` key); defaults to `agent.name`. */
+  entryAgent?: string;
   message: string;
   session: PostgresSession;
   /** What the `input` guardrails decided before the message was stored (the message is already masked). */
   inputGuardrails?: InputCheck;
+  /** Set when the run goes on after a pause: its saved state and the decisions taken. */
+  resume?: ResumeInput;
+}
+
+export interface ResumeInput {
+  state: string;
+  transcript: SavedTranscript;
+  decisions: { callId: string; approved: boolean; message: string | null }[];
+}
+
+/** What a paused run had produced (stored with the pause). */
+export interface SavedTranscript {
+  text: string;
+  agent: string;
+  handoffs: { from: string; to: string }[];
+  toolCalls: { callId: string; name: string; arguments: string; output: string | null }[];
+}
+
+export interface PausedApproval {
+  approvalId: string;
+  callId: string;
+  name: string;
+  arguments: string;
 }
 
 export type RunOutcome =
@@ -34,10 +60,26 @@ export type RunOutcome =
       handoffs: { from: string; to: string }[];
       usage: Usage;
     }
-  | { status: 'failed'; failure: RunFailure };
+  | { status: 'failed'; failure: RunFailure }
+  /** Waiting for approvals: stored, the run left memory (the event log goes on from `nextEventId`). */
+  | { status: 'paused'; approvals: PausedApproval[]; nextEventId: number };
 
 export interface RunExecutionDeps {
   runner: Runner;
+  /** Stores a paused run (run-pauses.ts); without it a tool that needs approval fails the run. */
+  pauses?: {
+    pause(
+      input: RunInput,
+      pause: {
+        state: string;
+        transcript: SavedTranscript;
+        approvals: PausedApproval[];
+        usage: Usage;
+        nextEventId: number;
+      },
+    ): Promise<void>;
+    paused(runId: string): Promise<void>;
+  };
   database: Database;
   conversations: Pick<ConversationsService, 'recordRunResult' | 'recordFailedRun' | 'search'>;
   repo: ChatRepo;
@@ -58,8 +100,14 @@ class RunTranscript {
   agent: string;
   handoffs: { from: string; to: string }[] = [];
   toolCalls: { callId: string; name: string; arguments: string; output: string | null }[] = [];
-  constructor(entry: string) {
+  constructor(entry: string, saved?: SavedTranscript) {
     this.agent = entry;
+    if (saved) {
+      this.text = saved.text;
+      this.agent = saved.agent;
+      this.handoffs = [...saved.handoffs];
+      this.toolCalls = saved.toolCalls.map((c) => ({ ...c }));
+    }
   }
 }
 
@@ -117,16 +165,23 @@ export async function executeRun(
   writer: RunEventWriter,
 ): Promise<RunOutcome> {
   const { caller, runId, conversationId } = input;
-  const transcript = new RunTranscript(input.agent.name);
+  const transcript = new RunTranscript(input.agent.name, input.resume?.transcript);
   let usage: Usage = { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
-  const context: AgentRunContext = { caller, conversationId, runId, conversations: deps.conversations };
+  const context = { caller, conversationId, runId } as AgentRunContext;
+  // Not serialized with a paused run's state (a service): a resume hands in its own context.
+  Object.defineProperty(context, 'conversations', { value: deps.conversations, enumerable: false });
   // Set once the result is committed: a failure after that (the event log) must not re-record the run as failed.
   let recorded = false;
   try {
     const guard = await guardRun(deps, input, writer);
-    context.guardrails = guard;
-    if (deps.runTools) context.runTools = await deps.runTools.open(caller);
-    const result = await deps.runner.run(input.agent, input.message, {
+    const runTools = deps.runTools ? await deps.runTools.open(caller) : undefined;
+    // Services, not state: left out of a paused run's serialized state (a resume opens its own).
+    Object.defineProperties(context, {
+      guardrails: { value: guard, enumerable: false, configurable: true },
+      runTools: { value: runTools, enumerable: false, configurable: true },
+    });
+    const start = input.resume ? await resumedState({ ...input, resume: input.resume }, context) : input.message;
+    const result = await deps.runner.run(input.agent, start, {
       stream: true,
       context,
       session: input.session,
@@ -142,6 +197,45 @@ export async function executeRun(
     }
     if (signal.aborted) throw signal.reason;
     if (result.error) throw result.error;
+    if (result.interruptions?.length) {
+      if (!deps.pauses) throw new Error('a tool needs approval but approvals are not wired');
+      await writer.flush();
+      const approvals: PausedApproval[] = result.interruptions.map((item) => {
+        const raw = item.rawItem as { callId?: string; id?: string; name?: string; arguments?: string };
+        return {
+          approvalId: randomUUID(),
+          callId: String(raw.callId ?? raw.id),
+          name: String(item.name ?? raw.name),
+          arguments: String(raw.arguments ?? ''),
+        };
+      });
+      const nextEventId = writer.nextId + approvals.length + 1;
+      await deps.pauses.pause(input, {
+        state: result.state.toString(),
+        transcript: {
+          text: transcript.text,
+          agent: result.lastAgent?.name ?? transcript.agent,
+          handoffs: transcript.handoffs,
+          toolCalls: transcript.toolCalls,
+        },
+        approvals,
+        usage,
+        nextEventId,
+      });
+      for (const a of approvals) {
+        await writer.append({
+          event: 'approval.requested',
+          data: { approval_id: a.approvalId, call_id: a.callId, name: a.name, arguments: a.arguments },
+        });
+      }
+      await writer.append({
+        event: 'run.paused',
+        data: { run_id: runId, approvals: approvals.map((a) => a.approvalId) },
+      });
+      await writer.flush();
+      await deps.pauses.paused(runId);
+      return { status: 'paused', approvals, nextEventId };
+    }
     // A model that answers without streaming deltas still gets its text into the stream once.
     const final = typeof result.finalOutput === 'string' ? result.finalOutput : stringify(result.finalOutput);
     if (!transcript.text && final) {
@@ -219,6 +313,21 @@ export async function executeRun(
   }
 }
 
+/** The paused run's state with the decisions applied, in this process's run context. */
+async function resumedState(input: RunInput & { resume: ResumeInput }, context: AgentRunContext) {
+  const { resume } = input;
+  const state = await RunState.fromStringWithContext(input.agent, resume.state, new RunContext(context), {
+    contextStrategy: 'replace',
+  });
+  for (const item of state.getInterruptions()) {
+    const raw = item.rawItem as { callId?: string; id?: string };
+    const decision = resume.decisions.find((d) => d.callId === String(raw.callId ?? raw.id));
+    if (decision?.approved) state.approve(item);
+    else state.reject(item, decision?.message ? { message: decision.message } : undefined);
+  }
+  return state;
+}
+
 /**
  * The run's guardrails: reports what the `input` stage did before the run existed, ends the run when
  * it blocked, and guards the tools and the answer from here on.
@@ -232,8 +341,11 @@ async function guardRun(
   const report = async (data: GuardrailNotice) => {
     await writer.append({ event: 'guardrail.applied', data });
   };
-  for (const notice of input.inputGuardrails?.notices ?? []) await report(notice);
-  if (input.inputGuardrails?.tripped) throw input.inputGuardrails.tripped;
+  // A resumed run's input was checked (and its notices reported) before it paused.
+  if (!input.resume) {
+    for (const notice of input.inputGuardrails?.notices ?? []) await report(notice);
+    if (input.inputGuardrails?.tripped) throw input.inputGuardrails.tripped;
+  }
   return deps.guardrails.forRun(input.caller.tenantId, report);
 }
 

@@ -266,6 +266,7 @@ describe('conversations, agents and tools over HTTP', () => {
       'calculator',
       'current_time',
       'search_conversations',
+      'send_notification',
     ]);
     expect(all.find((x: { name: string }) => x.name === 'calculator')).toMatchObject({
       core: true,

@@ -53,6 +53,11 @@ export class PostgresSession implements Session {
     return this.scope.turn.userMessageId;
   }
 
+  /** The turn of the tree this session writes to (a paused run keeps it to resume on the same branch). */
+  get turn(): SessionTurn {
+    return { ...this.scope.turn };
+  }
+
   async getSessionId(): Promise<string> {
     return this.scope.conversationId;
   }

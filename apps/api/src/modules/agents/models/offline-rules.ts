@@ -109,16 +109,15 @@ export function decide(request: ModelRequest, agentName: string): OfflineDecisio
   const results = toolResultsAfter(after, handoffTools);
   if (results.length) return { kind: 'text', text: answerFromTool(results[results.length - 1]) };
 
-  // "use TOOL with JSON": calls TOOL with those arguments (any tool the agent has, e.g. an MCP tool).
-  const use = /^\s*use\s+([a-zA-Z0-9_-]{1,64})\s+with\s+(\{[\s\S]*\})\s*$/i.exec(message);
+  // `use TOOL with JSON`: calls TOOL (any tool the agent has, e.g. an MCP tool) with those arguments.
+  const use = /\buse\s+([A-Za-z0-9_-]{1,64})\s+with\s+(\{[\s\S]*\})\s*$/i.exec(message);
   if (use && hasTool(request, use[1])) {
     try {
-      const args: unknown = JSON.parse(use[2]);
-      if (args && typeof args === 'object' && !Array.isArray(args)) {
+      const args = JSON.parse(use[2]) as unknown;
+      if (args && typeof args === 'object' && !Array.isArray(args))
         return { kind: 'tool', name: use[1], arguments: args as Record<string, unknown> };
-      }
     } catch {
-      // not JSON: the other rules apply
+      // Not JSON: the other rules apply.
     }
   }
   if (/\btime\b/i.test(message) && hasTool(request, 'current_time')) {
