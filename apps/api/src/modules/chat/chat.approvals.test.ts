@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { signUp, type TestUser } from '../../../test/factories.js';
@@ -92,6 +93,17 @@ describe('approvals: a tool that needs approval pauses the run, a decision resum
     expect(messages[1].tool_calls).toEqual([
       expect.objectContaining({ name: 'send_notification', output: 'Notification recorded: deploy finished' }),
     ]);
+    // The session items held back over the pause are stored on the branch: the question's with the
+    // user message, the tool call, its result and the answer with the assistant message.
+    const items = await t.database.db.execute(
+      sql`select message_id, item->>'type' as type, item->>'role' as role from conversation_items
+          where conversation_id = ${done.data.conversation_id} order by position`,
+    );
+    const rows = items.rows as { message_id: string | null; type: string | null; role: string | null }[];
+    expect(rows.filter((r) => r.role === 'user').map((r) => r.message_id)).toEqual([messages[0].id]);
+    const answerItems = rows.filter((r) => r.role !== 'user');
+    expect(answerItems.map((r) => r.type)).toEqual(expect.arrayContaining(['function_call', 'function_call_result']));
+    expect(new Set(answerItems.map((r) => r.message_id))).toEqual(new Set([messages[1].id]));
     const after = await t.app.inject({ method: 'GET', url: '/api/v1/chat/approvals', headers: user.headers });
     expect(after.json().items[0]).toMatchObject({ status: 'approved', decided_at: expect.any(String) });
 
