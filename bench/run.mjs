@@ -10,7 +10,9 @@ const benchmarks = [
   'bench/chat-stream/run.ts',
   'bench/ratelimit/run.ts',
   'bench/audit/run.ts',
+  'bench/conversations/run.ts',
   'bench/guardrails/run.ts',
+  'bench/knowledge/run.ts',
 ];
 for (const script of benchmarks) {
   console.log(`\n== ${script}`);

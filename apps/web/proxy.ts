@@ -2,7 +2,15 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { contentSecurityPolicy, newNonce } from '@/lib/server/content-security-policy';
 
 // `/s/<id>` is a shared conversation: the link itself is the permission.
-const PUBLIC_PAGES = ['/login', '/signup', '/verify-email', '/forgot-password', '/reset-password', '/s'];
+const PUBLIC_PAGES = [
+  '/login',
+  '/signup',
+  '/verify-email',
+  '/confirm-email',
+  '/forgot-password',
+  '/reset-password',
+  '/s',
+];
 
 /**
  * Runs before every page. Without a session cookie the visitor goes to /login with `next` set to

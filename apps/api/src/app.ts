@@ -31,6 +31,8 @@ import { createMcpModule } from './modules/mcp/mcp.module.js';
 import { createAuditLog, createAuditModule } from './modules/audit/audit.module.js';
 import { createOperatorsModule } from './modules/operators/operators.module.js';
 import { createGuardrailsModule } from './modules/guardrails/guardrails.module.js';
+import { createAccountDataModule } from './modules/account-data/account-data.module.js';
+import { createFilesModule, storageCounter } from './modules/files/files.module.js';
 import { SuspendedTenants } from './modules/tenants/suspended-tenants.js';
 import { TenantsRepo } from './modules/tenants/tenants.repo.js';
 
@@ -100,7 +102,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerRateLimits(app, ctx);
 
   // Health and metrics answer in every role, a worker-only process too.
-  await createHealthModule(ctx).register(app);
+  const health = createHealthModule(ctx);
+  await health.register(app);
 
   // ── modules ────────────────────────────────────────────────────────────────────────────────
   // Each module is created with the platform context and the services of the modules it uses.
@@ -109,7 +112,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const audit = await createAuditModule(ctx);
   // Billing before tenants and chat: it sets the seat limit tenants enforce (tenants count the seats
   // in use for it), and chat takes its usage hooks (plan limits, metering) as `usage`.
-  const billing = createBillingModule(ctx, { seatsInUse: seatCounter(ctx.database) });
+  const billing = createBillingModule(ctx, {
+    seatsInUse: seatCounter(ctx.database),
+    storageInUse: storageCounter(ctx.database),
+  });
   const mail = createMailModule(ctx);
   const tenants = createTenantsModule(ctx, {
     mailer: mail.mailer,
@@ -120,13 +126,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const accounts = createAccountsModule(ctx, { mailer: mail.mailer, sessions, tenants: tenants.service });
   const conversations = createConversationsModule(ctx);
   const guardrails = await createGuardrailsModule(ctx);
-  const agents = createAgentsModule(ctx, { conversations: conversations.service });
+  // Files and knowledge: the plan's storage_bytes limits uploads (billing on or off).
+  const files = await createFilesModule(ctx, { quota: billing.storageLimits });
+  health.service.setDetail('knowledge', files.readiness);
+  const agents = createAgentsModule(ctx, { conversations: conversations.service, knowledge: files.service });
   // Tenants' tool servers (MCP): their tools join the agents' per run.
   const mcp = createMcpModule(ctx);
   // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.
   const chat = await createChatModule(ctx, {
     agents: agents.service,
     conversations: conversations.service,
+    assistant: agents.assistant,
     usage: billing.usageHooks,
     guardrails: guardrails.service,
     runTools: mcp.runTools,
@@ -148,6 +158,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     onShutdown: ctx.onShutdown,
   });
 
+  // A person's export and account deletion: every module's tables, and the tenant deletion of operators.
+  const accountData = createAccountDataModule({
+    database: deps.database,
+    logger: ctx.logger,
+    audit: ctx.audit,
+    reauth: accounts.reauth,
+    users: accounts.users,
+    sessions: sessions.revoker,
+    tenants: operators.service,
+  });
+
   // A worker-only process runs jobs and answers /health and /metrics, but serves no API routes.
   if (config.roles.includes('api')) {
     await sessions.register(app);
@@ -160,7 +181,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await chat.register(app);
     await guardrails.register(app);
     await mcp.register(app);
+    await files.register(app);
     await operators.register(app);
+    await accountData.register(app);
   }
 
   // Streams end first so the server can finish closing; then module workers and subscriptions.

@@ -126,6 +126,10 @@ const EnvSchema = z.object({
   SSE_HEARTBEAT_MS: int(15_000, 10),
   METRICS_TOKEN: optionalString,
   PUBLIC_WEB_URL: z.url().default('http://localhost:3000'),
+  /** Where browsers reach the API: single sign-on's callback URL (registered at the IdP) is built from it. */
+  PUBLIC_API_URL: z.url().default('http://localhost:8000'),
+  /** Allow `http://` OpenID issuers (tests, a local IdP); unset: allowed except in production. */
+  SSO_ALLOW_INSECURE_ISSUERS: z.enum(['true', 'false']).optional(),
 
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_MAX: int(10, 1),
@@ -138,6 +142,8 @@ const EnvSchema = z.object({
   AUTH_AUDIENCE: z.string().min(1).default('agentry-api'),
   AUTH_ACCESS_TOKEN_TTL_SECONDS: int(900, 30),
   AUTH_REFRESH_TOKEN_TTL_SECONDS: int(2_592_000, 60),
+  /** A used refresh token answers the same successor for this long (concurrent refreshes); 0 turns it off. */
+  AUTH_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   AUTH_JWKS_MAX_AGE_SECONDS: int(300),
   AUTH_LOCKOUT_THRESHOLD: int(5, 1),
   AUTH_LOCKOUT_WINDOW_SECONDS: int(900, 1),
@@ -209,6 +215,10 @@ const EnvSchema = z.object({
   MCP_CALL_TIMEOUT_MS: int(30_000, 100),
   MCP_RESULT_MAX_CHARS: int(20_000, 100),
   CHAT_MAX_TURNS: int(10, 1),
+  /** The model's memory budget per run (estimated tokens); older turns are summarized into one item. */
+  AGENT_MEMORY_MAX_TOKENS: int(16_000, 500),
+  /** How long a new conversation waits for its title from the model before the run ends without it. */
+  CHAT_TITLE_TIMEOUT_MS: int(5000, 50),
   CHAT_RUN_TIMEOUT_MS: int(120_000, 1000),
   /** The replica running a run refreshes its heartbeat this often; the reaper ends runs silent for CHAT_RUN_STALE_MS. */
   CHAT_RUN_HEARTBEAT_MS: int(10_000, 50),
@@ -259,6 +269,21 @@ const EnvSchema = z.object({
   RATE_LIMIT_STORE_TIMEOUT_MS: int(250, 10),
 
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+
+  /** Largest accepted upload (API.md "Files and knowledge"); larger is 413. */
+  FILES_MAX_BYTES: int(26_214_400, 1),
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  S3_BUCKET: optionalString,
+  S3_ENDPOINT: optionalUrl,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: bool(false),
+  EMBEDDINGS_PROVIDER: z.enum(['openai', 'offline']).optional(),
+  OPENAI_EMBEDDINGS_MODEL: z.string().default('text-embedding-3-small'),
+  /** Objects with no file row older than this are removed by the cleanup job (worker role). */
+  FILES_ORPHAN_MINUTES: int(60, 1),
+  FILES_CLEANUP_INTERVAL_MS: int(3600_000, 1000),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -291,11 +316,18 @@ function shape(e: z.output<typeof EnvSchema>) {
     },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
+    sso: {
+      publicApiUrl: e.PUBLIC_API_URL,
+      allowInsecureIssuers: e.SSO_ALLOW_INSECURE_ISSUERS
+        ? e.SSO_ALLOW_INSECURE_ISSUERS === 'true'
+        : e.NODE_ENV !== 'production',
+    },
     auth: {
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,
       accessTokenTtlSeconds: e.AUTH_ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.AUTH_REFRESH_TOKEN_TTL_SECONDS,
+      refreshReuseGraceSeconds: e.AUTH_REFRESH_REUSE_GRACE_SECONDS,
       jwksMaxAgeSeconds: e.AUTH_JWKS_MAX_AGE_SECONDS,
       lockoutThreshold: e.AUTH_LOCKOUT_THRESHOLD,
       lockoutWindowSeconds: e.AUTH_LOCKOUT_WINDOW_SECONDS,
@@ -341,6 +373,8 @@ function shape(e: z.output<typeof EnvSchema>) {
     },
     chat: {
       maxTurns: e.CHAT_MAX_TURNS,
+      memoryMaxTokens: e.AGENT_MEMORY_MAX_TOKENS,
+      titleTimeoutMs: e.CHAT_TITLE_TIMEOUT_MS,
       runTimeoutMs: e.CHAT_RUN_TIMEOUT_MS,
       heartbeatMs: e.CHAT_RUN_HEARTBEAT_MS,
       staleMs: e.CHAT_RUN_STALE_MS,
@@ -380,6 +414,25 @@ function shape(e: z.output<typeof EnvSchema>) {
       storeTimeoutMs: e.RATE_LIMIT_STORE_TIMEOUT_MS,
     },
     otel: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
+    files: {
+      maxBytes: e.FILES_MAX_BYTES,
+      driver: e.STORAGE_DRIVER,
+      dir: path.join(dataDir, 'files'),
+      s3: {
+        bucket: e.S3_BUCKET,
+        endpoint: e.S3_ENDPOINT,
+        region: e.S3_REGION,
+        accessKeyId: e.S3_ACCESS_KEY_ID,
+        secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      },
+      orphanMinutes: e.FILES_ORPHAN_MINUTES,
+      cleanupIntervalMs: e.FILES_CLEANUP_INTERVAL_MS,
+    },
+    embeddings: {
+      provider: e.EMBEDDINGS_PROVIDER ?? (modelProvider === 'openai' ? ('openai' as const) : ('offline' as const)),
+      model: e.OPENAI_EMBEDDINGS_MODEL,
+    },
   };
 }
 
@@ -400,6 +453,9 @@ function crossFieldProblems(c: ReturnType<typeof shape>): string[] {
     if (!c.stripe.secretKey) problems.push('STRIPE_SECRET_KEY: required when ENABLE_BILLING=true');
     if (!c.stripe.webhookSecret) problems.push('STRIPE_WEBHOOK_SECRET: required when ENABLE_BILLING=true');
   }
+  if (c.files.driver === 's3' && !c.files.s3.bucket) problems.push('S3_BUCKET: required when STORAGE_DRIVER=s3');
+  if (c.embeddings.provider === 'openai' && !c.models.openaiApiKey && !c.models.openaiBaseUrl)
+    problems.push('OPENAI_API_KEY: required when EMBEDDINGS_PROVIDER=openai (or set OPENAI_BASE_URL)');
   if (c.models.provider === 'openai' && !c.models.openaiApiKey && !c.models.openaiBaseUrl)
     problems.push('OPENAI_API_KEY: required when MODEL_PROVIDER=openai (or set OPENAI_BASE_URL)');
   return problems;

@@ -18,7 +18,11 @@ describe('the API process', () => {
   it('starts with zero set-up, serves /health/ready and /docs, and stops cleanly on SIGTERM', async () => {
     const api = await startApiProcess({ DATA_DIR: dataDir, AUTH_BCRYPT_COST: '4' });
     const ready = await (await fetch(`${api.url}/health/ready`)).json();
-    expect(ready).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
+    expect(ready).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', redis: 'ok' },
+      details: { knowledge: expect.objectContaining({ vector_path: 'exact', pgvector_available: false }) },
+    });
     expect((await fetch(`${api.url}/docs`)).ok).toBe(true);
     const registered = await fetch(`${api.url}/api/v1/auth/register`, {
       method: 'POST',

@@ -99,18 +99,32 @@ try {
   );
   servers.push(stripe);
   const { url: STRIPE, priceMap } = await waitForJsonLine(stripe);
+  // A local mailbox (apps/api/test/support/smtp-sink-server.ts): the API delivers by SMTP to it and
+  // journeys read what arrived at `${shared.MAIL}/mails?to=<address>` (the e-mail change link).
+  const mailbox = startProcess(
+    'mail',
+    join(rootDir, 'node_modules/.bin/tsx'),
+    [join(rootDir, 'apps/api/test/support/smtp-sink-server.ts')],
+    { cwd: rootDir, env: {}, logFile: join(resultsDir, 'mail.log') },
+  );
+  servers.push(mailbox);
+  const { url: MAIL, smtp: SMTP_URL } = await waitForJsonLine(mailbox);
   const apiEnv = {
     ENABLE_BILLING: 'true',
     STRIPE_SECRET_KEY: 'sk_test_e2e',
     STRIPE_WEBHOOK_SECRET: 'whsec_e2e',
     STRIPE_API_BASE_URL: STRIPE,
     STRIPE_PRODUCT_PRICE_MAP: JSON.stringify(priceMap),
+    SMTP_URL,
     PORT: String(API_PORT),
     DATA_DIR: dataDir,
     OFFLINE_MODEL_DELAY_MS: '40',
     // Short-lived access tokens so the run crosses the BFF's refresh-ahead window: silent refresh is exercised.
     AUTH_ACCESS_TOKEN_TTL_SECONDS: process.env.E2E_ACCESS_TTL ?? '75',
     ALLOWED_ORIGINS: WEB,
+    // Single sign-on (features/sso.mjs): the IdP sends the browser back to this API; its issuer is http://127.0.0.1.
+    PUBLIC_API_URL: API,
+    SSO_ALLOW_INSECURE_ISSUERS: 'true',
     // Every person of every journey signs in through the BFF from 127.0.0.1: one client address for
     // dozens of logins a minute. The quota itself is tested in the API's rate-limit tests.
     RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '200',
@@ -158,6 +172,7 @@ try {
     WEB,
     API,
     STRIPE,
+    MAIL,
     page,
     context,
     rootDir,

@@ -61,6 +61,36 @@ describe('useChatRun', () => {
     expect(fetchMock.mock.calls[0]![0]).toBe('/bff/api/chat/stream');
   });
 
+  it('reports the conversation’s automatic title as it arrives, before the run ends', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        sse(
+          [
+            [1, 'run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }],
+            [2, 'message.delta', { delta: 'Hello world' }],
+            [3, 'conversation.titled', { conversation_id: CONV, title: 'Greetings' }],
+            completed(4),
+          ],
+          { 'x-run-id': RUN },
+        ),
+      ),
+    );
+    const order: string[] = [];
+    const onTitled = vi.fn((_id: string, title: string) => order.push(`titled ${title}`));
+    const onFinished = vi.fn((_turn: unknown) => {
+      order.push('finished');
+    });
+    const { result } = renderHook(() => useChatRun({ conversationId: null, onTitled, onFinished }));
+    await act(() => result.current.send('hi', 'triage'));
+    expect(onTitled).toHaveBeenCalledWith(CONV, 'Greetings');
+    expect(order).toEqual(['titled Greetings', 'finished']);
+    expect(onFinished.mock.calls[0]![0]).toMatchObject({
+      status: 'completed',
+      parts: [{ kind: 'text', text: 'Hello world' }],
+    });
+  });
+
   it('sends an edit as edit_of and a regeneration as regenerate without a message', async () => {
     const fetchMock = vi.fn(async (_url: string, _init?: RequestInit) =>
       sse([[1, 'run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }], completed(2)], {

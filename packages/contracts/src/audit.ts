@@ -12,6 +12,8 @@ export const AUDIT_ACTIONS = [
   'auth.mfa_disabled',
   'auth.recovery_code_used',
   'auth.email_changed',
+  'auth.email_change_requested',
+  'auth.account_deleted',
   'member.invited',
   'member.joined',
   'member.role_changed',

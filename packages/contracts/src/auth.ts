@@ -187,3 +187,20 @@ export const DisableMfaRequest = z
   .object({ password: Password, code: TotpCode.optional(), recovery_code: RecoveryCode.optional() })
   .refine(oneSecondFactor, ONE_FACTOR);
 export type DisableMfaRequest = z.infer<typeof DisableMfaRequest>;
+
+// ── account rights: e-mail change, export, deletion (API.md "Account security") ──────────────
+export const ChangeEmailRequest = z.object({ new_email: Email, password: Password });
+export type ChangeEmailRequest = z.infer<typeof ChangeEmailRequest>;
+export const DeleteAccountRequest = z.object({ password: Password });
+export type DeleteAccountRequest = z.infer<typeof DeleteAccountRequest>;
+/**
+ * Everything stored about the caller: `user` and `profile`, then one array of rows per table
+ * (snake_case columns as stored; secrets, hashes and tokens left out), keyed by table name.
+ */
+export const AccountExport = z.object({
+  format: z.literal('agentry.account-export.v1'),
+  exported_at: z.string(),
+  user: z.record(z.string(), z.unknown()),
+  tables: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))),
+});
+export type AccountExport = z.infer<typeof AccountExport>;

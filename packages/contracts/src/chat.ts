@@ -60,6 +60,10 @@ export const RunEventData = {
   'message.delta': z.object({ delta: z.string() }),
   'tool.called': z.object({ call_id: z.string(), name: z.string(), arguments: z.string() }),
   'tool.output': z.object({ call_id: z.string(), name: z.string(), output: z.string() }),
+  /** The conversation got its automatic title (after its first run, before the terminal event). */
+  'conversation.titled': z.object({ conversation_id: Uuid, title: z.string() }),
+  /** Older turns were summarized into the model's memory (AGENT_MEMORY_MAX_TOKENS); the transcript stays whole. */
+  'memory.compacted': z.object({ conversation_id: Uuid, summarized_messages: z.number().int().nonnegative() }),
   'run.completed': z.object({
     run_id: Uuid,
     conversation_id: Uuid,

@@ -4,4 +4,6 @@ export const HealthResponse = z.object({ status: z.literal('ok'), version: z.str
 export const ReadyResponse = z.object({
   status: z.literal('ready'),
   checks: z.record(z.string(), z.literal('ok')),
+  /** Facts about how the server runs (e.g. `knowledge: {vector_path, pgvector_available, storage, embeddings}`). */
+  details: z.record(z.string(), z.unknown()).optional(),
 });

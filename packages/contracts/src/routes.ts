@@ -1,8 +1,19 @@
 import type { z } from 'zod';
 import type { Scope } from './scopes.js';
 import { IdParam } from './common.js';
+import {
+  SsoCallbackQuery,
+  SsoConfigRequest,
+  SsoConfigResponse,
+  SsoExchangeRequest,
+  SsoLookupQuery,
+  SsoLookupResponse,
+  SsoStartParams,
+  SsoStartQuery,
+} from './sso.js';
 import { AuditEventPage, AuditEventQuery, AuditExportQuery } from './audit.js';
 import { GuardrailCatalog, GuardrailRules, GuardrailTestRequest, GuardrailTestResponse } from './guardrails.js';
+import { FileList, FileListQuery, FileObject, KnowledgeSearchRequest, KnowledgeSearchResponse } from './files.js';
 import {
   DeprovisionTenantRequest,
   DeprovisionTenantResponse,
@@ -15,7 +26,10 @@ import {
   SuspendTenantResponse,
 } from './platform.js';
 import {
+  AccountExport,
+  ChangeEmailRequest,
   ChangePasswordRequest,
+  DeleteAccountRequest,
   DisableMfaRequest,
   ForgotPasswordRequest,
   LogoutRequest,
@@ -119,7 +133,7 @@ export interface RouteSpec {
   /** `public`, `access` (any signed-in caller) or the scope the caller needs. */
   auth: 'public' | 'access' | Scope;
   /** The success status; 200 when absent. */
-  status?: 200 | 201 | 202 | 204;
+  status?: 200 | 201 | 202 | 204 | 302;
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -168,6 +182,22 @@ export const API_ROUTES = {
   'POST /api/v1/auth/mfa/challenge': { auth: 'public', body: MfaChallengeRequest, response: SessionResponse },
   'POST /api/v1/auth/mfa/recovery-codes': { auth: 'access', body: MfaCodeRequest, response: RecoveryCodesResponse },
   'DELETE /api/v1/auth/mfa': { auth: 'access', status: 204, body: DisableMfaRequest },
+  'GET /api/v1/auth/sso/lookup': { auth: 'public', query: SsoLookupQuery, response: SsoLookupResponse },
+  'GET /api/v1/auth/sso/:tenant_slug/start': {
+    auth: 'public',
+    status: 302,
+    params: SsoStartParams,
+    query: SsoStartQuery,
+  },
+  'GET /api/v1/auth/sso/callback': { auth: 'public', status: 302, query: SsoCallbackQuery },
+  'POST /api/v1/auth/sso/exchange': { auth: 'public', body: SsoExchangeRequest, response: SessionResponse },
+  'PUT /api/v1/tenants/current/sso': { auth: 'tenant:manage', body: SsoConfigRequest, response: SsoConfigResponse },
+  'GET /api/v1/tenants/current/sso': { auth: 'tenant:manage', response: SsoConfigResponse },
+  'DELETE /api/v1/tenants/current/sso': { auth: 'tenant:manage', status: 204 },
+  'POST /api/v1/auth/email/change': { auth: 'access', status: 202, body: ChangeEmailRequest },
+  'POST /api/v1/auth/email/change/confirm': { auth: 'public', status: 204, body: TokenBody },
+  'GET /api/v1/auth/me/export': { auth: 'access', response: AccountExport, download: true },
+  'DELETE /api/v1/auth/me': { auth: 'access', status: 204, body: DeleteAccountRequest },
   // NOTE: the body is an operator-signed envelope (ServiceAccountIssueRequest) that the handler
   // parses itself after checking the signature over the raw bytes, so the route declares none.
   'POST /api/v1/auth/service-accounts/issue': { auth: 'public', status: 201, response: ServiceAccountIssueResponse },
@@ -300,6 +330,18 @@ export const API_ROUTES = {
   // ── audit ────────────────────────────────────────────────────────────────────────────────
   'GET /api/v1/audit-events': { auth: 'audit:read', query: AuditEventQuery, response: AuditEventPage },
   'GET /api/v1/audit-events/export': { auth: 'audit:read', query: AuditExportQuery, download: true },
+
+  // ── files and knowledge ──────────────────────────────────────────────────────────────────
+  'POST /api/v1/files': { auth: 'files:write', status: 201, response: FileObject },
+  'GET /api/v1/files': { auth: 'files:read', query: FileListQuery, response: FileList },
+  'GET /api/v1/files/:id': { auth: 'files:read', params: IdParam, response: FileObject },
+  'GET /api/v1/files/:id/content': { auth: 'files:read', params: IdParam, download: true },
+  'DELETE /api/v1/files/:id': { auth: 'files:write', status: 204, params: IdParam },
+  'POST /api/v1/knowledge/search': {
+    auth: 'files:read',
+    body: KnowledgeSearchRequest,
+    response: KnowledgeSearchResponse,
+  },
 
   // ── platform operators ───────────────────────────────────────────────────────────────────
   'GET /api/v1/platform/tenants': {

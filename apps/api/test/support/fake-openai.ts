@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
  * answers from a script, so the real SDK client and the real SDK models run against it.
  */
 export type FakeReply =
-  | { text: string }
+  /** `delayMs`: the reply waits this long before its first byte (a slow model). */
+  | { text: string; delayMs?: number }
   | { toolCalls: { name: string; arguments: string }[] }
   | { error: { status: number; message: string; type?: string } };
 
@@ -126,6 +127,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       );
       return;
     }
+    if ('delayMs' in reply && reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     const model = String(body.model ?? 'fake-model');
     const inputTokens = countTokens(JSON.stringify(body.input ?? body.messages ?? ''));
     if (api === 'responses') await respondResponses(res, body.stream === true, reply, model, inputTokens);

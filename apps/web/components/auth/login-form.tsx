@@ -11,6 +11,7 @@ import { Alert } from '@/components/ui/feedback';
 import { FormSubmit, safeNext } from './form-footer';
 import { WorkspaceChoice } from './workspace-choice';
 import { MfaStep } from './mfa-step';
+import { SsoLogin } from './sso-login';
 
 /** The tenant ids a `tenant_required` answer lists (`details.tenant_ids`), or none. */
 function tenantIdsOf(error: ApiError): string[] {
@@ -75,6 +76,8 @@ export function LoginForm() {
     (error) => {
       if (!(error instanceof ApiError)) return null;
       if (error.code === 'tenant_required') return 'Choose the workspace to open, then sign in.';
+      if (error.code === 'sso_required')
+        return 'This workspace signs in with single sign-on: use “Continue with SSO” below.';
       // The API answers a workspace the account is not in like a wrong password (it does not tell who belongs where).
       if (error.code === 'invalid_credentials' && (tenant || choices))
         return 'That email and password do not match, or this account is not a member of that workspace.';
@@ -93,44 +96,50 @@ export function LoginForm() {
       />
     );
   return (
-    <form onSubmit={form.onSubmit} noValidate className="space-y-4">
-      {restartMessage && <Alert tone="warning">{restartMessage}</Alert>}
-      {tenant && !choices && <Alert tone="info">Signing in to {workspaceLabel(tenant, known)}.</Alert>}
-      <TextField
-        label="Email"
-        name="email"
-        type="email"
-        autoComplete="email"
-        required
-        autoFocus
-        error={form.fieldErrors.email}
-      />
-      <TextField
-        label="Password"
-        name="password"
-        type="password"
-        autoComplete="current-password"
-        required
-        error={form.fieldErrors.password}
-      />
-      {choices && (
-        <WorkspaceChoice ids={choices} known={known} preselected={tenant} error={form.fieldErrors.tenant_id} />
-      )}
-      <div className="text-right text-sm">
-        <Link href="/forgot-password" className="text-brand-700 underline-offset-2 hover:underline dark:text-brand-100">
-          Forgot password?
-        </Link>
-      </div>
-      <FormSubmit label="Sign in" {...form} />
-      <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
-        New here?{' '}
-        <Link
-          href={next === '/' ? '/signup' : `/signup?next=${encodeURIComponent(next)}`}
-          className="font-medium text-brand-700 hover:underline dark:text-brand-100"
-        >
-          Create an account
-        </Link>
-      </p>
-    </form>
+    <>
+      <form onSubmit={form.onSubmit} noValidate className="space-y-4">
+        {restartMessage && <Alert tone="warning">{restartMessage}</Alert>}
+        {tenant && !choices && <Alert tone="info">Signing in to {workspaceLabel(tenant, known)}.</Alert>}
+        <TextField
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          autoFocus
+          error={form.fieldErrors.email}
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={form.fieldErrors.password}
+        />
+        {choices && (
+          <WorkspaceChoice ids={choices} known={known} preselected={tenant} error={form.fieldErrors.tenant_id} />
+        )}
+        <div className="text-right text-sm">
+          <Link
+            href="/forgot-password"
+            className="text-brand-700 underline-offset-2 hover:underline dark:text-brand-100"
+          >
+            Forgot password?
+          </Link>
+        </div>
+        <FormSubmit label="Sign in" {...form} />
+        <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
+          New here?{' '}
+          <Link
+            href={next === '/' ? '/signup' : `/signup?next=${encodeURIComponent(next)}`}
+            className="font-medium text-brand-700 hover:underline dark:text-brand-100"
+          >
+            Create an account
+          </Link>
+        </p>
+      </form>
+      <SsoLogin error={params.get('sso_error')} next={next} />
+    </>
   );
 }

@@ -8,7 +8,8 @@ import { useChatRun } from '@/lib/chat/use-chat-run';
 import { useCountdown } from '@/lib/hooks/use-countdown';
 import { useToast } from '@/components/ui/toaster';
 import { Alert, Skeleton } from '@/components/ui/feedback';
-import type { Message } from '@agentry/contracts';
+import type { ConversationDetail, ConversationList, Message } from '@agentry/contracts';
+import type { InfiniteData } from '@tanstack/react-query';
 import { api } from '@/lib/client/api';
 import { Button } from '@/components/ui/button';
 import { Composer } from './composer';
@@ -28,6 +29,28 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
   const history = useConversation(conversationId);
   const approvals = usePendingApprovals(conversationId);
   const bottom = useRef<HTMLDivElement>(null);
+  /** The message of the run in flight (a new conversation's row shows it before the list refetches). */
+  const lastSent = useRef('');
+
+  /** Sets a conversation's title in every cached list page and in its detail, without a refetch. */
+  const retitle = useCallback(
+    (id: string, title: string) => {
+      queryClient.setQueriesData<InfiniteData<ConversationList>>({ queryKey: keys.conversationsAll }, (data) =>
+        data
+          ? {
+              ...data,
+              pages: data.pages.map((p) => ({
+                ...p,
+                items: p.items.map((c) => (c.id === id ? { ...c, title } : c)),
+              })),
+            }
+          : data,
+      );
+      queryClient.setQueryData<ConversationDetail>(keys.conversation(id), (data) => (data ? { ...data, title } : data));
+    },
+    [queryClient],
+  );
+
   // While an edit or a regeneration runs, the branch is shown up to the message it replaces.
   const [cutAt, setCutAt] = useState<string | null>(null);
 
@@ -38,9 +61,28 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
       setConversationId(id);
       // The URL follows the new conversation without remounting this view mid-stream.
       if (window.location.pathname !== `/c/${id}`) window.history.replaceState(null, '', `/c/${id}`);
+      // The sidebar shows the new conversation at once (the refetch confirms it).
+      const text = lastSent.current;
+      const now = new Date().toISOString();
+      queryClient.setQueriesData<InfiniteData<ConversationList>>({ queryKey: keys.conversations('') }, (data) => {
+        const row = {
+          id,
+          title: text.trim().split('\n')[0].slice(0, 60) || 'New conversation',
+          agent,
+          message_count: 1,
+          last_message_preview: text.slice(0, 140),
+          created_at: now,
+          updated_at: now,
+        };
+        if (!data) return { pages: [{ items: [row], next_cursor: null }], pageParams: [null] };
+        if (data.pages.some((p) => p.items.some((c) => c.id === id))) return data;
+        const [first, ...rest] = data.pages;
+        return { ...data, pages: [{ ...first, items: [row, ...first.items] }, ...rest] };
+      });
       void queryClient.invalidateQueries({ queryKey: keys.conversationsAll });
     },
     onPaused: () => void queryClient.invalidateQueries({ queryKey: keys.approvalsAll }),
+    onTitled: retitle,
     onFinished: async (turn) => {
       void queryClient.invalidateQueries({ queryKey: keys.approvalsAll });
       const id = turn.conversationId ?? conversationId;
@@ -90,6 +132,7 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
 
   const send = async (message: string, branch?: { edit_of?: string; regenerate?: boolean }): Promise<boolean> => {
     try {
+      lastSent.current = message;
       await run.send(message, agent, branch);
       return true;
     } catch (error) {

@@ -9,6 +9,13 @@ export function ChatWelcome({ agents, onPick }: { agents: AgentSummary[]; onPick
       <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
         Ask anything. The triage agent hands your question to a specialist when one fits.
       </p>
+      <p data-testid="files-hint" className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+        Add “in my files” to ask about the documents on the{' '}
+        <a href="/knowledge" className="font-medium text-brand-700 hover:underline dark:text-brand-100">
+          Knowledge
+        </a>{' '}
+        page.
+      </p>
       {agents.length > 0 && (
         <ul className="mt-6 grid gap-2 text-left sm:grid-cols-2">
           {agents.map((a) => (

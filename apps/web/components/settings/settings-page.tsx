@@ -4,6 +4,8 @@ import { hasScope, useMe } from '@/lib/client/queries';
 import { ProfileCard } from './profile-card';
 import { PasswordCard } from './password-card';
 import { MfaCard } from './mfa-card';
+import { SsoCard } from './sso-card';
+import { EmailChangeCard, YourDataCard } from './account-card';
 import { SessionsCard } from './sessions-card';
 import { TeamCard } from './team-card';
 import { JoinWorkspaceCard } from './join-workspace-card';
@@ -23,6 +25,7 @@ export function SettingsPage() {
             ['#team', 'Team'],
             ['#join', 'Join a workspace'],
             ['#service-accounts', 'Service accounts'],
+            ['#your-data', 'Your data'],
           ].map(([href, label]) => (
             <a key={href} href={href} className="text-brand-700 hover:underline dark:text-brand-100">
               {label}
@@ -49,8 +52,10 @@ export function SettingsPage() {
         <ProfileCard me={me.data} loading={me.isPending} />
       </div>
       <div id="security" className="space-y-6">
+        <EmailChangeCard me={me.data} />
         <PasswordCard />
         <MfaCard me={me.data} loading={me.isPending} />
+        {hasScope(me.data, 'tenant:manage') && <SsoCard me={me.data} />}
       </div>
       <div id="sessions">
         <SessionsCard />
@@ -66,6 +71,9 @@ export function SettingsPage() {
           canManage={hasScope(me.data, 'service_accounts:manage')}
           grantable={me.data?.scopes ?? []}
         />
+      </div>
+      <div id="your-data">
+        <YourDataCard me={me.data} />
       </div>
     </div>
   );

@@ -14,6 +14,7 @@ import { hasScope, useMe } from '@/lib/client/queries';
 const NAV = [
   { href: '/', label: 'Chat' },
   { href: '/agents', label: 'Agents' },
+  { href: '/knowledge', label: 'Knowledge' },
   { href: '/billing', label: 'Billing' },
   { href: '/settings', label: 'Settings' },
 ];

@@ -49,6 +49,9 @@ export const journeys = [
       await card.getByRole('button', { name: 'Set up two-step verification' }).click();
       const secret = await card.getByTestId('mfa-secret').getAttribute('data-secret');
       expect(/^[A-Z2-7]{32}$/.test(secret ?? ''), `not a base32 secret: ${secret}`);
+      // The QR code is drawn in the page (an SVG data: URL), never fetched from a third party.
+      const qr = await card.getByTestId('mfa-qr').getAttribute('src');
+      expect(qr?.startsWith('data:image/svg+xml'), `QR code source: ${qr?.slice(0, 40)}`);
       const url = await card.getByTestId('mfa-otpauth-url').textContent();
       expect(url?.startsWith('otpauth://totp/') && url.includes(`secret=${secret}`), `otpauth URL: ${url}`);
       await card.getByLabel('Code from the app').fill(totp(secret));

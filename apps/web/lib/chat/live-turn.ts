@@ -100,6 +100,9 @@ export function applyRunEvent(turn: LiveTurn, e: RunEvent, eventId: string | nul
     case 'run.paused':
       return { ...next, status: 'paused' };
     case 'run.resumed':
+    case 'conversation.titled':
+    case 'memory.compacted':
+      // About the conversation, not the answer: the view reacts to them (the sidebar's title).
       return next;
     case 'guardrail.applied':
       return { ...next, parts: [...turn.parts, { kind: 'guardrail', ...e.data }] };

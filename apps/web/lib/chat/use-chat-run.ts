@@ -15,18 +15,20 @@ interface Options {
   onPaused?: () => void;
   /** Called when the run ends, before the live turn is dropped: reload the history here. */
   onFinished?: (turn: LiveTurn) => Promise<void> | void;
+  /** Called when the conversation gets its automatic title (`conversation.titled`). */
+  onTitled?: (conversationId: string, title: string) => void;
 }
 
 /**
  * Drives one chat run at a time: starts it (POST /chat/stream), follows its events, resumes with
  * `Last-Event-ID` after a dropped connection or a page reload, and cancels it on demand.
  */
-export function useChatRun({ conversationId, onConversation, onPaused, onFinished }: Options) {
+export function useChatRun({ conversationId, onConversation, onPaused, onFinished, onTitled }: Options) {
   const [turn, setTurn] = useState<LiveTurn | null>(null);
   const turnRef = useRef<LiveTurn | null>(null);
   const abortRef = useRef<AbortController | null>(null);
-  const callbacks = useRef({ onConversation, onPaused, onFinished });
-  callbacks.current = { onConversation, onPaused, onFinished };
+  const callbacks = useRef({ onConversation, onPaused, onFinished, onTitled });
+  callbacks.current = { onConversation, onPaused, onFinished, onTitled };
 
   const update = useCallback((next: LiveTurn) => {
     const hadConversation = turnRef.current?.conversationId;
@@ -58,6 +60,8 @@ export function useChatRun({ conversationId, onConversation, onPaused, onFinishe
         const event = parseRunEvent(message.event, message.data);
         const current = turnRef.current;
         if (!event || !current) continue;
+        if (event.event === 'conversation.titled')
+          callbacks.current.onTitled?.(event.data.conversation_id, event.data.title);
         const next = applyRunEvent(current, event, message.id);
         update(next);
         if (isTerminal(next)) {

@@ -23,8 +23,9 @@ const RESPONSE_HEADERS = [
   'x-request-id',
   'etag',
   'last-modified',
-  // Downloads (exports) keep their file name.
+  // Downloads (exports, file contents) keep their file name, and are never sniffed.
   'content-disposition',
+  'x-content-type-options',
 ];
 
 interface ForwardOptions {

@@ -2,21 +2,27 @@ import { SessionResponse } from '@agentry/contracts';
 import { API_URL } from './api-origin';
 
 /**
- * Refreshes are deduplicated per refresh token: a page fires several BFF requests at once, and
- * presenting one refresh token twice is reuse, which makes the API revoke the whole session.
- * The result is kept a short while so requests that still carry the old cookie get the new pair.
+ * Refreshing is correct across any number of web replicas without help from here: the API keeps a
+ * used refresh token redeemable for `AUTH_REFRESH_REUSE_GRACE_SECONDS` (30) and answers every
+ * presenter the SAME successor, whichever API replica it reaches (docs/security/threat-model.md,
+ * "Concurrent refresh"). So a page's parallel requests, or requests that still carry the old cookie
+ * on another replica, all get the one new pair. This map only saves round trips: requests in this
+ * process that present the same token while a refresh is in flight share it; nothing is kept after
+ * it settles (no cache that another replica would lack).
  */
-const inflight = new Map<string, { promise: Promise<SessionResponse | null>; at: number }>();
-const KEEP_MS = 30_000;
+const inflight = new Map<string, Promise<SessionResponse | null>>();
 
 export function refreshSession(refreshToken: string): Promise<SessionResponse | null> {
-  const now = Date.now();
-  for (const [key, entry] of inflight) if (now - entry.at > KEEP_MS) inflight.delete(key);
-  const hit = inflight.get(refreshToken);
-  if (hit) return hit.promise;
-  const promise = callRefresh(refreshToken);
-  inflight.set(refreshToken, { promise, at: now });
+  const pending = inflight.get(refreshToken);
+  if (pending) return pending;
+  const promise = callRefresh(refreshToken).finally(() => inflight.delete(refreshToken));
+  inflight.set(refreshToken, promise);
   return promise;
+}
+
+/** How many refreshes are in flight in this process (tests). */
+export function refreshesInFlight(): number {
+  return inflight.size;
 }
 
 async function callRefresh(refreshToken: string): Promise<SessionResponse | null> {

@@ -1,3 +1,4 @@
+import type { GuardrailRule } from '@agentry/contracts';
 import type { AgentDetail, AgentSummary, ToolInfo } from '@agentry/contracts';
 import type { z } from 'zod';
 import { AppError } from '../../platform/errors.js';
@@ -33,6 +34,11 @@ export class AgentsService {
     const spec = this.deps.registry.spec(agent);
     if (!spec) throw unknownAgent(agent);
     return this.deps.tools.getToolsForAgent(spec).map(toToolInfo);
+  }
+
+  /** The guardrails an agent always applies (its spec's), merged with the tenant's for its runs. */
+  guardrailsOf(name: string): GuardrailRule[] {
+    return this.deps.registry.spec(name)?.guardrails ?? [];
   }
 
   /** The SDK agent a run named `name` starts with (400 `validation_failed` for an unknown one). */

@@ -27,6 +27,7 @@ describe('billing HTTP API (billing on, fake Stripe)', () => {
       'input_tokens',
       'output_tokens',
       'seats',
+      'storage_bytes',
     ]);
   });
 

@@ -15,7 +15,7 @@ import { StripeEventLog } from './stripe-event-log.js';
 import { StripeEventsRepo } from './stripe-events.repo.js';
 import { StripeGateway } from './stripe-gateway.js';
 import { stripeWebhookRoutes, StripeWebhookReceiver } from './stripe-webhooks.js';
-import { SeatLimits, type SeatCounter } from './seats.js';
+import { SeatLimits, StorageLimits, type SeatCounter, type StorageCounter } from './seats.js';
 import { SubscriptionSync } from './subscription-sync.js';
 import { SubscriptionsRepo } from './subscriptions.repo.js';
 import { SubscriptionsService } from './subscriptions.service.js';
@@ -29,6 +29,8 @@ export interface BillingModule {
   usageHooks: ChatUsageHooks;
   /** The tenants module's `SeatPolicy`: how many seats a tenant may hold. */
   seatLimits: SeatLimits;
+  /** The files module's `StorageQuota`: the plan's `storage_bytes`. */
+  storageLimits: StorageLimits;
   usage: UsageService;
   subscriptions: SubscriptionsService;
   plans: PlanCatalog;
@@ -71,7 +73,7 @@ export function stripeConfigSummary(config: Config) {
  */
 export function createBillingModule(
   ctx: PlatformContext,
-  options: { seatsInUse: SeatCounter; registerWorkers?: boolean },
+  options: { seatsInUse: SeatCounter; storageInUse?: StorageCounter; registerWorkers?: boolean },
 ): BillingModule {
   const { config, database, ports, logger, metrics } = ctx;
   const enabled = config.stripe.enabled && !!config.stripe.secretKey && !!config.stripe.webhookSecret;
@@ -124,6 +126,7 @@ export function createBillingModule(
       })
     : undefined;
   const seatLimits = new SeatLimits({ plans, subscriptions: repo });
+  const storageLimits = new StorageLimits({ plans, subscriptions: repo });
   const usage = new UsageService({
     database,
     plans,
@@ -132,6 +135,7 @@ export function createBillingModule(
     stream,
     seatLimits,
     seatsInUse: options.seatsInUse,
+    ...(options.storageInUse ? { storageInUse: options.storageInUse } : {}),
     meter,
     logger,
   });
@@ -180,6 +184,7 @@ export function createBillingModule(
   return {
     usageHooks: usage,
     seatLimits,
+    storageLimits,
     usage,
     subscriptions,
     plans,

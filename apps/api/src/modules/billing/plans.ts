@@ -122,3 +122,15 @@ function toRecord(row: typeof billingPlans.$inferSelect): PlanRecord {
     stripePriceId: row.stripePriceId,
   };
 }
+
+/** The plan feature limiting a tenant's stored file bytes (API.md "Files and knowledge"). */
+export const STORAGE_BYTES_FEATURE = 'storage_bytes';
+/** What the catalog's migration seeds (starter 1 GiB, pro 20 GiB); used when a plan lacks the feature. */
+export const DEFAULT_STORAGE_BYTES: Readonly<Record<string, number>> = { starter: 1024 ** 3, pro: 20 * 1024 ** 3 };
+
+/** The plan's `storage_bytes` hard limit (the seeded default when a plan row predates the feature). */
+export function planStorageCap(plan: PlanRecord): number | null {
+  const feature = plan.features.find((f) => f.key === STORAGE_BYTES_FEATURE);
+  if (feature) return feature.hard_limit;
+  return DEFAULT_STORAGE_BYTES[plan.code] ?? DEFAULT_STORAGE_BYTES[DEFAULT_PLAN_CODE] ?? null;
+}

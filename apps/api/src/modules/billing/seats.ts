@@ -1,8 +1,13 @@
 import type { DbOrTx } from '../../platform/db/client.js';
-import { DEFAULT_PLAN_CODE, type PlanCatalog, type PlanRecord } from './plans.js';
+import { DEFAULT_PLAN_CODE, planStorageCap, type PlanCatalog, type PlanRecord } from './plans.js';
 import { hasEnded, type SubscriptionsRepo } from './subscriptions.repo.js';
 
 /** Seats in use (members + pending invitations): the tenants module counts them. */
+/** Bytes of files a tenant stores: the files module counts them. */
+export interface StorageCounter {
+  usedBytes(tenantId: string): Promise<number>;
+}
+
 export interface SeatCounter {
   countSeats(tenantId: string): Promise<number>;
 }
@@ -26,5 +31,19 @@ export class SeatLimits {
       return (await this.deps.plans.getOrDefault(DEFAULT_PLAN_CODE, db)).seatsIncluded;
     const cap = planSeatCap(await this.deps.plans.getOrDefault(subscription.planCode, db));
     return cap === null ? subscription.seatCount : Math.min(subscription.seatCount, cap);
+  }
+}
+
+/**
+ * How many bytes of files a tenant may store: its live subscription's plan `storage_bytes`, or the
+ * starter plan's without one (and when billing is off). The files module enforces it on upload.
+ */
+export class StorageLimits {
+  constructor(private readonly deps: { plans: PlanCatalog; subscriptions: SubscriptionsRepo }) {}
+
+  async storageLimitBytes(db: DbOrTx, tenantId: string): Promise<number | null> {
+    const subscription = await this.deps.subscriptions.find(db, tenantId);
+    const code = !subscription || hasEnded(subscription.status) ? DEFAULT_PLAN_CODE : subscription.planCode;
+    return planStorageCap(await this.deps.plans.getOrDefault(code, db));
   }
 }

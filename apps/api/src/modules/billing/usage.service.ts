@@ -5,7 +5,7 @@ import { ownTenant, type Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { ChatUsageHooks, RunUsage } from '../chat/usage-hooks.js';
-import type { SeatCounter, SeatLimits } from './seats.js';
+import type { SeatCounter, SeatLimits, StorageCounter } from './seats.js';
 import type { BillingStream } from './billing-stream.js';
 import { currentPeriod, type Period } from './periods.js';
 import type { PlanCatalog, PlanRecord } from './plans.js';
@@ -28,6 +28,8 @@ export interface UsageServiceDeps {
   stream: BillingStream;
   seatLimits: SeatLimits;
   seatsInUse: SeatCounter;
+  /** Stored file bytes, shown as the `storage_bytes` usage (the files module counts them). */
+  storageInUse?: StorageCounter;
   meter?: MeterReportScheduler;
   logger: Logger;
   now?: () => Date;
@@ -136,11 +138,14 @@ export class UsageService implements ChatUsageHooks {
     tenantId = ownTenant(caller, tenantId);
     const { plan, period } = await this.entitlement(tenantId);
     const db = this.deps.database.db;
-    const [totals, seatsUsed, seatLimit] = await Promise.all([
+    const [totals, seatsUsed, seatLimit, storageUsed] = await Promise.all([
       this.deps.usage.totals(db, tenantId, period.start),
       this.deps.seatsInUse.countSeats(tenantId),
       this.deps.seatLimits.limit(db, tenantId),
+      this.deps.storageInUse?.usedBytes(tenantId),
     ]);
+    // Stored bytes are not metered either: what the tenant's files take now.
+    if (storageUsed !== undefined) totals.set('storage_bytes', storageUsed);
     return {
       period_start: period.start.toISOString(),
       period_end: period.end.toISOString(),

@@ -53,7 +53,12 @@ describe('chat over HTTP (offline model)', () => {
     expect(events[1]).toMatchObject({ event: 'agent.updated', data: { from: 'triage', to: 'code_assistant' } });
     const deltas = events.filter((e) => e.event === 'message.delta');
     expect(deltas.length).toBeGreaterThan(5);
-    expect(events.slice(2, -1).every((e) => e.event === 'message.delta')).toBe(true);
+    expect(events.slice(2, -2).every((e) => e.event === 'message.delta')).toBe(true);
+    // A new conversation's title (offline: its first words) comes before the terminal event.
+    expect(events.at(-2)).toMatchObject({
+      event: 'conversation.titled',
+      data: { conversation_id: events[0].data.conversation_id, title: 'fix the bug in my TypeScript code' },
+    });
     const done = events[events.length - 1];
     expect(done.event).toBe('run.completed');
     expect(deltas.map((e) => e.data.delta).join('')).toBe(done.data.response);
@@ -82,7 +87,8 @@ describe('chat: tools, bad input, failures', () => {
       'run.started',
       'tool.called',
       'tool.output',
-      ...events.slice(3, -1).map(() => 'message.delta'),
+      ...events.slice(3, -2).map(() => 'message.delta'),
+      'conversation.titled',
       'run.completed',
     ]);
     expect(events[1].data).toMatchObject({

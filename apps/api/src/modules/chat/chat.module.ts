@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../platform/context.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { RunToolProvider } from '../agents/run-context.js';
+import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { GuardrailsService } from '../guardrails/guardrails.service.js';
 import { ChatRepo } from './chat.repo.js';
@@ -20,6 +21,8 @@ export interface ChatModuleDeps {
   agents: AgentsService;
   /** Where a run's user message, transcript and SDK session memory are stored. */
   conversations: ConversationsService;
+  /** Writes titles and memory summaries (the agents module's, on the configured model). */
+  assistant?: ConversationAssistant;
   /** Plan limits and usage records (billing); without it, no limits. */
   usage?: ChatUsageHooks;
   /** The tenant's guardrails on every stage of a run; without it, none. */
@@ -66,6 +69,8 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     logger: ctx.logger,
     maxTurns: config.chat.maxTurns,
     runTools: deps.runTools,
+    assistant: deps.assistant,
+    titleTimeoutMs: config.chat.titleTimeoutMs,
     ports,
     runTimeoutMs: config.chat.runTimeoutMs,
     retentionSeconds: config.chat.eventRetentionSeconds,

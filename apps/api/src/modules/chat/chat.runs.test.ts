@@ -78,10 +78,14 @@ describe('runs belong to the server: disconnect, resume, replicas, cancel', () =
     // ?after= works like the header, and a finished run replays and ends.
     const replay = await t.app.inject({
       method: 'GET',
-      url: `/api/v1/chat/runs/${runId}/events?after=${all.length - 2}`,
+      url: `/api/v1/chat/runs/${runId}/events?after=${all.length - 3}`,
       headers: user.headers,
     });
-    expect(parseSse(replay.body).map((e) => e.event)).toEqual(['message.delta', 'run.completed']);
+    expect(parseSse(replay.body).map((e) => e.event)).toEqual([
+      'message.delta',
+      'conversation.titled',
+      'run.completed',
+    ]);
     const full = parseSse(
       (await t.app.inject({ method: 'GET', url: `/api/v1/chat/runs/${runId}/events`, headers: user.headers })).body,
     );

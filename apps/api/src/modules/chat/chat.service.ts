@@ -42,7 +42,7 @@ const FINISHED_RUN_FOLLOW_MS = 5000;
 
 export interface ChatServiceDeps {
   database: Database;
-  agents: Pick<AgentsService, 'agentToRun'>;
+  agents: Pick<AgentsService, 'agentToRun' | 'guardrailsOf'>;
   conversations: Pick<ConversationsService, 'startTurn' | 'sessionFor'>;
   repo: ChatRepo;
   runs: RunManager;
@@ -70,12 +70,13 @@ export class ChatService {
     const { database, conversations, repo, runs } = this.deps;
     const agent = this.deps.agents.agentToRun(request.agent);
     await this.deps.usageHooks?.assertCanStartRun(caller);
+    const agentGuardrails = this.deps.agents.guardrailsOf(request.agent);
     // The `input` guardrails run before anything is stored: a masked message is stored masked. A
     // regenerated answer brings no new message (its question passed them when it was sent).
     const inputGuardrails =
       request.message === undefined
         ? undefined
-        : await this.deps.guardrails?.checkInput(caller.tenantId, request.message);
+        : await this.deps.guardrails?.checkInput(caller.tenantId, request.message, agentGuardrails);
     const message = inputGuardrails?.text ?? request.message;
     const runId = randomUUID();
     const turn = await database.db.transaction(async (tx) => {
@@ -104,7 +105,9 @@ export class ChatService {
       entryAgent: request.agent,
       message: turn.message,
       session,
+      firstRun: turn.isNew,
       inputGuardrails,
+      agentGuardrails,
     });
     return { runId, conversationId: turn.conversationId, done };
   }

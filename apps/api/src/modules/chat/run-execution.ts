@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { RunContext, RunState, type Runner, type RunStreamEvent } from '@openai/agents';
 import type { Logger } from 'pino';
-import type { Usage } from '@agentry/contracts';
+import type { GuardrailRule, Usage } from '@agentry/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import type { ChatAgent } from '../agents/agent-registry.js';
 import type { AgentRunContext, RunToolProvider } from '../agents/run-context.js';
+import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService, RunResultRecord } from '../conversations/conversations.service.js';
 import type { PostgresSession } from '../conversations/postgres-session.js';
 import type { GuardrailsService, InputCheck } from '../guardrails/guardrails.service.js';
@@ -24,8 +25,12 @@ export interface RunInput {
   entryAgent?: string;
   message: string;
   session: PostgresSession;
+  /** The conversation was created for this run: it gets its title when the run completes. */
+  firstRun?: boolean;
   /** What the `input` guardrails decided before the message was stored (the message is already masked). */
   inputGuardrails?: InputCheck;
+  /** The guardrails of the agent the run starts with (merged with the tenant's). */
+  agentGuardrails?: GuardrailRule[];
   /** Set when the run goes on after a pause: its saved state and the decisions taken. */
   resume?: ResumeInput;
 }
@@ -81,7 +86,14 @@ export interface RunExecutionDeps {
     paused(runId: string): Promise<void>;
   };
   database: Database;
-  conversations: Pick<ConversationsService, 'recordRunResult' | 'recordFailedRun' | 'search'>;
+  conversations: Pick<
+    ConversationsService,
+    'recordRunResult' | 'recordFailedRun' | 'search' | 'compactMemory' | 'setAutoTitle'
+  >;
+  /** Titles and memory summaries; without it, neither is made. */
+  assistant?: ConversationAssistant;
+  /** How long the title may take before the run ends without it. */
+  titleTimeoutMs?: number;
   repo: ChatRepo;
   usageHooks?: ChatUsageHooks;
   logger: Logger;
@@ -180,6 +192,8 @@ export async function executeRun(
       guardrails: { value: guard, enumerable: false, configurable: true },
       runTools: { value: runTools, enumerable: false, configurable: true },
     });
+    // A resumed run's history was compacted (or not) before it paused.
+    if (!input.firstRun && !input.resume) await compactMemory(deps, input, signal, writer);
     const start = input.resume ? await resumedState({ ...input, resume: input.resume }, context) : input.message;
     const result = await deps.runner.run(input.agent, start, {
       stream: true,
@@ -266,6 +280,7 @@ export async function executeRun(
       inputTokens: usage.input_tokens,
       outputTokens: usage.output_tokens,
     });
+    if (input.firstRun) await titleConversation(deps, input, response, signal, writer);
     await writer.append({
       event: 'run.completed',
       data: { run_id: runId, conversation_id: conversationId, message_id: messageId, response, agent, usage },
@@ -346,7 +361,7 @@ async function guardRun(
     for (const notice of input.inputGuardrails?.notices ?? []) await report(notice);
     if (input.inputGuardrails?.tripped) throw input.inputGuardrails.tripped;
   }
-  return deps.guardrails.forRun(input.caller.tenantId, report);
+  return deps.guardrails.forRun(input.caller.tenantId, report, input.agentGuardrails);
 }
 
 /**
@@ -374,6 +389,70 @@ function recordFailedRun(deps: RunExecutionDeps, input: RunInput, failure: RunFa
       outputTokens: usage.output_tokens,
     });
   });
+}
+
+/**
+ * Before the model is called: older turns that no longer fit AGENT_MEMORY_MAX_TOKENS are
+ * summarized (once; later runs reuse the summary). A summarizer failure only costs the summary:
+ * the run goes on with the newest turns within the budget.
+ */
+async function compactMemory(deps: RunExecutionDeps, input: RunInput, signal: AbortSignal, writer: RunEventWriter) {
+  if (!deps.assistant) return;
+  let compacted: { summarizedMessages: number } | null = null;
+  try {
+    compacted = await deps.conversations.compactMemory(
+      input.caller,
+      input.conversationId,
+      input.session.historyTipId,
+      deps.assistant,
+      signal,
+    );
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    deps.logger.warn(
+      { err, event: 'chat.memory_compaction_failed', run_id: input.runId },
+      'could not summarize memory',
+    );
+    return;
+  }
+  if (compacted)
+    await writer.append({
+      event: 'memory.compacted',
+      data: { conversation_id: input.conversationId, summarized_messages: compacted.summarizedMessages },
+    });
+}
+
+/**
+ * After a new conversation's first run, before its terminal event: a short title from the title
+ * agent (bounded by CHAT_TITLE_TIMEOUT_MS), stored unless the owner renamed the conversation
+ * meanwhile, and streamed as `conversation.titled`. A failure or timeout keeps the first-words title.
+ */
+async function titleConversation(
+  deps: RunExecutionDeps,
+  input: RunInput,
+  response: string,
+  signal: AbortSignal,
+  writer: RunEventWriter,
+) {
+  if (!deps.assistant) return;
+  try {
+    const limit = AbortSignal.any([signal, AbortSignal.timeout(deps.titleTimeoutMs ?? 5000)]);
+    const title = await Promise.race([
+      deps.assistant.title({ message: input.message, response }, limit),
+      new Promise<never>((_, reject) => {
+        if (limit.aborted) reject(limit.reason);
+        limit.addEventListener('abort', () => reject(limit.reason), { once: true });
+      }),
+    ]);
+    if (!title.trim()) return;
+    if (await deps.conversations.setAutoTitle(input.caller, input.conversationId, title.trim()))
+      await writer.append({
+        event: 'conversation.titled',
+        data: { conversation_id: input.conversationId, title: title.trim() },
+      });
+  } catch (err) {
+    deps.logger.warn({ err, event: 'chat.title_failed', run_id: input.runId }, 'could not title the conversation');
+  }
 }
 
 /** Usage goes to billing after the transaction; a billing outage must not fail a finished run. */

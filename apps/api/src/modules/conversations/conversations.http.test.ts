@@ -265,6 +265,7 @@ describe('conversations, agents and tools over HTTP', () => {
     expect(all.map((x: { name: string }) => x.name).sort()).toEqual([
       'calculator',
       'current_time',
+      'file_search',
       'search_conversations',
       'send_notification',
     ]);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../platform/context.js';
+import { ConversationMemory } from './conversation-memory.js';
 import { ConversationsRepo } from './conversations.repo.js';
 import { conversationsRoutes } from './conversations.routes.js';
 import { ConversationsService } from './conversations.service.js';
@@ -19,7 +20,8 @@ export function createConversationsModule(ctx: PlatformContext) {
   const database = ctx.database;
   const repo = new ConversationsRepo();
   const feedbackRepo = new FeedbackRepo();
-  const service = new ConversationsService({ database, repo, feedback: feedbackRepo });
+  const memory = new ConversationMemory(repo, ctx.config.chat.memoryMaxTokens);
+  const service = new ConversationsService({ database, repo, feedback: feedbackRepo, memory });
   const shares = new SharesService({ database, conversations: service, repo, shares: new SharesRepo() });
   const feedback = new FeedbackService({ database, conversations: service, repo, feedback: feedbackRepo });
   return {

@@ -1,6 +1,13 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
-import { conversationItems, conversations, handoffs, messages, toolCalls } from './conversations.tables.js';
+import {
+  conversationItems,
+  conversationSummaries,
+  conversations,
+  handoffs,
+  messages,
+  toolCalls,
+} from './conversations.tables.js';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
@@ -277,10 +284,20 @@ export class ConversationsRepo {
   ): Promise<ConversationRow | undefined> {
     const [row] = await db
       .update(conversations)
-      .set({ title, updatedAt: now })
+      .set({ title, titleSource: 'user', updatedAt: now })
       .where(and(eq(conversations.tenantId, tenantId), eq(conversations.userId, userId), eq(conversations.id, id)))
       .returning();
     return row;
+  }
+
+  /** Sets an automatic title unless the owner renamed the conversation (their title wins). True when set. */
+  async setAutoTitle(db: DbOrTx, tenantId: string, id: string, title: string): Promise<boolean> {
+    const rows = await db
+      .update(conversations)
+      .set({ title })
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, id), eq(conversations.titleSource, 'auto')))
+      .returning({ id: conversations.id });
+    return rows.length > 0;
   }
 
   async delete(db: DbOrTx, tenantId: string, userId: string, id: string): Promise<boolean> {
@@ -482,6 +499,90 @@ export class ConversationsRepo {
       .orderBy(desc(conversationItems.position))
       .limit(limit);
     return rows.reverse();
+  }
+
+  /**
+   * The message ids of the branch ending at `tipId`, as a recursive walk up the parent links that
+   * stops at `stopAtId` (included): the SQL the bounded memory's reads share. Along a branch, item
+   * positions grow from the root to the tip (a message's items are written after its ancestors').
+   */
+  private branchWalk(tenantId: string, conversationId: string, tipId: string, stopAtId?: string) {
+    return sql`with recursive up(id, parent_id, depth) as (
+        select m.id, m.parent_id, 1 from ${messages} m
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId} and m.id = ${tipId}
+        union all
+        select m.id, m.parent_id, u.depth + 1 from ${messages} m join up u on m.id = u.parent_id
+        where m.tenant_id = ${tenantId} and m.conversation_id = ${conversationId}
+        ${stopAtId ? sql`and u.id <> ${stopAtId}` : sql``}
+      )`;
+  }
+
+  /**
+   * Up to `limit` items of the branch ending at `tipId`, newest first, after `afterPosition` and
+   * before `beforePosition` (both exclusive, optional): how the model's bounded memory reads the
+   * tail of a long branch. `stopAtId` (the summary's last message) ends the walk up the branch.
+   */
+  async branchItemsNewestFirst(
+    db: DbOrTx,
+    tenantId: string,
+    conversationId: string,
+    range: { tipId: string; stopAtId?: string; afterPosition?: number; beforePosition?: number; limit: number },
+  ) {
+    const result = await db.execute<{ message_id: string; position: number | string; item: unknown }>(sql`
+      ${this.branchWalk(tenantId, conversationId, range.tipId, range.stopAtId)}
+      select ci.message_id, ci.position, ci.item from ${conversationItems} ci join up u on ci.message_id = u.id
+      where ci.tenant_id = ${tenantId} and ci.conversation_id = ${conversationId}
+        ${range.afterPosition !== undefined ? sql`and ci.position > ${range.afterPosition}` : sql``}
+        ${range.beforePosition !== undefined ? sql`and ci.position < ${range.beforePosition}` : sql``}
+      order by ci.position desc limit ${range.limit}`);
+    return result.rows.map((r) => ({ messageId: r.message_id, position: Number(r.position), item: r.item }));
+  }
+
+  /** Up to `limit` items of the branch ending at `tipId`, oldest first, between two positions (exclusive). */
+  async branchItemsBetween(
+    db: DbOrTx,
+    tenantId: string,
+    conversationId: string,
+    range: { tipId: string; stopAtId?: string; afterPosition: number; beforePosition: number; limit: number },
+  ) {
+    const result = await db.execute<{ message_id: string; position: number | string; item: unknown }>(sql`
+      ${this.branchWalk(tenantId, conversationId, range.tipId, range.stopAtId)}
+      select ci.message_id, ci.position, ci.item from ${conversationItems} ci join up u on ci.message_id = u.id
+      where ci.tenant_id = ${tenantId} and ci.conversation_id = ${conversationId}
+        and ci.position > ${range.afterPosition} and ci.position < ${range.beforePosition}
+      order by ci.position asc limit ${range.limit}`);
+    return result.rows.map((r) => ({ messageId: r.message_id, position: Number(r.position), item: r.item }));
+  }
+
+  /**
+   * The summary in use on the branch ending at `tipId`: the newest one whose last summarized
+   * message is on that branch (a summary made on another branch is never reused).
+   */
+  async branchSummary(db: DbOrTx, tenantId: string, conversationId: string, tipId: string) {
+    const result = await db.execute<{
+      covers_message_id: string;
+      covers_position: number | string;
+      summarized_messages: number;
+      text: string;
+    }>(sql`
+      ${this.branchWalk(tenantId, conversationId, tipId)}
+      select s.covers_message_id, s.covers_position, s.summarized_messages, s.text
+      from ${conversationSummaries} s join up u on s.covers_message_id = u.id
+      where s.tenant_id = ${tenantId} and s.conversation_id = ${conversationId}
+      order by s.covers_position desc limit 1`);
+    const row = result.rows[0];
+    return row
+      ? {
+          coversMessageId: row.covers_message_id,
+          coversPosition: Number(row.covers_position),
+          summarizedMessages: Number(row.summarized_messages),
+          text: row.text,
+        }
+      : undefined;
+  }
+
+  async insertSummary(db: DbOrTx, row: typeof conversationSummaries.$inferInsert) {
+    await db.insert(conversationSummaries).values(row);
   }
 
   async insertItems(

@@ -15,6 +15,7 @@ import { decodeCursor, encodeCursor } from './conversation-cursor.js';
 import { previewOf, titleFromMessage } from './conversation-title.js';
 import type { ConversationRow, ConversationsRepo, MessageRow } from './conversations.repo.js';
 import type { FeedbackRepo } from './feedback.repo.js';
+import type { ConversationAssistant, ConversationMemory } from './conversation-memory.js';
 import { PostgresSession } from './postgres-session.js';
 
 /** What a finished run leaves in the conversation, written in one transaction. */
@@ -65,6 +66,8 @@ export interface ConversationsServiceDeps {
   database: Database;
   repo: ConversationsRepo;
   feedback: FeedbackRepo;
+  /** The model's bounded memory (AGENT_MEMORY_MAX_TOKENS); without it, runs see the whole session. */
+  memory?: ConversationMemory;
 }
 
 /**
@@ -176,8 +179,28 @@ export class ConversationsService {
         runId,
         turn: { userMessageId: turn.userMessageId, historyTipId: turn.historyTipId },
       },
-      { staged: true, knownEmpty: turn.historyTipId === null },
+      { staged: true, knownEmpty: turn.historyTipId === null, memory: this.deps.memory },
     );
+  }
+
+  /**
+   * Before a run: summarizes what no longer fits the model's memory budget (stored, reused by
+   * later runs). Returns how many messages the new summary stands for, or null when none was made.
+   */
+  async compactMemory(
+    caller: Caller,
+    conversationId: string,
+    historyTipId: string | null,
+    assistant: ConversationAssistant,
+    signal: AbortSignal,
+  ): Promise<{ summarizedMessages: number } | null> {
+    if (!this.deps.memory || !historyTipId) return null;
+    return this.deps.memory.compact(this.db, caller.tenantId, conversationId, historyTipId, assistant, signal);
+  }
+
+  /** After a conversation's first run: its automatic title, unless its owner renamed it. True when set. */
+  async setAutoTitle(caller: Caller, conversationId: string, title: string): Promise<boolean> {
+    return this.deps.repo.setAutoTitle(this.db, caller.tenantId, conversationId, title);
   }
 
   /**

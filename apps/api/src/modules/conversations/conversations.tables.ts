@@ -27,6 +27,8 @@ export const conversations = pgTable(
     /** The agent of the last run (the entry agent before any run finished). */
     agent: text('agent').notNull(),
     title: text('title').notNull(),
+    /** `auto` (from the first message, then the title agent) | `user` (renamed: never overwritten). */
+    titleSource: text('title_source').notNull().default('auto'),
     messageCount: integer('message_count').notNull().default(0),
     inputTokens: integer('input_tokens').notNull().default(0),
     outputTokens: integer('output_tokens').notNull().default(0),
@@ -196,4 +198,32 @@ export const conversationShares = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [index('conversation_shares_conversation_idx').on(t.conversationId)],
+);
+
+/**
+ * The model's memory of what is older than its budget (AGENT_MEMORY_MAX_TOKENS): one summary of
+ * the session items up to `covers_position` (a `conversation_items.position`), computed once and
+ * reused by later runs until the recent items outgrow the budget again. The newest row is the one
+ * in use; the transcript itself is never shortened.
+ */
+export const conversationSummaries = pgTable(
+  'conversation_summaries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id').notNull(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** The last message the summary covers: it is reused only on branches through that message. */
+    coversMessageId: uuid('covers_message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    /** The position of the last session item it covers. */
+    coversPosition: bigint('covers_position', { mode: 'number' }).notNull(),
+    /** How many user and assistant messages the summary stands for (all earlier summaries included). */
+    summarizedMessages: integer('summarized_messages').notNull(),
+    text: text('text').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index('conversation_summaries_message_idx').on(t.coversMessageId, t.coversPosition)],
 );

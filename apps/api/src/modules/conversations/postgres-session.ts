@@ -1,5 +1,6 @@
 import type { AgentInputItem, Session } from '@openai/agents';
 import type { DbOrTx } from '../../platform/db/client.js';
+import type { ConversationMemory } from './conversation-memory.js';
 import type { ConversationsRepo } from './conversations.repo.js';
 
 /**
@@ -45,7 +46,10 @@ export class PostgresSession implements Session {
     private readonly db: DbOrTx,
     private readonly scope: { tenantId: string; conversationId: string; runId?: string; turn: SessionTurn },
     /** `knownEmpty`: nothing comes before this turn, so the first read skips the database. */
-    private readonly options: { staged: boolean; knownEmpty?: boolean } = { staged: false },
+    /** `memory`: reads give the model its bounded history (a summary and the newest items of the branch within budget). */
+    private readonly options: { staged: boolean; knownEmpty?: boolean; memory?: ConversationMemory } = {
+      staged: false,
+    },
   ) {}
 
   /** The user message this run answers. */
@@ -58,11 +62,23 @@ export class PostgresSession implements Session {
     return { ...this.scope.turn };
   }
 
+  /** The last message of the branch before this turn (null when the turn starts the conversation). */
+  get historyTipId(): string | null {
+    return this.scope.turn.historyTipId;
+  }
+
   async getSessionId(): Promise<string> {
     return this.scope.conversationId;
   }
 
   async getItems(limit?: number): Promise<AgentInputItem[]> {
+    const { memory } = this.options;
+    const tip = this.scope.turn.historyTipId;
+    if (memory && limit === undefined && !this.options.knownEmpty && tip) {
+      // A transform over the items the model would see: bounded, whatever the branch's length.
+      const history = await memory.history(this.db, this.scope.tenantId, this.scope.conversationId, tip);
+      return [...history, ...this.staged];
+    }
     const rows =
       this.options.knownEmpty || !this.scope.turn.historyTipId
         ? []

@@ -11,6 +11,7 @@ import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { Ports, Unsubscribe } from '../../platform/ports/index.js';
 import { CATALOG, DEFAULT_RULES, ruleProblems } from './catalog.js';
+import { mergeRules } from './merge-rules.js';
 import type { GuardrailCheck, GuardrailEngine } from './guardrail-engine.js';
 import type { GuardrailsRepo } from './guardrails.repo.js';
 import { type GuardrailNotice, GuardrailTripped, RunGuard } from './run-guard.js';
@@ -106,8 +107,12 @@ export class GuardrailsService {
    * The guardrails of one run, with the rules as they are when it starts (a change applies from the
    * next run on); `report` writes each `guardrail.applied` event.
    */
-  async forRun(tenantId: string, report: (notice: GuardrailNotice) => Promise<void>): Promise<RunGuard> {
-    const rules = await this.rulesOf(tenantId);
+  async forRun(
+    tenantId: string,
+    report: (notice: GuardrailNotice) => Promise<void>,
+    agentRules: readonly GuardrailRule[] = [],
+  ): Promise<RunGuard> {
+    const rules = mergeRules(await this.rulesOf(tenantId), agentRules);
     return new RunGuard((stage, text) => this.deps.engine.check(rules, stage, text), report);
   }
 
@@ -115,16 +120,21 @@ export class GuardrailsService {
    * The `input` stage, before the user's message is stored or any run exists: the text to store and
    * send (masked), the notices the run will report first, and whether it must end at once.
    */
-  async checkInput(tenantId: string, text: string): Promise<InputCheck> {
+  async checkInput(tenantId: string, text: string, agentRules: readonly GuardrailRule[] = []): Promise<InputCheck> {
     const notices: GuardrailNotice[] = [];
-    const guard = await this.forRun(tenantId, async (notice) => {
-      notices.push(notice);
-    });
+    const guard = await this.forRun(
+      tenantId,
+      async (notice) => {
+        notices.push(notice);
+      },
+      agentRules,
+    );
     try {
       return { text: await guard.text('input', text), notices, tripped: null };
     } catch (err) {
       if (!(err instanceof GuardrailTripped)) throw err;
-      const masked = (await this.check(tenantId, 'input', text)).text;
+      const masked = (await this.deps.engine.check(mergeRules(await this.rulesOf(tenantId), agentRules), 'input', text))
+        .text;
       return { text: masked, notices, tripped: err };
     }
   }

@@ -6,6 +6,7 @@ import { type ParsedEvent, parseSse } from '../../../test/support/sse-client.js'
 
 const CARD = '4111 1111 1111 1111';
 const EMAIL = 'jane.doe@example.com';
+const STRIPE_KEY = `sk_live_${'a1B2c3D4'.repeat(3)}`;
 
 /**
  * API.md "Guardrails" end to end through `/chat/stream`, the real SDK and the fake OpenAI server:
@@ -31,6 +32,7 @@ describe('guardrails on every stage of a run', () => {
           };
         if (text.startsWith('say card')) return { text: `Your card ${CARD} is on file.` };
         if (text.startsWith('say email')) return { text: `Write to ${EMAIL} today.` };
+        if (text.startsWith('say key')) return { text: `Use the key ${STRIPE_KEY} in your config.` };
         return { text: `echo: ${text}` };
       },
     });
@@ -52,12 +54,12 @@ describe('guardrails on every stage of a run', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
   };
-  const stream = async (user: TestUser, message: string, conversationId?: string) => {
+  const stream = async (user: TestUser, message: string, agent?: string) => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/v1/chat/stream',
       headers: user.headers,
-      payload: { message, ...(conversationId ? { conversation_id: conversationId } : {}) },
+      payload: { message, ...(agent ? { agent } : {}) },
     });
     expect(res.statusCode, res.body).toBe(200);
     const events = parseSse(res.body);
@@ -179,6 +181,20 @@ describe('guardrails on every stage of a run', () => {
     expect(last).toMatchObject({
       event: 'run.failed',
       data: { code: 'guardrail_tripped', details: { guardrail: 'prompt_injection', stage: 'tool_output' } },
+    });
+  });
+
+  it("an agent's defaults make the tenant's rules stricter: the code assistant blocks a key the tenant masks", async () => {
+    const fresh = await signUp(t.app); // the defaults: secrets masked on every stage
+    const triage = await stream(fresh, 'say key');
+    expect(triage.last).toMatchObject({
+      event: 'run.completed',
+      data: { response: 'Use the key [STRIPE_KEY] in your config.' },
+    });
+    const code = await stream(fresh, 'say key', 'code_assistant');
+    expect(code.last).toMatchObject({
+      event: 'run.failed',
+      data: { code: 'guardrail_tripped', details: { guardrail: 'secrets', stage: 'output' } },
     });
   });
 });

@@ -28,14 +28,18 @@ export function healthRoutes(health: HealthService): FastifyPluginAsyncZod {
         },
       },
       async () => {
-        const { ready, checks } = await health.readiness();
+        const { ready, checks, details } = await health.readiness();
         if (!ready) {
           const failed = Object.entries(checks)
             .filter(([, v]) => v !== 'ok')
             .map(([k]) => k);
           throw new AppError('not_ready', `Not ready: ${failed.join(', ')} unavailable.`, { details: { checks } });
         }
-        return { status: 'ready' as const, checks: checks as Record<string, 'ok'> };
+        return {
+          status: 'ready' as const,
+          checks: checks as Record<string, 'ok'>,
+          ...(Object.keys(details).length ? { details } : {}),
+        };
       },
     );
   };

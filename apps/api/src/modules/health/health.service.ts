@@ -20,6 +20,13 @@ async function check(probe: () => Promise<void>, timeoutMs: number): Promise<Che
 
 export class HealthService {
   private readonly startedAt = Date.now();
+  /** Facts other modules report with readiness (e.g. the knowledge index's vector path). */
+  private readonly details: Record<string, unknown> = {};
+
+  /** Adds a named fact to the readiness answer's `details`. */
+  setDetail(name: string, value: unknown) {
+    this.details[name] = value;
+  }
 
   constructor(
     private readonly options: {
@@ -46,6 +53,6 @@ export class HealthService {
       ),
     );
     const checks = Object.fromEntries(entries) as Record<string, CheckResult>;
-    return { ready: entries.every(([, r]) => r === 'ok'), checks };
+    return { ready: entries.every(([, r]) => r === 'ok'), checks, details: { ...this.details } };
   }
 }

@@ -14,7 +14,11 @@ describe('readiness checks', () => {
       probes: { database: async () => {}, redis: () => new Promise<void>(() => {}) },
     });
     const started = Date.now();
-    expect(await health.readiness()).toEqual({ ready: false, checks: { database: 'ok', redis: 'timeout' } });
+    expect(await health.readiness()).toEqual({
+      ready: false,
+      checks: { database: 'ok', redis: 'timeout' },
+      details: {},
+    });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
@@ -24,7 +28,7 @@ describe('readiness checks', () => {
       timeoutMs: 200,
       probes: { database: async () => Promise.reject(new Error('down')) },
     });
-    expect(await health.readiness()).toEqual({ ready: false, checks: { database: 'unavailable' } });
+    expect(await health.readiness()).toEqual({ ready: false, checks: { database: 'unavailable' }, details: {} });
   });
 });
 
@@ -72,7 +76,19 @@ describe.runIf(services.databaseUrl && services.redisUrl)('readiness against rea
   };
 
   it('is ready with both up', async () => {
-    expect((await eventually(200, 5000)).json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
+    expect((await eventually(200, 5000)).json()).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', redis: 'ok' },
+      // The knowledge index reports how it compares vectors (no pgvector path is claimed).
+      details: {
+        knowledge: {
+          vector_path: 'exact',
+          pgvector_available: expect.any(Boolean),
+          storage: 'local',
+          embeddings: 'offline-hashed-trigrams-256',
+        },
+      },
+    });
   });
 
   it('answers 503 naming the database within 2 s of it going away, and 200 after it returns', async () => {

@@ -131,6 +131,21 @@ export class OperatorsService {
     return { id: tenantId, status: 'deprovisioned' as const, delete_after: due.toISOString() };
   }
 
+  /**
+   * Deletes a tenant at once, the way deprovisioning with a 0-day retention does (access refused on
+   * every replica, sessions and runs ended, subscription cancelled, every row deleted): for a tenant
+   * left without members when its last member deletes their account.
+   */
+  async deleteAbandoned(tenantId: string, reason: string): Promise<void> {
+    if (!(await this.deps.tenants.deprovision(tenantId, reason, new Date()))) return;
+    await this.deps.status.publish(tenantId, 'suspended');
+    await this.deps.sessions.revokeTenantSessions(tenantId, 'tenant_deleted');
+    await this.deps.runs.endTenantRuns(tenantId);
+    await this.deps.billing.closeTenantStreams(tenantId);
+    await this.deps.billing.cancelNow(tenantId);
+    await this.deps.deletion.deleteTenant(tenantId);
+  }
+
   /** Reactivates: access is restored; the sessions ended by the suspension stay ended. */
   async reactivate(caller: Caller, tenantId: string) {
     const row = await this.deps.tenants.setStatus(tenantId, { status: 'active', reason: null }, operatorOf(caller));

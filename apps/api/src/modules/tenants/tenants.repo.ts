@@ -179,6 +179,17 @@ export class TenantsRepo {
     return row ?? null;
   }
 
+  /** Consumes the pending, unexpired invitation of `email` to the tenant (SSO sign-in); null when none. */
+  async consumeInvitationByEmail(db: DbOrTx, tenantId: string, email: string): Promise<InvitationRow | null> {
+    const [pending] = await db
+      .select()
+      .from(invitations)
+      .where(and(pendingOf(tenantId), sql`lower(${invitations.email}) = ${email.toLowerCase()}`))
+      .orderBy(desc(invitations.createdAt))
+      .limit(1);
+    return pending ? this.consumeInvitation(db, pending.tokenHash) : null;
+  }
+
   /** The invitation of a token whatever its state (accepted, expired), to tell those apart. */
   async findInvitation(db: DbOrTx, tokenHash: string): Promise<InvitationRow | null> {
     const [row] = await db.select().from(invitations).where(eq(invitations.tokenHash, tokenHash));

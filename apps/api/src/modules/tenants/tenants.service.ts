@@ -123,6 +123,33 @@ export class TenantsService {
     });
   }
 
+  /**
+   * Single sign-on of an invited address: consumes its pending invitation and adds the member with
+   * the invitation's role, inside the caller's transaction; null when there is none.
+   */
+  async joinByInvitedEmail(tx: DbOrTx, tenantId: string, email: string, userId: string): Promise<Role | null> {
+    await this.assertSeatsWithin(tx, tenantId, 0);
+    const invitation = await this.deps.repo.consumeInvitationByEmail(tx, tenantId, email);
+    if (!invitation) return null;
+    await this.deps.repo.addMembership(tx, tenantId, userId, invitation.role as Role);
+    await this.auditJoined(tx, tenantId, userId, invitation.role, invitation.id);
+    return invitation.role as Role;
+  }
+
+  /** Single sign-on provisioning by domain: adds the member if a seat is free (409 `seat_limit_reached`). */
+  async joinWithinSeats(tx: DbOrTx, tenantId: string, userId: string, role: Role, metadata: Record<string, string>) {
+    await this.assertSeatsWithin(tx, tenantId, 1);
+    await this.deps.repo.addMembership(tx, tenantId, userId, role);
+    await this.deps.audit.record(tx, {
+      tenantId,
+      action: 'member.joined',
+      actor: { type: 'user', id: userId },
+      target: { type: 'user', id: userId },
+      metadata: { role, ...metadata },
+    });
+    return role;
+  }
+
   /** A tenant by id or slug (operators name tenants either way). */
   async findTenant(idOrSlug: string) {
     return this.deps.repo.findTenant(this.db, idOrSlug);

@@ -93,7 +93,21 @@ function answerFromTool(result: ToolResult): string {
     }
     return expression ? `${expression} = ${result.output}` : `The result is ${result.output}.`;
   }
+  if (result.name === 'file_search') return answerFromFiles(result.output);
   return `The ${result.name} tool returned: ${result.output}`;
+}
+
+/** The best passage file_search found, with the file it comes from (the citation). */
+function answerFromFiles(output: string): string {
+  let best: { filename?: string; page?: number | null; text?: string } | undefined;
+  try {
+    best = (JSON.parse(output) as { results?: (typeof best)[] }).results?.[0];
+  } catch {
+    best = undefined;
+  }
+  if (!best?.text) return 'I found nothing about that in your files.';
+  const where = best.page ? `${best.filename}, page ${best.page}` : best.filename;
+  return `From ${where}: ${best.text}`;
 }
 
 /** The reply when no rule applies: at least the message's word count plus five words. */
@@ -119,6 +133,15 @@ export function decide(request: ModelRequest, agentName: string): OfflineDecisio
     } catch {
       // Not JSON: the other rules apply.
     }
+  }
+  const files = /\bin my files\b/i.exec(message);
+  if (files && hasTool(request, 'file_search')) {
+    const query = message
+      .replace(/\bin my files\b/gi, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/^[\s,:;-]+|[\s?.!,:;]+$/g, '');
+    return { kind: 'tool', name: 'file_search', arguments: { query: query || message, limit: null } };
   }
   if (/\btime\b/i.test(message) && hasTool(request, 'current_time')) {
     return { kind: 'tool', name: 'current_time', arguments: { timezone: null } };

@@ -1,3 +1,4 @@
+import type { GuardrailRule } from '@agentry/contracts';
 import type { ModelSettings } from '@openai/agents';
 
 /**
@@ -23,4 +24,9 @@ export interface AgentSpec {
   capabilities: string[];
   /** Names of agents it can hand off to. */
   handoffs: string[];
+  /**
+   * Guardrails this agent always applies, merged with the tenant's rules for a run it starts
+   * (guardrails README: stages add up, the stricter action wins).
+   */
+  guardrails?: GuardrailRule[];
 }

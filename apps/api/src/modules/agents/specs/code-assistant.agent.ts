@@ -13,6 +13,9 @@ export const codeAssistant: AgentSpec = {
   ].join('\n'),
   modelSettings: { reasoning: { effort: 'medium' } },
   tools: [],
-  capabilities: ['code', 'web', 'mcp'],
+  capabilities: ['code', 'web', 'knowledge', 'mcp'],
   handoffs: [],
+  // Code samples are copied into repositories: an answer carrying a real-looking key is refused
+  // rather than masked, whatever the tenant chose.
+  guardrails: [{ key: 'secrets', stages: ['output'], action: 'block', config: {} }],
 };

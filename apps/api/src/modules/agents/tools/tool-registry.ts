@@ -2,6 +2,7 @@ import type { ToolInfo } from '@agentry/contracts';
 import type { AgentSpec } from '../specs/agent-spec.js';
 import { calculatorTool } from './calculator.tool.js';
 import { currentTimeTool } from './current-time.tool.js';
+import { fileSearchTool, type KnowledgeSearch } from './file-search.tool.js';
 import { searchConversationsTool } from './search-conversations.tool.js';
 import { sendNotificationTool } from './send-notification.tool.js';
 import { guardedTool, type ToolDefinition } from './tool-definition.js';
@@ -60,6 +61,8 @@ export interface ToolRegistryOptions {
   now?: () => Date;
   /** fetch for web_search (tests point it at a local server). */
   fetch?: typeof fetch;
+  /** The tenant's knowledge (files module): adds file_search (capability `knowledge`). */
+  knowledge?: KnowledgeSearch;
 }
 
 export function createToolRegistry(options: ToolRegistryOptions = {}): ToolRegistry {
@@ -69,6 +72,7 @@ export function createToolRegistry(options: ToolRegistryOptions = {}): ToolRegis
     searchConversationsTool(),
     sendNotificationTool(),
   ];
+  if (options.knowledge) definitions.push(fileSearchTool(options.knowledge));
   if (options.tavilyApiKey) definitions.push(webSearchTool({ apiKey: options.tavilyApiKey, fetch: options.fetch }));
   return new ToolRegistry(definitions);
 }

@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../../platform/context.js';
+import type { DbOrTx } from '../../../platform/db/client.js';
 import type { Mailer } from '../../mail/mailer.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { SessionsModule } from '../sessions/sessions.module.js';
 import { AccountRecoveryService } from './account-recovery.service.js';
 import { authRoutes } from './auth.routes.js';
+import { emailChangeRoutes } from './email-change.routes.js';
+import { EmailChangeService } from './email-change.service.js';
+import { Reauthentication } from './reauth.js';
 import { AuthService } from './auth.service.js';
 import { LoginLockout } from './lockout.js';
 import { MfaRepo } from './mfa/mfa.repo.js';
@@ -17,6 +21,7 @@ import { ServiceAccountsRepo } from './service-accounts.repo.js';
 import { serviceAccountRoutes } from './service-accounts.routes.js';
 import { ServiceAccountsService } from './service-accounts.service.js';
 import { UsersRepo } from './users.repo.js';
+import { createSsoModule } from '../sso/sso.module.js';
 
 /**
  * Accounts and how they get sessions: sign-up, login, refresh, profile, e-mail verification and
@@ -73,6 +78,7 @@ export function createAccountsModule(
     audit,
     tenants,
   });
+  const sso = createSsoModule(ctx, { users, tenants, hasher });
   const signIn = new AuthService({
     config,
     database,
@@ -87,7 +93,12 @@ export function createAccountsModule(
     recovery,
     mfa,
     audit,
+    sso: sso.service,
+    grace: deps.sessions.grace,
   });
+  sso.bindSessions(signIn);
+  const reauth = new Reauthentication({ users, hasher, lockout });
+  const emailChange = new EmailChangeService({ config, database, users, reauth, mailer, revoker, audit, tenants });
   const profile = new ProfileService({ database, users, tenants, mfa: mfaRepo });
   const serviceAccounts = new ServiceAccountsService({
     config,
@@ -105,13 +116,21 @@ export function createAccountsModule(
     recovery,
     profile,
     mfa,
+    sso: sso.service,
     serviceAccounts,
+    emailChange,
+    /** The password typed again before a sensitive action (counts into the lockout). */
+    reauth,
+    /** Accounts by id (for the account export and deletion). */
+    users: { findById: (db: DbOrTx, id: string) => users.findById(db, id) },
     /** What `agentry users …` does: create, lock, unlock, disable. */
     operatorUsers: new OperatorUsers({ database, users, tenants, hasher, revoker, lockout }),
     /** `/auth/*` (sign-up, login, refresh, profile, e-mail, passwords) and `/service-accounts*`. */
     async register(app: FastifyInstance) {
       await app.register(authRoutes(signIn, recovery, profile));
       await app.register(mfaRoutes(signIn, mfa));
+      await sso.register(app);
+      await app.register(emailChangeRoutes(emailChange));
       await app.register(serviceAccountRoutes(serviceAccounts));
     },
   };

@@ -70,7 +70,7 @@ export const loginEvents = pgTable(
   (t) => [index('login_events_user_idx').on(t.userId, t.createdAt)],
 );
 
-/** Single-use expiring tokens for e-mail verification and password reset (hashed). */
+/** Single-use expiring tokens for e-mail verification, password reset and e-mail change (hashed). */
 export const oneTimeTokens = pgTable(
   'one_time_tokens',
   {
@@ -78,9 +78,13 @@ export const oneTimeTokens = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** `verify_email` | `password_reset`. */
+    /** `verify_email` | `password_reset` | `email_change`. */
     purpose: text('purpose').notNull(),
     tokenHash: text('token_hash').notNull(),
+    /** `email_change`: the address the token moves the account to (null for the other purposes). */
+    newEmail: text('new_email'),
+    /** `email_change`: the session that asked; it stays open when the change is confirmed. */
+    sessionId: uuid('session_id'),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

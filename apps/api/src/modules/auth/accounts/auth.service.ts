@@ -17,6 +17,7 @@ import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { AuditLog } from '../../../platform/audit.js';
 import type { ClientInfo } from '../sessions/client-info.js';
 import type { SessionIdentity, SessionIssuer } from '../sessions/session-issuer.js';
+import type { RefreshGrace } from '../sessions/refresh-grace.js';
 import type { SessionRevoker } from '../sessions/session-revoker.js';
 import type { SessionRow } from '../sessions/sessions.tables.js';
 import type { AccountRecoveryService } from './account-recovery.service.js';
@@ -43,6 +44,10 @@ export interface AuthServiceDeps {
   /** The second factor: a login of a user with MFA on answers 202 and finishes at `completeMfa`. */
   mfa: MfaService;
   audit: AuditLog;
+  /** Single sign-on's `enforce`: refuses password login into a tenant for a role (403 `sso_required`). */
+  sso?: { passwordLoginRefused(tenantId: string, role: Role): Promise<boolean> };
+  /** Concurrent refreshes with one token share one successor (sessions/refresh-grace.ts). */
+  grace?: RefreshGrace;
 }
 
 /** Sign-up, login and refresh: how users and service accounts get sessions. */
@@ -184,6 +189,10 @@ export class AuthService {
       await record(user.id, 'failure', 'tenant_suspended');
       throw tenantSuspended();
     }
+    if (await this.deps.sso?.passwordLoginRefused(membership.tenantId, membership.role as Role)) {
+      await record(user.id, 'failure', 'sso_required');
+      throw new AppError('sso_required', 'This workspace signs in with single sign-on: use "Continue with SSO".');
+    }
     if (check.needsRehash)
       await this.deps.users.setPasswordHash(this.db, user.id, await this.deps.hasher.hash(input.password));
     if (await this.deps.mfa.isEnabled(user.id)) {
@@ -219,13 +228,26 @@ export class AuthService {
     );
   }
 
+  /**
+   * A session after single sign-on (sso/): the IdP's authentication counts as the login, so no
+   * second factor is asked even when MFA is on (the IdP enforces its own).
+   */
+  async openSsoSession(
+    user: { id: string; email: string; emailVerifiedAt: Date | null; isOperator: boolean },
+    tenantId: string,
+    role: Role,
+    client: ClientInfo,
+  ): Promise<SessionResponse> {
+    return this.openUserSession(user, tenantId, role, client, 'sso');
+  }
+
   /** Opens the session of a login and records `auth.login` in the tenant's audit log, in one transaction. */
   private async openUserSession(
     user: { id: string; email: string; emailVerifiedAt: Date | null; isOperator: boolean },
     tenantId: string,
     role: Role,
     client: ClientInfo,
-    method: 'password' | 'mfa_totp' | 'mfa_recovery_code',
+    method: 'password' | 'mfa_totp' | 'mfa_recovery_code' | 'sso',
   ): Promise<SessionResponse> {
     const identity = {
       kind: 'user' as const,
@@ -254,8 +276,29 @@ export class AuthService {
     });
   }
 
-  /** Rotates a refresh token. Reuse of a rotated token revokes the whole session. */
+  /**
+   * Rotates a refresh token. Within the grace window (`AUTH_REFRESH_REUSE_GRACE_SECONDS`) a token
+   * already used answers the same successor as its first use, on every replica; after it, reuse of a
+   * rotated token revokes the whole session.
+   */
   async refresh(refreshToken: string): Promise<SessionResponse | ServiceSessionResponse> {
+    const grace = this.deps.grace;
+    if (grace && !(await grace.claim(refreshToken))) {
+      const answer = await grace.awaitAnswer<SessionResponse | ServiceSessionResponse>(refreshToken);
+      if (answer) return answer;
+    }
+    let answer: SessionResponse | ServiceSessionResponse;
+    try {
+      answer = await this.rotateOnce(refreshToken);
+    } catch (err) {
+      await grace?.release(refreshToken);
+      throw err;
+    }
+    await grace?.remember(refreshToken, answer);
+    return answer;
+  }
+
+  private async rotateOnce(refreshToken: string): Promise<SessionResponse | ServiceSessionResponse> {
     const outcome = await this.db.transaction(async (tx) => {
       const rotated = await this.deps.issuer.rotate(tx, refreshToken);
       if (rotated.outcome !== 'rotated') return rotated;

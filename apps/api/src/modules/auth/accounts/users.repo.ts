@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../../platform/db/client.js';
 import { loginEvents, oneTimeTokens, profiles, users, type ProfileRow, type UserRow } from './accounts.tables.js';
 
 export type UserStatus = 'active' | 'locked' | 'disabled';
-export type OneTimePurpose = 'verify_email' | 'password_reset';
+export type OneTimePurpose = 'verify_email' | 'password_reset' | 'email_change';
 
 /**
  * SQL for accounts, their profiles, login events and single-use tokens. Accounts are global;
@@ -106,9 +106,60 @@ export class UsersRepo {
 
   async createOneTimeToken(
     db: DbOrTx,
-    input: { userId: string; purpose: OneTimePurpose; tokenHash: string; expiresAt: Date },
+    input: {
+      userId: string;
+      purpose: OneTimePurpose;
+      tokenHash: string;
+      expiresAt: Date;
+      newEmail?: string;
+      sessionId?: string;
+    },
   ) {
     await db.insert(oneTimeTokens).values(input);
+  }
+
+  /** Uses a pending, unexpired `email_change` token atomically; its user and the address it moves to. */
+  async consumeEmailChangeToken(
+    db: DbOrTx,
+    tokenHash: string,
+  ): Promise<{ userId: string; newEmail: string; sessionId: string | null } | null> {
+    const [row] = await db
+      .update(oneTimeTokens)
+      .set({ usedAt: sql`now()` })
+      .where(
+        and(
+          eq(oneTimeTokens.tokenHash, tokenHash),
+          eq(oneTimeTokens.purpose, 'email_change'),
+          isNull(oneTimeTokens.usedAt),
+          gt(oneTimeTokens.expiresAt, sql`now()`),
+        ),
+      )
+      .returning({
+        userId: oneTimeTokens.userId,
+        newEmail: oneTimeTokens.newEmail,
+        sessionId: oneTimeTokens.sessionId,
+      });
+    return row?.newEmail ? { userId: row.userId, newEmail: row.newEmail, sessionId: row.sessionId } : null;
+  }
+
+  /**
+   * Moves the account to `email`, verified; false when another account holds the address
+   * (case-insensitively: the unique index decides, so a race cannot make two).
+   */
+  async changeEmail(db: DbOrTx, userId: string, email: string): Promise<boolean> {
+    const taken = await this.findByEmail(db, email);
+    if (taken && taken.id !== userId) return false;
+    try {
+      await db
+        .update(users)
+        .set({ email, emailVerifiedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(eq(users.id, userId));
+    } catch (err) {
+      // Two confirmations for one address at once: the unique index lets one through.
+      if ((err as { code?: string }).code === '23505') return false;
+      throw err;
+    }
+    return true;
   }
 
   /**

@@ -6,6 +6,7 @@ import { AccessTokens, CLOCK_TOLERANCE_SECONDS } from './jwt.js';
 import { KeyStore } from './keys/key-store.js';
 import { keysetStorageFor } from './keys/keyset-storage.js';
 import { SessionRevocations } from './revocation.js';
+import { RefreshGrace } from './refresh-grace.js';
 import { SessionIssuer } from './session-issuer.js';
 import { SessionRevoker } from './session-revoker.js';
 import { sessionsRoutes } from './sessions.routes.js';
@@ -47,6 +48,8 @@ export async function createSessionsModule(
     issuer: new SessionIssuer({ config, tokens, sessions: repo }),
     /** Ends sessions in the database and on every replica at once. */
     revoker,
+    /** The grace window in which a used refresh token answers the same successor (refresh-grace.ts). */
+    grace: new RefreshGrace({ ports, pepper: auth.refreshTokenPepper, graceSeconds: auth.refreshReuseGraceSeconds }),
     service,
     /** JWKS, logout and the caller's session list. */
     async register(app: FastifyInstance) {

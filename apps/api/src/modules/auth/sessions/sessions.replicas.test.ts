@@ -27,11 +27,12 @@ describe.each(modes)('cross-replica revocation: $name', ({ secondPorts }) => {
   let ownPorts: Ports | undefined;
   beforeAll(async () => {
     const ports = createTestPorts();
-    a = await createTestApp(NO_LOGIN_THROTTLE, { ports });
+    // Reuse detection at once (no grace window): the window is tested in refresh-grace.test.ts.
+    a = await createTestApp({ ...NO_LOGIN_THROTTLE, AUTH_REFRESH_REUSE_GRACE_SECONDS: '0' }, { ports });
     ownPorts = secondPorts(ports);
     // Same database, same key set (DATA_DIR/keys), same coordination ports.
     b = await createTestApp(
-      { ...NO_LOGIN_THROTTLE, DATA_DIR: a.config.dataDir },
+      { ...NO_LOGIN_THROTTLE, AUTH_REFRESH_REUSE_GRACE_SECONDS: '0', DATA_DIR: a.config.dataDir },
       { database: a.database, ports: ownPorts ?? ports },
     );
   });

@@ -9,7 +9,8 @@ import { rotateKeys } from '../../../cli/commands/keys.js';
 let t: TestApp;
 let user: TestUser;
 beforeAll(async () => {
-  t = await createTestApp(NO_LOGIN_THROTTLE);
+  // Reuse detection at once (no grace window): the window is tested in refresh-grace.test.ts.
+  t = await createTestApp({ ...NO_LOGIN_THROTTLE, AUTH_REFRESH_REUSE_GRACE_SECONDS: '0' });
   user = await signUp(t.app);
 });
 afterAll(async () => t?.close());
