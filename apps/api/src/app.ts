@@ -27,6 +27,7 @@ import { createBillingModule } from './modules/billing/billing.module.js';
 import { createConversationsModule } from './modules/conversations/conversations.module.js';
 import { createAgentsModule } from './modules/agents/agents.module.js';
 import { createChatModule } from './modules/chat/chat.module.js';
+import { createMcpModule } from './modules/mcp/mcp.module.js';
 import { createAuditLog, createAuditModule } from './modules/audit/audit.module.js';
 import { createOperatorsModule } from './modules/operators/operators.module.js';
 import { createGuardrailsModule } from './modules/guardrails/guardrails.module.js';
@@ -129,6 +130,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const files = await createFilesModule(ctx, { quota: billing.storageLimits });
   health.service.setDetail('knowledge', files.readiness);
   const agents = createAgentsModule(ctx, { conversations: conversations.service, knowledge: files.service });
+  // Tenants' tool servers (MCP): their tools join the agents' per run.
+  const mcp = createMcpModule(ctx);
   // Chat runs agents in conversations; billing plugs its usage hooks in as `usage`.
   const chat = await createChatModule(ctx, {
     agents: agents.service,
@@ -136,6 +139,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     assistant: agents.assistant,
     usage: billing.usageHooks,
     guardrails: guardrails.service,
+    runTools: mcp.runTools,
   });
 
   // Platform operators read and act on every tenant through the services above.
@@ -176,6 +180,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await conversations.register(app);
     await chat.register(app);
     await guardrails.register(app);
+    await mcp.register(app);
     await files.register(app);
     await operators.register(app);
     await accountData.register(app);

@@ -206,6 +206,14 @@ const EnvSchema = z.object({
   OPENAI_AGENTS_TRACING: bool(false),
   OFFLINE_MODEL_DELAY_MS: int(15),
   TAVILY_API_KEY: optionalString,
+  /** Tool servers (MCP) on loopback/private/link-local addresses; default: allowed outside production. */
+  MCP_ALLOW_PRIVATE_NETWORKS: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? undefined : ['true', '1', 'yes', 'on'].includes(v))),
+  MCP_CONNECT_TIMEOUT_MS: int(10_000, 100),
+  MCP_CALL_TIMEOUT_MS: int(30_000, 100),
+  MCP_RESULT_MAX_CHARS: int(20_000, 100),
   CHAT_MAX_TURNS: int(10, 1),
   /** The model's memory budget per run (estimated tokens); older turns are summarized into one item. */
   AGENT_MEMORY_MAX_TOKENS: int(16_000, 500),
@@ -217,6 +225,8 @@ const EnvSchema = z.object({
   CHAT_RUN_STALE_MS: int(60_000, 200),
   /** How often the stale-run reaper job runs (on processes with the worker role). */
   CHAT_RUN_REAPER_INTERVAL_MS: int(30_000, 100),
+  /** A run paused for approval longer than this ends with run.failed approval_expired (the reaper). */
+  APPROVAL_TTL_SECONDS: int(86_400, 1),
   RUN_EVENTS_RETENTION_SECONDS: int(3600, 60),
   /** Audit events older than this are purged (the only DELETE the audit table allows). */
   AUDIT_RETENTION_DAYS: int(365, 1),
@@ -355,6 +365,12 @@ function shape(e: z.output<typeof EnvSchema>) {
       offlineDelayMs: e.OFFLINE_MODEL_DELAY_MS,
     },
     tools: { tavilyApiKey: e.TAVILY_API_KEY },
+    mcp: {
+      allowPrivateNetworks: e.MCP_ALLOW_PRIVATE_NETWORKS ?? e.NODE_ENV !== 'production',
+      connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
+      callTimeoutMs: e.MCP_CALL_TIMEOUT_MS,
+      resultMaxChars: e.MCP_RESULT_MAX_CHARS,
+    },
     chat: {
       maxTurns: e.CHAT_MAX_TURNS,
       memoryMaxTokens: e.AGENT_MEMORY_MAX_TOKENS,
@@ -363,6 +379,7 @@ function shape(e: z.output<typeof EnvSchema>) {
       heartbeatMs: e.CHAT_RUN_HEARTBEAT_MS,
       staleMs: e.CHAT_RUN_STALE_MS,
       reaperIntervalMs: e.CHAT_RUN_REAPER_INTERVAL_MS,
+      approvalTtlSeconds: e.APPROVAL_TTL_SECONDS,
       eventRetentionSeconds: e.RUN_EVENTS_RETENTION_SECONDS,
     },
     audit: {

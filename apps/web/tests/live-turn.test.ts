@@ -53,6 +53,31 @@ describe('applyRunEvent', () => {
     expect(turn.error?.code).toBe('guardrail_tripped');
   });
 
+  it('shows an approval, pauses, then goes on after run.resumed', () => {
+    const APPROVAL = '3c2b1a0f-9e8d-4c7b-8a69-5f4e3d2c1b0a';
+    const paused = play([
+      ['run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }],
+      ['tool.called', { call_id: 'c1', name: 'send_notification', arguments: '{"message":"hi"}' }],
+      [
+        'approval.requested',
+        { approval_id: APPROVAL, call_id: 'c1', name: 'send_notification', arguments: '{"message":"hi"}' },
+      ],
+      ['run.paused', { run_id: RUN, approvals: [APPROVAL] }],
+    ]);
+    expect(paused.status).toBe('paused');
+    expect(paused.lastEventId).toBe('4');
+    expect(paused.parts[1]).toEqual({
+      kind: 'approval',
+      approvalId: APPROVAL,
+      callId: 'c1',
+      name: 'send_notification',
+      arguments: '{"message":"hi"}',
+    });
+    const resumed = applyRunEvent(paused, { event: 'run.resumed', data: { run_id: RUN } }, '5');
+    expect(resumed.status).toBe('streaming');
+    expect(resumed.lastEventId).toBe('5');
+  });
+
   it('folds a handoff, tool call and deltas in arrival order', () => {
     const turn = play([
       ['run.started', { run_id: RUN, conversation_id: CONV, agent: 'triage' }],

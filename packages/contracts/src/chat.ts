@@ -81,10 +81,51 @@ export const RunEventData = {
     details: z.object({ guardrail: z.string(), stage: z.string() }).optional(),
   }),
   'guardrail.applied': z.object({ guardrail: z.string(), stage: z.string(), action: z.string() }),
+  /** A call to a tool that requires approval: the run pauses instead of running it. */
+  'approval.requested': z.object({ approval_id: Uuid, call_id: z.string(), name: z.string(), arguments: z.string() }),
+  /** Ends a response, not the run: it goes on (`run.resumed`) once every approval is decided. */
+  'run.paused': z.object({ run_id: Uuid, approvals: z.array(Uuid) }),
+  'run.resumed': z.object({ run_id: Uuid }),
 } as const;
 export type RunEventName = keyof typeof RunEventData;
 export type RunEvent = { [K in RunEventName]: { event: K; data: z.infer<(typeof RunEventData)[K]> } }[RunEventName];
 export const TERMINAL_RUN_EVENTS: readonly RunEventName[] = ['run.completed', 'run.failed'];
+/** Events that end a response (`/chat/stream`, `/runs/{id}/events`): the terminal ones and `run.paused`. */
+export const RESPONSE_END_EVENTS: readonly RunEventName[] = [...TERMINAL_RUN_EVENTS, 'run.paused'];
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
+export const Approval = z.object({
+  approval_id: Uuid,
+  run_id: Uuid,
+  conversation_id: Uuid,
+  name: z.string(),
+  /** The tool call's arguments, as the model sent them (a JSON string). */
+  arguments: z.string(),
+  status: z.enum(APPROVAL_STATUSES),
+  requested_at: Timestamp,
+  decided_at: Timestamp.nullable(),
+});
+export type Approval = z.infer<typeof Approval>;
+export const ApprovalList = z.object({ items: z.array(Approval) });
+export const ApprovalListQuery = z.object({
+  status: z.enum(APPROVAL_STATUSES).optional(),
+  conversation_id: Uuid.optional(),
+});
+export const ApprovalParams = z.object({ run_id: Uuid, approval_id: Uuid });
+export const ApprovalDecisionRequest = z.object({
+  decision: z.enum(['approve', 'reject']),
+  message: z.string().trim().min(1).max(2000).optional(),
+});
+export type ApprovalDecisionRequest = z.infer<typeof ApprovalDecisionRequest>;
+export const ApprovalDecisionResponse = z.object({ approval_id: Uuid, decision: z.enum(['approve', 'reject']) });
+/** `POST /chat` for a run that paused for approval (202). */
+export const ChatPausedResponse = z.object({
+  conversation_id: Uuid,
+  run_id: Uuid,
+  status: z.literal('awaiting_approval'),
+  approvals: z.array(Approval),
+});
+export type ChatPausedResponse = z.infer<typeof ChatPausedResponse>;
 
 /** Codes a `run.failed` event can carry. */
 export const RUN_FAILURE_CODES = [

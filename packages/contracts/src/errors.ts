@@ -31,6 +31,7 @@ export const ERROR_STATUS = {
   subscription_exists: 409,
   seat_limit_reached: 409,
   already_decided: 409,
+  approval_expired: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

@@ -11,5 +11,6 @@ export * from './audit.js';
 export * from './files.js';
 export * from './platform.js';
 export * from './guardrails.js';
+export * from './mcp.js';
 export * from './sso.js';
 export * from './routes.js';

@@ -71,6 +71,12 @@ import {
   AgentDetail,
   AgentList,
   AgentNameParam,
+  ApprovalDecisionRequest,
+  ApprovalDecisionResponse,
+  ApprovalList,
+  ApprovalListQuery,
+  ApprovalParams,
+  ChatPausedResponse,
   ChatRequest,
   ChatResponse,
   ConversationDetail,
@@ -118,6 +124,7 @@ import {
   ShareIdParam,
   ShareList,
 } from './conversations.js';
+import { CreateMcpServerRequest, McpServer, McpServerList, UpdateMcpServerRequest } from './mcp.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -232,7 +239,12 @@ export const API_ROUTES = {
   'DELETE /api/v1/service-accounts/:id': { auth: 'service_accounts:manage', status: 204, params: IdParam },
 
   // ── chat ─────────────────────────────────────────────────────────────────────────────────
-  'POST /api/v1/chat': { auth: 'conversations:write', body: ChatRequest, response: ChatResponse },
+  'POST /api/v1/chat': {
+    auth: 'conversations:write',
+    body: ChatRequest,
+    response: ChatResponse,
+    alternative: { status: 202, response: ChatPausedResponse },
+  },
   'POST /api/v1/chat/stream': { auth: 'conversations:write', body: ChatRequest, stream: true },
   'GET /api/v1/chat/runs/:run_id/events': {
     auth: 'conversations:read',
@@ -241,6 +253,14 @@ export const API_ROUTES = {
     stream: true,
   },
   'POST /api/v1/chat/runs/:run_id/cancel': { auth: 'conversations:write', status: 202, params: RunIdParam },
+  'GET /api/v1/chat/approvals': { auth: 'conversations:read', query: ApprovalListQuery, response: ApprovalList },
+  'POST /api/v1/chat/runs/:run_id/approvals/:approval_id': {
+    auth: 'conversations:write',
+    status: 202,
+    params: ApprovalParams,
+    body: ApprovalDecisionRequest,
+    response: ApprovalDecisionResponse,
+  },
 
   // ── conversations, agents, tools ─────────────────────────────────────────────────────────
   'GET /api/v1/conversations': { auth: 'conversations:read', query: ConversationListQuery, response: ConversationList },
@@ -295,6 +315,17 @@ export const API_ROUTES = {
     params: MessageIdParam,
   },
   'GET /api/v1/feedback/export': { auth: 'audit:read', query: FeedbackExportQuery, download: true },
+  'GET /api/v1/mcp-servers': { auth: 'tools:read', response: McpServerList },
+  'POST /api/v1/mcp-servers': { auth: 'tools:manage', status: 201, body: CreateMcpServerRequest, response: McpServer },
+  'GET /api/v1/mcp-servers/:id': { auth: 'tools:read', params: IdParam, response: McpServer },
+  'PATCH /api/v1/mcp-servers/:id': {
+    auth: 'tools:manage',
+    params: IdParam,
+    body: UpdateMcpServerRequest,
+    response: McpServer,
+  },
+  'DELETE /api/v1/mcp-servers/:id': { auth: 'tools:manage', status: 204, params: IdParam },
+  'POST /api/v1/mcp-servers/:id/refresh': { auth: 'tools:manage', params: IdParam, response: McpServer },
 
   // ── audit ────────────────────────────────────────────────────────────────────────────────
   'GET /api/v1/audit-events': { auth: 'audit:read', query: AuditEventQuery, response: AuditEventPage },

@@ -9,6 +9,7 @@ import { registerUsersCommands } from './commands/users.js';
 import { registerServiceAccountsCommands } from './commands/service-accounts.js';
 import { registerMailCommands } from './commands/mail.js';
 import { registerStripeCommands } from './commands/stripe.js';
+import { registerMcpCommands } from './commands/mcp.js';
 
 /**
  * `agentry` — the operator CLI (`npm run agentry -- <command>`). It runs against the configured
@@ -27,6 +28,7 @@ registerUsersCommands(program);
 registerServiceAccountsCommands(program);
 registerMailCommands(program);
 registerStripeCommands(program);
+registerMcpCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);

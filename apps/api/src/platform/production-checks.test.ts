@@ -14,6 +14,11 @@ describe('production checks (the rules behind secrets check and the production s
     expect(audit({})).toEqual([]);
   });
 
+  it('flag tool servers allowed on private networks (off by default in production)', () => {
+    expect(audit({ MCP_ALLOW_PRIVATE_NETWORKS: 'true' })).toEqual(['MCP_ALLOW_PRIVATE_NETWORKS?']);
+    expect(audit({ MCP_ALLOW_PRIVATE_NETWORKS: 'false' })).toEqual([]);
+  });
+
   it('refuse embedded storage', () => {
     expect(audit({ DATABASE_URL: undefined })).toEqual(['DATABASE_URL!']);
     expect(audit({ REDIS_URL: undefined })).toEqual(['REDIS_URL!']);

@@ -44,6 +44,14 @@ export function auditConfig(config: Config, probe: FileModeProbe = statMode): Co
   if (!config.redis.url)
     add('REDIS_URL', 'not set: rate limits, revocations and streams would be in-process only (no replicas)', true);
 
+  // Tool servers: tenants name the URLs; private networks open the internal network and cloud metadata to them.
+  if (config.mcp.allowPrivateNetworks)
+    add(
+      'MCP_ALLOW_PRIVATE_NETWORKS',
+      "is true: tenants' tool servers may reach loopback, private and cloud-metadata addresses",
+      false,
+    );
+
   // Peppers: the development defaults are public (they are in the source code).
   const peppers = [
     ['AUTH_PASSWORD_PEPPER', config.auth.passwordPepper, DEV_SECRETS.AUTH_PASSWORD_PEPPER],

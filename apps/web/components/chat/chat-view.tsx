@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { usePathname } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
-import { keys, useAgents, useConversation } from '@/lib/client/queries';
+import { keys, useAgents, useConversation, usePendingApprovals } from '@/lib/client/queries';
 import { ApiError, describeError } from '@/lib/client/api-error';
 import { useChatRun } from '@/lib/chat/use-chat-run';
 import { useCountdown } from '@/lib/hooks/use-countdown';
@@ -27,6 +27,7 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
   const countdown = useCountdown();
   const agents = useAgents();
   const history = useConversation(conversationId);
+  const approvals = usePendingApprovals(conversationId);
   const bottom = useRef<HTMLDivElement>(null);
   /** The message of the run in flight (a new conversation's row shows it before the list refetches). */
   const lastSent = useRef('');
@@ -80,8 +81,10 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
       });
       void queryClient.invalidateQueries({ queryKey: keys.conversationsAll });
     },
+    onPaused: () => void queryClient.invalidateQueries({ queryKey: keys.approvalsAll }),
     onTitled: retitle,
     onFinished: async (turn) => {
+      void queryClient.invalidateQueries({ queryKey: keys.approvalsAll });
       const id = turn.conversationId ?? conversationId;
       void queryClient.invalidateQueries({ queryKey: keys.conversationsAll });
       if (id) await queryClient.refetchQueries({ queryKey: keys.conversation(id) });
@@ -109,6 +112,18 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
     () => selected?.model === 'offline' || (!selected && agentList.some((a) => a.model === 'offline')),
     [selected, agentList],
   );
+
+  // A run of this conversation waiting for approval (after a reload, or from the approvals list):
+  // follow it from its start, so its card shows and the answer streams in once decided.
+  const pendingItems = approvals.data?.items;
+  const pendingIds = useMemo(() => new Set((pendingItems ?? []).map((a) => a.approval_id)), [pendingItems]);
+  const waitingRun = conversationId
+    ? pendingItems?.find((a) => a.conversation_id === conversationId)?.run_id
+    : undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: attach once per waiting run
+  useEffect(() => {
+    if (waitingRun && !run.turn) run.attach(waitingRun);
+  }, [waitingRun]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when a message or a streamed part arrives
   useEffect(() => {
@@ -216,7 +231,13 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
             />
           ))}
           {showLiveUser && run.turn && <UserBubble text={run.turn.userText} />}
-          {run.turn && <LiveAnswer turn={run.turn} agentName={agentName} />}
+          {run.turn && (
+            <LiveAnswer
+              turn={run.turn}
+              agentName={agentName}
+              pendingApprovals={approvals.data ? pendingIds : undefined}
+            />
+          )}
         </div>
         <div ref={bottom} />
       </div>

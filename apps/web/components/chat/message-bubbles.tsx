@@ -2,6 +2,7 @@
 import type { Message } from '@agentry/contracts';
 import { Markdown } from '@/components/markdown/markdown';
 import type { LiveTurn } from '@/lib/chat/live-turn';
+import { ApprovalCard } from './approval-card';
 import { BranchSwitcher, EditableQuestion } from './branch-controls';
 import { FeedbackButtons } from './feedback-buttons';
 import { GuardrailNotice, HandoffNotice, ToolCallCard } from './tool-call-card';
@@ -91,13 +92,27 @@ const STATUS_TEXT: Record<LiveTurn['status'], string> = {
   connecting: 'Thinking…',
   streaming: '',
   reconnecting: 'Reconnecting to the answer…',
+  paused: 'Waiting for your approval…',
   completed: '',
   failed: '',
 };
 
 /** The answer streaming in: text, tool calls and handoffs in the order they happened. */
-export function LiveAnswer({ turn, agentName }: { turn: LiveTurn; agentName: (name: string | null) => string | null }) {
-  const streaming = turn.status === 'connecting' || turn.status === 'streaming' || turn.status === 'reconnecting';
+export function LiveAnswer({
+  turn,
+  agentName,
+  pendingApprovals,
+}: {
+  turn: LiveTurn;
+  agentName: (name: string | null) => string | null;
+  /** Ids of the approvals still waiting for a decision (the others show as decided). */
+  pendingApprovals?: Set<string>;
+}) {
+  const streaming =
+    turn.status === 'connecting' ||
+    turn.status === 'streaming' ||
+    turn.status === 'reconnecting' ||
+    turn.status === 'paused';
   return (
     <div data-testid="live-answer" aria-busy={streaming}>
       <AgentLabel name={agentName(turn.agent)} />
@@ -107,6 +122,17 @@ export function LiveAnswer({ turn, agentName }: { turn: LiveTurn; agentName: (na
           if (part.kind === 'text') return <Markdown key={i} source={part.text} />;
           if (part.kind === 'tool')
             return <ToolCallCard key={part.callId} name={part.name} args={part.arguments} output={part.output} />;
+          if (part.kind === 'approval')
+            return (
+              <ApprovalCard
+                key={part.approvalId}
+                runId={turn.runId}
+                approvalId={part.approvalId}
+                name={part.name}
+                args={part.arguments}
+                pending={pendingApprovals ? pendingApprovals.has(part.approvalId) : turn.status === 'paused'}
+              />
+            );
           // biome-ignore lint/suspicious/noArrayIndexKey: a streamed turn only appends parts
           if (part.kind === 'guardrail') return <GuardrailNotice key={i} {...part} />;
           // biome-ignore lint/suspicious/noArrayIndexKey: a streamed turn only appends parts

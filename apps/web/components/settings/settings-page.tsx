@@ -36,6 +36,11 @@ export function SettingsPage() {
               Guardrails
             </Link>
           )}
+          {hasScope(me.data, 'tools:read') && (
+            <Link href="/settings/tools" className="text-brand-700 hover:underline dark:text-brand-100">
+              Tool servers
+            </Link>
+          )}
           {hasScope(me.data, 'audit:read') && (
             <Link href="/settings/audit" className="text-brand-700 hover:underline dark:text-brand-100">
               Audit log

@@ -6,6 +6,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { ThemeToggle } from '@/components/ui/theme-toggle';
 import { ConversationSidebar } from './conversation-sidebar';
 import { UserMenu } from './user-menu';
+import { ApprovalsBadge } from './approvals-badge';
 import { ApiError } from '@/lib/client/api-error';
 import { bffRaw } from '@/lib/client/bff-fetch';
 import { hasScope, useMe } from '@/lib/client/queries';
@@ -65,6 +66,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             </Link>
           ))}
         </nav>
+        <ApprovalsBadge />
         <ThemeToggle />
         <UserMenu />
       </header>

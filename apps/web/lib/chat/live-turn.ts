@@ -5,9 +5,11 @@ export type LivePart =
   | { kind: 'text'; text: string }
   | { kind: 'tool'; callId: string; name: string; arguments: string; output: string | null }
   | { kind: 'handoff'; from: string; to: string }
-  | { kind: 'guardrail'; guardrail: string; stage: string; action: string };
+  | { kind: 'guardrail'; guardrail: string; stage: string; action: string }
+  /** A tool call waiting for the user's decision (the run pauses until it is decided). */
+  | { kind: 'approval'; approvalId: string; callId: string; name: string; arguments: string };
 
-export type TurnStatus = 'connecting' | 'streaming' | 'reconnecting' | 'completed' | 'failed';
+export type TurnStatus = 'connecting' | 'streaming' | 'reconnecting' | 'paused' | 'completed' | 'failed';
 
 /** The exchange in flight: the question, what has streamed back so far, and where the stream is. */
 export interface LiveTurn {
@@ -81,6 +83,23 @@ export function applyRunEvent(turn: LiveTurn, e: RunEvent, eventId: string | nul
           p.kind === 'tool' && p.callId === e.data.call_id ? { ...p, output: e.data.output } : p,
         ),
       };
+    case 'approval.requested':
+      return {
+        ...next,
+        parts: [
+          ...turn.parts,
+          {
+            kind: 'approval',
+            approvalId: e.data.approval_id,
+            callId: e.data.call_id,
+            name: e.data.name,
+            arguments: e.data.arguments,
+          },
+        ],
+      };
+    case 'run.paused':
+      return { ...next, status: 'paused' };
+    case 'run.resumed':
     case 'conversation.titled':
     case 'memory.compacted':
       // About the conversation, not the answer: the view reacts to them (the sidebar's title).

@@ -11,6 +11,8 @@ interface Options {
   conversationId: string | null;
   /** Called once the run has a conversation (a new chat gets its id from `run.started`). */
   onConversation?: (conversationId: string) => void;
+  /** Called when the run pauses for approval. */
+  onPaused?: () => void;
   /** Called when the run ends, before the live turn is dropped: reload the history here. */
   onFinished?: (turn: LiveTurn) => Promise<void> | void;
   /** Called when the conversation gets its automatic title (`conversation.titled`). */
@@ -21,12 +23,12 @@ interface Options {
  * Drives one chat run at a time: starts it (POST /chat/stream), follows its events, resumes with
  * `Last-Event-ID` after a dropped connection or a page reload, and cancels it on demand.
  */
-export function useChatRun({ conversationId, onConversation, onFinished, onTitled }: Options) {
+export function useChatRun({ conversationId, onConversation, onPaused, onFinished, onTitled }: Options) {
   const [turn, setTurn] = useState<LiveTurn | null>(null);
   const turnRef = useRef<LiveTurn | null>(null);
   const abortRef = useRef<AbortController | null>(null);
-  const callbacks = useRef({ onConversation, onFinished, onTitled });
-  callbacks.current = { onConversation, onFinished, onTitled };
+  const callbacks = useRef({ onConversation, onPaused, onFinished, onTitled });
+  callbacks.current = { onConversation, onPaused, onFinished, onTitled };
 
   const update = useCallback((next: LiveTurn) => {
     const hadConversation = turnRef.current?.conversationId;
@@ -48,9 +50,12 @@ export function useChatRun({ conversationId, onConversation, onFinished, onTitle
     }
   }, []);
 
-  /** Reads a stream of run events into the turn; true when it reached a terminal event. */
+  /**
+   * Reads a stream of run events into the turn; true when it reached a terminal event, 'paused'
+   * when the run paused for approval (the response ends; the run goes on once decided).
+   */
   const consume = useCallback(
-    async (body: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<boolean> => {
+    async (body: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<boolean | 'paused'> => {
       for await (const message of readSse(body, signal)) {
         const event = parseRunEvent(message.event, message.data);
         const current = turnRef.current;
@@ -63,6 +68,10 @@ export function useChatRun({ conversationId, onConversation, onFinished, onTitle
           await finish(next);
           return true;
         }
+        if (next.status === 'paused') {
+          callbacks.current.onPaused?.();
+          return 'paused';
+        }
       }
       return false;
     },
@@ -74,6 +83,7 @@ export function useChatRun({ conversationId, onConversation, onFinished, onTitle
     async (signal: AbortSignal) => {
       for (let attempt = 0; attempt <= RECONNECT_DELAYS_MS.length; attempt++) {
         const current = turnRef.current;
+        let paused = false;
         if (!current?.runId || signal.aborted) return;
         try {
           const headers: Record<string, string> = { accept: 'text/event-stream' };
@@ -83,13 +93,20 @@ export function useChatRun({ conversationId, onConversation, onFinished, onTitle
             headers,
             signal,
           });
-          if (res.body && (await consume(res.body, signal))) return;
+          const ended = res.body ? await consume(res.body, signal) : false;
+          if (ended === true) return;
+          // Paused for approval: wait on the run's events for what follows the decision.
+          paused = ended === 'paused';
         } catch (error) {
           if (signal.aborted) return;
           const status = (error as { status?: number }).status;
           if (status === 404 || status === 401 || status === 403) break;
         }
         if (signal.aborted) return;
+        if (paused) {
+          attempt = -1;
+          continue;
+        }
         update({ ...turnRef.current!, status: 'reconnecting' });
         await new Promise((r) => setTimeout(r, RECONNECT_DELAYS_MS[attempt] ?? 8000));
       }
@@ -143,7 +160,7 @@ export function useChatRun({ conversationId, onConversation, onFinished, onTitle
       const runId = res.headers.get('x-run-id');
       if (runId) update({ ...turnRef.current!, runId });
       try {
-        if (res.body && (await consume(res.body, controller.signal))) return;
+        if (res.body && (await consume(res.body, controller.signal)) === true) return;
       } catch {
         // The connection dropped mid-answer: fall through to resuming.
       }
@@ -162,6 +179,26 @@ export function useChatRun({ conversationId, onConversation, onFinished, onTitle
     await api.post('/chat/runs/:run_id/cancel', { params: { run_id: runId } });
   }, []);
 
+  /** Follows a run of this conversation from its start (a paused run found after a reload or elsewhere). */
+  const attach = useCallback(
+    (runId: string) => {
+      if (turnRef.current?.runId === runId) return;
+      abortRef.current?.abort();
+      const controller = new AbortController();
+      abortRef.current = controller;
+      const attached: LiveTurn = {
+        ...startTurn('', 'triage', conversationId),
+        showUser: false,
+        runId,
+        status: 'reconnecting',
+      };
+      turnRef.current = attached;
+      setTurn(attached);
+      void follow(controller.signal);
+    },
+    [conversationId, follow],
+  );
+
   // After a reload: pick up this conversation's run (or a run whose conversation was not yet known).
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs once per conversation page
   useEffect(() => {
@@ -171,7 +208,12 @@ export function useChatRun({ conversationId, onConversation, onFinished, onTitle
     if (!conversationId && stored.conversationId) return;
     const controller = new AbortController();
     abortRef.current = controller;
-    const resumed: LiveTurn = { ...stored, showUser: !conversationId, status: 'reconnecting' };
+    const resumed: LiveTurn = {
+      ...stored,
+      showUser: !conversationId,
+      // A run paused for approval stays paused until decided: its card shows again.
+      status: stored.status === 'paused' ? 'paused' : 'reconnecting',
+    };
     turnRef.current = resumed;
     setTurn(resumed);
     void follow(controller.signal);
@@ -182,5 +224,5 @@ export function useChatRun({ conversationId, onConversation, onFinished, onTitle
   useEffect(() => () => abortRef.current?.abort(), []);
 
   const busy = turn !== null && !isTerminal(turn);
-  return { turn, busy, send, stop };
+  return { turn, busy, send, stop, attach };
 }

@@ -12,7 +12,21 @@ export const keys = {
   conversations: (q: string) => ['conversations', q] as const,
   conversationsAll: ['conversations'] as const,
   conversation: (id: string) => ['conversation', id] as const,
+  approvalsAll: ['approvals'] as const,
+  approvals: (conversationId: string | null) => ['approvals', conversationId ?? 'all'] as const,
 };
+
+/** The caller's pending tool-call approvals (of one conversation, or all of them for the header badge). */
+export function usePendingApprovals(conversationId: string | null, options: { refetchIntervalMs?: number } = {}) {
+  return useQuery({
+    queryKey: keys.approvals(conversationId),
+    queryFn: () =>
+      api.get('/chat/approvals', {
+        query: { status: 'pending', ...(conversationId ? { conversation_id: conversationId } : {}) },
+      }),
+    refetchInterval: options.refetchIntervalMs,
+  });
+}
 
 export function useMe() {
   return useQuery({ queryKey: keys.me, queryFn: () => api.get('/auth/me'), staleTime: 60_000 });

@@ -118,6 +118,23 @@ export const USER_DATA_TABLES: Record<string, UserDataTable> = {
     export: (s) => sql`select * from chat_runs where user_id = ${s.userId} order by created_at`,
     erase: (s) => [sql`delete from chat_runs where user_id = ${s.userId}`],
   },
+  chat_run_approvals: {
+    export: (s) =>
+      sql`select id, run_id, conversation_id, name, arguments, status, message, requested_at, decided_at from chat_run_approvals where user_id = ${s.userId} order by requested_at`,
+    erase: (s) => [sql`delete from chat_run_approvals where user_id = ${s.userId}`],
+  },
+  chat_run_pauses: {
+    // A paused run's saved SDK state: what it holds (the conversation so far) is exported with the
+    // conversation's messages and items; the state itself is machinery.
+    export: (s) =>
+      sql`select run_id, conversation_id, agent, status, expires_at, created_at from chat_run_pauses where user_id = ${s.userId} order by created_at`,
+    erase: (s) => [sql`delete from chat_run_pauses where user_id = ${s.userId}`],
+  },
+  mcp_servers: {
+    // The tenant's tool servers; the user is only named as the one who added them.
+    export: (s) => sql`select id, tenant_id, name, created_at from mcp_servers where created_by = ${s.userId}`,
+    erase: (s) => [sql`update mcp_servers set created_by = null where created_by = ${s.userId}`],
+  },
   audit_events: {
     export: (s) =>
       sql`select id, tenant_id, action, actor_type, actor_id, target_type, target_id, ip_masked, user_agent, request_id, metadata, created_at from audit_events where actor_id = ${s.userId} or (target_type = 'user' and target_id = ${s.userId}) order by created_at`,

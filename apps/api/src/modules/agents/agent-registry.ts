@@ -1,4 +1,4 @@
-import { Agent, handoff, type Model } from '@openai/agents';
+import { Agent, handoff, type Model, type RunContext, type Tool } from '@openai/agents';
 import type { AgentSummary } from '@agentry/contracts';
 import type { AgentRunContext } from './run-context.js';
 import type { AgentSpec } from './specs/agent-spec.js';
@@ -12,6 +12,29 @@ export interface ModelResolver {
 }
 
 export type ChatAgent = Agent<AgentRunContext>;
+
+/**
+ * An SDK agent whose tools are its spec's plus those the run adds for its capabilities
+ * (`AgentRunContext.runTools`, e.g. the tenant's MCP tools): the agent is built once, the extra
+ * tools are per run.
+ */
+class SpecAgent extends Agent<AgentRunContext> {
+  constructor(
+    config: ConstructorParameters<typeof Agent<AgentRunContext>>[0],
+    private readonly capabilities: readonly string[],
+  ) {
+    super(config);
+  }
+
+  override async getAllTools(
+    runContext: RunContext<AgentRunContext>,
+    ...rest: unknown[]
+  ): Promise<Tool<AgentRunContext>[]> {
+    const tools = await super.getAllTools(runContext, ...(rest as []));
+    const extra = runContext?.context?.runTools?.toolsFor(this.capabilities) ?? [];
+    return extra.length ? [...tools, ...extra] : tools;
+  }
+}
 
 /**
  * The agents of this deployment, built once from their specs: each SDK `Agent` gets its model,
@@ -32,14 +55,17 @@ export class AgentRegistry {
       this.specs.set(spec.name, spec);
       this.agents.set(
         spec.name,
-        new Agent<AgentRunContext>({
-          name: spec.name,
-          instructions: spec.instructions,
-          handoffDescription: spec.handoffDescription,
-          model: models.modelFor(spec),
-          modelSettings: spec.modelSettings ?? {},
-          tools: tools.getToolsForAgent(spec).map((d) => d.tool),
-        }),
+        new SpecAgent(
+          {
+            name: spec.name,
+            instructions: spec.instructions,
+            handoffDescription: spec.handoffDescription,
+            model: models.modelFor(spec),
+            modelSettings: spec.modelSettings ?? {},
+            tools: tools.getToolsForAgent(spec).map((d) => d.tool),
+          },
+          spec.capabilities,
+        ),
       );
     }
     // Handoffs are wired in a second pass so specs may reference each other in any order.

@@ -1,3 +1,4 @@
+import type { FunctionTool } from '@openai/agents';
 import type { Caller } from '../../platform/caller.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 
@@ -16,6 +17,8 @@ export interface AgentRunContext {
   conversations: ConversationSearch;
   /** The tenant's guardrails at `tool_input` and `tool_output` (absent: none). */
   guardrails?: ToolGuard;
+  /** The run's extra tools (tenant MCP servers), when there are any. */
+  runTools?: RunToolSource;
 }
 
 /** What tools need of the run's guardrails: arguments before the tool runs, its result before the model sees it. */
@@ -24,4 +27,19 @@ export interface ToolGuard {
   toolInput(argumentsJson: string): Promise<string>;
   /** The result the model may see (masked); throws when a guardrail blocks. */
   toolOutput(output: unknown): Promise<unknown>;
+}
+
+/**
+ * Tools a run adds to those of the agents' specs (e.g. the tenant's MCP tools). Opened when the run
+ * starts, with the caller; closed when it ends (connections it opened lazily are closed then).
+ */
+export interface RunToolSource {
+  /** The run's extra tools for an agent with these capabilities (may be none). */
+  // biome-ignore lint/suspicious/noExplicitAny: tools of any parameter shape
+  toolsFor(capabilities: readonly string[]): FunctionTool<AgentRunContext, any, any>[];
+  close(): Promise<void>;
+}
+
+export interface RunToolProvider {
+  open(caller: Caller): Promise<RunToolSource>;
 }

@@ -2,6 +2,7 @@ import { Runner } from '@openai/agents';
 import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../platform/context.js';
 import type { AgentsService } from '../agents/agents.service.js';
+import type { RunToolProvider } from '../agents/run-context.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { GuardrailsService } from '../guardrails/guardrails.service.js';
@@ -11,6 +12,8 @@ import { ChatMetrics } from './chat.metrics.js';
 import { ChatService } from './chat.service.js';
 import { RunManager } from './run-manager.js';
 import { RunReaper } from './run-reaper.js';
+import { ApprovalsRepo } from './approvals.repo.js';
+import { RESUME_RUN_JOB, RunPauses } from './run-pauses.js';
 import type { ChatUsageHooks } from './usage-hooks.js';
 
 export interface ChatModuleDeps {
@@ -24,6 +27,8 @@ export interface ChatModuleDeps {
   usage?: ChatUsageHooks;
   /** The tenant's guardrails on every stage of a run; without it, none. */
   guardrails?: GuardrailsService;
+  /** Tools runs add per caller (the tenant's MCP servers). */
+  runTools?: RunToolProvider;
 }
 
 /**
@@ -39,14 +44,31 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     traceIncludeSensitiveData: false,
     workflowName: 'Agentry chat',
   });
+  const pauses = new RunPauses({
+    database,
+    runsRepo: repo,
+    repo: new ApprovalsRepo(),
+    jobs: ports.jobs,
+    streams: ports.streams,
+    agents: deps.agents,
+    conversations: deps.conversations,
+    usageHooks: deps.usage,
+    audit: ctx.audit,
+    logger: ctx.logger,
+    ttlSeconds: config.chat.approvalTtlSeconds,
+    retentionSeconds: config.chat.eventRetentionSeconds,
+  });
   const runs = new RunManager({
     runner,
+    pauses,
+    approvalTtlSeconds: config.chat.approvalTtlSeconds,
     database,
     conversations: deps.conversations,
     repo,
     usageHooks: deps.usage,
     logger: ctx.logger,
     maxTurns: config.chat.maxTurns,
+    runTools: deps.runTools,
     assistant: deps.assistant,
     titleTimeoutMs: config.chat.titleTimeoutMs,
     ports,
@@ -57,6 +79,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     guardrails: deps.guardrails,
   });
   await runs.init();
+  pauses.attach(runs);
   const reaper = new RunReaper({
     database,
     repo,
@@ -66,8 +89,13 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     staleMs: config.chat.staleMs,
     intervalMs: config.chat.reaperIntervalMs,
     retentionSeconds: config.chat.eventRetentionSeconds,
+    pauses,
   });
   if (config.roles.includes('worker')) {
+    // Resumes of paused runs: the job takes the pause (once) and runs the rest here.
+    ports.jobs.process<{ runId: string }>(RESUME_RUN_JOB, async (job) => {
+      await pauses.resume(job.data.runId);
+    });
     await reaper.startWorker();
     ctx.onShutdown(() => reaper.stop());
   }
@@ -82,14 +110,18 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     streams: ports.streams,
     usageHooks: deps.usage,
     guardrails: deps.guardrails,
+    pauses,
   });
 
   return {
     service,
     runs,
     reaper,
+    pauses,
     async register(app: FastifyInstance) {
-      await app.register(chatRoutes(service, { heartbeatMs: config.http.sseHeartbeatMs, sse: ctx.sse, metrics }));
+      await app.register(
+        chatRoutes(service, { heartbeatMs: config.http.sseHeartbeatMs, sse: ctx.sse, metrics, pauses }),
+      );
     },
   };
 }

@@ -65,6 +65,27 @@ export class ChatRepo {
       });
   }
 
+  /** `running` → `paused`, with the tokens used so far. */
+  async pauseRun(db: DbOrTx, tenantId: string, id: string, tokens: { inputTokens: number; outputTokens: number }) {
+    await db
+      .update(chatRuns)
+      .set({ status: 'paused', ...tokens })
+      .where(and(eq(chatRuns.tenantId, tenantId), eq(chatRuns.id, id), eq(chatRuns.status, 'running')));
+  }
+
+  /** `paused` → `running` (a resume took it), heartbeat fresh. */
+  async resumeRun(db: DbOrTx, id: string) {
+    await db
+      .update(chatRuns)
+      .set({ status: 'running', heartbeatAt: sql`now()` })
+      .where(and(eq(chatRuns.id, id), eq(chatRuns.status, 'paused')));
+  }
+
+  async findById(db: DbOrTx, id: string): Promise<ChatRunRow | undefined> {
+    const [row] = await db.select().from(chatRuns).where(eq(chatRuns.id, id));
+    return row;
+  }
+
   async finishRun(
     db: DbOrTx,
     tenantId: string,

@@ -1,18 +1,31 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ChatRequest, ChatResponse, RunEventsQuery, RunIdParam } from '@agentry/contracts';
+import {
+  ApprovalDecisionRequest,
+  ApprovalDecisionResponse,
+  ApprovalList,
+  ApprovalListQuery,
+  ApprovalParams,
+  ChatPausedResponse,
+  ChatRequest,
+  ChatResponse,
+  RunEventsQuery,
+  RunIdParam,
+} from '@agentry/contracts';
 import { AppError } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import type { SseRegistry } from '../../platform/sse.js';
 import { pipeToSse, SSE_RESPONSE } from '../../platform/sse-pipe.js';
 import type { ChatMetrics } from './chat.metrics.js';
 import type { ChatService } from './chat.service.js';
+import type { RunPauses } from './run-pauses.js';
 import type { LoggedRunEvent } from './run-events.js';
 
 export interface ChatRoutesOptions {
   heartbeatMs: number;
   sse: SseRegistry;
   metrics: ChatMetrics;
+  pauses: RunPauses;
 }
 
 /** `Last-Event-ID` (header, preferred) or `?after=`: the last event the client has; 0 for none. */
@@ -59,10 +72,13 @@ export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): Fasti
           tags,
           summary: 'Send a message and wait for the answer',
           body: ChatRequest,
-          response: { 200: ChatResponse },
+          response: { 200: ChatResponse, 202: ChatPausedResponse },
         },
       },
-      async (request) => chat.chat(callerOf(request), request.body),
+      async (request, reply) => {
+        const result = await chat.chat(callerOf(request), request.body);
+        return 'status' in result ? reply.status(202).send(result) : result;
+      },
     );
 
     app.post(
@@ -113,6 +129,39 @@ export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): Fasti
       async (request, reply) => {
         await chat.cancel(callerOf(request), request.params.run_id);
         return reply.status(202).send();
+      },
+    );
+
+    app.get(
+      '/api/v1/chat/approvals',
+      {
+        config: { auth: 'conversations:read' },
+        schema: {
+          tags,
+          summary: "The caller's tool-call approvals (?status=pending: those waiting for a decision)",
+          querystring: ApprovalListQuery,
+          response: { 200: ApprovalList },
+        },
+      },
+      async (request) => ({ items: await options.pauses.list(callerOf(request), request.query) }),
+    );
+
+    app.post(
+      '/api/v1/chat/runs/:run_id/approvals/:approval_id',
+      {
+        config: { auth: 'conversations:write' },
+        schema: {
+          tags,
+          summary: 'Approve or reject a tool call; the run resumes once every approval of it is decided',
+          params: ApprovalParams,
+          body: ApprovalDecisionRequest,
+          response: { 202: ApprovalDecisionResponse },
+        },
+      },
+      async (request, reply) => {
+        const { run_id, approval_id } = request.params;
+        const decided = await options.pauses.decide(callerOf(request), run_id, approval_id, request.body);
+        return reply.status(202).send(decided);
       },
     );
   };

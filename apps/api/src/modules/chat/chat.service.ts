@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  TERMINAL_RUN_EVENTS,
+  RESPONSE_END_EVENTS,
+  type ChatPausedResponse,
   type ChatRequest,
   type ChatResponse,
   type ErrorCode,
@@ -16,8 +17,9 @@ import type { ConversationsService } from '../conversations/conversations.servic
 import type { GuardrailsService } from '../guardrails/guardrails.service.js';
 import type { ChatRepo } from './chat.repo.js';
 import type { RunOutcome } from './run-execution.js';
-import { isTerminalEntry, parseEntry, runStreamKey, streamIdOf, type LoggedRunEvent } from './run-events.js';
+import { isResponseEndEntry, parseEntry, runStreamKey, streamIdOf, type LoggedRunEvent } from './run-events.js';
 import type { RunManager } from './run-manager.js';
+import type { RunPauses } from './run-pauses.js';
 import type { ChatUsageHooks } from './usage-hooks.js';
 
 /** How `POST /chat` (which waits for the end) answers a run that failed. */
@@ -49,6 +51,8 @@ export interface ChatServiceDeps {
   usageHooks?: ChatUsageHooks;
   /** The tenant's guardrails (the `input` stage runs here, before the message is stored). */
   guardrails?: Pick<GuardrailsService, 'checkInput'>;
+  /** Runs paused for approval (cancel, `POST /chat` answering 202). */
+  pauses?: RunPauses;
 }
 
 /** Chat runs: start, wait, follow, cancel. Takes the caller first; runs are the caller's own. */
@@ -98,6 +102,7 @@ export class ChatService {
       runId,
       conversationId: turn.conversationId,
       agent,
+      entryAgent: request.agent,
       message: turn.message,
       session,
       firstRun: turn.isNew,
@@ -108,9 +113,13 @@ export class ChatService {
   }
 
   /** `POST /chat`: runs to the end and answers with the result (a failed run is an error). */
-  async chat(caller: Caller, request: ChatRequest): Promise<ChatResponse> {
+  async chat(caller: Caller, request: ChatRequest): Promise<ChatResponse | ChatPausedResponse> {
     const { runId, conversationId, done } = await this.startRun(caller, request);
     const outcome = await done;
+    if (outcome.status === 'paused') {
+      const approvals = (await this.deps.pauses?.forRun(runId)) ?? [];
+      return { conversation_id: conversationId, run_id: runId, status: 'awaiting_approval', approvals };
+    }
     if (outcome.status === 'failed') {
       const { code, message, retryable } = outcome.failure;
       throw new AppError(FAILURE_STATUS[code], message, {
@@ -152,7 +161,7 @@ export class ChatService {
       for await (const e of local) {
         yield e;
         after = e.id;
-        if (TERMINAL_RUN_EVENTS.includes(e.event)) return;
+        if (RESPONSE_END_EVENTS.includes(e.event)) return;
       }
       // The run stopped here without its terminal event (its log failed, or the reaper ended it
       // first): whatever ended it is in the shared log, after the last id sent.
@@ -161,14 +170,15 @@ export class ChatService {
     }
     const key = runStreamKey(runId);
     let followSignal = signal;
-    if (status !== 'running') {
+    // A paused run goes on later (after its decisions): followers wait for it as for a running one.
+    if (status !== 'running' && status !== 'paused') {
       // Finished: the log may already have expired, and nothing new will come after its end.
       if ((await this.deps.streams.read(key, null, 1)).length === 0) return;
       followSignal = AbortSignal.any([signal, AbortSignal.timeout(FINISHED_RUN_FOLLOW_MS)]);
     }
     for await (const entry of followStream(this.deps.streams, key, after > 0 ? streamIdOf(after) : null, {
       signal: followSignal,
-      isLast: isTerminalEntry,
+      isLast: isResponseEndEntry,
     })) {
       yield parseEntry(entry);
     }
@@ -178,5 +188,10 @@ export class ChatService {
   async cancel(caller: Caller, runId: string): Promise<void> {
     const run = await this.getRun(caller, runId);
     if (run.status === 'running') await this.deps.runs.cancel(runId);
+    // A paused run holds no memory anywhere: it ends here (unless a resume took it first).
+    else if (run.status === 'paused' && !(await this.deps.pauses?.cancel(runId))) {
+      const now = await this.getRun(caller, runId);
+      if (now.status === 'running') await this.deps.runs.cancel(runId);
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { TERMINAL_RUN_EVENTS } from '@agentry/contracts';
+import { RESPONSE_END_EVENTS } from '@agentry/contracts';
 import type { LoggedRunEvent } from './run-events.js';
 
 /**
@@ -13,9 +13,12 @@ export class LiveRun {
   private readonly waiters = new Set<() => void>();
   private ended = false;
 
+  /** `base`: the id of the last event before this process ran it (a resumed run), 0 for a new run. */
+  constructor(readonly base = 0) {}
+
   /** Called by the writer, in id order (ids 1, 2, 3 … are array positions + 1). */
   push(event: LoggedRunEvent) {
-    if (event.id !== this.events.length + 1)
+    if (event.id !== this.base + this.events.length + 1)
       throw new Error(`live run event ${event.id} out of order (have ${this.events.length})`);
     this.events.push(event);
     this.wakeAll();
@@ -28,17 +31,17 @@ export class LiveRun {
   }
 
   /**
-   * Events after `after`, then live ones until the terminal event, `end()` or `signal` aborts.
+   * Events after `after` (at least `base`), then live ones until the terminal event (or `run.paused`), `end()` or `signal` aborts.
    * Replay and live read the same array, so the switch between them can neither lose nor repeat
    * an event.
    */
   async *follow(after: number, signal: AbortSignal): AsyncGenerator<LoggedRunEvent> {
-    let next = Math.max(0, after);
+    let next = Math.max(0, after - this.base);
     for (;;) {
       while (next < this.events.length) {
         const event = this.events[next++]!;
         yield event;
-        if (TERMINAL_RUN_EVENTS.includes(event.event)) return;
+        if (RESPONSE_END_EVENTS.includes(event.event)) return;
       }
       if (this.ended || signal.aborted) return;
       await new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 import type { RunEvent } from '@agentry/contracts';
-import { TERMINAL_RUN_EVENTS } from '@agentry/contracts';
+import { RESPONSE_END_EVENTS, TERMINAL_RUN_EVENTS } from '@agentry/contracts';
 import type { EventStreams, StreamEntry } from '../../platform/ports/types.js';
 import type { LiveRun } from './live-runs.js';
 
@@ -29,6 +29,12 @@ export const isTerminalEntry = (entry: StreamEntry) => {
   return TERMINAL_RUN_EVENTS.includes(event);
 };
 
+/** The entry ends a response: a terminal event or `run.paused`. */
+export const isResponseEndEntry = (entry: StreamEntry) => {
+  const { event } = JSON.parse(entry.data) as RunEvent;
+  return RESPONSE_END_EVENTS.includes(event);
+};
+
 /** Appends beyond this many unconfirmed events wait for the log to catch up (backpressure). */
 const MAX_IN_FLIGHT = 64;
 
@@ -40,7 +46,7 @@ const MAX_IN_FLIGHT = 64;
  * and every earlier one are in the log. A failed append fails every later `append` and `flush`.
  */
 export class RunEventWriter {
-  private next = 1;
+  private next: number;
   private confirmed: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private failure: unknown;
@@ -51,7 +57,16 @@ export class RunEventWriter {
     private readonly live?: LiveRun,
     /** Sees every event as it is appended (metrics). */
     private readonly observe?: (event: RunEvent) => void,
-  ) {}
+    /** The id of the first event written (a resumed run goes on after its pause). */
+    first = 1,
+  ) {
+    this.next = first;
+  }
+
+  /** The id the next event gets. */
+  get nextId() {
+    return this.next;
+  }
 
   async append(event: RunEvent): Promise<number> {
     if (this.failure !== undefined) throw this.failure;

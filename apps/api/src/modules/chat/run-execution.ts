@@ -1,10 +1,11 @@
-import type { Runner, RunStreamEvent } from '@openai/agents';
+import { randomUUID } from 'node:crypto';
+import { RunContext, RunState, type Runner, type RunStreamEvent } from '@openai/agents';
 import type { Logger } from 'pino';
 import type { GuardrailRule, Usage } from '@agentry/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import type { ChatAgent } from '../agents/agent-registry.js';
-import type { AgentRunContext } from '../agents/run-context.js';
+import type { AgentRunContext, RunToolProvider } from '../agents/run-context.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService, RunResultRecord } from '../conversations/conversations.service.js';
 import type { PostgresSession } from '../conversations/postgres-session.js';
@@ -20,6 +21,8 @@ export interface RunInput {
   runId: string;
   conversationId: string;
   agent: ChatAgent;
+  /** The agent name the run was started with (`agentToRun` key); defaults to `agent.name`. */
+  entryAgent?: string;
   message: string;
   session: PostgresSession;
   /** The conversation was created for this run: it gets its title when the run completes. */
@@ -28,6 +31,29 @@ export interface RunInput {
   inputGuardrails?: InputCheck;
   /** The guardrails of the agent the run starts with (merged with the tenant's). */
   agentGuardrails?: GuardrailRule[];
+  /** Set when the run goes on after a pause: its saved state and the decisions taken. */
+  resume?: ResumeInput;
+}
+
+export interface ResumeInput {
+  state: string;
+  transcript: SavedTranscript;
+  decisions: { callId: string; approved: boolean; message: string | null }[];
+}
+
+/** What a paused run had produced (stored with the pause). */
+export interface SavedTranscript {
+  text: string;
+  agent: string;
+  handoffs: { from: string; to: string }[];
+  toolCalls: { callId: string; name: string; arguments: string; output: string | null }[];
+}
+
+export interface PausedApproval {
+  approvalId: string;
+  callId: string;
+  name: string;
+  arguments: string;
 }
 
 export type RunOutcome =
@@ -39,10 +65,26 @@ export type RunOutcome =
       handoffs: { from: string; to: string }[];
       usage: Usage;
     }
-  | { status: 'failed'; failure: RunFailure };
+  | { status: 'failed'; failure: RunFailure }
+  /** Waiting for approvals: stored, the run left memory (the event log goes on from `nextEventId`). */
+  | { status: 'paused'; approvals: PausedApproval[]; nextEventId: number };
 
 export interface RunExecutionDeps {
   runner: Runner;
+  /** Stores a paused run (run-pauses.ts); without it a tool that needs approval fails the run. */
+  pauses?: {
+    pause(
+      input: RunInput,
+      pause: {
+        state: string;
+        transcript: SavedTranscript;
+        approvals: PausedApproval[];
+        usage: Usage;
+        nextEventId: number;
+      },
+    ): Promise<void>;
+    paused(runId: string): Promise<void>;
+  };
   database: Database;
   conversations: Pick<
     ConversationsService,
@@ -58,6 +100,8 @@ export interface RunExecutionDeps {
   maxTurns: number;
   /** The tenant's guardrails at every stage (absent: none). */
   guardrails?: Pick<GuardrailsService, 'forRun'>;
+  /** Tools each run adds for the caller (the tenant's MCP servers); opened at the start, closed at the end. */
+  runTools?: RunToolProvider;
 }
 
 const stringify = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
@@ -68,8 +112,14 @@ class RunTranscript {
   agent: string;
   handoffs: { from: string; to: string }[] = [];
   toolCalls: { callId: string; name: string; arguments: string; output: string | null }[] = [];
-  constructor(entry: string) {
+  constructor(entry: string, saved?: SavedTranscript) {
     this.agent = entry;
+    if (saved) {
+      this.text = saved.text;
+      this.agent = saved.agent;
+      this.handoffs = [...saved.handoffs];
+      this.toolCalls = saved.toolCalls.map((c) => ({ ...c }));
+    }
   }
 }
 
@@ -127,16 +177,25 @@ export async function executeRun(
   writer: RunEventWriter,
 ): Promise<RunOutcome> {
   const { caller, runId, conversationId } = input;
-  const transcript = new RunTranscript(input.agent.name);
+  const transcript = new RunTranscript(input.agent.name, input.resume?.transcript);
   let usage: Usage = { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
-  const context: AgentRunContext = { caller, conversationId, runId, conversations: deps.conversations };
+  const context = { caller, conversationId, runId } as AgentRunContext;
+  // Not serialized with a paused run's state (a service): a resume hands in its own context.
+  Object.defineProperty(context, 'conversations', { value: deps.conversations, enumerable: false });
   // Set once the result is committed: a failure after that (the event log) must not re-record the run as failed.
   let recorded = false;
   try {
     const guard = await guardRun(deps, input, writer);
-    context.guardrails = guard;
-    if (!input.firstRun) await compactMemory(deps, input, signal, writer);
-    const result = await deps.runner.run(input.agent, input.message, {
+    const runTools = deps.runTools ? await deps.runTools.open(caller) : undefined;
+    // Services, not state: left out of a paused run's serialized state (a resume opens its own).
+    Object.defineProperties(context, {
+      guardrails: { value: guard, enumerable: false, configurable: true },
+      runTools: { value: runTools, enumerable: false, configurable: true },
+    });
+    // A resumed run's history was compacted (or not) before it paused.
+    if (!input.firstRun && !input.resume) await compactMemory(deps, input, signal, writer);
+    const start = input.resume ? await resumedState({ ...input, resume: input.resume }, context) : input.message;
+    const result = await deps.runner.run(input.agent, start, {
       stream: true,
       context,
       session: input.session,
@@ -152,6 +211,45 @@ export async function executeRun(
     }
     if (signal.aborted) throw signal.reason;
     if (result.error) throw result.error;
+    if (result.interruptions?.length) {
+      if (!deps.pauses) throw new Error('a tool needs approval but approvals are not wired');
+      await writer.flush();
+      const approvals: PausedApproval[] = result.interruptions.map((item) => {
+        const raw = item.rawItem as { callId?: string; id?: string; name?: string; arguments?: string };
+        return {
+          approvalId: randomUUID(),
+          callId: String(raw.callId ?? raw.id),
+          name: String(item.name ?? raw.name),
+          arguments: String(raw.arguments ?? ''),
+        };
+      });
+      const nextEventId = writer.nextId + approvals.length + 1;
+      await deps.pauses.pause(input, {
+        state: result.state.toString(),
+        transcript: {
+          text: transcript.text,
+          agent: result.lastAgent?.name ?? transcript.agent,
+          handoffs: transcript.handoffs,
+          toolCalls: transcript.toolCalls,
+        },
+        approvals,
+        usage,
+        nextEventId,
+      });
+      for (const a of approvals) {
+        await writer.append({
+          event: 'approval.requested',
+          data: { approval_id: a.approvalId, call_id: a.callId, name: a.name, arguments: a.arguments },
+        });
+      }
+      await writer.append({
+        event: 'run.paused',
+        data: { run_id: runId, approvals: approvals.map((a) => a.approvalId) },
+      });
+      await writer.flush();
+      await deps.pauses.paused(runId);
+      return { status: 'paused', approvals, nextEventId };
+    }
     // A model that answers without streaming deltas still gets its text into the stream once.
     const final = typeof result.finalOutput === 'string' ? result.finalOutput : stringify(result.finalOutput);
     if (!transcript.text && final) {
@@ -225,7 +323,24 @@ export async function executeRun(
     });
     await writer.flush();
     return { status: 'failed', failure };
+  } finally {
+    await context.runTools?.close().catch(() => {});
   }
+}
+
+/** The paused run's state with the decisions applied, in this process's run context. */
+async function resumedState(input: RunInput & { resume: ResumeInput }, context: AgentRunContext) {
+  const { resume } = input;
+  const state = await RunState.fromStringWithContext(input.agent, resume.state, new RunContext(context), {
+    contextStrategy: 'replace',
+  });
+  for (const item of state.getInterruptions()) {
+    const raw = item.rawItem as { callId?: string; id?: string };
+    const decision = resume.decisions.find((d) => d.callId === String(raw.callId ?? raw.id));
+    if (decision?.approved) state.approve(item);
+    else state.reject(item, decision?.message ? { message: decision.message } : undefined);
+  }
+  return state;
 }
 
 /**
@@ -241,8 +356,11 @@ async function guardRun(
   const report = async (data: GuardrailNotice) => {
     await writer.append({ event: 'guardrail.applied', data });
   };
-  for (const notice of input.inputGuardrails?.notices ?? []) await report(notice);
-  if (input.inputGuardrails?.tripped) throw input.inputGuardrails.tripped;
+  // A resumed run's input was checked (and its notices reported) before it paused.
+  if (!input.resume) {
+    for (const notice of input.inputGuardrails?.notices ?? []) await report(notice);
+    if (input.inputGuardrails?.tripped) throw input.inputGuardrails.tripped;
+  }
   return deps.guardrails.forRun(input.caller.tenantId, report, input.agentGuardrails);
 }
 

@@ -5,6 +5,7 @@ import { LiveRun } from './live-runs.js';
 import { RunAbort } from './run-errors.js';
 import { RunEventWriter, type LoggedRunEvent } from './run-events.js';
 import type { ChatMetrics } from './chat.metrics.js';
+import type { RunEvent } from '@agentry/contracts';
 
 const CANCEL_CHANNEL = 'chat:runs:cancel';
 /** A tenant id: every replica ends that tenant's runs (a suspension). */
@@ -33,6 +34,8 @@ export class RunManager {
       retentionSeconds: number;
       /** How often the heartbeat of this replica's runs is refreshed (the reaper ends runs whose heartbeat went stale). */
       heartbeatMs: number;
+      /** How long a paused run waits for its approvals (its event log is kept that long). */
+      approvalTtlSeconds: number;
       metrics?: ChatMetrics;
     },
   ) {}
@@ -73,7 +76,10 @@ export class RunManager {
    * when it does not run here (follow the shared log instead).
    */
   followLocal(runId: string, after: number, signal: AbortSignal): AsyncGenerator<LoggedRunEvent> | undefined {
-    return this.active.get(runId)?.live.follow(after, signal);
+    const live = this.active.get(runId)?.live;
+    // A resumed run holds only the events after its pause in memory; earlier ones are in the log.
+    if (!live || after < live.base) return undefined;
+    return live.follow(after, signal);
   }
 
   get size() {
@@ -85,12 +91,30 @@ export class RunManager {
    * `done` settles with the outcome; it never rejects.
    */
   async start(input: RunInput): Promise<{ done: Promise<RunOutcome> }> {
-    const live = new LiveRun();
-    const writer = new RunEventWriter(this.deps.ports.streams, input.runId, live, this.deps.metrics?.trackRun());
-    await writer.append({
+    return this.launch(input, 1, {
       event: 'run.started',
       data: { run_id: input.runId, conversation_id: input.conversationId, agent: input.agent.name },
     });
+  }
+
+  /**
+   * Goes on with a paused run (`input.resume`) on this replica: appends `run.resumed` at
+   * `nextEventId`, then runs as `start` does.
+   */
+  async resume(input: RunInput, nextEventId: number): Promise<{ done: Promise<RunOutcome> }> {
+    return this.launch(input, nextEventId, { event: 'run.resumed', data: { run_id: input.runId } });
+  }
+
+  private async launch(input: RunInput, firstId: number, first: RunEvent): Promise<{ done: Promise<RunOutcome> }> {
+    const live = new LiveRun(firstId - 1);
+    const writer = new RunEventWriter(
+      this.deps.ports.streams,
+      input.runId,
+      live,
+      this.deps.metrics?.trackRun(),
+      firstId,
+    );
+    await writer.append(first);
     // The log must work before the run starts: a failure here is the caller's error, not a silent run.
     await writer.flush();
     // Kept until the end even if this replica dies mid-run; shortened to the retention once it ends.
@@ -106,6 +130,7 @@ export class RunManager {
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new RunAbort('run_timeout')), this.deps.runTimeoutMs);
+    let outcome: RunOutcome | undefined;
     const done = executeRun(this.deps, input, controller.signal, writer)
       .catch((err: unknown): RunOutcome => {
         // Only the event log itself failing gets here (executeRun handles everything else).
@@ -115,13 +140,19 @@ export class RunManager {
           failure: { code: 'internal_error', message: 'The run failed unexpectedly.', retryable: true },
         };
       })
+      .then((o) => (outcome = o))
       .finally(async () => {
         clearTimeout(timer);
         live.end();
         this.active.delete(input.runId);
         await initialExpiry;
         try {
-          await writer.expire(this.deps.retentionSeconds);
+          // A paused run's log must outlive the wait for approvals, and the resumed run after it.
+          await writer.expire(
+            outcome?.status === 'paused'
+              ? this.deps.approvalTtlSeconds + Math.ceil(this.deps.runTimeoutMs / 1000) + this.deps.retentionSeconds
+              : this.deps.retentionSeconds,
+          );
         } catch (err) {
           this.deps.logger.warn(
             { err, event: 'chat.run_expire_failed', run_id: input.runId },

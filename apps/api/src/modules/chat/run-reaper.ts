@@ -18,6 +18,8 @@ export interface RunReaperDeps {
   staleMs: number;
   intervalMs: number;
   retentionSeconds: number;
+  /** Paused runs: those waiting past APPROVAL_TTL_SECONDS are ended (`approval_expired`) on each tick. */
+  pauses?: { expireDue(): Promise<number> };
 }
 
 /**
@@ -67,7 +69,13 @@ export class RunReaper {
       if (runs.length < BATCH) break;
     }
     if (total) this.deps.logger.warn({ event: 'chat.runs_reaped', count: total }, 'ended runs lost with their replica');
-    return total;
+    const expired = (await this.deps.pauses?.expireDue()) ?? 0;
+    if (expired)
+      this.deps.logger.info(
+        { event: 'chat.paused_runs_expired', count: expired },
+        'ended runs waiting too long for approval',
+      );
+    return total + expired;
   }
 
   /** Appends `run.failed` after the last event in the run's log (ids stay consecutive). */

@@ -267,6 +267,7 @@ describe('conversations, agents and tools over HTTP', () => {
       'current_time',
       'file_search',
       'search_conversations',
+      'send_notification',
     ]);
     expect(all.find((x: { name: string }) => x.name === 'calculator')).toMatchObject({
       core: true,

@@ -57,6 +57,11 @@ export class PostgresSession implements Session {
     return this.scope.turn.userMessageId;
   }
 
+  /** The turn of the tree this session writes to (a paused run keeps it to resume on the same branch). */
+  get turn(): SessionTurn {
+    return { ...this.scope.turn };
+  }
+
   /** The last message of the branch before this turn (null when the turn starts the conversation). */
   get historyTipId(): string | null {
     return this.scope.turn.historyTipId;

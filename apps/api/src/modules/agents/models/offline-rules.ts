@@ -123,6 +123,17 @@ export function decide(request: ModelRequest, agentName: string): OfflineDecisio
   const results = toolResultsAfter(after, handoffTools);
   if (results.length) return { kind: 'text', text: answerFromTool(results[results.length - 1]) };
 
+  // `use TOOL with JSON`: calls TOOL (any tool the agent has, e.g. an MCP tool) with those arguments.
+  const use = /\buse\s+([A-Za-z0-9_-]{1,64})\s+with\s+(\{[\s\S]*\})\s*$/i.exec(message);
+  if (use && hasTool(request, use[1])) {
+    try {
+      const args = JSON.parse(use[2]) as unknown;
+      if (args && typeof args === 'object' && !Array.isArray(args))
+        return { kind: 'tool', name: use[1], arguments: args as Record<string, unknown> };
+    } catch {
+      // Not JSON: the other rules apply.
+    }
+  }
   const files = /\bin my files\b/i.exec(message);
   if (files && hasTool(request, 'file_search')) {
     const query = message

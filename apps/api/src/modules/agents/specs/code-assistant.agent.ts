@@ -13,7 +13,7 @@ export const codeAssistant: AgentSpec = {
   ].join('\n'),
   modelSettings: { reasoning: { effort: 'medium' } },
   tools: [],
-  capabilities: ['code', 'web', 'knowledge'],
+  capabilities: ['code', 'web', 'knowledge', 'mcp'],
   handoffs: [],
   // Code samples are copied into repositories: an answer carrying a real-looking key is refused
   // rather than masked, whatever the tenant chose.

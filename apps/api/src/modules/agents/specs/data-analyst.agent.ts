@@ -11,6 +11,6 @@ export const dataAnalyst: AgentSpec = {
   ].join('\n'),
   modelSettings: { reasoning: { effort: 'medium' } },
   tools: ['calculator'],
-  capabilities: ['math', 'web', 'knowledge'],
+  capabilities: ['math', 'web', 'knowledge', 'mcp'],
   handoffs: [],
 };

@@ -15,6 +15,6 @@ export const triage: AgentSpec = {
   ].join('\n'),
   modelSettings: { reasoning: { effort: 'low' } },
   tools: [],
-  capabilities: ['memory', 'knowledge'],
+  capabilities: ['memory', 'knowledge', 'mcp'],
   handoffs: ['code_assistant', 'data_analyst'],
 };

@@ -12,6 +12,11 @@ export interface ToolDefinition {
   core: boolean;
   agents: string[];
   capabilities: string[];
+  /**
+   * A person must approve each call before it runs: the tool is built with the SDK's
+   * `needsApproval` set from this flag, and a call pauses the run (chat: approvals) until decided.
+   */
+  requiresApproval?: boolean;
   // biome-ignore lint/suspicious/noExplicitAny: the SDK types tool parameters per tool; the registry holds tools of any shape
   tool: FunctionTool<AgentRunContext, any, any>;
 }

@@ -4,6 +4,7 @@ import { calculatorTool } from './calculator.tool.js';
 import { currentTimeTool } from './current-time.tool.js';
 import { fileSearchTool, type KnowledgeSearch } from './file-search.tool.js';
 import { searchConversationsTool } from './search-conversations.tool.js';
+import { sendNotificationTool } from './send-notification.tool.js';
 import { guardedTool, type ToolDefinition } from './tool-definition.js';
 import { webSearchTool } from './web-search.tool.js';
 
@@ -65,7 +66,12 @@ export interface ToolRegistryOptions {
 }
 
 export function createToolRegistry(options: ToolRegistryOptions = {}): ToolRegistry {
-  const definitions = [currentTimeTool(options.now), calculatorTool(), searchConversationsTool()];
+  const definitions = [
+    currentTimeTool(options.now),
+    calculatorTool(),
+    searchConversationsTool(),
+    sendNotificationTool(),
+  ];
   if (options.knowledge) definitions.push(fileSearchTool(options.knowledge));
   if (options.tavilyApiKey) definitions.push(webSearchTool({ apiKey: options.tavilyApiKey, fetch: options.fetch }));
   return new ToolRegistry(definitions);

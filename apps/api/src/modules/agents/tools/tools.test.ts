@@ -58,7 +58,7 @@ describe('tool registry', () => {
         .list()
         .map((t) => t.name)
         .sort(),
-    ).toEqual(['calculator', 'current_time', 'search_conversations']);
+    ).toEqual(['calculator', 'current_time', 'search_conversations', 'send_notification']);
     expect(registry.get('web_search')).toBeUndefined();
   });
 
@@ -79,8 +79,19 @@ describe('tool registry', () => {
       'calculator',
       'search_conversations',
     ]);
+    // send_notification is the triage agent's (by name), and needs a person's approval for each call.
     const only = registry.list().filter((t) => !t.core);
-    expect(only).toEqual([]);
+    expect(only.map((t) => [t.name, t.agents, t.requiresApproval])).toEqual([['send_notification', ['triage'], true]]);
+    expect(registry.getToolsForAgent(triage).map((t) => t.name)).toContain('send_notification');
+  });
+
+  it('builds a tool whose definition requires approval with the SDK needsApproval on', async () => {
+    const registry = createToolRegistry();
+    const notify = registry.get('send_notification')!;
+    expect(await notify.tool.needsApproval({} as never, { message: 'hi' }, 'call_1')).toBe(true);
+    expect(await registry.get('calculator')!.tool.needsApproval({} as never, { expression: '1' }, 'call_2')).toBe(
+      false,
+    );
   });
 
   it('describes parameters as JSON Schema', () => {
