@@ -70,3 +70,26 @@ export function multipart(parts: Part[]): { payload: Buffer; headers: { 'content
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
+
+/** Uploads one file as `user` and waits (up to 20 s) until the extraction job has finished with it. */
+export async function uploadAndProcess(
+  app: import('fastify').FastifyInstance,
+  headers: Record<string, string>,
+  file: Part,
+): Promise<import('@agentry/contracts').FileObject> {
+  const body = multipart([file]);
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/files',
+    headers: { ...headers, ...body.headers },
+    payload: body.payload,
+  });
+  if (res.statusCode !== 201) throw new Error(`upload: ${res.statusCode} ${res.body}`);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const read = await app.inject({ method: 'GET', url: `/api/v1/files/${res.json().id}`, headers });
+    const uploaded = read.json() as import('@agentry/contracts').FileObject;
+    if (uploaded.status !== 'processing' || Date.now() > deadline) return uploaded;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

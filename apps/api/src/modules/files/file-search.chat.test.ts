@@ -2,7 +2,7 @@ import type { FileObject } from '@agentry/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, NO_LOGIN_THROTTLE, type TestUser } from '../../../test/factories.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
-import { makePdf, multipart } from '../../../test/support/knowledge-files.js';
+import { makePdf, uploadAndProcess } from '../../../test/support/knowledge-files.js';
 import { parseSse } from '../../../test/support/sse-client.js';
 
 /** API.md "Files and knowledge": the file_search tool in chat, with the offline model's `in my files` rule. */
@@ -19,32 +19,15 @@ describe('chat: "in my files" searches the tenant\'s knowledge and cites the fil
     t = await createTestApp(NO_LOGIN_THROTTLE);
     owner = await signUp(t.app);
     stranger = await signUp(t.app);
-    const body = multipart([
-      {
-        name: 'file',
-        filename: 'handbook.pdf',
-        type: 'application/pdf',
-        data: await makePdf([
-          'Welcome to the company handbook. Read it on your first day.',
-          'The walrus parking permit is renewed every March at the front desk.',
-        ]),
-      },
-    ]);
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/files',
-      headers: { ...owner.headers, ...body.headers },
-      payload: body.payload,
+    pdf = await uploadAndProcess(t.app, owner.headers, {
+      name: 'file',
+      filename: 'handbook.pdf',
+      type: 'application/pdf',
+      data: await makePdf([
+        'Welcome to the company handbook. Read it on your first day.',
+        'The walrus parking permit is renewed every March at the front desk.',
+      ]),
     });
-    expect(res.statusCode, res.body).toBe(201);
-    const deadline = Date.now() + 20_000;
-    do {
-      pdf = (
-        await t.app.inject({ method: 'GET', url: `/api/v1/files/${res.json().id}`, headers: owner.headers })
-      ).json();
-      if (pdf.status !== 'processing') break;
-      await new Promise((r) => setTimeout(r, 50));
-    } while (Date.now() < deadline);
     expect(pdf.status).toBe('ready');
   }, 60_000);
   afterAll(async () => t?.close());

@@ -8,6 +8,7 @@ import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { AuditLog } from '../../../platform/audit.js';
 import type { SessionRevoker } from '../sessions/session-revoker.js';
 import type { LoginLockout } from './lockout.js';
+import type { Reauthentication } from './reauth.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { assertPasswordAcceptable } from './password-policy.js';
 import type { OneTimePurpose, UsersRepo } from './users.repo.js';
@@ -28,6 +29,7 @@ export class AccountRecoveryService {
       mailer: Mailer;
       revoker: SessionRevoker;
       lockout: LoginLockout;
+      reauth: Reauthentication;
       audit: AuditLog;
       tenants: Pick<TenantsService, 'membershipsOf'>;
     },
@@ -125,22 +127,9 @@ export class AccountRecoveryService {
   /** Changes the password after checking the current one; ends the user's other sessions. */
   async changePassword(caller: Caller, current: string, next: string): Promise<void> {
     if (!caller.userId) throw new AppError('forbidden', 'Service accounts have no password.');
-    const user = await this.deps.users.findById(this.db, caller.userId);
-    if (!user) throw new AppError('not_found', 'No such user.');
     // A stolen access token must not become a password oracle: wrong current passwords count into
     // the same account lockout as failed logins, and a locked account cannot change its password.
-    const accountKey = this.deps.lockout.accountKey(user.email);
-    const lockedFor = await this.deps.lockout.lockedFor(accountKey);
-    if (lockedFor !== null) {
-      throw new AppError('account_locked', 'Too many failed attempts; try again later or reset your password.', {
-        headers: { 'retry-after': String(lockedFor) },
-      });
-    }
-    const check = await this.deps.hasher.verify(current, user.passwordHash);
-    if (!check.ok) {
-      await this.deps.lockout.recordFailure(accountKey);
-      throw new AppError('invalid_credentials', 'The current password is wrong.');
-    }
+    const user = await this.deps.reauth.confirm(this.db, caller, current);
     assertPasswordAcceptable(next, user.email, 'new_password');
     const hash = await this.deps.hasher.hash(next);
     await this.db.transaction(async (tx) => {

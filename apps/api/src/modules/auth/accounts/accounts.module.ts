@@ -67,6 +67,7 @@ export function createAccountsModule(
     hasher,
     lockout,
   });
+  const reauth = new Reauthentication({ users, hasher, lockout });
   const recovery = new AccountRecoveryService({
     config,
     database,
@@ -75,6 +76,7 @@ export function createAccountsModule(
     mailer,
     revoker,
     lockout,
+    reauth,
     audit,
     tenants,
   });
@@ -97,7 +99,6 @@ export function createAccountsModule(
     grace: deps.sessions.grace,
   });
   sso.bindSessions(signIn);
-  const reauth = new Reauthentication({ users, hasher, lockout });
   const emailChange = new EmailChangeService({ config, database, users, reauth, mailer, revoker, audit, tenants });
   const profile = new ProfileService({ database, users, tenants, mfa: mfaRepo });
   const serviceAccounts = new ServiceAccountsService({
