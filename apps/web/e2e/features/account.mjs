@@ -26,8 +26,13 @@ export const journeys = [
       await signUp(page, WEB, first, 'Account Tester');
       await page.goto(`${WEB}/settings#security`);
       const card = page.getByTestId('email-change-card');
-      await card.getByLabel('New e-mail address').fill(moved);
+      // The card names the current address once the page has loaded the account (and hydrated):
+      // typing before that can be wiped by the first client render.
+      await card.getByText(`You sign in with ${first}`).waitFor();
+      const address = card.getByLabel('New e-mail address');
+      await address.fill(moved);
       await card.getByLabel('Current password').fill(password);
+      if ((await address.inputValue()) !== moved) await address.fill(moved);
       await card.getByRole('button', { name: 'Change e-mail' }).click();
       await card.getByText('Confirmation sent').waitFor();
       const notice = await mailTo(MAIL, first);
