@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { KeysetSchema, OperatorPublicKey } from './key-schemas.js';
 
 /**
  * Every environment variable Agentry reads, in one schema, parsed once into a frozen object.
@@ -39,51 +40,6 @@ const json = <T extends z.ZodType>(schema: T) =>
     .pipe(schema);
 const jsonObjectOf = <V extends z.ZodType>(value: V, what: string) =>
   z.record(z.string(), value, { error: `must be a JSON object of ${what}` });
-
-const B64URL = /^[A-Za-z0-9_-]+$/;
-/** One Ed25519 signing key as stored: the private JWK (with `d`) and when it changed state. */
-const StoredKeySchema = z.object({
-  kid: z.string().min(1),
-  /** OKP/Ed25519 JWK including the private part `d`. */
-  jwk: z.object({
-    kty: z.literal('OKP'),
-    crv: z.literal('Ed25519'),
-    x: z.string().regex(B64URL),
-    d: z.string().regex(B64URL),
-  }),
-  created_at: z.string(),
-  /** Set when the key left `active`; it keeps verifying until its last token has expired. */
-  retired_at: z.string().optional(),
-});
-
-/**
- * The signing key set. `active` signs; `next` is already published in the JWKS so caches hold it
- * before it starts signing; `retired` keys only verify, until every token they signed has expired.
- * Defined here because AUTH_KEYSET_JSON holds one (config.ts is a leaf every unit may import); the
- * key file (modules/auth/sessions/keys) is checked against the same schema.
- */
-export const KeysetSchema = z.object(
-  {
-    version: z.literal(1),
-    active: StoredKeySchema,
-    next: StoredKeySchema,
-    retired: z.array(StoredKeySchema),
-    updated_at: z.string(),
-  },
-  { error: 'the key set must be {version:1, active, next, retired[]} of Ed25519 private JWKs' },
-);
-
-/** An operator key: a base64url raw Ed25519 public key, or its JWK; either way the 32-byte `x`. */
-const OperatorPublicKey = z
-  .union(
-    [z.string(), z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string() }).transform((j) => j.x)],
-    {
-      error: 'must be an Ed25519 public key (base64url, or a JWK with kty OKP and crv Ed25519)',
-    },
-  )
-  .refine((x) => B64URL.test(x) && Buffer.from(x, 'base64url').length === 32, {
-    message: 'must be an Ed25519 public key (32 bytes, base64url)',
-  });
 
 /** Dev defaults: `secrets check` and production start-up refuse them. */
 export const DEV_SECRETS = {

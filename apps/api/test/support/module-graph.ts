@@ -16,7 +16,8 @@ function unitOf(file: string): string {
   const rel = path.relative(SRC, file).split(path.sep);
   if (rel[0] === 'modules') return `modules/${rel[1]}`;
   if (rel[0] === 'platform' || rel[0] === 'cli') return rel[0];
-  if (/^(config|version)\.[jt]s$/.test(rel[0])) return 'config';
+  // The configuration's leaves: the environment schema, the key shapes it reads, the version.
+  if (/^(config|key-schemas|version)\.[jt]s$/.test(rel[0])) return 'config';
   return 'app';
 }
 

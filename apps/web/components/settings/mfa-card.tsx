@@ -172,15 +172,7 @@ function EnrollForm({
         <li>Enter the 6-digit code the app shows.</li>
       </ol>
       <form onSubmit={form.onSubmit} noValidate className="grid gap-4 sm:max-w-sm">
-        <TextField
-          label="Code from the app"
-          name="code"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          maxLength={7}
-          required
-          error={form.fieldErrors.code}
-        />
+        <AppCodeField error={form.fieldErrors.code} />
         <FormSubmit label="Turn on" {...form} />
         <Button variant="ghost" size="sm" onClick={onCancel}>
           Cancel
@@ -263,15 +255,7 @@ function EnabledActions({ onCodes, onDisabled }: { onCodes: (codes: string[]) =>
       >
         <h3 className="text-sm font-semibold">New recovery codes</h3>
         <p className="text-sm text-zinc-600 dark:text-zinc-400">The old codes stop working.</p>
-        <TextField
-          label="Code from the app"
-          name="code"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          maxLength={7}
-          required
-          error={regenerate.fieldErrors.code}
-        />
+        <AppCodeField error={regenerate.fieldErrors.code} />
         <FormSubmit label="Generate new codes" {...regenerate} />
       </form>
       <form
@@ -300,16 +284,7 @@ function EnabledActions({ onCodes, onDisabled }: { onCodes: (codes: string[]) =>
             error={disable.fieldErrors.recovery_code}
           />
         ) : (
-          <TextField
-            key="code"
-            label="Code from the app"
-            name="code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            maxLength={7}
-            required
-            error={disable.fieldErrors.code}
-          />
+          <AppCodeField key="code" error={disable.fieldErrors.code} />
         )}
         <Button variant="ghost" size="sm" onClick={() => setWithRecovery((v) => !v)}>
           {withRecovery ? 'Use a code from the app' : 'Lost your device? Use a recovery code'}
@@ -317,5 +292,20 @@ function EnabledActions({ onCodes, onDisabled }: { onCodes: (codes: string[]) =>
         <FormSubmit label="Turn off two-step verification" {...disable} />
       </form>
     </div>
+  );
+}
+
+/** The 6-digit code of the authenticator app, as every MFA form here asks for it. */
+function AppCodeField({ error }: { error?: string }) {
+  return (
+    <TextField
+      label="Code from the app"
+      name="code"
+      inputMode="numeric"
+      autoComplete="one-time-code"
+      maxLength={7}
+      required
+      error={error}
+    />
   );
 }

@@ -121,22 +121,15 @@ export class GuardrailsService {
    * send (masked), the notices the run will report first, and whether it must end at once.
    */
   async checkInput(tenantId: string, text: string, agentRules: readonly GuardrailRule[] = []): Promise<InputCheck> {
-    const notices: GuardrailNotice[] = [];
-    const guard = await this.forRun(
-      tenantId,
-      async (notice) => {
-        notices.push(notice);
-      },
-      agentRules,
-    );
-    try {
-      return { text: await guard.text('input', text), notices, tripped: null };
-    } catch (err) {
-      if (!(err instanceof GuardrailTripped)) throw err;
-      const masked = (await this.deps.engine.check(mergeRules(await this.rulesOf(tenantId), agentRules), 'input', text))
-        .text;
-      return { text: masked, notices, tripped: err };
-    }
+    const result = await this.deps.engine.check(mergeRules(await this.rulesOf(tenantId), agentRules), 'input', text);
+    return {
+      // A blocked message comes back with what tripped masked: that is what the transcript keeps.
+      text: result.text,
+      notices: result.applied
+        .filter((a) => a.action !== 'block')
+        .map(({ guardrail, action }) => ({ guardrail, stage: 'input' as const, action })),
+      tripped: result.blocked ? new GuardrailTripped(result.blocked.guardrail, 'input') : null,
+    };
   }
 
   /** The settings page's test box: what the tenant's rules would do to a sample text at a stage. */

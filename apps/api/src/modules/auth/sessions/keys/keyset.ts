@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import type { z } from 'zod';
-import { KeysetSchema } from '../../../../config.js';
+import { KeysetSchema } from '../../../../key-schemas.js';
 
 /**
  * The signing key set. `active` signs; `next` is already published in the JWKS so caches hold it
  * before it starts signing; `retired` keys only verify, until every token they signed has expired.
- * Its one definition, `KeysetSchema`, lives in config.ts (AUTH_KEYSET_JSON holds one); the key file is
+ * Its one definition, `KeysetSchema`, lives in key-schemas.ts (AUTH_KEYSET_JSON holds one); the key file is
  * checked against it too.
  */
 export type Keyset = z.infer<typeof KeysetSchema>;
