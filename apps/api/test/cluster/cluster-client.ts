@@ -32,7 +32,14 @@ export function chatStream(
   stopWhen?: (e: ParsedEvent, all: ParsedEvent[]) => boolean,
   message = LONG_QUESTION,
 ) {
-  return streamSse({ port, method: 'POST', path: '/api/v1/chat/stream', headers: user.headers, body: { message }, stopWhen });
+  return streamSse({
+    port,
+    method: 'POST',
+    path: '/api/v1/chat/stream',
+    headers: user.headers,
+    body: { message },
+    stopWhen,
+  });
 }
 
 /** Follows a run's events after `lastEventId` through `port` until its end. */

@@ -64,19 +64,9 @@ export interface ClusterOptions {
   logLevel?: string;
 }
 
-const tsxEntry = (entry: string) => [
-  '--import',
-  'tsx',
-  entry.startsWith('/') ? entry : path.join(apiRoot, entry),
-];
+const tsxEntry = (entry: string) => ['--import', 'tsx', entry.startsWith('/') ? entry : path.join(apiRoot, entry)];
 
-function spawnNode(
-  name: string,
-  args: string[],
-  env: Record<string, string>,
-  dir: string,
-  port: number,
-): NodeProcess {
+function spawnNode(name: string, args: string[], env: Record<string, string>, dir: string, port: number): NodeProcess {
   let tail = '';
   const log = fs.createWriteStream(path.join(dir, `${name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, args, {

@@ -65,14 +65,20 @@ describe('the cluster through its proxy', () => {
 
   it('refuses a logged-out session on every replica at the next request', async () => {
     const user = await signUpVia(cluster.proxyUrl);
-    for (const api of cluster.apis) expect((await fetch(`${api.url}/api/v1/auth/me`, { headers: user.headers })).status).toBe(200);
+    for (const api of cluster.apis)
+      expect((await fetch(`${api.url}/api/v1/auth/me`, { headers: user.headers })).status).toBe(200);
     const logout = await fetch(`${cluster.apis[0].url}/api/v1/auth/logout`, {
       method: 'POST',
       headers: { ...user.headers, 'content-type': 'application/json' },
       body: JSON.stringify({ refresh_token: user.session.refresh_token }),
     });
     expect(logout.status).toBe(204);
-    for (const base of [...cluster.apis.slice(1).map((a) => a.url), cluster.proxyUrl, cluster.proxyUrl, cluster.proxyUrl]) {
+    for (const base of [
+      ...cluster.apis.slice(1).map((a) => a.url),
+      cluster.proxyUrl,
+      cluster.proxyUrl,
+      cluster.proxyUrl,
+    ]) {
       const me = await fetch(`${base}/api/v1/auth/me`, { headers: user.headers });
       expect(me.status, base).toBe(401);
     }

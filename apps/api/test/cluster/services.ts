@@ -109,7 +109,6 @@ export async function startRedis(dir: string, port: number): Promise<PrivateRedi
   };
 }
 
-
 export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
