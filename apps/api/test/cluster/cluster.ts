@@ -269,6 +269,22 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       if (!process.env.CLUSTER_KEEP_DIR) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+  // A runner that dies (an uncaught error in a bench) must not leave the cluster running.
+  const killAll = () => {
+    for (const c of [...apis, ...workers].map((p) => p.child).concat(helpers)) if (c.exitCode === null) c.kill('SIGKILL');
+    void redis.stop();
+    try {
+      postgres.stop();
+    } catch {
+      // already stopped
+    }
+  };
+  process.once('exit', killAll);
+  const close = cluster.close;
+  cluster.close = async () => {
+    process.off('exit', killAll);
+    await close();
+  };
   try {
     await Promise.all([
       ...apiPorts.map((_, i) => startApi(i)),
