@@ -18,7 +18,9 @@ let code = 0;
 try {
   const counts = await target.run(runs, seed);
   const byStatus = [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}: ${n}`);
-  console.log(`no 5xx in ${runs} requests (${((Date.now() - started) / 1000).toFixed(1)} s); by status ${byStatus.join(', ')}`);
+  console.log(
+    `no 5xx in ${runs} requests (${((Date.now() - started) / 1000).toFixed(1)} s); by status ${byStatus.join(', ')}`,
+  );
 } catch (err) {
   console.error(`FAILED with seed ${seed}:\n${(err as Error).message}`);
   code = 1;

@@ -17,7 +17,18 @@ const concurrency = Number(process.env.SOAK_CONCURRENCY ?? 200);
 const PER_USER = 4;
 
 process.once('SIGINT', () => process.exit(130)); // the cluster's processes stop with the runner
-const cluster = await startCluster({ env: { OFFLINE_MODEL_DELAY_MS: '20', RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '5' } });
+// Production's run-liveness settings (the cluster test shortens them to prove the bound quickly; under
+// a soak's load a 2 s staleness would reap live runs whose heartbeat waits for a database connection).
+const cluster = await startCluster({
+  env: {
+    OFFLINE_MODEL_DELAY_MS: '20',
+    RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '5',
+    DATABASE_POOL_MAX: process.env.SOAK_DB_POOL ?? '20',
+    CHAT_RUN_HEARTBEAT_MS: '10000',
+    CHAT_RUN_STALE_MS: '60000',
+    CHAT_RUN_REAPER_INTERVAL_MS: '30000',
+  },
+});
 const users: ClusterUser[] = [];
 for (let i = 0; i < Math.ceil(concurrency / PER_USER); i++) users.push(await signUpVia(cluster.proxyUrl));
 const processes = [...cluster.apis, ...cluster.workers];

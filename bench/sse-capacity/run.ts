@@ -28,7 +28,9 @@ const user = await signUpVia(api.url);
 
 const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const text = await (
+    await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : Number.NaN;
 }
@@ -82,10 +84,14 @@ let stopping = false;
 
 const rssBefore = rssMb();
 const heapBefore = await metric('nodejs_heap_size_used_bytes');
-console.log(`sse-capacity: ${streams} idle billing streams on one API process (pid ${pid}), ping every ${heartbeatMs} ms`);
+console.log(
+  `sse-capacity: ${streams} idle billing streams on one API process (pid ${pid}), ping every ${heartbeatMs} ms`,
+);
 const started = Date.now();
 for (let i = 0; i < streams; i += 250) await Promise.all(Array.from({ length: Math.min(250, streams - i) }, open));
-console.log(`opened ${streams - refused} streams in ${((Date.now() - started) / 1000).toFixed(1)} s (${refused} refused)`);
+console.log(
+  `opened ${streams - refused} streams in ${((Date.now() - started) / 1000).toFixed(1)} s (${refused} refused)`,
+);
 await new Promise((r) => setTimeout(r, 2000));
 const rssOpen = rssMb();
 const heapOpen = await metric('nodejs_heap_size_used_bytes');

@@ -17,10 +17,8 @@ import { startPostgres, startRedis, waitForPort, type PrivatePostgres, type Priv
 const here = path.dirname(fileURLToPath(import.meta.url));
 const apiRoot = path.resolve(here, '../..');
 const repoRoot = path.resolve(apiRoot, '../..');
-/** The proxy settings nginx includes (swap for deploy/nginx/agentry-proxy.conf once it exists). */
-const PROXY_CONF = fs.existsSync(path.join(repoRoot, 'deploy/nginx/agentry-proxy.conf'))
-  ? path.join(repoRoot, 'deploy/nginx/agentry-proxy.conf')
-  : path.join(here, 'nginx/agentry-proxy.interim.conf');
+/** The proxy rules deploy/compose.yaml uses: the cluster's nginx includes the same file. */
+const PROXY_CONF = path.join(repoRoot, 'deploy/nginx/agentry-proxy.conf');
 
 export const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
 export const WEBHOOK_SECRET = 'whsec_cluster_test';
@@ -64,6 +62,24 @@ export interface ClusterOptions {
   logLevel?: string;
 }
 
+/**
+ * How the processes start: deploy/start-commands.json (the images', compose's and the chart's one
+ * source, when present) or the same commands written here; `node` is this runner's Node.
+ */
+const START_COMMANDS: Record<'api' | 'migrate', string[]> = (() => {
+  const file = path.join(repoRoot, 'deploy/start-commands.json');
+  const fallback = {
+    api: ['node', '--import', 'tsx', 'src/main.ts'],
+    migrate: ['node', '--import', 'tsx', 'src/cli/index.ts', 'db', 'migrate'],
+  };
+  if (!fs.existsSync(file)) return fallback;
+  const commands = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return { api: commands.api.command, migrate: commands.migrate.command };
+})();
+const nodeArgs = (command: string[]) => {
+  if (command[0] !== 'node') throw new Error(`the cluster starts node commands, not ${command[0]}`);
+  return command.slice(1);
+};
 const tsxEntry = (entry: string) => ['--import', 'tsx', entry.startsWith('/') ? entry : path.join(apiRoot, entry)];
 
 function spawnNode(name: string, args: string[], env: Record<string, string>, dir: string, port: number): NodeProcess {
@@ -185,7 +201,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
 
   // Migrations once, before any new code starts (as the deployment's migration step does).
-  execFileSync(process.execPath, [...tsxEntry('src/cli/index.ts'), 'db', 'migrate'], {
+  execFileSync(process.execPath, nodeArgs(START_COMMANDS.migrate), {
     cwd: apiRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -196,7 +212,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const startApi = async (i: number) => {
     const p = spawnNode(
       `api-${i}`,
-      tsxEntry('src/main.ts'),
+      nodeArgs(START_COMMANDS.api),
       { ...env, AGENTRY_ROLES: 'api', PORT: String(apiPorts[i]) },
       dir,
       apiPorts[i],
@@ -208,7 +224,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const startWorker = async (i: number) => {
     const p = spawnNode(
       `worker-${i}`,
-      tsxEntry('src/main.ts'),
+      nodeArgs(START_COMMANDS.api),
       { ...env, AGENTRY_ROLES: 'worker', PORT: String(workerPorts[i]) },
       dir,
       workerPorts[i],
@@ -225,10 +241,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       .readFileSync(path.join(here, 'nginx/cluster-nginx.conf.template'), 'utf8')
       .replaceAll('{{DIR}}', dir)
       .replaceAll('{{PORT}}', String(proxyPort))
+      .replaceAll('{{WEB_PORT}}', String(await freePort()))
       .replaceAll('{{PROXY_CONF}}', PROXY_CONF)
       .replaceAll(
         '{{UPSTREAMS}}',
-        apiPorts.map((p) => `        server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n'),
+        apiPorts.map((p) => `        server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n'),
       ),
   );
   const nginx = spawn('/usr/sbin/nginx', ['-p', dir, '-c', nginxConf], {
@@ -271,7 +288,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
   // A runner that dies (an uncaught error in a bench) must not leave the cluster running.
   const killAll = () => {
-    for (const c of [...apis, ...workers].map((p) => p.child).concat(helpers)) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const c of [...apis, ...workers].map((p) => p.child).concat(helpers))
+      if (c.exitCode === null) c.kill('SIGKILL');
     void redis.stop();
     try {
       postgres.stop();

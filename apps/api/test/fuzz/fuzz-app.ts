@@ -11,7 +11,10 @@ import { anyRequest, operationsOf, type FuzzRequest } from './openapi-requests.j
  * reports the seed and path that reproduce it.
  */
 export async function startFuzzTarget() {
-  const rig = await startBillingRig({ RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '0', RATE_LIMIT_SHARED_READ_PER_IP_PER_MINUTE: '0' });
+  const rig = await startBillingRig({
+    RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '0',
+    RATE_LIMIT_SHARED_READ_PER_IP_PER_MINUTE: '0',
+  });
   const db = rig.test.database.db;
   /** The signed-in identities the generated requests use (`@0` owner, `@1` platform operator). */
   const makeOwner = () => signUp(rig.app);

@@ -79,7 +79,11 @@ const HOSTILE_STRINGS = [
   'x'.repeat(101),
 ];
 
-const hostileString = fc.oneof(fc.constantFrom(...HOSTILE_STRINGS), fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }));
+const hostileString = fc.oneof(
+  fc.constantFrom(...HOSTILE_STRINGS),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+);
 
 const hostileJson: fc.Arbitrary<unknown> = fc.oneof(
   hostileString,
@@ -96,15 +100,16 @@ const hostileJson: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** A value for `schema`: valid most of the time, hostile otherwise. */
-export function valueOf(schema: Schema | undefined, pools: Pools, depth = 0): fc.Arbitrary<unknown> {
+export function schemaValue(schema: Schema | undefined, pools: Pools, depth = 0): fc.Arbitrary<unknown> {
   if (!schema || depth > 4) return hostileJson;
-  const valid = validValueOf(schema, pools, depth);
+  const valid = validSchemaValue(schema, pools, depth);
   return fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: hostileJson, weight: 1 });
 }
 
-function validValueOf(schema: Schema, pools: Pools, depth: number): fc.Arbitrary<unknown> {
+function validSchemaValue(schema: Schema, pools: Pools, depth: number): fc.Arbitrary<unknown> {
   const variants = schema.anyOf ?? schema.oneOf;
-  if (Array.isArray(variants) && variants.length) return fc.oneof(...variants.map((s: Schema) => valueOf(s, pools, depth + 1)));
+  if (Array.isArray(variants) && variants.length)
+    return fc.oneof(...variants.map((s: Schema) => schemaValue(s, pools, depth + 1)));
   if (schema.enum) return fc.constantFrom(...(schema.enum as unknown[]));
   if (schema.const !== undefined) return fc.constant(schema.const);
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
@@ -113,12 +118,12 @@ function validValueOf(schema: Schema, pools: Pools, depth: number): fc.Arbitrary
       const props = Object.entries((schema.properties ?? {}) as Record<string, Schema>);
       const required = new Set<string>(schema.required ?? []);
       const record: Record<string, fc.Arbitrary<unknown>> = {};
-      for (const [k, s] of props) record[k] = valueOf(s, pools, depth + 1);
+      for (const [k, s] of props) record[k] = schemaValue(s, pools, depth + 1);
       const requiredKeys = props.map(([k]) => k).filter((k) => required.has(k));
       return fc.record(record, { requiredKeys });
     }
     case 'array':
-      return fc.array(valueOf(schema.items, pools, depth + 1), { maxLength: Math.min(schema.maxItems ?? 5, 5) });
+      return fc.array(schemaValue(schema.items, pools, depth + 1), { maxLength: Math.min(schema.maxItems ?? 5, 5) });
     case 'integer':
       return fc.integer({ min: schema.minimum ?? -10, max: Math.min(schema.maximum ?? 1000, 1_000_000) });
     case 'number':
@@ -180,20 +185,21 @@ export function requestOf(op: Operation, pools: Pools): fc.Arbitrary<FuzzRequest
   const pathValues = fc.tuple(
     ...pathParams.map((p) =>
       fc.oneof(
-        { arbitrary: validValueOf(p.schema ?? { type: 'string' }, pools, 0), weight: 4 },
+        { arbitrary: validSchemaValue(p.schema ?? { type: 'string' }, pools, 0), weight: 4 },
         { arbitrary: hostileString, weight: 1 },
       ),
     ),
   );
   const query = fc.record(
-    Object.fromEntries(
-      [...queryParams.map((p) => [p.name, valueOf(p.schema, pools)] as const), ['unknown_param', hostileJson] as const],
-    ),
+    Object.fromEntries([
+      ...queryParams.map((p) => [p.name, schemaValue(p.schema, pools)] as const),
+      ['unknown_param', hostileJson] as const,
+    ]),
     { requiredKeys: [] },
   );
   const body: fc.Arbitrary<string | undefined> = op.body
     ? fc.oneof(
-        { arbitrary: valueOf(op.body, pools).map((v) => JSON.stringify(v)), weight: 6 },
+        { arbitrary: schemaValue(op.body, pools).map((v) => JSON.stringify(v)), weight: 6 },
         {
           arbitrary: fc.constantFrom(
             '{',
@@ -210,16 +216,34 @@ export function requestOf(op: Operation, pools: Pools): fc.Arbitrary<FuzzRequest
         },
         { arbitrary: fc.constant(undefined), weight: 1 },
       )
-    : fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: fc.constant('{"unexpected":true}'), weight: 1 });
+    : fc.oneof(
+        { arbitrary: fc.constant(undefined), weight: 4 },
+        { arbitrary: fc.constant('{"unexpected":true}'), weight: 1 },
+      );
   const contentType = fc.oneof(
     { arbitrary: fc.constant(op.bodyType ?? 'application/json'), weight: 6 },
-    { arbitrary: fc.constantFrom('text/plain', 'multipart/form-data', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16'), weight: 1 },
+    {
+      arbitrary: fc.constantFrom(
+        'text/plain',
+        'multipart/form-data',
+        'application/x-www-form-urlencoded',
+        'application/json; charset=utf-16',
+      ),
+      weight: 1,
+    },
   );
   return fc
     .record({ pathValues, query, body, contentType, token: tokenHeader(pools), extra: extraHeaders })
     .filter(
       // An event stream answered to a valid token never ends by itself (billing): keep those for the cluster test.
-      (r) => !(op.streams && op.method === 'GET' && !op.path.includes('{') && r.token.authorization && pools.tokens.some((t) => r.token.authorization === `Bearer ${t}`)),
+      (r) =>
+        !(
+          op.streams &&
+          op.method === 'GET' &&
+          !op.path.includes('{') &&
+          r.token.authorization &&
+          pools.tokens.some((t) => r.token.authorization === `Bearer ${t}`)
+        ),
     )
     .map((r) => {
       let url = op.path;
@@ -227,7 +251,8 @@ export function requestOf(op: Operation, pools: Pools): fc.Arbitrary<FuzzRequest
         url = url.replace(`{${p.name}}`, encodeURIComponent(String(r.pathValues[i]).toWellFormed()));
       });
       const qs = new URLSearchParams();
-      for (const [k, v] of Object.entries(r.query)) qs.append(k, (typeof v === 'string' ? v : (JSON.stringify(v) ?? '')).toWellFormed());
+      for (const [k, v] of Object.entries(r.query))
+        qs.append(k, (typeof v === 'string' ? v : (JSON.stringify(v) ?? '')).toWellFormed());
       const search = qs.toString();
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries({ ...r.extra, ...r.token })) headers[k] = headerSafe(String(v));
