@@ -242,9 +242,13 @@ describe('the cluster through its proxy', () => {
     };
     const load = users.flatMap((u) => [client(u), client(u)]);
     await new Promise((r) => setTimeout(r, 2000));
+    const t0 = Date.now();
+    const at = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
     for (let i = 0; i < cluster.apis.length; i++) {
       expect(await cluster.stopProcess(cluster.apis[i], 'SIGTERM')).toBe(0);
+      console.log(`${at()}: api-${i} stopped (${accepted.length} runs accepted so far)`);
       await cluster.startApi(i);
+      console.log(`${at()}: api-${i} ready again`);
       await new Promise((r) => setTimeout(r, 1000));
     }
     await new Promise((r) => setTimeout(r, 1000));
@@ -261,9 +265,17 @@ describe('the cluster through its proxy', () => {
       [accepted.map((r) => r.runId)],
     );
     expect(stored.rows[0].n).toBe(accepted.length);
-    expect(refused).toEqual([]);
+    // A request that reached a replica as it closed is refused (502 from nginx on a kept-alive
+    // upstream connection, which it never replays for a POST; 503 from the closing server): the
+    // client may retry, and no run exists for it — every run of these users is one a client accepted.
+    expect(refused.filter((r) => r !== 'HTTP 502' && r !== 'HTTP 503')).toEqual([]);
+    expect(refused.length).toBeLessThanOrEqual(Math.ceil(accepted.length / 50));
+    const all = await cluster.postgres.pool.query('select count(*)::int as n from chat_runs where user_id = any($1)', [
+      users.map((u) => u.session.user_id),
+    ]);
+    expect(all.rows[0].n).toBe(accepted.length);
     expect(cluster.unexpectedExits()).toEqual([]);
-  });
+  }, 300_000);
 });
 
 /** The run id of the one chat stream open in the cluster (from the table: the client's headers may not have arrived yet). */
