@@ -176,6 +176,10 @@ const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
   { requiredKeys: [] },
 );
 
+/** Lone surrogates replaced (encodeURIComponent throws on them; String#toWellFormed is Node 20+ only in ES2024 typings). */
+const wellFormed = (v: string) =>
+  v.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+
 /** Only strings a header may carry (the HTTP client refuses control characters and non-Latin-1). */
 const headerSafe = (v: string) => v.replace(/[^\x20-\x7e]/g, '').slice(0, 4000);
 
@@ -248,11 +252,11 @@ export function requestOf(op: Operation, pools: Pools): fc.Arbitrary<FuzzRequest
     .map((r) => {
       let url = op.path;
       pathParams.forEach((p, i) => {
-        url = url.replace(`{${p.name}}`, encodeURIComponent(String(r.pathValues[i]).toWellFormed()));
+        url = url.replace(`{${p.name}}`, encodeURIComponent(wellFormed(String(r.pathValues[i]))));
       });
       const qs = new URLSearchParams();
       for (const [k, v] of Object.entries(r.query))
-        qs.append(k, (typeof v === 'string' ? v : (JSON.stringify(v) ?? '')).toWellFormed());
+        qs.append(k, wellFormed(typeof v === 'string' ? v : (JSON.stringify(v) ?? '')));
       const search = qs.toString();
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries({ ...r.extra, ...r.token })) headers[k] = headerSafe(String(v));
