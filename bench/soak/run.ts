@@ -60,9 +60,11 @@ async function client(user: ClusterUser, n: number) {
         },
         `soak question ${n}: how do the seven blue whales sing across the cold northern sea tonight`,
       );
-      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+      if (res.status !== 200)
+        throw new Error(`HTTP ${res.status} ${res.events.length ? '' : String(res.headers['content-type'])}`);
       accepted.push(String(res.headers['x-run-id']));
-      if (res.events.at(-1)?.event !== 'run.completed') throw new Error(`ended with ${res.events.at(-1)?.event}`);
+      const end = res.events.at(-1);
+      if (end?.event !== 'run.completed') throw new Error(`ended with ${end?.event} ${end?.data?.code ?? ''}`);
       minute.firstTokens.push(first);
       minute.done++;
     } catch (err) {
