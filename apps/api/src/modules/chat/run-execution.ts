@@ -39,6 +39,11 @@ export interface ResumeInput {
   state: string;
   transcript: SavedTranscript;
   decisions: { callId: string; approved: boolean; message: string | null }[];
+  /**
+   * The tokens the run used before it paused. The SDK does not restore a state's usage into the
+   * context a resume hands in, so the run adds them back: it is metered whole.
+   */
+  usage: Usage;
 }
 
 /** What a paused run had produced (stored with the pause). */
@@ -178,7 +183,8 @@ export async function executeRun(
 ): Promise<RunOutcome> {
   const { caller, runId, conversationId } = input;
   const transcript = new RunTranscript(input.agent.name, input.resume?.transcript);
-  let usage: Usage = { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
+  const before: Usage = input.resume?.usage ?? { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
+  let usage: Usage = { ...before };
   const context = { caller, conversationId, runId } as AgentRunContext;
   // Not serialized with a paused run's state (a service): a resume hands in its own context.
   Object.defineProperty(context, 'conversations', { value: deps.conversations, enumerable: false });
@@ -207,7 +213,11 @@ export async function executeRun(
       await result.completed;
     } finally {
       const u = result.state.usage;
-      usage = { input_tokens: u.inputTokens, output_tokens: u.outputTokens, total_tokens: u.totalTokens };
+      usage = {
+        input_tokens: before.input_tokens + u.inputTokens,
+        output_tokens: before.output_tokens + u.outputTokens,
+        total_tokens: before.total_tokens + u.totalTokens,
+      };
     }
     if (signal.aborted) throw signal.reason;
     if (result.error) throw result.error;
