@@ -12,6 +12,7 @@ import type { PostgresSession } from '../conversations/postgres-session.js';
 import type { GuardrailsService, InputCheck } from '../guardrails/guardrails.service.js';
 import type { GuardrailNotice, RunGuard } from '../guardrails/run-guard.js';
 import type { ChatRepo } from './chat.repo.js';
+import { findAgent, goneTools, withGoneTools } from './gone-tools.js';
 import { toRunFailure, type RunFailure } from './run-errors.js';
 import type { RunEventWriter } from './run-events.js';
 import type { ChatUsageHooks } from './usage-hooks.js';
@@ -38,7 +39,8 @@ export interface RunInput {
 export interface ResumeInput {
   state: string;
   transcript: SavedTranscript;
-  decisions: { callId: string; approved: boolean; message: string | null }[];
+  /** The decided calls: the tool they call (`name`) and what the person decided. */
+  decisions: { callId: string; name: string; approved: boolean; message: string | null }[];
   /**
    * The tokens the run used before it paused. The SDK does not restore a state's usage into the
    * context a resume hands in, so the run adds them back: it is metered whole.
@@ -341,6 +343,11 @@ export async function executeRun(
 /** The paused run's state with the decisions applied, in this process's run context. */
 async function resumedState(input: RunInput & { resume: ResumeInput }, context: AgentRunContext) {
   const { resume } = input;
+  // A waiting call whose tool went away meanwhile gets a stand-in answering an error (not a failed run).
+  const caller = findAgent(input.agent, resume.transcript.agent) ?? input.agent;
+  const gone = await goneTools(caller, resume.decisions, context);
+  if (gone.size)
+    Object.defineProperty(context, 'runTools', { value: withGoneTools(context.runTools, gone), configurable: true });
   const state = await RunState.fromStringWithContext(input.agent, resume.state, new RunContext(context), {
     contextStrategy: 'replace',
   });

@@ -215,7 +215,7 @@ export class RunPauses {
           transcript: pause.transcript as unknown as SavedTranscript,
           decisions: approvals
             .filter((a) => a.status === 'approved' || a.status === 'rejected')
-            .map((a) => ({ callId: a.callId, approved: a.status === 'approved', message: a.message })),
+            .map((a) => ({ callId: a.callId, name: a.name, approved: a.status === 'approved', message: a.message })),
           usage: {
             input_tokens: tokens.input,
             output_tokens: tokens.output,
