@@ -72,8 +72,11 @@ export const journeys = [
         const guardedTools = guarded.getByRole('list', { name: 'Tools of guarded' });
         await guardedTools.getByRole('listitem').filter({ hasText: 'guarded__echo' }).getByText('(approval)').waitFor();
         expect(
-          (await guardedTools.getByRole('listitem').filter({ hasText: 'guarded__add' }).getByText('(approval)').count()) ===
-            0,
+          (await guardedTools
+            .getByRole('listitem')
+            .filter({ hasText: 'guarded__add' })
+            .getByText('(approval)')
+            .count()) === 0,
           'a tool without approval is marked as needing it',
         );
 
