@@ -10,7 +10,7 @@ const email = `e2e-mcp-${Date.now()}@example.com`;
 
 export const journeys = [
   [
-    'mcp: add a tool server in settings, see its tools, and a chat answer uses one',
+    'mcp: add a tool server in settings, see its tools, a chat answer uses one, and a call that needs approval is approved in the card',
     async (s) => {
       const { page, WEB, rootDir } = s;
       const server = startProcess(
