@@ -238,6 +238,8 @@ export const ToolInfo = z.object({
   agents: z.array(z.string()),
   capabilities: z.array(z.string()),
   parameters: z.record(z.string(), z.unknown()),
+  /** A call of this tool pauses the run until a person approves it. */
+  requires_approval: z.boolean(),
 });
 export const ToolList = z.object({ items: z.array(ToolInfo) });
 export const ToolListQuery = z.object({ agent: z.string().min(1).max(64).optional() });

@@ -12,6 +12,7 @@ import type { PostgresSession } from '../conversations/postgres-session.js';
 import type { GuardrailsService, InputCheck } from '../guardrails/guardrails.service.js';
 import type { GuardrailNotice, RunGuard } from '../guardrails/run-guard.js';
 import type { ChatRepo } from './chat.repo.js';
+import { findAgent, goneTools, withGoneTools } from './gone-tools.js';
 import { toRunFailure, type RunFailure } from './run-errors.js';
 import type { RunEventWriter } from './run-events.js';
 import type { ChatUsageHooks } from './usage-hooks.js';
@@ -38,7 +39,13 @@ export interface RunInput {
 export interface ResumeInput {
   state: string;
   transcript: SavedTranscript;
-  decisions: { callId: string; approved: boolean; message: string | null }[];
+  /** The decided calls: the tool they call (`name`) and what the person decided. */
+  decisions: { callId: string; name: string; approved: boolean; message: string | null }[];
+  /**
+   * The tokens the run used before it paused. The SDK does not restore a state's usage into the
+   * context a resume hands in, so the run adds them back: it is metered whole.
+   */
+  usage: Usage;
 }
 
 /** What a paused run had produced (stored with the pause). */
@@ -178,7 +185,8 @@ export async function executeRun(
 ): Promise<RunOutcome> {
   const { caller, runId, conversationId } = input;
   const transcript = new RunTranscript(input.agent.name, input.resume?.transcript);
-  let usage: Usage = { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
+  const before: Usage = input.resume?.usage ?? { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
+  let usage: Usage = { ...before };
   const context = { caller, conversationId, runId } as AgentRunContext;
   // Not serialized with a paused run's state (a service): a resume hands in its own context.
   Object.defineProperty(context, 'conversations', { value: deps.conversations, enumerable: false });
@@ -207,7 +215,11 @@ export async function executeRun(
       await result.completed;
     } finally {
       const u = result.state.usage;
-      usage = { input_tokens: u.inputTokens, output_tokens: u.outputTokens, total_tokens: u.totalTokens };
+      usage = {
+        input_tokens: before.input_tokens + u.inputTokens,
+        output_tokens: before.output_tokens + u.outputTokens,
+        total_tokens: before.total_tokens + u.totalTokens,
+      };
     }
     if (signal.aborted) throw signal.reason;
     if (result.error) throw result.error;
@@ -331,6 +343,11 @@ export async function executeRun(
 /** The paused run's state with the decisions applied, in this process's run context. */
 async function resumedState(input: RunInput & { resume: ResumeInput }, context: AgentRunContext) {
   const { resume } = input;
+  // A waiting call whose tool went away meanwhile gets a stand-in answering an error (not a failed run).
+  const caller = findAgent(input.agent, resume.transcript.agent) ?? input.agent;
+  const gone = await goneTools(caller, resume.decisions, context);
+  if (gone.size)
+    Object.defineProperty(context, 'runTools', { value: withGoneTools(context.runTools, gone), configurable: true });
   const state = await RunState.fromStringWithContext(input.agent, resume.state, new RunContext(context), {
     contextStrategy: 'replace',
   });
