@@ -259,6 +259,7 @@ export async function executeRun(
     // The answer's guardrails run on the whole answer: a block ends the run without storing it, a
     // mask stores (and `run.completed` carries) the masked text that replaces the streamed one.
     const response = guard ? await guard.text('output', transcript.text) : transcript.text;
+    if (response !== transcript.text) input.session.replaceAnswer(response);
     // Every delta is in the log (or the log failed) before the result is persisted.
     await writer.flush();
     const agent = result.lastAgent?.name ?? transcript.agent;

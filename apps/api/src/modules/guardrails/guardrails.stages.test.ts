@@ -128,6 +128,22 @@ describe('guardrails on every stage of a run', () => {
     expect((await storedMessages(owner, conversationOf(events)))[1]).toBe('assistant: Write to [EMAIL] today.');
   });
 
+  it("output: the model's memory keeps the masked answer, so the next turn's model call never gets the original", async () => {
+    await setRules(owner, [{ key: 'pii', stages: ['output'], action: 'mask' }]);
+    const { events } = await stream(owner, 'say email');
+    const before = fake.requests.length;
+    const next = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat/stream',
+      headers: owner.headers,
+      payload: { message: 'and then?', conversation_id: conversationOf(events) },
+    });
+    expect(parseSse(next.body).at(-1)?.event).toBe('run.completed');
+    const seen = JSON.stringify(fake.requests.slice(before).map((r) => r.body));
+    expect(seen).toContain('Write to [EMAIL] today.');
+    expect(seen).not.toContain(EMAIL);
+  });
+
   it('tool_input: the tool receives the masked argument', async () => {
     await setRules(owner, []);
     await stream(owner, `remember that ${EMAIL} owns the invoice`);
