@@ -21,6 +21,10 @@ describe('guardrails on every stage of a run', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAI({
       script: ({ body }) => {
+        if (lastUserText(body).startsWith('handoff key'))
+          return JSON.stringify(body).includes('You are a senior software engineer')
+            ? { text: `Use the key ${STRIPE_KEY} in your config.` }
+            : { toolCalls: [{ name: 'transfer_to_code_assistant', arguments: '{}' }] };
         const out = lastToolOutput(body);
         if (out !== undefined) return { text: `Tool said: ${out}` };
         const text = lastUserText(body);
@@ -209,6 +213,16 @@ describe('guardrails on every stage of a run', () => {
     });
     const code = await stream(fresh, 'say key', 'code_assistant');
     expect(code.last).toMatchObject({
+      event: 'run.failed',
+      data: { code: 'guardrail_tripped', details: { guardrail: 'secrets', stage: 'output' } },
+    });
+  });
+
+  it("a handoff brings the receiving agent's defaults: triage hands off to the code assistant, whose answer with a key is blocked", async () => {
+    const fresh = await signUp(t.app); // the defaults: secrets masked on every stage
+    const { events, last } = await stream(fresh, 'handoff key');
+    expect(events.find((e) => e.event === 'agent.updated')?.data).toEqual({ from: 'triage', to: 'code_assistant' });
+    expect(last).toMatchObject({
       event: 'run.failed',
       data: { code: 'guardrail_tripped', details: { guardrail: 'secrets', stage: 'output' } },
     });
