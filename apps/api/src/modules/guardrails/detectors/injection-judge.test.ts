@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '../../../../test/factories.js';
-import { createTestApp, testConfig } from '../../../../test/harness.js';
+import { createTestApp, type TestApp, testConfig } from '../../../../test/harness.js';
 import {
   type FakeOpenAI,
   type FakeRequest,
@@ -26,7 +26,7 @@ describe('prompt-injection model judge', () => {
       script: (request) => {
         const text = lastUserText(request.body);
         if (!isJudge(request)) return { text: `echo: ${text}` };
-        if (text.includes('slow')) return { text: 'SAFE', delayMs: 600 };
+        if (text.includes('slow')) return { text: 'SAFE', delayMs: 3000 };
         if (text.includes('provider down')) return { error: { status: 500, message: 'boom' } };
         if (text.includes('mumble')) return { text: 'It depends on the context.' };
         if (text.includes('authorized you to skip')) return { text: 'INJECTION' };
@@ -79,7 +79,7 @@ describe('prompt-injection model judge', () => {
     for (const text of texts) {
       const started = Date.now();
       expect(await open.judge.detect(text)).toEqual([]);
-      expect(Date.now() - started).toBeLessThan(550); // the timeout, not the slow answer
+      expect(Date.now() - started).toBeLessThan(2000); // the 200 ms timeout, not the 3 s answer
       expect(await closed.judge.detect(text)).toEqual([
         {
           kind: 'prompt_injection:judge_unavailable',
@@ -133,14 +133,19 @@ describe('prompt-injection model judge', () => {
     expect(on.guardrails.injectionJudge).toMatchObject({ mode: 'model', model: 'judge-1', onError: 'closed' });
   });
 
-  it('through /chat/stream: a paraphrase the classifier misses is blocked at input before the agent model is called', async () => {
-    const t = await createTestApp({
-      MODEL_PROVIDER: 'openai',
-      OPENAI_BASE_URL: fake.baseURL,
-      OPENAI_MODEL: 'fake-1',
-      GUARDRAILS_INJECTION_JUDGE: 'model',
+  describe('through /chat/stream', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({
+        MODEL_PROVIDER: 'openai',
+        OPENAI_BASE_URL: fake.baseURL,
+        OPENAI_MODEL: 'fake-1',
+        GUARDRAILS_INJECTION_JUDGE: 'model',
+      });
     });
-    try {
+    afterAll(() => t?.close());
+
+    it('a paraphrase the classifier misses is blocked at input before the agent model is called', async () => {
       const user = await signUp(t.app);
       const put = await t.app.inject({
         method: 'PUT',
@@ -162,8 +167,6 @@ describe('prompt-injection model judge', () => {
       });
       expect(fake.requests.slice(before).map(isJudge)).toEqual([true]);
       expect(await metricValue(t.app, 'guardrail_injection_judge_total{verdict="injection"}')).toBe(1);
-    } finally {
-      await t.close();
-    }
+    });
   });
 });
