@@ -170,6 +170,13 @@ const EnvSchema = z.object({
   MCP_CONNECT_TIMEOUT_MS: int(10_000, 100),
   MCP_CALL_TIMEOUT_MS: int(30_000, 100),
   MCP_RESULT_MAX_CHARS: int(20_000, 100),
+  /** The prompt-injection model judge: `model` asks the OpenAI provider about texts the local classifier passed. */
+  GUARDRAILS_INJECTION_JUDGE: z.enum(['off', 'model']).default('off'),
+  /** The judge's model (default: OPENAI_MODEL). */
+  GUARDRAILS_INJECTION_JUDGE_MODEL: optionalString,
+  GUARDRAILS_INJECTION_JUDGE_TIMEOUT_MS: int(2000, 100),
+  /** A judge that times out or errs lets the text through (`open`) or flags it (`closed`). */
+  GUARDRAILS_INJECTION_JUDGE_ON_ERROR: z.enum(['open', 'closed']).default('open'),
   CHAT_MAX_TURNS: int(10, 1),
   /** The model's memory budget per run (estimated tokens); older turns are summarized into one item. */
   AGENT_MEMORY_MAX_TOKENS: int(16_000, 500),
@@ -321,6 +328,14 @@ function shape(e: z.output<typeof EnvSchema>) {
       offlineDelayMs: e.OFFLINE_MODEL_DELAY_MS,
     },
     tools: { tavilyApiKey: e.TAVILY_API_KEY },
+    guardrails: {
+      injectionJudge: {
+        mode: e.GUARDRAILS_INJECTION_JUDGE,
+        model: e.GUARDRAILS_INJECTION_JUDGE_MODEL ?? e.OPENAI_MODEL,
+        timeoutMs: e.GUARDRAILS_INJECTION_JUDGE_TIMEOUT_MS,
+        onError: e.GUARDRAILS_INJECTION_JUDGE_ON_ERROR,
+      },
+    },
     mcp: {
       allowPrivateNetworks: e.MCP_ALLOW_PRIVATE_NETWORKS ?? e.NODE_ENV !== 'production',
       connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
@@ -414,6 +429,10 @@ function crossFieldProblems(c: ReturnType<typeof shape>): string[] {
     problems.push('OPENAI_API_KEY: required when EMBEDDINGS_PROVIDER=openai (or set OPENAI_BASE_URL)');
   if (c.models.provider === 'openai' && !c.models.openaiApiKey && !c.models.openaiBaseUrl)
     problems.push('OPENAI_API_KEY: required when MODEL_PROVIDER=openai (or set OPENAI_BASE_URL)');
+  if (c.guardrails.injectionJudge.mode === 'model' && c.models.provider !== 'openai')
+    problems.push(
+      'GUARDRAILS_INJECTION_JUDGE: model needs the OpenAI provider (MODEL_PROVIDER=openai with OPENAI_API_KEY or OPENAI_BASE_URL)',
+    );
   return problems;
 }
 

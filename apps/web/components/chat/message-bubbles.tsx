@@ -5,7 +5,7 @@ import type { LiveTurn } from '@/lib/chat/live-turn';
 import { ApprovalCard } from './approval-card';
 import { BranchSwitcher, EditableQuestion } from './branch-controls';
 import { FeedbackButtons } from './feedback-buttons';
-import { GuardrailNotice, HandoffNotice, ToolCallCard } from './tool-call-card';
+import { GuardrailBlockedNotice, GuardrailNotice, HandoffNotice, ToolCallCard } from './tool-call-card';
 
 export function UserBubble({ text }: { text: string }) {
   return (
@@ -144,7 +144,10 @@ export function LiveAnswer({
             {STATUS_TEXT[turn.status] || <span className="sr-only">Answer streaming</span>}
           </p>
         )}
-        {turn.status === 'failed' && turn.error && (
+        {turn.status === 'failed' && turn.error?.code === 'guardrail_tripped' && (
+          <GuardrailBlockedNotice details={turn.error.details} />
+        )}
+        {turn.status === 'failed' && turn.error && turn.error.code !== 'guardrail_tripped' && (
           <p
             role="alert"
             className="rounded-lg border border-amber-500/50 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:bg-amber-500/10 dark:text-amber-100"

@@ -22,7 +22,13 @@ export interface LiveTurn {
   runId: string | null;
   conversationId: string | null;
   lastEventId: string | null;
-  error: { code: string; message: string; retryable: boolean } | null;
+  error: {
+    code: string;
+    message: string;
+    retryable: boolean;
+    /** `guardrail_tripped`: the guardrail that blocked the run and the stage it ran at. */
+    details?: { guardrail: string; stage: string };
+  } | null;
 }
 
 export function startTurn(userText: string, agent: string, conversationId: string | null): LiveTurn {
@@ -127,7 +133,12 @@ export function applyRunEvent(turn: LiveTurn, e: RunEvent, eventId: string | nul
         ...next,
         status: 'failed',
         parts: blockedAnswer ? turn.parts.filter((p) => p.kind !== 'text') : turn.parts,
-        error: { code: e.data.code, message: e.data.message, retryable: e.data.retryable },
+        error: {
+          code: e.data.code,
+          message: e.data.message,
+          retryable: e.data.retryable,
+          ...(e.data.details ? { details: e.data.details } : {}),
+        },
       };
     }
   }

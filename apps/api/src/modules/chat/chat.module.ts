@@ -77,6 +77,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     heartbeatMs: config.chat.heartbeatMs,
     metrics,
     guardrails: deps.guardrails,
+    guardrailsOfAgent: (agent) => deps.agents.guardrailsOf(agent),
   });
   await runs.init();
   pauses.attach(runs);

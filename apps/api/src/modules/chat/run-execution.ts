@@ -107,6 +107,8 @@ export interface RunExecutionDeps {
   maxTurns: number;
   /** The tenant's guardrails at every stage (absent: none). */
   guardrails?: Pick<GuardrailsService, 'forRun'>;
+  /** An agent's guardrail defaults, merged in when a run is handed off to it. */
+  guardrailsOfAgent?: (agent: string) => GuardrailRule[];
   /** Tools each run adds for the caller (the tenant's MCP servers); opened at the start, closed at the end. */
   runTools?: RunToolProvider;
 }
@@ -131,7 +133,7 @@ class RunTranscript {
 }
 
 /** Turns one SDK stream event into run events (none for those the contract does not show). */
-async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWriter) {
+async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWriter, onHandoff: (to: string) => void) {
   if (e.type === 'raw_model_stream_event') {
     if (e.data.type === 'output_text_delta' && e.data.delta) {
       t.text += e.data.delta;
@@ -151,6 +153,7 @@ async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWrit
     const handoff = { from: item.sourceAgent.name, to: item.targetAgent.name };
     t.handoffs.push(handoff);
     t.agent = handoff.to;
+    onHandoff(handoff.to);
     await writer.append({ event: 'agent.updated', data: handoff });
   } else if (e.name === 'tool_called' && item.rawItem.type === 'function_call') {
     const call = {
@@ -211,7 +214,8 @@ export async function executeRun(
       signal,
     });
     try {
-      for await (const e of result) await forward(e, transcript, writer);
+      const onHandoff = (to: string) => guard?.addAgentRules(deps.guardrailsOfAgent?.(to) ?? []);
+      for await (const e of result) await forward(e, transcript, writer, onHandoff);
       await result.completed;
     } finally {
       const u = result.state.usage;
@@ -271,6 +275,7 @@ export async function executeRun(
     // The answer's guardrails run on the whole answer: a block ends the run without storing it, a
     // mask stores (and `run.completed` carries) the masked text that replaces the streamed one.
     const response = guard ? await guard.text('output', transcript.text) : transcript.text;
+    if (response !== transcript.text) input.session.replaceAnswer(response);
     // Every delta is in the log (or the log failed) before the result is persisted.
     await writer.flush();
     const agent = result.lastAgent?.name ?? transcript.agent;
@@ -378,7 +383,11 @@ async function guardRun(
     for (const notice of input.inputGuardrails?.notices ?? []) await report(notice);
     if (input.inputGuardrails?.tripped) throw input.inputGuardrails.tripped;
   }
-  return deps.guardrails.forRun(input.caller.tenantId, report, input.agentGuardrails);
+  const guard = await deps.guardrails.forRun(input.caller.tenantId, report, input.agentGuardrails);
+  // A run that was handed off before it paused goes on under the defaults of those agents too.
+  for (const handoff of input.resume?.transcript.handoffs ?? [])
+    guard.addAgentRules(deps.guardrailsOfAgent?.(handoff.to) ?? []);
+  return guard;
 }
 
 /**

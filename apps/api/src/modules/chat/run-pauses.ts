@@ -31,7 +31,7 @@ export interface RunPausesDeps {
   repo: ApprovalsRepo;
   jobs: JobQueue;
   streams: EventStreams;
-  agents: Pick<AgentsService, 'agentToRun'>;
+  agents: Pick<AgentsService, 'agentToRun' | 'guardrailsOf'>;
   conversations: Pick<ConversationsService, 'sessionFor' | 'recordFailedRun'>;
   usageHooks?: ChatUsageHooks;
   audit?: AuditLog;
@@ -210,6 +210,9 @@ export class RunPauses {
         entryAgent: pause.agent,
         message: '',
         session,
+        // The entry agent's guardrail defaults apply after the pause as before it (merged with the
+        // tenant's rules as they are now, like every stage of a run).
+        agentGuardrails: this.deps.agents.guardrailsOf(pause.agent),
         resume: {
           state: pause.state,
           transcript: pause.transcript as unknown as SavedTranscript,

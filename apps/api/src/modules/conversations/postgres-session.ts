@@ -24,6 +24,8 @@ export interface SessionTurn {
 }
 
 const isUserItem = (item: AgentInputItem) => (item as { role?: string }).role === 'user';
+const isAnswerItem = (item: AgentInputItem) =>
+  item.type === 'message' && (item as { role?: string }).role === 'assistant';
 
 /**
  * The SDK `Session` on PostgreSQL (`conversation_items`): the conversation's memory survives runs,
@@ -118,6 +120,18 @@ export class PostgresSession implements Session {
     this.staged = [];
     this.options.knownEmpty = true;
     await this.repo.clearItems(this.db, this.scope.tenantId, this.scope.conversationId);
+  }
+
+  /**
+   * The answer as the `output` guardrails masked it replaces the model's own words in its memory, so
+   * the unmasked text reaches neither the database nor the next turn's model call. The masked text
+   * covers all the run's answer text, so it takes the place of the last answer item and the others go.
+   */
+  replaceAnswer(text: string): void {
+    const last = this.staged.findLastIndex(isAnswerItem);
+    if (last < 0) return;
+    const answer = { ...this.staged[last], content: [{ type: 'output_text', text }] } as AgentInputItem;
+    this.staged = this.staged.flatMap((item, i) => (i === last ? [answer] : isAnswerItem(item) ? [] : [item]));
   }
 
   /** Items staged so far (copies). */
