@@ -16,7 +16,12 @@ import type { UsersRepo } from './users.repo.js';
  */
 export class Reauthentication {
   constructor(
-    private readonly deps: { users: UsersRepo; hasher: PasswordHasher; lockout: LoginLockout; secondFactor: SecondFactor },
+    private readonly deps: {
+      users: UsersRepo;
+      hasher: PasswordHasher;
+      lockout: LoginLockout;
+      secondFactor: SecondFactor;
+    },
   ) {}
 
   /** The lockout key of an address (login events of unknown users are filed under it). */

@@ -73,7 +73,11 @@ export class MfaService {
   async enroll(caller: Caller): Promise<MfaEnrollResponse> {
     const user = await this.userOf(caller);
     const secret = generateTotpSecret();
-    const saved = await this.deps.repo.savePending(this.db, user.id, this.deps.secrets.seal(secret, totpContext(user.id)));
+    const saved = await this.deps.repo.savePending(
+      this.db,
+      user.id,
+      this.deps.secrets.seal(secret, totpContext(user.id)),
+    );
     if (!saved) throw new AppError('conflict', 'MFA is already on; turn it off first to enrol a new device.');
     return { secret, otpauth_url: otpauthUrl({ issuer: 'Agentry', account: user.email, secret }) };
   }

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../../../../test/harness.js';
-import { NO_LOGIN_THROTTLE, signUp, strongPassword, type TestUser, uniqueEmail } from '../../../../../test/factories.js';
+import {
+  NO_LOGIN_THROTTLE,
+  signUp,
+  strongPassword,
+  type TestUser,
+  uniqueEmail,
+} from '../../../../../test/factories.js';
 import { totpCode } from './totp.js';
 
 /**
@@ -69,11 +75,18 @@ const ACTIONS: {
     body: (u) => ({ new_email: uniqueEmail('moved'), password: u.password }),
     ok: 202,
   },
-  { name: 'account deletion', method: 'DELETE', url: '/api/v1/auth/me', body: (u) => ({ password: u.password }), ok: 204 },
+  {
+    name: 'account deletion',
+    method: 'DELETE',
+    url: '/api/v1/auth/me',
+    body: (u) => ({ password: u.password }),
+    ok: 204,
+  },
 ];
 
 describe.each(ACTIONS)('with MFA on, $name', (action) => {
-  const send = (u: User, extra: object) => inject(action.method, action.url, { ...action.body(u), ...extra }, u.headers);
+  const send = (u: User, extra: object) =>
+    inject(action.method, action.url, { ...action.body(u), ...extra }, u.headers);
 
   it('attack: the password alone is refused (401 mfa_required), a wrong code too (401 invalid_mfa_code); a current code passes', async () => {
     const user = await withMfa();
@@ -183,7 +196,12 @@ describe('the second factor of sensitive actions', () => {
 
   it('regenerating recovery codes records auth.recovery_codes_regenerated; a recovery code used for an action records auth.recovery_code_used', async () => {
     const user = await withMfa();
-    const regen = await inject('POST', '/api/v1/auth/mfa/recovery-codes', { code: nextCode(user.secret) }, user.headers);
+    const regen = await inject(
+      'POST',
+      '/api/v1/auth/mfa/recovery-codes',
+      { code: nextCode(user.secret) },
+      user.headers,
+    );
     expect(regen.statusCode).toBe(200);
     const events = await inject(
       'GET',
@@ -194,7 +212,11 @@ describe('the second factor of sensitive actions', () => {
     expect(events.statusCode).toBe(200);
     const items = events.json().items as { actor: { id: string }; target: { id: string }; metadata: object }[];
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ actor: { id: user.session.user_id }, target: { id: user.session.user_id }, metadata: { count: 10 } });
+    expect(items[0]).toMatchObject({
+      actor: { id: user.session.user_id },
+      target: { id: user.session.user_id },
+      metadata: { count: 10 },
+    });
 
     const recovery = regen.json().recovery_codes[0];
     const change = await inject(
