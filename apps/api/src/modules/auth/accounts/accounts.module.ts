@@ -70,6 +70,7 @@ export function createAccountsModule(
     lockout,
     secondFactor,
     reauth,
+    revoker,
   });
   const recovery = new AccountRecoveryService({
     config,

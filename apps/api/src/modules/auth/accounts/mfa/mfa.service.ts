@@ -50,6 +50,8 @@ export interface MfaServiceDeps {
   secondFactor: SecondFactor;
   /** The password (and, MFA being on, the second factor) typed again before turning MFA off. */
   reauth: Reauthentication;
+  /** Turning MFA on ends the user's other sessions (`SessionRevoker`). */
+  revoker: { revokeUserSessions(userId: string, reason: string, options: { keep?: string }): Promise<void> };
 }
 
 /**
@@ -82,7 +84,7 @@ export class MfaService {
     return { secret, otpauth_url: otpauthUrl({ issuer: 'Agentry', account: user.email, secret }) };
   }
 
-  /** Checks the first code of the enrolled secret, turns MFA on and answers the recovery codes. */
+  /** Checks the first code of the enrolled secret, turns MFA on (ending the other sessions) and answers the recovery codes. */
   async verify(caller: Caller, code: string): Promise<RecoveryCodesResponse> {
     const user = await this.userOf(caller);
     await this.refuseWhenLocked(user.email);
@@ -104,6 +106,8 @@ export class MfaService {
       }));
     if (!enabled) return this.wrongCode(user.email);
     await this.deps.lockout.clear(this.deps.lockout.accountKey(user.email));
+    // Whoever signed in with the password alone before (a thief among them) has to pass the new factor.
+    await this.deps.revoker.revokeUserSessions(user.id, 'mfa_enabled', { keep: caller.sessionId });
     await this.notify(caller, user.email, 'auth.mfa_enabled', {
       subject: 'Two-step verification is on',
       text: 'Two-step verification was turned on for your Agentry account. If it was not you, reset your password and contact support.',

@@ -230,4 +230,19 @@ describe('the second factor of sensitive actions', () => {
     expect(used.json().items).toHaveLength(1);
     expect(used.json().items[0].metadata).toEqual({ remaining: 9 });
   });
+
+  it('attack: a session opened with the password alone before MFA was turned on ends when it is turned on', async () => {
+    const user = await signUp(t.app);
+    const other = await inject('POST', '/api/v1/auth/token', { email: user.email, password: user.password }, {});
+    const otherHeaders = { authorization: `Bearer ${other.json().access_token}` };
+    expect((await inject('GET', '/api/v1/auth/me', undefined, otherHeaders)).statusCode).toBe(200);
+    const { secret } = (await inject('POST', '/api/v1/auth/mfa/totp/enroll', {}, user.headers)).json();
+    const verify = await inject('POST', '/api/v1/auth/mfa/totp/verify', { code: nextCode(secret) }, user.headers);
+    expect(verify.statusCode).toBe(200);
+    expect((await inject('GET', '/api/v1/auth/me', undefined, otherHeaders)).statusCode).toBe(401);
+    const refresh = await inject('POST', '/api/v1/auth/refresh', { refresh_token: other.json().refresh_token }, {});
+    expect(refresh.statusCode).toBe(401);
+    // The session that turned it on stays.
+    expect((await inject('GET', '/api/v1/auth/me', undefined, user.headers)).statusCode).toBe(200);
+  });
 });
