@@ -86,6 +86,12 @@ const EnvSchema = z.object({
   PUBLIC_API_URL: z.url().default('http://localhost:8000'),
   /** Allow `http://` OpenID issuers (tests, a local IdP); unset: allowed except in production. */
   SSO_ALLOW_INSECURE_ISSUERS: z.enum(['true', 'false']).optional(),
+  /**
+   * Let the API fetch a tenant's OpenID issuer (discovery, keys, token, UserInfo) on loopback, private,
+   * link-local or metadata addresses: a tenant owner names the issuer, so this is off by default
+   * everywhere (a local IdP in development or tests needs it on).
+   */
+  SSO_ALLOW_PRIVATE_NETWORKS: bool(false),
 
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_MAX: int(10, 1),
@@ -284,6 +290,7 @@ function shape(e: z.output<typeof EnvSchema>) {
       allowInsecureIssuers: e.SSO_ALLOW_INSECURE_ISSUERS
         ? e.SSO_ALLOW_INSECURE_ISSUERS === 'true'
         : e.NODE_ENV !== 'production',
+      allowPrivateNetworks: e.SSO_ALLOW_PRIVATE_NETWORKS,
     },
     auth: {
       issuer: e.AUTH_ISSUER,

@@ -1,7 +1,7 @@
 import { MCPServerSSE, MCPServerStreamableHttp, type MCPServer } from '@openai/agents';
 import type { Logger } from 'pino';
 import type { CachedMcpTool } from './mcp.tables.js';
-import type { GuardedFetch } from './ssrf.js';
+import type { GuardedFetch } from '../../platform/ssrf.js';
 
 /** How the API reaches a tool server: the SDK's MCP client classes over the guarded fetch. */
 export interface McpEndpoint {

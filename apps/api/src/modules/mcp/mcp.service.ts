@@ -20,7 +20,7 @@ import {
 import { toolRequiresApproval } from './mcp-tools.js';
 import type { McpRepo, McpServerRow } from './mcp.repo.js';
 import type { CachedMcpTool } from './mcp.tables.js';
-import { assertPublicUrl, BlockedAddressError, type Resolver } from './ssrf.js';
+import { assertPublicUrl, BlockedAddressError, type Resolver } from '../../platform/ssrf.js';
 
 type CreateInput = z.output<typeof CreateSchema>;
 type UpdateInput = z.output<typeof UpdateSchema>;
