@@ -2,10 +2,11 @@
 export interface RenderedManifest {
   /** The template file it came from, e.g. `api-deployment.yaml`. */
   template: string;
-  object: { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> } } & Record<
-    string,
-    unknown
-  >;
+  object: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; annotations?: Record<string, string> };
+  } & Record<string, unknown>;
 }
 export function renderChart(
   chartDir: string,

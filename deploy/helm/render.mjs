@@ -86,7 +86,7 @@ function parseTemplate(source, file) {
       if (rest.startsWith('if ')) elseNodes = [ifNode(rest.slice(3).trim())];
       else elseNodes = block(['end']).nodes;
     }
-    return { kind: 'if', pipeline: parsePipeline(condition), then: then.nodes, elseNodes };
+    return { kind: 'if', pipeline: parsePipeline(condition), thenNodes: then.nodes, elseNodes };
   }
   const nodes = block([]).nodes;
   return { nodes, defines };
@@ -94,7 +94,8 @@ function parseTemplate(source, file) {
 
 /** A pipeline: commands separated by `|`, each a list of operands (tokens, or parenthesized pipelines). */
 function parsePipeline(source) {
-  const re = /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|\(|\)|\||-?\d+(?:\.\d+)?(?![\w.])|\$\w*(?:\.\w+)*|(?:\.\w+)+|\.|[A-Za-z_]\w*(?:\.\w+)*)/y;
+  const re =
+    /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|\(|\)|\||-?\d+(?:\.\d+)?(?![\w.])|\$\w*(?:\.\w+)*|(?:\.\w+)+|\.|[A-Za-z_]\w*(?:\.\w+)*)/y;
   const tokens = [];
   let i = 0;
   while (i < source.length) {
@@ -268,7 +269,7 @@ function render(nodes, dot, scope, defines) {
       if (!node.declare && !(node.name in scope)) throw new Error(`assignment to undeclared ${node.name}`);
       scope[node.name] = evalPipeline(node.pipeline);
     } else if (node.kind === 'if') {
-      const branch = truthy(evalPipeline(node.pipeline)) ? node.then : node.elseNodes;
+      const branch = truthy(evalPipeline(node.pipeline)) ? node.thenNodes : node.elseNodes;
       out += render(branch, dot, { ...scope }, defines);
     } else if (node.kind === 'range') {
       const v = evalPipeline(node.pipeline);
@@ -313,13 +314,23 @@ export function mergeValues(base, override) {
  * Renders every template of `chartDir` with its values.yaml merged with `valuesFiles` (in order).
  * Returns the manifests as parsed YAML objects, each with the template it came from.
  */
-export function renderChart(chartDir, { valuesFiles = [], name = 'agentry', namespace = 'default', revision = 1 } = {}) {
+export function renderChart(
+  chartDir,
+  { valuesFiles = [], name = 'agentry', namespace = 'default', revision = 1 } = {},
+) {
   const chart = parseYaml(fs.readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8'));
   let values = parseYaml(fs.readFileSync(path.join(chartDir, 'values.yaml'), 'utf8')) ?? {};
   for (const file of valuesFiles) values = mergeValues(values, parseYaml(fs.readFileSync(file, 'utf8')) ?? {});
   const root = {
     Values: values,
-    Release: { Name: name, Namespace: namespace, Service: 'Helm', Revision: revision, IsInstall: revision === 1, IsUpgrade: revision > 1 },
+    Release: {
+      Name: name,
+      Namespace: namespace,
+      Service: 'Helm',
+      Revision: revision,
+      IsInstall: revision === 1,
+      IsUpgrade: revision > 1,
+    },
     Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion, Description: chart.description },
   };
   const dir = path.join(chartDir, 'templates');
@@ -350,7 +361,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const chartDir = args.find((a, i) => !a.startsWith('-') && !['-f', '--name', '--namespace'].includes(args[i - 1]));
   const opt = (flag) => args.filter((_, i) => args[i - 1] === flag);
   if (!chartDir) {
-    process.stderr.write('usage: node deploy/helm/render.mjs <chart dir> [-f values.yaml]… [--name n] [--namespace ns]\n');
+    process.stderr.write(
+      'usage: node deploy/helm/render.mjs <chart dir> [-f values.yaml]… [--name n] [--namespace ns]\n',
+    );
     process.exit(2);
   }
   const manifests = renderChart(chartDir, {
