@@ -227,6 +227,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_CHAT_PER_MINUTE: int(60),
   RATE_LIMIT_CHAT_STREAM_PER_MINUTE: int(30),
   RATE_LIMIT_CHAT_STREAM_CONCURRENCY: int(5),
+  /** Running chat runs of a whole tenant (all its users together); 0 = no tenant-wide cap. */
+  RATE_LIMIT_CHAT_STREAM_CONCURRENCY_PER_TENANT: int(100),
   RATE_LIMIT_BILLING_STREAM_CONCURRENCY: int(3),
   RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: int(20),
   RATE_LIMIT_SHARED_READ_PER_IP_PER_MINUTE: int(60),
@@ -384,6 +386,7 @@ function shape(e: z.output<typeof EnvSchema>) {
       chatPerMinute: e.RATE_LIMIT_CHAT_PER_MINUTE,
       chatStreamPerMinute: e.RATE_LIMIT_CHAT_STREAM_PER_MINUTE,
       chatStreamConcurrency: e.RATE_LIMIT_CHAT_STREAM_CONCURRENCY,
+      chatStreamConcurrencyPerTenant: e.RATE_LIMIT_CHAT_STREAM_CONCURRENCY_PER_TENANT,
       billingStreamConcurrency: e.RATE_LIMIT_BILLING_STREAM_CONCURRENCY,
       loginPerIpPerMinute: e.RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE,
       sharedReadPerIpPerMinute: e.RATE_LIMIT_SHARED_READ_PER_IP_PER_MINUTE,

@@ -15,6 +15,7 @@ import type { EventStreams } from '../../platform/ports/types.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { GuardrailsService } from '../guardrails/guardrails.service.js';
+import type { RunSlots } from '../ratelimit/ratelimit.hooks.js';
 import type { ChatRepo } from './chat.repo.js';
 import type { RunOutcome } from './run-execution.js';
 import { isResponseEndEntry, parseEntry, runStreamKey, streamIdOf, type LoggedRunEvent } from './run-events.js';
@@ -66,6 +67,24 @@ export class ChatService {
   async startRun(
     caller: Caller,
     request: ChatRequest,
+    slots?: RunSlots,
+  ): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
+    let started: Awaited<ReturnType<ChatService['launchRun']>>;
+    try {
+      started = await this.launchRun(caller, request);
+    } catch (err) {
+      await slots?.release();
+      throw err;
+    }
+    if (!slots) return started;
+    // The caller's concurrency slots follow the run: freed when it stops executing here (completed,
+    // failed, cancelled, paused for approval), before `done` settles, whoever still listens.
+    return { ...started, done: started.done.finally(() => slots.release()) };
+  }
+
+  private async launchRun(
+    caller: Caller,
+    request: ChatRequest,
   ): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
     const { database, conversations, repo, runs } = this.deps;
     const agent = this.deps.agents.agentToRun(request.agent);
@@ -113,8 +132,8 @@ export class ChatService {
   }
 
   /** `POST /chat`: runs to the end and answers with the result (a failed run is an error). */
-  async chat(caller: Caller, request: ChatRequest): Promise<ChatResponse | ChatPausedResponse> {
-    const { runId, conversationId, done } = await this.startRun(caller, request);
+  async chat(caller: Caller, request: ChatRequest, slots?: RunSlots): Promise<ChatResponse | ChatPausedResponse> {
+    const { runId, conversationId, done } = await this.startRun(caller, request, slots);
     const outcome = await done;
     if (outcome.status === 'paused') {
       const approvals = (await this.deps.pauses?.forRun(runId)) ?? [];

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { sql } from 'drizzle-orm';
+import { ensurePrivateDir, tightenTree } from '../private-dir.js';
 
 /**
  * The drizzle database. Both drivers expose the same query builder; the PGlite one is typed as
@@ -69,9 +70,13 @@ async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
   ]);
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  if (dataDir) {
+    ensurePrivateDir(dataDir); // DATA_DIR and DATA_DIR/pglite: 0700 when created here
+    tightenTree(dataDir); // a database created by an earlier version had 0666 files
+  }
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
+  if (dataDir) tightenTree(dataDir);
   const db = drizzle(client);
   return {
     kind: 'pglite',
@@ -82,6 +87,9 @@ async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      if (dataDir) tightenTree(dataDir);
+    },
   };
 }
