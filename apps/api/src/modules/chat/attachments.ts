@@ -70,7 +70,8 @@ export async function checkAttachments(
   return files;
 }
 
-const attr = (s: string) => s.replace(/[\u0000-\u001f"<>&]/g, ' ');
+// Upload already replaced control characters in file names; these would end the tag early.
+const attr = (s: string) => s.replace(/["<>&\r\n\t]/g, ' ');
 /** The marker the model (and the offline model) reads before each attachment's content. */
 export const attachmentTag = (file: MessageAttachment, body?: string) => {
   const head = `<attachment filename="${attr(file.filename)}" content_type="${attr(file.content_type)}"`;
