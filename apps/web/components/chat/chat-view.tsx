@@ -173,7 +173,8 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
           onSwitch: (id) => void switchBranch(id),
           onEdit: (message, text) => {
             setCutAt(message.id);
-            return send(text, { edit_of: message.id });
+            // The new version carries the same files as the one it replaces.
+            return send(text, { edit_of: message.id }, message.attachments ?? []);
           },
           onRegenerate:
             m === lastAnswer && lastQuestion

@@ -116,6 +116,30 @@ describe('chat attachments with the offline model', () => {
     expect(String(again?.data.response)).toMatch(/notes\.md \(text\/markdown, \d+ words of text\)/);
   });
 
+  it('an edited question is a new version with the files sent with it', async () => {
+    const first = parseSse((await chatStream(t, owner, { message: 'Plain question' })).body).at(-1);
+    const conversationId = String(first?.data.conversation_id);
+    const detail = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/conversations/${conversationId}`, headers: owner.headers })
+    ).json();
+    const edited = parseSse(
+      (
+        await chatStream(t, owner, {
+          conversation_id: conversationId,
+          edit_of: detail.messages[0].id,
+          message: 'Now with a picture',
+          attachments: [png.id],
+        })
+      ).body,
+    ).at(-1);
+    expect(String(edited?.data.response)).toContain('pixel.png (image/png, an image I received)');
+    const after = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/conversations/${conversationId}`, headers: owner.headers })
+    ).json();
+    expect(after.messages[0].content).toBe('Now with a picture');
+    expect(after.messages[0].attachments.map((a: { file_id: string }) => a.file_id)).toEqual([png.id]);
+  });
+
   it('refuses unknown, foreign and unready files, more than the limit and attachments on a regenerated answer (422, path attachments)', async () => {
     const foreign = await attach(t, stranger, 'secret.md', 'text/markdown', 'the stranger’s secret');
     const broken = await attach(t, owner, 'broken.pdf', 'application/pdf', Buffer.from('%PDF-1.4\nnot really a pdf'));
