@@ -184,6 +184,12 @@ const EnvSchema = z.object({
   /** A judge that times out or errs lets the text through (`open`) or flags it (`closed`). */
   GUARDRAILS_INJECTION_JUDGE_ON_ERROR: z.enum(['open', 'closed']).default('open'),
   CHAT_MAX_TURNS: int(10, 1),
+  /** Files one chat message may carry (at most the contract's 10). */
+  MESSAGE_MAX_ATTACHMENTS: z.coerce.number().int().min(1).max(10).default(10),
+  /** Extracted text of a message's document attachments the model gets (estimated tokens, all documents together). */
+  CHAT_ATTACHMENT_MAX_TOKENS: int(8000, 100),
+  /** Whether the configured model takes image input; false: a message with an image ends with run.failed image_input_unsupported. */
+  MODEL_IMAGE_INPUT: bool(true),
   /** The model's memory budget per run (estimated tokens); older turns are summarized into one item. */
   AGENT_MEMORY_MAX_TOKENS: int(16_000, 500),
   /** How long a new conversation waits for its title from the model before the run ends without it. */
@@ -353,6 +359,9 @@ function shape(e: z.output<typeof EnvSchema>) {
     },
     chat: {
       maxTurns: e.CHAT_MAX_TURNS,
+      maxAttachments: e.MESSAGE_MAX_ATTACHMENTS,
+      attachmentMaxTokens: e.CHAT_ATTACHMENT_MAX_TOKENS,
+      imageInput: e.MODEL_IMAGE_INPUT,
       memoryMaxTokens: e.AGENT_MEMORY_MAX_TOKENS,
       titleTimeoutMs: e.CHAT_TITLE_TIMEOUT_MS,
       runTimeoutMs: e.CHAT_RUN_TIMEOUT_MS,

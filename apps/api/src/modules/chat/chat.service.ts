@@ -16,6 +16,7 @@ import type { AgentsService } from '../agents/agents.service.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { GuardrailsService } from '../guardrails/guardrails.service.js';
 import type { RunSlots } from '../ratelimit/ratelimit.hooks.js';
+import { checkAttachments, RunAttachments, type AttachmentSettings, type AttachmentSource } from './attachments.js';
 import type { ChatRepo } from './chat.repo.js';
 import type { RunOutcome } from './run-execution.js';
 import { isResponseEndEntry, parseEntry, runStreamKey, streamIdOf, type LoggedRunEvent } from './run-events.js';
@@ -36,6 +37,7 @@ const FAILURE_STATUS: Record<RunFailureCode, ErrorCode> = {
   run_lost: 'unavailable',
   approval_expired: 'conflict',
   tenant_suspended: 'tenant_suspended',
+  image_input_unsupported: 'validation_failed',
 };
 
 /** How long a follower of a finished run waits for its last events before giving up. */
@@ -54,6 +56,8 @@ export interface ChatServiceDeps {
   guardrails?: Pick<GuardrailsService, 'checkInput'>;
   /** Runs paused for approval (cancel, `POST /chat` answering 202). */
   pauses?: RunPauses;
+  /** Files messages may carry (the files module); without it, `attachments` are refused. */
+  attachments?: { source: AttachmentSource; settings: AttachmentSettings };
 }
 
 /** Chat runs: start, wait, follow, cancel. Takes the caller first; runs are the caller's own. */
@@ -97,6 +101,7 @@ export class ChatService {
         ? undefined
         : await this.deps.guardrails?.checkInput(caller.tenantId, request.message, agentGuardrails);
     const message = inputGuardrails?.text ?? request.message;
+    const attachments = await this.checkAttachments(caller, request.attachments);
     const runId = randomUUID();
     const turn = await database.db.transaction(async (tx) => {
       const turn = await conversations.startTurn(tx, caller, {
@@ -105,6 +110,7 @@ export class ChatService {
         message,
         editOf: request.edit_of,
         regenerate: request.regenerate,
+        attachments,
       });
       await repo.insertRun(tx, {
         id: runId,
@@ -115,7 +121,11 @@ export class ChatService {
       });
       return turn;
     });
-    const session = conversations.sessionFor(caller, turn, runId);
+    const files = this.deps.attachments;
+    const runAttachments = files
+      ? new RunAttachments(files.source, caller.tenantId, turn.attachments, files.settings)
+      : undefined;
+    const session = conversations.sessionFor(caller, turn, runId, runAttachments);
     const { done } = await runs.start({
       caller,
       runId,
@@ -123,12 +133,23 @@ export class ChatService {
       agent,
       entryAgent: request.agent,
       message: turn.message,
+      ...(runAttachments ? { attachments: runAttachments } : {}),
       session,
       firstRun: turn.isNew,
       inputGuardrails,
       agentGuardrails,
     });
     return { runId, conversationId: turn.conversationId, done };
+  }
+
+  /** The request's files, checked (422 `attachments` for any that is not a ready file of the tenant). */
+  private async checkAttachments(caller: Caller, ids: string[] | undefined) {
+    if (!ids?.length) return [];
+    if (!this.deps.attachments)
+      throw new AppError('validation_failed', 'Attachments are not available on this server.', {
+        errors: [{ path: 'attachments', message: 'not available' }],
+      });
+    return checkAttachments(this.deps.attachments.source, caller.tenantId, ids, this.deps.attachments.settings);
   }
 
   /** `POST /chat`: runs to the end and answers with the result (a failed run is an error). */

@@ -11,6 +11,7 @@ import type { ConversationsService, RunResultRecord } from '../conversations/con
 import type { PostgresSession } from '../conversations/postgres-session.js';
 import type { GuardrailsService, InputCheck } from '../guardrails/guardrails.service.js';
 import type { GuardrailNotice, RunGuard } from '../guardrails/run-guard.js';
+import type { RunAttachments } from './attachments.js';
 import type { ChatRepo } from './chat.repo.js';
 import { findAgent, goneTools, withGoneTools } from './gone-tools.js';
 import { toRunFailure, type RunFailure } from './run-errors.js';
@@ -25,6 +26,8 @@ export interface RunInput {
   /** The agent name the run was started with (`agentToRun` key); defaults to `agent.name`. */
   entryAgent?: string;
   message: string;
+  /** The files of the user message (documents as text, images as image input). */
+  attachments?: RunAttachments;
   session: PostgresSession;
   /** The conversation was created for this run: it gets its title when the run completes. */
   firstRun?: boolean;
@@ -205,7 +208,11 @@ export async function executeRun(
     });
     // A resumed run's history was compacted (or not) before it paused.
     if (!input.firstRun && !input.resume) await compactMemory(deps, input, signal, writer);
-    const start = input.resume ? await resumedState({ ...input, resume: input.resume }, context) : input.message;
+    const start = input.resume
+      ? await resumedState({ ...input, resume: input.resume }, context)
+      : input.attachments
+        ? await input.attachments.modelInput(input.message)
+        : input.message;
     const result = await deps.runner.run(input.agent, start, {
       stream: true,
       context,
