@@ -173,7 +173,7 @@ export async function startApi(env: Record<string, string>, cpuProfDir?: string)
       child.kill('SIGKILL');
       throw new Error(`API not ready:\n${output()}`);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   return {
     url,
