@@ -47,6 +47,21 @@ return 1`;
 const LEASE_COUNT = `${LEASE_NOW}
 return redis.call('ZCARD', KEYS[1])`;
 
+// Stream appends: the XADDs and the PUBLISH that wakes followers in one command (EVALSHA), so an
+// append is one round trip and one command, and a batch of entries wakes followers once.
+// KEYS[1] = stream; ARGV = channel, maxLen (0: none), then id, data pairs. Returns the last id.
+const STREAM_APPEND = `
+local id
+for i = 3, #ARGV, 2 do
+  if tonumber(ARGV[2]) > 0 then
+    id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], ARGV[i], 'd', ARGV[i + 1])
+  else
+    id = redis.call('XADD', KEYS[1], ARGV[i], 'd', ARGV[i + 1])
+  end
+end
+redis.call('PUBLISH', ARGV[1], id)
+return id`;
+
 export function redisOptions(url: string): RedisOptions {
   return {
     // Fail commands fast while Redis is away instead of queueing them forever; callers decide
@@ -208,17 +223,22 @@ class RedisEventStreams implements EventStreams {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** Watching: the script publishes to the channel `pubsub` subscribes under the same prefix. */
     private readonly pubsub: PubSub,
   ) {}
 
-  async append(stream: string, data: string, options: { id?: string; maxLen?: number } = {}) {
-    const key = this.prefix + stream;
-    const args: (string | number)[] = [key];
-    if (options.maxLen) args.push('MAXLEN', '~', options.maxLen);
-    args.push(options.id ?? '*', 'd', data);
-    const id = (await this.redis.call('XADD', ...args)) as string;
-    await this.pubsub.publish(`__stream:${stream}`, id);
-    return id;
+  private script(stream: string, maxLen: number, pairs: string[]): Promise<string> {
+    const channel = `${this.prefix}__stream:${stream}`;
+    return (this.redis as Redis & { agentryStreamAppend(...args: (string | number)[]): Promise<string> })
+      .agentryStreamAppend(this.prefix + stream, channel, maxLen, ...pairs);
+  }
+
+  append(stream: string, data: string, options: { id?: string; maxLen?: number } = {}) {
+    return this.script(stream, options.maxLen ?? 0, [options.id ?? '*', data]);
+  }
+
+  async appendMany(stream: string, entries: { id: string; data: string }[]) {
+    if (entries.length) await this.script(stream, 0, entries.flatMap((e) => [e.id, e.data]));
   }
 
   async read(stream: string, afterId: string | null, count = 1000): Promise<StreamEntry[]> {
@@ -323,6 +343,8 @@ export function createRedisPorts(url: string, prefix: string): Ports {
   // Auto-pipelining: commands issued in the same tick go out in one write (a run's event appends,
   // many runs' appends at once); on a busy host each socket write costs more than the command.
   const redis = new Redis(url, { ...redisOptions(url), enableAutoPipelining: true });
+  // EVALSHA, falling back to EVAL once per connection when Redis does not have the script yet.
+  redis.defineCommand('agentryStreamAppend', { numberOfKeys: 1, lua: STREAM_APPEND });
   redis.on('error', () => {}); // ioredis reconnects; readiness and callers surface the outage
   const pubsub = new RedisPubSub(redis, prefix);
   // BullMQ's blocking workers need a connection that never gives up on a command.
