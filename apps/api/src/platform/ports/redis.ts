@@ -1,5 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+import type { ConnectionOptions, Queue } from 'bullmq';
 import type {
   Counters,
   EventStreams,
@@ -16,6 +17,12 @@ import type {
 } from './types.js';
 
 /** Redis implementations of the ports (production, multi-replica). Every key gets `prefix`. */
+
+// ioredis and BullMQ (both CommonJS) are loaded when Redis is configured, not at import: an
+// embedded start never pays for them (about a second of a cold start on a loaded host).
+const require = createRequire(import.meta.url);
+const ioredis = () => require('ioredis') as typeof import('ioredis');
+const bullmq = () => require('bullmq') as typeof import('bullmq');
 
 const INCREMENT_WITH_TTL = `
 local v = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -278,7 +285,7 @@ async function whenReady(client: Redis, ms: number): Promise<void> {
 /** BullMQ queues (created lazily per job name) and workers. A job runs once across all workers. */
 class BullJobQueue implements JobQueue {
   private readonly queues = new Map<string, Queue>();
-  private readonly workers: Worker[] = [];
+  private readonly workers: import('bullmq').Worker[] = [];
 
   constructor(
     /** Adds jobs: fails fast while Redis is away, so an enqueue never hangs a request. */
@@ -291,7 +298,7 @@ class BullJobQueue implements JobQueue {
   private queue(name: string): Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: this.producer, prefix: `${this.prefix}bull` });
+      q = new (bullmq().Queue)(name, { connection: this.producer, prefix: `${this.prefix}bull` });
       q.on('error', () => {});
       this.queues.set(name, q);
     }
@@ -317,7 +324,7 @@ class BullJobQueue implements JobQueue {
     handler: JobHandler<T>,
     options: { concurrency?: number; onFailed?: (job: Job<T>, err: unknown) => void } = {},
   ) {
-    const worker = new Worker(
+    const worker = new (bullmq().Worker)(
       name,
       async (job) => handler({ id: job.id ?? '', name: job.name, data: job.data as T, attempt: job.attemptsMade + 1 }),
       { connection: this.consumer, prefix: `${this.prefix}bull`, concurrency: options.concurrency ?? 4 },
@@ -342,6 +349,7 @@ class BullJobQueue implements JobQueue {
 export function createRedisPorts(url: string, prefix: string): Ports {
   // Auto-pipelining: commands issued in the same tick go out in one write (a run's event appends,
   // many runs' appends at once); on a busy host each socket write costs more than the command.
+  const { Redis } = ioredis();
   const redis = new Redis(url, { ...redisOptions(url), enableAutoPipelining: true });
   // EVALSHA, falling back to EVAL once per connection when Redis does not have the script yet.
   redis.defineCommand('agentryStreamAppend', { numberOfKeys: 1, lua: STREAM_APPEND });
