@@ -31,7 +31,12 @@ export function writeResult(name: string, result: { label: string; ratios: Ratio
       {
         name,
         at: new Date().toISOString(),
-        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, memGb: Math.round(os.totalmem() / 2 ** 30) },
+        machine: {
+          cpus: os.cpus().length,
+          model: os.cpus()[0]?.model,
+          node: process.version,
+          memGb: Math.round(os.totalmem() / 2 ** 30),
+        },
         loadAvgAtEnd: loadAvg(),
         ...result,
       },

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cost = ['counts', 'chat-stream', 'throughput', 'cold-start'];
+const cost = ['counts', 'token-verify', 'chat-stream', 'throughput', 'cold-start'];
 const features = ['ratelimit', 'audit', 'conversations', 'guardrails', 'knowledge'];
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 const selected = only ?? (process.env.BENCH_ALL === '1' ? [...cost, ...features] : cost);
@@ -20,7 +20,12 @@ const resultsDir = path.join(root, 'bench/results');
 
 const started = Date.now();
 for (const name of selected) {
-  console.log(`\n== bench/${name}/run.ts (load avg ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  console.log(
+    `\n== bench/${name}/run.ts (load avg ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')})`,
+  );
   fs.rmSync(path.join(resultsDir, `${name}.json`), { force: true });
   const { status } = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}/run.ts`], {
     cwd: root,
@@ -45,7 +50,9 @@ if (rows.length) {
       .map((l) => l.toFixed(1))
       .join(' ')})`,
   );
-  console.log(`${'bench'.padEnd(12)} ${'metric'.padEnd(width)} ${'compared'.padEnd(cwidth)}    value  target   met  load`);
+  console.log(
+    `${'bench'.padEnd(12)} ${'metric'.padEnd(width)} ${'compared'.padEnd(cwidth)}    value  target   met  load`,
+  );
   for (const r of rows) {
     const value = Number.isFinite(r.value) ? r.value.toFixed(2) : String(r.value);
     console.log(

@@ -233,7 +233,9 @@ async function main() {
     }
     console.log('\nadded latency (api - direct) and ratio (api / direct):');
     for (const line of summary) console.log(`  ${line}`);
-    console.log('targets (issue 19): API CPU per streamed run <= 1.5x the floor; added first-token p50 <= 1.5x the floor');
+    console.log(
+      'targets (issue 19): API CPU per streamed run <= 1.5x the floor; added first-token p50 <= 1.5x the floor',
+    );
     writeResult('chat-stream', { label: backing.label, ratios, figures });
     console.log(
       'API CPU ms/request: user+system CPU of the API process during the level / requests — the cost per request that load on the machine does not inflate much.',

@@ -45,7 +45,9 @@ async function main() {
     ratios.push(atMost(`cold start ${name} (s)`, 'seconds', seconds, limit));
     console.log(`${name.padEnd(22)} ${seconds.toFixed(2)} s (x${(seconds / runtime).toFixed(1)} a bare tsx start)`);
   };
-  console.log(`cold-start benchmark: median of ${REPEAT}, bare tsx start ${runtime.toFixed(2)} s, load avg ${loadAvg().join(' ')}`);
+  console.log(
+    `cold-start benchmark: median of ${REPEAT}, bare tsx start ${runtime.toFixed(2)} s, load avg ${loadAvg().join(' ')}`,
+  );
 
   const empties: number[] = [];
   const existing: number[] = [];

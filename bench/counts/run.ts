@@ -35,7 +35,8 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const first = args[0] as string | { text?: string; name?: string };
     const text = (typeof first === 'string' ? first : (first?.text ?? first?.name ?? '')).trim().toLowerCase();
     if (text === 'begin' || text.startsWith('begin ')) counted.tx++;
-    else if (text !== 'commit' && text !== 'rollback') bump(counted.statements, text.split(/\s+/).slice(0, 3).join(' '));
+    else if (text !== 'commit' && text !== 'rollback')
+      bump(counted.statements, text.split(/\s+/).slice(0, 3).join(' '));
   }
   return query.apply(this, args);
 } as typeof pg.Client.prototype.query;
@@ -81,24 +82,36 @@ async function main() {
     const user = await signUp(t.app);
     const headers = { ...user.headers, 'content-type': 'application/json' };
     const paths = { stream: '/api/v1/chat/stream', 'non-streaming': '/api/v1/chat' };
-    console.log(`counts per ${WORDS}-word run (${RUNS} runs each, real PostgreSQL + Redis, load avg ${loadAvg().join(' ')})`);
+    console.log(
+      `counts per ${WORDS}-word run (${RUNS} runs each, real PostgreSQL + Redis, load avg ${loadAvg().join(' ')})`,
+    );
     for (const [name, path] of Object.entries(paths)) {
       // One warm-up run: first-use lookups (plan, entitlements) are cached as in production.
-      await (await fetch(base + path, { method: 'POST', headers, body: JSON.stringify({ message: 'warm up' }) })).text();
+      await (
+        await fetch(base + path, { method: 'POST', headers, body: JSON.stringify({ message: 'warm up' }) })
+      ).text();
       await new Promise((r) => setTimeout(r, 200));
       counted.statements.clear();
       counted.redis.clear();
       counted.tx = 0;
       counted.on = true;
       for (let i = 0; i < RUNS; i++) {
-        const res = await fetch(base + path, { method: 'POST', headers, body: JSON.stringify({ message: `run ${i}` }) });
+        const res = await fetch(base + path, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ message: `run ${i}` }),
+        });
         const body = await res.text();
         if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body}`);
         // What the run does after its last event (the log's retention) belongs to it too.
         await new Promise((r) => setTimeout(r, 100));
       }
       counted.on = false;
-      const r = { statements: sum(counted.statements) / RUNS, transactions: counted.tx / RUNS, redis: sum(counted.redis) / RUNS };
+      const r = {
+        statements: sum(counted.statements) / RUNS,
+        transactions: counted.tx / RUNS,
+        redis: sum(counted.redis) / RUNS,
+      };
       results[name] = r;
       console.log(
         `${name.padEnd(14)} PostgreSQL ${r.statements.toFixed(1)} statements in ${r.transactions.toFixed(1)} transactions | Redis ${r.redis.toFixed(1)} commands`,

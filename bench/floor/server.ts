@@ -68,7 +68,9 @@ app.get<{ Querystring: { tenant: string; user: string; limit?: string } }>('/con
 
 await app.listen({ port, host: '127.0.0.1' });
 const address = app.server.address();
-process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${typeof address === 'object' ? address?.port : port}` })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ url: `http://127.0.0.1:${typeof address === 'object' ? address?.port : port}` })}\n`,
+);
 process.on('SIGTERM', () => {
   void app
     .close()

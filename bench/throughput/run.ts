@@ -67,7 +67,10 @@ async function main() {
   const databaseUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
   const redisUrl = process.env.REDIS_URL || process.env.TEST_REDIS_URL || undefined;
   const backing = await prepareBacking(databaseUrl, redisUrl);
-  const floor = await startFloor({ FLOOR_MODEL: 'offline', ...(backing.env.DATABASE_URL ? { DATABASE_URL: backing.env.DATABASE_URL } : {}) });
+  const floor = await startFloor({
+    FLOOR_MODEL: 'offline',
+    ...(backing.env.DATABASE_URL ? { DATABASE_URL: backing.env.DATABASE_URL } : {}),
+  });
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   try {
     api = await startApi({
@@ -84,7 +87,10 @@ async function main() {
     const res = await fetch(`${api.url}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `throughput-${process.pid}@example.test`, password: `Bench-${process.pid}-pass!x` }),
+      body: JSON.stringify({
+        email: `throughput-${process.pid}@example.test`,
+        password: `Bench-${process.pid}-pass!x`,
+      }),
     });
     if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
     const token = ((await res.json()) as { access_token: string }).access_token;
@@ -98,7 +104,9 @@ async function main() {
     console.log(
       `throughput benchmark: ${backing.label}, concurrency ${CONCURRENCY}, ${SECONDS} s per path, load avg ${loadAvg().join(' ')}`,
     );
-    console.log(`POST /chat           Agentry ${apiChat.toFixed(1)} req/s | floor ${floorChat.toFixed(1)} req/s | ratio ${(apiChat / floorChat).toFixed(2)}`);
+    console.log(
+      `POST /chat           Agentry ${apiChat.toFixed(1)} req/s | floor ${floorChat.toFixed(1)} req/s | ratio ${(apiChat / floorChat).toFixed(2)}`,
+    );
 
     if (backing.env.DATABASE_URL) {
       // The conversations the chat runs above made belong to this user; the bare route lists them by id.

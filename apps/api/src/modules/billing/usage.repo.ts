@@ -44,7 +44,12 @@ export class UsageRepo {
       positive.map((inc) => sql`(${inc.featureKey}::text, ${inc.quantity}::bigint, ${inc.idempotencyKey}::text)`),
       sql`, `,
     );
-    const result = await tx.execute<{ id: string; feature_key: string; quantity: string | number; used: string | number }>(sql`
+    const result = await tx.execute<{
+      id: string;
+      feature_key: string;
+      quantity: string | number;
+      used: string | number;
+    }>(sql`
       with input(feature_key, quantity, idempotency_key) as (values ${rows}),
       recorded as (
         insert into ${usageRecords} (tenant_id, feature_key, quantity, period_start, idempotency_key)

@@ -68,9 +68,7 @@ describe('the in-process fast path of a run (LiveRun + pipelined writer)', () =>
     const failing: EventStreams = {
       ...real,
       appendMany: (stream, entries) =>
-        entries.some((e) => e.id === '3-0')
-          ? Promise.reject(new Error('log down'))
-          : real.appendMany(stream, entries),
+        entries.some((e) => e.id === '3-0') ? Promise.reject(new Error('log down')) : real.appendMany(stream, entries),
       read: real.read.bind(real),
       expire: real.expire.bind(real),
       watch: real.watch.bind(real),
@@ -114,7 +112,9 @@ describe('the in-process fast path of a run (LiveRun + pipelined writer)', () =>
       [4, 'message.delta'],
       [5, 'run.failed'],
     ]);
-    const text = logged.flatMap((e) => (e.event === 'message.delta' ? [(e.data as { delta: string }).delta] : [])).join('');
+    const text = logged
+      .flatMap((e) => (e.event === 'message.delta' ? [(e.data as { delta: string }).delta] : []))
+      .join('');
     expect(text).toBe(Array.from({ length: 9 }, (_, i) => ` w${i + 1}`).join(''));
     expect(await collect(live.follow(0, new AbortController().signal))).toEqual(logged);
   });

@@ -236,8 +236,9 @@ class RedisEventStreams implements EventStreams {
 
   private script(stream: string, maxLen: number, pairs: string[]): Promise<string> {
     const channel = `${this.prefix}__stream:${stream}`;
-    return (this.redis as Redis & { agentryStreamAppend(...args: (string | number)[]): Promise<string> })
-      .agentryStreamAppend(this.prefix + stream, channel, maxLen, ...pairs);
+    return (
+      this.redis as Redis & { agentryStreamAppend(...args: (string | number)[]): Promise<string> }
+    ).agentryStreamAppend(this.prefix + stream, channel, maxLen, ...pairs);
   }
 
   append(stream: string, data: string, options: { id?: string; maxLen?: number } = {}) {
@@ -245,7 +246,12 @@ class RedisEventStreams implements EventStreams {
   }
 
   async appendMany(stream: string, entries: { id: string; data: string }[]) {
-    if (entries.length) await this.script(stream, 0, entries.flatMap((e) => [e.id, e.data]));
+    if (entries.length)
+      await this.script(
+        stream,
+        0,
+        entries.flatMap((e) => [e.id, e.data]),
+      );
   }
 
   async read(stream: string, afterId: string | null, count = 1000): Promise<StreamEntry[]> {
