@@ -33,6 +33,25 @@ function hasMigrations(): boolean {
   return fs.existsSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'));
 }
 
+/**
+ * True when every migration of the journal is applied: one query for a start on existing data
+ * (drizzle's migrator reads every file and runs several statements even when nothing is new).
+ * Drizzle applies the migrations newer than the last applied `created_at`, so this asks for it.
+ */
+export async function migrationsUpToDate(db: Db): Promise<boolean> {
+  if (!hasMigrations()) return true;
+  const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { when: number }[];
+  };
+  const latest = Math.max(0, ...journal.entries.map((e) => e.when));
+  try {
+    const result = await db.execute(sql`select max(created_at) as last from drizzle.__drizzle_migrations`);
+    return Number((result.rows[0] as { last: string | number | null } | undefined)?.last ?? 0) >= latest;
+  } catch {
+    return false; // no migrations table yet
+  }
+}
+
 export async function createDatabase(options: {
   url?: string;
   poolMax: number;
@@ -52,7 +71,7 @@ export async function createDatabase(options: {
       kind: 'postgres',
       db,
       migrate: async () => {
-        if (hasMigrations()) await migratePg(db, { migrationsFolder: MIGRATIONS_DIR });
+        if (!(await migrationsUpToDate(db))) await migratePg(db, { migrationsFolder: MIGRATIONS_DIR });
       },
       ping: async () => {
         await pool.query('select 1');
@@ -82,7 +101,7 @@ async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
     kind: 'pglite',
     db: db as unknown as Db,
     migrate: async () => {
-      if (hasMigrations()) await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+      if (!(await migrationsUpToDate(db as unknown as Db))) await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
     },
     ping: async () => {
       await db.execute(sql`select 1`);
