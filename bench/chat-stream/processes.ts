@@ -79,6 +79,21 @@ export async function startFakeServer(words: number): Promise<Child> {
   return { url: baseURL, stop: () => stopChild(child, exited), cpuMs: () => cpuMsOf(child.pid) };
 }
 
+/** The floor (bench/floor/server.ts): the same SDK run on a bare Fastify route, its own process. */
+export async function startFloor(env: Record<string, string>): Promise<Child> {
+  const { child, output, exited } = spawnTs(path.join(root, 'bench/floor/server.ts'), [String(randomPort())], {
+    cwd: root,
+    env,
+  });
+  const deadline = Date.now() + 60_000;
+  while (!output().includes('\n')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`floor did not start:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const { url } = JSON.parse(output().split('\n')[0]!) as { url: string };
+  return { url, stop: () => stopChild(child, exited), cpuMs: () => cpuMsOf(child.pid) };
+}
+
 /** Where the API keeps its state: a fresh PostgreSQL database + Redis prefix, or embedded. */
 export interface Backing {
   env: Record<string, string>;
@@ -158,7 +173,7 @@ export async function startApi(env: Record<string, string>, cpuProfDir?: string)
       child.kill('SIGKILL');
       throw new Error(`API not ready:\n${output()}`);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   return {
     url,

@@ -6,12 +6,14 @@
  *   npx tsx bench/chat-stream/run.ts                          (from the repository root; embedded)
  *   DATABASE_URL=postgres://… REDIS_URL=redis://… npx tsx bench/chat-stream/run.ts
  *
- * Three processes, as in production: the fake model server, the real API (`src/main.ts`) and this
- * one, which only runs the clients. Both paths are measured in the same run with the same client.
+ * Four processes: the fake model server, the real API (`src/main.ts`), the floor (bench/floor: the
+ * same SDK run on a bare Fastify route) and this one, which only runs the clients. Per level:
+ * direct → Agentry → floor, in the same run with the same client.
  */
 import http from 'node:http';
 import os from 'node:os';
-import { prepareBacking, startApi, startFakeServer } from './processes.js';
+import { atMost, writeResult, type Ratio } from '../results.js';
+import { prepareBacking, startApi, startFakeServer, startFloor } from './processes.js';
 
 const WORDS = Number(process.env.BENCH_WORDS ?? 20);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
@@ -102,6 +104,7 @@ async function main() {
   const backing = await prepareBacking(databaseUrl, redisUrl);
   const fake = await startFakeServer(WORDS);
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
+  const floor = await startFloor({ OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'fake-bench' });
   try {
     api = await startApi(
       {
@@ -151,9 +154,15 @@ async function main() {
         (b) => b.includes('event: response.output_text.delta'),
       );
 
-    // Warm-up: JIT, connection pools, the SDK's first code paths, on both sides.
+    const viaFloor = () =>
+      timedStream(new URL(`${floor.url}/chat/stream`), {}, { message: 'hello benchmark' }, (b) =>
+        b.includes('event: message.delta'),
+      );
+
+    // Warm-up: JIT, connection pools, the SDK's first code paths, on every side.
     await runLevel(4, WARMUP, direct);
     await runLevel(4, WARMUP, viaApi);
+    await runLevel(4, WARMUP, viaFloor);
 
     const fmt = (v: number) => v.toFixed(2).padStart(8);
     console.log(
@@ -165,23 +174,56 @@ async function main() {
     console.log('processes: fake model server | API (src/main.ts) | clients (this process)');
     console.log('conc  path       n  | first token p50      p95      p99 | total p50      p95      p99');
     const summary: string[] = [];
+    const ratios: Ratio[] = [];
+    const figures: unknown[] = [];
+    /** One level through `child`, with the CPU it used per request. */
+    const cpuOf = async (
+      child: { cpuMs(): number | undefined },
+      c: number,
+      total: number,
+      once: () => Promise<Sample>,
+    ) => {
+      const before = child.cpuMs();
+      const samples = await runLevel(c, total, once);
+      const after = child.cpuMs();
+      return { samples, cpu: before !== undefined && after !== undefined ? (after - before) / total : Number.NaN };
+    };
     for (const c of LEVELS) {
       const total = Math.max(MIN_REQUESTS, c * PER_WORKER);
       const d = await runLevel(c, total, direct);
-      const cpu0 = api.cpuMs();
-      const a = await runLevel(c, total, viaApi);
-      const cpu1 = api.cpuMs();
-      const cpuPerRequest =
-        cpu0 !== undefined && cpu1 !== undefined ? ` | API CPU ${((cpu1 - cpu0) / total).toFixed(2)} ms/request` : '';
+      const { samples: a, cpu: apiCpu } = await cpuOf(api, c, total, viaApi);
+      const { samples: f, cpu: floorCpu } = await cpuOf(floor, c, total, viaFloor);
+      const cpuPerRequest = ` | API CPU ${apiCpu.toFixed(2)} ms/request`;
       const df = stats(d.map((s) => s.firstMs)),
         dt = stats(d.map((s) => s.totalMs));
       const af = stats(a.map((s) => s.firstMs)),
         at = stats(a.map((s) => s.totalMs));
+      const ff = stats(f.map((s) => s.firstMs)),
+        ft = stats(f.map((s) => s.totalMs));
       console.log(
         `${String(c).padStart(4)}  direct ${String(d.length).padStart(5)} | ${fmt(df.p50)} ${fmt(df.p95)} ${fmt(df.p99)} | ${fmt(dt.p50)} ${fmt(dt.p95)} ${fmt(dt.p99)}`,
       );
       console.log(
         `${String(c).padStart(4)}  api    ${String(a.length).padStart(5)} | ${fmt(af.p50)} ${fmt(af.p95)} ${fmt(af.p99)} | ${fmt(at.p50)} ${fmt(at.p95)} ${fmt(at.p99)}${cpuPerRequest}`,
+      );
+      console.log(
+        `${String(c).padStart(4)}  floor  ${String(f.length).padStart(5)} | ${fmt(ff.p50)} ${fmt(ff.p95)} ${fmt(ff.p99)} | ${fmt(ft.p50)} ${fmt(ft.p95)} ${fmt(ft.p99)} | floor CPU ${floorCpu.toFixed(2)} ms/request`,
+      );
+      // Added first token: time above the direct call; a floor that adds ~nothing would make any
+      // ratio explode, so the floor's added time is clamped to 0.5 ms (the resolution here).
+      const addedApi = af.p50 - df.p50;
+      const addedFloor = Math.max(0.5, ff.p50 - df.p50);
+      ratios.push(atMost(`API CPU per streamed run, c=${c}`, 'Agentry / floor', apiCpu / floorCpu, 1.5));
+      ratios.push(atMost(`added first-token p50, c=${c}`, 'Agentry / floor', addedApi / addedFloor, 1.5));
+      figures.push({
+        concurrency: c,
+        requests: total,
+        direct: { first: df, total: dt },
+        api: { first: af, total: at, cpuMsPerRequest: apiCpu },
+        floor: { first: ff, total: ft, cpuMsPerRequest: floorCpu },
+      });
+      summary.push(
+        `conc ${String(c).padStart(2)}: vs floor: API CPU x${(apiCpu / floorCpu).toFixed(2)}, added first token p50 ${addedApi.toFixed(2)} vs ${(ff.p50 - df.p50).toFixed(2)} ms (x${(addedApi / addedFloor).toFixed(2)})`,
       );
       const added = (x: number, y: number) => `${(x - y).toFixed(2)} ms (x${(x / y).toFixed(2)})`;
       summary.push(
@@ -191,7 +233,10 @@ async function main() {
     }
     console.log('\nadded latency (api - direct) and ratio (api / direct):');
     for (const line of summary) console.log(`  ${line}`);
-    console.log('targets: added p50 first-token <= 3 ms at conc 1; added p99 first-token <= 15 ms at conc 64');
+    console.log(
+      'targets (issue 19): API CPU per streamed run <= 1.5x the floor; added first-token p50 <= 1.5x the floor',
+    );
+    writeResult('chat-stream', { label: backing.label, ratios, figures });
     console.log(
       'API CPU ms/request: user+system CPU of the API process during the level / requests — the cost per request that load on the machine does not inflate much.',
     );
@@ -204,6 +249,7 @@ async function main() {
   } finally {
     agent.destroy();
     await api?.stop();
+    await floor.stop();
     await fake.stop();
     await backing.cleanup();
   }

@@ -140,6 +140,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     usage: billing.usageHooks,
     guardrails: guardrails.service,
     runTools: mcp.runTools,
+    attachments: files.attachments,
   });
 
   // Platform operators read and act on every tenant through the services above.

@@ -86,6 +86,12 @@ const EnvSchema = z.object({
   PUBLIC_API_URL: z.url().default('http://localhost:8000'),
   /** Allow `http://` OpenID issuers (tests, a local IdP); unset: allowed except in production. */
   SSO_ALLOW_INSECURE_ISSUERS: z.enum(['true', 'false']).optional(),
+  /**
+   * Let the API fetch a tenant's OpenID issuer (discovery, keys, token, UserInfo) on loopback, private,
+   * link-local or metadata addresses: a tenant owner names the issuer, so this is off by default
+   * everywhere (a local IdP in development or tests needs it on).
+   */
+  SSO_ALLOW_PRIVATE_NETWORKS: bool(false),
 
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_MAX: int(10, 1),
@@ -170,7 +176,20 @@ const EnvSchema = z.object({
   MCP_CONNECT_TIMEOUT_MS: int(10_000, 100),
   MCP_CALL_TIMEOUT_MS: int(30_000, 100),
   MCP_RESULT_MAX_CHARS: int(20_000, 100),
+  /** The prompt-injection model judge: `model` asks the OpenAI provider about texts the local classifier passed. */
+  GUARDRAILS_INJECTION_JUDGE: z.enum(['off', 'model']).default('off'),
+  /** The judge's model (default: OPENAI_MODEL). */
+  GUARDRAILS_INJECTION_JUDGE_MODEL: optionalString,
+  GUARDRAILS_INJECTION_JUDGE_TIMEOUT_MS: int(2000, 100),
+  /** A judge that times out or errs lets the text through (`open`) or flags it (`closed`). */
+  GUARDRAILS_INJECTION_JUDGE_ON_ERROR: z.enum(['open', 'closed']).default('open'),
   CHAT_MAX_TURNS: int(10, 1),
+  /** Files one chat message may carry (at most the contract's 10). */
+  MESSAGE_MAX_ATTACHMENTS: z.coerce.number().int().min(1).max(10).default(10),
+  /** Extracted text of a message's document attachments the model gets (estimated tokens, all documents together). */
+  CHAT_ATTACHMENT_MAX_TOKENS: int(8000, 100),
+  /** Whether the configured model takes image input; false: a message with an image ends with run.failed image_input_unsupported. */
+  MODEL_IMAGE_INPUT: bool(true),
   /** The model's memory budget per run (estimated tokens); older turns are summarized into one item. */
   AGENT_MEMORY_MAX_TOKENS: int(16_000, 500),
   /** How long a new conversation waits for its title from the model before the run ends without it. */
@@ -214,6 +233,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_CHAT_PER_MINUTE: int(60),
   RATE_LIMIT_CHAT_STREAM_PER_MINUTE: int(30),
   RATE_LIMIT_CHAT_STREAM_CONCURRENCY: int(5),
+  /** Running chat runs of a whole tenant (all its users together); 0 = no tenant-wide cap. */
+  RATE_LIMIT_CHAT_STREAM_CONCURRENCY_PER_TENANT: int(100),
   RATE_LIMIT_BILLING_STREAM_CONCURRENCY: int(3),
   RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: int(20),
   RATE_LIMIT_SHARED_READ_PER_IP_PER_MINUTE: int(60),
@@ -277,6 +298,7 @@ function shape(e: z.output<typeof EnvSchema>) {
       allowInsecureIssuers: e.SSO_ALLOW_INSECURE_ISSUERS
         ? e.SSO_ALLOW_INSECURE_ISSUERS === 'true'
         : e.NODE_ENV !== 'production',
+      allowPrivateNetworks: e.SSO_ALLOW_PRIVATE_NETWORKS,
     },
     auth: {
       issuer: e.AUTH_ISSUER,
@@ -321,6 +343,14 @@ function shape(e: z.output<typeof EnvSchema>) {
       offlineDelayMs: e.OFFLINE_MODEL_DELAY_MS,
     },
     tools: { tavilyApiKey: e.TAVILY_API_KEY },
+    guardrails: {
+      injectionJudge: {
+        mode: e.GUARDRAILS_INJECTION_JUDGE,
+        model: e.GUARDRAILS_INJECTION_JUDGE_MODEL ?? e.OPENAI_MODEL,
+        timeoutMs: e.GUARDRAILS_INJECTION_JUDGE_TIMEOUT_MS,
+        onError: e.GUARDRAILS_INJECTION_JUDGE_ON_ERROR,
+      },
+    },
     mcp: {
       allowPrivateNetworks: e.MCP_ALLOW_PRIVATE_NETWORKS ?? e.NODE_ENV !== 'production',
       connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
@@ -329,6 +359,9 @@ function shape(e: z.output<typeof EnvSchema>) {
     },
     chat: {
       maxTurns: e.CHAT_MAX_TURNS,
+      maxAttachments: e.MESSAGE_MAX_ATTACHMENTS,
+      attachmentMaxTokens: e.CHAT_ATTACHMENT_MAX_TOKENS,
+      imageInput: e.MODEL_IMAGE_INPUT,
       memoryMaxTokens: e.AGENT_MEMORY_MAX_TOKENS,
       titleTimeoutMs: e.CHAT_TITLE_TIMEOUT_MS,
       runTimeoutMs: e.CHAT_RUN_TIMEOUT_MS,
@@ -362,6 +395,7 @@ function shape(e: z.output<typeof EnvSchema>) {
       chatPerMinute: e.RATE_LIMIT_CHAT_PER_MINUTE,
       chatStreamPerMinute: e.RATE_LIMIT_CHAT_STREAM_PER_MINUTE,
       chatStreamConcurrency: e.RATE_LIMIT_CHAT_STREAM_CONCURRENCY,
+      chatStreamConcurrencyPerTenant: e.RATE_LIMIT_CHAT_STREAM_CONCURRENCY_PER_TENANT,
       billingStreamConcurrency: e.RATE_LIMIT_BILLING_STREAM_CONCURRENCY,
       loginPerIpPerMinute: e.RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE,
       sharedReadPerIpPerMinute: e.RATE_LIMIT_SHARED_READ_PER_IP_PER_MINUTE,
@@ -414,6 +448,10 @@ function crossFieldProblems(c: ReturnType<typeof shape>): string[] {
     problems.push('OPENAI_API_KEY: required when EMBEDDINGS_PROVIDER=openai (or set OPENAI_BASE_URL)');
   if (c.models.provider === 'openai' && !c.models.openaiApiKey && !c.models.openaiBaseUrl)
     problems.push('OPENAI_API_KEY: required when MODEL_PROVIDER=openai (or set OPENAI_BASE_URL)');
+  if (c.guardrails.injectionJudge.mode === 'model' && c.models.provider !== 'openai')
+    problems.push(
+      'GUARDRAILS_INJECTION_JUDGE: model needs the OpenAI provider (MODEL_PROVIDER=openai with OPENAI_API_KEY or OPENAI_BASE_URL)',
+    );
   return problems;
 }
 

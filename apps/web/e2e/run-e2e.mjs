@@ -125,6 +125,7 @@ try {
     // Single sign-on (features/sso.mjs): the IdP sends the browser back to this API; its issuer is http://127.0.0.1.
     PUBLIC_API_URL: API,
     SSO_ALLOW_INSECURE_ISSUERS: 'true',
+    SSO_ALLOW_PRIVATE_NETWORKS: 'true',
     // Every person of every journey signs in through the BFF from 127.0.0.1: one client address for
     // dozens of logins a minute. The quota itself is tested in the API's rate-limit tests.
     RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '200',

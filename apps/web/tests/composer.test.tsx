@@ -40,7 +40,7 @@ describe('Composer', () => {
     await userEvent.type(box, 'first line{Shift>}{Enter}{/Shift}second');
     expect(onSend).not.toHaveBeenCalled();
     await userEvent.keyboard('{Enter}');
-    expect(onSend).toHaveBeenCalledWith('first line\nsecond');
+    expect(onSend).toHaveBeenCalledWith('first line\nsecond', []);
     expect(box).toHaveProperty('value', '');
   });
 

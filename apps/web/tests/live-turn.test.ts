@@ -50,7 +50,7 @@ describe('applyRunEvent', () => {
       ],
     ]);
     expect(turnText(turn)).toBe('');
-    expect(turn.error?.code).toBe('guardrail_tripped');
+    expect(turn.error).toMatchObject({ code: 'guardrail_tripped', details: { guardrail: 'pii', stage: 'output' } });
   });
 
   it('shows an approval, pauses, then goes on after run.resumed', () => {

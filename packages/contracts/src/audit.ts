@@ -11,6 +11,7 @@ export const AUDIT_ACTIONS = [
   'auth.mfa_enabled',
   'auth.mfa_disabled',
   'auth.recovery_code_used',
+  'auth.recovery_codes_regenerated',
   'auth.email_changed',
   'auth.email_change_requested',
   'auth.account_deleted',

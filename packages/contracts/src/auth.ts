@@ -123,7 +123,6 @@ export type SessionItem = z.infer<typeof SessionItem>;
 export const TokenBody = z.object({ token: z.string().min(1).max(200) });
 export const ForgotPasswordRequest = z.object({ email: Email });
 export const ResetPasswordRequest = z.object({ token: z.string().min(1).max(200), new_password: Password });
-export const ChangePasswordRequest = z.object({ current_password: Password, new_password: Password });
 
 export const ServiceAccountIssueRequest = z.object({
   account: z.string().trim().min(1).max(100),
@@ -188,10 +187,29 @@ export const DisableMfaRequest = z
   .refine(oneSecondFactor, ONE_FACTOR);
 export type DisableMfaRequest = z.infer<typeof DisableMfaRequest>;
 
+/**
+ * The second factor a sensitive action (password change, e-mail change, account deletion) carries
+ * besides the password when MFA is on: a TOTP `code` or a `recovery_code`, at most one. Without MFA
+ * both are left out (and ignored when sent).
+ */
+const SecondFactorFields = { code: TotpCode.optional(), recovery_code: RecoveryCode.optional() };
+const atMostOneSecondFactor = <T extends { code?: string; recovery_code?: string }>(value: T) =>
+  value.code === undefined || value.recovery_code === undefined;
+const AT_MOST_ONE_FACTOR = { message: 'Send at most one of code and recovery_code.', path: ['code'] };
+
+export const ChangePasswordRequest = z
+  .object({ current_password: Password, new_password: Password, ...SecondFactorFields })
+  .refine(atMostOneSecondFactor, AT_MOST_ONE_FACTOR);
+export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;
+
 // ── account rights: e-mail change, export, deletion (API.md "Account security") ──────────────
-export const ChangeEmailRequest = z.object({ new_email: Email, password: Password });
+export const ChangeEmailRequest = z
+  .object({ new_email: Email, password: Password, ...SecondFactorFields })
+  .refine(atMostOneSecondFactor, AT_MOST_ONE_FACTOR);
 export type ChangeEmailRequest = z.infer<typeof ChangeEmailRequest>;
-export const DeleteAccountRequest = z.object({ password: Password });
+export const DeleteAccountRequest = z
+  .object({ password: Password, ...SecondFactorFields })
+  .refine(atMostOneSecondFactor, AT_MOST_ONE_FACTOR);
 export type DeleteAccountRequest = z.infer<typeof DeleteAccountRequest>;
 /**
  * Everything stored about the caller: `user` and `profile`, then one array of rows per table

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { Timestamp, Uuid } from './common.js';
 
 export const MESSAGE_MAX_CHARS = 32_000;
+/** The most files one message can carry (the server's MESSAGE_MAX_ATTACHMENTS may lower it). */
+export const MESSAGE_MAX_ATTACHMENTS = 10;
 
 /**
  * A chat turn. `edit_of`: a new version of that user message of the conversation (a sibling of
@@ -15,8 +17,16 @@ export const ChatRequest = z
     agent: z.string().min(1).max(64).default('triage'),
     edit_of: Uuid.optional(),
     regenerate: z.boolean().optional(),
+    /** Ids of `ready` files of the caller's tenant (API.md "Files and knowledge"). */
+    attachments: z.array(Uuid).max(MESSAGE_MAX_ATTACHMENTS).optional(),
   })
   .superRefine((r, ctx) => {
+    if (r.regenerate && r.attachments !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['attachments'],
+        message: "a regenerated answer reuses the question's attachments",
+      });
     if (r.regenerate) {
       if (r.message !== undefined)
         ctx.addIssue({ code: 'custom', path: ['message'], message: 'a regenerated answer takes no message' });
@@ -143,6 +153,8 @@ export const RUN_FAILURE_CODES = [
   'approval_expired',
   /** An operator suspended the run's tenant. */
   'tenant_suspended',
+  /** The message has an image attachment and the configured model takes no image input (MODEL_IMAGE_INPUT=false). */
+  'image_input_unsupported',
 ] as const;
 export type RunFailureCode = (typeof RUN_FAILURE_CODES)[number];
 
@@ -179,6 +191,15 @@ export const ConversationListQuery = z.object({
     .optional(),
 });
 
+/** A file attached to a user message, as it was when sent (the file itself may be deleted since). */
+export const MessageAttachment = z.object({
+  file_id: Uuid,
+  filename: z.string(),
+  content_type: z.string(),
+  size_bytes: z.number().int(),
+});
+export type MessageAttachment = z.infer<typeof MessageAttachment>;
+
 export const Message = z.object({
   id: Uuid,
   role: z.enum(['user', 'assistant']),
@@ -195,6 +216,8 @@ export const Message = z.object({
   previous_sibling_id: Uuid.nullable(),
   next_sibling_id: Uuid.nullable(),
   tool_calls: z.array(ToolCall).optional(),
+  /** On user messages that carried files: those files, in the order they were sent. */
+  attachments: z.array(MessageAttachment).optional(),
   /** On assistant messages: the caller's own rating, or null. */
   feedback: z
     .object({ rating: z.enum(['up', 'down']), comment: z.string().nullable() })
@@ -238,6 +261,8 @@ export const ToolInfo = z.object({
   agents: z.array(z.string()),
   capabilities: z.array(z.string()),
   parameters: z.record(z.string(), z.unknown()),
+  /** A call of this tool pauses the run until a person approves it. */
+  requires_approval: z.boolean(),
 });
 export const ToolList = z.object({ items: z.array(ToolInfo) });
 export const ToolListQuery = z.object({ agent: z.string().min(1).max(64).optional() });

@@ -19,6 +19,11 @@ describe('production checks (the rules behind secrets check and the production s
     expect(audit({ MCP_ALLOW_PRIVATE_NETWORKS: 'false' })).toEqual([]);
   });
 
+  it('flag OpenID issuers allowed on private networks (off by default)', () => {
+    expect(audit({ SSO_ALLOW_PRIVATE_NETWORKS: 'true' })).toEqual(['SSO_ALLOW_PRIVATE_NETWORKS?']);
+    expect(audit({ SSO_ALLOW_PRIVATE_NETWORKS: undefined })).toEqual([]);
+  });
+
   it('refuse embedded storage', () => {
     expect(audit({ DATABASE_URL: undefined })).toEqual(['DATABASE_URL!']);
     expect(audit({ REDIS_URL: undefined })).toEqual(['REDIS_URL!']);

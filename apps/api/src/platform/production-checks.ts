@@ -51,6 +51,13 @@ export function auditConfig(config: Config, probe: FileModeProbe = statMode): Co
       "is true: tenants' tool servers may reach loopback, private and cloud-metadata addresses",
       false,
     );
+  // Single sign-on: tenant owners name the issuer the API fetches discovery, keys and tokens from.
+  if (config.sso.allowPrivateNetworks)
+    add(
+      'SSO_ALLOW_PRIVATE_NETWORKS',
+      "is true: tenants' OpenID issuers may make the API reach loopback, private and cloud-metadata addresses",
+      false,
+    );
 
   // Peppers: the development defaults are public (they are in the source code).
   const peppers = [

@@ -19,6 +19,8 @@ export interface FakeRequest {
   body: any;
   /** 0-based count of requests this server has answered. */
   index: number;
+  /** The token usage this server reported for its reply (set once the reply is written). */
+  usage?: { input_tokens: number; output_tokens: number };
 }
 
 export interface FakeOpenAIOptions {
@@ -130,7 +132,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if ('delayMs' in reply && reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     const model = String(body.model ?? 'fake-model');
     const inputTokens = countTokens(JSON.stringify(body.input ?? body.messages ?? ''));
-    if (api === 'responses') await respondResponses(res, body.stream === true, reply, model, inputTokens);
+    if (api === 'responses') await respondResponses(res, body.stream === true, reply, model, inputTokens, request);
     else
       await respondChat(
         res,
@@ -139,6 +141,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         reply,
         model,
         inputTokens,
+        request,
       );
   }
 
@@ -166,6 +169,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     reply: Exclude<FakeReply, { error: unknown }>,
     model: string,
     inputTokens: number,
+    request: FakeRequest,
   ) {
     const id = `resp_${randomUUID().replace(/-/g, '')}`;
     const created = Math.floor(Date.now() / 1000);
@@ -189,6 +193,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
             arguments: c.arguments,
           }));
     const outputTokens = 'text' in reply ? countTokens(reply.text) : countTokens(JSON.stringify(reply.toolCalls));
+    request.usage = { input_tokens: inputTokens, output_tokens: outputTokens };
     const usage = {
       input_tokens: inputTokens,
       input_tokens_details: { cached_tokens: 0 },
@@ -300,6 +305,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     reply: Exclude<FakeReply, { error: unknown }>,
     model: string,
     inputTokens: number,
+    request: FakeRequest,
   ) {
     const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
     const created = Math.floor(Date.now() / 1000);
@@ -313,6 +319,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         : undefined;
     const text = 'text' in reply ? reply.text : null;
     const outputTokens = text !== null ? countTokens(text) : countTokens(JSON.stringify(toolCalls));
+    request.usage = { input_tokens: inputTokens, output_tokens: outputTokens };
     const usage = {
       prompt_tokens: inputTokens,
       completion_tokens: outputTokens,

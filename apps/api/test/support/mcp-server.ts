@@ -9,7 +9,8 @@ import { z } from 'zod';
  * A real MCP server for tests, built with the official SDK (1.x), on a random loopback port:
  * Streamable HTTP at `/mcp` (stateless) and SSE at `/sse` + `/messages`. Tools: `add`, `echo`,
  * `slow` (answers after `slowMs`), `huge` (a `hugeChars`-long text), `fail` (throws).
- * With `token`, every request needs `Authorization: Bearer <token>` (else 401).
+ * With `token`, every request needs `Authorization: Bearer <token>` (else 401). Every request's
+ * headers are recorded (`requests`).
  */
 export interface TestMcpServer {
   url: string;
@@ -19,6 +20,8 @@ export interface TestMcpServer {
   sseUrl: string;
   /** Tool calls received, in order. */
   calls: { name: string; args: unknown }[];
+  /** Every HTTP request received: method, path and headers (lower-case names). */
+  requests: { method: string; path: string; headers: http.IncomingHttpHeaders }[];
   /** Requests whose Authorization header was accepted / refused. */
   authorized: number;
   refused: number;
@@ -29,10 +32,16 @@ export interface TestMcpServerOptions {
   token?: string;
   slowMs?: number;
   hugeChars?: number;
+  /**
+   * Adds a tool `leak` whose call is answered with HTTP 500 and a body that repeats the request's
+   * headers (as careless servers do in their errors).
+   */
+  leakHeaders?: boolean;
 }
 
 export async function startTestMcpServer(options: TestMcpServerOptions = {}): Promise<TestMcpServer> {
   const calls: TestMcpServer['calls'] = [];
+  const requests: TestMcpServer['requests'] = [];
   const timers = new Set<NodeJS.Timeout>();
   const build = () => {
     const server = new McpServer({ name: 'agentry-test', version: '1.0.0' });
@@ -71,7 +80,22 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
       calls.push({ name: 'fail', args: {} });
       throw new Error('kaboom from the tool server');
     });
+    if (options.leakHeaders)
+      server.registerTool('leak', { description: 'Fails, repeating the headers.', inputSchema: {} }, async () => {
+        throw new Error('not reached: the HTTP layer answers first');
+      });
     return server;
+  };
+  /** A `tools/call` of `leak`: answered by the HTTP layer with the request's headers in a 500 body. */
+  const leaks = (body: unknown) =>
+    options.leakHeaders === true &&
+    (body as { method?: string; params?: { name?: string } } | undefined)?.method === 'tools/call' &&
+    (body as { params: { name?: string } }).params.name === 'leak';
+  const leak = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    calls.push({ name: 'leak', args: {} });
+    res
+      .writeHead(500, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: 'boom', request: req.headers }));
   };
 
   const sseSessions = new Map<string, SSEServerTransport>();
@@ -86,6 +110,7 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
 
   const httpServer = http.createServer(async (req, res) => {
     try {
+      requests.push({ method: req.method ?? '', path: (req.url ?? '/').split('?')[0]!, headers: { ...req.headers } });
       if (options.token !== undefined) {
         if (req.headers.authorization !== `Bearer ${options.token}`) {
           state.refused++;
@@ -101,6 +126,7 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
           return;
         }
         const body = await readBody(req);
+        if (leaks(body)) return leak(req, res);
         const server = build();
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
         res.on('close', () => {
@@ -124,7 +150,9 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
           res.writeHead(404).end();
           return;
         }
-        await transport.handlePostMessage(req, res, await readBody(req));
+        const body = await readBody(req);
+        if (leaks(body)) return leak(req, res);
+        await transport.handlePostMessage(req, res, body);
         return;
       }
       if (url.pathname === '/redirect') {
@@ -144,6 +172,7 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
     mcpUrl: `${base}/mcp`,
     sseUrl: `${base}/sse`,
     calls,
+    requests,
     get authorized() {
       return state.authorized;
     },

@@ -90,6 +90,14 @@ export function AgentsCatalog() {
                     {t.core && (
                       <span className="rounded-full bg-brand-100 px-2 py-0.5 text-xs text-brand-700">core</span>
                     )}
+                    {t.requires_approval && (
+                      <span
+                        className="rounded-full bg-amber-100 px-2 py-0.5 text-xs text-amber-900 dark:bg-amber-500/20 dark:text-amber-100"
+                        title="A call of this tool waits until a person approves it"
+                      >
+                        needs approval
+                      </span>
+                    )}
                     {t.capabilities.map((c) => (
                       <Chip key={c}>{c}</Chip>
                     ))}

@@ -8,7 +8,7 @@ import { useChatRun } from '@/lib/chat/use-chat-run';
 import { useCountdown } from '@/lib/hooks/use-countdown';
 import { useToast } from '@/components/ui/toaster';
 import { Alert, Skeleton } from '@/components/ui/feedback';
-import type { ConversationDetail, ConversationList, Message } from '@agentry/contracts';
+import type { ConversationDetail, ConversationList, Message, MessageAttachment } from '@agentry/contracts';
 import type { InfiniteData } from '@tanstack/react-query';
 import { api } from '@/lib/client/api';
 import { Button } from '@/components/ui/button';
@@ -130,10 +130,14 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
     bottom.current?.scrollIntoView({ block: 'end' });
   }, [history.data?.messages.length, run.turn]);
 
-  const send = async (message: string, branch?: { edit_of?: string; regenerate?: boolean }): Promise<boolean> => {
+  const send = async (
+    message: string,
+    branch?: { edit_of?: string; regenerate?: boolean },
+    attachments: MessageAttachment[] = [],
+  ): Promise<boolean> => {
     try {
       lastSent.current = message;
-      await run.send(message, agent, branch);
+      await run.send(message, agent, branch, attachments);
       return true;
     } catch (error) {
       setCutAt(null);
@@ -169,7 +173,8 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
           onSwitch: (id) => void switchBranch(id),
           onEdit: (message, text) => {
             setCutAt(message.id);
-            return send(text, { edit_of: message.id });
+            // The new version carries the same files as the one it replaces.
+            return send(text, { edit_of: message.id }, message.attachments ?? []);
           },
           onRegenerate:
             m === lastAnswer && lastQuestion
@@ -230,7 +235,7 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
               tree={tree(m)}
             />
           ))}
-          {showLiveUser && run.turn && <UserBubble text={run.turn.userText} />}
+          {showLiveUser && run.turn && <UserBubble text={run.turn.userText} attachments={run.turn.userAttachments} />}
           {run.turn && (
             <LiveAnswer
               turn={run.turn}
@@ -248,7 +253,7 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
           onAgentChange={setAgent}
           busy={run.busy}
           retryIn={countdown.secondsLeft}
-          onSend={send}
+          onSend={(message, attachments) => send(message, undefined, attachments)}
           onStop={stop}
         />
       </div>

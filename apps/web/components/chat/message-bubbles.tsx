@@ -1,21 +1,25 @@
 'use client';
-import type { Message } from '@agentry/contracts';
+import type { Message, MessageAttachment } from '@agentry/contracts';
 import { Markdown } from '@/components/markdown/markdown';
 import type { LiveTurn } from '@/lib/chat/live-turn';
 import { ApprovalCard } from './approval-card';
+import { FileSources, MessageAttachments } from './attachments';
 import { BranchSwitcher, EditableQuestion } from './branch-controls';
 import { FeedbackButtons } from './feedback-buttons';
-import { GuardrailNotice, HandoffNotice, ToolCallCard } from './tool-call-card';
+import { GuardrailBlockedNotice, GuardrailNotice, HandoffNotice, ToolCallCard } from './tool-call-card';
 
-export function UserBubble({ text }: { text: string }) {
+export function UserBubble({ text, attachments }: { text: string; attachments?: MessageAttachment[] }) {
   return (
-    <div className="flex justify-end">
-      <div
-        className="max-w-[85%] whitespace-pre-wrap rounded-2xl rounded-br-sm bg-brand-600 px-4 py-2 text-white"
-        data-testid="user-message"
-      >
-        {text}
+    <div className="space-y-1">
+      <div className="flex justify-end">
+        <div
+          className="max-w-[85%] whitespace-pre-wrap rounded-2xl rounded-br-sm bg-brand-600 px-4 py-2 text-white"
+          data-testid="user-message"
+        >
+          {text}
+        </div>
       </div>
+      {attachments && attachments.length > 0 && <MessageAttachments files={attachments} />}
     </div>
   );
 }
@@ -47,11 +51,11 @@ export function HistoryMessage({
   tree?: TreeActions;
 }) {
   if (message.role === 'user') {
-    if (!tree) return <UserBubble text={message.content} />;
+    if (!tree) return <UserBubble text={message.content} attachments={message.attachments} />;
     return (
       <div className="space-y-1">
         <EditableQuestion message={message} disabled={tree.busy} onSubmit={(text) => tree.onEdit(message, text)}>
-          <UserBubble text={message.content} />
+          <UserBubble text={message.content} attachments={message.attachments} />
         </EditableQuestion>
         <div className="flex justify-end">
           <BranchSwitcher message={message} onSwitch={tree.onSwitch} disabled={tree.busy} />
@@ -67,6 +71,7 @@ export function HistoryMessage({
           <ToolCallCard key={t.call_id} name={t.name} args={t.arguments} output={t.output} />
         ))}
         <Markdown source={message.content} />
+        {message.tool_calls && <FileSources toolCalls={message.tool_calls} />}
       </div>
       {conversationId && <FeedbackButtons conversationId={conversationId} message={message} />}
       {tree && (message.branch_count > 1 || tree.onRegenerate) && (
@@ -138,13 +143,21 @@ export function LiveAnswer({
           // biome-ignore lint/suspicious/noArrayIndexKey: a streamed turn only appends parts
           return <HandoffNotice key={i} from={agentName(part.from) ?? part.from} to={agentName(part.to) ?? part.to} />;
         })}
+        {turn.status === 'completed' && (
+          <FileSources
+            toolCalls={turn.parts.flatMap((p) => (p.kind === 'tool' ? [{ name: p.name, output: p.output }] : []))}
+          />
+        )}
         {streaming && (
           <p role="status" className="flex items-center gap-2 text-sm text-zinc-600 dark:text-zinc-400">
             <span aria-hidden className="inline-block size-2 animate-pulse rounded-full bg-brand-500" />
             {STATUS_TEXT[turn.status] || <span className="sr-only">Answer streaming</span>}
           </p>
         )}
-        {turn.status === 'failed' && turn.error && (
+        {turn.status === 'failed' && turn.error?.code === 'guardrail_tripped' && (
+          <GuardrailBlockedNotice details={turn.error.details} />
+        )}
+        {turn.status === 'failed' && turn.error && turn.error.code !== 'guardrail_tripped' && (
           <p
             role="alert"
             className="rounded-lg border border-amber-500/50 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:bg-amber-500/10 dark:text-amber-100"

@@ -81,3 +81,48 @@ export function GuardrailNotice({ guardrail, stage, action }: { guardrail: strin
     </p>
   );
 }
+
+const GUARDRAIL_TITLES: Record<string, string> = {
+  pii: 'Personal data',
+  secrets: 'Secrets',
+  prompt_injection: 'Prompt injection',
+  blocked_terms: 'Blocked terms',
+  moderation: 'Moderation',
+};
+/** What a block at each stage withheld, in the user's terms. */
+const BLOCKED_AT: Record<string, string> = {
+  input: 'Your message was not sent to the assistant.',
+  output: 'The answer was withdrawn and not saved.',
+  tool_input: 'The tool was not called.',
+  tool_output: "The tool's result was not passed to the assistant.",
+};
+
+/**
+ * A run a guardrail blocked: says so plainly, naming the guardrail and where it tripped, in place of
+ * the answer (a blocked answer's streamed text is dropped before this shows).
+ */
+export function GuardrailBlockedNotice({ details }: { details?: { guardrail: string; stage: string } }) {
+  const what = details ? (GUARDRAIL_TITLES[details.guardrail] ?? details.guardrail) : null;
+  const where = details ? (STAGE_PLACES[details.stage] ?? details.stage) : null;
+  return (
+    <div
+      role="alert"
+      className="rounded-lg border border-red-500/50 bg-red-50 px-3 py-2 text-sm text-red-950 dark:bg-red-500/10 dark:text-red-100"
+      data-testid="guardrail-blocked"
+    >
+      <p className="font-medium">
+        <span aria-hidden>🛡 </span>Blocked by guardrail
+      </p>
+      <p>
+        {what && where ? (
+          <>
+            The <strong className="font-medium">{what}</strong> guardrail stopped this run when checking {where}.{' '}
+            {BLOCKED_AT[details?.stage ?? ''] ?? ''}
+          </>
+        ) : (
+          'A guardrail of this workspace stopped this run.'
+        )}
+      </p>
+    </div>
+  );
+}

@@ -1,14 +1,18 @@
-import type { FileObject, Problem } from '@agentry/contracts';
+import type { FileObject, FilePurpose, Problem } from '@agentry/contracts';
 
 /**
  * Uploads one file through the BFF with XMLHttpRequest (fetch cannot report upload progress):
  * `onProgress` gets 0..1 as the bytes leave the browser. Resolves with the stored file, rejects with
- * the problem's detail.
+ * the problem's detail. `purpose`: `knowledge` (the Knowledge page) or `attachment` (the chat composer).
  */
-export function uploadFile(file: File, onProgress: (fraction: number) => void): Promise<FileObject> {
+export function uploadFile(
+  file: File,
+  onProgress: (fraction: number) => void,
+  purpose: FilePurpose = 'knowledge',
+): Promise<FileObject> {
   return new Promise((resolve, reject) => {
     const form = new FormData();
-    form.append('purpose', 'knowledge');
+    form.append('purpose', purpose);
     form.append('file', file, file.name);
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/bff/api/files');

@@ -10,6 +10,7 @@ import { Button } from '@/components/ui/button';
 import { TextField } from '@/components/ui/text-field';
 import { FormSubmit } from '@/components/auth/form-footer';
 import { useToast } from '@/components/ui/toaster';
+import { describeReauthError, SecondFactorField, secondFactorOf } from './second-factor-field';
 
 /** Settings → Security → E-mail address: a link goes to the new address, a notice to the old one. */
 export function EmailChangeCard({ me }: { me: MeResponse | undefined }) {
@@ -19,7 +20,9 @@ export function EmailChangeCard({ me }: { me: MeResponse | undefined }) {
   const form = useApiForm(
     async (data) => {
       const newEmail = text(data, 'new_email');
-      await api.post('/auth/email/change', { body: { new_email: newEmail, password: text(data, 'password') } });
+      await api.post('/auth/email/change', {
+        body: { new_email: newEmail, password: text(data, 'password'), ...secondFactorOf(data) },
+      });
       return newEmail;
     },
     (newEmail) => {
@@ -28,7 +31,9 @@ export function EmailChangeCard({ me }: { me: MeResponse | undefined }) {
       toast('Check the new mailbox for the confirmation link.', 'success');
     },
     (error) =>
-      error instanceof ApiError && error.code === 'email_taken' ? 'Another account already uses that address.' : null,
+      error instanceof ApiError && error.code === 'email_taken'
+        ? 'Another account already uses that address.'
+        : describeReauthError(error),
   );
   return (
     <div data-testid="email-change-card">
@@ -41,7 +46,13 @@ export function EmailChangeCard({ me }: { me: MeResponse | undefined }) {
             Open the link we sent to {sentTo} to finish. Nothing changes until then.
           </Alert>
         )}
-        <form ref={formRef} onSubmit={form.onSubmit} noValidate className="mt-3 grid gap-4 sm:max-w-sm">
+        <form
+          ref={formRef}
+          onSubmit={form.onSubmit}
+          noValidate
+          className="mt-3 grid gap-4 sm:max-w-sm"
+          aria-label="Change e-mail address"
+        >
           <TextField
             label="New e-mail address"
             name="new_email"
@@ -58,6 +69,7 @@ export function EmailChangeCard({ me }: { me: MeResponse | undefined }) {
             required
             error={form.fieldErrors.password}
           />
+          <SecondFactorField enabled={me?.user.mfa_enabled ?? false} errors={form.fieldErrors} />
           <FormSubmit label="Change e-mail" {...form} />
         </form>
       </Card>
@@ -70,7 +82,7 @@ export function YourDataCard({ me }: { me: MeResponse | undefined }) {
   const [confirmText, setConfirmText] = useState('');
   const phrase = me?.user.email ?? 'DELETE';
   const form = useApiForm(
-    (data) => api.delete('/auth/me', { body: { password: text(data, 'password') } }),
+    (data) => api.delete('/auth/me', { body: { password: text(data, 'password'), ...secondFactorOf(data) } }),
     async () => {
       await bffRaw('/bff/auth/logout', { method: 'POST', allowUnauthenticated: true }).catch(() => undefined);
       window.location.assign('/login?deleted=1');
@@ -78,7 +90,7 @@ export function YourDataCard({ me }: { me: MeResponse | undefined }) {
     (error) =>
       error instanceof ApiError && error.code === 'conflict'
         ? 'You are the last owner of a workspace with other members: make someone else owner first.'
-        : null,
+        : describeReauthError(error),
   );
   return (
     <div data-testid="your-data-card">
@@ -113,6 +125,7 @@ export function YourDataCard({ me }: { me: MeResponse | undefined }) {
               required
               error={form.fieldErrors.password}
             />
+            <SecondFactorField enabled={me?.user.mfa_enabled ?? false} errors={form.fieldErrors} />
             {form.formError && <Alert tone="error">{form.formError}</Alert>}
             <Button type="submit" variant="danger" loading={form.pending} disabled={confirmText.trim() !== phrase}>
               Delete my account

@@ -12,6 +12,7 @@ import { Button } from '@/components/ui/button';
 import { TextField } from '@/components/ui/text-field';
 import { FormSubmit } from '@/components/auth/form-footer';
 import { useToast } from '@/components/ui/toaster';
+import { AppCodeField, describeReauthError, SecondFactorField, secondFactorOf } from './second-factor-field';
 
 const codeOf = (data: FormData) => text(data, 'code').replace(/\s/g, '');
 
@@ -227,23 +228,25 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
 function EnabledActions({ onCodes, onDisabled }: { onCodes: (codes: string[]) => void; onDisabled: () => void }) {
   const toast = useToast();
   const disableRef = useRef<HTMLFormElement>(null);
-  const [withRecovery, setWithRecovery] = useState(false);
   const regenerate = useApiForm(
     (data) => api.post('/auth/mfa/recovery-codes', { body: { code: codeOf(data) } }),
     (res) => onCodes(res.recovery_codes),
+    describeReauthError,
   );
   const disable = useApiForm(
+    // The contract wants exactly one factor: the field always holds one of them.
     (data) =>
       api.delete('/auth/mfa', {
-        body: withRecovery
-          ? { password: text(data, 'password'), recovery_code: text(data, 'recovery_code') }
-          : { password: text(data, 'password'), code: codeOf(data) },
+        body: { password: text(data, 'password'), ...secondFactorOf(data) } as
+          | { password: string; code: string }
+          | { password: string; recovery_code: string },
       }),
     () => {
       disableRef.current?.reset();
       toast('Two-step verification is off.', 'success');
       onDisabled();
     },
+    describeReauthError,
   );
   return (
     <div className="grid gap-6 sm:grid-cols-2">
@@ -274,38 +277,9 @@ function EnabledActions({ onCodes, onDisabled }: { onCodes: (codes: string[]) =>
           required
           error={disable.fieldErrors.password}
         />
-        {withRecovery ? (
-          <TextField
-            key="recovery"
-            label="Recovery code"
-            name="recovery_code"
-            autoComplete="off"
-            required
-            error={disable.fieldErrors.recovery_code}
-          />
-        ) : (
-          <AppCodeField key="code" error={disable.fieldErrors.code} />
-        )}
-        <Button variant="ghost" size="sm" onClick={() => setWithRecovery((v) => !v)}>
-          {withRecovery ? 'Use a code from the app' : 'Lost your device? Use a recovery code'}
-        </Button>
+        <SecondFactorField enabled errors={disable.fieldErrors} />
         <FormSubmit label="Turn off two-step verification" {...disable} />
       </form>
     </div>
-  );
-}
-
-/** The 6-digit code of the authenticator app, as every MFA form here asks for it. */
-function AppCodeField({ error }: { error?: string }) {
-  return (
-    <TextField
-      label="Code from the app"
-      name="code"
-      inputMode="numeric"
-      autoComplete="one-time-code"
-      maxLength={7}
-      required
-      error={error}
-    />
   );
 }

@@ -53,7 +53,7 @@ export function SettingsPage() {
       </div>
       <div id="security" className="space-y-6">
         <EmailChangeCard me={me.data} />
-        <PasswordCard />
+        <PasswordCard me={me.data} />
         <MfaCard me={me.data} loading={me.isPending} />
         {hasScope(me.data, 'tenant:manage') && <SsoCard me={me.data} />}
       </div>

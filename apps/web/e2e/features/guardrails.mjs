@@ -1,6 +1,8 @@
 // Guardrails (issue 13): an owner turns on the personal-data guardrail in Settings → Guardrails, saves,
 // and sees in the test box that a card number is blocked and a key is masked; the rules survive a reload.
-import { expect, signUp } from '../support.mjs';
+// Then, with the guardrail on the answer only, a chat answer carrying a card number streams, is
+// blocked, and the chat replaces the partial text with a "Blocked by guardrail" notice naming it.
+import { ask, expect, signUp } from '../support.mjs';
 
 const email = `e2e-guardrails-${Date.now()}@example.com`;
 
@@ -47,6 +49,24 @@ export const journeys = [
       await page.getByRole('button', { name: 'Test' }).click();
       const result = page.getByTestId('guardrail-test-result');
       await result.getByText('my key is [STRIPE_KEY]').waitFor();
+
+      // Only the answer is checked now: the message goes to the (offline, echoing) model, and the
+      // answer that repeats the card is blocked after some of it streamed.
+      await page.locator('[data-guardrail="pii"]').getByLabel('User message').uncheck();
+      await page.getByRole('button', { name: 'Save guardrails' }).click();
+      await page.getByText('Guardrails saved').waitFor();
+      await page.goto(`${WEB}/`);
+      await page.getByLabel('Message', { exact: true }).waitFor();
+      await ask(page, 'Please repeat my card 4111 1111 1111 1111');
+      const blocked = page.getByTestId('guardrail-blocked');
+      await blocked.getByText('Blocked by guardrail').waitFor();
+      const notice = await blocked.textContent();
+      expect(
+        notice.includes('Personal data') && notice.includes('when checking the answer'),
+        `the notice does not name the guardrail and stage: ${notice}`,
+      );
+      const live = await page.getByTestId('live-answer').textContent();
+      expect(!live.includes('4111'), `the blocked answer's text is still shown: ${live}`);
     },
   ],
 ];

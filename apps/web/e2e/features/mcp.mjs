@@ -1,5 +1,7 @@
 // Tool servers (issue 11): start a real MCP server, add it in Settings → Tool servers (no approval),
 // see its tools, then ask the agent to use one in chat and read the tool's result in the answer.
+// Then add it again under another name with one tool that needs approval, ask for that tool, approve
+// the call in the chat's approval card, and read the result that streams in after the decision.
 import { join } from 'node:path';
 import { startProcess, stopProcess, waitForJsonLine } from '../servers.mjs';
 import { ask, expect, signUp, waitForAnswers } from '../support.mjs';
@@ -8,7 +10,7 @@ const email = `e2e-mcp-${Date.now()}@example.com`;
 
 export const journeys = [
   [
-    'mcp: add a tool server in settings, see its tools, and a chat answer uses one',
+    'mcp: add a tool server in settings, see its tools, a chat answer uses one, and a call that needs approval is approved in the card',
     async (s) => {
       const { page, WEB, rootDir } = s;
       const server = startProcess(
@@ -56,6 +58,42 @@ export const journeys = [
         await page.getByTestId('tool-call').first().waitFor();
         const last = await page.getByTestId('assistant-message').last().textContent();
         expect(/The calc__add tool returned: 42/.test(last ?? ''), `the answer lacks the tool result: ${last}`);
+
+        // The same server as `guarded`, whose echo tool needs a person's approval.
+        await page.goto(`${WEB}/settings/tools`);
+        const second = page.getByRole('form', { name: 'Add a tool server' });
+        await second.getByLabel('Name', { exact: true }).fill('guarded');
+        await second.getByLabel('URL', { exact: true }).fill(mcpUrl);
+        await second.getByLabel('Approval').selectOption('tools');
+        await second.getByLabel('Tools that need approval').fill('echo');
+        await second.getByRole('button', { name: 'Add tool server' }).click();
+        const guarded = page.getByRole('listitem', { name: 'Tool server guarded' });
+        await guarded.getByText('connected').waitFor();
+        const guardedTools = guarded.getByRole('list', { name: 'Tools of guarded' });
+        await guardedTools.getByRole('listitem').filter({ hasText: 'guarded__echo' }).getByText('(approval)').waitFor();
+        expect(
+          (await guardedTools
+            .getByRole('listitem')
+            .filter({ hasText: 'guarded__add' })
+            .getByText('(approval)')
+            .count()) === 0,
+          'a tool without approval is marked as needing it',
+        );
+
+        await page.goto(`${WEB}/`);
+        await page.getByLabel('Message', { exact: true }).waitFor();
+        const asked = await ask(page, 'use guarded__echo with {"text":"a person said yes"}');
+        const card = page.getByTestId('approval-card');
+        await card.getByText('guarded__echo').first().waitFor();
+        await card.getByText('"text": "a person said yes"').waitFor();
+        await card.getByRole('button', { name: 'Approve' }).click();
+        await waitForAnswers(page, asked + 1);
+        await page
+          .getByTestId('assistant-message')
+          .last()
+          .getByText('The guarded__echo tool returned: echo: a person said yes')
+          .waitFor();
+        expect((await page.getByTestId('approval-card').count()) === 0, 'the card stayed after the answer');
       } finally {
         stopProcess(server);
       }

@@ -31,6 +31,8 @@ function totp(secret, stepsAhead = 0) {
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
+const currentStep = () => Math.floor(Date.now() / 30_000);
+
 async function passwordStep(page, WEB) {
   await page.goto(`${WEB}/login`);
   await page.getByLabel('Email', { exact: true }).fill(email);
@@ -40,7 +42,7 @@ async function passwordStep(page, WEB) {
 
 export const journeys = [
   [
-    'turn on two-step verification in settings and keep the recovery codes',
+    'mfa: turn on two-step verification in settings and keep the recovery codes',
     async (s) => {
       const { page, WEB } = s;
       await signUp(page, WEB, email, 'MFA Tester');
@@ -71,7 +73,7 @@ export const journeys = [
     },
   ],
   [
-    'sign in with a code from the authenticator',
+    'mfa: sign in with a code from the authenticator',
     async (s) => {
       const { page, WEB } = s;
       await signOut(page);
@@ -81,13 +83,14 @@ export const journeys = [
       expect(page.url().includes('/login'), 'the password alone signed in');
       // The enrolment used this step's code: a code is accepted once, so use the next step's (±1 step is accepted).
       await code.fill(totp(s.mfa.secret, 1));
+      s.mfa.usedStep = currentStep() + 1;
       await page.getByRole('button', { name: 'Verify' }).click();
       await page.waitForURL((u) => !u.pathname.startsWith('/login'));
       expect((await me(page)).user.email === email, 'not signed in as the MFA user');
     },
   ],
   [
-    'sign in with a recovery code, which then no longer works',
+    'mfa: sign in with a recovery code, which then no longer works',
     async (s) => {
       const { page, WEB } = s;
       await signOut(page);
@@ -107,6 +110,33 @@ export const journeys = [
       await page.getByLabel('Recovery code').fill(s.mfa.codes[1]);
       await page.getByRole('button', { name: 'Verify' }).click();
       await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    },
+  ],
+  [
+    'mfa: with two-step verification on, changing the e-mail address asks for a code too',
+    async (s) => {
+      const { page, WEB } = s;
+      const moved = `e2e-mfa-moved-${Date.now()}@example.com`;
+      await page.goto(`${WEB}/settings#security`);
+      const card = page.getByTestId('email-change-card');
+      await card.getByText(`You sign in with ${email}`).waitFor();
+      const address = card.getByLabel('New e-mail address');
+      await address.fill(moved);
+      await card.getByLabel('Current password').fill(password);
+      const code = card.getByLabel('Code from the app');
+      // A wrong code is refused in the form (401 invalid_mfa_code), and the session stays.
+      const good = totp(s.mfa.secret, 1);
+      await code.fill(good === '000000' ? '111111' : '000000');
+      if ((await address.inputValue()) !== moved) await address.fill(moved);
+      await card.getByRole('button', { name: 'Change e-mail' }).click();
+      await card.getByText('That code is wrong, expired or already used.').waitFor();
+      expect(new URL(page.url()).pathname === '/settings', `sent away from settings: ${page.url()}`);
+      expect((await me(page)).user.email === email, 'signed out by a wrong code');
+      // A code is accepted once: wait for a time step after the one the sign-in used.
+      while (currentStep() + 1 <= s.mfa.usedStep) await new Promise((r) => setTimeout(r, 500));
+      await code.fill(totp(s.mfa.secret, 1));
+      await card.getByRole('button', { name: 'Change e-mail' }).click();
+      await card.getByText('Confirmation sent').waitFor();
     },
   ],
 ];

@@ -1,4 +1,4 @@
-import { RunEventData, type RunEvent, type RunEventName } from '@agentry/contracts';
+import { RunEventData, type MessageAttachment, type RunEvent, type RunEventName } from '@agentry/contracts';
 
 /** A piece of an assistant answer as it streams in, in arrival order. */
 export type LivePart =
@@ -14,6 +14,8 @@ export type TurnStatus = 'connecting' | 'streaming' | 'reconnecting' | 'paused' 
 /** The exchange in flight: the question, what has streamed back so far, and where the stream is. */
 export interface LiveTurn {
   userText: string;
+  /** The files sent with the question (optional: runs saved before attachments existed have none). */
+  userAttachments?: MessageAttachment[];
   /** False once the user message is known to be in the loaded history (after a reload). */
   showUser: boolean;
   agent: string;
@@ -22,12 +24,24 @@ export interface LiveTurn {
   runId: string | null;
   conversationId: string | null;
   lastEventId: string | null;
-  error: { code: string; message: string; retryable: boolean } | null;
+  error: {
+    code: string;
+    message: string;
+    retryable: boolean;
+    /** `guardrail_tripped`: the guardrail that blocked the run and the stage it ran at. */
+    details?: { guardrail: string; stage: string };
+  } | null;
 }
 
-export function startTurn(userText: string, agent: string, conversationId: string | null): LiveTurn {
+export function startTurn(
+  userText: string,
+  agent: string,
+  conversationId: string | null,
+  userAttachments: MessageAttachment[] = [],
+): LiveTurn {
   return {
     userText,
+    userAttachments,
     showUser: true,
     agent,
     parts: [],
@@ -127,7 +141,12 @@ export function applyRunEvent(turn: LiveTurn, e: RunEvent, eventId: string | nul
         ...next,
         status: 'failed',
         parts: blockedAnswer ? turn.parts.filter((p) => p.kind !== 'text') : turn.parts,
-        error: { code: e.data.code, message: e.data.message, retryable: e.data.retryable },
+        error: {
+          code: e.data.code,
+          message: e.data.message,
+          retryable: e.data.retryable,
+          ...(e.data.details ? { details: e.data.details } : {}),
+        },
       };
     }
   }

@@ -1,5 +1,6 @@
 'use client';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { MessageAttachment } from '@agentry/contracts';
 import { api } from '@/lib/client/api';
 import { readSse } from '@/lib/client/sse-reader';
 import { applyRunEvent, isTerminal, parseRunEvent, startTurn, type LiveTurn } from './live-turn';
@@ -133,11 +134,16 @@ export function useChatRun({ conversationId, onConversation, onPaused, onFinishe
    * `branch.regenerate`: a new answer to the last question (`message` is only shown, not sent).
    */
   const send = useCallback(
-    async (message: string, agent: string, branch: { edit_of?: string; regenerate?: boolean } = {}) => {
+    async (
+      message: string,
+      agent: string,
+      branch: { edit_of?: string; regenerate?: boolean } = {},
+      attachments: MessageAttachment[] = [],
+    ) => {
       abortRef.current?.abort();
       const controller = new AbortController();
       abortRef.current = controller;
-      const initial = { ...startTurn(message, agent, conversationId), showUser: !branch.regenerate };
+      const initial = { ...startTurn(message, agent, conversationId, attachments), showUser: !branch.regenerate };
       turnRef.current = initial;
       setTurn(initial);
       let res: Response;
@@ -146,6 +152,7 @@ export function useChatRun({ conversationId, onConversation, onPaused, onFinishe
           body: {
             ...(branch.regenerate ? { regenerate: true } : { message }),
             ...(branch.edit_of ? { edit_of: branch.edit_of } : {}),
+            ...(attachments.length ? { attachments: attachments.map((a) => a.file_id) } : {}),
             agent,
             ...(conversationId ? { conversation_id: conversationId } : {}),
           },

@@ -1,3 +1,4 @@
+import { isReauthError } from '../reauth-errors';
 import { ApiError } from './api-error';
 
 export interface BffOptions {
@@ -39,7 +40,8 @@ export async function bffRaw(path: string, options: BffOptions = {}): Promise<Re
   }
   if (!res.ok) {
     const error = await ApiError.fromResponse(res);
-    if (res.status === 401 && !options.allowUnauthenticated) redirectToLogin();
+    // A wrong password or code typed again for a sensitive action is the form's to show, not a lost session.
+    if (res.status === 401 && !options.allowUnauthenticated && !isReauthError(error.code)) redirectToLogin();
     throw error;
   }
   return res;

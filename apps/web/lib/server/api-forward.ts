@@ -9,6 +9,7 @@ import {
   sessionCookies,
 } from './session-cookies';
 import { refreshSession } from './refresh-session';
+import { isReauthError } from '../reauth-errors';
 
 /** Refresh this long before the access token expires, so a request never races its expiry. */
 const REFRESH_AHEAD_SECONDS = 60;
@@ -56,7 +57,7 @@ export async function forwardToApi(request: NextRequest, options: ForwardOptions
   }
 
   let upstream = await callApi(request, options, access);
-  if (upstream.status === 401 && refresh && !rotated && !refreshFailed) {
+  if (upstream.status === 401 && refresh && !rotated && !refreshFailed && !(await isReauthProblem(upstream))) {
     rotated = await refreshSession(refresh);
     if (rotated) {
       await upstream.body?.cancel();
@@ -80,6 +81,17 @@ export async function forwardToApi(request: NextRequest, options: ForwardOptions
   else if (refreshFailed && upstream.status === 401)
     for (const c of clearedSessionCookies(secureCookiesFor(request))) response.cookies.set(c);
   return response;
+}
+
+/** A 401 about the password or code typed for this action (not the session): never refreshed and retried. */
+async function isReauthProblem(upstream: Response): Promise<boolean> {
+  if (!upstream.headers.get('content-type')?.includes('json')) return false;
+  try {
+    const problem = (await upstream.clone().json()) as { code?: unknown };
+    return typeof problem.code === 'string' && isReauthError(problem.code);
+  } catch {
+    return false;
+  }
 }
 
 async function callApi(request: NextRequest, options: ForwardOptions, access: string | undefined): Promise<Response> {

@@ -36,12 +36,13 @@ export function accountDataRoutes(service: AccountDataService): FastifyPluginAsy
           tags,
           summary: 'Delete the account and everything that is only theirs',
           description:
-            'The password is required (wrong ones count into the account lockout). Every session ends; the user, their memberships, conversations, feedback, shares, runs and sessions are deleted; a tenant where they were the only member is deleted too. 409 `conflict` as the last owner of a tenant with other members.',
+            'The password is required (401 `invalid_credentials`, counted into the account lockout). With MFA on, a TOTP `code` or a `recovery_code` too: 401 `mfa_required` without, 401 `invalid_mfa_code` when wrong (counted into the lockout). Every session ends; the user, their memberships, conversations, feedback, shares, runs and sessions are deleted; a tenant where they were the only member is deleted too. 409 `conflict` as the last owner of a tenant with other members.',
           body: DeleteAccountRequest,
         },
       },
       async (request, reply) => {
-        await service.delete(callerOf(request), request.body.password);
+        const { password, ...proof } = request.body;
+        await service.delete(callerOf(request), password, proof);
         return reply.status(204).send();
       },
     );

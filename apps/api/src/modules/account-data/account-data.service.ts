@@ -11,9 +11,17 @@ export interface AccountDataDeps {
   database: Database;
   logger: Logger;
   audit: AuditLog;
-  /** The password typed again (wrong ones count into the account lockout), and the lockout key of an address. */
+  /**
+   * The password typed again, with MFA on a second factor too (wrong ones count into the account
+   * lockout), and the lockout key of an address.
+   */
   reauth: {
-    confirm(db: DbOrTx, caller: Caller, password: string): Promise<{ id: string; email: string }>;
+    confirm(
+      db: DbOrTx,
+      caller: Caller,
+      password: string,
+      proof: { code?: string | undefined; recovery_code?: string | undefined },
+    ): Promise<{ id: string; email: string }>;
     accountKey(email: string): string;
   };
   users: { findById(db: DbOrTx, id: string): Promise<{ id: string; email: string } | undefined> };
@@ -56,8 +64,8 @@ export class AccountDataService {
    * one transaction. 409 `conflict` as the last owner of a tenant with other members (hand the
    * tenant over first).
    */
-  async delete(caller: Caller, password: string): Promise<void> {
-    const user = await this.deps.reauth.confirm(this.db, caller, password);
+  async delete(caller: Caller, password: string, proof: { code?: string; recovery_code?: string }): Promise<void> {
+    const user = await this.deps.reauth.confirm(this.db, caller, password, proof);
     const tenants = (
       await this.db.execute(sql`
         select m.tenant_id, m.role,

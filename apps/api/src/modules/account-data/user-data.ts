@@ -104,6 +104,7 @@ export const USER_DATA_TABLES: Record<string, UserDataTable> = {
   messages: ofConversations('messages'),
   conversation_items: ofConversations('conversation_items'),
   tool_calls: ofConversations('tool_calls'),
+  message_attachments: ofConversations('message_attachments'),
   conversation_summaries: ofConversations('conversation_summaries'),
   handoffs: ofConversations('handoffs'),
   message_feedback: {

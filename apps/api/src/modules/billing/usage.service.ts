@@ -160,10 +160,8 @@ export class UsageService implements ChatUsageHooks {
 
   private async record(tenantId: string, increments: UsageIncrement[]): Promise<RecordedUsage[]> {
     const { plan, period } = await this.cachedEntitlement(tenantId);
-    // Records and totals commit together; limit events are published after the commit.
-    const recorded = await this.deps.database.db.transaction((tx) =>
-      this.deps.usage.record(tx, tenantId, period.start, increments),
-    );
+    // Records and totals commit together (one statement); limit events are published after it.
+    const recorded = await this.deps.usage.record(this.deps.database.db, tenantId, period.start, increments);
     if (!recorded.length) return recorded;
     for (const r of recorded) {
       const feature = plan.features.find((f) => f.key === r.featureKey);

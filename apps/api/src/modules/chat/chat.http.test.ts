@@ -52,7 +52,8 @@ describe('chat over HTTP (offline model)', () => {
     expect(events[0]).toMatchObject({ event: 'run.started', data: { run_id: runId, agent: 'triage' } });
     expect(events[1]).toMatchObject({ event: 'agent.updated', data: { from: 'triage', to: 'code_assistant' } });
     const deltas = events.filter((e) => e.event === 'message.delta');
-    expect(deltas.length).toBeGreaterThan(5);
+    // Deltas of one event-loop turn are one event (run-events.ts): at least one, texts concatenating.
+    expect(deltas.length).toBeGreaterThan(0);
     expect(events.slice(2, -2).every((e) => e.event === 'message.delta')).toBe(true);
     // A new conversation's title (offline: its first words) comes before the terminal event.
     expect(events.at(-2)).toMatchObject({

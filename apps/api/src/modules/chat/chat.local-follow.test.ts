@@ -37,15 +37,19 @@ describe('the in-process fast path of a run (LiveRun + pipelined writer)', () =>
     const runId = crypto.randomUUID();
     const live = new LiveRun();
     const writer = new RunEventWriter(ports.streams, runId, live);
-    for (let i = 1; i <= 3; i++) await writer.append(delta(i));
+    for (let i = 1; i <= 3; i++) {
+      await writer.append(delta(i));
+      await tick();
+    }
     await writer.flush();
     // Followers join at different points while the writer keeps appending between their reads.
     const followers = [0, 1, 3].map((after) =>
       collect(live.follow(after, new AbortController().signal), async () => void (await tick())),
     );
+    // One tick per delta: each is its own batch (deltas within a tick are coalesced, tested below).
     for (let i = 4; i <= 120; i++) {
       await writer.append(delta(i));
-      if (i % 7 === 0) await tick();
+      await tick();
       if (i === 60) followers.push(collect(live.follow(42, new AbortController().signal)));
     }
     await writer.append(failed);
@@ -63,23 +67,56 @@ describe('the in-process fast path of a run (LiveRun + pipelined writer)', () =>
     const real = ports.streams;
     const failing: EventStreams = {
       ...real,
-      append: (stream, data, options) =>
-        options?.id === '3-0' ? Promise.reject(new Error('log down')) : real.append(stream, data, options),
+      appendMany: (stream, entries) =>
+        entries.some((e) => e.id === '3-0') ? Promise.reject(new Error('log down')) : real.appendMany(stream, entries),
       read: real.read.bind(real),
       expire: real.expire.bind(real),
       watch: real.watch.bind(real),
     };
     const live = new LiveRun();
     const writer = new RunEventWriter(failing, crypto.randomUUID(), live);
-    await writer.append(delta(1));
-    await writer.append(delta(2));
-    await writer.append(delta(3));
-    await writer.append(delta(4)).catch(() => undefined);
+    // A tick between appends: one batch each (ids 1 … 4).
+    for (let i = 1; i <= 4; i++) {
+      await writer.append(delta(i)).catch(() => undefined);
+      await tick();
+    }
     await expect(writer.flush()).rejects.toThrow('log down');
     await expect(writer.append(delta(5))).rejects.toThrow('log down');
     live.end();
     const got = await collect(live.follow(0, new AbortController().signal));
     expect(got.map((e) => e.id)).toEqual([1, 2]);
+  });
+
+  it('coalesces the deltas of one tick into one event; other events split them; ids stay consecutive', async () => {
+    const runId = crypto.randomUUID();
+    const live = new LiveRun();
+    const seen: RunEvent[] = [];
+    const writer = new RunEventWriter(ports.streams, runId, live, (e) => seen.push(e));
+    const ids: number[] = [];
+    for (let i = 1; i <= 5; i++) ids.push(await writer.append(delta(i)));
+    ids.push(await writer.append({ event: 'agent.updated', data: { from: 'a', to: 'b' } }));
+    for (let i = 6; i <= 8; i++) ids.push(await writer.append(delta(i)));
+    await tick();
+    ids.push(await writer.append(delta(9)));
+    ids.push(await writer.append(failed));
+    await writer.flush();
+    live.end();
+    // The observer (metrics) saw every event as appended; the log and the live view the coalesced ones.
+    expect(seen).toHaveLength(11);
+    expect(ids).toEqual([1, 1, 1, 1, 1, 2, 3, 3, 3, 4, 5]);
+    const logged = (await ports.streams.read(runStreamKey(runId), null, 1000)).map(parseEntry);
+    expect(logged.map((e) => [e.id, e.event])).toEqual([
+      [1, 'message.delta'],
+      [2, 'agent.updated'],
+      [3, 'message.delta'],
+      [4, 'message.delta'],
+      [5, 'run.failed'],
+    ]);
+    const text = logged
+      .flatMap((e) => (e.event === 'message.delta' ? [(e.data as { delta: string }).delta] : []))
+      .join('');
+    expect(text).toBe(Array.from({ length: 9 }, (_, i) => ` w${i + 1}`).join(''));
+    expect(await collect(live.follow(0, new AbortController().signal))).toEqual(logged);
   });
 });
 

@@ -6,6 +6,7 @@ import type { RunToolProvider } from '../agents/run-context.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { GuardrailsService } from '../guardrails/guardrails.service.js';
+import type { AttachmentSource } from './attachments.js';
 import { ChatRepo } from './chat.repo.js';
 import { chatRoutes } from './chat.routes.js';
 import { ChatMetrics } from './chat.metrics.js';
@@ -29,6 +30,8 @@ export interface ChatModuleDeps {
   guardrails?: GuardrailsService;
   /** Tools runs add per caller (the tenant's MCP servers). */
   runTools?: RunToolProvider;
+  /** Files messages may carry (the files module); without it, `attachments` are refused. */
+  attachments?: AttachmentSource;
 }
 
 /**
@@ -77,6 +80,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     heartbeatMs: config.chat.heartbeatMs,
     metrics,
     guardrails: deps.guardrails,
+    guardrailsOfAgent: (agent) => deps.agents.guardrailsOf(agent),
   });
   await runs.init();
   pauses.attach(runs);
@@ -111,6 +115,18 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     usageHooks: deps.usage,
     guardrails: deps.guardrails,
     pauses,
+    ...(deps.attachments
+      ? {
+          attachments: {
+            source: deps.attachments,
+            settings: {
+              maxFiles: config.chat.maxAttachments,
+              maxTokens: config.chat.attachmentMaxTokens,
+              imageInput: config.chat.imageInput,
+            },
+          },
+        }
+      : {}),
   });
 
   return {

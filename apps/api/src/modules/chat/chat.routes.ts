@@ -16,6 +16,7 @@ import { AppError } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/auth-guard.js';
 import type { SseRegistry } from '../../platform/sse.js';
 import { pipeToSse, SSE_RESPONSE } from '../../platform/sse-pipe.js';
+import { takeRunSlots } from '../ratelimit/ratelimit.hooks.js';
 import type { ChatMetrics } from './chat.metrics.js';
 import type { ChatService } from './chat.service.js';
 import type { RunPauses } from './run-pauses.js';
@@ -67,7 +68,13 @@ export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): Fasti
     app.post(
       '/api/v1/chat',
       {
-        config: { auth: 'conversations:write', rateLimit: ['chat_per_minute'] },
+        // A run counts against chat_stream_concurrency while it executes, streamed or not: a client
+        // that hangs up on POST /chat leaves its run going too (ratelimit/README.md).
+        config: {
+          auth: 'conversations:write',
+          rateLimit: ['chat_per_minute', 'chat_stream_concurrency'],
+          concurrencyHeldBy: 'run',
+        },
         schema: {
           tags,
           summary: 'Send a message and wait for the answer',
@@ -76,7 +83,7 @@ export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): Fasti
         },
       },
       async (request, reply) => {
-        const result = await chat.chat(callerOf(request), request.body);
+        const result = await chat.chat(callerOf(request), request.body, takeRunSlots(request));
         return 'status' in result ? reply.status(202).send(result) : result;
       },
     );
@@ -84,7 +91,13 @@ export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): Fasti
     app.post(
       '/api/v1/chat/stream',
       {
-        config: { auth: 'conversations:write', rateLimit: ['chat_stream_per_minute', 'chat_stream_concurrency'] },
+        // The concurrency slot is the run's, not the stream's: it stays taken until the run stops
+        // executing, so disconnecting and starting again cannot exceed the cap (ratelimit/README.md).
+        config: {
+          auth: 'conversations:write',
+          rateLimit: ['chat_stream_per_minute', 'chat_stream_concurrency'],
+          concurrencyHeldBy: 'run',
+        },
         schema: {
           tags,
           summary: 'Send a message and stream the run as Server-Sent Events (header X-Run-Id)',
@@ -93,7 +106,7 @@ export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): Fasti
         },
       },
       async (request, reply) => {
-        const { runId } = await chat.startRun(callerOf(request), request.body);
+        const { runId } = await chat.startRun(callerOf(request), request.body, takeRunSlots(request));
         await pipeEvents(request, reply, options, runId, (signal) => chat.followEvents(runId, 'running', 0, signal));
       },
     );
@@ -101,7 +114,8 @@ export function chatRoutes(chat: ChatService, options: ChatRoutesOptions): Fasti
     app.get(
       '/api/v1/chat/runs/:run_id/events',
       {
-        // A resume stream is an open chat stream too: it holds a concurrency slot (ratelimit/README.md).
+        // A resume stream holds a socket and a follower: open resume streams are counted too, apart
+        // from the running runs (ratelimit/README.md).
         config: { auth: 'conversations:read', rateLimit: ['chat_stream_concurrency'] },
         schema: {
           tags,

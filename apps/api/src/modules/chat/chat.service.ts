@@ -15,6 +15,8 @@ import type { EventStreams } from '../../platform/ports/types.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { GuardrailsService } from '../guardrails/guardrails.service.js';
+import type { RunSlots } from '../ratelimit/ratelimit.hooks.js';
+import { checkAttachments, RunAttachments, type AttachmentSettings, type AttachmentSource } from './attachments.js';
 import type { ChatRepo } from './chat.repo.js';
 import type { RunOutcome } from './run-execution.js';
 import { isResponseEndEntry, parseEntry, runStreamKey, streamIdOf, type LoggedRunEvent } from './run-events.js';
@@ -35,6 +37,7 @@ const FAILURE_STATUS: Record<RunFailureCode, ErrorCode> = {
   run_lost: 'unavailable',
   approval_expired: 'conflict',
   tenant_suspended: 'tenant_suspended',
+  image_input_unsupported: 'validation_failed',
 };
 
 /** How long a follower of a finished run waits for its last events before giving up. */
@@ -53,6 +56,8 @@ export interface ChatServiceDeps {
   guardrails?: Pick<GuardrailsService, 'checkInput'>;
   /** Runs paused for approval (cancel, `POST /chat` answering 202). */
   pauses?: RunPauses;
+  /** Files messages may carry (the files module); without it, `attachments` are refused. */
+  attachments?: { source: AttachmentSource; settings: AttachmentSettings };
 }
 
 /** Chat runs: start, wait, follow, cancel. Takes the caller first; runs are the caller's own. */
@@ -64,6 +69,24 @@ export class ChatService {
    * and the run row in one transaction, then starts the run, owned by the server (RunManager).
    */
   async startRun(
+    caller: Caller,
+    request: ChatRequest,
+    slots?: RunSlots,
+  ): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
+    let started: Awaited<ReturnType<ChatService['launchRun']>>;
+    try {
+      started = await this.launchRun(caller, request);
+    } catch (err) {
+      await slots?.release();
+      throw err;
+    }
+    if (!slots) return started;
+    // The caller's concurrency slots follow the run: freed when it stops executing here (completed,
+    // failed, cancelled, paused for approval), before `done` settles, whoever still listens.
+    return { ...started, done: started.done.finally(() => slots.release()) };
+  }
+
+  private async launchRun(
     caller: Caller,
     request: ChatRequest,
   ): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
@@ -78,6 +101,7 @@ export class ChatService {
         ? undefined
         : await this.deps.guardrails?.checkInput(caller.tenantId, request.message, agentGuardrails);
     const message = inputGuardrails?.text ?? request.message;
+    const attachments = await this.checkAttachments(caller, request.attachments);
     const runId = randomUUID();
     const turn = await database.db.transaction(async (tx) => {
       const turn = await conversations.startTurn(tx, caller, {
@@ -86,6 +110,7 @@ export class ChatService {
         message,
         editOf: request.edit_of,
         regenerate: request.regenerate,
+        attachments,
       });
       await repo.insertRun(tx, {
         id: runId,
@@ -96,7 +121,11 @@ export class ChatService {
       });
       return turn;
     });
-    const session = conversations.sessionFor(caller, turn, runId);
+    const files = this.deps.attachments;
+    const runAttachments = files
+      ? new RunAttachments(files.source, caller.tenantId, turn.attachments, files.settings)
+      : undefined;
+    const session = conversations.sessionFor(caller, turn, runId, runAttachments);
     const { done } = await runs.start({
       caller,
       runId,
@@ -104,6 +133,7 @@ export class ChatService {
       agent,
       entryAgent: request.agent,
       message: turn.message,
+      ...(runAttachments ? { attachments: runAttachments } : {}),
       session,
       firstRun: turn.isNew,
       inputGuardrails,
@@ -112,9 +142,19 @@ export class ChatService {
     return { runId, conversationId: turn.conversationId, done };
   }
 
+  /** The request's files, checked (422 `attachments` for any that is not a ready file of the tenant). */
+  private async checkAttachments(caller: Caller, ids: string[] | undefined) {
+    if (!ids?.length) return [];
+    if (!this.deps.attachments)
+      throw new AppError('validation_failed', 'Attachments are not available on this server.', {
+        errors: [{ path: 'attachments', message: 'not available' }],
+      });
+    return checkAttachments(this.deps.attachments.source, caller.tenantId, ids, this.deps.attachments.settings);
+  }
+
   /** `POST /chat`: runs to the end and answers with the result (a failed run is an error). */
-  async chat(caller: Caller, request: ChatRequest): Promise<ChatResponse | ChatPausedResponse> {
-    const { runId, conversationId, done } = await this.startRun(caller, request);
+  async chat(caller: Caller, request: ChatRequest, slots?: RunSlots): Promise<ChatResponse | ChatPausedResponse> {
+    const { runId, conversationId, done } = await this.startRun(caller, request, slots);
     const outcome = await done;
     if (outcome.status === 'paused') {
       const approvals = (await this.deps.pauses?.forRun(runId)) ?? [];

@@ -23,6 +23,14 @@ export class RunAbort extends Error {
   }
 }
 
+/** A run the server ends before calling the model, with a failure of its own (e.g. `image_input_unsupported`). */
+export class RunRefused extends Error {
+  override name = 'RunRefused';
+  constructor(readonly failure: RunFailure) {
+    super(failure.message);
+  }
+}
+
 /** What a `run.failed` event says. Messages are written for users: no internals, no provider bodies. */
 export interface RunFailure {
   code: RunFailureCode;
@@ -55,6 +63,7 @@ export function toRunFailure(err: unknown, abortReason?: unknown): RunFailure {
   if (reason?.code === 'server_shutdown')
     return { code: 'internal_error', message: 'The server restarted during the run.', retryable: true };
 
+  if (err instanceof RunRefused) return err.failure;
   const tripped = guardrailIn(err);
   if (tripped)
     return {

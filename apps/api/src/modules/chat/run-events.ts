@@ -35,18 +35,26 @@ export const isResponseEndEntry = (entry: StreamEntry) => {
   return RESPONSE_END_EVENTS.includes(event);
 };
 
-/** Appends beyond this many unconfirmed events wait for the log to catch up (backpressure). */
+/** Batches beyond this many unconfirmed ones wait for the log to catch up (backpressure). */
 const MAX_IN_FLIGHT = 64;
+
+type PendingEvent = { n: number; event: RunEvent };
 
 /**
  * Appends a run's events in order with consecutive ids. Only the replica running the run writes.
- * Appends are pipelined: `append` issues the write and returns without waiting for the log (unless
- * too many are in flight), so a slow log never holds the model stream back one round trip per
- * delta; the backend applies them in issue order. Each event reaches the local `LiveRun` once it
- * and every earlier one are in the log. A failed append fails every later `append` and `flush`.
+ * Events appended within one tick of the event loop go to the log as one batch (one round trip,
+ * one wake-up of followers: `EventStreams.appendMany`), and consecutive `message.delta` events of a
+ * batch become one delta with their texts concatenated — a model streaming faster than the loop
+ * turns costs one log entry per turn, not one per token. Ids stay 1, 2, 3 … and the deltas still
+ * concatenate to the answer. `append` returns without waiting for the log (unless too many batches
+ * are in flight), so a slow log never holds the model stream back; the backend applies batches in
+ * issue order. Each event reaches the local `LiveRun` once it and every earlier one are in the log.
+ * A failed batch fails every later `append` and `flush`.
  */
 export class RunEventWriter {
   private next: number;
+  private pending: PendingEvent[] = [];
+  private scheduled = false;
   private confirmed: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private failure: unknown;
@@ -55,7 +63,7 @@ export class RunEventWriter {
     private readonly streams: EventStreams,
     private readonly runId: string,
     private readonly live?: LiveRun,
-    /** Sees every event as it is appended (metrics). */
+    /** Sees every event as it is appended, before any coalescing (metrics). */
     private readonly observe?: (event: RunEvent) => void,
     /** The id of the first event written (a resumed run goes on after its pause). */
     first = 1,
@@ -63,37 +71,63 @@ export class RunEventWriter {
     this.next = first;
   }
 
-  /** The id the next event gets. */
+  /** The id the next event gets (a `message.delta` right after another unflushed one joins it instead). */
   get nextId() {
     return this.next;
   }
 
+  /** Queues `event` for the log; resolves with its id (a coalesced delta: the id of the delta it joined). */
   async append(event: RunEvent): Promise<number> {
     if (this.failure !== undefined) throw this.failure;
     this.observe?.(event);
+    const last = this.pending.at(-1);
+    if (event.event === 'message.delta' && last?.event.event === 'message.delta') {
+      last.event = { event: 'message.delta', data: { delta: last.event.data.delta + event.data.delta } };
+      return last.n;
+    }
     const n = this.next++;
-    this.inFlight++;
-    // The handler is attached at once: a rejection is recorded here and rethrown by flush/append.
-    const written = this.streams.append(runStreamKey(this.runId), JSON.stringify(event), { id: streamIdOf(n) }).then(
-      () => true,
-      (err: unknown) => {
-        this.failure ??= err;
-        return false;
-      },
-    );
-    this.confirmed = this.confirmed.then(async () => {
-      const ok = await written;
-      this.inFlight--;
-      // In id order: everything before the first failed append is delivered, nothing after it.
-      if (!ok) this.broken = true;
-      if (!this.broken) this.live?.push({ id: n, event: event.event, data: event.data });
-    });
+    this.pending.push({ n, event });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.write());
+    }
     if (this.inFlight > MAX_IN_FLIGHT) await this.flush();
     return n;
   }
 
-  /** Waits until every append so far is in the log; throws if one failed. */
+  /** Sends what is pending as one batch. */
+  private write() {
+    this.scheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.inFlight++;
+    // The handler is attached at once: a rejection is recorded here and rethrown by flush/append.
+    const written = this.streams
+      .appendMany(
+        runStreamKey(this.runId),
+        batch.map(({ n, event }) => ({ id: streamIdOf(n), data: JSON.stringify(event) })),
+      )
+      .then(
+        () => true,
+        (err: unknown) => {
+          this.failure ??= err;
+          return false;
+        },
+      );
+    this.confirmed = this.confirmed.then(async () => {
+      const ok = await written;
+      this.inFlight--;
+      // In id order: everything before the first failed batch is delivered, nothing after it.
+      if (!ok) this.broken = true;
+      if (this.broken) return;
+      for (const { n, event } of batch) this.live?.push({ id: n, event: event.event, data: event.data });
+    });
+  }
+
+  /** Sends what is pending now and waits until every append so far is in the log; throws if one failed. */
   async flush(): Promise<void> {
+    this.write();
     await this.confirmed;
     if (this.failure !== undefined) throw this.failure;
   }

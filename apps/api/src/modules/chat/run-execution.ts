@@ -11,7 +11,9 @@ import type { ConversationsService, RunResultRecord } from '../conversations/con
 import type { PostgresSession } from '../conversations/postgres-session.js';
 import type { GuardrailsService, InputCheck } from '../guardrails/guardrails.service.js';
 import type { GuardrailNotice, RunGuard } from '../guardrails/run-guard.js';
+import type { RunAttachments } from './attachments.js';
 import type { ChatRepo } from './chat.repo.js';
+import { findAgent, goneTools, withGoneTools } from './gone-tools.js';
 import { toRunFailure, type RunFailure } from './run-errors.js';
 import type { RunEventWriter } from './run-events.js';
 import type { ChatUsageHooks } from './usage-hooks.js';
@@ -24,6 +26,8 @@ export interface RunInput {
   /** The agent name the run was started with (`agentToRun` key); defaults to `agent.name`. */
   entryAgent?: string;
   message: string;
+  /** The files of the user message (documents as text, images as image input). */
+  attachments?: RunAttachments;
   session: PostgresSession;
   /** The conversation was created for this run: it gets its title when the run completes. */
   firstRun?: boolean;
@@ -38,7 +42,13 @@ export interface RunInput {
 export interface ResumeInput {
   state: string;
   transcript: SavedTranscript;
-  decisions: { callId: string; approved: boolean; message: string | null }[];
+  /** The decided calls: the tool they call (`name`) and what the person decided. */
+  decisions: { callId: string; name: string; approved: boolean; message: string | null }[];
+  /**
+   * The tokens the run used before it paused. The SDK does not restore a state's usage into the
+   * context a resume hands in, so the run adds them back: it is metered whole.
+   */
+  usage: Usage;
 }
 
 /** What a paused run had produced (stored with the pause). */
@@ -100,6 +110,8 @@ export interface RunExecutionDeps {
   maxTurns: number;
   /** The tenant's guardrails at every stage (absent: none). */
   guardrails?: Pick<GuardrailsService, 'forRun'>;
+  /** An agent's guardrail defaults, merged in when a run is handed off to it. */
+  guardrailsOfAgent?: (agent: string) => GuardrailRule[];
   /** Tools each run adds for the caller (the tenant's MCP servers); opened at the start, closed at the end. */
   runTools?: RunToolProvider;
 }
@@ -124,7 +136,7 @@ class RunTranscript {
 }
 
 /** Turns one SDK stream event into run events (none for those the contract does not show). */
-async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWriter) {
+async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWriter, onHandoff: (to: string) => void) {
   if (e.type === 'raw_model_stream_event') {
     if (e.data.type === 'output_text_delta' && e.data.delta) {
       t.text += e.data.delta;
@@ -144,6 +156,7 @@ async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWrit
     const handoff = { from: item.sourceAgent.name, to: item.targetAgent.name };
     t.handoffs.push(handoff);
     t.agent = handoff.to;
+    onHandoff(handoff.to);
     await writer.append({ event: 'agent.updated', data: handoff });
   } else if (e.name === 'tool_called' && item.rawItem.type === 'function_call') {
     const call = {
@@ -178,7 +191,8 @@ export async function executeRun(
 ): Promise<RunOutcome> {
   const { caller, runId, conversationId } = input;
   const transcript = new RunTranscript(input.agent.name, input.resume?.transcript);
-  let usage: Usage = { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
+  const before: Usage = input.resume?.usage ?? { input_tokens: 0, output_tokens: 0, total_tokens: 0 };
+  let usage: Usage = { ...before };
   const context = { caller, conversationId, runId } as AgentRunContext;
   // Not serialized with a paused run's state (a service): a resume hands in its own context.
   Object.defineProperty(context, 'conversations', { value: deps.conversations, enumerable: false });
@@ -194,7 +208,11 @@ export async function executeRun(
     });
     // A resumed run's history was compacted (or not) before it paused.
     if (!input.firstRun && !input.resume) await compactMemory(deps, input, signal, writer);
-    const start = input.resume ? await resumedState({ ...input, resume: input.resume }, context) : input.message;
+    const start = input.resume
+      ? await resumedState({ ...input, resume: input.resume }, context)
+      : input.attachments
+        ? await input.attachments.modelInput(input.message)
+        : input.message;
     const result = await deps.runner.run(input.agent, start, {
       stream: true,
       context,
@@ -203,11 +221,16 @@ export async function executeRun(
       signal,
     });
     try {
-      for await (const e of result) await forward(e, transcript, writer);
+      const onHandoff = (to: string) => guard?.addAgentRules(deps.guardrailsOfAgent?.(to) ?? []);
+      for await (const e of result) await forward(e, transcript, writer, onHandoff);
       await result.completed;
     } finally {
       const u = result.state.usage;
-      usage = { input_tokens: u.inputTokens, output_tokens: u.outputTokens, total_tokens: u.totalTokens };
+      usage = {
+        input_tokens: before.input_tokens + u.inputTokens,
+        output_tokens: before.output_tokens + u.outputTokens,
+        total_tokens: before.total_tokens + u.totalTokens,
+      };
     }
     if (signal.aborted) throw signal.reason;
     if (result.error) throw result.error;
@@ -259,6 +282,7 @@ export async function executeRun(
     // The answer's guardrails run on the whole answer: a block ends the run without storing it, a
     // mask stores (and `run.completed` carries) the masked text that replaces the streamed one.
     const response = guard ? await guard.text('output', transcript.text) : transcript.text;
+    if (response !== transcript.text) input.session.replaceAnswer(response);
     // Every delta is in the log (or the log failed) before the result is persisted.
     await writer.flush();
     const agent = result.lastAgent?.name ?? transcript.agent;
@@ -331,6 +355,11 @@ export async function executeRun(
 /** The paused run's state with the decisions applied, in this process's run context. */
 async function resumedState(input: RunInput & { resume: ResumeInput }, context: AgentRunContext) {
   const { resume } = input;
+  // A waiting call whose tool went away meanwhile gets a stand-in answering an error (not a failed run).
+  const caller = findAgent(input.agent, resume.transcript.agent) ?? input.agent;
+  const gone = await goneTools(caller, resume.decisions, context);
+  if (gone.size)
+    Object.defineProperty(context, 'runTools', { value: withGoneTools(context.runTools, gone), configurable: true });
   const state = await RunState.fromStringWithContext(input.agent, resume.state, new RunContext(context), {
     contextStrategy: 'replace',
   });
@@ -361,7 +390,11 @@ async function guardRun(
     for (const notice of input.inputGuardrails?.notices ?? []) await report(notice);
     if (input.inputGuardrails?.tripped) throw input.inputGuardrails.tripped;
   }
-  return deps.guardrails.forRun(input.caller.tenantId, report, input.agentGuardrails);
+  const guard = await deps.guardrails.forRun(input.caller.tenantId, report, input.agentGuardrails);
+  // A run that was handed off before it paused goes on under the defaults of those agents too.
+  for (const handoff of input.resume?.transcript.handoffs ?? [])
+    guard.addAgentRules(deps.guardrailsOfAgent?.(handoff.to) ?? []);
+  return guard;
 }
 
 /**

@@ -31,7 +31,7 @@ export interface RunPausesDeps {
   repo: ApprovalsRepo;
   jobs: JobQueue;
   streams: EventStreams;
-  agents: Pick<AgentsService, 'agentToRun'>;
+  agents: Pick<AgentsService, 'agentToRun' | 'guardrailsOf'>;
   conversations: Pick<ConversationsService, 'sessionFor' | 'recordFailedRun'>;
   usageHooks?: ChatUsageHooks;
   audit?: AuditLog;
@@ -175,12 +175,16 @@ export class RunPauses {
   /** The job: takes the pause (once, whatever the replicas do) and runs the rest of the run here. */
   async resume(runId: string): Promise<boolean> {
     const { database, repo, runsRepo } = this.deps;
-    const pause = await database.db.transaction(async (tx) => {
+    const claimed = await database.db.transaction(async (tx) => {
       const p = await repo.claimForResume(tx, runId);
-      if (p) await runsRepo.resumeRun(tx, runId);
-      return p;
+      if (!p) return undefined;
+      // The tokens used before the pause (stored on the run row by `pause`, in its transaction).
+      const run = await runsRepo.findById(tx, runId);
+      await runsRepo.resumeRun(tx, runId);
+      return { pause: p, tokens: { input: run?.inputTokens ?? 0, output: run?.outputTokens ?? 0 } };
     });
-    if (!pause) return false;
+    if (!claimed) return false;
+    const { pause, tokens } = claimed;
     const approvals = await repo.forRun(database.db, runId);
     const caller = pause.caller as Caller;
     // The same branch as before the pause: items of the question go with it, the rest with the answer.
@@ -191,6 +195,7 @@ export class RunPauses {
         userMessageId: pause.userMessageId,
         historyTipId: pause.historyTipId,
         message: '',
+        attachments: [],
         isNew: false,
       },
       runId,
@@ -206,12 +211,20 @@ export class RunPauses {
         entryAgent: pause.agent,
         message: '',
         session,
+        // The entry agent's guardrail defaults apply after the pause as before it (merged with the
+        // tenant's rules as they are now, like every stage of a run).
+        agentGuardrails: this.deps.agents.guardrailsOf(pause.agent),
         resume: {
           state: pause.state,
           transcript: pause.transcript as unknown as SavedTranscript,
           decisions: approvals
             .filter((a) => a.status === 'approved' || a.status === 'rejected')
-            .map((a) => ({ callId: a.callId, approved: a.status === 'approved', message: a.message })),
+            .map((a) => ({ callId: a.callId, name: a.name, approved: a.status === 'approved', message: a.message })),
+          usage: {
+            input_tokens: tokens.input,
+            output_tokens: tokens.output,
+            total_tokens: tokens.input + tokens.output,
+          },
         },
       },
       pause.nextEventId,
@@ -257,6 +270,7 @@ export class RunPauses {
           userMessageId: pause.userMessageId,
           historyTipId: pause.historyTipId,
           message: '',
+          attachments: [],
           isNew: false,
         },
         runId,

@@ -42,6 +42,8 @@ export async function* renderExport(
     for (const m of page) {
       const who = m.role === 'user' ? 'You' : `Assistant${m.agent ? ` (${m.agent})` : ''}`;
       yield `\n## ${who} — ${m.created_at}\n\n${m.content}\n`;
+      if (m.attachments?.length)
+        yield `\n> Attached: ${m.attachments.map((a) => `${oneLine(a.filename)} (${a.content_type})`).join(', ')}\n`;
       for (const call of m.tool_calls ?? []) yield `\n> Tool \`${call.name}\` was called.\n`;
     }
   }

@@ -273,6 +273,11 @@ describe('conversations, agents and tools over HTTP', () => {
       core: true,
       capabilities: ['math'],
       parameters: { type: 'object' },
+      requires_approval: false,
+    });
+    // The built-in example of a tool a person approves first.
+    expect(all.find((x: { name: string }) => x.name === 'send_notification')).toMatchObject({
+      requires_approval: true,
     });
     const forAgent = await t.app.inject({
       method: 'GET',

@@ -5,6 +5,7 @@ import {
   conversationSummaries,
   conversations,
   handoffs,
+  messageAttachments,
   messages,
   toolCalls,
 } from './conversations.tables.js';
@@ -12,6 +13,7 @@ import {
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type ToolCallRow = typeof toolCalls.$inferSelect;
+export type AttachmentRow = typeof messageAttachments.$inferSelect;
 
 /** Where a message sits among its siblings (the messages with the same parent). */
 export interface SiblingInfo {
@@ -264,6 +266,20 @@ export class ConversationsRepo {
       .from(toolCalls)
       .where(and(eq(toolCalls.tenantId, tenantId), inArray(toolCalls.messageId, messageIds)))
       .orderBy(asc(toolCalls.position));
+  }
+
+  /** The attachments of these messages, each message's in the order sent. */
+  async attachmentsOf(db: DbOrTx, tenantId: string, messageIds: string[]): Promise<AttachmentRow[]> {
+    if (messageIds.length === 0) return [];
+    return db
+      .select()
+      .from(messageAttachments)
+      .where(and(eq(messageAttachments.tenantId, tenantId), inArray(messageAttachments.messageId, messageIds)))
+      .orderBy(asc(messageAttachments.messageId), asc(messageAttachments.position));
+  }
+
+  async insertAttachments(db: DbOrTx, rows: (typeof messageAttachments.$inferInsert)[]) {
+    if (rows.length) await db.insert(messageAttachments).values(rows);
   }
 
   async insertToolCalls(db: DbOrTx, rows: (typeof toolCalls.$inferInsert)[]) {

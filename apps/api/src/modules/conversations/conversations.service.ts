@@ -4,6 +4,7 @@ import {
   type ConversationList,
   type ConversationSummary,
   type Message,
+  type MessageAttachment,
   type MessagePage,
   type Usage,
 } from '@agentry/contracts';
@@ -13,10 +14,10 @@ import { ownerIdOf, type Caller } from '../../platform/caller.js';
 import { AppError } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from './conversation-cursor.js';
 import { previewOf, titleFromMessage } from './conversation-title.js';
-import type { ConversationRow, ConversationsRepo, MessageRow } from './conversations.repo.js';
+import type { AttachmentRow, ConversationRow, ConversationsRepo, MessageRow } from './conversations.repo.js';
 import type { FeedbackRepo } from './feedback.repo.js';
 import type { ConversationAssistant, ConversationMemory } from './conversation-memory.js';
-import { PostgresSession } from './postgres-session.js';
+import { PostgresSession, type SessionImages } from './postgres-session.js';
 
 /** What a finished run leaves in the conversation, written in one transaction. */
 export interface RunResultRecord {
@@ -39,6 +40,8 @@ export interface Turn {
   historyTipId: string | null;
   /** The text the run sends the model. */
   message: string;
+  /** The files of the user message (stored now, or the regenerated question's). */
+  attachments: MessageAttachment[];
   isNew: boolean;
 }
 
@@ -48,6 +51,10 @@ export interface ConversationSearchHit {
   title: string;
   snippet: string;
   updated_at: string;
+}
+
+function toAttachment(row: AttachmentRow): MessageAttachment {
+  return { file_id: row.fileId, filename: row.filename, content_type: row.contentType, size_bytes: row.sizeBytes };
 }
 
 function toSummary(row: ConversationRow): ConversationSummary {
@@ -92,11 +99,35 @@ export class ConversationsService {
   async startTurn(
     tx: DbOrTx,
     caller: Caller,
-    input: { conversationId?: string; agent: string; message?: string; editOf?: string; regenerate?: boolean },
+    input: {
+      conversationId?: string;
+      agent: string;
+      message?: string;
+      editOf?: string;
+      regenerate?: boolean;
+      /** Files the new message carries (already checked to be the caller's tenant's and ready). */
+      attachments?: MessageAttachment[];
+    },
   ): Promise<Turn> {
     const { repo } = this.deps;
     const owner = ownerIdOf(caller);
     const now = new Date();
+    const attachments = input.attachments ?? [];
+    const attach = (conversationId: string, messageId: string) =>
+      repo.insertAttachments(
+        tx,
+        attachments.map((a, position) => ({
+          tenantId: caller.tenantId,
+          conversationId,
+          messageId,
+          position,
+          fileId: a.file_id,
+          filename: a.filename,
+          contentType: a.content_type,
+          sizeBytes: a.size_bytes,
+          createdAt: now,
+        })),
+      );
     if (!input.conversationId) {
       const message = input.message ?? '';
       const messageId = randomUUID();
@@ -119,7 +150,15 @@ export class ConversationsService {
         agent: null,
         now,
       });
-      return { conversationId: conversation.id, userMessageId: messageId, historyTipId: null, message, isNew: true };
+      await attach(conversation.id, messageId);
+      return {
+        conversationId: conversation.id,
+        userMessageId: messageId,
+        historyTipId: null,
+        message,
+        attachments,
+        isNew: true,
+      };
     }
     const conversation = await repo.findOwned(tx, caller.tenantId, owner, input.conversationId, { lock: true });
     if (!conversation) throw new AppError('not_found', 'Conversation not found.');
@@ -131,6 +170,7 @@ export class ConversationsService {
         userMessageId: question.id,
         historyTipId: question.parentId,
         message: question.content,
+        attachments: (await repo.attachmentsOf(tx, caller.tenantId, [question.id])).map(toAttachment),
         isNew: false,
       };
     }
@@ -162,14 +202,23 @@ export class ConversationsService {
       now,
       leafId: row.id,
     });
-    return { conversationId: conversation.id, userMessageId: row.id, historyTipId: parentId, message, isNew: false };
+    await attach(conversation.id, row.id);
+    return {
+      conversationId: conversation.id,
+      userMessageId: row.id,
+      historyTipId: parentId,
+      message,
+      attachments,
+      isNew: false,
+    };
   }
 
   /**
    * The SDK session of a turn: the model sees the branch up to the turn's user message; writes are
-   * staged until the run's final transaction.
+   * staged until the run's final transaction. `images`: the run's image attachments (stored as
+   * references to their files) and how earlier ones are loaded again.
    */
-  sessionFor(caller: Caller, turn: Turn, runId: string): PostgresSession {
+  sessionFor(caller: Caller, turn: Turn, runId: string, images?: SessionImages): PostgresSession {
     return new PostgresSession(
       this.deps.repo,
       this.db,
@@ -179,7 +228,12 @@ export class ConversationsService {
         runId,
         turn: { userMessageId: turn.userMessageId, historyTipId: turn.historyTipId },
       },
-      { staged: true, knownEmpty: turn.historyTipId === null, memory: this.deps.memory },
+      {
+        staged: true,
+        knownEmpty: turn.historyTipId === null,
+        memory: this.deps.memory,
+        ...(images ? { images } : {}),
+      },
     );
   }
 
@@ -360,6 +414,11 @@ export class ConversationsService {
     const answers = rows.filter((m) => m.role === 'assistant').map((m) => m.id);
     const calls = await this.deps.repo.toolCallsOf(this.db, caller.tenantId, answers);
     const ratings = await this.deps.feedback.ofMessages(this.db, caller.tenantId, ownerIdOf(caller), answers);
+    const files = await this.deps.repo.attachmentsOf(
+      this.db,
+      caller.tenantId,
+      rows.filter((m) => m.role === 'user').map((m) => m.id),
+    );
     const siblings = await this.deps.repo.siblingsOf(
       this.db,
       caller.tenantId,
@@ -369,6 +428,7 @@ export class ConversationsService {
       const place = siblings.get(m.id);
       const mine = calls.filter((c) => c.messageId === m.id);
       const rating = ratings.find((f) => f.messageId === m.id);
+      const attached = files.filter((a) => a.messageId === m.id);
       return {
         id: m.id,
         role: m.role as 'user' | 'assistant',
@@ -390,6 +450,7 @@ export class ConversationsService {
               })),
             }
           : {}),
+        ...(attached.length ? { attachments: attached.map(toAttachment) } : {}),
         ...(m.role === 'assistant'
           ? { feedback: rating ? { rating: rating.rating as 'up' | 'down', comment: rating.comment } : null }
           : {}),

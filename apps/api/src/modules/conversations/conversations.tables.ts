@@ -132,6 +132,31 @@ export const toolCalls = pgTable(
   (t) => [index('tool_calls_message_idx').on(t.messageId)],
 );
 
+/**
+ * The files a user message carried, in the order sent. Name, type and size are copied from the
+ * file when the message is stored: the message keeps showing what was sent after the file is
+ * deleted (`file_id` then leads nowhere; no foreign key into the files module's table).
+ */
+export const messageAttachments = pgTable(
+  'message_attachments',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    fileId: uuid('file_id').notNull(),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.position] }), index('message_attachments_file_idx').on(t.fileId)],
+);
+
 /** Handoffs between agents during a run. */
 export const handoffs = pgTable(
   'handoffs',

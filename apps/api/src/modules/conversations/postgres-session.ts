@@ -24,6 +24,28 @@ export interface SessionTurn {
 }
 
 const isUserItem = (item: AgentInputItem) => (item as { role?: string }).role === 'user';
+const isAnswerItem = (item: AgentInputItem) =>
+  item.type === 'message' && (item as { role?: string }).role === 'assistant';
+
+/** How an image of a user item is stored: a reference to its file (`agentry-file:<file id>`), never its bytes. */
+export const IMAGE_REFERENCE_PREFIX = 'agentry-file:';
+
+/**
+ * Images of user items (attachments): stored as references to their files, turned back into
+ * images (data URLs) when the model reads its memory. The run that sent them says which they are.
+ */
+export interface SessionImages {
+  /** The file id behind an image the run sent (undefined: not an attachment of this run). */
+  fileIdOf(image: string): string | undefined;
+  /** The file's image for the model (a data URL), or null when it can no longer be given (deleted, no image input). */
+  load(fileId: string): Promise<string | null>;
+}
+
+type ContentPart = { type?: string; image?: unknown; text?: string };
+const imagePartsOf = (item: AgentInputItem): ContentPart[] => {
+  const content = (item as { content?: unknown }).content;
+  return Array.isArray(content) ? (content as ContentPart[]).filter((p) => p.type === 'input_image') : [];
+};
 
 /**
  * The SDK `Session` on PostgreSQL (`conversation_items`): the conversation's memory survives runs,
@@ -47,7 +69,13 @@ export class PostgresSession implements Session {
     private readonly scope: { tenantId: string; conversationId: string; runId?: string; turn: SessionTurn },
     /** `knownEmpty`: nothing comes before this turn, so the first read skips the database. */
     /** `memory`: reads give the model its bounded history (a summary and the newest items of the branch within budget). */
-    private readonly options: { staged: boolean; knownEmpty?: boolean; memory?: ConversationMemory } = {
+    /** `images`: the run's image attachments (stored as references) and how to load stored ones again. */
+    private readonly options: {
+      staged: boolean;
+      knownEmpty?: boolean;
+      memory?: ConversationMemory;
+      images?: SessionImages;
+    } = {
       staged: false,
     },
   ) {}
@@ -77,7 +105,7 @@ export class PostgresSession implements Session {
     if (memory && limit === undefined && !this.options.knownEmpty && tip) {
       // A transform over the items the model would see: bounded, whatever the branch's length.
       const history = await memory.history(this.db, this.scope.tenantId, this.scope.conversationId, tip);
-      return [...history, ...this.staged];
+      return this.withImages([...history, ...this.staged]);
     }
     const rows =
       this.options.knownEmpty || !this.scope.turn.historyTipId
@@ -91,18 +119,19 @@ export class PostgresSession implements Session {
           );
     const stored = rows.map(fromStored).filter((i): i is AgentInputItem => i !== undefined);
     const all = [...stored, ...this.staged];
-    return limit === undefined ? all : all.slice(-limit);
+    return this.withImages(limit === undefined ? all : all.slice(-limit));
   }
 
   async addItems(items: AgentInputItem[]): Promise<void> {
+    const toStore = this.withReferences(structuredClone(items));
     if (this.options.staged) {
-      this.staged.push(...structuredClone(items));
+      this.staged.push(...toStore);
       return;
     }
     // Unstaged (not how runs use it): everything joins the turn's user message.
     await this.repo.insertItems(
       this.db,
-      items.map((item) => this.row(item, this.scope.turn.userMessageId)),
+      toStore.map((item) => this.row(item, this.scope.turn.userMessageId)),
     );
     this.options.knownEmpty = false;
   }
@@ -118,6 +147,62 @@ export class PostgresSession implements Session {
     this.staged = [];
     this.options.knownEmpty = true;
     await this.repo.clearItems(this.db, this.scope.tenantId, this.scope.conversationId);
+  }
+
+  /**
+   * The answer as the `output` guardrails masked it replaces the model's own words in its memory, so
+   * the unmasked text reaches neither the database nor the next turn's model call. The masked text
+   * covers all the run's answer text, so it takes the place of the last answer item and the others go.
+   */
+  replaceAnswer(text: string): void {
+    const last = this.staged.findLastIndex(isAnswerItem);
+    if (last < 0) return;
+    const answer = { ...this.staged[last], content: [{ type: 'output_text', text }] } as AgentInputItem;
+    this.staged = this.staged.flatMap((item, i) => (i === last ? [answer] : isAnswerItem(item) ? [] : [item]));
+  }
+
+  /** The run's images (data URLs) replaced by references to their files, in place. */
+  private withReferences(items: AgentInputItem[]): AgentInputItem[] {
+    const { images } = this.options;
+    if (!images) return items;
+    for (const part of items.filter(isUserItem).flatMap(imagePartsOf)) {
+      const fileId = typeof part.image === 'string' ? images.fileIdOf(part.image) : undefined;
+      if (fileId) part.image = `${IMAGE_REFERENCE_PREFIX}${fileId}`;
+    }
+    return items;
+  }
+
+  /**
+   * Stored references loaded as images again for the model (copies of the items that have any).
+   * An image that cannot be loaded becomes a note: a reference never reaches a model.
+   */
+  private async withImages(items: AgentInputItem[]): Promise<AgentInputItem[]> {
+    const out: AgentInputItem[] = [];
+    for (const item of items) {
+      const refs = imagePartsOf(item).filter(
+        (p) => typeof p.image === 'string' && p.image.startsWith(IMAGE_REFERENCE_PREFIX),
+      );
+      if (!refs.length) {
+        out.push(item);
+        continue;
+      }
+      const copy = structuredClone(item) as unknown as { content: ContentPart[] };
+      const content: ContentPart[] = [];
+      for (const part of copy.content) {
+        const ref = part.type === 'input_image' && typeof part.image === 'string' ? part.image : '';
+        if (!ref.startsWith(IMAGE_REFERENCE_PREFIX)) {
+          content.push(part);
+          continue;
+        }
+        const image = (await this.options.images?.load(ref.slice(IMAGE_REFERENCE_PREFIX.length))) ?? null;
+        content.push(
+          image ? { ...part, image } : { type: 'input_text', text: '[An image attached here is no longer available.]' },
+        );
+      }
+      copy.content = content;
+      out.push(copy as unknown as AgentInputItem);
+    }
+    return out;
   }
 
   /** Items staged so far (copies). */

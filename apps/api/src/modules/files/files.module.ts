@@ -86,6 +86,19 @@ export async function createFilesModule(
   }
   return {
     service,
+    /** What chat reads of a message's attachments (chat's `AttachmentSource`), always by tenant. */
+    attachments: {
+      find: async (tenantId: string, ids: string[]) =>
+        (await service.findMany(tenantId, ids)).map((f) => ({
+          file_id: f.id,
+          filename: f.filename,
+          content_type: f.contentType,
+          size_bytes: f.sizeBytes,
+          status: f.status,
+        })),
+      bytes: (tenantId: string, id: string) => service.bytesOf(tenantId, id),
+      text: (tenantId: string, id: string) => service.textOf(tenantId, id),
+    },
     storage,
     vector,
     /** What /health/ready reports under `details.knowledge`. */

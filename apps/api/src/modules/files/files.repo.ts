@@ -37,6 +37,14 @@ export class FilesRepo {
     return row ?? null;
   }
 
+  async findMany(db: DbOrTx, tenantId: string, ids: string[]): Promise<FileRow[]> {
+    if (ids.length === 0) return [];
+    return db
+      .select()
+      .from(files)
+      .where(and(eq(files.tenantId, tenantId), inArray(files.id, ids)));
+  }
+
   async findById(db: DbOrTx, id: string): Promise<FileRow | null> {
     const [row] = await db.select().from(files).where(eq(files.id, id));
     return row ?? null;

@@ -52,11 +52,12 @@ export class LocalObjectStorage implements ObjectStorage {
 
   async put(key: string, body: Readable): Promise<void> {
     const target = this.pathOf(key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
+    // 0700: uploads are tenants' data; DATA_DIR itself is created private if it does not exist yet.
+    await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
     const tmp = path.join(this.root, '.tmp', randomUUID());
-    await fs.mkdir(path.dirname(tmp), { recursive: true });
+    await fs.mkdir(path.dirname(tmp), { recursive: true, mode: 0o700 });
     try {
-      await pipeline(body, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
       await fs.rename(tmp, target);
     } catch (err) {
       await fs.rm(tmp, { force: true });

@@ -2,6 +2,7 @@ import type { GuardrailAction, GuardrailKey, GuardrailRule, GuardrailStage } fro
 import type { Metrics } from '../../platform/metrics.js';
 import { detectBlockedTerms } from './detectors/blocked-terms.js';
 import { type Finding, maskFindings } from './detectors/finding.js';
+import type { InjectionJudge } from './detectors/injection-judge.js';
 import type { Moderation } from './detectors/moderation.js';
 import { detectPii } from './detectors/pii.js';
 import { detectPromptInjection } from './detectors/prompt-injection.js';
@@ -32,7 +33,14 @@ export class GuardrailEngine {
   private readonly actions;
   private readonly latency;
 
-  constructor(private readonly deps: { moderation: Moderation; metrics: Metrics }) {
+  constructor(
+    private readonly deps: {
+      moderation: Moderation;
+      metrics: Metrics;
+      /** The optional model judge for prompt injection (GUARDRAILS_INJECTION_JUDGE=model). */
+      injectionJudge?: InjectionJudge;
+    },
+  ) {
     this.actions = deps.metrics.counter(
       'guardrail_actions_total',
       'Guardrail actions taken, by guardrail, stage and action',
@@ -75,8 +83,13 @@ export class GuardrailEngine {
           return detectPii(text);
         case 'secrets':
           return await detectSecrets(text);
-        case 'prompt_injection':
-          return detectPromptInjection(text);
+        case 'prompt_injection': {
+          // The local classifier is precise: what it finds needs no second opinion. The judge is asked
+          // only about what it passed, where the paraphrases it misses are.
+          const local = detectPromptInjection(text);
+          if (local.length > 0 || !this.deps.injectionJudge) return local;
+          return await this.deps.injectionJudge.detect(text);
+        }
         case 'blocked_terms':
           return detectBlockedTerms(text, (rule.config.terms as string[] | undefined) ?? []);
         case 'moderation':

@@ -113,7 +113,7 @@ export class GuardrailsService {
     agentRules: readonly GuardrailRule[] = [],
   ): Promise<RunGuard> {
     const rules = mergeRules(await this.rulesOf(tenantId), agentRules);
-    return new RunGuard((stage, text) => this.deps.engine.check(rules, stage, text), report);
+    return new RunGuard((current, stage, text) => this.deps.engine.check(current, stage, text), rules, report);
   }
 
   /**

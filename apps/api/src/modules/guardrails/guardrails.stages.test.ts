@@ -21,6 +21,10 @@ describe('guardrails on every stage of a run', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAI({
       script: ({ body }) => {
+        if (lastUserText(body).startsWith('handoff key'))
+          return JSON.stringify(body).includes('You are a senior software engineer')
+            ? { text: `Use the key ${STRIPE_KEY} in your config.` }
+            : { toolCalls: [{ name: 'transfer_to_code_assistant', arguments: '{}' }] };
         const out = lastToolOutput(body);
         if (out !== undefined) return { text: `Tool said: ${out}` };
         const text = lastUserText(body);
@@ -128,6 +132,22 @@ describe('guardrails on every stage of a run', () => {
     expect((await storedMessages(owner, conversationOf(events)))[1]).toBe('assistant: Write to [EMAIL] today.');
   });
 
+  it("output: the model's memory keeps the masked answer, so the next turn's model call never gets the original", async () => {
+    await setRules(owner, [{ key: 'pii', stages: ['output'], action: 'mask' }]);
+    const { events } = await stream(owner, 'say email');
+    const before = fake.requests.length;
+    const next = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat/stream',
+      headers: owner.headers,
+      payload: { message: 'and then?', conversation_id: conversationOf(events) },
+    });
+    expect(parseSse(next.body).at(-1)?.event).toBe('run.completed');
+    const seen = JSON.stringify(fake.requests.slice(before).map((r) => r.body));
+    expect(seen).toContain('Write to [EMAIL] today.');
+    expect(seen).not.toContain(EMAIL);
+  });
+
   it('tool_input: the tool receives the masked argument', async () => {
     await setRules(owner, []);
     await stream(owner, `remember that ${EMAIL} owns the invoice`);
@@ -193,6 +213,16 @@ describe('guardrails on every stage of a run', () => {
     });
     const code = await stream(fresh, 'say key', 'code_assistant');
     expect(code.last).toMatchObject({
+      event: 'run.failed',
+      data: { code: 'guardrail_tripped', details: { guardrail: 'secrets', stage: 'output' } },
+    });
+  });
+
+  it("a handoff brings the receiving agent's defaults: triage hands off to the code assistant, whose answer with a key is blocked", async () => {
+    const fresh = await signUp(t.app); // the defaults: secrets masked on every stage
+    const { events, last } = await stream(fresh, 'handoff key');
+    expect(events.find((e) => e.event === 'agent.updated')?.data).toEqual({ from: 'triage', to: 'code_assistant' });
+    expect(last).toMatchObject({
       event: 'run.failed',
       data: { code: 'guardrail_tripped', details: { guardrail: 'secrets', stage: 'output' } },
     });

@@ -1,5 +1,6 @@
-import type { GuardrailAction, GuardrailKey, GuardrailStage } from '@agentry/contracts';
+import type { GuardrailAction, GuardrailKey, GuardrailRule, GuardrailStage } from '@agentry/contracts';
 import type { GuardrailCheck } from './guardrail-engine.js';
+import { mergeRules } from './merge-rules.js';
 
 /** A guardrail with the `block` action found something: the run ends with `run.failed` `guardrail_tripped`. */
 export class GuardrailTripped extends Error {
@@ -20,15 +21,32 @@ export interface GuardrailNotice {
 }
 
 /**
- * The guardrails of one run: each stage's check with the tenant's rules, reporting every mask and warn
+ * The guardrails of one run: each stage's check with the run's rules, reporting every mask and warn
  * (once per guardrail and action per text) and throwing `GuardrailTripped` when one blocks. Tool
  * arguments are checked value by value, so a masked argument is still valid JSON for the tool.
  */
 export class RunGuard {
   constructor(
-    private readonly check: (stage: GuardrailStage, text: string) => Promise<GuardrailCheck>,
+    private readonly run: (
+      rules: readonly GuardrailRule[],
+      stage: GuardrailStage,
+      text: string,
+    ) => Promise<GuardrailCheck>,
+    private rules: GuardrailRule[],
     private readonly report: (notice: GuardrailNotice) => Promise<void>,
   ) {}
+
+  /**
+   * An agent the run was handed off to brings its own defaults: merged in (stricter only) for the
+   * rest of the run, so a handoff cannot escape the rules of the agent that answers.
+   */
+  addAgentRules(agentRules: readonly GuardrailRule[]): void {
+    if (agentRules.length > 0) this.rules = mergeRules(this.rules, agentRules);
+  }
+
+  private check(stage: GuardrailStage, text: string): Promise<GuardrailCheck> {
+    return this.run(this.rules, stage, text);
+  }
 
   /** The text the next step may see (masked), after reporting what applied. */
   async text(stage: GuardrailStage, text: string): Promise<string> {

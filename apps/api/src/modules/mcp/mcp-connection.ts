@@ -1,7 +1,7 @@
 import { MCPServerSSE, MCPServerStreamableHttp, type MCPServer } from '@openai/agents';
 import type { Logger } from 'pino';
 import type { CachedMcpTool } from './mcp.tables.js';
-import type { GuardedFetch } from './ssrf.js';
+import type { GuardedFetch } from '../../platform/ssrf.js';
 
 /** How the API reaches a tool server: the SDK's MCP client classes over the guarded fetch. */
 export interface McpEndpoint {
@@ -21,9 +21,38 @@ export interface McpConnectOptions {
   logger?: Logger;
 }
 
-/** The SDK logger interface over pino; arguments (errors, requests) are left out so no header can leak. */
-function sdkLogger(logger: Logger | undefined, server: string) {
-  const log = (message: string) => logger?.debug({ event: 'mcp.client', server }, String(message).slice(0, 300));
+/** Shorter values are not searched for: they would blank out ordinary words, and are no credential. */
+const MIN_SECRET_CHARS = 4;
+
+/**
+ * What of a server's headers must never be shown: every value, the credential after its scheme
+ * (`Bearer abc` → `abc`), and their JSON-escaped forms (a server repeating them in a JSON body).
+ */
+export function secretsOf(headers: Record<string, string>): string[] {
+  const found = new Set<string>();
+  for (const value of Object.values(headers)) {
+    const credential = /^\S+\s+(\S.*)$/.exec(value.trim())?.[1];
+    for (const v of [value, value.trim(), credential ?? '']) {
+      if (v.length < MIN_SECRET_CHARS) continue;
+      found.add(v);
+      found.add(JSON.stringify(v).slice(1, -1));
+    }
+  }
+  // Longest first: a value containing another is replaced whole.
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every secret replaced by `[redacted]`. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+/** The SDK logger interface over pino; arguments (errors, requests) are left out and header values scrubbed. */
+function sdkLogger(logger: Logger | undefined, server: string, secrets: readonly string[]) {
+  const log = (message: string) =>
+    logger?.debug({ event: 'mcp.client', server }, scrubSecrets(String(message), secrets).slice(0, 300));
   return { namespace: 'agentry:mcp', debug: log, error: log, warn: log, dontLogModelData: true, dontLogToolData: true };
 }
 
@@ -36,7 +65,7 @@ export function createMcpClient(endpoint: McpEndpoint, options: McpConnectOption
     timeout: options.callTimeoutMs,
     requestInit: { headers: { ...endpoint.headers } },
     fetch: options.fetch,
-    logger: sdkLogger(options.logger, endpoint.name),
+    logger: sdkLogger(options.logger, endpoint.name, secretsOf(endpoint.headers)),
     // The MCP client logs through its own logger; keep header values out of any message it prints.
     errorFunction: null,
   };
@@ -74,10 +103,13 @@ export async function listMcpTools(endpoint: McpEndpoint, options: McpConnectOpt
   }
 }
 
-/** A short, single-line description of a connection error, safe to store and show (no headers). */
-export function describeMcpError(err: unknown): string {
+/**
+ * A short, single-line description of a connection error, safe to store and show: the values of
+ * the server's headers (`secretsOf`) are scrubbed, since a server may repeat them in its errors.
+ */
+export function describeMcpError(err: unknown, secrets: readonly string[] = []): string {
   const e = err as { message?: string; cause?: { message?: string; code?: string } };
   let message = e?.message ? String(e.message) : String(err);
   if (e?.cause?.message && !message.includes(e.cause.message)) message += `: ${e.cause.message}`;
-  return message.replace(/\s+/g, ' ').slice(0, 500);
+  return scrubSecrets(message, secrets).replace(/\s+/g, ' ').slice(0, 500);
 }

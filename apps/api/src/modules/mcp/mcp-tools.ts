@@ -9,6 +9,8 @@ import {
   describeMcpError,
   type McpConnectOptions,
   type McpEndpoint,
+  scrubSecrets,
+  secretsOf,
   withDeadline,
 } from './mcp-connection.js';
 import type { McpRepo, McpServerRow } from './mcp.repo.js';
@@ -121,6 +123,15 @@ export class McpRunTools implements RunToolProvider {
       return pending;
     };
 
+    // The server's header values, kept out of whatever it answers (results, errors, logs).
+    const secretsFor = (row: McpServerRow): string[] => {
+      try {
+        return secretsOf(this.deps.headersOf(row));
+      } catch {
+        return [];
+      }
+    };
+
     const call = async (row: McpServerRow, name: string, args: Record<string, unknown>): Promise<string> => {
       if (closed) return 'Error: the run has ended.';
       const timeoutMs = this.deps.connect.callTimeoutMs;
@@ -132,15 +143,16 @@ export class McpRunTools implements RunToolProvider {
           : client.callTool(name, args, null, { signal: controller.signal });
         const result = await withDeadline(work, timeoutMs, `the tool did not answer within ${timeoutMs} ms`);
         const { text, isError } = resultText(result as CallResult);
-        const bounded = boundResult(text, this.deps.maxResultChars);
+        const bounded = boundResult(scrubSecrets(text, secretsFor(row)), this.deps.maxResultChars);
         return isError ? `Error from ${row.name}__${name}: ${bounded}` : bounded;
       } catch (err) {
         controller.abort();
+        const error = describeMcpError(err, secretsFor(row));
         this.deps.logger.info(
-          { event: 'mcp.call_failed', server_id: row.id, tool: name, error: describeMcpError(err) },
+          { event: 'mcp.call_failed', server_id: row.id, tool: name, error },
           'MCP tool call failed',
         );
-        return boundResult(`Error: calling ${row.name}__${name} failed: ${describeMcpError(err)}`, 2000);
+        return boundResult(`Error: calling ${row.name}__${name} failed: ${error}`, 2000);
       }
     };
 

@@ -352,4 +352,36 @@ describe('tool servers (MCP): SSRF guard with private networks off', () => {
     }
     expect(mcp.calls).toEqual([]);
   });
+
+  it('PATCH of the URL to a private, loopback or metadata address is refused (422) and changes nothing', async () => {
+    // A public name that does not resolve here: saved (with a connection error), not refused.
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/mcp-servers',
+      headers: owner.headers,
+      payload: { name: 'outside', url: 'http://mcp.agentry-test.invalid/mcp', require_approval: 'never' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { id } = created.json();
+    const port = new URL(mcp.mcpUrl).port;
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data',
+      'http://[fd00:ec2::254]/mcp',
+      'http://10.0.0.1/mcp',
+      mcp.mcpUrl,
+      `http://localhost:${port}/mcp`,
+    ]) {
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/mcp-servers/${id}`,
+        headers: owner.headers,
+        payload: { url },
+      });
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(422);
+      expect(res.json().errors).toEqual([expect.objectContaining({ path: 'url' })]);
+    }
+    const after = await t.app.inject({ method: 'GET', url: `/api/v1/mcp-servers/${id}`, headers: owner.headers });
+    expect(after.json().url).toBe('http://mcp.agentry-test.invalid/mcp');
+    expect(mcp.calls).toEqual([]);
+  });
 });

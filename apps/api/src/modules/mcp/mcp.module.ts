@@ -4,7 +4,7 @@ import { McpRunTools } from './mcp-tools.js';
 import { McpRepo } from './mcp.repo.js';
 import { mcpRoutes } from './mcp.routes.js';
 import { McpService } from './mcp.service.js';
-import { createGuardedFetch } from './ssrf.js';
+import { createGuardedFetch } from '../../platform/ssrf.js';
 
 /**
  * Tool servers (MCP) of each tenant: the CRUD routes, and `runTools`, the per-run source of their

@@ -10,11 +10,17 @@ import type { Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { SecretBox } from '../../platform/secret-box.js';
-import { describeMcpError, listMcpTools, type McpConnectOptions, type McpEndpoint } from './mcp-connection.js';
+import {
+  describeMcpError,
+  listMcpTools,
+  type McpConnectOptions,
+  type McpEndpoint,
+  secretsOf,
+} from './mcp-connection.js';
 import { toolRequiresApproval } from './mcp-tools.js';
 import type { McpRepo, McpServerRow } from './mcp.repo.js';
 import type { CachedMcpTool } from './mcp.tables.js';
-import { assertPublicUrl, BlockedAddressError, type Resolver } from './ssrf.js';
+import { assertPublicUrl, BlockedAddressError, type Resolver } from '../../platform/ssrf.js';
 
 type CreateInput = z.output<typeof CreateSchema>;
 type UpdateInput = z.output<typeof UpdateSchema>;
@@ -260,7 +266,7 @@ export class McpService {
       const tools = await listMcpTools(endpoint, this.deps.connect);
       return { status: 'ok', lastError: null, tools };
     } catch (err) {
-      return { status: 'error', lastError: describeMcpError(err) };
+      return { status: 'error', lastError: describeMcpError(err, secretsOf(endpoint.headers)) };
     }
   }
 }

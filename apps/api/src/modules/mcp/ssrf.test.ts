@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMcpServer, type TestMcpServer } from '../../../test/support/mcp-server.js';
 import { boundResult, offeredTools, toolRequiresApproval } from './mcp-tools.js';
-import { assertPublicUrl, BlockedAddressError, createGuardedFetch, isBlockedAddress } from './ssrf.js';
+import { assertPublicUrl, BlockedAddressError, createGuardedFetch, isBlockedAddress } from '../../platform/ssrf.js';
 
 describe('SSRF guard', () => {
   it('classifies addresses', () => {

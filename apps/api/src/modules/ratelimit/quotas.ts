@@ -13,7 +13,17 @@ export type QuotaKey = 'tenant_user' | 'tenant' | 'client_ip';
 /** One quota as configured. A `limit` of 0 disables it. */
 export type QuotaPolicy =
   | { name: WindowQuotaName; kind: 'window'; key: QuotaKey; limit: number; windowSeconds: number }
-  | { name: ConcurrencyQuotaName; kind: 'concurrency'; key: QuotaKey; limit: number };
+  | {
+      name: ConcurrencyQuotaName;
+      kind: 'concurrency';
+      key: QuotaKey;
+      limit: number;
+      /**
+       * On routes whose slots are held by the run they start (`concurrencyHeldBy: 'run'`), a second
+       * count over the whole tenant; 0 or absent: none.
+       */
+      tenantLimit?: number;
+    };
 
 export const QUOTA_NAMES: readonly QuotaName[] = [
   'chat_per_minute',
@@ -47,6 +57,7 @@ export function quotaPolicies(limits: Config['limits']): Record<QuotaName, Quota
       kind: 'concurrency',
       key: 'tenant_user',
       limit: limits.chatStreamConcurrency,
+      tenantLimit: limits.chatStreamConcurrencyPerTenant,
     },
     billing_stream_concurrency: {
       name: 'billing_stream_concurrency',

@@ -16,7 +16,33 @@ declare module 'fastify' {
      * tenant, client IP) comes from the quota's definition, never from the route.
      */
     rateLimit?: readonly QuotaName[];
+    /**
+     * What holds this route's concurrency slots: the HTTP response (default: a stream), or the run
+     * the route starts (`'run'`: the handler takes them with `takeRunSlots`, and they are given back
+     * when the run stops executing, however early the client hung up).
+     */
+    concurrencyHeldBy?: 'response' | 'run';
   }
+}
+
+/** Run-held slots taken by the rate-limit hook, waiting for the handler to take them. */
+const pendingRunSlots = new WeakMap<FastifyRequest, StreamLease[]>();
+
+/** The run-held concurrency slots of one request, owned by its handler. */
+export interface RunSlots {
+  /** Gives them back (idempotent, never rejects): when the run stops executing, or did not start. */
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the run-held slots (`concurrencyHeldBy: 'run'`) of this request. Call it first thing in the
+ * handler: from then on the slots no longer follow the response, so a client that hangs up while
+ * its run starts cannot free its slot; the handler releases them when the run ends (or fails to start).
+ */
+export function takeRunSlots(request: FastifyRequest): RunSlots {
+  const leases = pendingRunSlots.get(request) ?? [];
+  pendingRunSlots.delete(request);
+  return { release: async () => void (await Promise.all(leases.map((l) => l.release()))) };
 }
 
 /**
@@ -101,6 +127,8 @@ function enforcer(limiter: RateLimiter, policies: readonly QuotaPolicy[], option
         if (decision.remaining !== undefined)
           appendListHeader(reply, 'ratelimit', stateItem(policy, decision.remaining, decision.resetSeconds));
         if (!decision.allowed) refuse(request, policy, decision.resetSeconds ?? policy.windowSeconds);
+      } else if (request.routeOptions.config.concurrencyHeldBy === 'run') {
+        await acquireRunSlots(limiter, policy, key, request, reply);
       } else {
         const decision = await limiter.acquire(policy.name, key);
         if (!decision.allowed) {
@@ -114,6 +142,50 @@ function enforcer(limiter: RateLimiter, policies: readonly QuotaPolicy[], option
       }
     }
   };
+}
+
+/**
+ * Slots held by a run, not by a stream: one in the caller's count, one in the tenant's (when
+ * `tenantLimit` is set). Their keys (`runs:…`) are apart from stream-held slots of the same quota,
+ * so resume streams of running runs are counted on their own.
+ */
+async function acquireRunSlots(
+  limiter: RateLimiter,
+  policy: QuotaPolicy & { kind: 'concurrency' },
+  key: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const leases: StreamLease[] = [];
+  const giveBack = () => Promise.all(leases.map((l) => l.release()));
+  const mine = await limiter.acquire(policy.name, `runs:${key}`);
+  if (!mine.allowed) {
+    appendListHeader(reply, 'ratelimit', stateItem(policy, 0));
+    refuse(request, policy, CONCURRENCY_RETRY_AFTER_SECONDS);
+  }
+  if (mine.lease) leases.push(mine.lease);
+  const tenantId = request.caller?.tenantId;
+  if (policy.tenantLimit && tenantId) {
+    const tenants = await limiter.acquire(policy.name, `runs:${tenantId}`, policy.tenantLimit);
+    if (!tenants.allowed) {
+      await giveBack();
+      appendListHeader(reply, 'ratelimit', stateItem(policy, 0));
+      refuse(request, policy, CONCURRENCY_RETRY_AFTER_SECONDS, `${policy.tenantLimit} running runs in this tenant`);
+    }
+    if (tenants.lease) leases.push(tenants.lease);
+  }
+  if (mine.remaining !== undefined) appendListHeader(reply, 'ratelimit', stateItem(policy, mine.remaining));
+  if (leases.length === 0) return;
+  pendingRunSlots.set(request, leases);
+  // Until the handler takes them (takeRunSlots): a request that never reaches it gives them back
+  // when its response ends. Taken, they are no longer pending and the handler owns them.
+  const release = () => {
+    if (pendingRunSlots.get(request) !== leases) return;
+    pendingRunSlots.delete(request);
+    void giveBack();
+  };
+  reply.raw.once('finish', release);
+  reply.raw.once('close', release);
 }
 
 /**
@@ -171,7 +243,7 @@ function quotaKey(policy: QuotaPolicy, request: FastifyRequest, options: RateLim
   return policy.key === 'tenant' ? caller.tenantId : `${caller.tenantId}:${caller.subject}`;
 }
 
-function refuse(request: FastifyRequest, policy: QuotaPolicy, retryAfterSeconds: number): never {
+function refuse(request: FastifyRequest, policy: QuotaPolicy, retryAfterSeconds: number, reached?: string): never {
   const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
   request.log.info(
     {
@@ -185,9 +257,12 @@ function refuse(request: FastifyRequest, policy: QuotaPolicy, retryAfterSeconds:
     'rate limit reached',
   );
   const what =
-    policy.kind === 'window'
+    reached ??
+    (policy.kind === 'window'
       ? `${policy.limit} requests per ${policy.windowSeconds} s`
-      : `${policy.limit} open streams at once`;
+      : request.routeOptions.config.concurrencyHeldBy === 'run'
+        ? `${policy.limit} running runs at once`
+        : `${policy.limit} open streams at once`);
   throw new AppError('rate_limited', `Rate limit ${policy.name} reached (${what}). Retry after ${seconds} s.`, {
     headers: { 'retry-after': String(seconds) },
     details: { quota: policy.name, limit: policy.limit, retry_after_seconds: seconds },

@@ -223,8 +223,9 @@ describe('chat quotas on the real chat routes', () => {
       t.app.inject({ method: 'POST', url: '/api/v1/chat', headers: user.headers, payload: { message: 'hello there' } });
     const first = await chat(alice);
     expect(first.statusCode).toBe(200);
-    expect(first.headers['ratelimit-policy']).toBe('"chat_per_minute";q=2;w=3');
-    expect(String(first.headers.ratelimit)).toMatch(/^"chat_per_minute";r=1;t=\d+$/);
+    // A POST /chat run takes a chat_stream_concurrency slot too, given back before the answer.
+    expect(first.headers['ratelimit-policy']).toBe('"chat_per_minute";q=2;w=3, "chat_stream_concurrency";q=1');
+    expect(String(first.headers.ratelimit)).toMatch(/^"chat_per_minute";r=1;t=\d+, "chat_stream_concurrency";r=0$/);
     expect((await chat(alice)).statusCode).toBe(200);
     const blocked = await chat(alice);
     expect(blocked.statusCode).toBe(429);
@@ -234,14 +235,17 @@ describe('chat quotas on the real chat routes', () => {
     await waitFor(async () => (await chat(alice)).statusCode === 200, 6000);
   });
 
-  it('chat_stream_concurrency: one open stream per user; the resume stream counts; released when each ends', async () => {
+  const longStory = 'tell me a long story about the sea and the wind and the stars';
+  const post = (user: TestUser, message = longStory, signal?: AbortSignal) =>
+    fetch(`http://127.0.0.1:${port}/api/v1/chat/stream`, {
+      method: 'POST',
+      signal,
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ message }),
+    });
+
+  it('chat_stream_concurrency: one running run per user; resuming it is served; the slot returns when the run ends', async () => {
     const base = `http://127.0.0.1:${port}`;
-    const post = (user: TestUser) =>
-      fetch(`${base}/api/v1/chat/stream`, {
-        method: 'POST',
-        headers: { ...user.headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ message: 'tell me a long story about the sea and the wind and the stars' }),
-      });
     const first = await post(alice);
     expect(first.status).toBe(200);
     expect(first.headers.get('ratelimit-policy')).toBe(
@@ -249,52 +253,113 @@ describe('chat quotas on the real chat routes', () => {
     );
     const runId = first.headers.get('x-run-id')!;
 
-    // While it is open, a second stream of the same user is refused…
+    // While it runs, a second run of the same user is refused…
     const second = await post(alice);
     expect(second.status).toBe(429);
     expect(await second.json()).toMatchObject({ code: 'rate_limited', details: { quota: 'chat_stream_concurrency' } });
-    // …and so is a resume stream of the same run.
+    // …but following the running run again is served (resume streams are counted apart from runs).
     const resume = await openStreamRaw(base, `/api/v1/chat/runs/${runId}/events`, alice.headers);
-    expect(resume.status).toBe(429);
-    expect(JSON.parse(resume.body)).toMatchObject({
-      code: 'rate_limited',
-      details: { quota: 'chat_stream_concurrency' },
-    });
+    expect(resume.status).toBe(200);
+    resume.abort();
     // Another user is not affected.
     const bobs = await post(bob);
     expect(bobs.status).toBe(200);
     await bobs.text();
 
-    // The first stream ends with its run: the slot comes back, and a resume stream of the finished run is served.
+    // The run ends: the slot comes back.
     expect(await first.text()).toContain('event: run.completed');
     await waitFor(async () => {
-      const replay = await openStreamRaw(base, `/api/v1/chat/runs/${runId}/events`, alice.headers);
-      replay.abort();
-      return replay.status === 200;
+      const again = await post(alice, 'hi');
+      await again.text();
+      return again.status === 200;
     }, 4000);
   });
+});
 
-  it('chat_stream_concurrency: a client that hangs up gives its slot back', async () => {
-    const base = `http://127.0.0.1:${port}`;
-    const controller = new AbortController();
-    const res = await fetch(`${base}/api/v1/chat/stream`, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: { ...bob.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ message: 'a long answer please, with many many words in it for the stream' }),
+describe('chat_stream_concurrency counts running runs, not open streams', () => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    t = await createTestApp({
+      RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '1',
+      RATE_LIMIT_CHAT_STREAM_CONCURRENCY_PER_TENANT: '2',
+      RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '100',
+      OFFLINE_MODEL_DELAY_MS: '40', // runs last a few seconds
     });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => t.close());
+  const start = (
+    user: TestUser,
+    message = 'tell me a long story about the sea and the wind and the stars',
+    signal?: AbortSignal,
+  ) =>
+    fetch(`${base}/api/v1/chat/stream`, {
+      method: 'POST',
+      signal,
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ message }),
+    });
+  const eventually = (user: TestUser) =>
+    waitFor(async () => {
+      const res = await start(user, 'hi');
+      await res.text();
+      return res.status === 200;
+    }, 6000);
+
+  it('a client that hangs up and reconnects cannot run more than the cap', async () => {
+    const bob = await signUp(t.app);
+    const controller = new AbortController();
+    const res = await start(bob, undefined, controller.signal);
     expect(res.status).toBe(200);
-    controller.abort();
-    await waitFor(async () => {
-      const again = await fetch(`${base}/api/v1/chat/stream`, {
-        method: 'POST',
-        headers: { ...bob.headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ message: 'hi' }),
-      });
-      const ok = again.status === 200;
-      await again.text();
-      return ok;
-    }, 4000);
+    const runId = res.headers.get('x-run-id')!;
+    controller.abort(); // the run goes on without a listener…
+
+    // …and still holds bob's slot: starting runs again is refused, however often he tries.
+    for (let i = 0; i < 5; i++) {
+      const again = await start(bob, 'hi');
+      expect(again.status).toBe(429);
+      expect(await again.json()).toMatchObject({ details: { quota: 'chat_stream_concurrency' } });
+    }
+    // POST /chat starts runs too: refused as well.
+    const sync = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: bob.headers,
+      payload: { message: 'hi' },
+    });
+    expect(sync.statusCode).toBe(429);
+    // He reconnects to the run he left and follows it to its end; then he may start another.
+    const follow = await fetch(`${base}/api/v1/chat/runs/${runId}/events`, { headers: bob.headers });
+    expect(follow.status).toBe(200);
+    expect(await follow.text()).toContain('event: run.completed');
+    await eventually(bob);
+  });
+
+  it('caps the running runs of a whole tenant (RATE_LIMIT_CHAT_STREAM_CONCURRENCY_PER_TENANT)', async () => {
+    const owner = await signUp(t.app);
+    const member = await addMember(t.app, owner, 'member');
+    const third = await addMember(t.app, owner, 'member');
+    const outsider = await signUp(t.app);
+    const controller = new AbortController();
+    const a = await start(owner, undefined, controller.signal);
+    const b = await start(member, undefined, controller.signal);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    controller.abort(); // hanging up frees nothing
+    const refused = await start(third);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({
+      code: 'rate_limited',
+      detail: expect.stringContaining('2 running runs in this tenant'),
+      details: { quota: 'chat_stream_concurrency' },
+    });
+    // Another tenant has a count of its own.
+    const other = await start(outsider, 'hi');
+    expect(other.status).toBe(200);
+    await other.text();
+    // Once the tenant's runs end, its third user may start one.
+    await eventually(third);
   });
 });
 

@@ -101,15 +101,19 @@ export class RateLimiter {
     }
   }
 
-  /** Takes a concurrency slot for a stream, renewed until `release()`; refuses when all are held. */
-  async acquire(name: ConcurrencyQuotaName, key: string): Promise<ConcurrencyDecision> {
+  /**
+   * Takes a concurrency slot for a stream or a run, renewed until `release()`; refuses when all are
+   * held. `limit` overrides the policy's (the tenant-wide count of run-held slots).
+   */
+  async acquire(name: ConcurrencyQuotaName, key: string, limit?: number): Promise<ConcurrencyDecision> {
     const policy = this.policies[name];
     if (policy.kind !== 'concurrency') throw new Error(`${name} is not a concurrency quota`);
+    const max = limit ?? policy.limit;
     const leaseKey = `rl:${name}:${key}`;
     const leaseId = crypto.randomUUID();
     try {
       const grant = await withDeadline(
-        this.deps.ports.leases.acquire(leaseKey, leaseId, { limit: policy.limit, ttlMs: this.deps.limits.leaseTtlMs }),
+        this.deps.ports.leases.acquire(leaseKey, leaseId, { limit: max, ttlMs: this.deps.limits.leaseTtlMs }),
         this.deps.limits.storeTimeoutMs,
         `rate limit ${name}`,
       );
@@ -120,7 +124,7 @@ export class RateLimiter {
       const lease = new StreamLeaseImpl(this, name, leaseKey, leaseId);
       this.held.add(lease);
       this.activeLeases.inc({ quota: name });
-      return { allowed: true, remaining: policy.limit - grant.held, lease, failedOpen: false };
+      return { allowed: true, remaining: max - grant.held, lease, failedOpen: false };
     } catch (err) {
       this.reportFailOpen(name, 'acquire', err);
       return { allowed: true, lease: null, failedOpen: true };

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { sql } from 'drizzle-orm';
+import { ensurePrivateDir, tightenTree } from '../private-dir.js';
 
 /**
  * The drizzle database. Both drivers expose the same query builder; the PGlite one is typed as
@@ -32,6 +33,25 @@ function hasMigrations(): boolean {
   return fs.existsSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'));
 }
 
+/**
+ * True when every migration of the journal is applied: one query for a start on existing data
+ * (drizzle's migrator reads every file and runs several statements even when nothing is new).
+ * Drizzle applies the migrations newer than the last applied `created_at`, so this asks for it.
+ */
+export async function migrationsUpToDate(db: Db): Promise<boolean> {
+  if (!hasMigrations()) return true;
+  const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { when: number }[];
+  };
+  const latest = Math.max(0, ...journal.entries.map((e) => e.when));
+  try {
+    const result = await db.execute(sql`select max(created_at) as last from drizzle.__drizzle_migrations`);
+    return Number((result.rows[0] as { last: string | number | null } | undefined)?.last ?? 0) >= latest;
+  } catch {
+    return false; // no migrations table yet
+  }
+}
+
 export async function createDatabase(options: {
   url?: string;
   poolMax: number;
@@ -51,7 +71,7 @@ export async function createDatabase(options: {
       kind: 'postgres',
       db,
       migrate: async () => {
-        if (hasMigrations()) await migratePg(db, { migrationsFolder: MIGRATIONS_DIR });
+        if (!(await migrationsUpToDate(db))) await migratePg(db, { migrationsFolder: MIGRATIONS_DIR });
       },
       ping: async () => {
         await pool.query('select 1');
@@ -69,19 +89,26 @@ async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
   ]);
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  if (dataDir) {
+    ensurePrivateDir(dataDir); // DATA_DIR and DATA_DIR/pglite: 0700 when created here
+    tightenTree(dataDir); // a database created by an earlier version had 0666 files
+  }
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
+  if (dataDir) tightenTree(dataDir);
   const db = drizzle(client);
   return {
     kind: 'pglite',
     db: db as unknown as Db,
     migrate: async () => {
-      if (hasMigrations()) await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+      if (!(await migrationsUpToDate(db as unknown as Db))) await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
     },
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      if (dataDir) tightenTree(dataDir);
+    },
   };
 }

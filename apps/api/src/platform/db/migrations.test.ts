@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createDatabase, MIGRATIONS_DIR, type Database } from './client.js';
+import { createDatabase, MIGRATIONS_DIR, migrationsUpToDate, type Database } from './client.js';
 import { createTestDatabase, services } from '../../../test/harness.js';
 
 const run = promisify(execFile);
@@ -28,8 +28,14 @@ async function tableCount(database: Database) {
 async function checkFreshDatabase(database: Database) {
   expect(await appliedMigrations(database)).toBe(journal.entries.length);
   expect(await tableCount(database)).toBeGreaterThan(0);
+  expect(await migrationsUpToDate(database.db)).toBe(true);
   await database.migrate(); // forward-only and idempotent: a second run applies nothing
   expect(await appliedMigrations(database)).toBe(journal.entries.length);
+  // The start-up check sees a missing newest migration, and migrate applies it again.
+  await database.db.execute(
+    sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
+  );
+  expect(await migrationsUpToDate(database.db)).toBe(false);
 }
 
 describe('migrations', () => {
@@ -42,6 +48,7 @@ describe('migrations', () => {
   it('apply, all of them, to an empty embedded PostgreSQL (PGlite)', { timeout: 120_000 }, async () => {
     const database = await createDatabase({ poolMax: 1, dataDir: null });
     try {
+      expect(await migrationsUpToDate(database.db)).toBe(false); // no migrations table yet
       await database.migrate();
       await checkFreshDatabase(database);
     } finally {

@@ -154,6 +154,16 @@ export class MemoryEventStreams implements EventStreams {
     queueMicrotask(() => this.emitter.emit(stream));
     return id;
   }
+  async appendMany(stream: string, entries: { id: string; data: string }[]) {
+    const s = this.streams.get(stream) ?? { entries: [], lastId: '0-0' };
+    this.streams.set(stream, s);
+    for (const { id, data } of entries) {
+      if (compareStreamIds(id, s.lastId) <= 0) throw new Error(`stream id ${id} is not greater than ${s.lastId}`);
+      s.entries.push({ id, data });
+      s.lastId = id;
+    }
+    if (entries.length) queueMicrotask(() => this.emitter.emit(stream));
+  }
   async read(stream: string, afterId: string | null, count = 1000) {
     const entries = this.streams.get(stream)?.entries ?? [];
     const start = afterId === null ? 0 : entries.findIndex((e) => compareStreamIds(e.id, afterId) > 0);

@@ -115,6 +115,34 @@ describe.each(implementations)('ports contract: %s', (_name, make) => {
     expect(seen).toEqual(['e2', 'e3', 'end']);
   });
 
+  it('streams: appendMany appends a batch in order and wakes a watcher once for it', async () => {
+    let wakes = 0;
+    const unwatch = await ports.streams.watch('run:batch', () => wakes++);
+    await ports.streams.appendMany('run:batch', [
+      { id: '1-0', data: 'a' },
+      { id: '2-0', data: 'b' },
+      { id: '3-0', data: 'c' },
+    ]);
+    await ports.streams.appendMany('run:batch', []);
+    await waitFor(() => wakes >= 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(wakes).toBe(1);
+    expect((await ports.streams.read('run:batch', '1-0')).map((e) => [e.id, e.data])).toEqual([
+      ['2-0', 'b'],
+      ['3-0', 'c'],
+    ]);
+    // Not atomic: the entries before a refused id stay, the rest of the batch is not appended.
+    await expect(
+      ports.streams.appendMany('run:batch', [
+        { id: '4-0', data: 'd' },
+        { id: '3-0', data: 'dup' },
+        { id: '5-0', data: 'e' },
+      ]),
+    ).rejects.toThrow();
+    expect((await ports.streams.read('run:batch', '3-0')).map((e) => e.data)).toEqual(['d']);
+    await unwatch();
+  });
+
   it('streams: a follower stops when its signal aborts', async () => {
     const controller = new AbortController();
     const iterate = (async () => {

@@ -1,5 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+import type { ConnectionOptions, Queue } from 'bullmq';
 import type {
   Counters,
   EventStreams,
@@ -16,6 +17,12 @@ import type {
 } from './types.js';
 
 /** Redis implementations of the ports (production, multi-replica). Every key gets `prefix`. */
+
+// ioredis and BullMQ (both CommonJS) are loaded when Redis is configured, not at import: an
+// embedded start never pays for them (about a second of a cold start on a loaded host).
+const require = createRequire(import.meta.url);
+const ioredis = () => require('ioredis') as typeof import('ioredis');
+const bullmq = () => require('bullmq') as typeof import('bullmq');
 
 const INCREMENT_WITH_TTL = `
 local v = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -46,6 +53,21 @@ redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])${LEASE_EXTEN
 return 1`;
 const LEASE_COUNT = `${LEASE_NOW}
 return redis.call('ZCARD', KEYS[1])`;
+
+// Stream appends: the XADDs and the PUBLISH that wakes followers in one command (EVALSHA), so an
+// append is one round trip and one command, and a batch of entries wakes followers once.
+// KEYS[1] = stream; ARGV = channel, maxLen (0: none), then id, data pairs. Returns the last id.
+const STREAM_APPEND = `
+local id
+for i = 3, #ARGV, 2 do
+  if tonumber(ARGV[2]) > 0 then
+    id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], ARGV[i], 'd', ARGV[i + 1])
+  else
+    id = redis.call('XADD', KEYS[1], ARGV[i], 'd', ARGV[i + 1])
+  end
+end
+redis.call('PUBLISH', ARGV[1], id)
+return id`;
 
 export function redisOptions(url: string): RedisOptions {
   return {
@@ -208,17 +230,28 @@ class RedisEventStreams implements EventStreams {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** Watching: the script publishes to the channel `pubsub` subscribes under the same prefix. */
     private readonly pubsub: PubSub,
   ) {}
 
-  async append(stream: string, data: string, options: { id?: string; maxLen?: number } = {}) {
-    const key = this.prefix + stream;
-    const args: (string | number)[] = [key];
-    if (options.maxLen) args.push('MAXLEN', '~', options.maxLen);
-    args.push(options.id ?? '*', 'd', data);
-    const id = (await this.redis.call('XADD', ...args)) as string;
-    await this.pubsub.publish(`__stream:${stream}`, id);
-    return id;
+  private script(stream: string, maxLen: number, pairs: string[]): Promise<string> {
+    const channel = `${this.prefix}__stream:${stream}`;
+    return (
+      this.redis as Redis & { agentryStreamAppend(...args: (string | number)[]): Promise<string> }
+    ).agentryStreamAppend(this.prefix + stream, channel, maxLen, ...pairs);
+  }
+
+  append(stream: string, data: string, options: { id?: string; maxLen?: number } = {}) {
+    return this.script(stream, options.maxLen ?? 0, [options.id ?? '*', data]);
+  }
+
+  async appendMany(stream: string, entries: { id: string; data: string }[]) {
+    if (entries.length)
+      await this.script(
+        stream,
+        0,
+        entries.flatMap((e) => [e.id, e.data]),
+      );
   }
 
   async read(stream: string, afterId: string | null, count = 1000): Promise<StreamEntry[]> {
@@ -258,7 +291,7 @@ async function whenReady(client: Redis, ms: number): Promise<void> {
 /** BullMQ queues (created lazily per job name) and workers. A job runs once across all workers. */
 class BullJobQueue implements JobQueue {
   private readonly queues = new Map<string, Queue>();
-  private readonly workers: Worker[] = [];
+  private readonly workers: import('bullmq').Worker[] = [];
 
   constructor(
     /** Adds jobs: fails fast while Redis is away, so an enqueue never hangs a request. */
@@ -271,7 +304,7 @@ class BullJobQueue implements JobQueue {
   private queue(name: string): Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: this.producer, prefix: `${this.prefix}bull` });
+      q = new (bullmq().Queue)(name, { connection: this.producer, prefix: `${this.prefix}bull` });
       q.on('error', () => {});
       this.queues.set(name, q);
     }
@@ -297,7 +330,7 @@ class BullJobQueue implements JobQueue {
     handler: JobHandler<T>,
     options: { concurrency?: number; onFailed?: (job: Job<T>, err: unknown) => void } = {},
   ) {
-    const worker = new Worker(
+    const worker = new (bullmq().Worker)(
       name,
       async (job) => handler({ id: job.id ?? '', name: job.name, data: job.data as T, attempt: job.attemptsMade + 1 }),
       { connection: this.consumer, prefix: `${this.prefix}bull`, concurrency: options.concurrency ?? 4 },
@@ -322,7 +355,10 @@ class BullJobQueue implements JobQueue {
 export function createRedisPorts(url: string, prefix: string): Ports {
   // Auto-pipelining: commands issued in the same tick go out in one write (a run's event appends,
   // many runs' appends at once); on a busy host each socket write costs more than the command.
+  const { Redis } = ioredis();
   const redis = new Redis(url, { ...redisOptions(url), enableAutoPipelining: true });
+  // EVALSHA, falling back to EVAL once per connection when Redis does not have the script yet.
+  redis.defineCommand('agentryStreamAppend', { numberOfKeys: 1, lua: STREAM_APPEND });
   redis.on('error', () => {}); // ioredis reconnects; readiness and callers surface the outage
   const pubsub = new RedisPubSub(redis, prefix);
   // BullMQ's blocking workers need a connection that never gives up on a command.

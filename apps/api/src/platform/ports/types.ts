@@ -46,6 +46,12 @@ export interface StreamEntry {
 export interface EventStreams {
   /** Appends and returns the new entry's id. `id` (`<a>-<b>`, greater than the last) pins it. */
   append(stream: string, data: string, options?: { id?: string; maxLen?: number }): Promise<string>;
+  /**
+   * Appends `entries` (ids pinned, each greater than the one before) in order, in one round trip,
+   * and wakes the stream's watchers once. Not atomic: on an error, the entries before the failing
+   * one stay appended.
+   */
+  appendMany(stream: string, entries: { id: string; data: string }[]): Promise<void>;
   /** Entries strictly after `afterId` (`null` for the start), oldest first. */
   read(stream: string, afterId: string | null, count?: number): Promise<StreamEntry[]>;
   /** Deletes the stream after `seconds`. */

@@ -43,9 +43,51 @@ function isUserMessage(item: AgentInputItem): boolean {
   return (item as { role?: string }).role === 'user';
 }
 
-/** The conversation as the model sees it: the last user message and what followed it. */
-function currentTurn(input: ModelRequest['input']): { message: string; after: AgentInputItem[] } {
-  if (typeof input === 'string') return { message: input, after: [] };
+/** A file the user attached to their message, as chat tags it in the user item (chat/attachments.ts). */
+interface SeenAttachment {
+  filename: string;
+  contentType: string;
+  /** Words of a document's text; null for an image. */
+  words: number | null;
+  /** An image that came as image input. */
+  image: boolean;
+}
+
+const ATTACHMENT_TAG = /^<attachment filename="([^"]*)" content_type="([^"]*)"( \/>|>\n([\s\S]*)\n<\/attachment>)$/;
+
+/** The user item's own text (without its attachments) and the attachments it carries. */
+function userParts(item: AgentInputItem): { text: string; attachments: SeenAttachment[] } {
+  const content = (item as { content?: unknown }).content;
+  if (!Array.isArray(content)) return { text: itemText(item), attachments: [] };
+  const texts: string[] = [];
+  const attachments: SeenAttachment[] = [];
+  for (const part of content as { type?: string; text?: string; image?: unknown }[]) {
+    if (part.type === 'input_image') {
+      const last = attachments[attachments.length - 1];
+      if (last && last.words === null && typeof part.image === 'string') last.image = true;
+      continue;
+    }
+    if (typeof part.text !== 'string') continue;
+    const tag = ATTACHMENT_TAG.exec(part.text);
+    if (!tag) texts.push(part.text);
+    else
+      attachments.push({
+        filename: tag[1] ?? '',
+        contentType: tag[2] ?? '',
+        words: tag[4] === undefined ? null : countWords(tag[4]),
+        image: false,
+      });
+  }
+  return { text: texts.join(' '), attachments };
+}
+
+/** The conversation as the model sees it: the last user message, its attachments and what followed it. */
+function currentTurn(input: ModelRequest['input']): {
+  message: string;
+  attachments: SeenAttachment[];
+  after: AgentInputItem[];
+} {
+  if (typeof input === 'string') return { message: input, attachments: [], after: [] };
   let last = -1;
   for (let i = input.length - 1; i >= 0; i--) {
     if (isUserMessage(input[i])) {
@@ -53,9 +95,9 @@ function currentTurn(input: ModelRequest['input']): { message: string; after: Ag
       break;
     }
   }
-  return last < 0
-    ? { message: '', after: [...input] }
-    : { message: itemText(input[last]), after: input.slice(last + 1) };
+  if (last < 0) return { message: '', attachments: [], after: [...input] };
+  const { text, attachments } = userParts(input[last]);
+  return { message: text, attachments, after: input.slice(last + 1) };
 }
 
 type ToolResult = { name: string; output: string; arguments?: string };
@@ -110,15 +152,23 @@ function answerFromFiles(output: string): string {
   return `From ${where}: ${best.text}`;
 }
 
-/** The reply when no rule applies: at least the message's word count plus five words. */
-function echoReply(agentName: string, message: string): string {
+/** The reply when no rule applies: at least the message's word count plus five words, then the attachments it got. */
+function echoReply(agentName: string, message: string, attachments: SeenAttachment[]): string {
   const words = message.split(/\s+/).filter(Boolean);
   const head = `This is the offline model answering as ${agentName}; no language model is configured.`;
-  return words.length ? `${head} You wrote: ${words.join(' ')}` : head;
+  const echo = words.length ? `${head} You wrote: ${words.join(' ')}` : head;
+  if (!attachments.length) return echo;
+  const listed = attachments.map(
+    (a) =>
+      `${a.filename} (${a.contentType}, ${
+        a.words !== null ? `${a.words} words of text` : a.image ? 'an image I received' : 'an image I did not receive'
+      })`,
+  );
+  return `${echo} You attached ${attachments.length} ${attachments.length === 1 ? 'file' : 'files'}: ${listed.join(', ')}.`;
 }
 
 export function decide(request: ModelRequest, agentName: string): OfflineDecision {
-  const { message, after } = currentTurn(request.input);
+  const { message, attachments, after } = currentTurn(request.input);
   const handoffTools = new Set(request.handoffs.map((h) => h.toolName));
   const results = toolResultsAfter(after, handoffTools);
   if (results.length) return { kind: 'text', text: answerFromTool(results[results.length - 1]) };
@@ -160,5 +210,5 @@ export function decide(request: ModelRequest, agentName: string): OfflineDecisio
   if (DATA_WORDS.test(message) && handoffTo('data_analyst'))
     return { kind: 'handoff', toolName: handoffTo('data_analyst')! };
 
-  return { kind: 'text', text: echoReply(agentName, message) };
+  return { kind: 'text', text: echoReply(agentName, message, attachments) };
 }

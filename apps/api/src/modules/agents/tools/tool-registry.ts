@@ -52,6 +52,7 @@ export function toToolInfo(d: ToolDefinition): ToolInfo {
     agents: [...d.agents],
     capabilities: [...d.capabilities],
     parameters: d.tool.parameters as unknown as Record<string, unknown>,
+    requires_approval: d.requiresApproval === true,
   };
 }
 

@@ -8,6 +8,7 @@ import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { AuditLog } from '../../../platform/audit.js';
 import type { SessionRevoker } from '../sessions/session-revoker.js';
 import type { LoginLockout } from './lockout.js';
+import type { SecondFactorProof } from './mfa/second-factor.js';
 import type { Reauthentication } from './reauth.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { assertPasswordAcceptable } from './password-policy.js';
@@ -125,11 +126,11 @@ export class AccountRecoveryService {
   }
 
   /** Changes the password after checking the current one; ends the user's other sessions. */
-  async changePassword(caller: Caller, current: string, next: string): Promise<void> {
+  async changePassword(caller: Caller, current: string, next: string, proof: SecondFactorProof): Promise<void> {
     if (!caller.userId) throw new AppError('forbidden', 'Service accounts have no password.');
     // A stolen access token must not become a password oracle: wrong current passwords count into
     // the same account lockout as failed logins, and a locked account cannot change its password.
-    const user = await this.deps.reauth.confirm(this.db, caller, current);
+    const user = await this.deps.reauth.confirm(this.db, caller, current, proof);
     assertPasswordAcceptable(next, user.email, 'new_password');
     const hash = await this.deps.hasher.hash(next);
     await this.db.transaction(async (tx) => {

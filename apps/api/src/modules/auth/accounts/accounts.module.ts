@@ -14,6 +14,7 @@ import { LoginLockout } from './lockout.js';
 import { MfaRepo } from './mfa/mfa.repo.js';
 import { mfaRoutes } from './mfa/mfa.routes.js';
 import { MfaService } from './mfa/mfa.service.js';
+import { SecondFactor } from './mfa/second-factor.js';
 import { OperatorUsers } from './operator-users.js';
 import { PasswordHasher } from './password-hasher.js';
 import { ProfileService } from './profile.service.js';
@@ -55,6 +56,8 @@ export function createAccountsModule(
   });
 
   const mfaRepo = new MfaRepo();
+  const secondFactor = new SecondFactor({ config, secrets: ctx.secrets, repo: mfaRepo, lockout, audit, mailer });
+  const reauth = new Reauthentication({ users, hasher, lockout, secondFactor });
   const mfa = new MfaService({
     config,
     database,
@@ -64,10 +67,11 @@ export function createAccountsModule(
     mailer,
     users,
     repo: mfaRepo,
-    hasher,
     lockout,
+    secondFactor,
+    reauth,
+    revoker,
   });
-  const reauth = new Reauthentication({ users, hasher, lockout });
   const recovery = new AccountRecoveryService({
     config,
     database,
@@ -120,7 +124,7 @@ export function createAccountsModule(
     sso: sso.service,
     serviceAccounts,
     emailChange,
-    /** The password typed again before a sensitive action (counts into the lockout). */
+    /** The password (and, with MFA on, a second factor) typed again before a sensitive action (counts into the lockout). */
     reauth,
     /** Accounts by id (for the account export and deletion). */
     users: { findById: (db: DbOrTx, id: string) => users.findById(db, id) },

@@ -168,11 +168,18 @@ export function authRoutes(
       '/api/v1/auth/password/change',
       {
         config: { auth: 'access' },
-        schema: { tags, summary: 'Change the password; ends the other sessions', body: ChangePasswordRequest },
+        schema: {
+          tags,
+          summary: 'Change the password; ends the other sessions',
+          description:
+            'The current password is required (401 `invalid_credentials`, counted into the account lockout). With MFA on, a TOTP `code` or a `recovery_code` too: 401 `mfa_required` without, 401 `invalid_mfa_code` when wrong (counted into the lockout).',
+          body: ChangePasswordRequest,
+        },
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        await recovery.changePassword(caller, request.body.current_password, request.body.new_password);
+        const { current_password, new_password, ...proof } = request.body;
+        await recovery.changePassword(caller, current_password, new_password, proof);
         return reply.status(204).send();
       },
     );

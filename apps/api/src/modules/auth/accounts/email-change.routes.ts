@@ -15,12 +15,13 @@ export function emailChangeRoutes(emailChange: EmailChangeService): FastifyPlugi
           tags,
           summary: 'Ask to change the sign-in address: a link to the new one, a notice to the old one',
           description:
-            'The current password is required (wrong ones count into the account lockout; MFA users need no code: the link proves the new mailbox and the old one is told). 409 `email_taken`; 429 past the hourly mail budget.',
+            'The current password is required (401 `invalid_credentials`, counted into the account lockout). With MFA on, a TOTP `code` or a `recovery_code` too: 401 `mfa_required` without, 401 `invalid_mfa_code` when wrong (counted into the lockout). 409 `email_taken`; 429 past the hourly mail budget.',
           body: ChangeEmailRequest,
         },
       },
       async (request, reply) => {
-        await emailChange.request(callerOf(request), request.body.new_email, request.body.password);
+        const { new_email, password, ...proof } = request.body;
+        await emailChange.request(callerOf(request), new_email, password, proof);
         return reply.status(202).send();
       },
     );

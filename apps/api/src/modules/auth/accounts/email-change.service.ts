@@ -7,13 +7,15 @@ import { AppError } from '../../../platform/errors.js';
 import type { Mailer } from '../../mail/mailer.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { SessionRevoker } from '../sessions/session-revoker.js';
+import type { SecondFactorProof } from './mfa/second-factor.js';
 import type { Reauthentication } from './reauth.js';
 import type { UsersRepo } from './users.repo.js';
 
 const EMAIL_CHANGE_TTL_MS = 24 * 3600 * 1000;
 
 /**
- * Changing the sign-in address (API.md "Account security"): the current password, then a single-use
+ * Changing the sign-in address (API.md "Account security"): the current password (and with MFA on a
+ * second factor: whoever holds the mailbox can reset the password, so the address is the account), then a single-use
  * link to the new address (stored only as a keyed hash, like reset and verification tokens; one
  * live link per user) and a notice to the old one. Confirming moves the account, marks the address
  * verified and ends every other session.
@@ -36,8 +38,8 @@ export class EmailChangeService {
     return this.deps.database.db;
   }
 
-  async request(caller: Caller, newEmail: string, password: string): Promise<void> {
-    const user = await this.deps.reauth.confirm(this.db, caller, password);
+  async request(caller: Caller, newEmail: string, password: string, proof: SecondFactorProof): Promise<void> {
+    const user = await this.deps.reauth.confirm(this.db, caller, password, proof);
     const existing = await this.deps.users.findByEmail(this.db, newEmail);
     if (existing) {
       throw new AppError(

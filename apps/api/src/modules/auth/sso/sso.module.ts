@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../../platform/context.js';
+import { createGuardedFetch } from '../../../platform/ssrf.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { PasswordHasher } from '../accounts/password-hasher.js';
 import type { UsersRepo } from '../accounts/users.repo.js';
@@ -28,6 +29,7 @@ export function createSsoModule(
     users: deps.users,
     tenants: deps.tenants,
     hasher: deps.hasher,
+    fetch: createGuardedFetch(ctx.config.sso.allowPrivateNetworks),
     sessions: {
       openSsoSession: (...args) => {
         if (!opener) throw new Error('sso: no session opener bound');

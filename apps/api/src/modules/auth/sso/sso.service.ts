@@ -1,6 +1,6 @@
 import type { Role, SsoConfigRequest, SsoConfigResponse, SsoErrorCode, SsoProvisioning } from '@agentry/contracts';
 import * as oidc from 'openid-client';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
 import type { Config } from '../../../config.js';
 import { actorOf, type AuditLog } from '../../../platform/audit.js';
 import type { Caller } from '../../../platform/caller.js';
@@ -10,6 +10,7 @@ import { AppError } from '../../../platform/errors.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { Ports } from '../../../platform/ports/types.js';
 import type { SecretBox } from '../../../platform/secret-box.js';
+import { BlockedAddressError, type GuardedFetch } from '../../../platform/ssrf.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { PasswordHasher } from '../accounts/password-hasher.js';
 import type { UsersRepo } from '../accounts/users.repo.js';
@@ -44,6 +45,11 @@ export interface SsoServiceDeps {
   tenants: TenantsService;
   hasher: PasswordHasher;
   sessions: SsoSessionOpener;
+  /**
+   * Every request to an issuer (discovery, JWKS, token, UserInfo) goes through the SSRF guard: the
+   * issuer is named by a tenant owner, and its discovery document names the other URLs.
+   */
+  fetch: GuardedFetch;
 }
 
 /** What a `state` stands for between start and callback (in the key-value store, single use). */
@@ -99,8 +105,11 @@ export class SsoService {
       await this.discover(issuer, input.client_id, input.client_secret, { fresh: true });
     } catch (err) {
       this.deps.logger.info({ err: String(err) }, 'sso discovery failed');
+      const message = isBlocked(err)
+        ? 'the issuer is on a loopback, private or link-local address (SSO_ALLOW_PRIVATE_NETWORKS)'
+        : 'no valid OpenID Connect discovery document at this issuer';
       throw new AppError('validation_failed', 'The issuer’s OpenID discovery document could not be fetched.', {
-        errors: [{ path: 'issuer', message: 'no valid OpenID Connect discovery document at this issuer' }],
+        errors: [{ path: 'issuer', message }],
       });
     }
     const row = await this.db.transaction(async (tx) => {
@@ -392,6 +401,8 @@ export class SsoService {
     const config = oidc.discovery(new URL(issuer), clientId, { client_secret: secret }, oidc.ClientSecretPost(secret), {
       execute: this.deps.config.sso.allowInsecureIssuers ? [oidc.allowInsecureRequests] : [],
       timeout: DISCOVERY_TIMEOUT_S,
+      // Kept by the configuration: the token and UserInfo requests go through the guard too.
+      [oidc.customFetch]: this.deps.fetch as oidc.CustomFetch,
     });
     this.discovered.set(key, { at: Date.now(), config });
     config.catch(() => this.discovered.delete(key));
@@ -402,7 +413,7 @@ export class SsoService {
   private jwks(uri: string) {
     let set = this.keySets.get(uri);
     if (!set) {
-      set = createRemoteJWKSet(new URL(uri), { timeoutDuration: 5000 });
+      set = createRemoteJWKSet(new URL(uri), { timeoutDuration: 5000, [customFetch]: this.deps.fetch });
       this.keySets.set(uri, set);
     }
     return set;
@@ -454,4 +465,11 @@ export class SsoService {
 
 function secretContext(tenantId: string) {
   return `sso.client_secret:${tenantId}`;
+}
+
+/** True when a fetch failed because the SSRF guard refused the address (possibly wrapped by fetch). */
+function isBlocked(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof BlockedAddressError || (e as { code?: string }).code === 'EBLOCKED') return true;
+  return false;
 }

@@ -23,7 +23,13 @@ let rolled: Awaited<ReturnType<typeof startHandRolledIdp>>;
 beforeAll(async () => {
   idp = await startOidcProvider({ ...CLIENT, redirectUri: CALLBACK });
   rolled = await startHandRolledIdp();
-  t = await createTestApp({ ...NO_LOGIN_THROTTLE, PUBLIC_API_URL: API, PUBLIC_WEB_URL: WEB });
+  // The IdPs run on loopback: the SSRF guard (sso.ssrf.test.ts) has to let them through.
+  t = await createTestApp({
+    ...NO_LOGIN_THROTTLE,
+    PUBLIC_API_URL: API,
+    PUBLIC_WEB_URL: WEB,
+    SSO_ALLOW_PRIVATE_NETWORKS: 'true',
+  });
 });
 afterAll(async () => {
   await t?.close();

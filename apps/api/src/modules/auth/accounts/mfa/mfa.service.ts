@@ -16,9 +16,10 @@ import type { Ports } from '../../../../platform/ports/index.js';
 import type { SecretBox } from '../../../../platform/secret-box.js';
 import type { Mailer } from '../../../mail/mailer.js';
 import type { LoginLockout } from '../lockout.js';
-import type { PasswordHasher } from '../password-hasher.js';
+import type { Reauthentication } from '../reauth.js';
 import type { UsersRepo } from '../users.repo.js';
 import type { MfaRepo } from './mfa.repo.js';
+import { invalidMfaCode, nowSeconds, type SecondFactor, totpContext } from './second-factor.js';
 import { base32Encode, generateTotpSecret, matchTotp, otpauthUrl } from './totp.js';
 
 /** How long a login's `mfa_token` lives, and how many wrong codes kill it. */
@@ -45,8 +46,12 @@ export interface MfaServiceDeps {
   mailer: Mailer;
   users: UsersRepo;
   repo: MfaRepo;
-  hasher: PasswordHasher;
   lockout: LoginLockout;
+  secondFactor: SecondFactor;
+  /** The password (and, MFA being on, the second factor) typed again before turning MFA off. */
+  reauth: Reauthentication;
+  /** Turning MFA on ends the user's other sessions (`SessionRevoker`). */
+  revoker: { revokeUserSessions(userId: string, reason: string, options: { keep?: string }): Promise<void> };
 }
 
 /**
@@ -70,19 +75,23 @@ export class MfaService {
   async enroll(caller: Caller): Promise<MfaEnrollResponse> {
     const user = await this.userOf(caller);
     const secret = generateTotpSecret();
-    const saved = await this.deps.repo.savePending(this.db, user.id, this.deps.secrets.seal(secret, context(user.id)));
+    const saved = await this.deps.repo.savePending(
+      this.db,
+      user.id,
+      this.deps.secrets.seal(secret, totpContext(user.id)),
+    );
     if (!saved) throw new AppError('conflict', 'MFA is already on; turn it off first to enrol a new device.');
     return { secret, otpauth_url: otpauthUrl({ issuer: 'Agentry', account: user.email, secret }) };
   }
 
-  /** Checks the first code of the enrolled secret, turns MFA on and answers the recovery codes. */
+  /** Checks the first code of the enrolled secret, turns MFA on (ending the other sessions) and answers the recovery codes. */
   async verify(caller: Caller, code: string): Promise<RecoveryCodesResponse> {
     const user = await this.userOf(caller);
     await this.refuseWhenLocked(user.email);
     const row = await this.deps.repo.find(this.db, user.id);
     if (!row) throw new AppError('conflict', 'No enrolment to verify: start with /auth/mfa/totp/enroll.');
     if (row.enabledAt) throw new AppError('conflict', 'MFA is already on.');
-    const step = matchTotp(this.deps.secrets.open(row.secretSealed, context(user.id)), code, nowSeconds());
+    const step = matchTotp(this.deps.secrets.open(row.secretSealed, totpContext(user.id)), code, nowSeconds());
     const codes = generateRecoveryCodes();
     const enabled =
       step !== null &&
@@ -91,12 +100,14 @@ export class MfaService {
         await this.deps.repo.replaceRecoveryCodes(
           tx,
           user.id,
-          codes.map((c) => this.hashRecoveryCode(user.id, c)),
+          codes.map((c) => this.deps.secondFactor.hashRecoveryCode(user.id, c)),
         );
         return true;
       }));
     if (!enabled) return this.wrongCode(user.email);
     await this.deps.lockout.clear(this.deps.lockout.accountKey(user.email));
+    // Whoever signed in with the password alone before (a thief among them) has to pass the new factor.
+    await this.deps.revoker.revokeUserSessions(user.id, 'mfa_enabled', { keep: caller.sessionId });
     await this.notify(caller, user.email, 'auth.mfa_enabled', {
       subject: 'Two-step verification is on',
       text: 'Two-step verification was turned on for your Agentry account. If it was not you, reset your password and contact support.',
@@ -109,29 +120,28 @@ export class MfaService {
     const user = await this.userOf(caller);
     await this.requireTotp(user, code);
     const codes = generateRecoveryCodes();
-    await this.db.transaction((tx) =>
-      this.deps.repo.replaceRecoveryCodes(
+    await this.db.transaction(async (tx) => {
+      await this.deps.repo.replaceRecoveryCodes(
         tx,
         user.id,
-        codes.map((c) => this.hashRecoveryCode(user.id, c)),
-      ),
-    );
+        codes.map((c) => this.deps.secondFactor.hashRecoveryCode(user.id, c)),
+      );
+      await this.deps.audit.record(tx, {
+        tenantId: caller.tenantId,
+        action: 'auth.recovery_codes_regenerated',
+        actor: { type: 'user', id: user.id, email: user.email },
+        target: { type: 'user', id: user.id },
+        metadata: { count: codes.length },
+      });
+    });
     return { recovery_codes: codes };
   }
 
   /** Turns MFA off: the password and a second factor (a TOTP code, or a recovery code for a lost device). */
   async disable(caller: Caller, input: DisableMfaRequest): Promise<void> {
-    const user = await this.userOf(caller);
-    const accountKey = this.deps.lockout.accountKey(user.email);
-    await this.refuseWhenLocked(user.email);
-    const check = await this.deps.hasher.verify(input.password, user.passwordHash);
-    if (!check.ok) {
-      await this.deps.lockout.recordFailure(accountKey);
-      throw new AppError('invalid_credentials', 'The password is wrong.');
-    }
+    // The same check as every sensitive action: the password, then (MFA being on) the second factor.
+    const user = await this.deps.reauth.confirm(this.db, caller, input.password, input);
     if (!(await this.deps.repo.isEnabled(this.db, user.id))) throw new AppError('conflict', 'MFA is not on.');
-    if (input.code !== undefined) await this.requireTotp(user, input.code);
-    else if (!(await this.consumeRecoveryCode(user.id, input.recovery_code ?? ''))) await this.wrongCode(user.email);
     await this.db.transaction((tx) => this.deps.repo.remove(tx, user.id));
     await this.notify(caller, user.email, 'auth.mfa_disabled', {
       subject: 'Two-step verification is off',
@@ -184,12 +194,12 @@ export class MfaService {
     }
     const ok =
       input.code !== undefined
-        ? await this.acceptTotp(pending.userId, input.code)
-        : await this.consumeRecoveryCode(pending.userId, input.recovery_code ?? '');
+        ? await this.deps.secondFactor.acceptTotp(this.db, pending.userId, input.code)
+        : await this.deps.secondFactor.consumeRecoveryCode(this.db, pending.userId, input.recovery_code ?? '');
     if (!ok) {
       await this.deps.lockout.recordFailure(pending.accountKey);
       if (attempt.value >= MFA_TOKEN_MAX_FAILURES) await kv.delete(tokenKey);
-      throw invalidCode();
+      throw invalidMfaCode();
     }
     // Single use: of two right answers racing, one gets the session.
     const claimed = await kv.set(this.key('used', input.mfa_token), '1', {
@@ -202,20 +212,7 @@ export class MfaService {
     const method = input.code !== undefined ? ('totp' as const) : ('recovery_code' as const);
     if (method === 'recovery_code') {
       const user = await this.deps.users.findById(this.db, pending.userId);
-      const left = await this.deps.repo.remainingRecoveryCodes(this.db, pending.userId);
-      await this.deps.audit.record(null, {
-        tenantId: pending.tenantId,
-        action: 'auth.recovery_code_used',
-        actor: { type: 'user', id: pending.userId, email: user?.email ?? null },
-        metadata: { remaining: left },
-      });
-      if (user)
-        await this.deps.mailer.send({
-          to: user.email,
-          kind: 'mfa_notice',
-          subject: 'A recovery code was used to sign in',
-          text: `A recovery code was used to sign in to your Agentry account. ${left} unused codes remain. If it was not you, reset your password and contact support.`,
-        });
+      if (user) await this.deps.secondFactor.recoveryCodeUsed(this.db, user, pending.tenantId, 'to sign in');
     }
     return { userId: pending.userId, tenantId: pending.tenantId, accountKey: pending.accountKey, method };
   }
@@ -243,32 +240,14 @@ export class MfaService {
 
   private async wrongCode(email: string): Promise<never> {
     await this.deps.lockout.recordFailure(this.deps.lockout.accountKey(email));
-    throw invalidCode();
+    throw invalidMfaCode();
   }
 
   /** A current code of the user's active factor, not used before; otherwise a counted 401. */
   private async requireTotp(user: { id: string; email: string }, code: string): Promise<void> {
     await this.refuseWhenLocked(user.email);
     if (!(await this.deps.repo.isEnabled(this.db, user.id))) throw new AppError('conflict', 'MFA is not on.');
-    if (!(await this.acceptTotp(user.id, code))) await this.wrongCode(user.email);
-  }
-
-  /** True when `code` matches the active factor at a time step later than the last accepted one. */
-  private async acceptTotp(userId: string, code: string): Promise<boolean> {
-    const row = await this.deps.repo.find(this.db, userId);
-    if (!row?.enabledAt) return false;
-    const step = matchTotp(this.deps.secrets.open(row.secretSealed, context(userId)), code, nowSeconds());
-    return step !== null && (await this.deps.repo.acceptStep(this.db, userId, step));
-  }
-
-  private async consumeRecoveryCode(userId: string, code: string): Promise<boolean> {
-    const normalized = normalizeRecoveryCode(code);
-    if (normalized.length !== 10) return false;
-    return this.deps.repo.consumeRecoveryCode(this.db, userId, this.hashRecoveryCode(userId, normalized));
-  }
-
-  private hashRecoveryCode(userId: string, code: string): string {
-    return keyedHash(this.deps.config.auth.refreshTokenPepper, `mfa-recovery:${userId}:${normalizeRecoveryCode(code)}`);
+    if (!(await this.deps.secondFactor.acceptTotp(this.db, user.id, code))) await this.wrongCode(user.email);
   }
 
   private async notify(
@@ -286,29 +265,12 @@ export class MfaService {
   }
 }
 
-/** The secret-box context of a user's TOTP secret: a sealed secret copied to another user does not open. */
-function context(userId: string): string {
-  return `mfa.totp:${userId}`;
-}
-
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
 /** Ten codes of 50 random bits each, shown as `xxxxx-xxxxx` (lowercase base32). */
 function generateRecoveryCodes(): string[] {
   return Array.from({ length: RECOVERY_CODE_COUNT }, () => {
     const code = base32Encode(crypto.randomBytes(7)).slice(0, 10).toLowerCase();
     return `${code.slice(0, 5)}-${code.slice(5)}`;
   });
-}
-
-function normalizeRecoveryCode(code: string): string {
-  return code.toLowerCase().replace(/[^a-z0-9]/g, '');
-}
-
-function invalidCode() {
-  return new AppError('invalid_mfa_code', 'The code is wrong, expired or already used.');
 }
 
 function deadToken() {

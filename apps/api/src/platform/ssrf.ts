@@ -3,7 +3,8 @@ import net from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
 
 /**
- * The SSRF guard of tool servers: a tenant names a URL, the API connects to it. Unless private
+ * The SSRF guard of every URL a tenant names and the API connects to: tool servers (MCP) and
+ * single sign-on issuers (OpenID discovery, JWKS, token and UserInfo endpoints). Unless private
  * networks are allowed, every address the host resolves to must be public — checked when the URL
  * is saved AND on every connection (a DNS answer that changes after the save is caught when the
  * socket is opened), and redirects are never followed.
@@ -124,7 +125,7 @@ function guardedLookup(hostname: string, options: dns.LookupOptions, callback: L
 export type GuardedFetch = typeof fetch;
 
 /**
- * The fetch every MCP connection uses. With `allowPrivate` false, a literal blocked address is refused
+ * The fetch of every MCP connection and every request to an OpenID issuer. With `allowPrivate` false, a literal blocked address is refused
  * before connecting and every resolved address is checked when the socket opens; redirects are
  * never followed (a 3xx is an error), whatever `allowPrivate` says.
  */
@@ -150,7 +151,7 @@ export function createGuardedFetch(allowPrivate: boolean): GuardedFetch {
     } as never);
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel().catch(() => {});
-      throw new Error(`the tool server answered a redirect (${response.status}); redirects are not followed`);
+      throw new Error(`${url.host} answered a redirect (${response.status}); redirects are not followed`);
     }
     return response as unknown as Response;
   };

@@ -1,0 +1,142 @@
+/**
+ * Benchmark: requests per second, Agentry against its floor, in one run with the same client:
+ * - `POST /api/v1/chat` (offline model, no delay) against the floor's `POST /chat` (the same SDK run
+ *   on a bare Fastify route, bench/floor/server.ts);
+ * - `GET /api/v1/conversations` (authenticated) against a bare Fastify + `pg` route running the
+ *   same SQL (only on PostgreSQL: the bare route needs a database it can share).
+ *
+ *   npx tsx bench/throughput/run.ts
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npx tsx bench/throughput/run.ts
+ *
+ * Knobs: BENCH_THROUGHPUT_SECONDS (5 per path), BENCH_THROUGHPUT_CONCURRENCY (16). Closed loop:
+ * each client sends its next request when the previous one ends.
+ */
+import http from 'node:http';
+import pg from 'pg';
+import { prepareBacking, startApi, startFloor } from '../chat-stream/processes.js';
+import { atLeast, loadAvg, writeResult, type Ratio } from '../results.js';
+
+const SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_THROUGHPUT_CONCURRENCY ?? 16);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+
+function request(url: string, method: string, headers: Record<string, string>, body?: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const u = new URL(url);
+    const req = http.request(
+      {
+        agent,
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method,
+        headers: payload
+          ? { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : headers,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Requests per second of `once` over SECONDS with CONCURRENCY closed-loop clients; fails on a non-2xx. */
+async function rate(once: () => Promise<number>): Promise<number> {
+  for (let i = 0; i < 20; i++) await once(); // warm-up
+  const end = Date.now() + SECONDS * 1000;
+  let done = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        const status = await once();
+        if (status < 200 || status >= 300) throw new Error(`status ${status}`);
+        done++;
+      }
+    }),
+  );
+  return done / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+async function main() {
+  const databaseUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
+  const redisUrl = process.env.REDIS_URL || process.env.TEST_REDIS_URL || undefined;
+  const backing = await prepareBacking(databaseUrl, redisUrl);
+  const floor = await startFloor({
+    FLOOR_MODEL: 'offline',
+    ...(backing.env.DATABASE_URL ? { DATABASE_URL: backing.env.DATABASE_URL } : {}),
+  });
+  let api: Awaited<ReturnType<typeof startApi>> | undefined;
+  try {
+    api = await startApi({
+      ...backing.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      AUTH_BCRYPT_COST: '4',
+      MODEL_PROVIDER: 'offline',
+      OFFLINE_MODEL_DELAY_MS: '0',
+      RATE_LIMIT_CHAT_PER_MINUTE: '0',
+      RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '0',
+      RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '0',
+    });
+    const res = await fetch(`${api.url}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email: `throughput-${process.pid}@example.test`,
+        password: `Bench-${process.pid}-pass!x`,
+      }),
+    });
+    if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
+    const token = ((await res.json()) as { access_token: string }).access_token;
+    const auth = { authorization: `Bearer ${token}` };
+    const body = { message: 'hello benchmark' };
+
+    const apiChat = await rate(() => request(`${api!.url}/api/v1/chat`, 'POST', auth, body));
+    const floorChat = await rate(() => request(`${floor.url}/chat`, 'POST', {}, body));
+    const ratios: Ratio[] = [atLeast('POST /chat throughput', 'Agentry / floor', apiChat / floorChat, 0.7)];
+    const figures: Record<string, number> = { apiChatPerSecond: apiChat, floorChatPerSecond: floorChat };
+    console.log(
+      `throughput benchmark: ${backing.label}, concurrency ${CONCURRENCY}, ${SECONDS} s per path, load avg ${loadAvg().join(' ')}`,
+    );
+    console.log(
+      `POST /chat           Agentry ${apiChat.toFixed(1)} req/s | floor ${floorChat.toFixed(1)} req/s | ratio ${(apiChat / floorChat).toFixed(2)}`,
+    );
+
+    if (backing.env.DATABASE_URL) {
+      // The conversations the chat runs above made belong to this user; the bare route lists them by id.
+      const client = new pg.Client({ connectionString: backing.env.DATABASE_URL });
+      await client.connect();
+      const { rows } = await client.query('select tenant_id, user_id from conversations limit 1');
+      await client.end();
+      const { tenant_id, user_id } = rows[0] as { tenant_id: string; user_id: string };
+      const apiList = await rate(() => request(`${api!.url}/api/v1/conversations?limit=20`, 'GET', auth));
+      const bareList = await rate(() =>
+        request(`${floor.url}/conversations?tenant=${tenant_id}&user=${user_id}&limit=20`, 'GET', {}),
+      );
+      ratios.push(atLeast('GET /conversations throughput', 'Agentry / bare Fastify+pg', apiList / bareList, 0.7));
+      Object.assign(figures, { apiListPerSecond: apiList, bareListPerSecond: bareList });
+      console.log(
+        `GET /conversations   Agentry ${apiList.toFixed(1)} req/s | bare  ${bareList.toFixed(1)} req/s | ratio ${(apiList / bareList).toFixed(2)}`,
+      );
+    } else {
+      console.log('GET /conversations   skipped: the bare route needs PostgreSQL (DATABASE_URL or TEST_DATABASE_URL)');
+    }
+    writeResult('throughput', { label: backing.label, ratios, figures });
+  } finally {
+    agent.destroy();
+    await api?.stop();
+    await floor.stop();
+    await backing.cleanup();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
