@@ -79,7 +79,10 @@ export function streamSse(options: {
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
-            events: [...events, ...parseSse(buffer)],
+            // A refusal (a problem+json body) has no events to parse.
+            events: String(res.headers['content-type']).startsWith('text/event-stream')
+              ? [...events, ...parseSse(buffer)]
+              : events,
             aborted,
           }),
         );

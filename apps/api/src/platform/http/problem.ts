@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, statusTitle } from '../errors.js';
+import { isDependencyUnavailable } from './dependency-errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -26,6 +27,7 @@ const DETAILS: Partial<Record<AppError['code'], string>> = {
   bad_request: 'The request could not be parsed.',
   validation_failed: 'The request does not match the schema.',
   internal_error: 'An unexpected error occurred.',
+  unavailable: 'A service the API depends on is unavailable; try again shortly.',
   not_found: 'No such resource.',
 };
 
@@ -63,6 +65,8 @@ export function toAppError(err: unknown): AppError {
   if (e && typeof e === 'object' && e.statusCode === 415)
     return new AppError('unsupported_media_type', DETAILS.unsupported_media_type);
   if (e && typeof e === 'object' && e.statusCode === 400) return new AppError('bad_request', DETAILS.bad_request);
+  if (isDependencyUnavailable(err))
+    return new AppError('unavailable', DETAILS.unavailable, { cause: err, headers: { 'retry-after': '5' } });
   return new AppError('internal_error', DETAILS.internal_error, { cause: err });
 }
 
@@ -113,7 +117,15 @@ export function installErrorHandling(app: FastifyInstance) {
       request.log.error({ err: cause, event: 'http.error' }, 'request failed');
     } else if (appError.status >= 500) {
       // A deliberate 503 (not ready, billing off, a dependency away): worth a line, not a stack.
-      request.log.warn({ event: 'http.unavailable', code: appError.code, detail: appError.message }, 'request refused');
+      request.log.warn(
+        {
+          event: 'http.unavailable',
+          code: appError.code,
+          detail: appError.message,
+          ...(appError.cause ? { cause: String(appError.cause) } : {}),
+        },
+        'request refused',
+      );
     } else if (appError.code === 'internal_error') {
       request.log.warn({ err, event: 'http.error' }, 'request rejected');
     }
