@@ -80,7 +80,8 @@ export class OpenAIEmbedder implements Embedder {
 
   async embed(texts: string[]): Promise<number[][]> {
     const out: number[][] = [];
-    for (let i = 0; i < texts.length; i += this.batch) out.push(...(await this.embedBatch(texts.slice(i, i + this.batch))));
+    for (let i = 0; i < texts.length; i += this.batch)
+      out.push(...(await this.embedBatch(texts.slice(i, i + this.batch))));
     const dims = out[0]?.length;
     if (out.some((v) => v.length !== dims))
       throw new EmbeddingError(`The embeddings service answered vectors of different dimensions for ${this.model}.`);
@@ -94,6 +95,11 @@ export class OpenAIEmbedder implements Embedder {
       try {
         data = (await this.client.embeddings.create({ model: this.apiModel, input })).data;
       } catch (err) {
+        // A base64 answer that does not decode is unusable like a short one: asked again.
+        if (err instanceof RangeError || err instanceof TypeError) {
+          problem = `an undecodable answer (${err.message})`;
+          continue;
+        }
         // The SDK has retried what is worth retrying; a 4xx (bad key, unknown model) will not change.
         const status = (err as { status?: number }).status;
         throw new EmbeddingError(

@@ -197,10 +197,7 @@ export class FilesRepo {
   /** Stores new embeddings of existing chunks (a chunk deleted meanwhile is skipped). */
   async setEmbeddings(db: DbOrTx, rows: { id: string; embedding: number[] }[], model: string): Promise<void> {
     for (const r of rows)
-      await db
-        .update(fileChunks)
-        .set({ embedding: r.embedding, embeddingModel: model })
-        .where(eq(fileChunks.id, r.id));
+      await db.update(fileChunks).set({ embedding: r.embedding, embeddingModel: model }).where(eq(fileChunks.id, r.id));
   }
 
   /** Marks the files whose chunks are now all of `model` as indexed with it. */
