@@ -113,36 +113,42 @@ export class PgvectorSearch {
     limit: number,
     fileIds?: string[],
   ): Promise<Candidate[]> {
-    const p = parts(model, query.length);
-    if (!p) return [];
+    const statement = nearestQuery(tenantId, model, query, limit, fileIds);
+    if (!statement) return [];
     void this.ensureIndex(model, query.length);
-    const q = `[${query.map((x) => (Number.isFinite(x) ? x : 0)).join(',')}]`;
-    const distance = sql`${sql.raw(`c.${p.expr.slice(1, -1)}`)} <=> ${q}::${sql.raw(`${p.type}(${query.length})`)}`;
     return this.database.db.transaction(async (tx) => {
       await tx.execute(
         sql`select set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '100', true)`,
       );
-      const result = await tx.execute(sql`
-        with nearest as materialized (
-          select c.id, c.file_id, c.page, c.text, c.embedding,
-                 ${distance} as distance
-          from file_chunks c
-          where c.tenant_id = ${tenantId} and ${sql.raw(p.where.replaceAll('embedding', 'c.embedding'))}
-            ${
-              fileIds?.length
-                ? sql`and c.file_id in (${sql.join(
-                    fileIds.map((id) => sql`${id}::uuid`),
-                    sql`, `,
-                  )})`
-                : sql``
-            }
-          order by ${distance}
-          limit ${limit}
-        )
-        select n.*, f.filename from nearest n join files f on f.id = n.file_id
-        where f.tenant_id = ${tenantId} and f.status = 'ready'
-        order by n.distance, n.id`);
+      const result = await tx.execute(statement);
       return result.rows.map(toCandidate);
     });
   }
+}
+
+/** The SQL of `nearest` (exported for the test that checks the planner uses the HNSW index). */
+export function nearestQuery(tenantId: string, model: string, query: number[], limit: number, fileIds?: string[]) {
+  const p = parts(model, query.length);
+  if (!p) return null;
+  const q = `[${query.map((x) => (Number.isFinite(x) ? x : 0)).join(',')}]`;
+  const distance = sql`${sql.raw(`c.${p.expr.slice(1, -1)}`)} <=> ${q}::${sql.raw(`${p.type}(${query.length})`)}`;
+  return sql`
+    with nearest as materialized (
+      select c.id, c.file_id, c.page, c.text, c.embedding, ${distance} as distance
+      from file_chunks c
+      where c.tenant_id = ${tenantId} and ${sql.raw(p.where.replaceAll('embedding', 'c.embedding'))}
+        ${
+          fileIds?.length
+            ? sql`and c.file_id in (${sql.join(
+                fileIds.map((id) => sql`${id}::uuid`),
+                sql`, `,
+              )})`
+            : sql``
+        }
+      order by ${distance}
+      limit ${limit}
+    )
+    select n.*, f.filename from nearest n join files f on f.id = n.file_id
+    where f.tenant_id = ${tenantId} and f.status = 'ready'
+    order by n.distance, n.id`;
 }
