@@ -9,13 +9,16 @@ import { type Database, type Db, MIGRATIONS_DIR } from '../../src/platform/db/cl
  * A real pgvector for the tests of the pgvector path: PGlite 0.4.6 (PostgreSQL 17, installed as the
  * devDependency alias `pglite-vector`) bundles the `vector` extension, which the project's PGlite
  * 0.5 and this machine's PostgreSQL 15 do not have. In memory, migrated; `CREATE EXTENSION vector`
- * unless `extension: false` (then the server offers it but this database does not have it).
+ * unless `extension: false` (then the server offers it but this database does not have it);
+ * `migrate: false` leaves it empty.
  */
-export async function createPgvectorDatabase(options: { extension?: boolean } = {}): Promise<Database> {
+export async function createPgvectorDatabase(
+  options: { extension?: boolean; migrate?: boolean } = {},
+): Promise<Database> {
   const client = await PGlite.create({ extensions: { vector } });
   // Drizzle's PGlite driver is typed against the project's PGlite 0.5; 0.4 has the same query API.
   const db = drizzle(client as never);
-  await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  if (options.migrate !== false) await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   if (options.extension !== false) await db.execute(sql`create extension if not exists vector`);
   return {
     kind: 'pglite',

@@ -28,7 +28,7 @@ function backfill(): string[] {
     .filter(Boolean);
 }
 
-it('maps old model names to ids and gives the chunks their file\'s model', async () => {
+it("maps old model names to ids and gives the chunks their file's model", async () => {
   const tenant = randomUUID();
   const files = { offline: randomUUID(), openai: randomUUID(), none: randomUUID() };
   const models = { offline: 'offline-hashed-trigrams-256', openai: 'text-embedding-3-small', none: null };
@@ -49,10 +49,20 @@ it('maps old model names to ids and gives the chunks their file\'s model', async
   expect(rows.rows).toEqual([
     { filename: 'none.md', file_model: null, chunk_model: 'unknown' },
     { filename: 'offline.md', file_model: 'offline:hashed-trigrams:256', chunk_model: 'offline:hashed-trigrams:256' },
-    { filename: 'openai.md', file_model: 'openai:text-embedding-3-small', chunk_model: 'openai:text-embedding-3-small' },
+    {
+      filename: 'openai.md',
+      file_model: 'openai:text-embedding-3-small',
+      chunk_model: 'openai:text-embedding-3-small',
+    },
   ]);
   // Run twice (a re-applied migration): ids are not renamed again.
   for (const s of statements) await database.db.execute(sql.raw(s));
-  const again = await database.db.execute(sql`select distinct embedding_model from files where tenant_id = ${tenant} order by 1`);
-  expect(again.rows.map((r) => r.embedding_model)).toEqual(['offline:hashed-trigrams:256', 'openai:text-embedding-3-small', null]);
+  const again = await database.db.execute(
+    sql`select distinct embedding_model from files where tenant_id = ${tenant} order by 1`,
+  );
+  expect(again.rows.map((r) => r.embedding_model)).toEqual([
+    'offline:hashed-trigrams:256',
+    'openai:text-embedding-3-small',
+    null,
+  ]);
 });

@@ -70,14 +70,14 @@ describe('the pgvector path', () => {
   });
 
   it('detects the extension: offered but not installed, then installed (pg_extension)', async () => {
-    const bare = await createPgvectorDatabase({ extension: false });
+    const bare = await createPgvectorDatabase({ extension: false, migrate: false });
     try {
       expect(await detectPgvector(bare.db)).toEqual({ installed: false, available: true, version: null });
     } finally {
       await bare.close();
     }
     expect(await detectPgvector(database.db)).toEqual({ installed: true, available: true, version: '0.8.1' });
-  });
+  }, 120_000);
 
   it('reports the path at start-up and in /health/ready', async () => {
     const started = logs.find((l) => l.event === 'knowledge.vector_path');
@@ -108,7 +108,7 @@ describe('the pgvector path', () => {
     expect(plan.rows.map((r) => Object.values(r)[0]).join('\n')).toContain(`Index Scan using ${name}`);
   });
 
-  it('ranks like the exact cosine over every chunk of the tenant, and never returns another tenant\'s', async () => {
+  it("ranks like the exact cosine over every chunk of the tenant, and never returns another tenant's", async () => {
     const search = new PgvectorSearch(database, pino({ level: 'silent' }));
     const repo = new FilesRepo();
     const all = await repo.recentCandidates(database.db, owner.session.tenant_id, OFFLINE, 10_000);
