@@ -87,6 +87,7 @@ try {
   let bytes = 0;
   let chunks = 0;
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   for (let f = 0; f * PER_FILE < CHUNKS; f++) {
     const n = Math.min(PER_FILE, CHUNKS - f * PER_FILE);
     const doc = Buffer.from(Array.from({ length: n }, (_, i) => paragraph(f * PER_FILE + i)).join('\n\n'));
@@ -105,10 +106,13 @@ try {
     chunks += await repo.chunkCount(database.db, file.id);
   }
   const indexS = Number(process.hrtime.bigint() - t0) / 1e9;
+  // CPU seconds of this process (with PGlite, the database too): a figure a busy machine does not inflate.
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
   const mb = bytes / 1024 / 1024;
   console.log(`storage: ${kind}; vector path: ${pgvector ? 'pgvector (HNSW)' : 'exact'}; ${chunks} chunks`);
   console.log(
-    `upload + index   ${mb.toFixed(1)} MB in ${indexS.toFixed(1)} s: ${(mb / indexS).toFixed(2)} MB/s, ${Math.round(chunks / indexS)} chunks/s`,
+    `upload + index   ${mb.toFixed(1)} MB in ${indexS.toFixed(1)} s: ${(mb / indexS).toFixed(2)} MB/s, ${Math.round(chunks / indexS)} chunks/s (${cpuS.toFixed(1)} s CPU of this process)`,
   );
   if (pgvector) {
     // The HNSW index is built once the first file is indexed; it then grows with each insert.
