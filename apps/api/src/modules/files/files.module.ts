@@ -112,7 +112,8 @@ export async function createFilesModule(
       pgvector_version: vector.pgvectorVersion,
       storage: storage.driver,
       embeddings: embedder.model,
-      index: await service.indexStats(),
+      // The counts need the database; when it fails the rest of the detail still answers.
+      index: await service.indexStats().catch(() => null),
     }),
     async register(app: FastifyInstance) {
       await app.register(filesRoutes(service, { maxBytes: config.files.maxBytes }));
