@@ -10,6 +10,7 @@ import { registerServiceAccountsCommands } from './commands/service-accounts.js'
 import { registerMailCommands } from './commands/mail.js';
 import { registerStripeCommands } from './commands/stripe.js';
 import { registerMcpCommands } from './commands/mcp.js';
+import { registerKnowledgeCommands } from './commands/knowledge.js';
 
 /**
  * `agentry` — the operator CLI (`npm run agentry -- <command>`). It runs against the configured
@@ -29,6 +30,7 @@ registerServiceAccountsCommands(program);
 registerMailCommands(program);
 registerStripeCommands(program);
 registerMcpCommands(program);
+registerKnowledgeCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { type EmbeddingsRequest, type FakeEmbeddingsOptions, respondEmbeddings } from './fake-openai-embeddings.js';
 
 /**
  * An OpenAI-compatible fake server for tests and benchmarks. It speaks the real wire formats —
@@ -23,7 +24,8 @@ export interface FakeRequest {
   usage?: { input_tokens: number; output_tokens: number };
 }
 
-export interface FakeOpenAIOptions {
+/** `embeddings`, `embeddingDimensions`: `POST /v1/embeddings` (fake-openai-embeddings.ts). */
+export interface FakeOpenAIOptions extends FakeEmbeddingsOptions {
   script?: (request: FakeRequest) => FakeReply;
   /** Pause between streamed chunks (0: as fast as the socket takes them). */
   chunkDelayMs?: number;
@@ -37,6 +39,8 @@ export interface FakeOpenAI {
   /** `baseURL` for the OpenAI client (`<url>/v1`). */
   baseURL: string;
   requests: FakeRequest[];
+  /** `POST /v1/embeddings` requests, apart from `requests` (chat tests count those). */
+  embeddingRequests: EmbeddingsRequest[];
   close(): Promise<void>;
 }
 
@@ -85,6 +89,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const script = options.script ?? wordsScript();
   const delay = options.chunkDelayMs ?? 0;
   const requests: FakeRequest[] = [];
+  const embeddingRequests: EmbeddingsRequest[] = [];
   const sockets = new Set<import('node:net').Socket>();
 
   const server = http.createServer((req, res) => {
@@ -106,6 +111,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string) {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'POST' && path.endsWith('/moderations')) return respondModeration(res, JSON.parse(raw || '{}'));
+    if (req.method === 'POST' && path.endsWith('/embeddings'))
+      return respondEmbeddings(res, JSON.parse(raw || '{}'), embeddingRequests, options);
     const api = path.endsWith('/responses')
       ? 'responses'
       : path.endsWith('/chat/completions')
@@ -394,6 +401,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     url,
     baseURL: `${url}/v1`,
     requests,
+    embeddingRequests,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 
 export interface Embedder {
-  /** The model name stored with the chunks (a change of model means re-indexing). */
+  /** The model id stored with each chunk (`openai:<model>`, `offline:hashed-trigrams:256`); a change means re-indexing. */
   readonly model: string;
   embed(texts: string[]): Promise<number[][]>;
 }
@@ -15,7 +15,7 @@ export const OFFLINE_DIMENSIONS = 256;
  * shared meanings.
  */
 export class HashedNgramEmbedder implements Embedder {
-  readonly model = `offline-hashed-trigrams-${OFFLINE_DIMENSIONS}`;
+  readonly model = `offline:hashed-trigrams:${OFFLINE_DIMENSIONS}`;
   async embed(texts: string[]): Promise<number[][]> {
     return texts.map((t) => hashedNgrams(t));
   }
@@ -38,25 +38,112 @@ export function hashedNgrams(text: string, dims = OFFLINE_DIMENSIONS): number[] 
   return norm ? v.map((x) => x / norm) : v;
 }
 
-/** OpenAI (or any OpenAI-compatible server at the configured base URL), batched, with retries. */
+/** The embeddings service failed or answered something unusable, after the retries: the file fails with `message`. */
+export class EmbeddingError extends Error {
+  override readonly name = 'EmbeddingError';
+}
+
+export interface OpenAIEmbedderOptions {
+  apiKey?: string | undefined;
+  baseURL?: string | undefined;
+  /** Texts per request (OpenAI takes up to 2048; 64 keeps a request small). */
+  batch?: number;
+  /** Requests per batch when an answer is unusable (short, malformed); HTTP errors are the SDK's retries. */
+  attempts?: number;
+  /** The SDK's retries of 408/409/429/5xx and connection errors, with its exponential backoff. */
+  maxRetries?: number;
+}
+
+/**
+ * OpenAI (or any OpenAI-compatible server at the configured base URL), batched, with retries. Every
+ * answer is checked — one finite vector per input, all of one dimension — because an answer that
+ * is short or malformed would otherwise be stored as empty vectors that no search can ever find.
+ */
 export class OpenAIEmbedder implements Embedder {
+  readonly model: string;
   private readonly client: OpenAI;
+  private readonly batch: number;
+  private readonly attempts: number;
   constructor(
-    readonly model: string,
-    options: { apiKey?: string | undefined; baseURL?: string | undefined },
-    private readonly batch = 64,
+    private readonly apiModel: string,
+    options: OpenAIEmbedderOptions = {},
   ) {
-    this.client = new OpenAI({ apiKey: options.apiKey ?? 'unused', baseURL: options.baseURL, maxRetries: 3 });
+    this.model = `openai:${apiModel}`;
+    this.batch = options.batch ?? 64;
+    this.attempts = options.attempts ?? 3;
+    this.client = new OpenAI({
+      apiKey: options.apiKey ?? 'unused',
+      baseURL: options.baseURL,
+      maxRetries: options.maxRetries ?? 3,
+    });
   }
+
   async embed(texts: string[]): Promise<number[][]> {
     const out: number[][] = [];
-    for (let i = 0; i < texts.length; i += this.batch) {
-      const res = await this.client.embeddings.create({ model: this.model, input: texts.slice(i, i + this.batch) });
-      const sorted = [...res.data].sort((a, b) => a.index - b.index);
-      out.push(...sorted.map((d) => d.embedding));
-    }
+    for (let i = 0; i < texts.length; i += this.batch)
+      out.push(...(await this.embedBatch(texts.slice(i, i + this.batch))));
+    const dims = out[0]?.length;
+    if (out.some((v) => v.length !== dims))
+      throw new EmbeddingError(`The embeddings service answered vectors of different dimensions for ${this.model}.`);
     return out;
   }
+
+  private async embedBatch(input: string[]): Promise<number[][]> {
+    let problem = '';
+    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+      let data: unknown;
+      try {
+        data = (await this.client.embeddings.create({ model: this.apiModel, input })).data;
+      } catch (err) {
+        // A base64 answer that does not decode is unusable like a short one: asked again.
+        if (err instanceof RangeError || err instanceof TypeError) {
+          problem = `an undecodable answer (${err.message})`;
+          continue;
+        }
+        // The SDK has retried what is worth retrying; a 4xx (bad key, unknown model) will not change.
+        const status = (err as { status?: number }).status;
+        throw new EmbeddingError(
+          `The embeddings service failed${status ? ` (HTTP ${status})` : ''}: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      const checked = checkAnswer(data, input.length);
+      if (Array.isArray(checked)) return checked;
+      problem = checked.problem;
+    }
+    throw new EmbeddingError(`The embeddings service gave an unusable answer ${this.attempts} times: ${problem}.`);
+  }
+}
+
+/** One finite, non-empty vector per input index, all of one length; otherwise what is wrong. */
+export function checkAnswer(data: unknown, expected: number): number[][] | { problem: string } {
+  if (!Array.isArray(data)) return { problem: 'no data list' };
+  if (data.length !== expected) return { problem: `${data.length} vectors for ${expected} inputs` };
+  const vectors = new Array<number[] | undefined>(expected);
+  for (const item of data as { index?: unknown; embedding?: unknown }[]) {
+    const index = item?.index;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= expected || vectors[index])
+      return { problem: `a bad or repeated index ${String(index)}` };
+    const e = item.embedding;
+    if (!Array.isArray(e) || e.length === 0 || !e.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      return { problem: `vector ${index} is empty or not numbers` };
+    vectors[index] = e as number[];
+  }
+  const dims = vectors[0]?.length;
+  if (vectors.some((v) => v?.length !== dims)) return { problem: 'vectors of different dimensions' };
+  return vectors as number[][];
+}
+
+/** The configured embedder: `openai` at OPENAI_BASE_URL, or the offline hashed trigrams. */
+export function createEmbedder(config: {
+  embeddings: { provider: 'openai' | 'offline'; model: string };
+  models: { openaiApiKey?: string | undefined; openaiBaseUrl?: string | undefined };
+}): Embedder {
+  return config.embeddings.provider === 'openai'
+    ? new OpenAIEmbedder(config.embeddings.model, {
+        apiKey: config.models.openaiApiKey,
+        baseURL: config.models.openaiBaseUrl,
+      })
+    : new HashedNgramEmbedder();
 }
 
 export function cosine(a: number[], b: number[]): number {

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { fileChunks, files } from './files.tables.js';
 
@@ -113,6 +113,7 @@ export class FilesRepo {
           page: c.page,
           text: c.text,
           embedding: c.embedding,
+          embeddingModel: model,
         })),
       );
     }
@@ -144,6 +145,7 @@ export class FilesRepo {
   async textCandidates(
     db: DbOrTx,
     tenantId: string,
+    model: string,
     tsquery: string,
     limit: number,
     fileIds?: string[],
@@ -153,14 +155,8 @@ export class FilesRepo {
       select c.id, c.file_id, f.filename, c.page, c.text, c.embedding
       from ${fileChunks} c join ${files} f on f.id = c.file_id
       where c.tenant_id = ${tenantId} and f.tenant_id = ${tenantId} and f.status = 'ready'
-        ${
-          fileIds?.length
-            ? sql`and c.file_id in (${sql.join(
-                fileIds.map((id) => sql`${id}::uuid`),
-                sql`, `,
-              )})`
-            : sql``
-        }
+        and c.embedding_model = ${model}
+        ${inFiles(fileIds)}
         and c.tsv @@ to_tsquery('english', ${tsquery})
       order by ts_rank_cd(c.tsv, to_tsquery('english', ${tsquery})) desc, c.id
       limit ${limit}`);
@@ -168,31 +164,82 @@ export class FilesRepo {
   }
 
   /** The tenant's most recent chunks (the vector path re-ranks them by exact cosine). */
-  async recentCandidates(db: DbOrTx, tenantId: string, limit: number, fileIds?: string[]): Promise<Candidate[]> {
+  async recentCandidates(
+    db: DbOrTx,
+    tenantId: string,
+    model: string,
+    limit: number,
+    fileIds?: string[],
+  ): Promise<Candidate[]> {
     const result = await db.execute(sql`
       select c.id, c.file_id, f.filename, c.page, c.text, c.embedding
       from ${fileChunks} c join ${files} f on f.id = c.file_id
       where c.tenant_id = ${tenantId} and f.tenant_id = ${tenantId} and f.status = 'ready'
-        ${
-          fileIds?.length
-            ? sql`and c.file_id in (${sql.join(
-                fileIds.map((id) => sql`${id}::uuid`),
-                sql`, `,
-              )})`
-            : sql``
-        }
+        and c.embedding_model = ${model}
+        ${inFiles(fileIds)}
       order by c.created_at desc, c.id
       limit ${limit}`);
     return result.rows.map(toCandidate);
   }
 
-  async hasPgvector(db: DbOrTx): Promise<boolean> {
-    const result = await db.execute(sql`select 1 from pg_available_extensions where name = 'vector'`);
-    return result.rows.length > 0;
+  /** Chunks not embedded with `model`, in id order after `afterId` (the reindex walks them in batches). */
+  async staleChunks(
+    db: DbOrTx,
+    model: string,
+    options: { tenantId?: string | undefined; afterId?: string | undefined; limit: number },
+  ): Promise<{ id: string; fileId: string; text: string }[]> {
+    return db
+      .select({ id: fileChunks.id, fileId: fileChunks.fileId, text: fileChunks.text })
+      .from(fileChunks)
+      .where(
+        and(
+          ne(fileChunks.embeddingModel, model),
+          options.tenantId ? eq(fileChunks.tenantId, options.tenantId) : undefined,
+          options.afterId ? gt(fileChunks.id, options.afterId) : undefined,
+        ),
+      )
+      .orderBy(fileChunks.id)
+      .limit(options.limit);
+  }
+
+  /** Stores new embeddings of existing chunks (a chunk deleted meanwhile is skipped). */
+  async setEmbeddings(db: DbOrTx, rows: { id: string; embedding: number[] }[], model: string): Promise<void> {
+    for (const r of rows)
+      await db.update(fileChunks).set({ embedding: r.embedding, embeddingModel: model }).where(eq(fileChunks.id, r.id));
+  }
+
+  /** Marks the files whose chunks are now all of `model` as indexed with it. */
+  async settleFileModels(db: DbOrTx, fileIds: string[], model: string): Promise<void> {
+    if (!fileIds.length) return;
+    await db.execute(sql`
+      update ${files} f set embedding_model = ${model}
+      where f.id in (${sql.join(
+        fileIds.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})
+        and not exists (select 1 from ${fileChunks} c where c.file_id = f.id and c.embedding_model <> ${model})`);
+  }
+
+  /** Chunks per embedding model, over every tenant (readiness reports it). */
+  async chunksByModel(db: DbOrTx): Promise<Record<string, number>> {
+    const rows = await db
+      .select({ model: fileChunks.embeddingModel, n: sql<number>`count(*)::int` })
+      .from(fileChunks)
+      .groupBy(fileChunks.embeddingModel);
+    return Object.fromEntries(rows.map((r) => [r.model, Number(r.n)]));
   }
 }
 
-function toCandidate(r: Record<string, unknown>): Candidate {
+function inFiles(fileIds: string[] | undefined) {
+  return fileIds?.length
+    ? sql`and c.file_id in (${sql.join(
+        fileIds.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`
+    : sql``;
+}
+
+export function toCandidate(r: Record<string, unknown>): Candidate {
   const emb = r.embedding;
   return {
     id: String(r.id),

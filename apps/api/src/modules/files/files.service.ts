@@ -9,8 +9,10 @@ import { AppError } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/ports/types.js';
 import { decodeFileCursor as decodeCursor, encodeFileCursor as encodeCursor } from './file-cursor.js';
 import { chunkPages, extractText, ExtractionError, tokensOf } from './extract.js';
-import { cosine, type Embedder } from './embeddings.js';
-import type { FileRow, FilesRepo } from './files.repo.js';
+import { cosine, EmbeddingError, type Embedder } from './embeddings.js';
+import type { PgvectorSearch } from './pgvector.js';
+import { reindexChunks, type ReindexOptions, type ReindexResult } from './reindex.js';
+import type { Candidate, FileRow, FilesRepo } from './files.repo.js';
 import { resolveType, sniff } from './sniff.js';
 import type { ObjectStorage } from './storage.js';
 
@@ -34,6 +36,20 @@ export interface FilesServiceDeps {
   audit: AuditLog;
   logger: Logger;
   maxBytes: number;
+  /** Set where the database has the `vector` extension: search ranks vectors in SQL (pgvector.ts). */
+  pgvector?: PgvectorSearch | null;
+}
+
+/** Attempts of the extraction job; an embeddings failure on the last one fails the file. */
+export const EXTRACT_ATTEMPTS = 3;
+
+/** What `/health/ready` reports as `details.knowledge.index`. */
+export interface IndexStats {
+  model: string;
+  chunks: number;
+  current: number;
+  stale: number;
+  by_model: Record<string, number>;
 }
 
 /** An incoming upload as the route hands it over: the part's stream, its name and declared type. */
@@ -169,7 +185,11 @@ export class FilesService {
       );
     }
     if (!isImage)
-      await this.deps.jobs.enqueue(EXTRACT_JOB, { fileId: id }, { jobId: `file-${id}`, attempts: 3, backoffMs: 1000 });
+      await this.deps.jobs.enqueue(
+        EXTRACT_JOB,
+        { fileId: id },
+        { jobId: `file-${id}`, attempts: EXTRACT_ATTEMPTS, backoffMs: 1000 },
+      );
     return toFileObject(row);
   }
 
@@ -265,8 +285,12 @@ export class FilesService {
     }
   }
 
-  /** The extraction job: text → chunks → embeddings → the index; `failed` with a clear error otherwise. */
-  async processFile(fileId: string): Promise<void> {
+  /**
+   * The extraction job: text → chunks → embeddings → the index; `failed` with a clear error
+   * otherwise. An embeddings failure is retried by the job (the service may come back) and fails
+   * the file with its reason on the `final` attempt, so no file stays `processing` for ever.
+   */
+  async processFile(fileId: string, options: { final?: boolean } = {}): Promise<void> {
     const { repo, database, storage, embedder } = this.deps;
     const row = await repo.findById(database.db, fileId);
     if (!row || row.status !== 'processing') return;
@@ -289,7 +313,18 @@ export class FilesService {
       return;
     }
     const chunks = chunkPages(pages);
-    const vectors = await embedder.embed(chunks.map((c) => c.text));
+    let vectors: number[][];
+    try {
+      vectors = await embedder.embed(chunks.map((c) => c.text));
+      if (vectors.length !== chunks.length)
+        throw new EmbeddingError(`${vectors.length} vectors for ${chunks.length} chunks`);
+    } catch (err) {
+      this.deps.logger.warn({ err, file_id: fileId, final: options.final ?? true }, 'file embedding failed');
+      if (options.final === false) throw err;
+      const reason = err instanceof EmbeddingError ? err.message : 'The embeddings service failed.';
+      await repo.setFailed(database.db, fileId, `Indexing failed: ${reason}`);
+      return;
+    }
     await database.db.transaction(async (tx) => {
       const still = await repo.findById(tx, fileId);
       if (!still) return; // deleted meanwhile
@@ -300,6 +335,22 @@ export class FilesService {
         embedder.model,
       );
     });
+    const dims = vectors[0]?.length;
+    if (dims) await this.deps.pgvector?.ensureIndex(embedder.model, dims);
+  }
+
+  /** Re-embeds chunks of other models (reindex.ts; `agentry knowledge reindex`). */
+  reindex(options: ReindexOptions = {}): Promise<ReindexResult> {
+    return reindexChunks(this.deps, options);
+  }
+
+  /** Chunks by embedding model: those of another model are not searched until they are re-indexed. */
+  async indexStats(): Promise<IndexStats> {
+    const model = this.deps.embedder.model;
+    const byModel = await this.deps.repo.chunksByModel(this.deps.database.db);
+    const chunks = Object.values(byModel).reduce((a, b) => a + b, 0);
+    const current = byModel[model] ?? 0;
+    return { model, chunks, current, stale: chunks - current, by_model: byModel };
   }
 
   /**
@@ -310,34 +361,53 @@ export class FilesService {
     tenantId: string,
     input: { query: string; limit: number; file_ids?: string[] | undefined },
   ): Promise<KnowledgeHit[]> {
-    const { repo, database, embedder } = this.deps;
+    const { repo, database, embedder, pgvector } = this.deps;
+    const model = embedder.model;
     const words = (input.query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 32);
     const tsquery = [...new Set(words)].map((w) => `'${w}'`).join(' | ');
     const ids = input.file_ids;
-    const [text, recent, [queryVector]] = await Promise.all([
-      repo.textCandidates(database.db, tenantId, tsquery, 50, ids),
-      repo.recentCandidates(database.db, tenantId, 2000, ids),
-      embedder.embed([input.query]),
+    // Without a query vector (the embeddings service is down) search is full-text only, not a 5xx.
+    const queryVector = embedder.embed([input.query]).then(
+      ([v]) => v ?? null,
+      (err: unknown) => {
+        this.deps.logger.warn({ err, event: 'knowledge.query_embedding_failed' }, 'search falls back to full-text');
+        return null;
+      },
+    );
+    const textRanked = repo.textCandidates(database.db, tenantId, model, tsquery, 50, ids);
+    const [text, vectorRanked] = await Promise.all([
+      textRanked,
+      queryVector.then(async (qv): Promise<Candidate[]> => {
+        if (!qv) return [];
+        if (pgvector) return pgvector.nearest(tenantId, model, qv, 50, ids);
+        // The exact path: full-text and recent candidates, ranked by cosine here.
+        const [again, recent] = await Promise.all([
+          textRanked,
+          repo.recentCandidates(database.db, tenantId, model, 2000, ids),
+        ]);
+        const pool = new Map([...again, ...recent].map((c) => [c.id, c]));
+        return [...pool.values()]
+          .map((c) => ({ c, s: cosine(qv, c.embedding) }))
+          .sort((a, b) => b.s - a.s)
+          .slice(0, 50)
+          .map(({ c }) => c);
+      }),
     ]);
-    const byId = new Map([...text, ...recent].map((c) => [c.id, c]));
-    const vectorRanked = [...byId.values()]
-      .map((c) => ({ c, s: cosine(queryVector ?? [], c.embedding) }))
-      .sort((a, b) => b.s - a.s)
-      .slice(0, 50);
+    const byId = new Map([...text, ...vectorRanked].map((c) => [c.id, c]));
     const K = 60;
     const fused = new Map<string, number>();
-    const add = (ids: string[]) => {
-      ids.forEach((id, i) => {
-        fused.set(id, (fused.get(id) ?? 0) + 1 / (K + i + 1));
+    const add = (list: Candidate[]) => {
+      list.forEach((c, i) => {
+        fused.set(c.id, (fused.get(c.id) ?? 0) + 1 / (K + i + 1));
       });
     };
-    add(text.map((c) => c.id));
-    add(vectorRanked.map(({ c }) => c.id));
+    add(text);
+    add(vectorRanked);
     return [...fused.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, input.limit)
       .map(([id, score]) => {
-        const c = byId.get(id) as NonNullable<ReturnType<typeof byId.get>>;
+        const c = byId.get(id) as Candidate;
         return { file_id: c.fileId, filename: c.filename, chunk_id: c.id, text: c.text, score, page: c.page };
       });
   }

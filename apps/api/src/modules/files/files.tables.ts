@@ -51,11 +51,18 @@ export const fileChunks = pgTable(
     text: text('text').notNull(),
     tsv: tsvector('tsv').generatedAlwaysAs(sql`to_tsvector('english', "text")`),
     embedding: real('embedding').array().notNull(),
+    /**
+     * The model that made `embedding` (`openai:<model>`, `offline:hashed-trigrams:256`). Search reads
+     * only chunks of the configured model; `agentry knowledge reindex` re-embeds the others. The
+     * default only marks rows from before this column (the migration backfills them from the file).
+     */
+    embeddingModel: text('embedding_model').notNull().default('unknown'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
     index('file_chunks_file_idx').on(t.fileId, t.ordinal),
     index('file_chunks_tenant_created_idx').on(t.tenantId, t.createdAt),
+    index('file_chunks_model_idx').on(t.embeddingModel, t.id),
     index('file_chunks_tsv_idx').using('gin', t.tsv),
   ],
 );

@@ -79,13 +79,15 @@ describe.runIf(services.databaseUrl && services.redisUrl)('readiness against rea
     expect((await eventually(200, 5000)).json()).toEqual({
       status: 'ready',
       checks: { database: 'ok', redis: 'ok' },
-      // The knowledge index reports how it compares vectors (no pgvector path is claimed).
+      // The knowledge index reports how it compares vectors (no pgvector here) and its chunks by model.
       details: {
         knowledge: {
           vector_path: 'exact',
           pgvector_available: expect.any(Boolean),
+          pgvector_version: null,
           storage: 'local',
-          embeddings: 'offline-hashed-trigrams-256',
+          embeddings: 'offline:hashed-trigrams:256',
+          index: { model: 'offline:hashed-trigrams:256', chunks: 0, current: 0, stale: 0, by_model: {} },
         },
       },
     });
