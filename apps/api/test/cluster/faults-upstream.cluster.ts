@@ -208,6 +208,16 @@ describe('upstream faults', () => {
         expect(res.status).toBe(202);
       }
       await new Promise((r) => setTimeout(r, 2000)); // the workers meet the outage with them
+      // Stored, attempted, and waiting for another attempt (applying one asks Stripe for the subscription).
+      const during = await cluster.postgres.pool.query(
+        'select status, attempts from stripe_events where stripe_event_id = any($1)',
+        [ids],
+      );
+      expect(during.rows).toHaveLength(ids.length);
+      for (const row of during.rows) {
+        expect(['processing', 'retrying']).toContain(row.status);
+        expect(row.attempts).toBeGreaterThanOrEqual(1);
+      }
       expect(cluster.unexpectedExits()).toEqual([]);
     } finally {
       await stripeControl('heal');
