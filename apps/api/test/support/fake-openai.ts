@@ -13,7 +13,9 @@ export type FakeReply =
   /** `delayMs`: the reply waits this long before its first byte (a slow model). */
   | { text: string; delayMs?: number }
   | { toolCalls: { name: string; arguments: string }[] }
-  | { error: { status: number; message: string; type?: string } };
+  | { error: { status: number; message: string; type?: string } }
+  /** Never answers: the request is held until the client gives up (or the server closes). */
+  | { hang: true };
 
 export interface FakeRequest {
   api: 'responses' | 'chat_completions';
@@ -127,6 +129,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const request: FakeRequest = { api, body, index: requests.length };
     requests.push(request);
     const reply = script(request);
+    if ('hang' in reply) return;
     if ('error' in reply) {
       res.writeHead(reply.error.status, { 'content-type': 'application/json', 'x-request-id': `req_${randomUUID()}` });
       res.end(
@@ -173,7 +176,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   async function respondResponses(
     res: http.ServerResponse,
     stream: boolean,
-    reply: Exclude<FakeReply, { error: unknown }>,
+    reply: Exclude<FakeReply, { error: unknown } | { hang: true }>,
     model: string,
     inputTokens: number,
     request: FakeRequest,
@@ -309,7 +312,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     res: http.ServerResponse,
     stream: boolean,
     includeUsage: boolean,
-    reply: Exclude<FakeReply, { error: unknown }>,
+    reply: Exclude<FakeReply, { error: unknown } | { hang: true }>,
     model: string,
     inputTokens: number,
     request: FakeRequest,

@@ -19,8 +19,9 @@
  *   `POST /__e2e/invoice-paid {customer}` creates a paid invoice for the customer's subscription and
  *   delivers `invoice.paid`; `POST /__e2e/attach-card {customer, brand?, last4?}` attaches a card;
  *   `POST /__e2e/advance-schedule {schedule}` (or `{customer}`: its subscription's schedule) reaches
- *   the schedule's boundary and delivers `customer.subscription.updated`. Each answers
- *   `{ok: true, …}` with the ids involved, or 4xx `{error}`.
+ *   the schedule's boundary and delivers `customer.subscription.updated`; `POST /__e2e/fail {status?}`
+ *   makes every Stripe API call (`/v1/…`) answer `status` (500) until `POST /__e2e/heal` (an outage,
+ *   for the cluster's fault tests). Each answers `{ok: true, …}` with the ids involved, or 4xx `{error}`.
  */
 import type http from 'node:http';
 import { FakeStripe, signWebhook } from './fake-stripe.js';
@@ -150,6 +151,16 @@ const controls: Record<string, (body: Record<string, any>) => Promise<Record<str
       ...(body.last4 ? { last4: String(body.last4) } : {}),
     });
     return { payment_method: card.id, customer };
+  },
+  async fail(body) {
+    const status = Number(body.status ?? 500);
+    if (!Number.isInteger(status) || status < 400 || status > 599) throw new ControlError(422, 'status is 4xx or 5xx');
+    fake.failNext({ path: /^\/v1\//, times: Number.MAX_SAFE_INTEGER, status });
+    return { failing: status };
+  },
+  async heal() {
+    fake.clearFailures();
+    return { failing: false };
   },
   async 'advance-schedule'(body) {
     const scheduleId = typeof body.schedule === 'string' ? body.schedule : subscriptionOf(customerOf(body)).schedule;

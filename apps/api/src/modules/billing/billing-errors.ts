@@ -9,11 +9,17 @@ export function billingDisabled(): AppError {
   return new AppError('billing_disabled', 'Billing is not enabled on this server.');
 }
 
-/** A gateway failure as the API's problem: 503 `unavailable` when it may pass, else 502 `bad_gateway`. */
+/**
+ * A gateway failure as the API's problem: 503 `unavailable` when it may pass (with `Retry-After`, as
+ * every `unavailable` of an outage carries), else 502 `bad_gateway`.
+ */
 export function stripeFailureProblem(err: unknown): unknown {
   if (!(err instanceof StripeGatewayError)) return err;
   if (err.kind === 'unavailable')
-    return new AppError('unavailable', 'The payment provider is unavailable; try again.', { cause: err });
+    return new AppError('unavailable', 'The payment provider is unavailable; try again.', {
+      cause: err,
+      headers: { 'retry-after': '5' },
+    });
   return new AppError('bad_gateway', 'The payment provider rejected the request.', { cause: err });
 }
 

@@ -190,6 +190,7 @@ describe('billing HTTP API (billing on, fake Stripe)', () => {
     });
     expect(res.statusCode).toBe(503);
     expect(res.json().code).toBe('unavailable');
+    expect(res.headers['retry-after']).toBe('5');
     rig.fake.clearFailures();
   });
 
