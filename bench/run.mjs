@@ -4,7 +4,8 @@
 // DATABASE_URL/REDIS_URL (or TEST_*) switch them to real PostgreSQL/Redis; embedded otherwise
 // (counts needs both; the conversations-list comparison needs PostgreSQL).
 // BENCH_ONLY=name,name picks benchmarks; BENCH_ALL=1 adds the feature benchmarks (rate limits,
-// audit, conversations, guardrails, knowledge) after them.
+// audit, conversations, guardrails, knowledge) and the load test of the whole product (bench/load,
+// LOAD_SECONDS, 120 by default) after them.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cost = ['counts', 'token-verify', 'chat-stream', 'throughput', 'cold-start'];
-const features = ['ratelimit', 'audit', 'conversations', 'guardrails', 'knowledge'];
+const features = ['ratelimit', 'audit', 'conversations', 'guardrails', 'knowledge', 'load'];
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 const selected = only ?? (process.env.BENCH_ALL === '1' ? [...cost, ...features] : cost);
 const resultsDir = path.join(root, 'bench/results');
