@@ -1,4 +1,5 @@
 import type { SessionResponse } from '@agentry/contracts';
+import { expect } from 'vitest';
 import { streamSse, type ParsedEvent } from '../support/sse-client.js';
 import { clusterEmail, METRICS_TOKEN, type Cluster, type NodeProcess } from './cluster.js';
 
@@ -129,4 +130,19 @@ export async function openBillingStream(base: string, headers: Record<string, st
       await pump;
     },
   };
+}
+
+/** Subscribes the owner's tenant to the starter plan through the proxy; the Stripe subscription's id. */
+export async function subscribeToStarter(cluster: Cluster, owner: ClusterUser): Promise<string> {
+  const created = await fetch(`${cluster.proxyUrl}/api/v1/billing/tenants/${owner.session.tenant_id}/subscription`, {
+    method: 'POST',
+    headers: { ...owner.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ plan_code: 'starter' }),
+  });
+  expect(created.status, await created.clone().text()).toBe(201);
+  const { rows } = await cluster.postgres.pool.query(
+    'select stripe_subscription_id from billing_subscriptions where tenant_id = $1',
+    [owner.session.tenant_id],
+  );
+  return rows[0].stripe_subscription_id as string;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, type FakeReply, startFakeOpenAI, wordsScript } from '../support/fake-openai.js';
 import { signWebhook } from '../support/fake-stripe.js';
 import { startCluster, WEBHOOK_SECRET, type Cluster } from './cluster.js';
-import { chatStream, signUpVia, waitUntil, type ClusterUser } from './cluster-client.js';
+import { chatStream, signUpVia, subscribeToStarter, waitUntil, type ClusterUser } from './cluster-client.js';
 
 /**
  * The cluster's upstreams fail: the model server answers 500s, then hangs; Stripe answers 500s.
@@ -151,19 +151,9 @@ describe('upstream faults', () => {
 
   it('Stripe answering 500s: billing answers 503 unavailable, stored webhooks are applied once it is back', async () => {
     const owner = await signUpVia(cluster.proxyUrl);
-    const tenantId = owner.session.tenant_id;
-    const created = await fetch(`${cluster.proxyUrl}/api/v1/billing/tenants/${tenantId}/subscription`, {
-      method: 'POST',
-      headers: { ...owner.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ plan_code: 'starter' }),
-    });
-    expect(created.status, await created.clone().text()).toBe(201);
-    const { rows } = await cluster.postgres.pool.query(
-      'select stripe_subscription_id from billing_subscriptions where tenant_id = $1',
-      [tenantId],
-    );
+    const subscriptionId = await subscribeToStarter(cluster, owner);
     const subscription = await (
-      await fetch(`${cluster.stripe.url}/v1/subscriptions/${rows[0].stripe_subscription_id}`, {
+      await fetch(`${cluster.stripe.url}/v1/subscriptions/${subscriptionId}`, {
         headers: { authorization: 'Bearer sk_test_cluster' },
       })
     ).json();

@@ -3,6 +3,7 @@ import { signWebhook } from '../support/fake-stripe.js';
 import type { ParsedEvent } from '../support/sse-client.js';
 import { startCluster, WEBHOOK_SECRET, type Cluster } from './cluster.js';
 import {
+  subscribeToStarter,
   chatStream,
   eventIds,
   followRun,
@@ -92,18 +93,7 @@ describe('the cluster through its proxy', () => {
 
   it('applies each Stripe webhook once with two workers and tells billing-stream subscribers on other replicas', async () => {
     const owner = await signUpVia(cluster.proxyUrl);
-    const tenantId = owner.session.tenant_id;
-    const created = await fetch(`${cluster.proxyUrl}/api/v1/billing/tenants/${tenantId}/subscription`, {
-      method: 'POST',
-      headers: { ...owner.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ plan_code: 'starter' }),
-    });
-    expect(created.status, await created.clone().text()).toBe(201);
-    const { rows } = await cluster.postgres.pool.query(
-      'select stripe_subscription_id from billing_subscriptions where tenant_id = $1',
-      [tenantId],
-    );
-    const subscriptionId = rows[0].stripe_subscription_id as string;
+    const subscriptionId = await subscribeToStarter(cluster, owner);
     const subscription = await (
       await fetch(`${cluster.stripe.url}/v1/subscriptions/${subscriptionId}`, {
         headers: { authorization: 'Bearer sk_test_cluster' },

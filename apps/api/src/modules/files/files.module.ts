@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { PlatformContext } from '../../platform/context.js';
 import type { Database } from '../../platform/db/client.js';
 import { periodicJob } from '../../platform/periodic-job.js';
+import { AttachmentReader } from './attachment-reader.js';
 import { createEmbedder, type Embedder } from './embeddings.js';
 import { FilesRepo } from './files.repo.js';
 import { filesRoutes } from './files.routes.js';
@@ -103,19 +104,14 @@ export async function createFilesModule(
   }
   return {
     service,
-    /** What chat reads of a message's attachments (chat's `AttachmentSource`), always by tenant. */
-    attachments: {
-      find: async (tenantId: string, ids: string[]) =>
-        (await service.findMany(tenantId, ids)).map((f) => ({
-          file_id: f.id,
-          filename: f.filename,
-          content_type: f.contentType,
-          size_bytes: f.sizeBytes,
-          status: f.status,
-        })),
-      bytes: (tenantId: string, id: string) => service.bytesOf(tenantId, id),
-      text: (tenantId: string, id: string) => service.textOf(tenantId, id),
-    },
+    /** What chat reads of a message's attachments (chat's `AttachmentSource`). */
+    attachments: new AttachmentReader({
+      database: ctx.database,
+      repo,
+      storage,
+      logger: ctx.logger,
+      maxBytes: config.files.maxBytes,
+    }),
     storage,
     vector,
     /** What /health/ready reports under `details.knowledge` (the index counts are read each time). */

@@ -19,7 +19,7 @@ import type { ObjectStorage } from './storage.js';
 export const EXTRACT_JOB = 'files.extract';
 const HEAD_BYTES = 64 * 1024;
 /** Extracted text kept with an attachment document (chat gives the model at most this). */
-const ATTACHMENT_TEXT_CHARS = 48_000;
+export const ATTACHMENT_TEXT_CHARS = 48_000;
 
 /** The tenant's storage limit in bytes (the plan's `storage_bytes`): billing provides it. */
 export interface StorageQuota {
@@ -248,43 +248,6 @@ export class FilesService {
     });
   }
 
-  /** Chat attachments: the tenant's files among `ids` (another tenant's are not found). */
-  async findMany(tenantId: string, ids: string[]): Promise<FileRow[]> {
-    return this.deps.repo.findMany(this.deps.database.db, tenantId, ids);
-  }
-
-  /** A file's bytes for the model (an image attachment), or null when the file or its object is gone. */
-  async bytesOf(tenantId: string, id: string): Promise<Buffer | null> {
-    const row = await this.deps.repo.find(this.deps.database.db, tenantId, id);
-    if (!row) return null;
-    try {
-      return await readAll(await this.deps.storage.get(row.storageKey), this.deps.maxBytes);
-    } catch (err) {
-      this.deps.logger.warn({ err, file_id: id, event: 'files.object_missing' }, 'an attached file could not be read');
-      return null;
-    }
-  }
-
-  /**
-   * A document's text for the model (a document attachment): what extraction kept for an
-   * attachment, or the text extracted now for a knowledge file. Null when gone or unreadable.
-   */
-  async textOf(tenantId: string, id: string): Promise<string | null> {
-    const row = await this.deps.repo.find(this.deps.database.db, tenantId, id);
-    if (!row || row.status !== 'ready') return null;
-    if (row.extractedText !== null) return row.extractedText;
-    const bytes = await this.bytesOf(tenantId, id);
-    if (!bytes) return null;
-    try {
-      return (await extractText(bytes, row.contentType))
-        .map((p) => p.text)
-        .join('\n\n')
-        .slice(0, ATTACHMENT_TEXT_CHARS);
-    } catch {
-      return null;
-    }
-  }
-
   /**
    * The extraction job: text → chunks → embeddings → the index; `failed` with a clear error
    * otherwise. An embeddings failure is retried by the job (the service may come back) and fails
@@ -463,7 +426,7 @@ function sanitizeFilename(name: string): string {
   return clean || 'file';
 }
 
-async function readAll(stream: Readable, max: number): Promise<Buffer> {
+export async function readAll(stream: Readable, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of stream) {
