@@ -82,6 +82,8 @@ export const journeys = [
       await page.getByRole('button', { name: 'Confirm reactivation' }).click();
       await page.getByRole('button', { name: 'Suspend', exact: true }).waitFor();
 
+      // Leave the console before its cookies go: its own redirect to /login could abort the goto below.
+      await page.goto('about:blank');
       const operatorAgain = await switchTo(context, []);
       await page.goto(`${WEB}/login`);
       await signIn(page, WEB, email);
