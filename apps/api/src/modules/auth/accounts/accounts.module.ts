@@ -99,7 +99,7 @@ export function createAccountsModule(
     recovery,
     mfa,
     audit,
-    sso: sso.service,
+    sso: sso.config,
     grace: deps.sessions.grace,
   });
   sso.bindSessions(signIn);
@@ -121,7 +121,7 @@ export function createAccountsModule(
     recovery,
     profile,
     mfa,
-    sso: sso.service,
+    sso: sso.config,
     serviceAccounts,
     emailChange,
     /** The password (and, with MFA on, a second factor) typed again before a sensitive action (counts into the lockout). */

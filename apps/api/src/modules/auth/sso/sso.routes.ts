@@ -12,10 +12,11 @@ import {
 } from '@agentry/contracts';
 import { callerOf } from '../../../platform/http/auth-guard.js';
 import { clientInfo } from '../sessions/client-info.js';
-import type { SsoService } from './sso.service.js';
+import type { SsoConfigService } from './sso-config.service.js';
+import type { SsoSignIn } from './sso-sign-in.service.js';
 
 /** `/api/v1/tenants/current/sso` (configuration) and `/api/v1/auth/sso/*` (the sign-in). */
-export function ssoRoutes(sso: SsoService): FastifyPluginAsyncZod {
+export function ssoRoutes(configs: SsoConfigService, signIn: SsoSignIn): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['auth'];
 
@@ -31,7 +32,7 @@ export function ssoRoutes(sso: SsoService): FastifyPluginAsyncZod {
           response: { 200: SsoConfigResponse },
         },
       },
-      async (request) => sso.saveConfig(callerOf(request), request.body),
+      async (request) => configs.saveConfig(callerOf(request), request.body),
     );
 
     app.get(
@@ -44,14 +45,14 @@ export function ssoRoutes(sso: SsoService): FastifyPluginAsyncZod {
           response: { 200: SsoConfigResponse },
         },
       },
-      async (request) => sso.getConfig(callerOf(request)),
+      async (request) => configs.getConfig(callerOf(request)),
     );
 
     app.delete(
       '/api/v1/tenants/current/sso',
       { config: { auth: 'tenant:manage' }, schema: { tags, summary: 'Remove single sign-on' } },
       async (request, reply) => {
-        await sso.deleteConfig(callerOf(request));
+        await configs.deleteConfig(callerOf(request));
         return reply.status(204).send();
       },
     );
@@ -67,7 +68,7 @@ export function ssoRoutes(sso: SsoService): FastifyPluginAsyncZod {
           response: { 200: SsoLookupResponse },
         },
       },
-      async (request) => sso.lookup(request.query.email),
+      async (request) => configs.lookup(request.query.email),
     );
 
     app.get(
@@ -83,7 +84,7 @@ export function ssoRoutes(sso: SsoService): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const url = await sso.start(request.params.tenant_slug, request.query.redirect_uri);
+        const url = await signIn.start(request.params.tenant_slug, request.query.redirect_uri);
         return reply.header('cache-control', 'no-store').redirect(url, 302);
       },
     );
@@ -99,7 +100,7 @@ export function ssoRoutes(sso: SsoService): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const url = await sso.callback(request.query, new URL(request.url, 'http://callback.invalid'));
+        const url = await signIn.callback(request.query, new URL(request.url, 'http://callback.invalid'));
         return reply.header('cache-control', 'no-store').redirect(url, 302);
       },
     );
@@ -116,7 +117,7 @@ export function ssoRoutes(sso: SsoService): FastifyPluginAsyncZod {
           response: { 200: SessionResponse },
         },
       },
-      async (request) => sso.exchange(request.body.login_code, clientInfo(request)) as Promise<SessionResponse>,
+      async (request) => signIn.exchange(request.body.login_code, clientInfo(request)) as Promise<SessionResponse>,
     );
   };
 }

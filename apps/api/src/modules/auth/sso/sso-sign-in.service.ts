@@ -1,27 +1,24 @@
-import type { Role, SsoConfigRequest, SsoConfigResponse, SsoErrorCode, SsoProvisioning } from '@agentry/contracts';
+import type { Role, SsoErrorCode, SsoProvisioning } from '@agentry/contracts';
 import * as oidc from 'openid-client';
-import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
 import type { Config } from '../../../config.js';
-import { actorOf, type AuditLog } from '../../../platform/audit.js';
-import type { Caller } from '../../../platform/caller.js';
 import { keyedHash, randomToken } from '../../../platform/crypto.js';
 import type { Database } from '../../../platform/db/client.js';
 import { AppError } from '../../../platform/errors.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { Ports } from '../../../platform/ports/types.js';
 import type { SecretBox } from '../../../platform/secret-box.js';
-import { BlockedAddressError, type GuardedFetch } from '../../../platform/ssrf.js';
 import type { TenantsService } from '../../tenants/tenants.service.js';
 import type { PasswordHasher } from '../accounts/password-hasher.js';
 import type { UsersRepo } from '../accounts/users.repo.js';
 import type { ClientInfo } from '../sessions/client-info.js';
+import type { OidcIssuers } from './oidc-issuers.js';
+import { ssoCallbackUrl, ssoClientSecret } from './sso-config.service.js';
 import type { SsoRepo } from './sso.repo.js';
 import type { SsoConfigRow } from './sso.tables.js';
 
 const STATE_TTL_SECONDS = 600;
 const LOGIN_CODE_TTL_SECONDS = 60;
-const DISCOVERY_CACHE_MS = 5 * 60_000;
-const DISCOVERY_TIMEOUT_S = 10;
 
 /** What the session issuer of accounts offers SSO: a session for a user who signed in at the IdP. */
 export interface SsoSessionOpener {
@@ -33,23 +30,18 @@ export interface SsoSessionOpener {
   ): Promise<unknown>;
 }
 
-export interface SsoServiceDeps {
+export interface SsoSignInDeps {
   config: Config;
   database: Database;
   logger: Logger;
   ports: Ports;
   secrets: SecretBox;
-  audit: AuditLog;
   repo: SsoRepo;
   users: UsersRepo;
   tenants: TenantsService;
   hasher: PasswordHasher;
   sessions: SsoSessionOpener;
-  /**
-   * Every request to an issuer (discovery, JWKS, token, UserInfo) goes through the SSRF guard: the
-   * issuer is named by a tenant owner, and its discovery document names the other URLs.
-   */
-  fetch: GuardedFetch;
+  issuers: OidcIssuers;
 }
 
 /** What a `state` stands for between start and callback (in the key-value store, single use). */
@@ -73,104 +65,20 @@ class SsoFailure extends Error {
 }
 
 /**
- * Per-tenant OpenID Connect sign-in: the configuration (`/tenants/current/sso`), the code flow with
- * state, nonce and PKCE (`/auth/sso/{slug}/start`, `/auth/sso/callback`), and the one-use login code
- * the web app trades for a session (`/auth/sso/exchange`). See README.md ("sso/").
+ * Per-tenant OpenID Connect sign-in: the code flow with state, nonce and PKCE
+ * (`/auth/sso/{slug}/start`, `/auth/sso/callback`), provisioning of the identity it proves, and the
+ * one-use login code the web app trades for a session (`/auth/sso/exchange`). The configuration it
+ * reads is SsoConfigService's. See README.md ("sso/").
  */
-export class SsoService {
-  private readonly discovered = new Map<string, { at: number; config: Promise<oidc.Configuration> }>();
-
-  constructor(private readonly deps: SsoServiceDeps) {}
+export class SsoSignIn {
+  constructor(private readonly deps: SsoSignInDeps) {}
 
   private get db() {
     return this.deps.database.db;
   }
 
-  /** The URL the IdP sends the browser back to; registered at the IdP as the client's redirect URI. */
-  get callbackUrl(): string {
-    return `${this.deps.config.sso.publicApiUrl.replace(/\/+$/, '')}/api/v1/auth/sso/callback`;
-  }
-
-  // ── configuration ──────────────────────────────────────────────────────────────────────────
-
-  async getConfig(caller: Caller): Promise<SsoConfigResponse> {
-    const row = await this.deps.repo.get(this.db, caller.tenantId);
-    if (!row) throw new AppError('not_found', 'Single sign-on is not configured.');
-    return this.present(row);
-  }
-
-  async saveConfig(caller: Caller, input: SsoConfigRequest): Promise<SsoConfigResponse> {
-    const issuer = input.issuer;
-    try {
-      await this.discover(issuer, input.client_id, input.client_secret, { fresh: true });
-    } catch (err) {
-      this.deps.logger.info({ err: String(err) }, 'sso discovery failed');
-      const message = isBlocked(err)
-        ? 'the issuer is on a loopback, private or link-local address (SSO_ALLOW_PRIVATE_NETWORKS)'
-        : 'no valid OpenID Connect discovery document at this issuer';
-      throw new AppError('validation_failed', 'The issuer’s OpenID discovery document could not be fetched.', {
-        errors: [{ path: 'issuer', message }],
-      });
-    }
-    const row = await this.db.transaction(async (tx) => {
-      const saved = await this.deps.repo.upsert(tx, {
-        tenantId: caller.tenantId,
-        issuer,
-        clientId: input.client_id,
-        clientSecretSealed: this.deps.secrets.seal(input.client_secret, secretContext(caller.tenantId)),
-        allowedDomains: [...new Set(input.allowed_domains)],
-        autoProvision: input.auto_provision,
-        defaultRole: input.default_role,
-        enforce: input.enforce,
-      });
-      await this.deps.audit.record(tx, {
-        tenantId: caller.tenantId,
-        action: 'sso.configured',
-        actor: actorOf(caller),
-        target: { type: 'tenant', id: caller.tenantId },
-        metadata: {
-          change: 'saved',
-          issuer,
-          client_id: input.client_id,
-          allowed_domains: saved.allowedDomains,
-          auto_provision: input.auto_provision,
-          default_role: input.default_role,
-          enforce: input.enforce,
-        },
-      });
-      return saved;
-    });
-    return this.present(row);
-  }
-
-  async deleteConfig(caller: Caller): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const gone = await this.deps.repo.delete(tx, caller.tenantId);
-      if (!gone) throw new AppError('not_found', 'Single sign-on is not configured.');
-      await this.deps.audit.record(tx, {
-        tenantId: caller.tenantId,
-        action: 'sso.configured',
-        actor: actorOf(caller),
-        target: { type: 'tenant', id: caller.tenantId },
-        metadata: { change: 'removed' },
-      });
-    });
-  }
-
-  /** Whether password login into `tenantId` is refused for `role` (`enforce`, owners exempt). */
-  async passwordLoginRefused(tenantId: string, role: Role): Promise<boolean> {
-    if (role === 'owner') return false;
-    const row = await this.deps.repo.get(this.db, tenantId);
-    return !!row?.enforce;
-  }
-
-  /** Extension: the slug of the tenant whose SSO lists the address's domain, for "Continue with SSO". */
-  async lookup(email: string): Promise<{ tenant_slug: string }> {
-    const domain = email.split('@').pop()?.toLowerCase() ?? '';
-    const tenantId = await this.deps.repo.tenantForDomain(this.db, domain);
-    const tenant = tenantId ? await this.deps.tenants.getTenant(tenantId) : undefined;
-    if (!tenant || tenant.status !== 'active') throw new AppError('not_found', 'No single sign-on for this domain.');
-    return { tenant_slug: tenant.slug };
+  private get callbackUrl(): string {
+    return ssoCallbackUrl(this.deps.config);
   }
 
   // ── the code flow ──────────────────────────────────────────────────────────────────────────
@@ -189,7 +97,11 @@ export class SsoService {
       throw new AppError('not_found', 'No single sign-on for this tenant.');
     let configuration: oidc.Configuration;
     try {
-      configuration = await this.discover(row.issuer, row.clientId, this.clientSecret(row));
+      configuration = await this.deps.issuers.discover(
+        row.issuer,
+        row.clientId,
+        ssoClientSecret(this.deps.secrets, row),
+      );
     } catch {
       throw new AppError('bad_gateway', 'The identity provider cannot be reached.');
     }
@@ -268,7 +180,11 @@ export class SsoService {
       throw new SsoFailure('sso_not_configured', 'the configuration changed during the sign-in');
     let configuration: oidc.Configuration;
     try {
-      configuration = await this.discover(row.issuer, row.clientId, this.clientSecret(row));
+      configuration = await this.deps.issuers.discover(
+        row.issuer,
+        row.clientId,
+        ssoClientSecret(this.deps.secrets, row),
+      );
     } catch {
       throw new SsoFailure('token_exchange_failed', 'discovery failed');
     }
@@ -300,7 +216,7 @@ export class SsoService {
     let claims: Record<string, unknown>;
     try {
       // The signature against the issuer's published keys and algorithms, and the claims again.
-      const verified = await jwtVerify(idToken, this.jwks(server.jwks_uri), {
+      const verified = await jwtVerify(idToken, this.deps.issuers.jwks(server.jwks_uri), {
         issuer: row.issuer,
         audience: row.clientId,
         algorithms,
@@ -376,49 +292,6 @@ export class SsoService {
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────
 
-  private present(row: SsoConfigRow): SsoConfigResponse {
-    return {
-      issuer: row.issuer,
-      client_id: row.clientId,
-      client_secret_set: true,
-      allowed_domains: row.allowedDomains ?? [],
-      auto_provision: row.autoProvision as SsoProvisioning,
-      default_role: row.defaultRole as Role,
-      enforce: row.enforce,
-      redirect_uri: this.callbackUrl,
-      updated_at: row.updatedAt.toISOString(),
-    };
-  }
-
-  private clientSecret(row: SsoConfigRow): string {
-    return this.deps.secrets.open(row.clientSecretSealed, secretContext(row.tenantId));
-  }
-
-  private discover(issuer: string, clientId: string, secret: string, options: { fresh?: boolean } = {}) {
-    const key = `${issuer}\n${clientId}\n${keyedHash('sso', secret)}`;
-    const cached = this.discovered.get(key);
-    if (!options.fresh && cached && Date.now() - cached.at < DISCOVERY_CACHE_MS) return cached.config;
-    const config = oidc.discovery(new URL(issuer), clientId, { client_secret: secret }, oidc.ClientSecretPost(secret), {
-      execute: this.deps.config.sso.allowInsecureIssuers ? [oidc.allowInsecureRequests] : [],
-      timeout: DISCOVERY_TIMEOUT_S,
-      // Kept by the configuration: the token and UserInfo requests go through the guard too.
-      [oidc.customFetch]: this.deps.fetch as oidc.CustomFetch,
-    });
-    this.discovered.set(key, { at: Date.now(), config });
-    config.catch(() => this.discovered.delete(key));
-    return config;
-  }
-
-  private readonly keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-  private jwks(uri: string) {
-    let set = this.keySets.get(uri);
-    if (!set) {
-      set = createRemoteJWKSet(new URL(uri), { timeoutDuration: 5000, [customFetch]: this.deps.fetch });
-      this.keySets.set(uri, set);
-    }
-    return set;
-  }
-
   private isAllowedRedirect(uri: string): boolean {
     let url: URL;
     try {
@@ -461,15 +334,4 @@ export class SsoService {
   private loginCodeKey(code: string) {
     return `sso:login:${keyedHash(this.deps.config.auth.refreshTokenPepper, code)}`;
   }
-}
-
-function secretContext(tenantId: string) {
-  return `sso.client_secret:${tenantId}`;
-}
-
-/** True when a fetch failed because the SSRF guard refused the address (possibly wrapped by fetch). */
-function isBlocked(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
-    if (e instanceof BlockedAddressError || (e as { code?: string }).code === 'EBLOCKED') return true;
-  return false;
 }
