@@ -16,7 +16,8 @@ const rules: JwtRules = {
   requiredClaims: ['sub', 'jti', 'iat', 'nbf', 'exp'],
 };
 
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
 const goodHeader = { alg: 'EdDSA', kid: 'k1', typ: 'at+jwt' };
 const goodClaims = () => ({
@@ -76,12 +77,20 @@ const valid = craft(goodHeader, goodClaims());
 const [h, p, s] = valid.split('.');
 const cases: [string, () => string, Outcome][] = [
   ['a valid token', () => valid, 'ok'],
-  ['typ with application/ and in capitals', () => craft({ ...goodHeader, typ: 'application/AT+JWT' }, goodClaims()), 'ok'],
+  [
+    'typ with application/ and in capitals',
+    () => craft({ ...goodHeader, typ: 'application/AT+JWT' }, goodClaims()),
+    'ok',
+  ],
   ['aud as an array holding the audience', () => craft(goodHeader, { ...goodClaims(), aud: ['x', 'aud'] }), 'ok'],
   ['expired within the tolerance', () => craft(goodHeader, { ...goodClaims(), exp: now() - 2 }), 'ok'],
   ['expired', () => craft(goodHeader, { ...goodClaims(), exp: now() - 60 }), 'expired'],
   ['not yet valid', () => craft(goodHeader, { ...goodClaims(), nbf: now() + 60 }), 'invalid'],
-  ['expired and not yet valid', () => craft(goodHeader, { ...goodClaims(), nbf: now() + 60, exp: now() - 60 }), 'invalid'],
+  [
+    'expired and not yet valid',
+    () => craft(goodHeader, { ...goodClaims(), nbf: now() + 60, exp: now() - 60 }),
+    'invalid',
+  ],
   ['expired with a wrong issuer', () => craft(goodHeader, { ...goodClaims(), iss: 'x', exp: now() - 60 }), 'invalid'],
   ['another issuer', () => craft(goodHeader, { ...goodClaims(), iss: 'x' }), 'invalid'],
   ['another audience', () => craft(goodHeader, { ...goodClaims(), aud: ['x'] }), 'invalid'],
