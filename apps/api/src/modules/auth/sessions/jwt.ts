@@ -29,10 +29,11 @@ export interface SignedAccessToken {
 }
 
 /**
- * One turn of the event loop before a verification answers (the signature check is synchronous,
- * and a cached one does none): a session revocation broadcast that has already reached this
- * process is applied before the caller's revocation check, so "stops working at once" (API.md)
- * holds (sessions.replicas.test.ts on PostgreSQL + Redis caught the race without it).
+ * A turn of the event loop (its check phase) before a verification answers: a session revocation
+ * broadcast that has already reached this process is applied before the caller's revocation
+ * check, so "stops working at once" (API.md) holds. A cached verification would otherwise answer
+ * within the same turn (sessions.replicas.test.ts on PostgreSQL + Redis caught that race), and the
+ * thread-pool signature check answers in the poll phase, maybe before that socket's data.
  */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
