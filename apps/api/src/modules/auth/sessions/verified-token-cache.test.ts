@@ -120,10 +120,19 @@ describe('KeyStore reloads and the cache', () => {
   async function storeOver(initial: Keyset) {
     let stored = initial;
     const store = await KeyStore.open(
-      { description: 'memory', load: async () => stored, save: async (k) => void (stored = k) },
+      {
+        description: 'memory',
+        load: async () => stored,
+        save: async (k) => {
+          stored = k;
+        },
+      },
       { generateIfMissing: false },
     );
-    return { store, replace: (k: Keyset) => void (stored = k) };
+    const replace = (k: Keyset) => {
+      stored = k;
+    };
+    return { store, replace };
   }
 
   it('a reload of unchanged keys keeps the same key objects, so cached tokens stay cached', async () => {
