@@ -2,7 +2,8 @@
  * Benchmark: access-token verification, in this process, one after another: a bare `jose`
  * `jwtVerify` of an EdDSA token (the floor), Agentry's `AccessTokens.verify` of a token it has not
  * seen (cache off) and of a repeat token (served from the verified-token cache). Ratios to the
- * bare verify, measured in the same run. BENCH_TOKEN_VERIFICATIONS (3000 each).
+ * bare verify, measured in the same run; CPU per call (all threads) beside them, steadier than wall
+ * time on a loaded host. BENCH_TOKEN_VERIFICATIONS (3000 each).
  *
  *   npx tsx bench/token-verify/run.ts
  */
@@ -28,12 +29,19 @@ const claims = {
 };
 const { token } = await cached.sign(claims);
 
-/** Mean µs per call of `fn` over N calls, after N/10 warm-up calls. */
-async function timeIt(fn: () => Promise<unknown>): Promise<number> {
+/** CPU µs per call of this process (all threads: WebCrypto verifies on the thread pool), by path. */
+const cpu = { bare: [] as number[], first: [] as number[], repeat: [] as number[] };
+
+/** Mean µs per call of `fn` over N calls, after N/10 warm-up calls; its CPU µs per call go to `cpuOut`. */
+async function timeIt(fn: () => Promise<unknown>, cpuOut: number[]): Promise<number> {
   for (let i = 0; i < N / 10; i++) await fn();
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < N; i++) await fn();
-  return Number(process.hrtime.bigint() - start) / 1e3 / N;
+  const wall = Number(process.hrtime.bigint() - start) / 1e3 / N;
+  const used = process.cpuUsage(cpu0);
+  cpuOut.push((used.user + used.system) / N);
+  return wall;
 }
 
 const bare = () =>
@@ -47,19 +55,26 @@ const bare = () =>
 // Interleaved twice, so a load change on this shared host hits every path alike.
 const runs = { bare: [] as number[], first: [] as number[], repeat: [] as number[] };
 for (let round = 0; round < 2; round++) {
-  runs.bare.push(await timeIt(bare));
-  runs.first.push(await timeIt(() => uncached.verify(token)));
-  runs.repeat.push(await timeIt(() => cached.verify(token)));
+  runs.bare.push(await timeIt(bare, cpu.bare));
+  runs.first.push(await timeIt(() => uncached.verify(token), cpu.first));
+  runs.repeat.push(await timeIt(() => cached.verify(token), cpu.repeat));
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const figures = { bareUs: mean(runs.bare), firstUs: mean(runs.first), repeatUs: mean(runs.repeat) };
+const figures = {
+  bareUs: mean(runs.bare),
+  firstUs: mean(runs.first),
+  repeatUs: mean(runs.repeat),
+  bareCpuUs: mean(cpu.bare),
+  firstCpuUs: mean(cpu.first),
+  repeatCpuUs: mean(cpu.repeat),
+};
 console.log(`token-verify benchmark: ${N} verifications per path x2, load avg ${loadAvg().join(' ')}`);
-console.log(`bare jose jwtVerify      ${figures.bareUs.toFixed(1)} µs`);
+console.log(`bare jose jwtVerify      ${figures.bareUs.toFixed(1)} µs (CPU ${figures.bareCpuUs.toFixed(1)} µs)`);
 console.log(
-  `AccessTokens, first seen ${figures.firstUs.toFixed(1)} µs (x${(figures.firstUs / figures.bareUs).toFixed(2)})`,
+  `AccessTokens, first seen ${figures.firstUs.toFixed(1)} µs (x${(figures.firstUs / figures.bareUs).toFixed(2)}; CPU ${figures.firstCpuUs.toFixed(1)} µs, x${(figures.firstCpuUs / figures.bareCpuUs).toFixed(2)})`,
 );
 console.log(
-  `AccessTokens, repeat     ${figures.repeatUs.toFixed(1)} µs (x${(figures.repeatUs / figures.bareUs).toFixed(2)})`,
+  `AccessTokens, repeat     ${figures.repeatUs.toFixed(1)} µs (x${(figures.repeatUs / figures.bareUs).toFixed(2)}; CPU ${figures.repeatCpuUs.toFixed(1)} µs)`,
 );
 writeResult('token-verify', {
   label: 'in-process',

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
-import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import { SignJWT, type JWTPayload } from 'jose';
 import type { Role } from '@agentry/contracts';
 import { AppError } from '../../../platform/errors.js';
 import type { Metrics } from '../../../platform/metrics.js';
 import type { KeyStore } from './keys/key-store.js';
+import { JwtRejected, verifyEdDsaJwt, type JwtRules } from './eddsa-jwt.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** Clock skew tolerated on `exp`/`nbf`, in seconds. */
@@ -28,6 +29,15 @@ export interface SignedAccessToken {
 }
 
 /**
+ * A turn of the event loop (its check phase) before a verification answers: a session revocation
+ * broadcast that has already reached this process is applied before the caller's revocation
+ * check, so "stops working at once" (API.md) holds. A cached verification would otherwise answer
+ * within the same turn (sessions.replicas.test.ts on PostgreSQL + Redis caught that race), and the
+ * thread-pool signature check answers in the poll phase, maybe before that socket's data.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * Signs and verifies access tokens exactly as API.md specifies: EdDSA only, `typ: at+jwt`, `iss`,
  * `aud`, a known `kid`, `exp`/`nbf` with a small tolerance, and `token_use: "access"` (so a token
  * of another use can never stand in for an access token).
@@ -36,6 +46,7 @@ export class AccessTokens {
   private readonly signings;
   private readonly verifications;
   private readonly verified: VerifiedTokenCache<AccessClaims & JWTPayload>;
+  private readonly rules: JwtRules;
 
   constructor(
     private readonly keys: Pick<KeyStore, 'signingKey' | 'verifyingKey'>,
@@ -51,6 +62,13 @@ export class AccessTokens {
     this.signings = metrics.counter('jwt_signings_total', 'Access tokens signed');
     this.verifications = metrics.counter('jwt_verifications_total', 'Access token verifications by result', ['result']);
     this.verified = new VerifiedTokenCache(options.cacheEntries ?? 10_000);
+    this.rules = {
+      issuer: options.issuer,
+      audience: options.audience,
+      typ: ACCESS_TOKEN_TYP,
+      clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['sub', 'jti', 'iat', 'nbf', 'exp'],
+    };
   }
 
   async sign(claims: Omit<AccessClaims, 'token_use'>, now = new Date()): Promise<SignedAccessToken> {
@@ -79,32 +97,13 @@ export class AccessTokens {
     const hash = crypto.createHash('sha256').update(token).digest('base64url');
     const hit = this.verified.get(hash, Date.now());
     if (hit && (await this.keys.verifyingKey(hit.kid)) === hit.key) {
-      // One turn of the event loop, as the signature check (WebCrypto, off-thread) took: a session
-      // revocation broadcast that has already reached this process is applied before the caller's
-      // revocation check, so "stops working at once" (API.md) holds as it did without the cache.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       this.verifications.inc({ result: 'cached' });
       return hit.claims;
     }
-    let used: { kid: string; key: crypto.KeyObject } | undefined;
     try {
-      const { payload } = await jwtVerify(
-        token,
-        async (header) => {
-          const key = header.kid ? await this.keys.verifyingKey(header.kid) : undefined;
-          if (!key) throw new AppError('invalid_token', 'The token was signed by an unknown key.');
-          used = { kid: header.kid!, key };
-          return key;
-        },
-        {
-          algorithms: ['EdDSA'],
-          issuer: this.options.issuer,
-          audience: this.options.audience,
-          typ: ACCESS_TOKEN_TYP,
-          clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          requiredClaims: ['sub', 'jti', 'iat', 'nbf', 'exp'],
-        },
-      );
+      const { kid, key, payload } = await verifyEdDsaJwt(token, (kid) => this.keys.verifyingKey(kid), this.rules);
+      await nextTurn();
       const claims = payload as Partial<AccessClaims> & JWTPayload;
       if (
         claims.token_use !== 'access' ||
@@ -117,16 +116,18 @@ export class AccessTokens {
       }
       this.verifications.inc({ result: 'valid' });
       const verified = Object.freeze(claims) as AccessClaims & JWTPayload;
-      if (used && typeof claims.exp === 'number')
-        this.verified.set(hash, { claims: verified, ...used, expiresAtMs: claims.exp * 1000 }, Date.now());
+      if (typeof claims.exp === 'number')
+        this.verified.set(hash, { claims: verified, kid, key, expiresAtMs: claims.exp * 1000 }, Date.now());
       return verified;
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) {
+      if (err instanceof JwtRejected && err.reason === 'expired') {
         this.verifications.inc({ result: 'expired' });
         throw new AppError('token_expired', 'The access token has expired.');
       }
       this.verifications.inc({ result: 'invalid' });
       if (err instanceof AppError) throw err;
+      if (err instanceof JwtRejected && err.reason === 'unknown_key')
+        throw new AppError('invalid_token', 'The token was signed by an unknown key.');
       throw new AppError('invalid_token', 'The access token is invalid.');
     }
   }

@@ -5,6 +5,8 @@ import { signUp } from '../../../../test/factories.js';
 import { Metrics } from '../../../platform/metrics.js';
 import { AccessTokens } from './jwt.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+import { KeyStore } from './keys/key-store.js';
+import { generateKey, generateKeyset, type Keyset } from './keys/keyset.js';
 
 const claims = {
   sub: `user:${crypto.randomUUID()}`,
@@ -110,6 +112,59 @@ describe('AccessTokens with the verified-token cache', () => {
     await tokens.verify(token);
     await tokens.verify(token);
     expect(await results()).toEqual({ valid: 2, cached: 0, invalid: 0 });
+  });
+});
+
+describe('KeyStore reloads and the cache', () => {
+  /** A key store over an in-memory key set the test replaces, as a rotation by another process would. */
+  async function storeOver(initial: Keyset) {
+    let stored = initial;
+    const store = await KeyStore.open(
+      {
+        description: 'memory',
+        load: async () => stored,
+        save: async (k) => {
+          stored = k;
+        },
+      },
+      { generateIfMissing: false },
+    );
+    const replace = (k: Keyset) => {
+      stored = k;
+    };
+    return { store, replace };
+  }
+
+  it('a reload of unchanged keys keeps the same key objects, so cached tokens stay cached', async () => {
+    const keyset = generateKeyset();
+    const { store, replace } = await storeOver(keyset);
+    const metrics = new Metrics();
+    const tokens = new AccessTokens(store, { issuer: 'iss', audience: 'aud', ttlSeconds: 300 }, metrics);
+    const { token } = await tokens.sign(claims);
+    const key = await store.verifyingKey(keyset.active.kid);
+    await tokens.verify(token);
+    replace(JSON.parse(JSON.stringify(keyset)));
+    await store.reload();
+    expect(await store.verifyingKey(keyset.active.kid)).toBe(key);
+    await tokens.verify(token);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/jwt_verifications_total\{result="valid"\} 1/);
+    expect(text).toMatch(/jwt_verifications_total\{result="cached"\} 1/);
+  });
+
+  it('new material under a known kid is a new key: a token cached under the old one is verified again', async () => {
+    const keyset = generateKeyset();
+    const { store, replace } = await storeOver(keyset);
+    const metrics = new Metrics();
+    const tokens = new AccessTokens(store, { issuer: 'iss', audience: 'aud', ttlSeconds: 300 }, metrics);
+    const { token } = await tokens.sign(claims);
+    await tokens.verify(token);
+    // The same kid, another key (a key set replaced by hand): the cached verification no longer holds.
+    const impostor = { ...generateKey(), kid: keyset.active.kid };
+    replace({ ...keyset, active: impostor });
+    await store.reload();
+    await expect(tokens.verify(token)).rejects.toMatchObject({ code: 'invalid_token' });
+    expect(await metrics.registry.metrics()).toMatch(/jwt_verifications_total\{result="invalid"\} 1/);
   });
 });
 

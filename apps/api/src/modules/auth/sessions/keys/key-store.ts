@@ -81,9 +81,19 @@ export class KeyStore {
   }
 
   private install(keyset: Keyset) {
+    // A key already imported is kept as the same object: the verified-token cache trusts an entry
+    // only while its kid still maps to the very key that verified it, so re-importing unchanged
+    // keys at every reload would throw that cache away every RELOAD_INTERVAL_MS.
     const byKid = new Map<string, crypto.KeyObject>();
     for (const k of verifyingKeys(keyset)) {
-      byKid.set(k.kid, crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: k.jwk.x }, format: 'jwk' }));
+      const known = this.byKid.get(k.kid);
+      const x = (known?.export({ format: 'jwk' }) as { x?: string } | undefined)?.x;
+      byKid.set(
+        k.kid,
+        known && x === k.jwk.x
+          ? known
+          : crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: k.jwk.x }, format: 'jwk' }),
+      );
     }
     const body = { keys: verifyingKeys(keyset).map(publicJwk) };
     const etag = `"${crypto.createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 32)}"`;
