@@ -49,9 +49,10 @@ function outputText(output: AgentOutputItem[]): string {
 
 /**
  * One model call for a helper agent: no tools, no handoffs, no session, one turn — what a Runner
- * run of it amounts to, without the run loop's per-run machinery (run state, stream, session
- * bookkeeping), which cost a new conversation's title about as much CPU as the call itself. In
- * a trace of its own, as a Runner run was (exported only with OPENAI_AGENTS_TRACING=1).
+ * run of it amounts to, without the run loop's per-run machinery (run state, result, session
+ * bookkeeping), which was a quarter to a third of a new conversation's title CPU
+ * (docs/performance.md). In a trace of its own, as a Runner run was (exported only with
+ * OPENAI_AGENTS_TRACING=1).
  */
 async function complete(agent: Agent, input: string, signal: AbortSignal): Promise<string> {
   const model = agent.model as Model;
