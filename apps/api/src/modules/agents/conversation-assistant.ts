@@ -50,7 +50,7 @@ function outputText(output: AgentOutputItem[]): string {
 /**
  * One model call for a helper agent: no tools, no handoffs, no session, one turn — what a Runner
  * run of it amounts to, without the run loop's per-run machinery (run state, result, session
- * bookkeeping), which was a quarter to a third of a new conversation's title CPU
+ * bookkeeping), which was 20–40 % of the CPU of a new conversation's title
  * (docs/performance.md). In a trace of its own, as a Runner run was (exported only with
  * OPENAI_AGENTS_TRACING=1).
  */
