@@ -8,8 +8,9 @@
  *   npx tsx bench/throughput/run.ts
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npx tsx bench/throughput/run.ts
  *
- * Knobs: BENCH_THROUGHPUT_SECONDS (5 per path), BENCH_THROUGHPUT_CONCURRENCY (16). Closed loop:
- * each client sends its next request when the previous one ends.
+ * Knobs: BENCH_THROUGHPUT_SECONDS (5 per path), BENCH_THROUGHPUT_CONCURRENCY (16), BENCH_CPU_PROF_DIR
+ * (runs the API with `--cpu-prof`, profile written there at exit; see bench/cpu-profile). Closed
+ * loop: each client sends its next request when the previous one ends.
  */
 import http from 'node:http';
 import pg from 'pg';
@@ -73,17 +74,20 @@ async function main() {
   });
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   try {
-    api = await startApi({
-      ...backing.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      AUTH_BCRYPT_COST: '4',
-      MODEL_PROVIDER: 'offline',
-      OFFLINE_MODEL_DELAY_MS: '0',
-      RATE_LIMIT_CHAT_PER_MINUTE: '0',
-      RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '0',
-      RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '0',
-    });
+    api = await startApi(
+      {
+        ...backing.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        AUTH_BCRYPT_COST: '4',
+        MODEL_PROVIDER: 'offline',
+        OFFLINE_MODEL_DELAY_MS: '0',
+        RATE_LIMIT_CHAT_PER_MINUTE: '0',
+        RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '0',
+        RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '0',
+      },
+      process.env.BENCH_CPU_PROF_DIR,
+    );
     const res = await fetch(`${api.url}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

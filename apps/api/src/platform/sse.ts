@@ -66,6 +66,10 @@ export function formatSseEvent({ id, event, data }: SseEvent): string {
   return out;
 }
 
+const WRITTEN: Promise<void> = Promise.resolve();
+/** The abort reason of every closed stream: made once (a DOMException per stream cost a stack capture each). */
+const STREAM_CLOSED = new DOMException('The event stream was closed.', 'AbortError');
+
 export function openSse(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -89,11 +93,11 @@ export function openSse(
   // BFF does) would otherwise leave the client "connecting" until the first event or heartbeat.
   res.write(': open\n\n');
 
-  const write = (chunk: string) =>
-    new Promise<void>((resolve) => {
-      if (closed) return resolve();
-      // Backpressure: when the socket buffer is full, wait for drain (or the end) before resolving.
-      if (res.write(chunk)) return resolve();
+  // Resolved at once while the socket takes the bytes (the common case: no promise per event).
+  const write = (chunk: string): Promise<void> => {
+    if (closed || res.write(chunk)) return WRITTEN;
+    // Backpressure: the socket buffer is full, wait for drain (or the end) before resolving.
+    return new Promise<void>((resolve) => {
       const done = () => {
         res.off('drain', done);
         res.off('close', done);
@@ -102,21 +106,22 @@ export function openSse(
       res.on('drain', done);
       res.on('close', done);
     });
-
-  let heartbeat: NodeJS.Timeout | undefined;
-  const armHeartbeat = () => {
-    clearTimeout(heartbeat);
-    heartbeat = setTimeout(() => {
-      void write(': ping\n\n').then(armHeartbeat);
-    }, options.heartbeatMs);
-    heartbeat.unref();
   };
+
+  // One timer per stream, pushed back by every write (`refresh`), not a new timer per event.
+  const heartbeat = setTimeout(() => {
+    void write(': ping\n\n').then(armHeartbeat);
+  }, options.heartbeatMs);
+  heartbeat.unref();
+  function armHeartbeat() {
+    if (!closed) heartbeat.refresh();
+  }
 
   const finish = () => {
     if (closed) return;
     closed = true;
     clearTimeout(heartbeat);
-    controller.abort();
+    controller.abort(STREAM_CLOSED);
   };
   res.on('close', finish);
   request.raw.on('close', () => {
@@ -124,13 +129,13 @@ export function openSse(
   });
 
   const stream: SseStream = {
-    async send(event) {
+    send(event) {
       armHeartbeat();
-      await write(formatSseEvent(event));
+      return write(formatSseEvent(event));
     },
-    async comment(text) {
+    comment(text) {
       armHeartbeat();
-      await write(`: ${text.replace(/[\r\n]/g, ' ')}\n\n`);
+      return write(`: ${text.replace(/[\r\n]/g, ' ')}\n\n`);
     },
     close() {
       if (closed) return;
@@ -143,6 +148,5 @@ export function openSse(
     },
   };
   options.registry?.add(stream, options.tenantId);
-  armHeartbeat();
   return stream;
 }

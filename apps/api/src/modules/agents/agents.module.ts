@@ -38,7 +38,7 @@ export function createAgentsModule(ctx: PlatformContext, deps: AgentsModuleDeps)
   return {
     service,
     /** Titles and memory summaries of conversations (chat uses it). */
-    assistant: createConversationAssistant(config.models, models),
+    assistant: createConversationAssistant(models),
     async register(app: FastifyInstance) {
       await app.register(agentsRoutes(service));
     },

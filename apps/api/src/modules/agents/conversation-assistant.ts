@@ -1,5 +1,4 @@
-import { Agent, Runner } from '@openai/agents';
-import type { Config } from '../../config.js';
+import { Agent, type AgentOutputItem, type Model, withTrace } from '@openai/agents';
 import { offlineAssistant, type ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ModelResolver } from './agent-registry.js';
 import type { AgentSpec } from './specs/agent-spec.js';
@@ -11,6 +10,8 @@ const SUMMARY_INSTRUCTIONS =
   'You keep the memory of a long chat conversation. Given the summary so far (if any) and the older ' +
   'turns that follow it, write one updated summary: the facts, names, numbers, decisions and open ' +
   'questions that later turns may need, in concise prose or bullet points, at most 400 words.';
+
+const TRACE_NAME = 'Agentry conversation assistant';
 
 /** A helper agent (no tools, no handoffs) on the configured model; `OPENAI_AGENT_MODELS[name]` overrides it. */
 function helperSpec(name: string, instructions: string): AgentSpec {
@@ -36,16 +37,48 @@ const cleanTitle = (raw: string) =>
     .slice(0, 80)
     .trim() ?? '';
 
+/** The text of a model answer: its assistant messages' output text, in order. */
+function outputText(output: AgentOutputItem[]): string {
+  let text = '';
+  for (const item of output) {
+    if (item.type !== 'message' || item.role !== 'assistant') continue;
+    for (const part of item.content) if (part.type === 'output_text') text += part.text;
+  }
+  return text;
+}
+
+/**
+ * One model call for a helper agent: no tools, no handoffs, no session, one turn — what a Runner
+ * run of it amounts to, without the run loop's per-run machinery (run state, result, session
+ * bookkeeping), which was 20–40 % of the CPU of a new conversation's title
+ * (docs/performance.md). In a trace of its own, as a Runner run was (exported only with
+ * OPENAI_AGENTS_TRACING=1).
+ */
+async function complete(agent: Agent, input: string, signal: AbortSignal): Promise<string> {
+  const model = agent.model as Model;
+  const response = await withTrace(TRACE_NAME, () =>
+    model.getResponse({
+      systemInstructions: agent.instructions as string,
+      input,
+      modelSettings: agent.modelSettings,
+      tools: [],
+      outputType: 'text',
+      handoffs: [],
+      tracing: false,
+      signal,
+    }),
+  );
+  return outputText(response.output);
+}
+
 /**
  * Titles and summaries of conversations: two cheap agents on the configured model (openai), or the
  * deterministic offline versions (the first words; one line per older message).
  */
 export function createConversationAssistant(
-  models: Config['models'],
   resolver: ModelResolver & { provider: 'offline' | 'openai' },
 ): ConversationAssistant {
   if (resolver.provider === 'offline') return offlineAssistant;
-  const runner = new Runner({ tracingDisabled: !models.tracing, workflowName: 'Agentry conversation assistant' });
   const titleSpec = helperSpec('title_writer', TITLE_INSTRUCTIONS);
   const summarySpec = helperSpec('summarizer', SUMMARY_INSTRUCTIONS);
   const titler = new Agent({
@@ -61,14 +94,12 @@ export function createConversationAssistant(
   return {
     async title({ message, response }, signal) {
       const input = `User: ${message.slice(0, 2000)}\nAssistant: ${response.slice(0, 1000)}`;
-      const result = await runner.run(titler, input, { signal, maxTurns: 1 });
-      const title = cleanTitle(String(result.finalOutput ?? ''));
+      const title = cleanTitle(await complete(titler, input, signal));
       return title || offlineAssistant.title({ message, response }, signal);
     },
     async summarize({ previous, transcript }, signal) {
       const input = `${previous ? `Summary so far:\n${previous}\n\n` : ''}Older turns:\n${transcript}`;
-      const result = await runner.run(summarizer, input, { signal, maxTurns: 1 });
-      const text = String(result.finalOutput ?? '').trim();
+      const text = (await complete(summarizer, input, signal)).trim();
       if (!text) throw new Error('the summarizer returned nothing');
       return text;
     },
