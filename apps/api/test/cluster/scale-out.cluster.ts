@@ -255,11 +255,11 @@ describe('the cluster through its proxy', () => {
       [accepted.map((r) => r.runId)],
     );
     expect(stored.rows[0].n).toBe(accepted.length);
-    // A request that reached a replica as it closed is refused (502 from nginx on a kept-alive
-    // upstream connection, which it never replays for a POST; 503 from the closing server): the
-    // client may retry, and no run exists for it — every run of these users is one a client accepted.
-    expect(refused.filter((r) => r !== 'HTTP 502' && r !== 'HTTP 503')).toEqual([]);
-    expect(refused.length).toBeLessThanOrEqual(Math.ceil(accepted.length / 50));
+    // No request is refused: a draining replica refuses new connections (nginx retries those on
+    // another) and serves what arrives on its open ones with `Connection: close`; nginx closes idle
+    // upstream connections before the replica would (platform/http/graceful-shutdown.ts). Every run
+    // of these users is one a client accepted.
+    expect(refused).toEqual([]);
     const all = await cluster.postgres.pool.query('select count(*)::int as n from chat_runs where user_id = any($1)', [
       users.map((u) => u.session.user_id),
     ]);
