@@ -245,8 +245,9 @@ describe('the cluster through its proxy', () => {
     stop = true;
     await Promise.all(load);
 
+    const ends = accepted.map((r) => String(r.end?.data?.code ?? r.end?.event)).sort();
     console.log(
-      `rolling restart: ${accepted.length} runs accepted, ${accepted.filter((r) => r.resumes).length} resumed, ${refused.length} refused`,
+      `rolling restart: ${accepted.length} runs accepted, ${accepted.filter((r) => r.resumes).length} resumed, ${refused.length} refused ${JSON.stringify(refused)}, ends ${JSON.stringify(Object.fromEntries(ends.map((e) => [e, ends.filter((x) => x === e).length])))}`,
     );
     expect(accepted.length).toBeGreaterThan(20);
     expect(accepted.filter((r) => r.end?.event !== 'run.completed')).toEqual([]);

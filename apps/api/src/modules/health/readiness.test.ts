@@ -29,7 +29,12 @@ describe('readiness checks', () => {
       timeoutMs: 200,
       probes: { database: async () => Promise.reject(new Error('down')) },
     });
-    expect(await health.readiness()).toEqual({ ready: false, draining: false, checks: { database: 'unavailable' }, details: {} });
+    expect(await health.readiness()).toEqual({
+      ready: false,
+      draining: false,
+      checks: { database: 'unavailable' },
+      details: {},
+    });
   });
 
   it('is not ready once the process drains, whatever its dependencies say', async () => {
