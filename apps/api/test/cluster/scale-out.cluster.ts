@@ -198,6 +198,7 @@ describe('the cluster through its proxy', () => {
     await cluster.startApi(owner);
   });
 
+  // Bound: three restarts, each a process start (over 60 s each on a loaded 2-core machine).
   it('loses no accepted run while every API replica is restarted with SIGTERM under steady chat load', async () => {
     const users = await Promise.all([0, 1, 2, 3].map(() => signUpVia(cluster.proxyUrl)));
     let stop = false;
@@ -266,7 +267,7 @@ describe('the cluster through its proxy', () => {
     ]);
     expect(all.rows[0].n).toBe(accepted.length);
     expect(cluster.unexpectedExits()).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });
 
 /** The run id of the one chat stream open in the cluster (from the table: the client's headers may not have arrived yet). */
