@@ -9,6 +9,7 @@ import { SseRegistry } from './platform/sse.js';
 import { frameworkErrorHandler, installErrorHandling } from './platform/http/problem.js';
 import { installHttpPlatform, requestIdFor } from './platform/http/plugins.js';
 import { installAuthGuard } from './platform/http/auth-guard.js';
+import { GracefulShutdown } from './platform/http/graceful-shutdown.js';
 import { loggerOptions } from './platform/logger.js';
 import { installHttpTracing } from './platform/telemetry.js';
 import { instrumentJobQueue, registerStreamGauge } from './platform/machinery-metrics.js';
@@ -76,6 +77,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     onShutdown: (fn) => shutdown.push(fn),
   };
   registerStreamGauge(metrics, sse);
+  // main.ts drains before close on SIGTERM; half the grace leaves the rest to workers and pools.
+  const drain = new GracefulShutdown(app.server, {
+    closeStreams: () => sse.closeAll(),
+    deadlineMs: Math.floor(config.http.shutdownGraceMs / 2),
+  });
+  app.decorate('drain', () => drain.drain());
 
   installErrorHandling(app);
   // Request id, CORS and security headers run before the guard so a 401 carries them too.
@@ -102,7 +109,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerRateLimits(app, ctx);
 
   // Health and metrics answer in every role, a worker-only process too.
-  const health = createHealthModule(ctx);
+  const health = createHealthModule(ctx, () => drain.draining);
   await health.register(app);
 
   // ── modules ────────────────────────────────────────────────────────────────────────────────

@@ -54,7 +54,11 @@ async function main() {
     }, config.http.shutdownGraceMs);
     force.unref();
     try {
-      await app.close(); // stops accepting, ends streams, waits for in-flight requests, stops workers
+      // Refuses new connections, ends streams, serves what open connections still send (Connection:
+      // close) until they are gone: no request a proxy already sent is lost (graceful-shutdown.ts).
+      const { closedAll } = await app.drain();
+      logger.info({ event: 'server.drained', closed_all_connections: closedAll }, 'drained');
+      await app.close(); // closes what is left, waits for in-flight requests, stops workers
       await ports.close();
       await database.close();
       await telemetry.shutdown();

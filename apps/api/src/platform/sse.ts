@@ -85,7 +85,8 @@ export function openSse(
     ...options.headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
+    // No `connection` header here: Node writes keep-alive itself, or `close` when the server drains
+    // (graceful-shutdown.ts), so a stream ended by the drain does not leave a reusable connection.
     'x-accel-buffering': 'no',
   });
   res.flushHeaders();

@@ -104,6 +104,9 @@ function spawnNode(name: string, args: string[], env: Record<string, string>, di
   return { name, port, url: `http://127.0.0.1:${port}`, child, output: () => tail, exited: () => exit };
 }
 
+/** How long a started process may take to answer ready (CLUSTER_READY_TIMEOUT_MS: longer on a loaded machine). */
+const READY_TIMEOUT_MS = Number(process.env.CLUSTER_READY_TIMEOUT_MS ?? 90_000);
+
 async function waitReady(p: NodeProcess, pathname: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -218,7 +221,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       apiPorts[i],
     );
     apis[i] = p;
-    await waitReady(p, '/health/ready', 90_000);
+    await waitReady(p, '/health/ready', READY_TIMEOUT_MS);
     return p;
   };
   const startWorker = async (i: number) => {
@@ -230,7 +233,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       workerPorts[i],
     );
     workers[i] = p;
-    await waitReady(p, '/health/ready', 90_000);
+    await waitReady(p, '/health/ready', READY_TIMEOUT_MS);
     return p;
   };
 

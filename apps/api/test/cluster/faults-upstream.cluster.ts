@@ -5,7 +5,8 @@ import { startCluster, WEBHOOK_SECRET, type Cluster } from './cluster.js';
 import { chatStream, signUpVia, subscribeToStarter, waitUntil, type ClusterUser } from './cluster-client.js';
 
 /**
- * The cluster's upstreams fail: the model server answers 500s, then hangs; Stripe answers 500s.
+ * The cluster's upstreams fail: the model server answers 500s, breaks off mid-answer, then hangs;
+ * Stripe answers 500s.
  * No process exits, every request ends within its documented bound with a clear problem or
  * `run.failed`, everything recovers without a restart when the upstream answers again, and no
  * accepted run or stored webhook is lost (rows counted before and after).
@@ -15,7 +16,7 @@ import { chatStream, signUpVia, subscribeToStarter, waitUntil, type ClusterUser 
  */
 let cluster: Cluster;
 let model: FakeOpenAI;
-let modelMode: 'ok' | 'error' | 'hang' = 'ok';
+let modelMode: 'ok' | 'error' | 'hang' | 'break' = 'ok';
 /** CHAT_RUN_TIMEOUT_MS: the documented bound of a run whose model does not answer (120 s by default). */
 const RUN_TIMEOUT_MS = 5000;
 /** What a failing run may take past its bound (the run's own teardown, the proxy, the client). */
@@ -29,7 +30,10 @@ beforeAll(async () => {
         ? { error: { status: 500, message: 'The server had an error while processing your request.' } }
         : modelMode === 'hang'
           ? { hang: true }
-          : words(request),
+          : modelMode === 'break'
+            ? // Some deltas, then the connection is cut (alternately: a chunk that is not JSON).
+              { text: 'one two three four five six', breakAfter: 3, failure: request.index % 2 ? 'close' : 'garbage' }
+            : words(request),
   });
   cluster = await startCluster({
     env: {
@@ -117,6 +121,21 @@ describe('upstream faults', () => {
       expect(waited.status).toBe(502);
       expect(((await waited.json()) as { code: string }).code).toBe('bad_gateway');
       accepted++;
+
+      // The model fails mid-answer: the deltas sent stay in the stream, the run ends with run.failed.
+      modelMode = 'break';
+      for (const run of await three()) {
+        expect(run.status).toBe(200);
+        accepted++;
+        expect(run.last?.event).toBe('run.failed');
+        expect(run.last?.data).toMatchObject({ code: 'model_error', retryable: true });
+        const partial = run.events
+          .filter((e) => e.event === 'message.delta')
+          .map((e) => String(e.data.delta))
+          .join('');
+        expect('one two three four five six'.startsWith(partial)).toBe(true);
+        expect(run.ms).toBeLessThan(RUN_TIMEOUT_MS + SLACK_MS);
+      }
 
       modelMode = 'hang';
       const asked = model.requests.length;

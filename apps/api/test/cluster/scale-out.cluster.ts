@@ -198,6 +198,7 @@ describe('the cluster through its proxy', () => {
     await cluster.startApi(owner);
   });
 
+  // Bound: three restarts, each a process start (over 60 s each on a loaded 2-core machine).
   it('loses no accepted run while every API replica is restarted with SIGTERM under steady chat load', async () => {
     const users = await Promise.all([0, 1, 2, 3].map(() => signUpVia(cluster.proxyUrl)));
     let stop = false;
@@ -245,8 +246,9 @@ describe('the cluster through its proxy', () => {
     stop = true;
     await Promise.all(load);
 
+    const ends = accepted.map((r) => String(r.end?.data?.code ?? r.end?.event)).sort();
     console.log(
-      `rolling restart: ${accepted.length} runs accepted, ${accepted.filter((r) => r.resumes).length} resumed, ${refused.length} refused`,
+      `rolling restart: ${accepted.length} runs accepted, ${accepted.filter((r) => r.resumes).length} resumed, ${refused.length} refused ${JSON.stringify(refused)}, ends ${JSON.stringify(Object.fromEntries(ends.map((e) => [e, ends.filter((x) => x === e).length])))}`,
     );
     expect(accepted.length).toBeGreaterThan(20);
     expect(accepted.filter((r) => r.end?.event !== 'run.completed')).toEqual([]);
@@ -255,17 +257,17 @@ describe('the cluster through its proxy', () => {
       [accepted.map((r) => r.runId)],
     );
     expect(stored.rows[0].n).toBe(accepted.length);
-    // A request that reached a replica as it closed is refused (502 from nginx on a kept-alive
-    // upstream connection, which it never replays for a POST; 503 from the closing server): the
-    // client may retry, and no run exists for it — every run of these users is one a client accepted.
-    expect(refused.filter((r) => r !== 'HTTP 502' && r !== 'HTTP 503')).toEqual([]);
-    expect(refused.length).toBeLessThanOrEqual(Math.ceil(accepted.length / 50));
+    // No request is refused: a draining replica refuses new connections (nginx retries those on
+    // another) and serves what arrives on its open ones with `Connection: close`; nginx closes idle
+    // upstream connections before the replica would (platform/http/graceful-shutdown.ts). Every run
+    // of these users is one a client accepted.
+    expect(refused).toEqual([]);
     const all = await cluster.postgres.pool.query('select count(*)::int as n from chat_runs where user_id = any($1)', [
       users.map((u) => u.session.user_id),
     ]);
     expect(all.rows[0].n).toBe(accepted.length);
     expect(cluster.unexpectedExits()).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });
 
 /** The run id of the one chat stream open in the cluster (from the table: the client's headers may not have arrived yet). */

@@ -12,6 +12,13 @@ import { type EmbeddingsRequest, type FakeEmbeddingsOptions, respondEmbeddings }
 export type FakeReply =
   /** `delayMs`: the reply waits this long before its first byte (a slow model). */
   | { text: string; delayMs?: number }
+  /**
+   * The model fails mid-stream: a streamed reply sends `breakAfter` text deltas of `text`, then the
+   * connection is cut (`close`), a chunk that is not JSON goes out before the end (`garbage`), or
+   * the body ends without the stream's end (`end`: no `response.completed`, no `[DONE]`).
+   * A reply that is not streamed breaks the same way before its body.
+   */
+  | { text: string; breakAfter: number; failure: 'close' | 'garbage' | 'end' }
   | { toolCalls: { name: string; arguments: string }[] }
   | { error: { status: number; message: string; type?: string } }
   /** Never answers: the request is held until the client gives up (or the server closes). */
@@ -85,6 +92,24 @@ const countTokens = (s: string) => Math.max(1, s.split(/\s+/).filter(Boolean).le
 /** Splits text into word-sized chunks that concatenate back to it exactly. */
 function chunks(text: string): string[] {
   return text.match(/\s*\S+/g) ?? [text];
+}
+
+type BreakingReply = Extract<FakeReply, { breakAfter: number }>;
+
+/** The reply breaks before its `index`-th delta (0-based). */
+function breaksAt(reply: FakeReply, index: number): reply is BreakingReply {
+  return 'breakAfter' in reply && index >= reply.breakAfter;
+}
+
+/** Ends a reply mid-stream: the socket cut without ending the chunked body, a chunk that is not JSON, or an early end. */
+function breakStream(res: http.ServerResponse, reply: BreakingReply) {
+  if (reply.failure === 'close') {
+    // Once what was written reached the socket: the client gets the deltas, then the connection ends.
+    res.write('', () => res.socket?.destroy());
+    return;
+  }
+  if (reply.failure === 'garbage') res.write('data: {"type": "response.output_text.delta", "delta": not json\n\n');
+  res.end();
 }
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
@@ -235,6 +260,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     };
     if (!stream) {
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': `req_${randomUUID()}` });
+      if (breaksAt(reply, 0)) return breakStream(res, reply);
       res.end(JSON.stringify(final));
       return;
     }
@@ -261,7 +287,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           content_index: 0,
           part: { type: 'output_text', text: '', annotations: [] },
         });
-        for (const delta of chunks(text)) {
+        for (const [i, delta] of chunks(text).entries()) {
+          if (breaksAt(reply, i)) return breakStream(res, reply);
           await pause();
           send('response.output_text.delta', {
             item_id: item.id,
@@ -338,6 +365,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const finishReason = toolCalls ? 'tool_calls' : 'stop';
     if (!stream) {
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': `req_${randomUUID()}` });
+      if (breaksAt(reply, 0)) return breakStream(res, reply);
       res.end(
         JSON.stringify({
           id,
@@ -373,7 +401,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       );
     chunk({ role: 'assistant', content: '', refusal: null });
     if (text !== null) {
-      for (const piece of chunks(text)) {
+      for (const [i, piece] of chunks(text).entries()) {
+        if (breaksAt(reply, i)) return breakStream(res, reply);
         await pause();
         chunk({ content: piece });
       }

@@ -23,20 +23,22 @@ export class ApprovalsRepo {
     if (rows.length) await db.insert(chatRunApprovals).values(rows);
   }
 
-  /** `pausing` → `waiting`: the run's events are in its log, a resume may now append after them. */
-  async markWaiting(db: DbOrTx, runId: string) {
-    await db
+  /** `pausing` → `waiting`: the run's events are in its log, a resume may now append after them. False when not `pausing`. */
+  async markWaiting(db: DbOrTx, runId: string): Promise<boolean> {
+    const rows = await db
       .update(chatRunPauses)
       .set({ status: 'waiting', updatedAt: sql`now()` })
-      .where(and(eq(chatRunPauses.runId, runId), eq(chatRunPauses.status, 'pausing')));
+      .where(and(eq(chatRunPauses.runId, runId), eq(chatRunPauses.status, 'pausing')))
+      .returning({ runId: chatRunPauses.runId });
+    return rows.length > 0;
   }
 
-  async nextEventId(db: DbOrTx, runId: string): Promise<number | undefined> {
+  async pauseState(db: DbOrTx, runId: string): Promise<{ status: string; nextEventId: number } | undefined> {
     const [row] = await db
-      .select({ n: chatRunPauses.nextEventId })
+      .select({ status: chatRunPauses.status, nextEventId: chatRunPauses.nextEventId })
       .from(chatRunPauses)
       .where(eq(chatRunPauses.runId, runId));
-    return row?.n;
+    return row;
   }
 
   async pendingCount(db: DbOrTx, runId: string): Promise<number> {

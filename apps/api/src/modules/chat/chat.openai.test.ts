@@ -30,6 +30,13 @@ describe('chat with MODEL_PROVIDER=openai against the fake server', () => {
               { name: 'search_conversations', arguments: JSON.stringify({ query: text.split(' ')[1], limit: null }) },
             ],
           };
+        const cut = /^break (close|garbage|end)/.exec(text);
+        if (cut)
+          return {
+            text: 'one two three four five six seven',
+            breakAfter: 3,
+            failure: cut[1] as 'close' | 'garbage' | 'end',
+          };
         if (text.startsWith('explode'))
           return { error: { status: 400, message: 'secret provider detail', type: 'invalid_request_error' } };
         return { text: `echo: ${text}` };
@@ -148,6 +155,52 @@ describe('chat with MODEL_PROVIDER=openai against the fake server', () => {
       }
     });
   }
+
+  // The model fails mid-stream (API.md "A model provider that fails"): the deltas already sent stay
+  // in the run's log, the run ends with run.failed (retryable), only the user message is stored,
+  // and the next run on the same server completes.
+  for (const api of ['responses', 'chat_completions'])
+    for (const failure of ['close', 'garbage', 'end'] as const) {
+      // A Responses stream without `response.completed` is the SDK's invalid response; the other
+      // breaks are the provider's (a Chat Completions body without [DONE]: stream-end-check.ts).
+      const code = api === 'responses' && failure === 'end' ? 'model_behavior_error' : 'model_error';
+      it(`${api}: a model stream that breaks after some deltas (${failure}) ends with run.failed ${code}`, async () => {
+        const t = await createTestApp(env(api), { database });
+        try {
+          const user = await signUp(t.app);
+          const res = await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/chat/stream',
+            headers: user.headers,
+            payload: { message: `break ${failure} please` },
+          });
+          const events = parseSse(res.body);
+          expect(events.at(-1)).toMatchObject({ event: 'run.failed', data: { code, retryable: true } });
+          expect(events.map((e) => e.event)).not.toContain('run.completed');
+          const partial = events
+            .filter((e) => e.event === 'message.delta')
+            .map((e) => e.data.delta)
+            .join('');
+          expect('one two three four five six seven'.startsWith(partial)).toBe(true);
+          const conversationId = events[0]!.data.conversation_id;
+          const conv = (
+            await t.app.inject({ method: 'GET', url: `/api/v1/conversations/${conversationId}`, headers: user.headers })
+          ).json();
+          expect(conv.messages.map((m: { role: string }) => m.role)).toEqual(['user']);
+
+          const next = await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/chat',
+            headers: user.headers,
+            payload: { message: 'hello after the break', conversation_id: conversationId },
+          });
+          expect(next.statusCode, next.body).toBe(200);
+          expect(next.json().response).toBe('echo: hello after the break');
+        } finally {
+          await t.close();
+        }
+      });
+    }
 
   it('search_conversations sees only the caller’s own conversations in the current tenant', async () => {
     const t = await createTestApp(env('responses'), { database });

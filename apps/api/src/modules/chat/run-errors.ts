@@ -14,6 +14,7 @@ import {
 import { APIConnectionError, APIError } from 'openai';
 import type { RunFailureCode } from '@agentry/contracts';
 import { GuardrailTripped } from '../guardrails/run-guard.js';
+import { IncompleteModelStream } from '../agents/models/stream-end-check.js';
 
 /** Why the server stopped a run itself (the abort reason of its signal). */
 export class RunAbort extends Error {
@@ -97,6 +98,8 @@ export function toRunFailure(err: unknown, abortReason?: unknown): RunFailure {
     return { code: 'tool_error', message: 'A tool failed during the run.', retryable: true };
   if (err instanceof APIConnectionError)
     return { code: 'model_error', message: 'The model provider could not be reached.', retryable: true };
+  if (brokenModelStream(err))
+    return { code: 'model_error', message: 'The model provider’s answer broke off.', retryable: true };
   if (err instanceof APIError) {
     const status = err.status ?? 0;
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500 || status === 0;
@@ -107,6 +110,24 @@ export function toRunFailure(err: unknown, abortReason?: unknown): RunFailure {
     };
   }
   return { code: 'internal_error', message: 'The run failed unexpectedly.', retryable: false };
+}
+
+/**
+ * A model response that broke after it began (the SDK raises these as they are, not as API errors):
+ * the connection cut while its body streams (undici's `terminated`, caused by a socket error), or a
+ * streamed chunk that is not JSON (the openai client's parse error), or a Chat Completions body
+ * that ended before `[DONE]` (stream-end-check.ts).
+ */
+function brokenModelStream(err: unknown): boolean {
+  if (err instanceof IncompleteModelStream) return true;
+  if (err instanceof SyntaxError) return err.message.startsWith('Error reading response');
+  let e = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e instanceof TypeError && e.message === 'terminated') return true;
+    if (/^(UND_ERR_SOCKET|ECONNRESET|EPIPE)$/.test(String((e as { code?: unknown }).code))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**

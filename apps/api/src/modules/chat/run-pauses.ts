@@ -113,7 +113,8 @@ export class RunPauses {
 
   /** The pause's events are in the log: it may be resumed (now, if everything was decided meanwhile). */
   async paused(runId: string): Promise<void> {
-    await this.deps.repo.markWaiting(this.deps.database.db, runId);
+    // Not `pausing` any more: ended meanwhile (a cancel from someone who saw `run.paused`, see cancel).
+    if (!(await this.deps.repo.markWaiting(this.deps.database.db, runId))) return;
     if ((await this.deps.repo.pendingCount(this.deps.database.db, runId)) === 0) await this.enqueueResume(runId);
   }
 
@@ -163,12 +164,20 @@ export class RunPauses {
     return { approval_id: approvalId, decision: body.decision };
   }
 
+  /**
+   * Only for a `waiting` pause: a decision made while it is still `pausing` (by someone who saw
+   * `run.paused` first) leaves the resume to `paused`, which counts the pending ones after marking
+   * it waiting. A resume job enqueued earlier would find nothing to claim, and its job id would
+   * keep the later one from being enqueued.
+   */
   private async enqueueResume(runId: string) {
-    const nextEventId = await this.deps.repo.nextEventId(this.deps.database.db, runId);
+    const pause = await this.deps.repo.pauseState(this.deps.database.db, runId);
+    if (pause?.status !== 'waiting') return;
+    const { nextEventId } = pause;
     await this.deps.jobs.enqueue(
       RESUME_RUN_JOB,
       { runId },
-      { jobId: `chat-resume_${runId}_${nextEventId ?? 0}`, attempts: 3, backoffMs: 1000 },
+      { jobId: `chat-resume_${runId}_${nextEventId}`, attempts: 3, backoffMs: 1000 },
     );
   }
 
@@ -232,9 +241,24 @@ export class RunPauses {
     return true;
   }
 
-  /** Cancels a paused run (false when it is not waiting any more: resumed, ended, or still pausing). */
-  cancel(runId: string): Promise<boolean> {
-    return this.end(runId, ['waiting'], 'cancelled', CANCELLED);
+  /**
+   * Cancels a paused run (false when it is not paused any more: resumed or ended). The pause's
+   * replica marks it `waiting` after its events are in the log, but a follower may see `run.paused`
+   * and cancel before that: a pause still `pausing` whose `run.paused` is in the log is ended too
+   * (its `run.failed` then goes right after it; `paused` finds it ended and does not resume it).
+   */
+  async cancel(runId: string): Promise<boolean> {
+    if (await this.end(runId, ['waiting'], 'cancelled', CANCELLED)) return true;
+    if (!(await this.pauseIsLogged(runId))) return false;
+    return this.end(runId, ['pausing', 'waiting'], 'cancelled', CANCELLED);
+  }
+
+  /** The pause's last event, `run.paused` (id nextEventId − 1), is in the run's log, so every earlier one is. */
+  private async pauseIsLogged(runId: string): Promise<boolean> {
+    const next = (await this.deps.repo.pauseState(this.deps.database.db, runId))?.nextEventId;
+    if (next === undefined || next < 2) return false;
+    const [entry] = await this.deps.streams.read(runStreamKey(runId), streamIdOf(next - 2), 1);
+    return entry?.id === streamIdOf(next - 1);
   }
 
   /** Ends every run waiting past its expiry with `run.failed` `approval_expired`; returns how many. */

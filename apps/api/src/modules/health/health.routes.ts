@@ -28,7 +28,9 @@ export function healthRoutes(health: HealthService): FastifyPluginAsyncZod {
         },
       },
       async () => {
-        const { ready, checks, details } = await health.readiness();
+        const { ready, draining, checks, details } = await health.readiness();
+        // The load balancer stops sending here; requests already on their way are still served.
+        if (draining) throw new AppError('not_ready', 'Not ready: shutting down.', { details: { draining: true } });
         if (!ready) {
           const failed = Object.entries(checks)
             .filter(([, v]) => v !== 'ok')

@@ -55,6 +55,8 @@ export class HealthService {
       timeoutMs: number;
       /** Named dependency probes, each resolving when its dependency answers. */
       probes: Record<string, () => Promise<void>>;
+      /** True once the process drains for shutdown: not ready, whatever the probes say. */
+      draining?: () => boolean;
     },
   ) {}
 
@@ -68,6 +70,7 @@ export class HealthService {
 
   /** Every probe runs in parallel with its own deadline, so one hung dependency cannot delay the answer. */
   async readiness() {
+    if (this.options.draining?.()) return { ready: false, draining: true, checks: {}, details: {} };
     const [entries, details] = await Promise.all([
       Promise.all(
         Object.entries(this.options.probes).map(
@@ -77,6 +80,6 @@ export class HealthService {
       this.readDetails(),
     ]);
     const checks = Object.fromEntries(entries) as Record<string, CheckResult>;
-    return { ready: entries.every(([, r]) => r === 'ok'), checks, details };
+    return { ready: entries.every(([, r]) => r === 'ok'), draining: false, checks, details };
   }
 }

@@ -16,6 +16,7 @@ describe('readiness checks', () => {
     const started = Date.now();
     expect(await health.readiness()).toEqual({
       ready: false,
+      draining: false,
       checks: { database: 'ok', redis: 'timeout' },
       details: {},
     });
@@ -28,7 +29,25 @@ describe('readiness checks', () => {
       timeoutMs: 200,
       probes: { database: async () => Promise.reject(new Error('down')) },
     });
-    expect(await health.readiness()).toEqual({ ready: false, checks: { database: 'unavailable' }, details: {} });
+    expect(await health.readiness()).toEqual({
+      ready: false,
+      draining: false,
+      checks: { database: 'unavailable' },
+      details: {},
+    });
+  });
+
+  it('is not ready once the process drains, whatever its dependencies say', async () => {
+    let draining = false;
+    const health = new HealthService({
+      version: 't',
+      timeoutMs: 200,
+      probes: { database: async () => {} },
+      draining: () => draining,
+    });
+    expect((await health.readiness()).ready).toBe(true);
+    draining = true;
+    expect(await health.readiness()).toMatchObject({ ready: false, draining: true });
   });
 });
 

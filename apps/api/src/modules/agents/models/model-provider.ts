@@ -4,6 +4,7 @@ import type { Config } from '../../../config.js';
 import type { ModelResolver } from '../agent-registry.js';
 import type { AgentSpec } from '../specs/agent-spec.js';
 import { OfflineModel } from './offline-model.js';
+import { fetchRequiringStreamEnd } from './stream-end-check.js';
 
 /**
  * The provider factory: picks the model of every agent from configuration.
@@ -35,6 +36,8 @@ export function createModelResolver(
       apiKey: models.openaiApiKey ?? 'not-needed',
       baseURL: models.openaiBaseUrl,
       maxRetries: 2,
+      // A Chat Completions stream cut short fails instead of completing with a truncated answer.
+      fetch: fetchRequiringStreamEnd(),
     });
   const nameFor = (spec: AgentSpec) => models.agentModels[spec.name] ?? spec.model ?? models.openaiModel;
   return {
