@@ -8,6 +8,7 @@
  *   SOAK_MINUTES=10 SOAK_CONCURRENCY=200 node --import tsx bench/soak/run.ts
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { startCluster } from '../../apps/api/test/cluster/cluster.js';
 import { chatStream, signUpVia, type ClusterUser } from '../../apps/api/test/cluster/cluster-client.js';
 
@@ -81,12 +82,14 @@ console.log(
   `soak: ${concurrency} concurrent streaming chats for ${minutes} min through nginx → ${cluster.apis.length} API, ${cluster.workers.length} worker processes`,
 );
 console.log(`processes: ${processes.map((p) => `${p.name}=pid ${p.child.pid}`).join(' ')}`);
-const header = ['min', 'runs', 'errors', 'p50 ms', 'p99 ms', ...processes.map((p) => `${p.name} RSS MB/fds`)];
+const header = ['min', 'load1', 'runs', 'errors', 'p50 ms', 'p99 ms', ...processes.map((p) => `${p.name} RSS MB/fds`)];
 console.log(header.join('\t'));
 const report = (i: number) => {
   const sorted = [...minute.firstTokens].sort((a, b) => a - b);
   const row = [
     String(i),
+    // The machine is shared: the 1-minute load average (as `uptime` prints it) beside every row.
+    os.loadavg()[0]!.toFixed(2),
     String(minute.done),
     String(minute.errors.length),
     String(pct(sorted, 50)),

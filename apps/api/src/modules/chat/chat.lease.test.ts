@@ -66,7 +66,10 @@ describe('run lease: a run the reaper ended stops as run_lost', () => {
       payload: { message: words(60) },
     });
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ code: 'unavailable', details: { run_failure_code: 'run_lost', retryable: true } });
+    expect(res.json()).toMatchObject({
+      code: 'unavailable',
+      details: { run_failure_code: 'run_lost', retryable: true },
+    });
   });
 });
 

@@ -105,9 +105,7 @@ export class ChatRepo {
         outputTokens: values.outputTokens,
         finishedAt: new Date(),
       })
-      .where(
-        and(eq(chatRuns.tenantId, tenantId), eq(chatRuns.id, id), inArray(chatRuns.status, ['running', 'paused'])),
-      )
+      .where(and(eq(chatRuns.tenantId, tenantId), eq(chatRuns.id, id), inArray(chatRuns.status, ['running', 'paused'])))
       .returning({ id: chatRuns.id });
     return rows.length > 0;
   }

@@ -407,7 +407,13 @@ function recordCompletedRun(deps: RunExecutionDeps, caller: Caller, result: RunR
   return deps.database.db.transaction(async (tx) => {
     const messageId = await deps.conversations.recordRunResult(tx, caller, result);
     // The reaper ended the run meanwhile (its lease is gone): nothing of it is kept, it ends as run_lost.
-    if (!(await deps.repo.finishRun(tx, caller.tenantId, result.runId, { status: 'completed', inputTokens, outputTokens })))
+    if (
+      !(await deps.repo.finishRun(tx, caller.tenantId, result.runId, {
+        status: 'completed',
+        inputTokens,
+        outputTokens,
+      }))
+    )
       throw new RunAbort('run_lost');
     return messageId;
   });

@@ -112,9 +112,7 @@ export class RunManager {
     const live = new LiveRun(firstId - 1);
     const controller = new AbortController();
     // A write refused because the reaper ended the run stops it (run_lost): nothing after its terminal event.
-    const log = leasedRunLog(this.deps.ports.streams, input.runId, () =>
-      controller.abort(new RunAbort('run_lost')),
-    );
+    const log = leasedRunLog(this.deps.ports.streams, input.runId, () => controller.abort(new RunAbort('run_lost')));
     const writer = new RunEventWriter(log, input.runId, live, this.deps.metrics?.trackRun(), firstId);
     await writer.append(first);
     try {
