@@ -21,6 +21,8 @@ process.once('SIGINT', () => process.exit(130)); // the cluster's processes stop
 // Production's run-liveness settings (the cluster test shortens them to prove the bound quickly; under
 // a soak's load a 2 s staleness would reap live runs whose heartbeat waits for a database connection).
 const cluster = await startCluster({
+  // Five processes start at once: on a host shared with other work that takes longer than the test's 90 s.
+  readyTimeoutMs: 600_000,
   env: {
     OFFLINE_MODEL_DELAY_MS: '20',
     // The per-user stream cap is tested in the rate-limit module; here it would only refuse a client

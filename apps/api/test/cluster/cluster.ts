@@ -60,6 +60,8 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** LOG_LEVEL of the Agentry processes (warn by default; their output is kept in files under `dir`). */
   logLevel?: string;
+  /** How long each API and worker process may take to become ready (90 s by default; a crowded host needs more). */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -218,7 +220,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       apiPorts[i],
     );
     apis[i] = p;
-    await waitReady(p, '/health/ready', 90_000);
+    await waitReady(p, '/health/ready', options.readyTimeoutMs ?? 90_000);
     return p;
   };
   const startWorker = async (i: number) => {
@@ -230,7 +232,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       workerPorts[i],
     );
     workers[i] = p;
-    await waitReady(p, '/health/ready', 90_000);
+    await waitReady(p, '/health/ready', options.readyTimeoutMs ?? 90_000);
     return p;
   };
 
