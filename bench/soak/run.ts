@@ -8,6 +8,7 @@
  *   SOAK_MINUTES=10 SOAK_CONCURRENCY=200 node --import tsx bench/soak/run.ts
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { startCluster } from '../../apps/api/test/cluster/cluster.js';
 import { chatStream, signUpVia, type ClusterUser } from '../../apps/api/test/cluster/cluster-client.js';
 
@@ -20,6 +21,8 @@ process.once('SIGINT', () => process.exit(130)); // the cluster's processes stop
 // Production's run-liveness settings (the cluster test shortens them to prove the bound quickly; under
 // a soak's load a 2 s staleness would reap live runs whose heartbeat waits for a database connection).
 const cluster = await startCluster({
+  // Five processes start at once: on a host shared with other work that takes longer than the test's 90 s.
+  readyTimeoutMs: 600_000,
   env: {
     OFFLINE_MODEL_DELAY_MS: '20',
     // The per-user stream cap is tested in the rate-limit module; here it would only refuse a client
@@ -81,12 +84,14 @@ console.log(
   `soak: ${concurrency} concurrent streaming chats for ${minutes} min through nginx → ${cluster.apis.length} API, ${cluster.workers.length} worker processes`,
 );
 console.log(`processes: ${processes.map((p) => `${p.name}=pid ${p.child.pid}`).join(' ')}`);
-const header = ['min', 'runs', 'errors', 'p50 ms', 'p99 ms', ...processes.map((p) => `${p.name} RSS MB/fds`)];
+const header = ['min', 'load1', 'runs', 'errors', 'p50 ms', 'p99 ms', ...processes.map((p) => `${p.name} RSS MB/fds`)];
 console.log(header.join('\t'));
 const report = (i: number) => {
   const sorted = [...minute.firstTokens].sort((a, b) => a - b);
   const row = [
     String(i),
+    // The machine is shared: the 1-minute load average (as `uptime` prints it) beside every row.
+    os.loadavg()[0]!.toFixed(2),
     String(minute.done),
     String(minute.errors.length),
     String(pct(sorted, 50)),

@@ -95,6 +95,8 @@ const EnvSchema = z.object({
 
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_MAX: int(10, 1),
+  /** How long a query may wait for a pool connection before it fails (503 `unavailable`). */
+  DATABASE_POOL_ACQUIRE_TIMEOUT_MS: int(10_000, 100),
   AUTO_MIGRATE: bool(true),
   REDIS_URL: optionalUrl,
   REDIS_KEY_PREFIX: z.string().default('agentry:'),
@@ -288,6 +290,7 @@ function shape(e: z.output<typeof EnvSchema>) {
     db: {
       url: e.DATABASE_URL,
       poolMax: e.DATABASE_POOL_MAX,
+      acquireTimeoutMs: e.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
       autoMigrate: e.AUTO_MIGRATE,
       dataDir: path.join(dataDir, 'pglite'),
     },

@@ -7,7 +7,12 @@ export async function openInfrastructure(
   config: Config,
   options: { migrate?: boolean } = {},
 ): Promise<{ database: Database; ports: Ports }> {
-  const database = await createDatabase({ url: config.db.url, poolMax: config.db.poolMax, dataDir: config.db.dataDir });
+  const database = await createDatabase({
+    url: config.db.url,
+    poolMax: config.db.poolMax,
+    acquireTimeoutMs: config.db.acquireTimeoutMs,
+    dataDir: config.db.dataDir,
+  });
   try {
     if (options.migrate ?? config.db.autoMigrate) await database.migrate();
   } catch (err) {

@@ -60,6 +60,8 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** LOG_LEVEL of the Agentry processes (warn by default; their output is kept in files under `dir`). */
   logLevel?: string;
+  /** How long each API and worker process may take to become ready (CLUSTER_READY_TIMEOUT_MS or 90 s by default; a crowded host needs more). */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -221,7 +223,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       apiPorts[i],
     );
     apis[i] = p;
-    await waitReady(p, '/health/ready', READY_TIMEOUT_MS);
+    await waitReady(p, '/health/ready', options.readyTimeoutMs ?? READY_TIMEOUT_MS);
     return p;
   };
   const startWorker = async (i: number) => {
@@ -233,7 +235,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       workerPorts[i],
     );
     workers[i] = p;
-    await waitReady(p, '/health/ready', READY_TIMEOUT_MS);
+    await waitReady(p, '/health/ready', options.readyTimeoutMs ?? READY_TIMEOUT_MS);
     return p;
   };
 

@@ -23,6 +23,7 @@ export async function createPgvectorDatabase(
   return {
     kind: 'pglite',
     db: db as unknown as Db,
+    liveness: db as unknown as Db,
     migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_DIR }),
     ping: async () => {
       await db.execute(sql`select 1`);

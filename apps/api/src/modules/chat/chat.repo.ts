@@ -86,13 +86,17 @@ export class ChatRepo {
     return row;
   }
 
+  /**
+   * Ends a run that has not ended yet (running or paused); false when it already had (the reaper
+   * ended it as `run_lost` meanwhile: its lease is gone and the row keeps the reaper's outcome).
+   */
   async finishRun(
     db: DbOrTx,
     tenantId: string,
     id: string,
     values: { status: 'completed' | 'failed'; errorCode?: string; inputTokens: number; outputTokens: number },
-  ) {
-    await db
+  ): Promise<boolean> {
+    const rows = await db
       .update(chatRuns)
       .set({
         status: values.status,
@@ -101,6 +105,8 @@ export class ChatRepo {
         outputTokens: values.outputTokens,
         finishedAt: new Date(),
       })
-      .where(and(eq(chatRuns.tenantId, tenantId), eq(chatRuns.id, id)));
+      .where(and(eq(chatRuns.tenantId, tenantId), eq(chatRuns.id, id), inArray(chatRuns.status, ['running', 'paused'])))
+      .returning({ id: chatRuns.id });
+    return rows.length > 0;
   }
 }

@@ -14,7 +14,7 @@ import type { GuardrailNotice, RunGuard } from '../guardrails/run-guard.js';
 import type { RunAttachments } from './attachments.js';
 import type { ChatRepo } from './chat.repo.js';
 import { findAgent, goneTools, withGoneTools } from './gone-tools.js';
-import { toRunFailure, type RunFailure } from './run-errors.js';
+import { RunAbort, toRunFailure, type RunFailure } from './run-errors.js';
 import type { RunEventWriter } from './run-events.js';
 import type { ChatUsageHooks } from './usage-hooks.js';
 
@@ -406,7 +406,15 @@ function recordCompletedRun(deps: RunExecutionDeps, caller: Caller, result: RunR
   const { input_tokens: inputTokens, output_tokens: outputTokens } = result.usage;
   return deps.database.db.transaction(async (tx) => {
     const messageId = await deps.conversations.recordRunResult(tx, caller, result);
-    await deps.repo.finishRun(tx, caller.tenantId, result.runId, { status: 'completed', inputTokens, outputTokens });
+    // The reaper ended the run meanwhile (its lease is gone): nothing of it is kept, it ends as run_lost.
+    if (
+      !(await deps.repo.finishRun(tx, caller.tenantId, result.runId, {
+        status: 'completed',
+        inputTokens,
+        outputTokens,
+      }))
+    )
+      throw new RunAbort('run_lost');
     return messageId;
   });
 }

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Ports } from '../../platform/ports/index.js';
 import { executeRun, type RunExecutionDeps, type RunInput, type RunOutcome } from './run-execution.js';
 import { LiveRun } from './live-runs.js';
-import { RunAbort } from './run-errors.js';
+import { RUN_LOST, RunAbort } from './run-errors.js';
+import { leasedRunLog } from './run-lease.js';
 import { RunEventWriter, type LoggedRunEvent } from './run-events.js';
 import type { ChatMetrics } from './chat.metrics.js';
 import type { RunEvent } from '@agentry/contracts';
@@ -55,13 +56,15 @@ export class RunManager {
   }
 
   /**
-   * One heartbeat for all runs of this replica (one UPDATE). A run the reaper already ended
-   * (this replica stalled longer than the stale limit) is stopped here: its log is already closed.
+   * One heartbeat for all runs of this replica (one UPDATE), on the database's liveness connection:
+   * a pool saturated by request traffic must not delay it past the stale limit. A run the reaper
+   * already ended (this replica stalled longer than the stale limit) is stopped here: its log is
+   * already closed.
    */
   private async beat() {
     const ids = [...this.active.keys()];
     try {
-      const alive = new Set(await this.deps.repo.heartbeat(this.deps.database.db, ids));
+      const alive = new Set(await this.deps.repo.heartbeat(this.deps.database.liveness, ids));
       for (const id of ids) if (!alive.has(id)) this.abortLocal(id, new RunAbort('run_lost'));
     } catch (err) {
       this.deps.logger.warn(
@@ -107,16 +110,19 @@ export class RunManager {
 
   private async launch(input: RunInput, firstId: number, first: RunEvent): Promise<{ done: Promise<RunOutcome> }> {
     const live = new LiveRun(firstId - 1);
-    const writer = new RunEventWriter(
-      this.deps.ports.streams,
-      input.runId,
-      live,
-      this.deps.metrics?.trackRun(),
-      firstId,
-    );
+    const controller = new AbortController();
+    // A write refused because the reaper ended the run stops it (run_lost): nothing after its terminal event.
+    const log = leasedRunLog(this.deps.ports.streams, input.runId, () => controller.abort(new RunAbort('run_lost')));
+    const writer = new RunEventWriter(log, input.runId, live, this.deps.metrics?.trackRun(), firstId);
     await writer.append(first);
-    // The log must work before the run starts: a failure here is the caller's error, not a silent run.
-    await writer.flush();
+    try {
+      // The log must work before the run starts: a failure here is the caller's error, not a silent run.
+      await writer.flush();
+    } catch (err) {
+      // Reaped before its first event: the log already ends with run.failed run_lost, which followers read.
+      if (isRunLost(err)) return { done: Promise.resolve(this.lost(input.runId)) };
+      throw err;
+    }
     // Kept until the end even if this replica dies mid-run; shortened to the retention once it ends.
     // Not awaited before the run starts (one round trip less before the first token); awaited below.
     const initialExpiry = writer
@@ -128,11 +134,12 @@ export class RunManager {
         );
       });
 
-    const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new RunAbort('run_timeout')), this.deps.runTimeoutMs);
     let outcome: RunOutcome | undefined;
     const done = executeRun(this.deps, input, controller.signal, writer)
       .catch((err: unknown): RunOutcome => {
+        // The reaper ended the run meanwhile: its run.failed run_lost is the log's last event.
+        if (isRunLost(err)) return this.lost(input.runId);
         // Only the event log itself failing gets here (executeRun handles everything else).
         this.deps.logger.error({ err, event: 'chat.run_log_failed', run_id: input.runId }, 'run event log failed');
         return {
@@ -162,6 +169,12 @@ export class RunManager {
       });
     this.active.set(input.runId, { controller, done, live, tenantId: input.caller.tenantId });
     return { done };
+  }
+
+  /** The outcome of a run that lost its lease to the reaper. */
+  private lost(runId: string): RunOutcome {
+    this.deps.logger.warn({ event: 'chat.run_lost', run_id: runId }, 'run ended by the reaper while running here');
+    return { status: 'failed', failure: RUN_LOST };
   }
 
   /** Asks whichever replica runs `runId` to cancel it. */
@@ -212,3 +225,5 @@ export class RunManager {
     await Promise.allSettled([...this.active.values()].map((r) => r.done));
   }
 }
+
+const isRunLost = (err: unknown) => err instanceof RunAbort && err.code === 'run_lost';

@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
 import { periodicJob, type PeriodicJob } from '../../platform/periodic-job.js';
 import type { Database } from '../../platform/db/client.js';
-import type { EventStreams, JobQueue } from '../../platform/ports/types.js';
+import type { EventStreams, JobQueue, StreamEntry } from '../../platform/ports/types.js';
 import type { ChatRepo } from './chat.repo.js';
 import { RUN_LOST } from './run-errors.js';
-import { runStreamKey, sequenceOf, streamIdOf } from './run-events.js';
+import { isTerminalEntry, runStreamKey, sequenceOf, streamIdOf } from './run-events.js';
 
 export const REAP_RUNS_JOB = 'chat.reap-runs';
 const BATCH = 100;
+/** A live run writing while it is reaped can take the id of its end a few times in a row. */
+const END_LOG_ATTEMPTS = 3;
 
 export interface RunReaperDeps {
   database: Database;
@@ -78,22 +80,33 @@ export class RunReaper {
     return total + expired;
   }
 
-  /** Appends `run.failed` after the last event in the run's log (ids stay consecutive). */
+  /**
+   * Appends `run.failed` after the last event in the run's log (ids stay consecutive). A run that is
+   * in fact alive (its replica stalled) may take that id first: then the end is appended after its
+   * newer events, and the run's next write, refused, stops it (run-lease.ts).
+   */
   private async endLog(runId: string) {
     const key = runStreamKey(runId);
-    let last: string | null = null;
-    for (;;) {
-      const batch = await this.deps.streams.read(key, last, 500);
-      if (batch.length) last = batch[batch.length - 1]!.id;
-      if (batch.length < 500) break;
+    for (let attempt = 1; ; attempt++) {
+      let last: StreamEntry | undefined;
+      for (;;) {
+        const batch = await this.deps.streams.read(key, last?.id ?? null, 500);
+        if (batch.length) last = batch[batch.length - 1];
+        if (batch.length < 500) break;
+      }
+      if (last && isTerminalEntry(last)) break; // the run ended itself (its own run.failed run_lost)
+      const { code, message, retryable } = RUN_LOST;
+      try {
+        await this.deps.streams.append(
+          key,
+          JSON.stringify({ event: 'run.failed', data: { run_id: runId, code, message, retryable } }),
+          { id: streamIdOf(last ? sequenceOf(last.id) + 1 : 1) },
+        );
+        break;
+      } catch (err) {
+        if (attempt >= END_LOG_ATTEMPTS) throw err;
+      }
     }
-    const next = last ? sequenceOf(last) + 1 : 1;
-    const { code, message, retryable } = RUN_LOST;
-    await this.deps.streams.append(
-      key,
-      JSON.stringify({ event: 'run.failed', data: { run_id: runId, code, message, retryable } }),
-      { id: streamIdOf(next) },
-    );
     await this.deps.streams.expire(key, this.deps.retentionSeconds);
   }
 }

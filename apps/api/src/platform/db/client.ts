@@ -20,6 +20,12 @@ export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 export interface Database {
   kind: 'postgres' | 'pglite';
   db: Db;
+  /**
+   * Run liveness (the heartbeat of a replica's runs) on a connection of its own: a heartbeat that
+   * queued behind request traffic in a saturated pool would let the reaper end live runs. The
+   * same database as `db` on PGlite (one connection).
+   */
+  liveness: Db;
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
@@ -52,31 +58,47 @@ export async function migrationsUpToDate(db: Db): Promise<boolean> {
   }
 }
 
+/** How long a query waits for a pool connection by default before it fails (503 `unavailable`). */
+export const POOL_ACQUIRE_TIMEOUT_MS = 10_000;
+
 export async function createDatabase(options: {
   url?: string;
   poolMax: number;
+  /**
+   * How long a query may wait for a connection (pg-pool counts the wait in the queue and the
+   * connect). A full pool under a burst is a queue, not an outage: a short limit turned a busy
+   * moment into 503s. An unreachable server still fails fast (connection refused).
+   */
+  acquireTimeoutMs?: number;
   dataDir: string | null;
 }): Promise<Database> {
   if (options.url) {
+    const connectionTimeoutMillis = options.acquireTimeoutMs ?? POOL_ACQUIRE_TIMEOUT_MS;
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolMax,
-      connectionTimeoutMillis: 2000,
+      connectionTimeoutMillis,
       idleTimeoutMillis: 30_000,
     });
+    // One connection, kept open: one heartbeat statement per replica per CHAT_RUN_HEARTBEAT_MS.
+    const livenessPool = new pg.Pool({ connectionString: options.url, max: 1, connectionTimeoutMillis });
     // Idle clients lose their server when PostgreSQL restarts; the pool replaces them, readiness reports it.
     pool.on('error', () => {});
+    livenessPool.on('error', () => {});
     const db = drizzlePg(pool);
     return {
       kind: 'postgres',
       db,
+      liveness: drizzlePg(livenessPool),
       migrate: async () => {
         if (!(await migrationsUpToDate(db))) await migratePg(db, { migrationsFolder: MIGRATIONS_DIR });
       },
       ping: async () => {
         await pool.query('select 1');
       },
-      close: () => pool.end(),
+      close: async () => {
+        await Promise.all([pool.end(), livenessPool.end()]);
+      },
     };
   }
   return createPgliteDatabase(options.dataDir);
@@ -100,6 +122,7 @@ async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
   return {
     kind: 'pglite',
     db: db as unknown as Db,
+    liveness: db as unknown as Db,
     migrate: async () => {
       if (!(await migrationsUpToDate(db as unknown as Db))) await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
     },
