@@ -171,12 +171,14 @@ export async function startApi(
   env: Record<string, string>,
   cpuProfDir?: string,
   runtime: 'compiled' | 'tsx' = 'compiled',
+  /** Another checkout's apps/api (bench/cold-start's baseline); this one's by default. */
+  apiDir: string = apiRoot,
 ): Promise<Child> {
   const port = randomPort();
   const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   if (runtime === 'compiled') await buildApiIfStale();
   const { child, output, exited } = spawnTs(runtime === 'compiled' ? 'dist/main.js' : 'src/main.ts', [], {
-    cwd: apiRoot,
+    cwd: apiDir,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     nodeArgs,
     compiled: runtime === 'compiled',

@@ -6,7 +6,9 @@
  * starts, polled every 50 ms. The same starts through tsx (`src/main.ts`, how the API started before
  * it was compiled) are interleaved with them, start for start, so the before/after ratio is taken
  * under the same load; a bare `node -e 0` start is the floor. The targets are absolute (seconds).
- * BENCH_COLD_TSX=0 skips the tsx starts.
+ * BENCH_COLD_TSX=0 skips the tsx starts. BENCH_COLD_BASELINE=<checkout>/apps/api runs the tsx starts
+ * from another checkout (e.g. main before this change) with this one's node_modules — a true
+ * before/after under the same load.
  *
  *   npx tsx bench/cold-start/run.ts
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/cold-start/run.ts
@@ -20,6 +22,7 @@ import { atMost, loadAvg, writeResult, type Ratio } from '../results.js';
 
 const REPEAT = Number(process.env.BENCH_COLD_REPEAT ?? 3);
 const WITH_TSX = process.env.BENCH_COLD_TSX !== '0';
+const BASELINE = process.env.BENCH_COLD_BASELINE || undefined;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ENV = { NODE_ENV: 'test', LOG_LEVEL: 'warn', MODEL_PROVIDER: 'offline' };
 type Runtime = 'compiled' | 'tsx';
@@ -28,7 +31,7 @@ const runtimes: Runtime[] = WITH_TSX ? ['compiled', 'tsx'] : ['compiled'];
 /** Seconds from spawn to ready. */
 async function startOnce(env: Record<string, string>, runtime: Runtime): Promise<number> {
   const started = process.hrtime.bigint();
-  const api = await startApi({ ...ENV, ...env }, undefined, runtime);
+  const api = await startApi({ ...ENV, ...env }, undefined, runtime, runtime === 'tsx' ? BASELINE : undefined);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await api.stop();
   return seconds;
@@ -69,6 +72,7 @@ async function main() {
     }),
   );
   figures.bareNodeStart = bareNode;
+  if (BASELINE) console.log(`tsx starts run ${BASELINE}`);
   console.log(
     `cold-start benchmark: median of ${REPEAT}, bare node start ${bareNode.toFixed(2)} s, load avg ${loadAvg().join(' ')}`,
   );
@@ -76,7 +80,8 @@ async function main() {
     figures[name] = by.compiled;
     if (WITH_TSX) figures[`${name} (tsx)`] = by.tsx;
     if (limit !== undefined) ratios.push(atMost(`cold start ${name} (s)`, 'seconds', by.compiled, limit));
-    if (WITH_TSX) ratios.push({ metric: `cold start ${name}`, compared: 'compiled / tsx', value: by.compiled / by.tsx });
+    if (WITH_TSX)
+      ratios.push({ metric: `cold start ${name}`, compared: 'compiled / tsx', value: by.compiled / by.tsx });
     const tsx = WITH_TSX ? `   tsx ${by.tsx.toFixed(2)} s (compiled/tsx ${(by.compiled / by.tsx).toFixed(2)})` : '';
     console.log(`${name.padEnd(22)} compiled ${by.compiled.toFixed(2)} s${limit ? ` (target <= ${limit})` : ''}${tsx}`);
   };

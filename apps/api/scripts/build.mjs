@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Compiles the API to JavaScript (dist/main.js, dist/cli/index.js) so a start does not transpile
-// TypeScript (tsx took most of a cold start). Our own sources and @agentry/contracts (a workspace
+// TypeScript (tsx took most of a cold start), and packs a migrated embedded database
+// (dist/pglite-template.tar.gz) that a start on an empty DATA_DIR unpacks instead of running
+// PGlite's initdb and every migration (see src/platform/db/pglite-template.ts). Our own sources and @agentry/contracts (a workspace
 // package exporting TypeScript) are bundled; every other package stays an import resolved from
 // node_modules at run time, so PGlite's wasm/data files, native modules and lazy `import()`s of
 // heavy SDKs behave as they do under tsx.
@@ -10,6 +12,7 @@
 //
 // `buildIfStale()` is shared by scripts/run-built.mjs (`npm run start:api`, `npm run agentry`), the
 // test global setup and the benchmarks, so nothing spawns a stale dist.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,10 +24,15 @@ const repoRoot = path.resolve(apiRoot, '../..');
 /** Written last by a successful build: its mtime is the build's. */
 const stampFile = path.join(distDir, '.build-stamp');
 
-const ENTRY_POINTS = { main: 'src/main.ts', 'cli/index': 'src/cli/index.ts' };
+const ENTRY_POINTS = {
+  main: 'src/main.ts',
+  'cli/index': 'src/cli/index.ts',
+  'make-pglite-template': 'src/platform/db/make-pglite-template.ts',
+};
 /** What the bundle is made of: a change here makes the build stale. */
 const SOURCES = [
   path.join(apiRoot, 'src'),
+  path.join(apiRoot, 'drizzle'),
   path.join(repoRoot, 'packages/contracts/src'),
   path.join(repoRoot, 'packages/contracts/package.json'),
   path.join(apiRoot, 'package.json'),
@@ -65,7 +73,9 @@ export async function build({ log = console.log } = {}) {
   // Loaded here, not at the top: a start on an up-to-date dist never pays for esbuild.
   const esbuild = await import('esbuild');
   const started = Date.now();
-  fs.rmSync(distDir, { recursive: true, force: true });
+  fs.rmSync(stampFile, { force: true });
+  // dist/ is not emptied: the entry files are overwritten, and the template outlives builds that
+  // change neither PGlite nor the migrations (its own key says when it must be made again).
   await esbuild.build({
     absWorkingDir: apiRoot,
     entryPoints: ENTRY_POINTS,
@@ -81,6 +91,11 @@ export async function build({ log = console.log } = {}) {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
+  const template = spawnSync(process.execPath, [path.join(distDir, 'make-pglite-template.js')], {
+    cwd: apiRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (template.status !== 0) throw new Error('making the embedded database template failed');
   fs.writeFileSync(stampFile, `${new Date().toISOString()}\n`);
   log(`Built the API into ${path.relative(repoRoot, distDir)}/ in ${Date.now() - started} ms.`);
 }

@@ -138,7 +138,9 @@ export class S3ObjectStorage implements ObjectStorage {
       buffered = [];
       size = 0;
       if (!uploadId) {
-        const created = await this.client.send(new this.sdk.CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }));
+        const created = await this.client.send(
+          new this.sdk.CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }),
+        );
         uploadId = created.UploadId;
       }
       const PartNumber = parts.length + 1;

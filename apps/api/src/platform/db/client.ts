@@ -4,6 +4,7 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { sql } from 'drizzle-orm';
 import { ensurePrivateDir, tightenTree } from '../private-dir.js';
 import { PACKAGE_DIR } from '../package-dir.js';
+import { readTemplate } from './pglite-template.js';
 
 /**
  * The drizzle database. Both drivers expose the same query builder; the PGlite one is typed as
@@ -101,7 +102,9 @@ async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
     // few thousand stat calls, so a start does it once, not before and after).
     fs.chmodSync(dataDir, 0o700);
   }
-  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  // A new embedded database starts from the build's migrated template when there is one (no initdb).
+  const template = dataDir && !fs.existsSync(path.join(dataDir, 'PG_VERSION')) ? readTemplate() : undefined;
+  const client = dataDir ? new PGlite(dataDir, template ? { loadDataDir: template } : {}) : new PGlite();
   await client.waitReady;
   if (dataDir) tightenTree(dataDir); // files an earlier version, or this open, created 0666
   const db = drizzle(client);
