@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm start`: the whole product on embedded defaults — builds the web app when it must, starts the
+// `npm start`: the whole product on embedded defaults — builds the web app when it must (the API builds
+// its dist/ itself when stale: apps/api/scripts/run-built.mjs), starts the
 // API (PGlite + in-process ports + offline model unless configured otherwise) on :8000 and the
 // web app on :3000, waits until both answer, and prints their URLs. `--dev` runs both in watch mode.
 import { spawn } from 'node:child_process';

@@ -1,5 +1,6 @@
 /**
- * Child processes of the benchmark: the fake model server and the real API (`src/main.ts`), each in
+ * Child processes of the benchmark: the fake model server and the real API (compiled `dist/main.js`,
+ * built first when stale, as `npm run start:api` runs it), each in
  * its own event loop, on 127.0.0.1 ports picked at random in 20000-29999. With a PostgreSQL URL the
  * API gets a fresh database (dropped afterwards) and with a Redis URL a key prefix of its own.
  */
@@ -34,13 +35,15 @@ function cpuMsOf(pid: number | undefined): number | undefined {
   }
 }
 
+/** Spawns a script with this Node: TypeScript through tsx unless `compiled` (plain JavaScript). */
 function spawnTs(
   script: string,
   args: string[],
-  options: { cwd: string; env: Record<string, string>; nodeArgs?: string[] },
+  options: { cwd: string; env: Record<string, string>; nodeArgs?: string[]; compiled?: boolean },
 ) {
   let output = '';
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
+  const loader = options.compiled ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, script, ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -151,17 +154,38 @@ export async function prepareBacking(databaseUrl: string | undefined, redisUrl: 
   };
 }
 
-/** The real API process, as `npm run start:api` runs it. `cpuProfDir` adds `--cpu-prof`. */
-export async function startApi(env: Record<string, string>, cpuProfDir?: string): Promise<Child> {
+/** Builds apps/api/dist when its sources changed, so no benchmark starts a stale build. */
+export async function buildApiIfStale(): Promise<void> {
+  const { buildIfStale } = (await import('../../apps/api/scripts/build.mjs')) as {
+    buildIfStale: () => Promise<boolean>;
+  };
+  await buildIfStale();
+}
+
+/**
+ * The real API process, as `npm run start:api` runs it: `node dist/main.js` (built first when
+ * stale); `runtime: 'tsx'` runs `src/main.ts` through tsx instead, as starts did before the build
+ * step (bench/cold-start compares the two). `cpuProfDir` adds `--cpu-prof`.
+ */
+export async function startApi(
+  env: Record<string, string>,
+  cpuProfDir?: string,
+  runtime: 'compiled' | 'tsx' = 'compiled',
+  /** Another checkout's apps/api (bench/cold-start's baseline); this one's by default. */
+  apiDir: string = apiRoot,
+): Promise<Child> {
   const port = randomPort();
   const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-  const { child, output, exited } = spawnTs('src/main.ts', [], {
-    cwd: apiRoot,
+  if (runtime === 'compiled') await buildApiIfStale();
+  const { child, output, exited } = spawnTs(runtime === 'compiled' ? 'dist/main.js' : 'src/main.ts', [], {
+    cwd: apiDir,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     nodeArgs,
+    compiled: runtime === 'compiled',
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
+  // BENCH_API_READY_SECONDS: a start through tsx on an empty data dir takes minutes on a crowded host.
+  const deadline = Date.now() + Number(process.env.BENCH_API_READY_SECONDS ?? 90) * 1000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}:\n${output()}`);
     try {

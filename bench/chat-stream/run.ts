@@ -6,7 +6,7 @@
  *   npx tsx bench/chat-stream/run.ts                          (from the repository root; embedded)
  *   DATABASE_URL=postgres://… REDIS_URL=redis://… npx tsx bench/chat-stream/run.ts
  *
- * Four processes: the fake model server, the real API (`src/main.ts`), the floor (bench/floor: the
+ * Four processes: the fake model server, the real API (`dist/main.js`), the floor (bench/floor: the
  * same SDK run on a bare Fastify route) and this one, which only runs the clients. Per level:
  * direct → Agentry → floor, in the same run with the same client.
  */
@@ -171,7 +171,7 @@ async function main() {
         .map((l) => l.toFixed(1))
         .join(' ')}`,
     );
-    console.log('processes: fake model server | API (src/main.ts) | clients (this process)');
+    console.log('processes: fake model server | API (dist/main.js) | clients (this process)');
     console.log('conc  path       n  | first token p50      p95      p99 | total p50      p95      p99');
     const summary: string[] = [];
     const ratios: Ratio[] = [];

@@ -1,10 +1,14 @@
 /**
- * Benchmark: cold start to `/health/ready` of the real API process (`src/main.ts`, as
- * `npm run start:api` runs it): embedded on an empty data dir (PGlite created and migrated), embedded
- * again on that data, and — with a PostgreSQL URL — on a fresh database, then again on it. Each
- * figure is the median of BENCH_COLD_REPEAT (3) starts, polled every 50 ms. A bare `node -e` start
- * of the same runtime (tsx) is measured in the same run: the ratios are to it, so the host's load
- * mostly cancels out; the targets are absolute (seconds), so both are printed.
+ * Benchmark: cold start to `/health/ready` of the real API process — `node dist/main.js`, as
+ * `npm run start:api` and the images run it (built first when stale, not timed) — embedded on an
+ * empty data dir (PGlite created and migrated), embedded again on that data, and, with a PostgreSQL
+ * URL, on a fresh database, then again on it. Each figure is the median of BENCH_COLD_REPEAT (3)
+ * starts, polled every 50 ms. The same starts through tsx (`src/main.ts`, how the API started before
+ * it was compiled) are interleaved with them, start for start, so the before/after ratio is taken
+ * under the same load; a bare `node -e 0` start is the floor. The targets are absolute (seconds).
+ * BENCH_COLD_TSX=0 skips the tsx starts. BENCH_COLD_BASELINE=<checkout>/apps/api runs the tsx starts
+ * from another checkout (e.g. main before this change) with this one's node_modules — a true
+ * before/after under the same load.
  *
  *   npx tsx bench/cold-start/run.ts
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/cold-start/run.ts
@@ -13,73 +17,91 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { prepareBacking, startApi } from '../chat-stream/processes.js';
+import { buildApiIfStale, prepareBacking, startApi } from '../chat-stream/processes.js';
 import { atMost, loadAvg, writeResult, type Ratio } from '../results.js';
 
 const REPEAT = Number(process.env.BENCH_COLD_REPEAT ?? 3);
+const WITH_TSX = process.env.BENCH_COLD_TSX !== '0';
+const BASELINE = process.env.BENCH_COLD_BASELINE || undefined;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ENV = { NODE_ENV: 'test', LOG_LEVEL: 'warn', MODEL_PROVIDER: 'offline' };
+type Runtime = 'compiled' | 'tsx';
+const runtimes: Runtime[] = WITH_TSX ? ['compiled', 'tsx'] : ['compiled'];
 
 /** Seconds from spawn to ready. */
-async function startOnce(env: Record<string, string>): Promise<number> {
+async function startOnce(env: Record<string, string>, runtime: Runtime): Promise<number> {
   const started = process.hrtime.bigint();
-  const api = await startApi({ ...ENV, ...env });
+  const api = await startApi({ ...ENV, ...env }, undefined, runtime, runtime === 'tsx' ? BASELINE : undefined);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await api.stop();
   return seconds;
 }
 
-async function main() {
-  const figures: Record<string, number> = {};
-  const ratios: Ratio[] = [];
-  const runtime = median(
-    Array.from({ length: REPEAT }, () => {
-      const t = process.hrtime.bigint();
-      spawnSync(process.execPath, ['--import', 'tsx', '-e', '0'], { stdio: 'ignore' });
-      return Number(process.hrtime.bigint() - t) / 1e9;
-    }),
-  );
-  figures.bareTsxStart = runtime;
-  const record = (name: string, seconds: number, limit: number) => {
-    figures[name] = seconds;
-    ratios.push(atMost(`cold start ${name} (s)`, 'seconds', seconds, limit));
-    console.log(`${name.padEnd(22)} ${seconds.toFixed(2)} s (x${(seconds / runtime).toFixed(1)} a bare tsx start)`);
-  };
-  console.log(
-    `cold-start benchmark: median of ${REPEAT}, bare tsx start ${runtime.toFixed(2)} s, load avg ${loadAvg().join(' ')}`,
-  );
-
-  const empties: number[] = [];
-  const existing: number[] = [];
+/** Median seconds per runtime of `REPEAT` rounds; each round starts every runtime on fresh state, then again on it. */
+async function rounds(
+  prepare: () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>,
+): Promise<Record<Runtime, { fresh: number; existing: number }>> {
+  const fresh: Record<Runtime, number[]> = { compiled: [], tsx: [] };
+  const existing: Record<Runtime, number[]> = { compiled: [], tsx: [] };
   for (let i = 0; i < REPEAT; i++) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentry-cold-'));
-    try {
-      empties.push(await startOnce({ DATA_DIR: dataDir }));
-      existing.push(await startOnce({ DATA_DIR: dataDir }));
-    } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  }
-  record('embedded, empty', median(empties), 3);
-  record('embedded, existing', median(existing), 1.5);
-
-  const databaseUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
-  if (databaseUrl) {
-    const fresh: number[] = [];
-    const again: number[] = [];
-    for (let i = 0; i < REPEAT; i++) {
-      const backing = await prepareBacking(databaseUrl, undefined);
+    // Alternate which runtime goes first, so neither always meets the same moment of the host's load.
+    for (const runtime of i % 2 ? [...runtimes].reverse() : runtimes) {
+      const backing = await prepare();
       try {
-        fresh.push(await startOnce(backing.env));
-        again.push(await startOnce(backing.env));
+        fresh[runtime].push(await startOnce(backing.env, runtime));
+        existing[runtime].push(await startOnce(backing.env, runtime));
       } finally {
         await backing.cleanup();
       }
     }
-    figures['postgresql, fresh'] = median(fresh);
-    console.log(`${'postgresql, fresh'.padEnd(22)} ${median(fresh).toFixed(2)} s`);
-    record('postgresql, existing', median(again), 1.5);
   }
+  const result = {} as Record<Runtime, { fresh: number; existing: number }>;
+  for (const r of runtimes) result[r] = { fresh: median(fresh[r]), existing: median(existing[r]) };
+  return result;
+}
+
+async function main() {
+  await buildApiIfStale();
+  const figures: Record<string, number> = {};
+  const ratios: Ratio[] = [];
+  const bareNode = median(
+    Array.from({ length: REPEAT }, () => {
+      const t = process.hrtime.bigint();
+      spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+      return Number(process.hrtime.bigint() - t) / 1e9;
+    }),
+  );
+  figures.bareNodeStart = bareNode;
+  if (BASELINE) console.log(`tsx starts run ${BASELINE}`);
+  console.log(
+    `cold-start benchmark: median of ${REPEAT}, bare node start ${bareNode.toFixed(2)} s, load avg ${loadAvg().join(' ')}`,
+  );
+  const report = (name: string, by: Record<Runtime, number>, limit?: number) => {
+    figures[name] = by.compiled;
+    if (WITH_TSX) figures[`${name} (tsx)`] = by.tsx;
+    if (limit !== undefined) ratios.push(atMost(`cold start ${name} (s)`, 'seconds', by.compiled, limit));
+    if (WITH_TSX)
+      ratios.push({ metric: `cold start ${name}`, compared: 'compiled / tsx', value: by.compiled / by.tsx });
+    const tsx = WITH_TSX ? `   tsx ${by.tsx.toFixed(2)} s (compiled/tsx ${(by.compiled / by.tsx).toFixed(2)})` : '';
+    console.log(`${name.padEnd(22)} compiled ${by.compiled.toFixed(2)} s${limit ? ` (target <= ${limit})` : ''}${tsx}`);
+  };
+
+  const embedded = await rounds(async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentry-cold-'));
+    return { env: { DATA_DIR: dataDir }, cleanup: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+  });
+  const pick = (r: typeof embedded, k: 'fresh' | 'existing') =>
+    Object.fromEntries(Object.entries(r).map(([runtime, v]) => [runtime, v[k]])) as Record<Runtime, number>;
+  report('embedded, empty', pick(embedded, 'fresh'), 3);
+  report('embedded, existing', pick(embedded, 'existing'), 1.5);
+
+  const databaseUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
+  if (databaseUrl) {
+    const postgres = await rounds(() => prepareBacking(databaseUrl, undefined));
+    report('postgresql, fresh', pick(postgres, 'fresh'));
+    report('postgresql, existing', pick(postgres, 'existing'), 1.5);
+  }
+  console.log(`load avg at end ${loadAvg().join(' ')}`);
   writeResult('cold-start', { label: databaseUrl ? 'embedded and postgresql' : 'embedded', ratios, figures });
 }
 

@@ -1,15 +1,30 @@
 # syntax=docker/dockerfile:1
 # The Agentry API and worker image (one image, two roles: AGENTRY_ROLES=api | worker | api,worker).
 # Build from the repository root:  docker build -f deploy/docker/api.Dockerfile -t agentry-api .
-# The API runs its TypeScript through tsx (a runtime dependency), so there is no compile step: the
-# build stage only installs the production dependencies from the lock file.
+# The API runs compiled JavaScript (apps/api/dist, bundled by esbuild in the build stage: a start
+# does not transpile TypeScript); the runtime stage holds dist, the migrations and the production
+# dependencies only.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ── build: every dependency of the API workspace (esbuild is a dev dependency), then dist/ ────────
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# The manifests first, so a source change does not re-run npm ci.
+COPY package.json package-lock.json ./
+COPY packages/contracts/package.json packages/contracts/
+COPY apps/api/package.json apps/api/
+COPY apps/web/package.json apps/web/
+RUN npm ci --workspace @agentry/api --no-audit --no-fund
+COPY packages/contracts ./packages/contracts
+COPY apps/api/tsconfig.json ./apps/api/
+COPY apps/api/scripts ./apps/api/scripts
+COPY apps/api/src ./apps/api/src
+RUN npm run build -w @agentry/api
 
 # ── deps: production dependencies of the API workspace only, exactly as locked ─────────────────
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-# The manifests first, so a source change does not re-run npm ci.
 COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
 COPY apps/api/package.json apps/api/
@@ -20,7 +35,7 @@ COPY apps/web/package.json apps/web/
 RUN npm ci --omit=dev --workspace @agentry/api --no-audit --no-fund \
   && mkdir -p apps/api/node_modules && npm cache clean --force
 
-# ── runtime: sources + production node_modules, run as the unprivileged `node` user ───────────
+# ── runtime: compiled API + migrations + production node_modules, as the unprivileged `node` user ─
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
@@ -31,9 +46,11 @@ WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=deps --chown=root:root /app/apps/api/node_modules ./apps/api/node_modules
 COPY --chown=root:root package.json package-lock.json ./
-COPY --chown=root:root packages/contracts ./packages/contracts
-COPY --chown=root:root apps/api/package.json apps/api/tsconfig.json ./apps/api/
-COPY --chown=root:root apps/api/src ./apps/api/src
+# @agentry/contracts is bundled into dist; its manifest keeps the workspace link npm made resolvable.
+COPY --chown=root:root packages/contracts/package.json ./packages/contracts/
+COPY --chown=root:root apps/api/package.json ./apps/api/
+COPY --from=build --chown=root:root /app/apps/api/dist ./apps/api/dist
+# Read at run time from the package folder (migrations are applied by `db migrate` or AUTO_MIGRATE).
 COPY --chown=root:root apps/api/drizzle ./apps/api/drizzle
 # The code is owned by root and read-only to the process; only DATA_DIR (local file storage, when
 # STORAGE_DRIVER=local) is the process's own, created 0700.
@@ -48,6 +65,6 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
 # node itself is PID 1's child-free main process (no npm wrapper): SIGTERM reaches the server,
 # which ends streams, finishes in-flight requests and stops its workers (SHUTDOWN_GRACE_MS).
 # Same command as deploy/start-commands.json (the cluster test starts its processes with it).
-# Migrations: run this image with `node --import tsx src/cli/index.ts db migrate`.
+# Migrations: run this image with `node dist/cli/index.js db migrate`.
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "dist/main.js"]

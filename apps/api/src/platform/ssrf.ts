@@ -1,6 +1,12 @@
 import dns from 'node:dns';
 import net from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent } from 'undici';
+
+// undici (CommonJS) is loaded by the first guarded request (an MCP tool server, an SSO issuer),
+// not at import: most starts make none.
+const require = createRequire(import.meta.url);
+const undici = () => require('undici') as typeof import('undici');
 
 /**
  * The SSRF guard of every URL a tenant names and the API connects to: tool servers (MCP) and
@@ -130,12 +136,7 @@ export type GuardedFetch = typeof fetch;
  * never followed (a 3xx is an error), whatever `allowPrivate` says.
  */
 export function createGuardedFetch(allowPrivate: boolean): GuardedFetch {
-  const dispatcher = new Agent({
-    connect: allowPrivate ? {} : { lookup: guardedLookup as never },
-    // A tool server may hold a request open while a tool runs; the call's timeout bounds it instead.
-    bodyTimeout: 0,
-    headersTimeout: 0,
-  });
+  let dispatcher: Agent | undefined;
   const guarded = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     if (!allowPrivate) {
@@ -144,7 +145,13 @@ export function createGuardedFetch(allowPrivate: boolean): GuardedFetch {
         throw new BlockedAddressError(`${url.hostname} is a loopback, private or link-local address`);
       }
     }
-    const response = await undiciFetch(url, {
+    dispatcher ??= new (undici().Agent)({
+      connect: allowPrivate ? {} : { lookup: guardedLookup as never },
+      // A tool server may hold a request open while a tool runs; the call's timeout bounds it instead.
+      bodyTimeout: 0,
+      headersTimeout: 0,
+    });
+    const response = await undici().fetch(url, {
       ...(init as Record<string, unknown>),
       redirect: 'manual',
       dispatcher,

@@ -4,13 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIfStale } from '../../scripts/build.mjs';
 import { freePort } from '../support/api-process.js';
 import { keysetJson } from '../support/production-env.js';
 import { startPostgres, startRedis, waitForPort, type PrivatePostgres, type PrivateRedis } from './services.js';
 
 /**
  * A real multi-process Agentry on loopback: API replicas (AGENTRY_ROLES=api) and workers
- * (AGENTRY_ROLES=worker) started as `npm run start:api` starts them (node + tsx on src/main.ts),
+ * (AGENTRY_ROLES=worker) started as the images start them (`node dist/main.js`, built first when stale),
  * nginx in front, private PostgreSQL and Redis, and the fake Stripe server (billing on).
  */
 
@@ -71,8 +72,8 @@ export interface ClusterOptions {
 const START_COMMANDS: Record<'api' | 'migrate', string[]> = (() => {
   const file = path.join(repoRoot, 'deploy/start-commands.json');
   const fallback = {
-    api: ['node', '--import', 'tsx', 'src/main.ts'],
-    migrate: ['node', '--import', 'tsx', 'src/cli/index.ts', 'db', 'migrate'],
+    api: ['node', 'dist/main.js'],
+    migrate: ['node', 'dist/cli/index.js', 'db', 'migrate'],
   };
   if (!fs.existsSync(file)) return fallback;
   const commands = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -205,6 +206,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     ...options.env,
   };
 
+  await buildIfStale(); // the processes below run apps/api/dist
   // Migrations once, before any new code starts (as the deployment's migration step does).
   execFileSync(process.execPath, nodeArgs(START_COMMANDS.migrate), {
     cwd: apiRoot,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIfStale } from '../../scripts/build.mjs';
 
 const apiRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -24,15 +25,19 @@ export interface ApiProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts the real API process (`src/main.ts`, as `npm run start:api` does) and waits until it is ready. */
+/**
+ * Starts the real API process (`node dist/main.js`, as `npm run start:api` and the images do; built
+ * first when stale) and waits until it is ready.
+ */
 export async function startApiProcess(
   env: Record<string, string>,
   timeoutMs = 60_000,
   waitPath = '/health/ready',
 ): Promise<ApiProcess> {
+  await buildIfStale();
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: apiRoot,
     env: {
       PATH: process.env.PATH ?? '',

@@ -1,6 +1,12 @@
-import Stripe from 'stripe';
+import { createRequire } from 'node:module';
+import type Stripe from 'stripe';
 import type { Logger } from 'pino';
 import { LATENCY_BUCKETS, type Metrics } from '../../platform/metrics.js';
+
+// The Stripe SDK (its CommonJS build) is loaded when a gateway is made — billing on — not at import:
+// most starts (billing off, or the web process of a test) never pay for it.
+const require = createRequire(import.meta.url);
+const stripeSdk = () => require('stripe') as typeof Stripe;
 
 /** What went wrong talking to Stripe, in domain terms (callers never see SDK error classes). */
 export type StripeFailureKind = 'not_found' | 'rejected' | 'unavailable' | 'misconfigured';
@@ -61,7 +67,7 @@ export class StripeGateway {
   private readonly latency;
 
   constructor(private readonly options: StripeGatewayOptions) {
-    this.client = new Stripe(options.secretKey, {
+    this.client = new (stripeSdk())(options.secretKey, {
       ...sdkAddress(options.apiBaseUrl),
       maxNetworkRetries: options.maxNetworkRetries ?? 2,
       timeout: options.timeoutMs ?? 20_000,

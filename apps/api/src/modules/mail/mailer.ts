@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type { Transporter } from 'nodemailer';
 import type { PlatformContext } from '../../platform/context.js';
 import { keyedHash } from '../../platform/crypto.js';
 import { AppError } from '../../platform/errors.js';
@@ -23,6 +24,11 @@ export interface OutgoingMail {
  * request path, so a request's latency never depends on the mail server (or reveals whether a mail
  * was sent at all, as forgot-password must not).
  */
+// nodemailer (CommonJS) is loaded when SMTP is configured, not at import: a start without SMTP
+// (mail logged) never pays for it.
+const require = createRequire(import.meta.url);
+const nodemailer = () => require('nodemailer') as typeof import('nodemailer');
+
 /**
  * Hourly budgets for the mail a signed-in user can make the product send (verification resends,
  * invitations): per sending user and per recipient address, so neither one account nor many can
@@ -38,7 +44,7 @@ export class Mailer {
     private readonly ctx: Pick<PlatformContext, 'config' | 'database' | 'ports' | 'metrics' | 'logger'>,
     private readonly outbox: MailOutboxRepo,
   ) {
-    this.transport = ctx.config.mail.smtpUrl ? nodemailer.createTransport(ctx.config.mail.smtpUrl) : undefined;
+    this.transport = ctx.config.mail.smtpUrl ? nodemailer().createTransport(ctx.config.mail.smtpUrl) : undefined;
     this.sent = ctx.metrics.counter('mail_sent_total', 'E-mails handed to the outbox or delivered by SMTP', [
       'kind',
       'result',

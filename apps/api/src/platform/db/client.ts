@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { sql } from 'drizzle-orm';
 import { ensurePrivateDir, tightenTree } from '../private-dir.js';
+import { PACKAGE_DIR } from '../package-dir.js';
+import { readTemplate } from './pglite-template.js';
 
 /**
  * The drizzle database. Both drivers expose the same query builder; the PGlite one is typed as
@@ -32,7 +31,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../drizzle');
+export const MIGRATIONS_DIR = path.join(PACKAGE_DIR, 'drizzle');
 
 /** False until the first module adds a table (a fresh checkout of the foundation alone). */
 function hasMigrations(): boolean {
@@ -73,6 +72,13 @@ export async function createDatabase(options: {
   dataDir: string | null;
 }): Promise<Database> {
   if (options.url) {
+    // Each driver is imported by the start that uses it: an embedded start never loads pg, and a
+    // PostgreSQL start never loads PGlite.
+    const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
+      import('pg'),
+      import('drizzle-orm/node-postgres'),
+      import('drizzle-orm/node-postgres/migrator'),
+    ]);
     const connectionTimeoutMillis = options.acquireTimeoutMs ?? POOL_ACQUIRE_TIMEOUT_MS;
     const pool = new pg.Pool({
       connectionString: options.url,
@@ -113,11 +119,16 @@ async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
   ]);
   if (dataDir) {
     ensurePrivateDir(dataDir); // DATA_DIR and DATA_DIR/pglite: 0700 when created here
-    tightenTree(dataDir); // a database created by an earlier version had 0666 files
+    // An earlier version left the tree open to others: closing its top folder keeps them out while
+    // PGlite opens; the one walk of the tree below, once open, tightens the files (a walk costs a
+    // few thousand stat calls, so a start does it once, not before and after).
+    fs.chmodSync(dataDir, 0o700);
   }
-  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  // A new embedded database starts from the build's migrated template when there is one (no initdb).
+  const template = dataDir && !fs.existsSync(path.join(dataDir, 'PG_VERSION')) ? readTemplate() : undefined;
+  const client = dataDir ? new PGlite(dataDir, template ? { loadDataDir: template } : {}) : new PGlite();
   await client.waitReady;
-  if (dataDir) tightenTree(dataDir);
+  if (dataDir) tightenTree(dataDir); // files an earlier version, or this open, created 0666
   const db = drizzle(client);
   return {
     kind: 'pglite',

@@ -1,6 +1,13 @@
-import { lintSource } from '@secretlint/core';
-import { creator as recommendedRules } from '@secretlint/secretlint-rule-preset-recommend';
 import { type Finding, findAll } from './finding.js';
+
+/** secretlint, imported by the first message that may hold a secret: a start never pays for it. */
+const secretlint = async () => {
+  const [{ lintSource }, { creator }] = await Promise.all([
+    import('@secretlint/core'),
+    import('@secretlint/secretlint-rule-preset-recommend'),
+  ]);
+  return { lintSource, recommendedRules: creator };
+};
 
 /**
  * Credentials in free text. The vendor formats come from secretlint's maintained recommended preset
@@ -14,6 +21,7 @@ import { type Finding, findAll } from './finding.js';
 export async function detectSecrets(text: string): Promise<Finding[]> {
   const supplement = SUPPLEMENT.flatMap(([kind, pattern]) => findAll(text, pattern, kind));
   if (!MAYBE_SECRET.test(text)) return supplement;
+  const { lintSource, recommendedRules } = await secretlint();
   const result = await lintSource({
     source: { content: text, filePath: 'message.txt', ext: '.txt', contentType: 'text' },
     options: { config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommendedRules }] } },
