@@ -6,18 +6,13 @@ import {
   type Message,
   type MessageAttachment,
   type MessagePage,
-  type Usage,
 } from '@agentry/contracts';
-import { randomUUID } from 'node:crypto';
-import type { Database, DbOrTx } from '../../platform/db/client.js';
+import type { Database } from '../../platform/db/client.js';
 import { ownerIdOf, type Caller } from '../../platform/caller.js';
 import { AppError } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from './conversation-cursor.js';
-import { previewOf, titleFromMessage } from './conversation-title.js';
 import type { AttachmentRow, ConversationRow, ConversationsRepo, MessageRow } from './conversations.repo.js';
 import type { FeedbackRepo } from './feedback.repo.js';
-import type { ConversationAssistant, ConversationMemory } from './conversation-memory.js';
-import { PostgresSession, type SessionImages } from './postgres-session.js';
 
 /** One hit of `search_conversations`: a conversation and its best-matching snippet. */
 export interface ConversationSearchHit {
