@@ -181,7 +181,7 @@ async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWrit
 
 /**
  * Runs one chat run to its end: streams the SDK run into the event log, then persists the result
- * in one transaction and only then appends `run.completed`; any failure becomes `run.failed`
+ * in one statement and only then appends `run.completed`; any failure becomes `run.failed`
  * (the user's message, stored before the run, stays). Never throws.
  */
 export async function executeRun(
