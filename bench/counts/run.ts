@@ -8,7 +8,8 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npx tsx bench/counts/run.ts
  *
  * Redis commands of other connections (BullMQ's workers polling) are left out: only commands that
- * name a key or channel of this app's prefix, outside BullMQ's, count. BENCH_COUNT_RUNS (10).
+ * name a key or channel of this app's prefix, outside BullMQ's, count. BENCH_COUNT_RUNS (10);
+ * BENCH_COUNT_SQL=1 prints every statement whole, with how often a run sends it.
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -25,7 +26,14 @@ if (!databaseUrl || !redisUrl) {
 process.env.TEST_DATABASE_URL = databaseUrl;
 process.env.TEST_REDIS_URL = redisUrl;
 
-const counted = { on: false, statements: new Map<string, number>(), tx: 0, redis: new Map<string, number>() };
+const counted = {
+  on: false,
+  statements: new Map<string, number>(),
+  /** Whole statements, with BENCH_COUNT_SQL=1 (printed after the breakdown). */
+  sql: new Map<string, number>(),
+  tx: 0,
+  redis: new Map<string, number>(),
+};
 let prefix = '';
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
@@ -35,8 +43,10 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const first = args[0] as string | { text?: string; name?: string };
     const text = (typeof first === 'string' ? first : (first?.text ?? first?.name ?? '')).trim().toLowerCase();
     if (text === 'begin' || text.startsWith('begin ')) counted.tx++;
-    else if (text !== 'commit' && text !== 'rollback')
+    else if (text !== 'commit' && text !== 'rollback') {
       bump(counted.statements, text.split(/\s+/).slice(0, 3).join(' '));
+      if (process.env.BENCH_COUNT_SQL) bump(counted.sql, text);
+    }
   }
   return query.apply(this, args);
 } as typeof pg.Client.prototype.query;
@@ -118,6 +128,8 @@ async function main() {
       );
       console.log(`  statements: ${breakdown(counted.statements)}`);
       console.log(`  redis: ${breakdown(counted.redis)}`);
+      for (const [text, n] of counted.sql) console.log(`  ${(n / RUNS).toFixed(1)} × ${text}`);
+      counted.sql.clear();
       ratios.push(atMost(`PG statements per run (${name})`, 'count', r.statements, 6));
       ratios.push(atMost(`Redis commands per 20-word run (${name})`, 'count', r.redis, 8));
     }

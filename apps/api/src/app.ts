@@ -143,6 +143,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const chat = await createChatModule(ctx, {
     agents: agents.service,
     conversations: conversations.service,
+    turns: conversations.turns,
     assistant: agents.assistant,
     usage: billing.usageHooks,
     guardrails: guardrails.service,

@@ -1,5 +1,6 @@
 import { and, asc, eq, gte, inArray, notInArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
+import { jsonValue, runParts, type StatementPart } from '../../platform/db/statement.js';
 import { usageRecords, usageTotals } from './billing.tables.js';
 
 export interface UsageIncrement {
@@ -20,6 +21,8 @@ export type UsageRecordRow = typeof usageRecords.$inferSelect;
 
 /** Usage records (idempotent by key) and per-period totals; every method takes `db` (or the caller's `tx`), then the tenant id. */
 export class UsageRepo {
+  private readonly preparedTotals = new WeakMap<DbOrTx, ReturnType<UsageRepo['prepareTotals']>>();
+
   /**
    * Records increments in one statement (atomic by itself, so it needs no transaction; inside the
    * caller's it commits with the rest). An increment whose key was recorded before changes nothing
@@ -40,44 +43,83 @@ export class UsageRepo {
       for (const inc of positive) out.push(...(await this.record(tx, tenantId, periodStart, [inc])));
       return out;
     }
+    const [value] = await runParts(tx, [this.recordPart(tenantId, periodStart, positive)]);
+    return this.readRecorded(positive, value);
+  }
+
+  /**
+   * `record` as a part of another module's statement (a chat run's final one): the records
+   * (batched, `on conflict do nothing` on their idempotency keys) and one upsert per feature.
+   * The features must be distinct; read what it returns with `readRecorded`.
+   */
+  recordPart(tenantId: string, periodStart: Date, increments: UsageIncrement[]): StatementPart {
+    const positive = increments.filter((inc) => inc.quantity > 0);
+    if (new Set(positive.map((inc) => inc.featureKey)).size < positive.length)
+      throw new Error('recordPart: one increment per feature');
+    if (!positive.length) return { ctes: sql`usage_none as (select 1)`, returns: sql`'[]'::json` };
     const rows = sql.join(
       positive.map((inc) => sql`(${inc.featureKey}::text, ${inc.quantity}::bigint, ${inc.idempotencyKey}::text)`),
       sql`, `,
     );
-    const result = await tx.execute<{
-      id: string;
-      feature_key: string;
-      quantity: string | number;
-      used: string | number;
-    }>(sql`
-      with input(feature_key, quantity, idempotency_key) as (values ${rows}),
-      recorded as (
+    const period = sql`${periodStart.toISOString()}::timestamptz`;
+    return {
+      ctes: sql`usage_input(feature_key, quantity, idempotency_key) as (values ${rows}),
+      usage_recorded as (
         insert into ${usageRecords} (tenant_id, feature_key, quantity, period_start, idempotency_key)
-        select ${tenantId}::uuid, feature_key, quantity, ${periodStart.toISOString()}::timestamptz, idempotency_key from input
+        select ${tenantId}::uuid, feature_key, quantity, ${period}, idempotency_key from usage_input
         on conflict do nothing
         returning id, feature_key, quantity
       ),
-      totals as (
+      usage_new_totals as (
         insert into ${usageTotals} (tenant_id, feature_key, period_start, used)
-        select ${tenantId}::uuid, feature_key, ${periodStart.toISOString()}::timestamptz, quantity from recorded
+        select ${tenantId}::uuid, feature_key, ${period}, quantity from usage_recorded
         on conflict (tenant_id, feature_key, period_start)
         do update set used = ${usageTotals}.used + excluded.used, updated_at = now()
         returning feature_key, used
-      )
-      select recorded.id, recorded.feature_key, recorded.quantity, totals.used
-      from recorded join totals using (feature_key)`);
-    const order = new Map(positive.map((inc, i) => [inc.featureKey, i]));
-    return result.rows
+      )`,
+      returns: sql`(select coalesce(json_agg(json_build_object('id', r.id, 'feature_key', r.feature_key,
+        'quantity', r.quantity, 'used', t.used)), '[]'::json)
+        from usage_recorded r join usage_new_totals t using (feature_key))`,
+    };
+  }
+
+  /** What a `recordPart` returned, in the order of `increments` (those recorded before are left out). */
+  readRecorded(increments: UsageIncrement[], value: unknown): RecordedUsage[] {
+    const rows = jsonValue<{ id: string; feature_key: string; quantity: string | number; used: string | number }[]>(
+      value,
+      [],
+    );
+    const order = new Map(increments.map((inc, i) => [inc.featureKey, i]));
+    return rows
       .map((r) => ({ recordId: r.id, featureKey: r.feature_key, quantity: Number(r.quantity), used: Number(r.used) }))
       .sort((a, b) => order.get(a.featureKey)! - order.get(b.featureKey)!);
   }
 
+  /**
+   * The period's totals: a prepared statement (parsed once per connection), read before every
+   * run. Prepared on the database it is asked of (a transaction prepares its own).
+   */
   async totals(db: DbOrTx, tenantId: string, periodStart: Date): Promise<Map<string, number>> {
-    const rows = await db
+    let query = this.preparedTotals.get(db);
+    if (!query) {
+      query = this.prepareTotals(db);
+      this.preparedTotals.set(db, query);
+    }
+    const rows = await query.execute({ tenantId, periodStart });
+    return new Map(rows.map((r) => [r.featureKey, Number(r.used)]));
+  }
+
+  private prepareTotals(db: DbOrTx) {
+    return db
       .select({ featureKey: usageTotals.featureKey, used: usageTotals.used })
       .from(usageTotals)
-      .where(and(eq(usageTotals.tenantId, tenantId), eq(usageTotals.periodStart, periodStart)));
-    return new Map(rows.map((r) => [r.featureKey, Number(r.used)]));
+      .where(
+        and(
+          eq(usageTotals.tenantId, sql.placeholder('tenantId')),
+          eq(usageTotals.periodStart, sql.placeholder('periodStart')),
+        ),
+      )
+      .prepare('usage_totals_of_period');
   }
 
   /** Oldest first; `since` leaves out older records, `exclude` the given record ids. */

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { ownTenant, type Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
-import type { ChatUsageHooks, RunUsage } from '../chat/usage-hooks.js';
+import type { ChatUsageHooks, RunUsage, RunUsageWrite } from '../chat/usage-hooks.js';
+import { runParts } from '../../platform/db/statement.js';
 import type { SeatCounter, SeatLimits, StorageCounter } from './seats.js';
 import type { BillingStream } from './billing-stream.js';
 import { currentPeriod, type Period } from './periods.js';
@@ -103,19 +104,32 @@ export class UsageService implements ChatUsageHooks {
   }
 
   async recordRunUsage(caller: Caller, usage: RunUsage): Promise<void> {
+    const write = await this.runUsageWrite(caller, usage);
+    const [value] = await runParts(this.deps.database.db, [write.part]);
+    await write.committed(value);
+  }
+
+  /**
+   * A run's usage as a part of the run's final statement, so it commits with the run (records
+   * idempotent per run id and feature, one total upsert per feature); `committed` then publishes
+   * the limit crossings and schedules the meter reports of what it recorded.
+   */
+  async runUsageWrite(caller: Caller, usage: RunUsage): Promise<RunUsageWrite> {
     const quantities: Record<(typeof RUN_FEATURES)[number], number> = {
       messages: usage.messages,
       input_tokens: usage.inputTokens,
       output_tokens: usage.outputTokens,
     };
-    await this.record(
-      caller.tenantId,
-      RUN_FEATURES.map((key) => ({
-        featureKey: key,
-        quantity: quantities[key],
-        idempotencyKey: `run:${usage.runId}:${key}`,
-      })),
-    );
+    const increments = RUN_FEATURES.map((key) => ({
+      featureKey: key,
+      quantity: quantities[key],
+      idempotencyKey: `run:${usage.runId}:${key}`,
+    }));
+    const { plan, period } = await this.cachedEntitlement(caller.tenantId);
+    return {
+      part: this.deps.usage.recordPart(caller.tenantId, period.start, increments),
+      committed: (value) => this.afterRecorded(caller.tenantId, plan, this.deps.usage.readRecorded(increments, value)),
+    };
   }
 
   /** `POST …/usage`: 404 for a feature the tenant's plan does not have; the same key counts once. */
@@ -162,7 +176,13 @@ export class UsageService implements ChatUsageHooks {
     const { plan, period } = await this.cachedEntitlement(tenantId);
     // Records and totals commit together (one statement); limit events are published after it.
     const recorded = await this.deps.usage.record(this.deps.database.db, tenantId, period.start, increments);
-    if (!recorded.length) return recorded;
+    await this.afterRecorded(tenantId, plan, recorded);
+    return recorded;
+  }
+
+  /** After increments committed: the limit each one crossed (published once), and the meter reports. */
+  private async afterRecorded(tenantId: string, plan: PlanRecord, recorded: RecordedUsage[]): Promise<void> {
+    if (!recorded.length) return;
     for (const r of recorded) {
       const feature = plan.features.find((f) => f.key === r.featureKey);
       if (!feature) continue;
@@ -196,6 +216,5 @@ export class UsageService implements ChatUsageHooks {
     }
     const metered = recorded.filter((r) => plan.features.find((f) => f.key === r.featureKey)?.metered);
     if (metered.length && this.deps.meter) await this.deps.meter.schedule(tenantId, metered);
-    return recorded;
   }
 }

@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runParts } from '../../platform/db/statement.js';
 import { signUp, type TestUser } from '../../../test/factories.js';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import type { Caller } from '../../platform/caller.js';
@@ -63,6 +65,30 @@ describe('usage metering and plan limits (billing off)', () => {
     expect(await used(user, 'messages')).toBe(2);
     expect(await used(user, 'input_tokens')).toBe(120);
     expect(await used(user, 'output_tokens')).toBe(40);
+  });
+
+  it("a run's usage commits with the run's statement: refused, it records nothing; retried, it counts once", async () => {
+    const user = await signUp(t.app);
+    const run = {
+      runId: crypto.randomUUID(),
+      conversationId: crypto.randomUUID(),
+      messages: 2,
+      inputTokens: 7,
+      outputTokens: 3,
+    };
+    // Another part of the same statement fails at run time (a division by zero), after the usage CTEs ran.
+    const refused = { ctes: sql`refused as (select 0 as zero)`, returns: sql`(select 1 / zero from refused)` };
+    const first = await billing.usage.runUsageWrite(callerOf(user), run);
+    await expect(runParts(t.database.db, [first.part, refused])).rejects.toThrow();
+    expect(await used(user, 'messages')).toBe(0);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const write = await billing.usage.runUsageWrite(callerOf(user), run);
+      const [value] = await runParts(t.database.db, [write.part]);
+      await write.committed(value);
+    }
+    expect(await used(user, 'messages')).toBe(2);
+    expect(await used(user, 'input_tokens')).toBe(7);
+    expect(await used(user, 'output_tokens')).toBe(3);
   });
 
   it('meters real chat runs: POST /chat adds messages and tokens', async () => {

@@ -5,6 +5,7 @@ import type { AgentsService } from '../agents/agents.service.js';
 import type { RunToolProvider } from '../agents/run-context.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
+import type { TurnWrites } from '../conversations/turn-writes.js';
 import type { GuardrailsService } from '../guardrails/guardrails.service.js';
 import type { AttachmentSource } from './attachments.js';
 import { ChatRepo } from './chat.repo.js';
@@ -20,8 +21,10 @@ import type { ChatUsageHooks } from './usage-hooks.js';
 export interface ChatModuleDeps {
   /** The SDK agent each run starts with. */
   agents: AgentsService;
-  /** Where a run's user message, transcript and SDK session memory are stored. */
+  /** Conversations (search, titles). */
   conversations: ConversationsService;
+  /** Where a run's user message, transcript and SDK session memory are stored. */
+  turns: TurnWrites;
   /** Writes titles and memory summaries (the agents module's, on the configured model). */
   assistant?: ConversationAssistant;
   /** Plan limits and usage records (billing); without it, no limits. */
@@ -54,7 +57,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     jobs: ports.jobs,
     streams: ports.streams,
     agents: deps.agents,
-    conversations: deps.conversations,
+    turns: deps.turns,
     usageHooks: deps.usage,
     audit: ctx.audit,
     logger: ctx.logger,
@@ -67,6 +70,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
     approvalTtlSeconds: config.chat.approvalTtlSeconds,
     database,
     conversations: deps.conversations,
+    turns: deps.turns,
     repo,
     usageHooks: deps.usage,
     logger: ctx.logger,
@@ -108,7 +112,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
   const service = new ChatService({
     database,
     agents: deps.agents,
-    conversations: deps.conversations,
+    turns: deps.turns,
     repo,
     runs,
     streams: ports.streams,

@@ -1,5 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
+import { runParts, type StatementPart } from '../../platform/db/statement.js';
 import { chatRuns } from './chat.tables.js';
 
 export type ChatRunRow = typeof chatRuns.$inferSelect;
@@ -10,11 +11,20 @@ export type ChatRunRow = typeof chatRuns.$inferSelect;
  * on runs by id or across tenants for the replicas and the reaper.
  */
 export class ChatRepo {
-  async insertRun(
-    db: DbOrTx,
+  /**
+   * The run row, as a part of the turn's statement: inserted only when `stored` (a select of the
+   * turn's CTEs) finds a row, so a turn refused inside the statement leaves no run behind.
+   */
+  insertRunPart(
     values: { id: string; tenantId: string; userId: string; conversationId: string; agent: string },
-  ) {
-    await db.insert(chatRuns).values(values);
+    stored: SQL,
+  ): StatementPart {
+    return {
+      ctes: sql`chat_runs_new as (
+        insert into ${chatRuns} (id, tenant_id, user_id, conversation_id, agent)
+        select ${values.id}::uuid, ${values.tenantId}::uuid, ${values.userId}::uuid, ${values.conversationId}::uuid, ${values.agent}
+        where exists (${stored}))`,
+    };
   }
 
   async findOwned(db: DbOrTx, tenantId: string, userId: string, id: string): Promise<ChatRunRow | undefined> {
@@ -96,17 +106,27 @@ export class ChatRepo {
     id: string,
     values: { status: 'completed' | 'failed'; errorCode?: string; inputTokens: number; outputTokens: number },
   ): Promise<boolean> {
-    const rows = await db
-      .update(chatRuns)
-      .set({
-        status: values.status,
-        errorCode: values.errorCode ?? null,
-        inputTokens: values.inputTokens,
-        outputTokens: values.outputTokens,
-        finishedAt: new Date(),
-      })
-      .where(and(eq(chatRuns.tenantId, tenantId), eq(chatRuns.id, id), inArray(chatRuns.status, ['running', 'paused'])))
-      .returning({ id: chatRuns.id });
-    return rows.length > 0;
+    const [ended] = await runParts(db, [this.finishRunPart(tenantId, id, values)]);
+    return ended === true;
+  }
+
+  /**
+   * The run's end (status, tokens, `finished_at`), as a part of the run's final statement; only a
+   * run still running or paused ends (one the reaper ended stays as it left it). Returns whether it ended.
+   */
+  finishRunPart(
+    tenantId: string,
+    id: string,
+    values: { status: 'completed' | 'failed'; errorCode?: string; inputTokens: number; outputTokens: number },
+  ): StatementPart {
+    return {
+      ctes: sql`chat_runs_end as (
+        update ${chatRuns} set status = ${values.status}, error_code = ${values.errorCode ?? null},
+          input_tokens = ${values.inputTokens}, output_tokens = ${values.outputTokens},
+          finished_at = ${new Date().toISOString()}::timestamptz
+        where tenant_id = ${tenantId}::uuid and id = ${id}::uuid and status in ('running', 'paused')
+        returning id)`,
+      returns: sql`exists (select 1 from chat_runs_end)`,
+    };
   }
 }

@@ -13,7 +13,7 @@ import { followStream } from '../../platform/ports/follow.js';
 import type { Database } from '../../platform/db/client.js';
 import type { EventStreams } from '../../platform/ports/types.js';
 import type { AgentsService } from '../agents/agents.service.js';
-import type { ConversationsService } from '../conversations/conversations.service.js';
+import type { TurnWrites } from '../conversations/turn-writes.js';
 import type { GuardrailsService } from '../guardrails/guardrails.service.js';
 import type { RunSlots } from '../ratelimit/ratelimit.hooks.js';
 import { checkAttachments, RunAttachments, type AttachmentSettings, type AttachmentSource } from './attachments.js';
@@ -46,7 +46,7 @@ const FINISHED_RUN_FOLLOW_MS = 5000;
 export interface ChatServiceDeps {
   database: Database;
   agents: Pick<AgentsService, 'agentToRun' | 'guardrailsOf'>;
-  conversations: Pick<ConversationsService, 'startTurn' | 'sessionFor'>;
+  turns: Pick<TurnWrites, 'startTurn' | 'sessionFor'>;
   repo: ChatRepo;
   runs: RunManager;
   streams: EventStreams;
@@ -66,7 +66,7 @@ export class ChatService {
 
   /**
    * `POST /chat/stream` and `POST /chat`: checks the agent and the plan, stores the user's message
-   * and the run row in one transaction, then starts the run, owned by the server (RunManager).
+   * and the run row in one statement, then starts the run, owned by the server (RunManager).
    */
   async startRun(
     caller: Caller,
@@ -90,7 +90,7 @@ export class ChatService {
     caller: Caller,
     request: ChatRequest,
   ): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
-    const { database, conversations, repo, runs } = this.deps;
+    const { turns, repo, runs } = this.deps;
     const agent = this.deps.agents.agentToRun(request.agent);
     await this.deps.usageHooks?.assertCanStartRun(caller);
     const agentGuardrails = this.deps.agents.guardrailsOf(request.agent);
@@ -103,29 +103,28 @@ export class ChatService {
     const message = inputGuardrails?.text ?? request.message;
     const attachments = await this.checkAttachments(caller, request.attachments);
     const runId = randomUUID();
-    const turn = await database.db.transaction(async (tx) => {
-      const turn = await conversations.startTurn(tx, caller, {
+    // The turn and the run row: one statement (the run row only when the turn is stored).
+    const turn = await turns.startTurn(
+      caller,
+      {
         conversationId: request.conversation_id,
         agent: request.agent,
         message,
         editOf: request.edit_of,
         regenerate: request.regenerate,
         attachments,
-      });
-      await repo.insertRun(tx, {
-        id: runId,
-        tenantId: caller.tenantId,
-        userId: ownerIdOf(caller),
-        conversationId: turn.conversationId,
-        agent: request.agent,
-      });
-      return turn;
-    });
+      },
+      ({ conversationId, stored }) =>
+        repo.insertRunPart(
+          { id: runId, tenantId: caller.tenantId, userId: ownerIdOf(caller), conversationId, agent: request.agent },
+          stored,
+        ),
+    );
     const files = this.deps.attachments;
     const runAttachments = files
       ? new RunAttachments(files.source, caller.tenantId, turn.attachments, files.settings)
       : undefined;
-    const session = conversations.sessionFor(caller, turn, runId, runAttachments);
+    const session = turns.sessionFor(caller, turn, runId, runAttachments);
     const { done } = await runs.start({
       caller,
       runId,

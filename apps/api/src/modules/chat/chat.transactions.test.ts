@@ -105,5 +105,47 @@ describe('chat: each unit of work of a run is one transaction', () => {
       )
     ).rows;
     expect(run).toEqual({ status: 'failed', error_code: 'internal_error' });
+    // The usage of the refused end went with it: the failure's own (the user's message) counts once.
+    const usage = await t.database.db.execute<{ feature_key: string; quantity: string | number }>(
+      sql`select feature_key, quantity from usage_records where idempotency_key like ${`run:${runId}:%`}`,
+    );
+    expect(usage.rows.filter((r) => r.feature_key === 'messages').map((r) => Number(r.quantity))).toEqual([1]);
+    const counters = await t.database.db.execute<{ message_count: number }>(
+      sql`select message_count from conversations where id = ${conversationId}`,
+    );
+    expect(counters.rows[0]?.message_count).toBe(1);
+  });
+
+  it('end: the answer, its memory, the counters, the run row and the usage commit together, usage once per run', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: user.headers,
+      payload: { message: 'calculate 4 + 5' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const { run_id: runId, conversation_id: conversationId, message_id: messageId } = res.json();
+    const rows = await t.database.db.execute<Record<string, string | number>>(sql`
+      select
+        (select count(*)::int from tool_calls where run_id = ${runId} and message_id = ${messageId}) as tool_calls,
+        (select count(*)::int from conversation_items where conversation_id = ${conversationId}) as items,
+        (select count(*)::int from conversation_items where message_id = ${messageId}) as answer_items,
+        (select message_count from conversations where id = ${conversationId}) as message_count,
+        (select current_leaf_id::text from conversations where id = ${conversationId}) as leaf,
+        (select status from chat_runs where id = ${runId}) as status,
+        (select count(*)::int from usage_records where idempotency_key like ${`run:${runId}:%`}) as usage_records,
+        (select quantity from usage_records where idempotency_key = ${`run:${runId}:messages`}) as messages`);
+    const got = Object.fromEntries(
+      Object.entries(rows.rows[0]).map(([k, v]) => [k, k === 'leaf' || k === 'status' ? v : Number(v)]),
+    );
+    expect(got).toMatchObject({ tool_calls: 1, message_count: 2, leaf: messageId, status: 'completed', messages: 2 });
+    expect(got.answer_items).toBeGreaterThan(0);
+    expect(got.items).toBeGreaterThan(got.answer_items as number);
+    // One record per feature used (the offline model may report no tokens), never two for one feature.
+    const perFeature = await t.database.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from usage_records where idempotency_key like ${`run:${runId}:%`} group by feature_key`,
+    );
+    expect(perFeature.rows.every((r) => Number(r.n) === 1)).toBe(true);
+    expect(got.usage_records).toBeGreaterThanOrEqual(1);
   });
 });

@@ -7,7 +7,9 @@ import type { Database } from '../../platform/db/client.js';
 import type { ChatAgent } from '../agents/agent-registry.js';
 import type { AgentRunContext, RunToolProvider } from '../agents/run-context.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
-import type { ConversationsService, RunResultRecord } from '../conversations/conversations.service.js';
+import type { ConversationsService } from '../conversations/conversations.service.js';
+import type { RunResultRecord, TurnWrites } from '../conversations/turn-writes.js';
+import type { StatementPart } from '../../platform/db/statement.js';
 import type { PostgresSession } from '../conversations/postgres-session.js';
 import type { GuardrailsService, InputCheck } from '../guardrails/guardrails.service.js';
 import type { GuardrailNotice, RunGuard } from '../guardrails/run-guard.js';
@@ -16,7 +18,7 @@ import type { ChatRepo } from './chat.repo.js';
 import { findAgent, goneTools, withGoneTools } from './gone-tools.js';
 import { RunAbort, toRunFailure, type RunFailure } from './run-errors.js';
 import type { RunEventWriter } from './run-events.js';
-import type { ChatUsageHooks } from './usage-hooks.js';
+import type { ChatUsageHooks, RunUsage, RunUsageWrite } from './usage-hooks.js';
 
 export interface RunInput {
   caller: Caller;
@@ -96,10 +98,9 @@ export interface RunExecutionDeps {
     paused(runId: string): Promise<void>;
   };
   database: Database;
-  conversations: Pick<
-    ConversationsService,
-    'recordRunResult' | 'recordFailedRun' | 'search' | 'compactMemory' | 'setAutoTitle'
-  >;
+  conversations: Pick<ConversationsService, 'search' | 'setAutoTitle'>;
+  /** What the run writes into its conversation (its result in one statement with the run's end and usage). */
+  turns: Pick<TurnWrites, 'recordRunResult' | 'recordFailedRun' | 'compactMemory'>;
   /** Titles and memory summaries; without it, neither is made. */
   assistant?: ConversationAssistant;
   /** How long the title may take before the run ends without it. */
@@ -180,7 +181,7 @@ async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWrit
 
 /**
  * Runs one chat run to its end: streams the SDK run into the event log, then persists the result
- * in one transaction and only then appends `run.completed`; any failure becomes `run.failed`
+ * in one statement and only then appends `run.completed`; any failure becomes `run.failed`
  * (the user's message, stored before the run, stays). Never throws.
  */
 export async function executeRun(
@@ -297,13 +298,6 @@ export async function executeRun(
       session: input.session,
     });
     recorded = true;
-    await recordUsage(deps, caller, {
-      runId,
-      conversationId,
-      messages: 2,
-      inputTokens: usage.input_tokens,
-      outputTokens: usage.output_tokens,
-    });
     if (input.firstRun) await titleConversation(deps, input, response, signal, writer);
     await writer.append({
       event: 'run.completed',
@@ -321,13 +315,6 @@ export async function executeRun(
     if (!recorded) {
       try {
         await recordFailedRun(deps, input, failure, usage);
-        await recordUsage(deps, caller, {
-          runId,
-          conversationId,
-          messages: 1,
-          inputTokens: usage.input_tokens,
-          outputTokens: usage.output_tokens,
-        });
       } catch (persistErr) {
         deps.logger.error(
           { err: persistErr, event: 'chat.run_persist_failed', run_id: runId },
@@ -398,38 +385,80 @@ async function guardRun(
 }
 
 /**
- * The run's final unit of work, in one transaction: the conversation's new rows (assistant message,
- * tool calls, handoffs, the SDK items staged during the run, counters) and the run row. Returns
- * the assistant message id.
+ * The run's final unit of work, in one statement: the conversation's new rows (assistant message,
+ * tool calls, handoffs, the SDK items staged during the run, counters), the run row's end and the
+ * run's usage (records and totals; limit events follow the commit). Returns the assistant message id.
  */
-function recordCompletedRun(deps: RunExecutionDeps, caller: Caller, result: RunResultRecord): Promise<string> {
+async function recordCompletedRun(deps: RunExecutionDeps, caller: Caller, result: RunResultRecord): Promise<string> {
   const { input_tokens: inputTokens, output_tokens: outputTokens } = result.usage;
-  return deps.database.db.transaction(async (tx) => {
-    const messageId = await deps.conversations.recordRunResult(tx, caller, result);
-    // The reaper ended the run meanwhile (its lease is gone): nothing of it is kept, it ends as run_lost.
-    if (
-      !(await deps.repo.finishRun(tx, caller.tenantId, result.runId, {
-        status: 'completed',
-        inputTokens,
-        outputTokens,
-      }))
-    )
-      throw new RunAbort('run_lost');
-    return messageId;
+  const usage = await usageWrite(deps, caller, {
+    runId: result.runId,
+    conversationId: result.conversationId,
+    messages: 2,
+    inputTokens,
+    outputTokens,
   });
+  const end = deps.repo.finishRunPart(caller.tenantId, result.runId, {
+    status: 'completed',
+    inputTokens,
+    outputTokens,
+  });
+  // The reaper may have ended the run meanwhile (its lease is gone): then nothing of it is kept and it
+  // ends as run_lost. The one statement runs in a transaction only so that this check can undo it.
+  const { messageId, returned } = await deps.database.db.transaction(async (tx) => {
+    const recorded = await deps.turns.recordRunResult(caller, result, withUsage(end, usage), tx);
+    if (recorded.returned[0] !== true) throw new RunAbort('run_lost');
+    return recorded;
+  });
+  await usageCommitted(deps, result.runId, usage, returned[1]);
+  return messageId;
 }
 
-/** A failed run's unit of work: the user's message joins the model's memory, the run row is failed. */
-function recordFailedRun(deps: RunExecutionDeps, input: RunInput, failure: RunFailure, usage: Usage): Promise<void> {
-  return deps.database.db.transaction(async (tx) => {
-    await deps.conversations.recordFailedRun(tx, input.session);
-    await deps.repo.finishRun(tx, input.caller.tenantId, input.runId, {
-      status: 'failed',
-      errorCode: failure.code,
-      inputTokens: usage.input_tokens,
-      outputTokens: usage.output_tokens,
-    });
+/** A failed run's unit of work, in one statement: the user's message joins the model's memory, the run row is failed, its usage recorded. */
+async function recordFailedRun(
+  deps: RunExecutionDeps,
+  input: RunInput,
+  failure: RunFailure,
+  usage: Usage,
+): Promise<void> {
+  const { caller, runId, conversationId } = input;
+  const write = await usageWrite(deps, caller, {
+    runId,
+    conversationId,
+    messages: 1,
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
   });
+  const end = deps.repo.finishRunPart(caller.tenantId, runId, {
+    status: 'failed',
+    errorCode: failure.code,
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+  });
+  const returned = await deps.turns.recordFailedRun(input.session, withUsage(end, write));
+  await usageCommitted(deps, runId, write, returned[1]);
+}
+
+const withUsage = (end: StatementPart, usage: RunUsageWrite | undefined) => (usage ? [end, usage.part] : [end]);
+
+/** The run's usage as a part of its final statement; a billing outage must not fail a finished run (it is then left out). */
+async function usageWrite(deps: RunExecutionDeps, caller: Caller, usage: RunUsage): Promise<RunUsageWrite | undefined> {
+  if (!deps.usageHooks) return undefined;
+  try {
+    return await deps.usageHooks.runUsageWrite(caller, usage);
+  } catch (err) {
+    deps.logger.error({ err, event: 'chat.usage_record_failed', run_id: usage.runId }, 'could not record run usage');
+    return undefined;
+  }
+}
+
+/** After the commit: the usage's limit events and meter reports (their failure is logged, the run stands). */
+async function usageCommitted(deps: RunExecutionDeps, runId: string, usage: RunUsageWrite | undefined, value: unknown) {
+  try {
+    await usage?.committed(value);
+  } catch (err) {
+    deps.logger.error({ err, event: 'chat.usage_record_failed', run_id: runId }, 'could not report run usage');
+  }
 }
 
 /**
@@ -441,7 +470,7 @@ async function compactMemory(deps: RunExecutionDeps, input: RunInput, signal: Ab
   if (!deps.assistant) return;
   let compacted: { summarizedMessages: number } | null = null;
   try {
-    compacted = await deps.conversations.compactMemory(
+    compacted = await deps.turns.compactMemory(
       input.caller,
       input.conversationId,
       input.session.historyTipId,
@@ -493,19 +522,5 @@ async function titleConversation(
       });
   } catch (err) {
     deps.logger.warn({ err, event: 'chat.title_failed', run_id: input.runId }, 'could not title the conversation');
-  }
-}
-
-/** Usage goes to billing after the transaction; a billing outage must not fail a finished run. */
-async function recordUsage(
-  deps: RunExecutionDeps,
-  caller: Caller,
-  usage: Parameters<ChatUsageHooks['recordRunUsage']>[1],
-) {
-  if (!deps.usageHooks) return;
-  try {
-    await deps.usageHooks.recordRunUsage(caller, usage);
-  } catch (err) {
-    deps.logger.error({ err, event: 'chat.usage_record_failed', run_id: usage.runId }, 'could not record run usage');
   }
 }

@@ -6,7 +6,7 @@ import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { EventStreams, JobQueue } from '../../platform/ports/types.js';
 import type { AgentsService } from '../agents/agents.service.js';
-import type { ConversationsService } from '../conversations/conversations.service.js';
+import type { TurnWrites } from '../conversations/turn-writes.js';
 import type { ApprovalRow, ApprovalsRepo } from './approvals.repo.js';
 import type { ChatRepo } from './chat.repo.js';
 import type { RunFailure } from './run-errors.js';
@@ -32,7 +32,7 @@ export interface RunPausesDeps {
   jobs: JobQueue;
   streams: EventStreams;
   agents: Pick<AgentsService, 'agentToRun' | 'guardrailsOf'>;
-  conversations: Pick<ConversationsService, 'sessionFor' | 'recordFailedRun'>;
+  turns: Pick<TurnWrites, 'sessionFor' | 'keepUserItems'>;
   usageHooks?: ChatUsageHooks;
   audit?: AuditLog;
   logger: Logger;
@@ -197,7 +197,7 @@ export class RunPauses {
     const approvals = await repo.forRun(database.db, runId);
     const caller = pause.caller as Caller;
     // The same branch as before the pause: items of the question go with it, the rest with the answer.
-    const session = this.deps.conversations.sessionFor(
+    const session = this.deps.turns.sessionFor(
       caller,
       {
         conversationId: pause.conversationId,
@@ -287,7 +287,7 @@ export class RunPauses {
       await repo.expirePending(tx, runId);
       const caller = pause.caller as Caller;
       // The same branch as before the pause: items of the question go with it, the rest with the answer.
-      const session = this.deps.conversations.sessionFor(
+      const session = this.deps.turns.sessionFor(
         caller,
         {
           conversationId: pause.conversationId,
@@ -300,7 +300,7 @@ export class RunPauses {
         runId,
       );
       await session.addItems(pause.stagedItems as AgentInputItem[]);
-      await this.deps.conversations.recordFailedRun(tx, session);
+      await this.deps.turns.keepUserItems(tx, session);
       const run = await runsRepo.findById(tx, runId);
       const tokens = { inputTokens: run?.inputTokens ?? 0, outputTokens: run?.outputTokens ?? 0 };
       await runsRepo.finishRun(tx, pause.tenantId, runId, { status: 'failed', errorCode: failure.code, ...tokens });

@@ -1,4 +1,5 @@
 import type { Caller } from '../../platform/caller.js';
+import type { StatementPart } from '../../platform/db/statement.js';
 
 /**
  * What chat asks of billing, without knowing billing: the chat module calls these around each run,
@@ -14,9 +15,18 @@ export interface RunUsage {
   outputTokens: number;
 }
 
+/** A run's usage as a part of the run's final statement, and what follows once that committed. */
+export interface RunUsageWrite {
+  part: StatementPart;
+  /** With the value the part returned: limit events and meter reports (after the commit, never before). */
+  committed(value: unknown): Promise<void>;
+}
+
 export interface ChatUsageHooks {
   /** Throws AppError `usage_limit_exceeded` (429, the feature in `details`) when a hard limit is reached. */
   assertCanStartRun(caller: Caller): Promise<void>;
-  /** Records a finished run's usage for billing. Must be idempotent per `runId`. */
+  /** The run's usage, written with the run's end in one statement. Idempotent per `runId`. */
+  runUsageWrite(caller: Caller, usage: RunUsage): Promise<RunUsageWrite>;
+  /** Records a run's usage on its own (a paused run that ended). Idempotent per `runId`. */
   recordRunUsage(caller: Caller, usage: RunUsage): Promise<void>;
 }

@@ -10,22 +10,25 @@ import { FeedbackService } from './feedback.service.js';
 import { SharesRepo } from './shares.repo.js';
 import { sharesRoutes } from './shares.routes.js';
 import { SharesService } from './shares.service.js';
+import { TurnWrites } from './turn-writes.js';
 
 /**
  * Conversations: the transcript (messages, tool calls, handoffs), the SDK session memory of each
  * conversation, share links and ratings of answers. Needs no other module; chat and agents receive
- * `service`.
+ * `service`, chat `turns` (what a run writes into its conversation).
  */
 export function createConversationsModule(ctx: PlatformContext) {
   const database = ctx.database;
   const repo = new ConversationsRepo();
   const feedbackRepo = new FeedbackRepo();
   const memory = new ConversationMemory(repo, ctx.config.chat.memoryMaxTokens);
-  const service = new ConversationsService({ database, repo, feedback: feedbackRepo, memory });
+  const service = new ConversationsService({ database, repo, feedback: feedbackRepo });
+  const turns = new TurnWrites({ database, repo, memory });
   const shares = new SharesService({ database, conversations: service, repo, shares: new SharesRepo() });
   const feedback = new FeedbackService({ database, conversations: service, repo, feedback: feedbackRepo });
   return {
     service,
+    turns,
     async register(app: FastifyInstance) {
       await app.register(conversationsRoutes(service));
       await app.register(sharesRoutes(shares));

@@ -4,7 +4,6 @@ import {
   conversationItems,
   conversationSummaries,
   conversations,
-  handoffs,
   messageAttachments,
   messages,
   toolCalls,
@@ -42,40 +41,6 @@ export interface ListCursor {
  * connection and never opens a transaction: the service that owns the unit of work does.
  */
 export class ConversationsRepo {
-  /** A new conversation; `firstMessage` counts its first message in the same statement (no `touch` needed). */
-  async create(
-    db: DbOrTx,
-    values: {
-      tenantId: string;
-      userId: string;
-      agent: string;
-      title: string;
-      now: Date;
-      /** The first message (inserted next with this id): counted, previewed and the branch's end. */
-      firstMessage?: { preview: string; id: string };
-    },
-  ): Promise<ConversationRow> {
-    const [row] = await db
-      .insert(conversations)
-      .values({
-        tenantId: values.tenantId,
-        userId: values.userId,
-        agent: values.agent,
-        title: values.title,
-        createdAt: values.now,
-        updatedAt: values.now,
-        ...(values.firstMessage
-          ? {
-              messageCount: 1,
-              lastMessagePreview: values.firstMessage.preview,
-              currentLeafId: values.firstMessage.id,
-            }
-          : {}),
-      })
-      .returning();
-    return row;
-  }
-
   /** `lock`: `FOR UPDATE`, so concurrent turns of one conversation extend its branch one after the other. */
   async findOwned(
     db: DbOrTx,
@@ -141,59 +106,6 @@ export class ConversationsRepo {
         order by c.id, rank desc
       ) hits order by rank desc, updated_at desc limit ${limit}`);
     return result.rows;
-  }
-
-  async insertMessage(
-    db: DbOrTx,
-    values: {
-      id?: string;
-      tenantId: string;
-      conversationId: string;
-      runId: string | null;
-      parentId: string | null;
-      role: 'user' | 'assistant';
-      content: string;
-      agent: string | null;
-      inputTokens?: number;
-      outputTokens?: number;
-      now: Date;
-    },
-  ): Promise<MessageRow> {
-    const [row] = await db
-      .insert(messages)
-      .values({ ...values, createdAt: values.now })
-      .returning();
-    return row;
-  }
-
-  /** Adds a message to the conversation's counters and moves it to the top of the list. */
-  async touch(
-    db: DbOrTx,
-    tenantId: string,
-    id: string,
-    change: {
-      messages: number;
-      preview: string;
-      now: Date;
-      agent?: string;
-      inputTokens?: number;
-      outputTokens?: number;
-      /** The new end of the current branch. */
-      leafId?: string;
-    },
-  ) {
-    await db
-      .update(conversations)
-      .set({
-        ...(change.leafId ? { currentLeafId: change.leafId } : {}),
-        messageCount: sql`${conversations.messageCount} + ${change.messages}`,
-        inputTokens: sql`${conversations.inputTokens} + ${change.inputTokens ?? 0}`,
-        outputTokens: sql`${conversations.outputTokens} + ${change.outputTokens ?? 0}`,
-        lastMessagePreview: change.preview,
-        updatedAt: change.now,
-        ...(change.agent ? { agent: change.agent } : {}),
-      })
-      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, id)));
   }
 
   /**
@@ -276,18 +188,6 @@ export class ConversationsRepo {
       .from(messageAttachments)
       .where(and(eq(messageAttachments.tenantId, tenantId), inArray(messageAttachments.messageId, messageIds)))
       .orderBy(asc(messageAttachments.messageId), asc(messageAttachments.position));
-  }
-
-  async insertAttachments(db: DbOrTx, rows: (typeof messageAttachments.$inferInsert)[]) {
-    if (rows.length) await db.insert(messageAttachments).values(rows);
-  }
-
-  async insertToolCalls(db: DbOrTx, rows: (typeof toolCalls.$inferInsert)[]) {
-    if (rows.length) await db.insert(toolCalls).values(rows);
-  }
-
-  async insertHandoffs(db: DbOrTx, rows: (typeof handoffs.$inferInsert)[]) {
-    if (rows.length) await db.insert(handoffs).values(rows);
   }
 
   async rename(
@@ -490,16 +390,6 @@ export class ConversationsRepo {
         ${limit === undefined ? sql`` : sql`limit ${limit}`}
       ) newest order by depth desc, position asc`);
     return result.rows.map((r) => ({ schemaVersion: Number(r.schema_version), item: r.item }));
-  }
-
-  /** Whether a message has stored SDK items already (a regenerated answer reuses its question's). */
-  async hasItems(db: DbOrTx, tenantId: string, messageId: string): Promise<boolean> {
-    const [row] = await db
-      .select({ id: conversationItems.id })
-      .from(conversationItems)
-      .where(and(eq(conversationItems.tenantId, tenantId), eq(conversationItems.messageId, messageId)))
-      .limit(1);
-    return Boolean(row);
   }
 
   /** The last `limit` items (all when undefined), oldest first. */

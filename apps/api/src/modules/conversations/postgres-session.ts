@@ -2,6 +2,8 @@ import type { AgentInputItem, Session } from '@openai/agents';
 import type { DbOrTx } from '../../platform/db/client.js';
 import type { ConversationMemory } from './conversation-memory.js';
 import type { ConversationsRepo } from './conversations.repo.js';
+import { runParts, type StatementPart } from '../../platform/db/statement.js';
+import { itemsPart } from './turn-statements.js';
 
 /**
  * Version of the stored SDK item shape (`AgentInputItem` of @openai/agents 0.20). Bump it when an
@@ -211,25 +213,24 @@ export class PostgresSession implements Session {
   }
 
   /**
-   * Writes the staged items in `tx`, the run's final transaction: the user's input items with
-   * their message (unless it has items already — a regenerated answer reuses the question's), the
-   * others with `answerMessageId` (none: a failed run keeps only the user's items). They stay
-   * staged: when that transaction rolls back, the run's failure path flushes again instead of
-   * finding nothing to keep.
+   * Writes the staged items in `tx` (one statement): the user's input items with their message
+   * (unless it has items already — a regenerated answer reuses the question's), the others with
+   * `answerMessageId` (none: a failed run keeps only the user's items). They stay staged: when that
+   * transaction rolls back, the run's failure path flushes again instead of finding nothing to keep.
    */
   async flush(tx: DbOrTx, answerMessageId: string | null): Promise<void> {
-    await this.write(tx, this.staged, answerMessageId);
+    const part = this.stagedPart(answerMessageId);
+    if (part) await runParts(tx, [part]);
   }
 
-  /** Inserts `items` (one statement) on `db`, each with the message it belongs to. */
-  private async write(db: DbOrTx, items: AgentInputItem[], answerMessageId: string | null) {
-    const { tenantId, turn } = this.scope;
-    const userItemsStored = items.some(isUserItem) && (await this.repo.hasItems(db, tenantId, turn.userMessageId));
-    const rows = items
+  /** `flush` as a part of the run's final statement (undefined: nothing to write). */
+  stagedPart(answerMessageId: string | null): StatementPart | undefined {
+    const { tenantId, conversationId, runId, turn } = this.scope;
+    const rows = this.staged
       .map((item) => ({ item, messageId: isUserItem(item) ? turn.userMessageId : answerMessageId }))
-      .filter((r) => r.messageId !== null && !(userItemsStored && r.messageId === turn.userMessageId))
-      .map(({ item, messageId }) => this.row(item, messageId));
-    await this.repo.insertItems(db, rows);
+      .filter((r): r is { item: AgentInputItem; messageId: string } => r.messageId !== null)
+      .map(({ item, messageId }) => ({ messageId, schemaVersion: SESSION_ITEM_SCHEMA_VERSION, item }));
+    return itemsPart({ tenantId, conversationId, runId: runId ?? null, userMessageId: turn.userMessageId }, rows);
   }
 
   private row(item: AgentInputItem, messageId: string | null) {

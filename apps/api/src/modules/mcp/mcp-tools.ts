@@ -1,5 +1,6 @@
 import { type FunctionTool, type MCPServer, tool } from '@openai/agents';
 import type { Logger } from 'pino';
+import type { TenantCache } from '../../platform/tenant-cache.js';
 import type { Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import type { AgentRunContext, RunToolProvider, RunToolSource } from '../agents/run-context.js';
@@ -78,6 +79,8 @@ export interface McpRunToolsDeps {
   connect: McpConnectOptions;
   maxResultChars: number;
   logger: Logger;
+  /** The tenant's enabled servers, cached per replica (McpService invalidates it on every change). */
+  servers: TenantCache<McpServerRow[]>;
 }
 
 /**
@@ -89,7 +92,9 @@ export class McpRunTools implements RunToolProvider {
   constructor(private readonly deps: McpRunToolsDeps) {}
 
   async open(caller: Caller): Promise<RunToolSource> {
-    const rows = await this.deps.repo.listEnabled(this.deps.database.db, caller.tenantId);
+    const rows = await this.deps.servers.get(caller.tenantId, () =>
+      this.deps.repo.listEnabled(this.deps.database.db, caller.tenantId),
+    );
     if (rows.length === 0) return { toolsFor: () => [], close: async () => {} };
     const clients = new Map<string, Promise<MCPServer>>();
     // biome-ignore lint/suspicious/noExplicitAny: tools of any parameter shape

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../platform/context.js';
 import { McpRunTools } from './mcp-tools.js';
-import { McpRepo } from './mcp.repo.js';
+import { McpRepo, type McpServerRow } from './mcp.repo.js';
+import { TenantCache } from '../../platform/tenant-cache.js';
 import { mcpRoutes } from './mcp.routes.js';
 import { McpService } from './mcp.service.js';
 import { createGuardedFetch } from '../../platform/ssrf.js';
@@ -19,9 +20,13 @@ export function createMcpModule(ctx: PlatformContext) {
     callTimeoutMs: config.mcp.callTimeoutMs,
     logger: ctx.logger,
   };
+  // Every run reads the tenant's servers: cached, and dropped on every replica when they change.
+  const servers = new TenantCache<McpServerRow[]>({ pubsub: ctx.ports.pubsub, channel: 'mcp:changed', ttlMs: 60_000 });
+  ctx.onShutdown(() => servers.stop());
   const service = new McpService({
     database,
     repo,
+    servers,
     secrets: ctx.secrets,
     audit: ctx.audit,
     allowPrivateNetworks: config.mcp.allowPrivateNetworks,
@@ -34,6 +39,7 @@ export function createMcpModule(ctx: PlatformContext) {
     connect,
     maxResultChars: config.mcp.resultMaxChars,
     logger: ctx.logger,
+    servers,
   });
   return {
     service,

@@ -20,6 +20,7 @@ import {
 import { toolRequiresApproval } from './mcp-tools.js';
 import type { McpRepo, McpServerRow } from './mcp.repo.js';
 import type { CachedMcpTool } from './mcp.tables.js';
+import type { TenantCache } from '../../platform/tenant-cache.js';
 import { assertPublicUrl, BlockedAddressError, type Resolver } from '../../platform/ssrf.js';
 
 type CreateInput = z.output<typeof CreateSchema>;
@@ -35,6 +36,8 @@ export interface McpServiceDeps {
   connect: McpConnectOptions;
   /** DNS for the save-time check (tests may pin it). */
   resolve?: Resolver;
+  /** What runs read of the tenant's servers: invalidated after every change. */
+  servers?: TenantCache<McpServerRow[]>;
 }
 
 /** The sealing context binds a server's headers to its row: a sealed value moved to another row does not open. */
@@ -142,6 +145,7 @@ export class McpService {
       });
       return inserted;
     });
+    await this.changed(caller.tenantId);
     return this.toView(row);
   }
 
@@ -183,6 +187,7 @@ export class McpService {
       });
       return updated;
     });
+    await this.changed(caller.tenantId);
     return this.toView(row);
   }
 
@@ -200,6 +205,7 @@ export class McpService {
         metadata: { name: current.name },
       });
     });
+    await this.changed(caller.tenantId);
   }
 
   async refresh(caller: Caller, id: string): Promise<McpServer> {
@@ -214,6 +220,7 @@ export class McpService {
         lastError: 'the stored headers cannot be opened (the encryption key changed); set them again',
       });
       if (!row) throw new AppError('not_found', 'No such tool server.');
+      await this.changed(caller.tenantId);
       return this.toView(row);
     }
     const probe = await this.probe({
@@ -229,7 +236,13 @@ export class McpService {
     }
     const row = await this.deps.repo.update(this.deps.database.db, caller.tenantId, id, changes);
     if (!row) throw new AppError('not_found', 'No such tool server.');
+    await this.changed(caller.tenantId);
     return this.toView(row);
+  }
+
+  /** After a change committed: runs on every replica read the tenant's servers again. */
+  private async changed(tenantId: string): Promise<void> {
+    await this.deps.servers?.invalidate(tenantId);
   }
 
   private async row(caller: Caller, id: string): Promise<McpServerRow> {
