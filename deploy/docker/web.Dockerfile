@@ -12,6 +12,8 @@ COPY packages/contracts/package.json packages/contracts/
 COPY apps/api/package.json apps/api/
 COPY apps/web/package.json apps/web/
 RUN npm ci --workspace @agentry/web --no-audit --no-fund
+# Every tsconfig.json extends the root tsconfig.base.json (next build type-checks with it).
+COPY tsconfig.base.json ./
 COPY packages/contracts ./packages/contracts
 COPY apps/web ./apps/web
 ENV NEXT_TELEMETRY_DISABLED=1

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { last, parseDockerfile, readRepoFile, resolveFrom, startCommands } from './dockerfile-parse.js';
 
-// There is no container runtime on CI machines (see docs/deployment.md): the images are checked
-// for their structure here, and their start commands are the ones the cluster test runs.
+// The images are built and run by deploy/docker/build-local.sh (podman; docs/deployment.md, "Images
+// built here?"). Here, without a container runtime, they are checked for their structure, and
+// their start commands are the ones the cluster test runs.
 const IMAGES = [
   { file: 'deploy/docker/api.Dockerfile', role: 'api' as const, port: '8000', health: '/health' },
   { file: 'deploy/docker/web.Dockerfile', role: 'web' as const, port: '3000', health: '/login' },
