@@ -85,8 +85,10 @@ export function openSse(
     ...options.headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
-    // No `connection` header here: Node writes keep-alive itself, or `close` when the server drains
-    // (graceful-shutdown.ts), so a stream ended by the drain does not leave a reusable connection.
+    // Said explicitly (without it, a fetch client's aborted stream held its concurrency slot:
+    // ratelimit.routes.test.ts), except while the server drains: then `close`
+    // (graceful-shutdown.ts), so the stream's connection is not reused.
+    connection: res.getHeader('connection') === 'close' ? 'close' : 'keep-alive',
     'x-accel-buffering': 'no',
   });
   res.flushHeaders();

@@ -74,13 +74,14 @@ const normalizeTyp = (typ: string) => (typ.includes('/') ? typ.toLowerCase() : `
 /**
  * Verifies `token` (signature first, then claims); returns its payload and the key that verified it.
  * `keyFor` resolves a `kid` to the one key the key store holds for it (never anything taken from
- * the token). Throws JwtRejected.
+ * the token). Throws JwtRejected. The clock is `new Date()`, as `jose` reads it and as tokens are
+ * signed (AccessTokens.sign), not `Date.now`, which tests move on their own.
  */
 export async function verifyEdDsaJwt(
   token: string,
   keyFor: (kid: string) => Promise<crypto.KeyObject | undefined>,
   rules: JwtRules,
-  nowMs = Date.now(),
+  nowMs = new Date().getTime(),
 ): Promise<VerifiedJwt> {
   const parts = token.split('.');
   if (parts.length !== 3) invalid('not a compact JWS');
