@@ -197,8 +197,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // Streams end first so the server can finish closing; then module workers and subscriptions.
   app.addHook('preClose', async () => sse.closeAll());
+  // Side by side: each stop is bounded on its own (an unsubscribe with Redis away waits ~1 s), and in
+  // sequence they added up past SHUTDOWN_GRACE_MS after the HTTP drain.
   app.addHook('onClose', async () => {
-    for (const fn of shutdown.reverse()) await fn();
+    await Promise.all(shutdown.map((fn) => fn()));
   });
   return app;
 }

@@ -345,10 +345,14 @@ class BullJobQueue implements JobQueue {
 
   async close() {
     // With Redis away a graceful close would wait for it forever: force it (BullMQ re-runs an
-    // interrupted job on another worker, as after a crash), and bound every close regardless.
+    // interrupted job on another worker, as after a crash), and bound every close regardless; workers
+    // and queues close side by side, so a shutdown waits one bound, not two (it follows the HTTP drain
+    // within SHUTDOWN_GRACE_MS).
     const force = (this.consumer as unknown as Redis).status !== 'ready';
-    await Promise.allSettled(this.workers.map((w) => withDeadline(w.close(force), CLOSE_WAIT_MS)));
-    await Promise.allSettled([...this.queues.values()].map((q) => withDeadline(q.close(), CLOSE_WAIT_MS)));
+    await Promise.allSettled([
+      ...this.workers.map((w) => withDeadline(w.close(force), CLOSE_WAIT_MS)),
+      ...[...this.queues.values()].map((q) => withDeadline(q.close(), CLOSE_WAIT_MS)),
+    ]);
   }
 }
 
