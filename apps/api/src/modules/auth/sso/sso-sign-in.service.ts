@@ -97,11 +97,7 @@ export class SsoSignIn {
       throw new AppError('not_found', 'No single sign-on for this tenant.');
     let configuration: oidc.Configuration;
     try {
-      configuration = await this.deps.issuers.discover(
-        row.issuer,
-        row.clientId,
-        ssoClientSecret(this.deps.secrets, row),
-      );
+      configuration = await this.discover(row);
     } catch {
       throw new AppError('bad_gateway', 'The identity provider cannot be reached.');
     }
@@ -180,11 +176,7 @@ export class SsoSignIn {
       throw new SsoFailure('sso_not_configured', 'the configuration changed during the sign-in');
     let configuration: oidc.Configuration;
     try {
-      configuration = await this.deps.issuers.discover(
-        row.issuer,
-        row.clientId,
-        ssoClientSecret(this.deps.secrets, row),
-      );
+      configuration = await this.discover(row);
     } catch {
       throw new SsoFailure('token_exchange_failed', 'discovery failed');
     }
@@ -291,6 +283,11 @@ export class SsoSignIn {
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────
+
+  /** The issuer's configuration for the tenant's client (cached by OidcIssuers). */
+  private discover(row: SsoConfigRow) {
+    return this.deps.issuers.discover(row.issuer, row.clientId, ssoClientSecret(this.deps.secrets, row));
+  }
 
   private isAllowedRedirect(uri: string): boolean {
     let url: URL;
