@@ -16,9 +16,12 @@ COPY packages/contracts/package.json packages/contracts/
 COPY apps/api/package.json apps/api/
 COPY apps/web/package.json apps/web/
 RUN npm ci --workspace @agentry/api --no-audit --no-fund
+COPY tsconfig.base.json ./
 COPY packages/contracts ./packages/contracts
 COPY apps/api/tsconfig.json ./apps/api/
 COPY apps/api/scripts ./apps/api/scripts
+# The build packs a migrated embedded database (dist/pglite-template.tar.gz): it reads the migrations.
+COPY apps/api/drizzle ./apps/api/drizzle
 COPY apps/api/src ./apps/api/src
 RUN npm run build -w @agentry/api
 
