@@ -146,3 +146,18 @@ export async function subscribeToStarter(cluster: Cluster, owner: ClusterUser): 
   );
   return rows[0].stripe_subscription_id as string;
 }
+
+/** A `customer.subscription.updated` event as Stripe sends it; `order` spaces `created` (Stripe's order). */
+export function subscriptionUpdatedEvent(id: string, order: number, subscription: unknown): string {
+  return JSON.stringify({
+    id,
+    object: 'event',
+    api_version: '2025-01-01',
+    created: Math.floor(Date.now() / 1000) + order,
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type: 'customer.subscription.updated',
+    data: { object: subscription },
+  });
+}

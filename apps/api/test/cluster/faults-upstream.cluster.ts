@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, type FakeReply, startFakeOpenAI, wordsScript } from '../support/fake-openai.js';
 import { signWebhook } from '../support/fake-stripe.js';
 import { startCluster, WEBHOOK_SECRET, type Cluster } from './cluster.js';
-import { chatStream, signUpVia, subscribeToStarter, waitUntil, type ClusterUser } from './cluster-client.js';
+import {
+  chatStream,
+  signUpVia,
+  subscribeToStarter,
+  subscriptionUpdatedEvent,
+  waitUntil,
+  type ClusterUser,
+} from './cluster-client.js';
 
 /**
  * The cluster's upstreams fail: the model server answers 500s, breaks off mid-answer, then hangs;
@@ -198,17 +205,7 @@ describe('upstream faults', () => {
       }
       // Webhooks keep arriving (Stripe's own delivery is not its API): each is stored and acknowledged.
       for (const [i, id] of ids.entries()) {
-        const payload = JSON.stringify({
-          id,
-          object: 'event',
-          api_version: '2025-01-01',
-          created: Math.floor(Date.now() / 1000) + i,
-          livemode: false,
-          pending_webhooks: 1,
-          request: { id: null, idempotency_key: null },
-          type: 'customer.subscription.updated',
-          data: { object: subscription },
-        });
+        const payload = subscriptionUpdatedEvent(id, i, subscription);
         const res = await fetch(`${cluster.proxyUrl}/webhooks/stripe`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'stripe-signature': signWebhook(payload, WEBHOOK_SECRET) },

@@ -4,6 +4,7 @@ import type { ParsedEvent } from '../support/sse-client.js';
 import { startCluster, WEBHOOK_SECRET, type Cluster } from './cluster.js';
 import {
   subscribeToStarter,
+  subscriptionUpdatedEvent,
   chatStream,
   eventIds,
   followRun,
@@ -105,17 +106,7 @@ describe('the cluster through its proxy', () => {
     await new Promise((r) => setTimeout(r, 200));
     const ids = Array.from({ length: 8 }, (_, i) => `evt_cluster_${process.pid}_${i}`);
     const deliveries = ids.flatMap((id, i) => {
-      const payload = JSON.stringify({
-        id,
-        object: 'event',
-        api_version: '2025-01-01',
-        created: Math.floor(Date.now() / 1000) + i,
-        livemode: false,
-        pending_webhooks: 1,
-        request: { id: null, idempotency_key: null },
-        type: 'customer.subscription.updated',
-        data: { object: subscription },
-      });
+      const payload = subscriptionUpdatedEvent(id, i, subscription);
       // The same delivery three times (Stripe retries): once to a named replica, twice through the proxy.
       return [cluster.apis[0].url, cluster.proxyUrl, cluster.proxyUrl].map(async (base) => {
         const res = await fetch(`${base}/webhooks/stripe`, {

@@ -8,17 +8,17 @@ import type { ChatAgent } from '../agents/agent-registry.js';
 import type { AgentRunContext, RunToolProvider } from '../agents/run-context.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
-import type { RunResultRecord, TurnWrites } from '../conversations/turn-writes.js';
-import type { StatementPart } from '../../platform/db/statement.js';
+import type { TurnWrites } from '../conversations/turn-writes.js';
 import type { PostgresSession } from '../conversations/postgres-session.js';
 import type { GuardrailsService, InputCheck } from '../guardrails/guardrails.service.js';
 import type { GuardrailNotice, RunGuard } from '../guardrails/run-guard.js';
 import type { RunAttachments } from './attachments.js';
 import type { ChatRepo } from './chat.repo.js';
 import { findAgent, goneTools, withGoneTools } from './gone-tools.js';
-import { RunAbort, toRunFailure, type RunFailure } from './run-errors.js';
+import { toRunFailure, type RunFailure } from './run-errors.js';
 import type { RunEventWriter } from './run-events.js';
-import type { ChatUsageHooks, RunUsage, RunUsageWrite } from './usage-hooks.js';
+import { recordCompletedRun, recordFailedRun } from './run-records.js';
+import type { ChatUsageHooks } from './usage-hooks.js';
 
 export interface RunInput {
   caller: Caller;
@@ -382,83 +382,6 @@ async function guardRun(
   for (const handoff of input.resume?.transcript.handoffs ?? [])
     guard.addAgentRules(deps.guardrailsOfAgent?.(handoff.to) ?? []);
   return guard;
-}
-
-/**
- * The run's final unit of work, in one statement: the conversation's new rows (assistant message,
- * tool calls, handoffs, the SDK items staged during the run, counters), the run row's end and the
- * run's usage (records and totals; limit events follow the commit). Returns the assistant message id.
- */
-async function recordCompletedRun(deps: RunExecutionDeps, caller: Caller, result: RunResultRecord): Promise<string> {
-  const { input_tokens: inputTokens, output_tokens: outputTokens } = result.usage;
-  const usage = await usageWrite(deps, caller, {
-    runId: result.runId,
-    conversationId: result.conversationId,
-    messages: 2,
-    inputTokens,
-    outputTokens,
-  });
-  const end = deps.repo.finishRunPart(caller.tenantId, result.runId, {
-    status: 'completed',
-    inputTokens,
-    outputTokens,
-  });
-  // The reaper may have ended the run meanwhile (its lease is gone): then nothing of it is kept and it
-  // ends as run_lost. The one statement runs in a transaction only so that this check can undo it.
-  const { messageId, returned } = await deps.database.db.transaction(async (tx) => {
-    const recorded = await deps.turns.recordRunResult(caller, result, withUsage(end, usage), tx);
-    if (recorded.returned[0] !== true) throw new RunAbort('run_lost');
-    return recorded;
-  });
-  await usageCommitted(deps, result.runId, usage, returned[1]);
-  return messageId;
-}
-
-/** A failed run's unit of work, in one statement: the user's message joins the model's memory, the run row is failed, its usage recorded. */
-async function recordFailedRun(
-  deps: RunExecutionDeps,
-  input: RunInput,
-  failure: RunFailure,
-  usage: Usage,
-): Promise<void> {
-  const { caller, runId, conversationId } = input;
-  const write = await usageWrite(deps, caller, {
-    runId,
-    conversationId,
-    messages: 1,
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-  });
-  const end = deps.repo.finishRunPart(caller.tenantId, runId, {
-    status: 'failed',
-    errorCode: failure.code,
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-  });
-  const returned = await deps.turns.recordFailedRun(input.session, withUsage(end, write));
-  await usageCommitted(deps, runId, write, returned[1]);
-}
-
-const withUsage = (end: StatementPart, usage: RunUsageWrite | undefined) => (usage ? [end, usage.part] : [end]);
-
-/** The run's usage as a part of its final statement; a billing outage must not fail a finished run (it is then left out). */
-async function usageWrite(deps: RunExecutionDeps, caller: Caller, usage: RunUsage): Promise<RunUsageWrite | undefined> {
-  if (!deps.usageHooks) return undefined;
-  try {
-    return await deps.usageHooks.runUsageWrite(caller, usage);
-  } catch (err) {
-    deps.logger.error({ err, event: 'chat.usage_record_failed', run_id: usage.runId }, 'could not record run usage');
-    return undefined;
-  }
-}
-
-/** After the commit: the usage's limit events and meter reports (their failure is logged, the run stands). */
-async function usageCommitted(deps: RunExecutionDeps, runId: string, usage: RunUsageWrite | undefined, value: unknown) {
-  try {
-    await usage?.committed(value);
-  } catch (err) {
-    deps.logger.error({ err, event: 'chat.usage_record_failed', run_id: runId }, 'could not report run usage');
-  }
 }
 
 /**
