@@ -147,4 +147,16 @@ describe('verifyEdDsaJwt agrees with jose jwtVerify', () => {
     await expect(verifyEdDsaJwt(`${h}=.${p}.${s}`, keyFor, rules)).rejects.toThrow(JwtRejected);
     await expect(verifyEdDsaJwt(`${h}.${p}.${s.slice(0, -1)}+`, keyFor, rules)).rejects.toThrow(JwtRejected);
   });
+
+  it('refuses every non-canonical spelling of a valid signature (the last character carries 4 unused bits)', async () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const spellings = [...alphabet]
+      .map((c) => `${s.slice(0, -1)}${c}`)
+      .filter((sig) => Buffer.from(sig, 'base64url').equals(Buffer.from(s, 'base64url')));
+    expect(spellings).toHaveLength(16); // the decoder takes all 16 as the same 64 bytes
+    for (const sig of spellings) {
+      const outcome = byUs(`${h}.${p}.${sig}`);
+      expect(await outcome).toBe(sig === s ? 'ok' : 'invalid');
+    }
+  });
 });

@@ -152,6 +152,29 @@ describe('KeyStore reloads and the cache', () => {
     expect(text).toMatch(/jwt_verifications_total\{result="cached"\} 1/);
   });
 
+  it('requests that find the key set stale together share one re-read of the storage', async () => {
+    const keyset = generateKeyset();
+    let loads = 0;
+    const store = await KeyStore.open(
+      {
+        description: 'memory',
+        load: async () => {
+          loads++;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return keyset;
+        },
+        save: async () => {},
+      },
+      { generateIfMissing: false },
+    );
+    loads = 0;
+    // Unknown kids, at once: each may ask for a re-read, but only one goes to the storage.
+    await Promise.all([store.reload(), store.reload(), store.verifyingKey('k-unknown'), store.reload()]);
+    expect(loads).toBe(1);
+    await store.reload();
+    expect(loads).toBe(2);
+  });
+
   it('new material under a known kid is a new key: a token cached under the old one is verified again', async () => {
     const keyset = generateKeyset();
     const { store, replace } = await storeOver(keyset);

@@ -25,6 +25,8 @@ export class KeyStore {
   private jwksCache!: Jwks;
   private loadedAt = 0;
   private lastUnknownKidReload = 0;
+  /** The re-read under way: requests that find the set stale together share it (no stampede on storage). */
+  private reloading: Promise<void> | undefined;
 
   private constructor(private readonly storage: KeysetStorage) {}
 
@@ -71,9 +73,16 @@ export class KeyStore {
   }
 
   /** Re-reads the storage now (after a rotation in this process, or when asked). */
-  async reload(): Promise<void> {
-    const keyset = await this.storage.load();
-    if (keyset) this.install(keyset);
+  reload(): Promise<void> {
+    this.reloading ??= this.storage
+      .load()
+      .then((keyset) => {
+        if (keyset) this.install(keyset);
+      })
+      .finally(() => {
+        this.reloading = undefined;
+      });
+    return this.reloading;
   }
 
   private async reloadIfStale() {
