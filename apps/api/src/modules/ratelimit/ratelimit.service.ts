@@ -120,7 +120,12 @@ export class RateLimiter {
   async acquire(name: ConcurrencyQuotaName, key: string): Promise<ConcurrencyDecision> {
     const decision = await this.acquireAll(name, [{ key }]);
     if (!decision.allowed) return { allowed: false, remaining: 0, failedOpen: false };
-    return { allowed: true, remaining: decision.remaining?.[0], lease: decision.lease, failedOpen: decision.failedOpen };
+    return {
+      allowed: true,
+      remaining: decision.remaining?.[0],
+      lease: decision.lease,
+      failedOpen: decision.failedOpen,
+    };
   }
 
   /**

@@ -133,7 +133,14 @@ describe.each(implementations)('leases contract: %s', (_name, make) => {
       const refusedByTenant = grants.filter((g) => !g.acquired && g.refused === 1).length;
       if (won.length < 5) expect(refusedByTenant).toBe(0);
       // Every winner holds a slot under each of its keys, and only its own: releasing them frees all.
-      await Promise.all(won.map((a) => ports.leases.releaseAll(a.slots.map((s) => s.key), a.id)));
+      await Promise.all(
+        won.map((a) =>
+          ports.leases.releaseAll(
+            a.slots.map((s) => s.key),
+            a.id,
+          ),
+        ),
+      );
       for (const key of keys) expect(await ports.leases.count(key)).toBe(0);
     });
 
