@@ -87,6 +87,80 @@ describe('the in-process fast path of a run (LiveRun + pipelined writer)', () =>
     expect(got.map((e) => e.id)).toEqual([1, 2]);
   });
 
+  it("sets the log's retention inside its appends: from the first batch, from the end (terminal or paused)", async () => {
+    const real = ports.streams;
+    const sent: { ids: string[]; ttlSeconds?: number }[] = [];
+    let expires = 0;
+    const recording: EventStreams = {
+      ...real,
+      appendMany: (stream, entries, options) => {
+        sent.push({ ids: entries.map((e) => e.id), ttlSeconds: options?.ttlSeconds });
+        return real.appendMany(stream, entries, options);
+      },
+      read: real.read.bind(real),
+      expire: async (stream, seconds) => {
+        expires++;
+        await real.expire(stream, seconds);
+      },
+      watch: real.watch.bind(real),
+    };
+    const retention = { runningSeconds: 700, endedSeconds: 300, pausedSeconds: 1000 };
+    const ended = new RunEventWriter(recording, crypto.randomUUID(), undefined, undefined, 1, retention);
+    expect(ended.retainedAfterEnd).toBe(false);
+    await ended.append({ event: 'run.started', data: { run_id: RUN, conversation_id: RUN, agent: 'a' } });
+    await ended.flush();
+    await ended.append(delta(1));
+    await tick();
+    await ended.append(delta(2));
+    await ended.append(failed);
+    await ended.flush();
+    expect(sent).toEqual([
+      { ids: ['1-0'], ttlSeconds: 700 },
+      { ids: ['2-0'], ttlSeconds: undefined },
+      { ids: ['3-0', '4-0'], ttlSeconds: 300 },
+    ]);
+    expect(ended.retainedAfterEnd).toBe(true);
+
+    sent.length = 0;
+    const paused = new RunEventWriter(recording, crypto.randomUUID(), undefined, undefined, 5, retention);
+    await paused.append({ event: 'run.resumed', data: { run_id: RUN } });
+    await paused.append({ event: 'run.paused', data: { run_id: RUN, approvals: [] } });
+    await paused.flush();
+    expect(sent).toEqual([{ ids: ['5-0', '6-0'], ttlSeconds: 1000 }]);
+    expect(paused.retainedAfterEnd).toBe(true);
+    expect(expires).toBe(0); // no command of its own
+
+    // Without a retention the writer leaves the expiry alone.
+    sent.length = 0;
+    const plain = new RunEventWriter(recording, crypto.randomUUID());
+    await plain.append(failed);
+    await plain.flush();
+    expect(sent).toEqual([{ ids: ['1-0'], ttlSeconds: undefined }]);
+    expect(plain.retainedAfterEnd).toBe(false);
+  });
+
+  it('a failed append after the end leaves the retention to the caller', async () => {
+    const real = ports.streams;
+    const failing: EventStreams = {
+      ...real,
+      appendMany: (stream, entries, options) =>
+        entries.some((e) => e.id === '2-0')
+          ? Promise.reject(new Error('log down'))
+          : real.appendMany(stream, entries, options),
+      read: real.read.bind(real),
+      expire: real.expire.bind(real),
+      watch: real.watch.bind(real),
+    };
+    const retention = { runningSeconds: 700, endedSeconds: 300, pausedSeconds: 1000 };
+    const writer = new RunEventWriter(failing, crypto.randomUUID(), undefined, undefined, 1, retention);
+    await writer.append({ event: 'run.paused', data: { run_id: RUN, approvals: [] } });
+    await writer.flush();
+    expect(writer.retainedAfterEnd).toBe(true);
+    await writer.append(failed);
+    await expect(writer.flush()).rejects.toThrow('log down');
+    expect(writer.retainedAfterEnd).toBe(false);
+  });
+
   it('coalesces the deltas of one tick into one event; other events split them; ids stay consecutive', async () => {
     const runId = crypto.randomUUID();
     const live = new LiveRun();

@@ -41,6 +41,19 @@ const MAX_IN_FLIGHT = 64;
 type PendingEvent = { n: number; event: RunEvent };
 
 /**
+ * How long a run's log is kept (`EventStreams` TTL, in seconds), set by the append that carries
+ * the event it follows from, so retention costs no command of its own.
+ */
+export interface RunLogRetention {
+  /** From the first event: covers the whole run, so a log whose replica dies mid-run still expires. */
+  runningSeconds: number;
+  /** From a terminal event. */
+  endedSeconds: number;
+  /** From `run.paused`: the wait for approvals, and the resumed run after it. */
+  pausedSeconds: number;
+}
+
+/**
  * Appends a run's events in order with consecutive ids. Only the replica running the run writes.
  * Events appended within one tick of the event loop go to the log as one batch (one round trip,
  * one wake-up of followers: `EventStreams.appendMany`), and consecutive `message.delta` events of a
@@ -59,6 +72,8 @@ export class RunEventWriter {
   private inFlight = 0;
   private failure: unknown;
   private broken = false;
+  private batches = 0;
+  private endRetained = false;
   constructor(
     private readonly streams: EventStreams,
     private readonly runId: string,
@@ -67,6 +82,8 @@ export class RunEventWriter {
     private readonly observe?: (event: RunEvent) => void,
     /** The id of the first event written (a resumed run goes on after its pause). */
     first = 1,
+    /** Without it, the log keeps whatever expiry it has (`expire` sets one). */
+    private readonly retention?: RunLogRetention,
   ) {
     this.next = first;
   }
@@ -103,13 +120,19 @@ export class RunEventWriter {
     this.pending = [];
     this.inFlight++;
     // The handler is attached at once: a rejection is recorded here and rethrown by flush/append.
+    const ttlSeconds = this.ttlOf(batch, this.batches++ === 0);
+    const ends = ttlSeconds !== undefined && batch.some(({ event }) => RESPONSE_END_EVENTS.includes(event.event));
     const written = this.streams
       .appendMany(
         runStreamKey(this.runId),
         batch.map(({ n, event }) => ({ id: streamIdOf(n), data: JSON.stringify(event) })),
+        ttlSeconds === undefined ? undefined : { ttlSeconds },
       )
       .then(
-        () => true,
+        () => {
+          if (ends) this.endRetained = true;
+          return true;
+        },
         (err: unknown) => {
           this.failure ??= err;
           return false;
@@ -123,6 +146,24 @@ export class RunEventWriter {
       if (this.broken) return;
       for (const { n, event } of batch) this.live?.push({ id: n, event: event.event, data: event.data });
     });
+  }
+
+  /** The TTL a batch sets: from its last response-ending event, else the running one for the first batch. */
+  private ttlOf(batch: PendingEvent[], first: boolean): number | undefined {
+    if (!this.retention) return undefined;
+    const end = batch.findLast(({ event }) => RESPONSE_END_EVENTS.includes(event.event))?.event.event;
+    if (end === 'run.paused') return this.retention.pausedSeconds;
+    if (end) return this.retention.endedSeconds;
+    return first ? this.retention.runningSeconds : undefined;
+  }
+
+  /**
+   * The log's retention after the run's end is set: a batch ending the response (terminal or
+   * `run.paused`) is in the log with its TTL, and no append failed since. Otherwise (the log
+   * failed, the reaper ended the run) the caller sets it with `expire`.
+   */
+  get retainedAfterEnd(): boolean {
+    return this.endRetained && this.failure === undefined;
   }
 
   /** Sends what is pending now and waits until every append so far is in the log; throws if one failed. */

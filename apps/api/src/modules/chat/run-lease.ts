@@ -1,4 +1,4 @@
-import type { EventStreams } from '../../platform/ports/types.js';
+import type { AppendOptions, EventStreams } from '../../platform/ports/types.js';
 import { RunAbort } from './run-errors.js';
 import { isTerminalEntry, runStreamKey, streamIdOf, sequenceOf } from './run-events.js';
 
@@ -18,10 +18,10 @@ export function leasedRunLog(streams: EventStreams, runId: string, onLost: () =>
   const key = runStreamKey(runId);
   let previous: Promise<void> = Promise.resolve();
   let failure: unknown;
-  const appendInTurn = async (entries: { id: string; data: string }[]) => {
+  const appendInTurn = async (entries: { id: string; data: string }[], options?: AppendOptions) => {
     if (failure !== undefined) throw failure;
     try {
-      await streams.appendMany(key, entries);
+      await streams.appendMany(key, entries, options);
     } catch (err) {
       const first = entries[0];
       failure = first && (await endedAtOrAfter(streams, key, sequenceOf(first.id))) ? new RunAbort('run_lost') : err;
@@ -34,9 +34,9 @@ export function leasedRunLog(streams: EventStreams, runId: string, onLost: () =>
     read: (stream, afterId, count) => streams.read(stream, afterId, count),
     expire: (stream, seconds) => streams.expire(stream, seconds),
     watch: (stream, onAppend) => streams.watch(stream, onAppend),
-    appendMany: (stream, entries) => {
-      if (stream !== key) return streams.appendMany(stream, entries);
-      const sent = previous.then(() => appendInTurn(entries));
+    appendMany: (stream, entries, options) => {
+      if (stream !== key) return streams.appendMany(stream, entries, options);
+      const sent = previous.then(() => appendInTurn(entries, options));
       previous = sent.catch(() => {});
       return sent;
     },

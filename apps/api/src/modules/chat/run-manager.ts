@@ -113,7 +113,16 @@ export class RunManager {
     const controller = new AbortController();
     // A write refused because the reaper ended the run stops it (run_lost): nothing after its terminal event.
     const log = leasedRunLog(this.deps.ports.streams, input.runId, () => controller.abort(new RunAbort('run_lost')));
-    const writer = new RunEventWriter(log, input.runId, live, this.deps.metrics?.trackRun(), firstId);
+    const runningSeconds = Math.ceil(this.deps.runTimeoutMs / 1000) + this.deps.retentionSeconds;
+    const retention = {
+      // Kept until the end even if this replica dies mid-run; shortened to the retention once it ends.
+      runningSeconds,
+      endedSeconds: this.deps.retentionSeconds,
+      // A paused run's log must outlive the wait for approvals, and the resumed run after it.
+      pausedSeconds: this.deps.approvalTtlSeconds + runningSeconds,
+    };
+    // The writer sets these TTLs in the appends of the first event and of the response's end.
+    const writer = new RunEventWriter(log, input.runId, live, this.deps.metrics?.trackRun(), firstId, retention);
     await writer.append(first);
     try {
       // The log must work before the run starts: a failure here is the caller's error, not a silent run.
@@ -123,16 +132,6 @@ export class RunManager {
       if (isRunLost(err)) return { done: Promise.resolve(this.lost(input.runId)) };
       throw err;
     }
-    // Kept until the end even if this replica dies mid-run; shortened to the retention once it ends.
-    // Not awaited before the run starts (one round trip less before the first token); awaited below.
-    const initialExpiry = writer
-      .expire(Math.ceil(this.deps.runTimeoutMs / 1000) + this.deps.retentionSeconds)
-      .catch((err: unknown) => {
-        this.deps.logger.warn(
-          { err, event: 'chat.run_expire_failed', run_id: input.runId },
-          'could not set run log expiry',
-        );
-      });
 
     const timer = setTimeout(() => controller.abort(new RunAbort('run_timeout')), this.deps.runTimeoutMs);
     let outcome: RunOutcome | undefined;
@@ -152,14 +151,10 @@ export class RunManager {
         clearTimeout(timer);
         live.end();
         this.active.delete(input.runId);
-        await initialExpiry;
+        // The end's append set the retention, unless the log failed or the reaper ended the run.
+        if (writer.retainedAfterEnd) return;
         try {
-          // A paused run's log must outlive the wait for approvals, and the resumed run after it.
-          await writer.expire(
-            outcome?.status === 'paused'
-              ? this.deps.approvalTtlSeconds + Math.ceil(this.deps.runTimeoutMs / 1000) + this.deps.retentionSeconds
-              : this.deps.retentionSeconds,
-          );
+          await writer.expire(outcome?.status === 'paused' ? retention.pausedSeconds : retention.endedSeconds);
         } catch (err) {
           this.deps.logger.warn(
             { err, event: 'chat.run_expire_failed', run_id: input.runId },

@@ -5,7 +5,7 @@ import { keyedHash } from '../../platform/crypto.js';
 import { PROBLEM_CONTENT_TYPE } from '../../platform/http/problem.js';
 import { clientAddressGroup } from './client-address.js';
 import type { QuotaName, QuotaPolicy } from './quotas.js';
-import type { RateLimiter, StreamLease } from './ratelimit.service.js';
+import type { ConcurrencySlot, RateLimiter, StreamLease } from './ratelimit.service.js';
 import { appendListHeader, policyItem, stateItem } from './ratelimit-headers.js';
 
 declare module 'fastify' {
@@ -146,8 +146,10 @@ function enforcer(limiter: RateLimiter, policies: readonly QuotaPolicy[], option
 
 /**
  * Slots held by a run, not by a stream: one in the caller's count, one in the tenant's (when
- * `tenantLimit` is set). Their keys (`runs:…`) are apart from stream-held slots of the same quota,
- * so resume streams of running runs are counted on their own.
+ * `tenantLimit` is set), taken together (both or neither, one command) and held by one lease, so a
+ * run costs one command to start and one to end. Their keys (`runs:…`, `tenant-runs:…`) are apart
+ * from stream-held slots of the same quota, so resume streams of running runs are counted on their
+ * own, and apart from each other whatever a tenant id or subject contains.
  */
 async function acquireRunSlots(
   limiter: RateLimiter,
@@ -156,33 +158,32 @@ async function acquireRunSlots(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
-  const leases: StreamLease[] = [];
-  const giveBack = () => Promise.all(leases.map((l) => l.release()));
-  const mine = await limiter.acquire(policy.name, `runs:${key}`);
-  if (!mine.allowed) {
-    appendListHeader(reply, 'ratelimit', stateItem(policy, 0));
-    refuse(request, policy, CONCURRENCY_RETRY_AFTER_SECONDS);
-  }
-  if (mine.lease) leases.push(mine.lease);
   const tenantId = request.caller?.tenantId;
-  if (policy.tenantLimit && tenantId) {
-    const tenants = await limiter.acquire(policy.name, `runs:${tenantId}`, policy.tenantLimit);
-    if (!tenants.allowed) {
-      await giveBack();
-      appendListHeader(reply, 'ratelimit', stateItem(policy, 0));
-      refuse(request, policy, CONCURRENCY_RETRY_AFTER_SECONDS, `${policy.tenantLimit} running runs in this tenant`);
-    }
-    if (tenants.lease) leases.push(tenants.lease);
+  const slots: ConcurrencySlot[] = [{ key: `runs:${key}` }];
+  if (policy.tenantLimit && tenantId) slots.push({ key: `tenant-runs:${tenantId}`, limit: policy.tenantLimit });
+  const decision = await limiter.acquireAll(policy.name, slots);
+  if (!decision.allowed) {
+    appendListHeader(reply, 'ratelimit', stateItem(policy, 0));
+    const tenantFull = decision.refused === 1;
+    refuse(
+      request,
+      policy,
+      CONCURRENCY_RETRY_AFTER_SECONDS,
+      tenantFull ? `${policy.tenantLimit} running runs in this tenant` : undefined,
+    );
   }
-  if (mine.remaining !== undefined) appendListHeader(reply, 'ratelimit', stateItem(policy, mine.remaining));
-  if (leases.length === 0) return;
+  const mine = decision.remaining?.[0];
+  if (mine !== undefined) appendListHeader(reply, 'ratelimit', stateItem(policy, mine));
+  const lease = decision.lease;
+  if (!lease) return;
+  const leases = [lease];
   pendingRunSlots.set(request, leases);
   // Until the handler takes them (takeRunSlots): a request that never reaches it gives them back
   // when its response ends. Taken, they are no longer pending and the handler owns them.
   const release = () => {
     if (pendingRunSlots.get(request) !== leases) return;
     pendingRunSlots.delete(request);
-    void giveBack();
+    void lease.release();
   };
   reply.raw.once('finish', release);
   reply.raw.once('close', release);

@@ -354,6 +354,12 @@ describe('chat_stream_concurrency counts running runs, not open streams', () => 
       detail: expect.stringContaining('2 running runs in this tenant'),
       details: { quota: 'chat_stream_concurrency' },
     });
+    // Both counts are taken together or not at all: the refusal left no slot in the caller's count.
+    const runsOf = (u: TestUser) =>
+      t.ports.leases.count(`rl:chat_stream_concurrency:runs:${u.session.tenant_id}:user:${u.session.user_id}`);
+    expect(await runsOf(third)).toBe(0);
+    expect(await runsOf(owner)).toBe(1);
+    expect(await t.ports.leases.count(`rl:chat_stream_concurrency:tenant-runs:${owner.session.tenant_id}`)).toBe(2);
     // Another tenant has a count of its own.
     const other = await start(outsider, 'hi');
     expect(other.status).toBe(200);

@@ -33,6 +33,21 @@ export type ConcurrencyDecision =
   | { allowed: true; remaining?: number; lease: StreamLease | null; failedOpen: boolean }
   | { allowed: false; remaining: 0; failedOpen: false };
 
+/** One count a run or stream is held under: its key within the quota, and its limit (default: the policy's). */
+export interface ConcurrencySlot {
+  key: string;
+  limit?: number;
+}
+
+/**
+ * The answer for several counts of one concurrency quota, taken together (all or none). Allowed:
+ * one lease holds a slot in each, `remaining` per count (unknown when failed open). Refused:
+ * `refused` is the index of the first count that was full.
+ */
+export type ConcurrencyDecisions =
+  | { allowed: true; remaining?: number[]; lease: StreamLease | null; failedOpen: boolean }
+  | { allowed: false; refused: number; failedOpen: false };
+
 export interface RateLimiterDeps {
   ports: Ports;
   limits: Config['limits'];
@@ -101,30 +116,51 @@ export class RateLimiter {
     }
   }
 
+  /** Takes a concurrency slot for a stream, renewed until `release()`; refuses when all are held. */
+  async acquire(name: ConcurrencyQuotaName, key: string): Promise<ConcurrencyDecision> {
+    const decision = await this.acquireAll(name, [{ key }]);
+    if (!decision.allowed) return { allowed: false, remaining: 0, failedOpen: false };
+    return {
+      allowed: true,
+      remaining: decision.remaining?.[0],
+      lease: decision.lease,
+      failedOpen: decision.failedOpen,
+    };
+  }
+
   /**
-   * Takes a concurrency slot for a stream or a run, renewed until `release()`; refuses when all are
-   * held. `limit` overrides the policy's (the tenant-wide count of run-held slots).
+   * Takes a slot in every count of `slots` at once (a run: its caller's and its tenant's), or none:
+   * one command, one lease renewed and released as one. Refuses at the first full count.
    */
-  async acquire(name: ConcurrencyQuotaName, key: string, limit?: number): Promise<ConcurrencyDecision> {
+  async acquireAll(name: ConcurrencyQuotaName, slots: readonly ConcurrencySlot[]): Promise<ConcurrencyDecisions> {
     const policy = this.policies[name];
     if (policy.kind !== 'concurrency') throw new Error(`${name} is not a concurrency quota`);
-    const max = limit ?? policy.limit;
-    const leaseKey = `rl:${name}:${key}`;
+    const counts = slots.map((s) => ({ key: `rl:${name}:${s.key}`, limit: s.limit ?? policy.limit }));
     const leaseId = crypto.randomUUID();
     try {
-      const grant = await withDeadline(
-        this.deps.ports.leases.acquire(leaseKey, leaseId, { limit: max, ttlMs: this.deps.limits.leaseTtlMs }),
+      const grants = await withDeadline(
+        this.deps.ports.leases.acquireAll(counts, leaseId, this.deps.limits.leaseTtlMs),
         this.deps.limits.storeTimeoutMs,
         `rate limit ${name}`,
       );
-      if (!grant.acquired) {
+      if (!grants.acquired) {
         this.hits.inc({ quota: name });
-        return { allowed: false, remaining: 0, failedOpen: false };
+        return { allowed: false, refused: grants.refused, failedOpen: false };
       }
-      const lease = new StreamLeaseImpl(this, name, leaseKey, leaseId);
+      const lease = new StreamLeaseImpl(
+        this,
+        name,
+        counts.map((c) => c.key),
+        leaseId,
+      );
       this.held.add(lease);
-      this.activeLeases.inc({ quota: name });
-      return { allowed: true, remaining: max - grant.held, lease, failedOpen: false };
+      this.activeLeases.inc({ quota: name }, counts.length);
+      return {
+        allowed: true,
+        remaining: counts.map((c, i) => c.limit - (grants.held[i] ?? 0)),
+        lease,
+        failedOpen: false,
+      };
     } catch (err) {
       this.reportFailOpen(name, 'acquire', err);
       return { allowed: true, lease: null, failedOpen: true };
@@ -137,37 +173,39 @@ export class RateLimiter {
     await Promise.allSettled([...this.pendingReleases]);
   }
 
-  /** @internal Renews one lease; a failure keeps the stream (fail open) and is reported. */
+  /** @internal Renews one lease (under each of its keys, in one command); a failure keeps the stream (fail open) and is reported. */
   async renewLease(lease: StreamLeaseImpl): Promise<void> {
     try {
       const alive = await withDeadline(
-        this.deps.ports.leases.renew(lease.key, lease.id, this.deps.limits.leaseTtlMs),
+        this.deps.ports.leases.renewAll(lease.keys, lease.id, this.deps.limits.leaseTtlMs),
         this.deps.limits.storeTimeoutMs,
         `rate limit ${lease.quota}`,
       );
-      if (!alive && !lease.released) {
+      const lost = lease.keys.filter((_, i) => !alive[i]);
+      if (lost.length > 0 && !lease.released) {
         // The lease expired (the process stalled longer than its TTL, or Redis lost it). The stream
         // goes on; the slot is counted again from now on if there is room.
         this.deps.logger.warn(
           { event: 'rate_limit.lease_lost', quota: lease.quota },
           'a stream lease expired before renewal',
         );
-        await this.deps.ports.leases.acquire(lease.key, lease.id, {
-          limit: Number.MAX_SAFE_INTEGER,
-          ttlMs: this.deps.limits.leaseTtlMs,
-        });
+        await this.deps.ports.leases.acquireAll(
+          lost.map((key) => ({ key, limit: Number.MAX_SAFE_INTEGER })),
+          lease.id,
+          this.deps.limits.leaseTtlMs,
+        );
       }
     } catch (err) {
       this.reportFailOpen(lease.quota, 'renew', err);
     }
   }
 
-  /** @internal Gives one lease back; tracked so shutdown can wait for it. */
+  /** @internal Gives one lease back (under each of its keys, in one command); tracked so shutdown can wait for it. */
   releaseLease(lease: StreamLeaseImpl): Promise<void> {
     this.held.delete(lease);
-    this.activeLeases.dec({ quota: lease.quota });
+    this.activeLeases.dec({ quota: lease.quota }, lease.keys.length);
     const done = withDeadline(
-      this.deps.ports.leases.release(lease.key, lease.id),
+      this.deps.ports.leases.releaseAll(lease.keys, lease.id),
       this.deps.limits.storeTimeoutMs * 4,
       `rate limit ${lease.quota}`,
     )
@@ -205,7 +243,8 @@ class StreamLeaseImpl implements StreamLease {
   constructor(
     private readonly limiter: RateLimiter,
     readonly quota: ConcurrencyQuotaName,
-    readonly key: string,
+    /** Every count the lease holds a slot in (the same lease id under each). */
+    readonly keys: readonly string[],
     readonly id: string,
   ) {
     this.timer = setInterval(() => {

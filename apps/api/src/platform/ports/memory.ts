@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type {
+  AppendOptions,
   Counters,
   EventStreams,
   Job,
@@ -8,7 +9,9 @@ import type {
   JobQueue,
   KeyValueStore,
   LeaseGrant,
+  LeaseGrants,
   Leases,
+  LeaseSlot,
   Ports,
   PubSub,
   StreamEntry,
@@ -99,21 +102,43 @@ export class MemoryLeases implements Leases {
     return set;
   }
   async acquire(key: string, leaseId: string, options: { limit: number; ttlMs: number }): Promise<LeaseGrant> {
-    const set = this.live(key);
-    if (!set.has(leaseId) && set.size >= options.limit) return { acquired: false, held: set.size };
-    set.set(leaseId, Date.now() + options.ttlMs);
-    this.sets.set(key, set);
-    return { acquired: true, held: set.size };
+    const grants = await this.acquireAll([{ key, limit: options.limit }], leaseId, options.ttlMs);
+    return { acquired: grants.acquired, held: grants.held[0] ?? 0 };
+  }
+  async acquireAll(slots: readonly LeaseSlot[], leaseId: string, ttlMs: number): Promise<LeaseGrants> {
+    // Synchronous from the first check to the last write: atomic within this process, as the
+    // Redis script is across replicas.
+    const sets = slots.map((s) => this.live(s.key));
+    const held = sets.map((set) => set.size);
+    const refused = slots.findIndex((s, i) => !sets[i].has(leaseId) && held[i] >= s.limit);
+    if (refused >= 0) return { acquired: false, refused, held };
+    const expiresAt = Date.now() + ttlMs;
+    slots.forEach((s, i) => {
+      sets[i].set(leaseId, expiresAt);
+      this.sets.set(s.key, sets[i]);
+    });
+    return { acquired: true, held: sets.map((set) => set.size) };
   }
   async renew(key: string, leaseId: string, ttlMs: number) {
-    const set = this.live(key);
-    if (!set.has(leaseId)) return false;
-    set.set(leaseId, Date.now() + ttlMs);
-    return true;
+    return (await this.renewAll([key], leaseId, ttlMs))[0] ?? false;
+  }
+  async renewAll(keys: readonly string[], leaseId: string, ttlMs: number) {
+    const expiresAt = Date.now() + ttlMs;
+    return keys.map((key) => {
+      const set = this.live(key);
+      if (!set.has(leaseId)) return false;
+      set.set(leaseId, expiresAt);
+      return true;
+    });
   }
   async release(key: string, leaseId: string) {
-    this.live(key).delete(leaseId);
-    if (this.sets.get(key)?.size === 0) this.sets.delete(key);
+    await this.releaseAll([key], leaseId);
+  }
+  async releaseAll(keys: readonly string[], leaseId: string) {
+    for (const key of keys) {
+      this.live(key).delete(leaseId);
+      if (this.sets.get(key)?.size === 0) this.sets.delete(key);
+    }
   }
   async count(key: string) {
     return this.live(key).size;
@@ -154,7 +179,7 @@ export class MemoryEventStreams implements EventStreams {
     queueMicrotask(() => this.emitter.emit(stream));
     return id;
   }
-  async appendMany(stream: string, entries: { id: string; data: string }[]) {
+  async appendMany(stream: string, entries: { id: string; data: string }[], options: AppendOptions = {}) {
     const s = this.streams.get(stream) ?? { entries: [], lastId: '0-0' };
     this.streams.set(stream, s);
     for (const { id, data } of entries) {
@@ -163,6 +188,7 @@ export class MemoryEventStreams implements EventStreams {
       s.lastId = id;
     }
     if (entries.length) queueMicrotask(() => this.emitter.emit(stream));
+    if (options.ttlSeconds !== undefined && entries.length) await this.expire(stream, options.ttlSeconds);
   }
   async read(stream: string, afterId: string | null, count = 1000) {
     const entries = this.streams.get(stream)?.entries ?? [];

@@ -161,6 +161,22 @@ describe.each(implementations)('ports contract: %s', (_name, make) => {
     expect(await ports.streams.read('tmp', null)).toEqual([]);
   });
 
+  it('streams: appendMany with ttlSeconds sets the expiry in the same call; a refused batch sets none', async () => {
+    await ports.streams.appendMany('ttl:short', [{ id: '1-0', data: 'a' }], { ttlSeconds: 0.3 });
+    // A later batch without a TTL leaves the expiry as it is.
+    await ports.streams.appendMany('ttl:short', [{ id: '2-0', data: 'b' }]);
+    await ports.streams.appendMany('ttl:kept', [{ id: '1-0', data: 'a' }], { ttlSeconds: 60 });
+    // The refused id ends the batch before its TTL: the stream keeps its longer expiry.
+    await expect(
+      ports.streams.appendMany('ttl:kept', [{ id: '1-0', data: 'dup' }], { ttlSeconds: 0.3 }),
+    ).rejects.toThrow();
+    // An empty batch appends nothing and sets nothing.
+    await ports.streams.appendMany('ttl:kept', [], { ttlSeconds: 0.3 });
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await ports.streams.read('ttl:short', null)).toEqual([]);
+    expect((await ports.streams.read('ttl:kept', null)).map((e) => e.data)).toEqual(['a']);
+  });
+
   it('jobs: runs each job, retries a failure with backoff, dedupes by job id, reports the final failure', async () => {
     const runs: Job<{ n: number }>[] = [];
     const failed: string[] = [];

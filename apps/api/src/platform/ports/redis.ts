@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { ConnectionOptions, Queue } from 'bullmq';
 import type {
+  AppendOptions,
   Counters,
   EventStreams,
   Job,
@@ -10,7 +11,9 @@ import type {
   JobQueue,
   KeyValueStore,
   LeaseGrant,
+  LeaseGrants,
   Leases,
+  LeaseSlot,
   Ports,
   PubSub,
   StreamEntry,
@@ -32,40 +35,70 @@ end
 return {v, redis.call('PTTL', KEYS[1])}`;
 
 // Leases: one sorted set per key, member = lease id, score = expiry in ms on Redis's clock (TIME),
-// so replicas with skewed clocks agree. Expired members are dropped before counting; the key itself
-// expires with its longest lease, so an abandoned key never lingers.
+// so replicas with skewed clocks agree. Expired members are dropped before counting; each key itself
+// expires with its longest lease, so an abandoned key never lingers. Every operation takes a list
+// of keys (one lease id under each), so a run held under its user's and its tenant's counts costs
+// one command to acquire, renew or release. Multi-key scripts need every key on one node: Agentry
+// talks to a single Redis (no Cluster), as its streams and BullMQ do.
 const LEASE_NOW = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)`;
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 const LEASE_EXTEND_KEY = `
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end`;
-/** KEYS[1] = set; ARGV = lease id, ttl ms, limit. Returns {acquired 0|1, held}. */
-const LEASE_ACQUIRE = `${LEASE_NOW}
-local held = redis.call('ZCARD', KEYS[1])
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and held >= tonumber(ARGV[3]) then return {0, held} end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])${LEASE_EXTEND_KEY}
-return {1, redis.call('ZCARD', KEYS[1])}`;
-/** KEYS[1] = set; ARGV = lease id, ttl ms. Returns 1 when the lease was live and is extended. */
-const LEASE_RENEW = `${LEASE_NOW}
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])${LEASE_EXTEND_KEY}
-return 1`;
+    if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end`;
+/**
+ * KEYS = sets; ARGV = lease id, ttl ms, then one limit per key. All or none: every key is checked
+ * before any is written. Returns {refused (1-based index of the first full key; 0: acquired), held…}.
+ */
+const LEASE_ACQUIRE_ALL = `${LEASE_NOW}
+local id, ttl, held, refused = ARGV[1], tonumber(ARGV[2]), {}, 0
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  held[i] = redis.call('ZCARD', key)
+  if refused == 0 and held[i] >= tonumber(ARGV[i + 2]) and not redis.call('ZSCORE', key, id) then refused = i end
+end
+if refused == 0 then
+  for i, key in ipairs(KEYS) do
+    redis.call('ZADD', key, now + ttl, id)${LEASE_EXTEND_KEY}
+  end
+  for i, key in ipairs(KEYS) do held[i] = redis.call('ZCARD', key) end
+end
+table.insert(held, 1, refused)
+return held`;
+/** KEYS = sets; ARGV = lease id, ttl ms. Returns 1 per key whose lease was live (and is extended), else 0. */
+const LEASE_RENEW_ALL = `${LEASE_NOW}
+local id, ttl, alive = ARGV[1], tonumber(ARGV[2]), {}
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  alive[i] = 0
+  if redis.call('ZSCORE', key, id) then
+    redis.call('ZADD', key, 'XX', now + ttl, id)${LEASE_EXTEND_KEY}
+    alive[i] = 1
+  end
+end
+return alive`;
+/** KEYS = sets; ARGV = lease id. */
+const LEASE_RELEASE_ALL = `
+for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end
+return 0`;
 const LEASE_COUNT = `${LEASE_NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 return redis.call('ZCARD', KEYS[1])`;
 
-// Stream appends: the XADDs and the PUBLISH that wakes followers in one command (EVALSHA), so an
-// append is one round trip and one command, and a batch of entries wakes followers once.
-// KEYS[1] = stream; ARGV = channel, maxLen (0: none), then id, data pairs. Returns the last id.
+// Stream appends: the XADDs, the stream's expiry and the PUBLISH that wakes followers in one
+// command (EVALSHA), so an append is one round trip and one command, a batch of entries wakes
+// followers once, and a run log's retention costs no command of its own.
+// KEYS[1] = stream; ARGV = channel, maxLen (0: none), ttl ms (0: leave the expiry as it is), then
+// id, data pairs. Returns the last id. A refused XADD ends the script: no expiry, no wake-up.
 const STREAM_APPEND = `
 local id
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   if tonumber(ARGV[2]) > 0 then
     id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], ARGV[i], 'd', ARGV[i + 1])
   else
     id = redis.call('XADD', KEYS[1], ARGV[i], 'd', ARGV[i + 1])
   end
 end
+if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 redis.call('PUBLISH', ARGV[1], id)
 return id`;
 
@@ -131,30 +164,69 @@ class RedisCounters implements Counters {
   }
 }
 
+/** The lease scripts, as `createRedisPorts` defines them (EVALSHA; the key count comes first). */
+type LeaseCommands = Redis & {
+  agentryLeaseAcquireAll(numKeys: number, ...args: (string | number)[]): Promise<number[]>;
+  agentryLeaseRenewAll(numKeys: number, ...args: (string | number)[]): Promise<number[]>;
+  agentryLeaseReleaseAll(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  agentryLeaseCount(numKeys: number, key: string): Promise<number>;
+};
+
+function defineLeaseCommands(redis: Redis): void {
+  redis.defineCommand('agentryLeaseAcquireAll', { lua: LEASE_ACQUIRE_ALL });
+  redis.defineCommand('agentryLeaseRenewAll', { lua: LEASE_RENEW_ALL });
+  redis.defineCommand('agentryLeaseReleaseAll', { lua: LEASE_RELEASE_ALL });
+  redis.defineCommand('agentryLeaseCount', { lua: LEASE_COUNT });
+}
+
 class RedisLeases implements Leases {
+  private readonly redis: LeaseCommands;
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.redis = redis as LeaseCommands;
+  }
   async acquire(key: string, leaseId: string, options: { limit: number; ttlMs: number }): Promise<LeaseGrant> {
-    const [acquired, held] = (await this.redis.eval(
-      LEASE_ACQUIRE,
-      1,
-      this.prefix + key,
-      leaseId,
-      Math.ceil(options.ttlMs),
-      options.limit,
-    )) as [number, number];
-    return { acquired: Number(acquired) === 1, held: Number(held) };
+    const grants = await this.acquireAll([{ key, limit: options.limit }], leaseId, options.ttlMs);
+    return { acquired: grants.acquired, held: grants.held[0] ?? 0 };
+  }
+  async acquireAll(slots: readonly LeaseSlot[], leaseId: string, ttlMs: number): Promise<LeaseGrants> {
+    if (slots.length === 0) return { acquired: true, held: [] };
+    const [refused, ...held] = (
+      await this.redis.agentryLeaseAcquireAll(
+        slots.length,
+        ...slots.map((s) => this.prefix + s.key),
+        leaseId,
+        Math.ceil(ttlMs),
+        ...slots.map((s) => s.limit),
+      )
+    ).map(Number);
+    return refused === 0 ? { acquired: true, held } : { acquired: false, refused: refused - 1, held };
   }
   async renew(key: string, leaseId: string, ttlMs: number) {
-    return Number(await this.redis.eval(LEASE_RENEW, 1, this.prefix + key, leaseId, Math.ceil(ttlMs))) === 1;
+    return (await this.renewAll([key], leaseId, ttlMs))[0] ?? false;
+  }
+  async renewAll(keys: readonly string[], leaseId: string, ttlMs: number) {
+    if (keys.length === 0) return [];
+    const alive = await this.redis.agentryLeaseRenewAll(
+      keys.length,
+      ...keys.map((k) => this.prefix + k),
+      leaseId,
+      Math.ceil(ttlMs),
+    );
+    return alive.map((a) => Number(a) === 1);
   }
   async release(key: string, leaseId: string) {
     await this.redis.zrem(this.prefix + key, leaseId);
   }
+  async releaseAll(keys: readonly string[], leaseId: string) {
+    if (keys.length === 1) return this.release(keys[0], leaseId);
+    if (keys.length > 1)
+      await this.redis.agentryLeaseReleaseAll(keys.length, ...keys.map((k) => this.prefix + k), leaseId);
+  }
   async count(key: string) {
-    return Number(await this.redis.eval(LEASE_COUNT, 1, this.prefix + key));
+    return Number(await this.redis.agentryLeaseCount(1, this.prefix + key));
   }
 }
 
@@ -234,22 +306,25 @@ class RedisEventStreams implements EventStreams {
     private readonly pubsub: PubSub,
   ) {}
 
-  private script(stream: string, maxLen: number, pairs: string[]): Promise<string> {
+  private script(stream: string, maxLen: number, ttlMs: number, pairs: string[]): Promise<string> {
     const channel = `${this.prefix}__stream:${stream}`;
     return (
       this.redis as Redis & { agentryStreamAppend(...args: (string | number)[]): Promise<string> }
-    ).agentryStreamAppend(this.prefix + stream, channel, maxLen, ...pairs);
+    ).agentryStreamAppend(this.prefix + stream, channel, maxLen, ttlMs, ...pairs);
   }
 
   append(stream: string, data: string, options: { id?: string; maxLen?: number } = {}) {
-    return this.script(stream, options.maxLen ?? 0, [options.id ?? '*', data]);
+    return this.script(stream, options.maxLen ?? 0, 0, [options.id ?? '*', data]);
   }
 
-  async appendMany(stream: string, entries: { id: string; data: string }[]) {
+  async appendMany(stream: string, entries: { id: string; data: string }[], options: AppendOptions = {}) {
+    // A TTL of 0 would mean "none" to the script: the shortest one sent is 1 ms (deleted at once).
+    const ttlMs = options.ttlSeconds === undefined ? 0 : Math.max(1, Math.ceil(options.ttlSeconds * 1000));
     if (entries.length)
       await this.script(
         stream,
         0,
+        ttlMs,
         entries.flatMap((e) => [e.id, e.data]),
       );
   }
@@ -363,6 +438,7 @@ export function createRedisPorts(url: string, prefix: string): Ports {
   const redis = new Redis(url, { ...redisOptions(url), enableAutoPipelining: true });
   // EVALSHA, falling back to EVAL once per connection when Redis does not have the script yet.
   redis.defineCommand('agentryStreamAppend', { numberOfKeys: 1, lua: STREAM_APPEND });
+  defineLeaseCommands(redis);
   redis.on('error', () => {}); // ioredis reconnects; readiness and callers surface the outage
   const pubsub = new RedisPubSub(redis, prefix);
   // BullMQ's blocking workers need a connection that never gives up on a command.

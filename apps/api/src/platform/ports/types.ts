@@ -42,6 +42,15 @@ export interface StreamEntry {
   data: string;
 }
 
+export interface AppendOptions {
+  /**
+   * Sets the stream to be deleted `ttlSeconds` from now, in the same command as the append (as
+   * `expire` would after it), once every entry is appended: a log's retention costs no round trip
+   * of its own. Not set when an entry is refused.
+   */
+  ttlSeconds?: number;
+}
+
 /** Append-only streams with read-from-id: run events and billing events. */
 export interface EventStreams {
   /** Appends and returns the new entry's id. `id` (`<a>-<b>`, greater than the last) pins it. */
@@ -51,7 +60,7 @@ export interface EventStreams {
    * and wakes the stream's watchers once. Not atomic: on an error, the entries before the failing
    * one stay appended.
    */
-  appendMany(stream: string, entries: { id: string; data: string }[]): Promise<void>;
+  appendMany(stream: string, entries: { id: string; data: string }[], options?: AppendOptions): Promise<void>;
   /** Entries strictly after `afterId` (`null` for the start), oldest first. */
   read(stream: string, afterId: string | null, count?: number): Promise<StreamEntry[]>;
   /** Deletes the stream after `seconds`. */
@@ -71,18 +80,47 @@ export interface LeaseGrant {
   held: number;
 }
 
+/** One key of `Leases.acquireAll`, with its own limit. */
+export interface LeaseSlot {
+  key: string;
+  limit: number;
+}
+
+/** The outcome of `Leases.acquireAll`. */
+export type LeaseGrants =
+  /** Every slot was taken. `held`: live leases under each key after the call (the new one included), in order. */
+  | { acquired: true; held: number[] }
+  /**
+   * None was taken. `refused`: the index of the first slot whose key already held `limit` live
+   * leases; `held`: live leases under each key as found.
+   */
+  | { acquired: false; refused: number; held: number[] };
+
 /**
  * Counted concurrency slots with a TTL: at most `limit` live leases per key. A holder renews its
  * lease while the work lives; a lease that is not renewed (its replica crashed) expires by itself,
  * so a dead process never keeps a slot for longer than one TTL.
+ *
+ * The `…All` methods take one lease id under several keys (a run counted against its user's and
+ * its tenant's limits) in one command each: a run pays one command to start and one to end.
  */
 export interface Leases {
   /** Takes a slot named `leaseId` under `key` for `ttlMs`, unless `limit` live leases exist. Atomic. */
   acquire(key: string, leaseId: string, options: { limit: number; ttlMs: number }): Promise<LeaseGrant>;
+  /**
+   * Takes a slot named `leaseId` under every key of `slots` for `ttlMs`, all or none, atomically:
+   * refused when any key already holds its `limit` live leases (a lease id already live under a
+   * key does not count against it). Keys may repeat; a lease id is held once per key.
+   */
+  acquireAll(slots: readonly LeaseSlot[], leaseId: string, ttlMs: number): Promise<LeaseGrants>;
   /** Extends a live lease to `ttlMs` from now. False when it had already expired or was released. */
   renew(key: string, leaseId: string, ttlMs: number): Promise<boolean>;
+  /** `renew` under every key, in one command; whether each lease was live (and is extended), in order. */
+  renewAll(keys: readonly string[], leaseId: string, ttlMs: number): Promise<boolean[]>;
   /** Gives the slot back. Idempotent. */
   release(key: string, leaseId: string): Promise<void>;
+  /** `release` under every key, in one command. Idempotent. */
+  releaseAll(keys: readonly string[], leaseId: string): Promise<void>;
   /** Live leases under `key`. */
   count(key: string): Promise<number>;
 }
