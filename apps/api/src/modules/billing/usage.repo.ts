@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, notInArray, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { jsonValue, runParts, type StatementPart } from '../../platform/db/statement.js';
 import { usageRecords, usageTotals } from './billing.tables.js';
@@ -80,6 +80,32 @@ export class UsageRepo {
       returns: sql`(select coalesce(json_agg(json_build_object('id', r.id, 'feature_key', r.feature_key,
         'quantity', r.quantity, 'used', t.used)), '[]'::json)
         from usage_recorded r join usage_new_totals t using (feature_key))`,
+    };
+  }
+
+  /**
+   * The first of `limits` (in their order) the period's total has reached, as a part of another
+   * module's statement (a chat run's start): `allows` is true when none has. Reads the totals in the
+   * statement's snapshot, as a separate read would, without a round trip of its own.
+   */
+  overLimitPart(
+    tenantId: string,
+    periodStart: Date,
+    limits: { featureKey: string; hardLimit: number }[],
+  ): StatementPart & { allows: SQL } {
+    const rows = sql.join(
+      limits.map((l, ord) => sql`(${ord}::int, ${l.featureKey}::text, ${l.hardLimit}::bigint)`),
+      sql`, `,
+    );
+    return {
+      ctes: sql`usage_over as (
+        select l.feature_key, coalesce(t.used, 0) as used from (values ${rows}) l(ord, feature_key, hard_limit)
+        left join ${usageTotals} t on t.tenant_id = ${tenantId}::uuid and t.feature_key = l.feature_key
+          and t.period_start = ${periodStart.toISOString()}::timestamptz
+        where coalesce(t.used, 0) >= l.hard_limit
+        order by l.ord limit 1)`,
+      allows: sql`not exists (select 1 from usage_over)`,
+      returns: sql`(select json_build_object('feature_key', feature_key, 'used', used) from usage_over)`,
     };
   }
 

@@ -12,13 +12,14 @@ type RunRecordDeps = Pick<RunExecutionDeps, 'database' | 'repo' | 'turns' | 'usa
 /**
  * The run's final unit of work, in one statement: the conversation's new rows (assistant message,
  * tool calls, handoffs, the SDK items staged during the run, counters), the run row's end and the
- * run's usage (records and totals; limit events follow the commit). Returns the assistant message id.
+ * run's usage (records and totals; limit events follow the commit) and the automatic title when
+ * `result.title` holds one. Returns the assistant message id and whether the title was set.
  */
 export async function recordCompletedRun(
   deps: RunRecordDeps,
   caller: Caller,
   result: RunResultRecord,
-): Promise<string> {
+): Promise<{ messageId: string; titled: boolean }> {
   const { input_tokens: inputTokens, output_tokens: outputTokens } = result.usage;
   const usage = await usageWrite(deps, caller, {
     runId: result.runId,
@@ -34,13 +35,13 @@ export async function recordCompletedRun(
   });
   // The reaper may have ended the run meanwhile (its lease is gone): then nothing of it is kept and it
   // ends as run_lost. The one statement runs in a transaction only so that this check can undo it.
-  const { messageId, returned } = await deps.database.db.transaction(async (tx) => {
+  const { messageId, returned, titled } = await deps.database.db.transaction(async (tx) => {
     const recorded = await deps.turns.recordRunResult(caller, result, withUsage(end, usage), tx);
     if (recorded.returned[0] !== true) throw new RunAbort('run_lost');
     return recorded;
   });
   await usageCommitted(deps, result.runId, usage, returned[1]);
-  return messageId;
+  return { messageId, titled };
 }
 
 /** A failed run's unit of work, in one statement: the user's message joins the model's memory, the run row is failed, its usage recorded. */
