@@ -50,9 +50,10 @@ export class UsageRepo {
   /**
    * `record` as a part of another module's statement (a chat run's final one): the records
    * (batched, `on conflict do nothing` on their idempotency keys) and one upsert per feature.
-   * The features must be distinct; read what it returns with `readRecorded`.
+   * The features must be distinct; read what it returns with `readRecorded`. `allows`: the
+   * statement's precondition (when false, nothing is recorded).
    */
-  recordPart(tenantId: string, periodStart: Date, increments: UsageIncrement[]): StatementPart {
+  recordPart(tenantId: string, periodStart: Date, increments: UsageIncrement[], allows: SQL = sql`true`): StatementPart {
     const positive = increments.filter((inc) => inc.quantity > 0);
     if (new Set(positive.map((inc) => inc.featureKey)).size < positive.length)
       throw new Error('recordPart: one increment per feature');
@@ -67,6 +68,7 @@ export class UsageRepo {
       usage_recorded as (
         insert into ${usageRecords} (tenant_id, feature_key, quantity, period_start, idempotency_key)
         select ${tenantId}::uuid, feature_key, quantity, ${period}, idempotency_key from usage_input
+        where ${allows}
         on conflict do nothing
         returning id, feature_key, quantity
       ),

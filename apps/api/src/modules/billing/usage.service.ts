@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { BillingEvent, UsageResponse } from '@agentry/contracts';
+import type { SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { ownTenant, type Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
@@ -132,7 +133,7 @@ export class UsageService implements ChatUsageHooks {
    * idempotent per run id and feature, one total upsert per feature); `committed` then publishes
    * the limit crossings and schedules the meter reports of what it recorded.
    */
-  async runUsageWrite(caller: Caller, usage: RunUsage): Promise<RunUsageWrite> {
+  async runUsageWrite(caller: Caller, usage: RunUsage, allows?: SQL): Promise<RunUsageWrite> {
     const quantities: Record<(typeof RUN_FEATURES)[number], number> = {
       messages: usage.messages,
       input_tokens: usage.inputTokens,
@@ -145,7 +146,7 @@ export class UsageService implements ChatUsageHooks {
     }));
     const { plan, period } = await this.cachedEntitlement(caller.tenantId);
     return {
-      part: this.deps.usage.recordPart(caller.tenantId, period.start, increments),
+      part: this.deps.usage.recordPart(caller.tenantId, period.start, increments, allows),
       committed: (value) => this.afterRecorded(caller.tenantId, plan, this.deps.usage.readRecorded(increments, value)),
     };
   }

@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { Caller } from '../../platform/caller.js';
 import type { GuardPart, StatementPart } from '../../platform/db/statement.js';
 
@@ -29,8 +30,11 @@ export interface ChatUsageHooks {
    * hard limit is reached, and the refused statement wrote nothing. Undefined: no limits apply.
    */
   runStartGuard(caller: Caller): Promise<GuardPart | undefined>;
-  /** The run's usage, written with the run's end in one statement. Idempotent per `runId`. */
-  runUsageWrite(caller: Caller, usage: RunUsage): Promise<RunUsageWrite>;
+  /**
+   * The run's usage, written with the run's end in one statement. Idempotent per `runId`.
+   * `allows`: the statement's precondition (the run's end); when false, nothing is recorded.
+   */
+  runUsageWrite(caller: Caller, usage: RunUsage, allows?: SQL): Promise<RunUsageWrite>;
   /** Records a run's usage on its own (a paused run that ended). Idempotent per `runId`. */
   recordRunUsage(caller: Caller, usage: RunUsage): Promise<void>;
 }

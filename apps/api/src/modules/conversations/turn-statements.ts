@@ -144,6 +144,7 @@ export interface ItemValues {
 export function itemsPart(
   scope: { tenantId: string; conversationId: string; runId: string | null; userMessageId: string },
   items: ItemValues[],
+  allows: SQL = sql`true`,
 ): StatementPart | undefined {
   if (!items.length) return undefined;
   const rows = sql.join(
@@ -157,8 +158,9 @@ export function itemsPart(
       insert into ${conversationItems} (tenant_id, conversation_id, run_id, message_id, schema_version, item)
       select ${scope.tenantId}::uuid, ${scope.conversationId}::uuid, ${uuidOrNull(scope.runId)}, v.message_id, v.schema_version, v.item
       from (values ${rows}) v(ord, message_id, schema_version, item)
-      where v.message_id <> ${scope.userMessageId}::uuid or not exists (
-        select 1 from ${conversationItems} x where x.tenant_id = ${scope.tenantId}::uuid and x.message_id = ${scope.userMessageId}::uuid)
+      where (v.message_id <> ${scope.userMessageId}::uuid or not exists (
+        select 1 from ${conversationItems} x where x.tenant_id = ${scope.tenantId}::uuid and x.message_id = ${scope.userMessageId}::uuid))
+        and ${allows}
       order by v.ord)`,
   };
 }
@@ -185,9 +187,10 @@ export interface AnswerValues {
 /**
  * The answer message, its tool calls and handoffs (each one batched insert) and the conversation's
  * counters: the answer ends the current branch (also when the person looked at another one meanwhile).
- * With `title`, the automatic title too (returns whether it was set).
+ * With `title`, the automatic title too (returns whether it was set). `allows`: a precondition (a
+ * GuardPart's, the run still holding its lease) — when false, nothing is written.
  */
-export function answerPart(a: AnswerValues): StatementPart {
+export function answerPart(a: AnswerValues, allows: SQL = sql`true`): StatementPart {
   const retitle =
     a.title === undefined
       ? sql``
@@ -196,29 +199,30 @@ export function answerPart(a: AnswerValues): StatementPart {
   const calls = a.toolCalls.length
     ? sql`, turn_tool_calls as (
         insert into ${toolCalls} (tenant_id, conversation_id, message_id, run_id, call_id, name, arguments, output)
-        values ${sql.join(
+        select * from (values ${sql.join(
           a.toolCalls.map((c) => sql`(${link}, ${c.callId}, ${c.name}, ${c.arguments}, ${c.output})`),
           sql`, `,
-        )})`
+        )}) v where ${allows})`
     : sql``;
   const handed = a.handoffs.length
     ? sql`, turn_handoffs as (
         insert into ${handoffs} (tenant_id, conversation_id, message_id, run_id, from_agent, to_agent)
-        values ${sql.join(
+        select * from (values ${sql.join(
           a.handoffs.map((h) => sql`(${link}, ${h.from}, ${h.to})`),
           sql`, `,
-        )})`
+        )}) v where ${allows})`
     : sql``;
   return {
     ctes: sql`turn_answer as (
       insert into ${messages} (id, tenant_id, conversation_id, parent_id, run_id, role, content, agent, input_tokens, output_tokens, created_at)
-      values (${a.id}::uuid, ${a.tenantId}::uuid, ${a.conversationId}::uuid, ${a.parentId}::uuid, ${a.runId}::uuid, 'assistant',
-        ${a.content}, ${a.agent}, ${a.inputTokens}, ${a.outputTokens}, ${at(a.now)})),
+      select ${a.id}::uuid, ${a.tenantId}::uuid, ${a.conversationId}::uuid, ${a.parentId}::uuid, ${a.runId}::uuid, 'assistant',
+        ${a.content}, ${a.agent}, ${a.inputTokens}::int, ${a.outputTokens}::int, ${at(a.now)}
+      where ${allows}),
     turn_answer_touch as (
       update ${conversations} set current_leaf_id = ${a.id}::uuid, message_count = message_count + 1,
         input_tokens = input_tokens + ${a.inputTokens}, output_tokens = output_tokens + ${a.outputTokens},
         last_message_preview = ${a.preview}, updated_at = ${at(a.now)}, agent = ${a.agent}${retitle}
-      where tenant_id = ${a.tenantId}::uuid and id = ${a.conversationId}::uuid
+      where tenant_id = ${a.tenantId}::uuid and id = ${a.conversationId}::uuid and ${allows}
       returning title_source)${calls}${handed}`,
     // Whether the automatic title was set (false: the owner's title stays).
     ...(a.title === undefined ? {} : { returns: sql`(select title_source = 'auto' from turn_answer_touch)` }),

@@ -207,18 +207,20 @@ export class TurnWrites {
   /**
    * Writes everything a finished run produced in one statement: the assistant message, its tool
    * calls and handoffs, the SDK items staged in `result.session`, the conversation's counters and
-   * `extra` (the run row's end, the usage), on `db` (the caller's transaction when it checks what a
-   * part returned before committing) and, with `result.title`, the automatic title. Returns the
-   * assistant message id, what each extra part returned and whether the title was set.
+   * `extra` (the run row's end, the usage) and, with `result.title`, the automatic title. `guard`
+   * (the run still holding its lease) conditions every write of the statement, the extra parts'
+   * too (built with its `allows`); refused, its error is thrown. Returns the assistant message id,
+   * what each extra part returned and whether the title was set.
    */
   async recordRunResult(
     caller: Caller,
     result: RunResultRecord,
     extra: StatementPart[],
-    db: DbOrTx = this.db,
+    guard?: GuardPart,
   ): Promise<{ messageId: string; returned: unknown[]; titled: boolean }> {
     const messageId = randomUUID();
-    const answer = answerPart({
+    const answer = answerPart(
+      {
       id: messageId,
       tenantId: caller.tenantId,
       conversationId: result.conversationId,
@@ -233,9 +235,14 @@ export class TurnWrites {
       toolCalls: result.toolCalls,
       handoffs: result.handoffs,
       ...(result.title === undefined ? {} : { title: result.title }),
-    });
-    const items = result.session.stagedPart(messageId);
-    const returned = await runParts(db, [answer, ...(items ? [items] : []), ...extra]);
+      },
+      guard?.allows,
+    );
+    const items = result.session.stagedPart(messageId, guard?.allows);
+    const parts = [answer, ...(items ? [items] : []), ...extra];
+    // The guard's CTEs come first (the others read its `allows`); refused, it throws and nothing was written.
+    const returned = await runParts(this.db, guard ? [guard, ...parts] : parts);
+    if (guard) guard.check(returned.shift());
     return { messageId, returned: returned.slice(items ? 2 : 1), titled: returned[0] === true };
   }
 
