@@ -303,7 +303,7 @@ export async function executeRun(
     await writer.flush();
     const agent = result.lastAgent?.name ?? transcript.agent;
     // A title already made is stored with the answer (one statement); one still under way is awaited after it.
-    const madeTitle = title?.ready;
+    const madeTitle = await title?.readySoon();
     const { messageId, titled } = await recordCompletedRun(deps, caller, {
       conversationId,
       runId,

@@ -31,6 +31,15 @@ export class RunTitle {
     return this.done ? this.value : undefined;
   }
 
+  /**
+   * The title if it is there after one more turn of the event loop (a title that needs no model,
+   * the offline one, is by then), else undefined while it is still being made.
+   */
+  async readySoon(): Promise<string | undefined> {
+    if (this.promise && !this.done) await new Promise<void>((resolve) => setImmediate(resolve));
+    return this.ready;
+  }
+
   /** The title (started now if it was not), undefined when it failed or timed out. */
   wait(): Promise<string | undefined> {
     this.start();
