@@ -53,7 +53,12 @@ export class UsageRepo {
    * The features must be distinct; read what it returns with `readRecorded`. `allows`: the
    * statement's precondition (when false, nothing is recorded).
    */
-  recordPart(tenantId: string, periodStart: Date, increments: UsageIncrement[], allows: SQL = sql`true`): StatementPart {
+  recordPart(
+    tenantId: string,
+    periodStart: Date,
+    increments: UsageIncrement[],
+    allows: SQL = sql`true`,
+  ): StatementPart {
     const positive = increments.filter((inc) => inc.quantity > 0);
     if (new Set(positive.map((inc) => inc.featureKey)).size < positive.length)
       throw new Error('recordPart: one increment per feature');

@@ -231,7 +231,11 @@ export class PostgresSession implements Session {
       .map((item) => ({ item, messageId: isUserItem(item) ? turn.userMessageId : answerMessageId }))
       .filter((r): r is { item: AgentInputItem; messageId: string } => r.messageId !== null)
       .map(({ item, messageId }) => ({ messageId, schemaVersion: SESSION_ITEM_SCHEMA_VERSION, item }));
-    return itemsPart({ tenantId, conversationId, runId: runId ?? null, userMessageId: turn.userMessageId }, rows, allows);
+    return itemsPart(
+      { tenantId, conversationId, runId: runId ?? null, userMessageId: turn.userMessageId },
+      rows,
+      allows,
+    );
   }
 
   private row(item: AgentInputItem, messageId: string | null) {
