@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, notInArray, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { jsonValue, runParts, type StatementPart } from '../../platform/db/statement.js';
 import { usageRecords, usageTotals } from './billing.tables.js';
@@ -50,9 +50,15 @@ export class UsageRepo {
   /**
    * `record` as a part of another module's statement (a chat run's final one): the records
    * (batched, `on conflict do nothing` on their idempotency keys) and one upsert per feature.
-   * The features must be distinct; read what it returns with `readRecorded`.
+   * The features must be distinct; read what it returns with `readRecorded`. `allows`: the
+   * statement's precondition (when false, nothing is recorded).
    */
-  recordPart(tenantId: string, periodStart: Date, increments: UsageIncrement[]): StatementPart {
+  recordPart(
+    tenantId: string,
+    periodStart: Date,
+    increments: UsageIncrement[],
+    allows: SQL = sql`true`,
+  ): StatementPart {
     const positive = increments.filter((inc) => inc.quantity > 0);
     if (new Set(positive.map((inc) => inc.featureKey)).size < positive.length)
       throw new Error('recordPart: one increment per feature');
@@ -67,6 +73,7 @@ export class UsageRepo {
       usage_recorded as (
         insert into ${usageRecords} (tenant_id, feature_key, quantity, period_start, idempotency_key)
         select ${tenantId}::uuid, feature_key, quantity, ${period}, idempotency_key from usage_input
+        where ${allows}
         on conflict do nothing
         returning id, feature_key, quantity
       ),
@@ -80,6 +87,32 @@ export class UsageRepo {
       returns: sql`(select coalesce(json_agg(json_build_object('id', r.id, 'feature_key', r.feature_key,
         'quantity', r.quantity, 'used', t.used)), '[]'::json)
         from usage_recorded r join usage_new_totals t using (feature_key))`,
+    };
+  }
+
+  /**
+   * The first of `limits` (in their order) the period's total has reached, as a part of another
+   * module's statement (a chat run's start): `allows` is true when none has. Reads the totals in the
+   * statement's snapshot, as a separate read would, without a round trip of its own.
+   */
+  overLimitPart(
+    tenantId: string,
+    periodStart: Date,
+    limits: { featureKey: string; hardLimit: number }[],
+  ): StatementPart & { allows: SQL } {
+    const rows = sql.join(
+      limits.map((l, ord) => sql`(${ord}::int, ${l.featureKey}::text, ${l.hardLimit}::bigint)`),
+      sql`, `,
+    );
+    return {
+      ctes: sql`usage_over as (
+        select l.feature_key, coalesce(t.used, 0) as used from (values ${rows}) l(ord, feature_key, hard_limit)
+        left join ${usageTotals} t on t.tenant_id = ${tenantId}::uuid and t.feature_key = l.feature_key
+          and t.period_start = ${periodStart.toISOString()}::timestamptz
+        where coalesce(t.used, 0) >= l.hard_limit
+        order by l.ord limit 1)`,
+      allows: sql`not exists (select 1 from usage_over)`,
+      returns: sql`(select json_build_object('feature_key', feature_key, 'used', used) from usage_over)`,
     };
   }
 

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import type { BillingEvent, UsageResponse } from '@agentry/contracts';
+import type { SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { ownTenant, type Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import { AppError } from '../../platform/errors.js';
 import type { ChatUsageHooks, RunUsage, RunUsageWrite } from '../chat/usage-hooks.js';
-import { runParts } from '../../platform/db/statement.js';
+import { jsonValue, runParts, type GuardPart } from '../../platform/db/statement.js';
 import type { SeatCounter, SeatLimits, StorageCounter } from './seats.js';
 import type { BillingStream } from './billing-stream.js';
 import { currentPeriod, type Period } from './periods.js';
@@ -82,25 +83,43 @@ export class UsageService implements ChatUsageHooks {
     return value;
   }
 
-  async assertCanStartRun(caller: Caller): Promise<void> {
+  /**
+   * The plan's hard limits on a run as a precondition of the run's first statement (chat's turn
+   * start): the totals are read in that statement, never cached, so the check stays exact, and a
+   * refused run writes nothing. `check` throws `usage_limit_exceeded` (429, the feature in
+   * `details`) with the first reached limit, in the order of RUN_FEATURES. Undefined: no limits.
+   */
+  async runStartGuard(caller: Caller): Promise<GuardPart | undefined> {
     const { plan, period } = await this.cachedEntitlement(caller.tenantId);
-    const totals = await this.deps.usage.totals(this.deps.database.db, caller.tenantId, period.start);
+    const limits: { featureKey: string; hardLimit: number }[] = [];
     for (const key of RUN_FEATURES) {
       const feature = plan.features.find((f) => f.key === key);
-      if (!feature || feature.hard_limit === null) continue;
-      const used = totals.get(key) ?? 0;
-      if (used >= feature.hard_limit) {
+      if (feature && feature.hard_limit !== null) limits.push({ featureKey: key, hardLimit: feature.hard_limit });
+    }
+    if (!limits.length) return undefined;
+    const part = this.deps.usage.overLimitPart(caller.tenantId, period.start, limits);
+    return {
+      ...part,
+      check: (value) => {
+        const over = jsonValue<{ feature_key: string; used: string | number } | null>(value, null);
+        if (!over) return;
+        const feature = plan.features.find((f) => f.key === over.feature_key)!;
         const retryAfter = Math.max(1, Math.ceil((period.end.getTime() - this.now().getTime()) / 1000));
         throw new AppError(
           'usage_limit_exceeded',
           `The plan's ${feature.display_name} limit is reached until the period ends.`,
           {
-            details: { feature: key, used, hard_limit: feature.hard_limit, period_end: period.end.toISOString() },
+            details: {
+              feature: feature.key,
+              used: Number(over.used),
+              hard_limit: feature.hard_limit,
+              period_end: period.end.toISOString(),
+            },
             headers: { 'retry-after': String(retryAfter) },
           },
         );
-      }
-    }
+      },
+    };
   }
 
   async recordRunUsage(caller: Caller, usage: RunUsage): Promise<void> {
@@ -114,7 +133,7 @@ export class UsageService implements ChatUsageHooks {
    * idempotent per run id and feature, one total upsert per feature); `committed` then publishes
    * the limit crossings and schedules the meter reports of what it recorded.
    */
-  async runUsageWrite(caller: Caller, usage: RunUsage): Promise<RunUsageWrite> {
+  async runUsageWrite(caller: Caller, usage: RunUsage, allows?: SQL): Promise<RunUsageWrite> {
     const quantities: Record<(typeof RUN_FEATURES)[number], number> = {
       messages: usage.messages,
       input_tokens: usage.inputTokens,
@@ -127,7 +146,7 @@ export class UsageService implements ChatUsageHooks {
     }));
     const { plan, period } = await this.cachedEntitlement(caller.tenantId);
     return {
-      part: this.deps.usage.recordPart(caller.tenantId, period.start, increments),
+      part: this.deps.usage.recordPart(caller.tenantId, period.start, increments, allows),
       committed: (value) => this.afterRecorded(caller.tenantId, plan, this.deps.usage.readRecorded(increments, value)),
     };
   }

@@ -139,6 +139,26 @@ describe('usage metering and plan limits (billing off)', () => {
       payload: { message: 'one more' },
     });
     expect(stream.statusCode).toBe(429);
+    // Checked in the turn's statement: a refused run wrote nothing, in a new conversation or an existing one.
+    const conversationId = before.json().conversation_id as string;
+    const next = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: user.headers,
+      payload: { message: 'and another', conversation_id: conversationId },
+    });
+    expect(next.statusCode).toBe(429);
+    expect(next.json()).toMatchObject({ code: 'usage_limit_exceeded', details: { feature: 'messages' } });
+    const regenerate = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: user.headers,
+      payload: { conversation_id: conversationId, regenerate: true },
+    });
+    expect(regenerate.statusCode).toBe(429);
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/conversations', headers: user.headers });
+    expect(list.json().items).toHaveLength(1);
+    expect(list.json().items[0].message_count).toBe(2);
     // Another tenant is not affected.
     const other = await signUp(t.app);
     expect(

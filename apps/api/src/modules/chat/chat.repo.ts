@@ -112,13 +112,14 @@ export class ChatRepo {
 
   /**
    * The run's end (status, tokens, `finished_at`), as a part of the run's final statement; only a
-   * run still running or paused ends (one the reaper ended stays as it left it). Returns whether it ended.
+   * run still running or paused ends (one the reaper ended stays as it left it). Returns whether it
+   * ended; `allows` is the same, for the statement's other writes.
    */
   finishRunPart(
     tenantId: string,
     id: string,
     values: { status: 'completed' | 'failed'; errorCode?: string; inputTokens: number; outputTokens: number },
-  ): StatementPart {
+  ): StatementPart & { allows: SQL } {
     return {
       ctes: sql`chat_runs_end as (
         update ${chatRuns} set status = ${values.status}, error_code = ${values.errorCode ?? null},
@@ -127,6 +128,8 @@ export class ChatRepo {
         where tenant_id = ${tenantId}::uuid and id = ${id}::uuid and status in ('running', 'paused')
         returning id)`,
       returns: sql`exists (select 1 from chat_runs_end)`,
+      // The rest of the statement's writes, conditioned on this end (a reaped run's result is not kept).
+      allows: sql`exists (select 1 from chat_runs_end)`,
     };
   }
 }

@@ -92,7 +92,8 @@ export class ChatService {
   ): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
     const { turns, repo, runs } = this.deps;
     const agent = this.deps.agents.agentToRun(request.agent);
-    await this.deps.usageHooks?.assertCanStartRun(caller);
+    // The plan's limits are checked in the turn's statement (one round trip; refused: nothing written).
+    const guard = await this.deps.usageHooks?.runStartGuard(caller);
     const agentGuardrails = this.deps.agents.guardrailsOf(request.agent);
     // The `input` guardrails run before anything is stored: a masked message is stored masked. A
     // regenerated answer brings no new message (its question passed them when it was sent).
@@ -119,6 +120,7 @@ export class ChatService {
           { id: runId, tenantId: caller.tenantId, userId: ownerIdOf(caller), conversationId, agent: request.agent },
           stored,
         ),
+      guard,
     );
     const files = this.deps.attachments;
     const runAttachments = files

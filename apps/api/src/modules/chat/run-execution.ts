@@ -18,6 +18,7 @@ import { findAgent, goneTools, withGoneTools } from './gone-tools.js';
 import { toRunFailure, type RunFailure } from './run-errors.js';
 import type { RunEventWriter } from './run-events.js';
 import { recordCompletedRun, recordFailedRun } from './run-records.js';
+import { RunTitle } from './run-title.js';
 import type { ChatUsageHooks } from './usage-hooks.js';
 
 export interface RunInput {
@@ -199,6 +200,16 @@ export async function executeRun(
   Object.defineProperty(context, 'conversations', { value: deps.conversations, enumerable: false });
   // Set once the result is committed: a failure after that (the event log) must not re-record the run as failed.
   let recorded = false;
+  // A new conversation's title is made beside the answer (from the question), not after it.
+  const title =
+    input.firstRun && deps.assistant
+      ? new RunTitle(deps.assistant, input.message, {
+          signal,
+          timeoutMs: deps.titleTimeoutMs ?? 5000,
+          logger: deps.logger,
+          runId,
+        })
+      : undefined;
   try {
     const guard = await guardRun(deps, input, writer);
     const runTools = deps.runTools ? await deps.runTools.open(caller) : undefined;
@@ -223,7 +234,11 @@ export async function executeRun(
     });
     try {
       const onHandoff = (to: string) => guard?.addAgentRules(deps.guardrailsOfAgent?.(to) ?? []);
-      for await (const e of result) await forward(e, transcript, writer, onHandoff);
+      for await (const e of result) {
+        await forward(e, transcript, writer, onHandoff);
+        // Once the first token is on its way: the title call never delays it.
+        if (title && transcript.text) title.start();
+      }
       await result.completed;
     } finally {
       const u = result.state.usage;
@@ -287,7 +302,9 @@ export async function executeRun(
     // Every delta is in the log (or the log failed) before the result is persisted.
     await writer.flush();
     const agent = result.lastAgent?.name ?? transcript.agent;
-    const messageId = await recordCompletedRun(deps, caller, {
+    // A title already made is stored with the answer (one statement); one still under way is awaited after it.
+    const madeTitle = await title?.readySoon();
+    const { messageId, titled } = await recordCompletedRun(deps, caller, {
       conversationId,
       runId,
       agent,
@@ -296,9 +313,12 @@ export async function executeRun(
       toolCalls: transcript.toolCalls,
       handoffs: transcript.handoffs,
       session: input.session,
+      ...(madeTitle ? { title: madeTitle } : {}),
     });
     recorded = true;
-    if (input.firstRun) await titleConversation(deps, input, response, signal, writer);
+    if (madeTitle) {
+      if (titled) await appendTitled(writer, conversationId, madeTitle);
+    } else if (title) await storeTitle(deps, input, await title.wait(), writer);
     await writer.append({
       event: 'run.completed',
       data: { run_id: runId, conversation_id: conversationId, message_id: messageId, response, agent, usage },
@@ -335,6 +355,8 @@ export async function executeRun(
     await writer.flush();
     return { status: 'failed', failure };
   } finally {
+    // A run that failed or paused gets no title: a call still under way stops.
+    title?.cancel();
     await context.runTools?.close().catch(() => {});
   }
 }
@@ -415,34 +437,19 @@ async function compactMemory(deps: RunExecutionDeps, input: RunInput, signal: Ab
     });
 }
 
+const appendTitled = (writer: RunEventWriter, conversationId: string, title: string) =>
+  writer.append({ event: 'conversation.titled', data: { conversation_id: conversationId, title } });
+
 /**
- * After a new conversation's first run, before its terminal event: a short title from the title
- * agent (bounded by CHAT_TITLE_TIMEOUT_MS), stored unless the owner renamed the conversation
- * meanwhile, and streamed as `conversation.titled`. A failure or timeout keeps the first-words title.
+ * After a new conversation's first run, before its terminal event, when its title was not ready
+ * with the answer: stored unless the owner renamed the conversation meanwhile, and streamed as
+ * `conversation.titled`. No title (failed, timed out, empty) keeps the first-words title.
  */
-async function titleConversation(
-  deps: RunExecutionDeps,
-  input: RunInput,
-  response: string,
-  signal: AbortSignal,
-  writer: RunEventWriter,
-) {
-  if (!deps.assistant) return;
+async function storeTitle(deps: RunExecutionDeps, input: RunInput, title: string | undefined, writer: RunEventWriter) {
+  if (!title) return;
   try {
-    const limit = AbortSignal.any([signal, AbortSignal.timeout(deps.titleTimeoutMs ?? 5000)]);
-    const title = await Promise.race([
-      deps.assistant.title({ message: input.message, response }, limit),
-      new Promise<never>((_, reject) => {
-        if (limit.aborted) reject(limit.reason);
-        limit.addEventListener('abort', () => reject(limit.reason), { once: true });
-      }),
-    ]);
-    if (!title.trim()) return;
-    if (await deps.conversations.setAutoTitle(input.caller, input.conversationId, title.trim()))
-      await writer.append({
-        event: 'conversation.titled',
-        data: { conversation_id: input.conversationId, title: title.trim() },
-      });
+    if (await deps.conversations.setAutoTitle(input.caller, input.conversationId, title))
+      await appendTitled(writer, input.conversationId, title);
   } catch (err) {
     deps.logger.warn({ err, event: 'chat.title_failed', run_id: input.runId }, 'could not title the conversation');
   }

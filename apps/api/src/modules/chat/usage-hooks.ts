@@ -1,5 +1,6 @@
+import type { SQL } from 'drizzle-orm';
 import type { Caller } from '../../platform/caller.js';
-import type { StatementPart } from '../../platform/db/statement.js';
+import type { GuardPart, StatementPart } from '../../platform/db/statement.js';
 
 /**
  * What chat asks of billing, without knowing billing: the chat module calls these around each run,
@@ -23,10 +24,17 @@ export interface RunUsageWrite {
 }
 
 export interface ChatUsageHooks {
-  /** Throws AppError `usage_limit_exceeded` (429, the feature in `details`) when a hard limit is reached. */
-  assertCanStartRun(caller: Caller): Promise<void>;
-  /** The run's usage, written with the run's end in one statement. Idempotent per `runId`. */
-  runUsageWrite(caller: Caller, usage: RunUsage): Promise<RunUsageWrite>;
+  /**
+   * The plan's hard limits as a precondition of the run's start statement (one round trip with
+   * it); its `check` throws AppError `usage_limit_exceeded` (429, the feature in `details`) when a
+   * hard limit is reached, and the refused statement wrote nothing. Undefined: no limits apply.
+   */
+  runStartGuard(caller: Caller): Promise<GuardPart | undefined>;
+  /**
+   * The run's usage, written with the run's end in one statement. Idempotent per `runId`.
+   * `allows`: the statement's precondition (the run's end); when false, nothing is recorded.
+   */
+  runUsageWrite(caller: Caller, usage: RunUsage, allows?: SQL): Promise<RunUsageWrite>;
   /** Records a run's usage on its own (a paused run that ended). Idempotent per `runId`. */
   recordRunUsage(caller: Caller, usage: RunUsage): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { AgentInputItem, Session } from '@openai/agents';
+import type { SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import type { ConversationMemory } from './conversation-memory.js';
 import type { ConversationsRepo } from './conversations.repo.js';
@@ -223,14 +224,18 @@ export class PostgresSession implements Session {
     if (part) await runParts(tx, [part]);
   }
 
-  /** `flush` as a part of the run's final statement (undefined: nothing to write). */
-  stagedPart(answerMessageId: string | null): StatementPart | undefined {
+  /** `flush` as a part of the run's final statement (undefined: nothing to write); `allows`: its precondition. */
+  stagedPart(answerMessageId: string | null, allows?: SQL): StatementPart | undefined {
     const { tenantId, conversationId, runId, turn } = this.scope;
     const rows = this.staged
       .map((item) => ({ item, messageId: isUserItem(item) ? turn.userMessageId : answerMessageId }))
       .filter((r): r is { item: AgentInputItem; messageId: string } => r.messageId !== null)
       .map(({ item, messageId }) => ({ messageId, schemaVersion: SESSION_ITEM_SCHEMA_VERSION, item }));
-    return itemsPart({ tenantId, conversationId, runId: runId ?? null, userMessageId: turn.userMessageId }, rows);
+    return itemsPart(
+      { tenantId, conversationId, runId: runId ?? null, userMessageId: turn.userMessageId },
+      rows,
+      allows,
+    );
   }
 
   private row(item: AgentInputItem, messageId: string | null) {

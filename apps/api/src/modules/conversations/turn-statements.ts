@@ -54,20 +54,26 @@ function attachmentsCte(m: UserMessageValues): SQL {
     from turn_message t cross join (values ${rows}) a(position, file_id, filename, content_type, size_bytes))`;
 }
 
-/** A new conversation (titled from the message) with its first message: the branch's root and end. */
+/**
+ * A new conversation (titled from the message) with its first message: the branch's root and end.
+ * `allows`: a precondition (a GuardPart's) — when false, nothing is written.
+ */
 export function newConversationTurn(
   m: UserMessageValues,
   conversation: { userId: string; agent: string; title: string; preview: string },
+  allows: SQL = sql`true`,
 ): StatementPart {
   return {
     ctes: sql`turn_conversation as (
       insert into ${conversations} (id, tenant_id, user_id, agent, title, message_count, last_message_preview, current_leaf_id, created_at, updated_at)
-      values (${m.conversationId}::uuid, ${m.tenantId}::uuid, ${conversation.userId}::uuid, ${conversation.agent}, ${conversation.title},
-        1, ${conversation.preview}, ${m.id}::uuid, ${at(m.now)}, ${at(m.now)})
+      select ${m.conversationId}::uuid, ${m.tenantId}::uuid, ${conversation.userId}::uuid, ${conversation.agent}, ${conversation.title},
+        1, ${conversation.preview}, ${m.id}::uuid, ${at(m.now)}, ${at(m.now)}
+      where ${allows}
       returning id, current_leaf_id),
     turn_message as (
       insert into ${messages} (id, tenant_id, conversation_id, parent_id, role, content, created_at)
-      values (${m.id}::uuid, ${m.tenantId}::uuid, ${m.conversationId}::uuid, null, 'user', ${m.content}, ${at(m.now)})
+      select ${m.id}::uuid, ${m.tenantId}::uuid, ${m.conversationId}::uuid, null, 'user', ${m.content}, ${at(m.now)}
+      where ${allows}
       returning id, parent_id, conversation_id)${attachmentsCte(m)}`,
     returns: sql`json_build_object('found', true, 'stored', exists (select 1 from turn_message), 'parent_id', null)`,
   };
@@ -79,10 +85,12 @@ export function newConversationTurn(
  * the message continues the current branch — or, with `editOf`, is a new version of that user
  * message (its sibling) — and becomes the branch's end. Returns whether the conversation was found,
  * the edited message's role (null: not in the conversation) and whether the message was stored.
+ * `allows`: a precondition (a GuardPart's) — when false, the conversation is not read and nothing is written.
  */
 export function nextTurn(
   m: UserMessageValues,
   owner: { userId: string; preview: string; editOf?: string },
+  allows: SQL = sql`true`,
 ): StatementPart {
   const edited = owner.editOf
     ? sql`, turn_edited as (
@@ -96,6 +104,7 @@ export function nextTurn(
     ctes: sql`turn_conversation as (
       select id, current_leaf_id from ${conversations}
       where tenant_id = ${m.tenantId}::uuid and user_id = ${owner.userId}::uuid and id = ${m.conversationId}::uuid
+        and ${allows}
       for update)${edited},
     turn_message as (
       insert into ${messages} (id, tenant_id, conversation_id, parent_id, role, content, created_at)
@@ -135,6 +144,7 @@ export interface ItemValues {
 export function itemsPart(
   scope: { tenantId: string; conversationId: string; runId: string | null; userMessageId: string },
   items: ItemValues[],
+  allows: SQL = sql`true`,
 ): StatementPart | undefined {
   if (!items.length) return undefined;
   const rows = sql.join(
@@ -148,8 +158,9 @@ export function itemsPart(
       insert into ${conversationItems} (tenant_id, conversation_id, run_id, message_id, schema_version, item)
       select ${scope.tenantId}::uuid, ${scope.conversationId}::uuid, ${uuidOrNull(scope.runId)}, v.message_id, v.schema_version, v.item
       from (values ${rows}) v(ord, message_id, schema_version, item)
-      where v.message_id <> ${scope.userMessageId}::uuid or not exists (
-        select 1 from ${conversationItems} x where x.tenant_id = ${scope.tenantId}::uuid and x.message_id = ${scope.userMessageId}::uuid)
+      where (v.message_id <> ${scope.userMessageId}::uuid or not exists (
+        select 1 from ${conversationItems} x where x.tenant_id = ${scope.tenantId}::uuid and x.message_id = ${scope.userMessageId}::uuid))
+        and ${allows}
       order by v.ord)`,
   };
 }
@@ -169,39 +180,51 @@ export interface AnswerValues {
   now: Date;
   toolCalls: { callId: string; name: string; arguments: string; output: string | null }[];
   handoffs: { from: string; to: string }[];
+  /** An automatic title (a new conversation's first run): set unless the owner renamed it. */
+  title?: string;
 }
 
 /**
  * The answer message, its tool calls and handoffs (each one batched insert) and the conversation's
  * counters: the answer ends the current branch (also when the person looked at another one meanwhile).
+ * With `title`, the automatic title too (returns whether it was set). `allows`: a precondition (a
+ * GuardPart's, the run still holding its lease) — when false, nothing is written.
  */
-export function answerPart(a: AnswerValues): StatementPart {
+export function answerPart(a: AnswerValues, allows: SQL = sql`true`): StatementPart {
+  const retitle =
+    a.title === undefined
+      ? sql``
+      : sql`, title = case when ${conversations.titleSource} = 'auto' then ${a.title} else ${conversations.title} end`;
   const link = sql`${a.tenantId}::uuid, ${a.conversationId}::uuid, ${a.id}::uuid, ${a.runId}::uuid`;
   const calls = a.toolCalls.length
     ? sql`, turn_tool_calls as (
         insert into ${toolCalls} (tenant_id, conversation_id, message_id, run_id, call_id, name, arguments, output)
-        values ${sql.join(
+        select * from (values ${sql.join(
           a.toolCalls.map((c) => sql`(${link}, ${c.callId}, ${c.name}, ${c.arguments}, ${c.output})`),
           sql`, `,
-        )})`
+        )}) v where ${allows})`
     : sql``;
   const handed = a.handoffs.length
     ? sql`, turn_handoffs as (
         insert into ${handoffs} (tenant_id, conversation_id, message_id, run_id, from_agent, to_agent)
-        values ${sql.join(
+        select * from (values ${sql.join(
           a.handoffs.map((h) => sql`(${link}, ${h.from}, ${h.to})`),
           sql`, `,
-        )})`
+        )}) v where ${allows})`
     : sql``;
   return {
     ctes: sql`turn_answer as (
       insert into ${messages} (id, tenant_id, conversation_id, parent_id, run_id, role, content, agent, input_tokens, output_tokens, created_at)
-      values (${a.id}::uuid, ${a.tenantId}::uuid, ${a.conversationId}::uuid, ${a.parentId}::uuid, ${a.runId}::uuid, 'assistant',
-        ${a.content}, ${a.agent}, ${a.inputTokens}, ${a.outputTokens}, ${at(a.now)})),
+      select ${a.id}::uuid, ${a.tenantId}::uuid, ${a.conversationId}::uuid, ${a.parentId}::uuid, ${a.runId}::uuid, 'assistant',
+        ${a.content}, ${a.agent}, ${a.inputTokens}::int, ${a.outputTokens}::int, ${at(a.now)}
+      where ${allows}),
     turn_answer_touch as (
       update ${conversations} set current_leaf_id = ${a.id}::uuid, message_count = message_count + 1,
         input_tokens = input_tokens + ${a.inputTokens}, output_tokens = output_tokens + ${a.outputTokens},
-        last_message_preview = ${a.preview}, updated_at = ${at(a.now)}, agent = ${a.agent}
-      where tenant_id = ${a.tenantId}::uuid and id = ${a.conversationId}::uuid)${calls}${handed}`,
+        last_message_preview = ${a.preview}, updated_at = ${at(a.now)}, agent = ${a.agent}${retitle}
+      where tenant_id = ${a.tenantId}::uuid and id = ${a.conversationId}::uuid and ${allows}
+      returning title_source)${calls}${handed}`,
+    // Whether the automatic title was set (false: the owner's title stays).
+    ...(a.title === undefined ? {} : { returns: sql`(select title_source = 'auto' from turn_answer_touch)` }),
   };
 }

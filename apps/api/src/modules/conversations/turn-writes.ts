@@ -2,7 +2,7 @@ import type { MessageAttachment, Usage } from '@agentry/contracts';
 import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
-import { jsonValue, runParts, type StatementPart } from '../../platform/db/statement.js';
+import { jsonValue, runParts, type GuardPart, type StatementPart } from '../../platform/db/statement.js';
 import { ownerIdOf, type Caller } from '../../platform/caller.js';
 import { AppError } from '../../platform/errors.js';
 import { previewOf, titleFromMessage } from './conversation-title.js';
@@ -28,6 +28,8 @@ export interface RunResultRecord {
   toolCalls: { callId: string; name: string; arguments: string; output: string | null }[];
   handoffs: { from: string; to: string }[];
   session: PostgresSession;
+  /** The new conversation's automatic title, when it is ready by then (stored unless the owner renamed it). */
+  title?: string;
 }
 
 /** Where a run's turn sits in the message tree (`startTurn`). */
@@ -82,11 +84,13 @@ export class TurnWrites {
    * theirs) or in a new one titled from the message. The message continues the current branch;
    * with `editOf` it is a new version of that user message (its sibling) and becomes the current
    * branch's end; with `regenerate` nothing is stored and the run answers the current branch's last
-   * user message again. `extra` is written in the same statement, only when the turn is. Returns
-   * where the turn sits in the tree.
+   * user message again. `extra` is written in the same statement, only when the turn is; `guard`
+   * (the plan's limits) is checked in it, and when it refuses, its error is thrown and nothing is
+   * written. Returns where the turn sits in the tree.
    */
-  async startTurn(caller: Caller, input: TurnInput, extra: TurnExtra): Promise<Turn> {
-    if (input.conversationId && input.regenerate) return this.regenerateTurn(caller, input.conversationId, extra);
+  async startTurn(caller: Caller, input: TurnInput, extra: TurnExtra, guard?: GuardPart): Promise<Turn> {
+    if (input.conversationId && input.regenerate)
+      return this.regenerateTurn(caller, input.conversationId, extra, guard);
     const attachments = input.attachments ?? [];
     const message = input.message ?? '';
     const values: UserMessageValues = {
@@ -104,17 +108,17 @@ export class TurnWrites {
     };
     const owner = ownerIdOf(caller);
     const turn = input.conversationId
-      ? nextTurn(values, { userId: owner, preview: previewOf(message), editOf: input.editOf })
-      : newConversationTurn(values, {
-          userId: owner,
-          agent: input.agent,
-          title: titleFromMessage(message),
-          preview: previewOf(message),
-        });
-    const [value] = await runParts(this.db, [
-      turn,
-      extra({ conversationId: values.conversationId, stored: TURN_STORED }),
-    ]);
+      ? nextTurn(values, { userId: owner, preview: previewOf(message), editOf: input.editOf }, guard?.allows)
+      : newConversationTurn(
+          values,
+          { userId: owner, agent: input.agent, title: titleFromMessage(message), preview: previewOf(message) },
+          guard?.allows,
+        );
+    const parts = [turn, extra({ conversationId: values.conversationId, stored: TURN_STORED })];
+    // The guard's CTEs come first (the turn's read its value); a refusal is its error, before any other.
+    const returned = await runParts(this.db, guard ? [guard, ...parts] : parts);
+    if (guard) guard.check(returned.shift());
+    const [value] = returned;
     const result = jsonValue<TurnStatementResult>(value, { found: false, stored: false, parent_id: null });
     if (!result.found) throw new AppError('not_found', 'Conversation not found.');
     if (!result.stored)
@@ -137,9 +141,11 @@ export class TurnWrites {
   }
 
   /** `regenerate`: reads the question to answer again (conversation locked), then writes `extra`. */
-  private regenerateTurn(caller: Caller, conversationId: string, extra: TurnExtra): Promise<Turn> {
+  private regenerateTurn(caller: Caller, conversationId: string, extra: TurnExtra, guard?: GuardPart): Promise<Turn> {
     const { repo } = this.deps;
     return this.db.transaction(async (tx) => {
+      // The guard first, as in one statement: a refused run reads and writes nothing.
+      if (guard) guard.check((await runParts(tx, [guard]))[0]);
       const conversation = await repo.findOwned(tx, caller.tenantId, ownerIdOf(caller), conversationId, {
         lock: true,
       });
@@ -201,34 +207,43 @@ export class TurnWrites {
   /**
    * Writes everything a finished run produced in one statement: the assistant message, its tool
    * calls and handoffs, the SDK items staged in `result.session`, the conversation's counters and
-   * `extra` (the run row's end, the usage), on `db` (the caller's transaction when it checks what a
-   * part returned before committing). Returns the assistant message id and what each extra part returned.
+   * `extra` (the run row's end, the usage) and, with `result.title`, the automatic title. `guard`
+   * (the run still holding its lease) conditions every write of the statement, the extra parts'
+   * too (built with its `allows`); refused, its error is thrown. Returns the assistant message id,
+   * what each extra part returned and whether the title was set.
    */
   async recordRunResult(
     caller: Caller,
     result: RunResultRecord,
     extra: StatementPart[],
-    db: DbOrTx = this.db,
-  ): Promise<{ messageId: string; returned: unknown[] }> {
+    guard?: GuardPart,
+  ): Promise<{ messageId: string; returned: unknown[]; titled: boolean }> {
     const messageId = randomUUID();
-    const answer = answerPart({
-      id: messageId,
-      tenantId: caller.tenantId,
-      conversationId: result.conversationId,
-      runId: result.runId,
-      parentId: result.session.userMessageId,
-      content: result.response,
-      agent: result.agent,
-      preview: previewOf(result.response),
-      inputTokens: result.usage.input_tokens,
-      outputTokens: result.usage.output_tokens,
-      now: new Date(),
-      toolCalls: result.toolCalls,
-      handoffs: result.handoffs,
-    });
-    const items = result.session.stagedPart(messageId);
-    const returned = await runParts(db, [answer, ...(items ? [items] : []), ...extra]);
-    return { messageId, returned: returned.slice(items ? 2 : 1) };
+    const answer = answerPart(
+      {
+        id: messageId,
+        tenantId: caller.tenantId,
+        conversationId: result.conversationId,
+        runId: result.runId,
+        parentId: result.session.userMessageId,
+        content: result.response,
+        agent: result.agent,
+        preview: previewOf(result.response),
+        inputTokens: result.usage.input_tokens,
+        outputTokens: result.usage.output_tokens,
+        now: new Date(),
+        toolCalls: result.toolCalls,
+        handoffs: result.handoffs,
+        ...(result.title === undefined ? {} : { title: result.title }),
+      },
+      guard?.allows,
+    );
+    const items = result.session.stagedPart(messageId, guard?.allows);
+    const parts = [answer, ...(items ? [items] : []), ...extra];
+    // The guard's CTEs come first (the others read its `allows`); refused, it throws and nothing was written.
+    const returned = await runParts(this.db, guard ? [guard, ...parts] : parts);
+    if (guard) guard.check(returned.shift());
+    return { messageId, returned: returned.slice(items ? 2 : 1), titled: returned[0] === true };
   }
 
   /**

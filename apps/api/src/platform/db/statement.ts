@@ -15,6 +15,18 @@ export interface StatementPart {
 }
 
 /**
+ * A precondition of a statement, as a part of it: its CTEs, a boolean SQL (`allows`) the statement's
+ * writes are conditioned on (a write whose condition is false does nothing), and its value, which
+ * `check` turns into the error of a refused statement (it throws) — so a check and the writes it
+ * guards are one round trip, and a refused statement writes nothing.
+ */
+export interface GuardPart extends StatementPart {
+  allows: SQL;
+  /** Throws when the statement's value for this part says it was refused. */
+  check(value: unknown): void;
+}
+
+/**
  * Runs `parts` as one statement (`with … select …`) on `db` and returns each part's value, in
  * order (undefined for a part that returns none). Every CTE runs whether or not the final select
  * reads it (PostgreSQL always runs data-modifying CTEs), and they all see one snapshot.
