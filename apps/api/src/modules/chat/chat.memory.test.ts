@@ -46,6 +46,8 @@ describe('conversation titles and bounded memory (openai provider, fake server)'
       OPENAI_MODEL: 'fake-1',
       AGENT_MEMORY_MAX_TOKENS: '2000',
       CHAT_TITLE_TIMEOUT_MS: '3000',
+      // Heartbeats beat often: one after the answer is recorded must not take the run for lost.
+      CHAT_RUN_HEARTBEAT_MS: '50',
     });
     user = await signUp(t.app);
     other = await signUp(t.app);
@@ -80,6 +82,14 @@ describe('conversation titles and bounded memory (openai provider, fake server)'
     expect(second.map((e) => e.event)).not.toContain('conversation.titled');
     expect(fake.requests.filter(isTitle).length).toBe(before);
     expect((await conversation(id)).json().title).toBe('Pelican Facts');
+  });
+
+  it('a title still being made after the answer is recorded survives the run heartbeats meanwhile', async () => {
+    // The answer's end is recorded (the row is no longer running) while the title takes 12 beats.
+    titleReply = { text: 'Slow Pelicans', delayMs: 600 };
+    const events = parseSse((await stream({ message: 'a question whose title is slow' })).body);
+    expect(events.map((e) => e.event).slice(-2)).toEqual(['conversation.titled', 'run.completed']);
+    expect((await conversation(events[0].data.conversation_id)).json().title).toBe('Slow Pelicans');
   });
 
   it('a rename during the first run wins over the automatic title', async () => {

@@ -35,15 +35,26 @@ export class ChatRepo {
     return row;
   }
 
-  /** Refreshes the heartbeat of these runs; returns those still `running` (the others were reaped or finished). */
+  /**
+   * Refreshes the heartbeat of these runs; returns those the reaper ended (`run_lost`). A run that
+   * is no longer `running` because this replica recorded its end or its pause is not lost: it may
+   * still be appending its last events (a title, `run.completed`, `run.paused`).
+   */
   async heartbeat(db: DbOrTx, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await db
+    const beaten = await db
       .update(chatRuns)
       .set({ heartbeatAt: sql`now()` })
       .where(and(inArray(chatRuns.id, ids), eq(chatRuns.status, 'running')))
       .returning({ id: chatRuns.id });
-    return rows.map((r) => r.id);
+    const running = new Set(beaten.map((r) => r.id));
+    const ended = ids.filter((id) => !running.has(id));
+    if (ended.length === 0) return [];
+    const lost = await db
+      .select({ id: chatRuns.id })
+      .from(chatRuns)
+      .where(and(inArray(chatRuns.id, ended), eq(chatRuns.status, 'failed'), eq(chatRuns.errorCode, 'run_lost')));
+    return lost.map((r) => r.id);
   }
 
   /**

@@ -59,13 +59,14 @@ export class RunManager {
    * One heartbeat for all runs of this replica (one UPDATE), on the database's liveness connection:
    * a pool saturated by request traffic must not delay it past the stale limit. A run the reaper
    * already ended (this replica stalled longer than the stale limit) is stopped here: its log is
-   * already closed.
+   * already closed. A run whose end is recorded but whose last events are still being appended (a
+   * title under way) is not lost, and is left to finish.
    */
   private async beat() {
     const ids = [...this.active.keys()];
     try {
-      const alive = new Set(await this.deps.repo.heartbeat(this.deps.database.liveness, ids));
-      for (const id of ids) if (!alive.has(id)) this.abortLocal(id, new RunAbort('run_lost'));
+      const lost = await this.deps.repo.heartbeat(this.deps.database.liveness, ids);
+      for (const id of lost) this.abortLocal(id, new RunAbort('run_lost'));
     } catch (err) {
       this.deps.logger.warn(
         { err, event: 'chat.run_heartbeat_failed', runs: ids.length },
