@@ -35,7 +35,7 @@ export function conversationsRoutes(conversations: ConversationsService): Fastif
           querystring: ConversationListQuery,
           response: { 200: ConversationList },
         },
-        // The hottest read: compiled once instead of a zod pass over every item (toSummary builds each field).
+        // The hottest read: compiled once instead of a zod pass over every item (the list maps each field itself).
         serializerCompiler: compiledSerializerCompiler,
       },
       async (request) => conversations.list(callerOf(request), request.query),

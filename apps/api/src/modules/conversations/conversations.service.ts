@@ -62,16 +62,18 @@ export class ConversationsService {
 
   async list(caller: Caller, query: { limit: number; cursor?: string; q?: string }): Promise<ConversationList> {
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.deps.repo.list(this.db, caller.tenantId, ownerIdOf(caller), {
+    const rows = await this.deps.repo.list(this.deps.database, caller.tenantId, ownerIdOf(caller), {
       limit: query.limit + 1,
       cursor,
       q: query.q,
     });
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+    // One row more than the page: its presence says there is a next page.
+    const more = rows.length > query.limit;
+    if (more) rows.length = query.limit;
+    const last = rows[rows.length - 1];
     return {
-      items: page.map(toSummary),
-      next_cursor: rows.length > query.limit && last ? encodeCursor({ updatedAt: last.updatedAt, id: last.id }) : null,
+      items: rows,
+      next_cursor: more && last ? encodeCursor({ updatedAt: new Date(last.updated_at), id: last.id }) : null,
     };
   }
 
