@@ -8,9 +8,15 @@
  *   npx tsx bench/throughput/run.ts
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npx tsx bench/throughput/run.ts
  *
+ * - `GET /api/v1/conversations/{id}` (a conversation with its messages): req/s only, no floor.
+ *
  * Knobs: BENCH_THROUGHPUT_SECONDS (5 per path), BENCH_THROUGHPUT_CONCURRENCY (16), BENCH_CPU_PROF_DIR
- * (runs the API with `--cpu-prof`, profile written there at exit; see bench/cpu-profile). Closed
- * loop: each client sends its next request when the previous one ends.
+ * (runs the API with `--cpu-prof`, profile written there at exit; see bench/cpu-profile),
+ * BENCH_THROUGHPUT_PATHS (`chat,list,detail`; without `chat` a few chats seed the conversations),
+ * BENCH_THROUGHPUT_BASELINE (PostgreSQL only: the `apps/api` directory of another checkout, built;
+ * its API runs beside this one on the same database and the list and detail are measured on both,
+ * baseline → this → bare, so a before/after shares one run's load). Closed loop: each client sends
+ * its next request when the previous one ends.
  */
 import http from 'node:http';
 import pg from 'pg';
@@ -19,6 +25,8 @@ import { atLeast, loadAvg, writeResult, type Ratio } from '../results.js';
 
 const SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_THROUGHPUT_CONCURRENCY ?? 16);
+const PATHS = new Set((process.env.BENCH_THROUGHPUT_PATHS ?? 'chat,list,detail').split(',').filter(Boolean));
+const BASELINE = process.env.BENCH_THROUGHPUT_BASELINE || undefined;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
 function request(url: string, method: string, headers: Record<string, string>, body?: unknown): Promise<number> {
@@ -73,21 +81,25 @@ async function main() {
     ...(backing.env.DATABASE_URL ? { DATABASE_URL: backing.env.DATABASE_URL } : {}),
   });
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
+  let baseline: Awaited<ReturnType<typeof startApi>> | undefined;
   try {
-    api = await startApi(
-      {
-        ...backing.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        AUTH_BCRYPT_COST: '4',
-        MODEL_PROVIDER: 'offline',
-        OFFLINE_MODEL_DELAY_MS: '0',
-        RATE_LIMIT_CHAT_PER_MINUTE: '0',
-        RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '0',
-        RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '0',
-      },
-      process.env.BENCH_CPU_PROF_DIR,
-    );
+    const apiEnv = {
+      ...backing.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      AUTH_BCRYPT_COST: '4',
+      MODEL_PROVIDER: 'offline',
+      OFFLINE_MODEL_DELAY_MS: '0',
+      RATE_LIMIT_CHAT_PER_MINUTE: '0',
+      RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '0',
+      RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '0',
+    };
+    api = await startApi(apiEnv, process.env.BENCH_CPU_PROF_DIR);
+    if (BASELINE) {
+      if (!backing.env.DATABASE_URL) throw new Error('BENCH_THROUGHPUT_BASELINE needs PostgreSQL (DATABASE_URL)');
+      // A replica of another checkout on the same database: the token below is valid on both.
+      baseline = await startApi(apiEnv, undefined, 'compiled', BASELINE);
+    }
     const res = await fetch(`${api.url}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -101,18 +113,33 @@ async function main() {
     const auth = { authorization: `Bearer ${token}` };
     const body = { message: 'hello benchmark' };
 
-    const apiChat = await rate(() => request(`${api!.url}/api/v1/chat`, 'POST', auth, body));
-    const floorChat = await rate(() => request(`${floor.url}/chat`, 'POST', {}, body));
-    const ratios: Ratio[] = [atLeast('POST /chat throughput', 'Agentry / floor', apiChat / floorChat, 0.7)];
-    const figures: Record<string, number> = { apiChatPerSecond: apiChat, floorChatPerSecond: floorChat };
+    const ratios: Ratio[] = [];
+    const figures: Record<string, number> = {};
     console.log(
       `throughput benchmark: ${backing.label}, concurrency ${CONCURRENCY}, ${SECONDS} s per path, load avg ${loadAvg().join(' ')}`,
     );
-    console.log(
-      `POST /chat           Agentry ${apiChat.toFixed(1)} req/s | floor ${floorChat.toFixed(1)} req/s | ratio ${(apiChat / floorChat).toFixed(2)}`,
-    );
+    if (PATHS.has('chat')) {
+      const apiChat = await rate(() => request(`${api!.url}/api/v1/chat`, 'POST', auth, body));
+      const floorChat = await rate(() => request(`${floor.url}/chat`, 'POST', {}, body));
+      ratios.push(atLeast('POST /chat throughput', 'Agentry / floor', apiChat / floorChat, 0.7));
+      Object.assign(figures, { apiChatPerSecond: apiChat, floorChatPerSecond: floorChat });
+      console.log(
+        `POST /chat           Agentry ${apiChat.toFixed(1)} req/s | floor ${floorChat.toFixed(1)} req/s | ratio ${(apiChat / floorChat).toFixed(2)}`,
+      );
+    } else {
+      // The reads below need conversations: a page's worth and one more.
+      for (let i = 0; i < 25; i++) await request(`${api.url}/api/v1/chat`, 'POST', auth, body);
+    }
+    const onBaseline = async (what: string, path: string, agentryRate: number) => {
+      if (!baseline) return;
+      const before = await rate(() => request(`${baseline!.url}${path}`, 'GET', auth));
+      figures[`baseline${what}PerSecond`] = before;
+      console.log(
+        `${what.padEnd(20)} baseline ${before.toFixed(1)} req/s | this ${agentryRate.toFixed(1)} req/s | this / baseline ${(agentryRate / before).toFixed(2)}`,
+      );
+    };
 
-    if (backing.env.DATABASE_URL) {
+    if (PATHS.has('list') && backing.env.DATABASE_URL) {
       // The conversations the chat runs above made belong to this user; the bare route lists them by id.
       const client = new pg.Client({ connectionString: backing.env.DATABASE_URL });
       await client.connect();
@@ -120,6 +147,7 @@ async function main() {
       await client.end();
       const { tenant_id, user_id } = rows[0] as { tenant_id: string; user_id: string };
       const apiList = await rate(() => request(`${api!.url}/api/v1/conversations?limit=20`, 'GET', auth));
+      await onBaseline('List', '/api/v1/conversations?limit=20', apiList);
       const bareList = await rate(() =>
         request(`${floor.url}/conversations?tenant=${tenant_id}&user=${user_id}&limit=20`, 'GET', {}),
       );
@@ -128,13 +156,23 @@ async function main() {
       console.log(
         `GET /conversations   Agentry ${apiList.toFixed(1)} req/s | bare  ${bareList.toFixed(1)} req/s | ratio ${(apiList / bareList).toFixed(2)}`,
       );
-    } else {
+    } else if (PATHS.has('list')) {
       console.log('GET /conversations   skipped: the bare route needs PostgreSQL (DATABASE_URL or TEST_DATABASE_URL)');
+    }
+    if (PATHS.has('detail')) {
+      const list = await fetch(`${api.url}/api/v1/conversations?limit=1`, { headers: auth });
+      const id = ((await list.json()) as { items: { id: string }[] }).items[0]?.id;
+      if (!id) throw new Error('no conversation to read');
+      const detail = await rate(() => request(`${api!.url}/api/v1/conversations/${id}`, 'GET', auth));
+      figures.apiDetailPerSecond = detail;
+      console.log(`GET /conversations/{id} Agentry ${detail.toFixed(1)} req/s`);
+      await onBaseline('Detail', `/api/v1/conversations/${id}`, detail);
     }
     writeResult('throughput', { label: backing.label, ratios, figures });
   } finally {
     agent.destroy();
     await api?.stop();
+    await baseline?.stop();
     await floor.stop();
     await backing.cleanup();
   }
