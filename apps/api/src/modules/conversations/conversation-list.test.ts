@@ -37,7 +37,15 @@ describe('conversations list (prepared SQL)', () => {
     }
     // One whose title does not match but a message does.
     const byMessage = randomUUID();
-    rows.push({ id: byMessage, tenantId: tenant, userId: owner, agent: 'triage', title: 'misc', createdAt: base, updatedAt: base });
+    rows.push({
+      id: byMessage,
+      tenantId: tenant,
+      userId: owner,
+      agent: 'triage',
+      title: 'misc',
+      createdAt: base,
+      updatedAt: base,
+    });
     expected.push({ id: byMessage, title: 'misc', createdAt: base, updatedAt: base });
     penguinIds.add(byMessage);
     // Others' rows: a colleague in the tenant, and the same user id in another tenant.

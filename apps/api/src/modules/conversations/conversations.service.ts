@@ -165,18 +165,21 @@ export class ConversationsService {
   /** The API's messages: tool calls on assistant messages, and the caller's own feedback on them. */
   private async present(caller: Caller, rows: MessageRow[]): Promise<Message[]> {
     const answers = rows.filter((m) => m.role === 'assistant').map((m) => m.id);
-    const calls = await this.deps.repo.toolCallsOf(this.db, caller.tenantId, answers);
-    const ratings = await this.deps.feedback.ofMessages(this.db, caller.tenantId, ownerIdOf(caller), answers);
-    const files = await this.deps.repo.attachmentsOf(
-      this.db,
-      caller.tenantId,
-      rows.filter((m) => m.role === 'user').map((m) => m.id),
-    );
-    const siblings = await this.deps.repo.siblingsOf(
-      this.db,
-      caller.tenantId,
-      rows.map((m) => m.id),
-    );
+    // Four independent reads on the pool: side by side, one round trip of waiting instead of four.
+    const [calls, ratings, files, siblings] = await Promise.all([
+      this.deps.repo.toolCallsOf(this.db, caller.tenantId, answers),
+      this.deps.feedback.ofMessages(this.db, caller.tenantId, ownerIdOf(caller), answers),
+      this.deps.repo.attachmentsOf(
+        this.db,
+        caller.tenantId,
+        rows.filter((m) => m.role === 'user').map((m) => m.id),
+      ),
+      this.deps.repo.siblingsOf(
+        this.db,
+        caller.tenantId,
+        rows.map((m) => m.id),
+      ),
+    ]);
     return rows.map((m) => {
       const place = siblings.get(m.id);
       const mine = calls.filter((c) => c.messageId === m.id);
