@@ -15,8 +15,9 @@
  * BENCH_THROUGHPUT_PATHS (`chat,list,detail`; without `chat` a few chats seed the conversations),
  * BENCH_THROUGHPUT_BASELINE (PostgreSQL only: the `apps/api` directory of another checkout, built;
  * its API runs beside this one on the same database and the list and detail are measured on both,
- * baseline → this → bare, so a before/after shares one run's load). Closed loop: each client sends
- * its next request when the previous one ends.
+ * side by side, so a before/after shares one run's load), BENCH_THROUGHPUT_ROUNDS (3: the reads'
+ * sides are measured back to back this many times, the order turning; each ratio is the median of
+ * the rounds' ratios). Closed loop: each client sends its next request when the previous one ends.
  */
 import http from 'node:http';
 import pg from 'pg';
@@ -27,6 +28,7 @@ const SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_THROUGHPUT_CONCURRENCY ?? 16);
 const PATHS = new Set((process.env.BENCH_THROUGHPUT_PATHS ?? 'chat,list,detail').split(',').filter(Boolean));
 const BASELINE = process.env.BENCH_THROUGHPUT_BASELINE || undefined;
+const ROUNDS = Math.max(1, Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3));
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
 function request(url: string, method: string, headers: Record<string, string>, body?: unknown): Promise<number> {
@@ -130,14 +132,31 @@ async function main() {
       // The reads below need conversations: a page's worth and one more.
       for (let i = 0; i < 25; i++) await request(`${api.url}/api/v1/chat`, 'POST', auth, body);
     }
-    const onBaseline = async (what: string, path: string, agentryRate: number) => {
-      if (!baseline) return;
-      const before = await rate(() => request(`${baseline!.url}${path}`, 'GET', auth));
-      figures[`baseline${what}PerSecond`] = before;
-      console.log(
-        `${what.padEnd(20)} baseline ${before.toFixed(1)} req/s | this ${agentryRate.toFixed(1)} req/s | this / baseline ${(agentryRate / before).toFixed(2)}`,
-      );
+    const median = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
     };
+    /**
+     * ROUNDS rounds of the same read on each side, the sides back to back within a round (their
+     * order turning each round): on a shared host the load moves within seconds, so a ratio is
+     * taken within a round and the rounds' median is reported.
+     */
+    const compare = async (what: string, sides: [string, () => Promise<number>][]) => {
+      const perSide = new Map<string, number[]>(sides.map(([name]) => [name, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
+        const got: Record<string, number> = {};
+        for (const [name, once] of order) got[name] = await rate(once);
+        for (const [name] of sides) perSide.get(name)!.push(got[name]!);
+        console.log(
+          `${what} round ${round + 1}: ${sides.map(([name]) => `${name} ${got[name]!.toFixed(1)} req/s`).join(' | ')} (load ${loadAvg()[0]})`,
+        );
+      }
+      return perSide;
+    };
+    const ratioOf = (sides: Map<string, number[]>, a: string, b: string) =>
+      median(sides.get(a)!.map((x, i) => x / sides.get(b)![i]!));
 
     if (PATHS.has('list') && backing.env.DATABASE_URL) {
       // The conversations the chat runs above made belong to this user; the bare route lists them by id.
@@ -146,16 +165,28 @@ async function main() {
       const { rows } = await client.query('select tenant_id, user_id from conversations limit 1');
       await client.end();
       const { tenant_id, user_id } = rows[0] as { tenant_id: string; user_id: string };
-      const apiList = await rate(() => request(`${api!.url}/api/v1/conversations?limit=20`, 'GET', auth));
-      await onBaseline('List', '/api/v1/conversations?limit=20', apiList);
-      const bareList = await rate(() =>
-        request(`${floor.url}/conversations?tenant=${tenant_id}&user=${user_id}&limit=20`, 'GET', {}),
-      );
-      ratios.push(atLeast('GET /conversations throughput', 'Agentry / bare Fastify+pg', apiList / bareList, 0.7));
-      Object.assign(figures, { apiListPerSecond: apiList, bareListPerSecond: bareList });
+      const path = '/api/v1/conversations?limit=20';
+      const sides: [string, () => Promise<number>][] = [
+        ['Agentry', () => request(`${api!.url}${path}`, 'GET', auth)],
+        ['bare', () => request(`${floor.url}/conversations?tenant=${tenant_id}&user=${user_id}&limit=20`, 'GET', {})],
+      ];
+      if (baseline) sides.push(['baseline', () => request(`${baseline!.url}${path}`, 'GET', auth)]);
+      const got = await compare('GET /conversations', sides);
+      const ratio = ratioOf(got, 'Agentry', 'bare');
+      ratios.push(atLeast('GET /conversations throughput', 'Agentry / bare Fastify+pg', ratio, 0.7));
+      Object.assign(figures, {
+        apiListPerSecond: median(got.get('Agentry')!),
+        bareListPerSecond: median(got.get('bare')!),
+      });
       console.log(
-        `GET /conversations   Agentry ${apiList.toFixed(1)} req/s | bare  ${bareList.toFixed(1)} req/s | ratio ${(apiList / bareList).toFixed(2)}`,
+        `GET /conversations   Agentry / bare ${ratio.toFixed(2)} (median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''})`,
       );
+      if (baseline) {
+        figures.baselineListPerSecond = median(got.get('baseline')!);
+        console.log(
+          `GET /conversations   baseline / bare ${ratioOf(got, 'baseline', 'bare').toFixed(2)}, Agentry / baseline ${ratioOf(got, 'Agentry', 'baseline').toFixed(2)}`,
+        );
+      }
     } else if (PATHS.has('list')) {
       console.log('GET /conversations   skipped: the bare route needs PostgreSQL (DATABASE_URL or TEST_DATABASE_URL)');
     }
@@ -163,10 +194,15 @@ async function main() {
       const list = await fetch(`${api.url}/api/v1/conversations?limit=1`, { headers: auth });
       const id = ((await list.json()) as { items: { id: string }[] }).items[0]?.id;
       if (!id) throw new Error('no conversation to read');
-      const detail = await rate(() => request(`${api!.url}/api/v1/conversations/${id}`, 'GET', auth));
-      figures.apiDetailPerSecond = detail;
-      console.log(`GET /conversations/{id} Agentry ${detail.toFixed(1)} req/s`);
-      await onBaseline('Detail', `/api/v1/conversations/${id}`, detail);
+      const path = `/api/v1/conversations/${id}`;
+      const sides: [string, () => Promise<number>][] = [['Agentry', () => request(`${api!.url}${path}`, 'GET', auth)]];
+      if (baseline) sides.push(['baseline', () => request(`${baseline!.url}${path}`, 'GET', auth)]);
+      const got = await compare('GET /conversations/{id}', sides);
+      figures.apiDetailPerSecond = median(got.get('Agentry')!);
+      if (baseline) {
+        figures.baselineDetailPerSecond = median(got.get('baseline')!);
+        console.log(`GET /conversations/{id} Agentry / baseline ${ratioOf(got, 'Agentry', 'baseline').toFixed(2)}`);
+      }
     }
     writeResult('throughput', { label: backing.label, ratios, figures });
   } finally {

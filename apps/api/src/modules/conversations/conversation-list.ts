@@ -27,8 +27,11 @@ const search = (
   or to_tsvector('simple', c.title) @@ websearch_to_tsquery('simple', ${q}::text))`;
 const ORDER = ` order by c.updated_at desc, c.id desc limit $3::int`;
 
+/** The first page's SQL, exported for bench/floor's bare route (the same SQL, as a bare `pg` route runs it). */
+export const FIRST_PAGE_SQL = SELECT + ORDER;
+
 const statements: Record<'first' | 'after' | 'search' | 'searchAfter', PreparedText> = {
-  first: preparedText('conversations_list', SELECT + ORDER),
+  first: preparedText('conversations_list', FIRST_PAGE_SQL),
   after: preparedText('conversations_list_after', SELECT + AFTER + ORDER),
   search: preparedText('conversations_list_search', SELECT + search('$4') + ORDER),
   searchAfter: preparedText('conversations_list_search_after', SELECT + AFTER + search('$6') + ORDER),
