@@ -21,7 +21,7 @@
  */
 import http from 'node:http';
 import pg from 'pg';
-import { prepareBacking, startApi, startFloor } from '../chat-stream/processes.js';
+import { type Child, prepareBacking, startApi, startFloor } from '../chat-stream/processes.js';
 import { atLeast, loadAvg, writeResult, type Ratio } from '../results.js';
 
 const SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
@@ -56,11 +56,18 @@ function request(url: string, method: string, headers: Record<string, string>, b
   });
 }
 
-/** Requests per second of `once` over SECONDS with CONCURRENCY closed-loop clients; fails on a non-2xx. */
-async function rate(once: () => Promise<number>): Promise<number> {
+/**
+ * Requests per second of `once` over SECONDS with CONCURRENCY closed-loop clients; fails on a
+ * non-2xx. With `server`, also the CPU time that process used per request over the same window.
+ */
+async function measure(
+  once: () => Promise<number>,
+  server?: Child,
+): Promise<{ perSecond: number; cpuMsPerRequest?: number }> {
   for (let i = 0; i < 20; i++) await once(); // warm-up
   const end = Date.now() + SECONDS * 1000;
   let done = 0;
+  const cpuBefore = server?.cpuMs();
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -71,8 +78,18 @@ async function rate(once: () => Promise<number>): Promise<number> {
       }
     }),
   );
-  return done / (Number(process.hrtime.bigint() - started) / 1e9);
+  const perSecond = done / (Number(process.hrtime.bigint() - started) / 1e9);
+  const cpuAfter = server?.cpuMs();
+  return {
+    perSecond,
+    cpuMsPerRequest: cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / done : undefined,
+  };
 }
+
+/** A side of a comparison: its name, one request, and the process that serves it. */
+type Side = [string, () => Promise<number>, Child];
+
+const rate = async (once: () => Promise<number>) => (await measure(once)).perSecond;
 
 async function main() {
   const databaseUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
@@ -142,21 +159,37 @@ async function main() {
      * order turning each round): on a shared host the load moves within seconds, so a ratio is
      * taken within a round and the rounds' median is reported.
      */
-    const compare = async (what: string, sides: [string, () => Promise<number>][]) => {
+    const compare = async (what: string, sides: Side[]) => {
       const perSide = new Map<string, number[]>(sides.map(([name]) => [name, []]));
+      const cpuPerSide = new Map<string, number[]>(sides.map(([name]) => [name, []]));
       for (let round = 0; round < ROUNDS; round++) {
         const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
-        const got: Record<string, number> = {};
-        for (const [name, once] of order) got[name] = await rate(once);
-        for (const [name] of sides) perSide.get(name)!.push(got[name]!);
-        console.log(
-          `${what} round ${round + 1}: ${sides.map(([name]) => `${name} ${got[name]!.toFixed(1)} req/s`).join(' | ')} (load ${loadAvg()[0]})`,
-        );
+        const got: Record<string, { perSecond: number; cpuMsPerRequest?: number }> = {};
+        for (const [name, once, server] of order) got[name] = await measure(once, server);
+        for (const [name] of sides) {
+          perSide.get(name)!.push(got[name]!.perSecond);
+          const cpu = got[name]!.cpuMsPerRequest;
+          if (cpu !== undefined) cpuPerSide.get(name)!.push(cpu);
+        }
+        const show = ([name]: Side) => {
+          const { perSecond, cpuMsPerRequest: cpu } = got[name]!;
+          return `${name} ${perSecond.toFixed(1)} req/s${cpu === undefined ? '' : ` ${cpu.toFixed(3)} ms CPU/req`}`;
+        };
+        console.log(`${what} round ${round + 1}: ${sides.map(show).join(' | ')} (load ${loadAvg()[0]})`);
       }
-      return perSide;
+      return { perSide, cpuPerSide };
     };
     const ratioOf = (sides: Map<string, number[]>, a: string, b: string) =>
       median(sides.get(a)!.map((x, i) => x / sides.get(b)![i]!));
+    /**
+     * The same comparison from CPU time instead of wall-clock rates: the server CPU one request
+     * took on each side (b / a: the share of b's rate a would reach on a host of its own). The
+     * load of other processes moves it far less than the rates.
+     */
+    const cpuRatioOf = (cpu: Map<string, number[]>, a: string, b: string) =>
+      cpu.get(a)!.length === ROUNDS && cpu.get(b)!.length === ROUNDS
+        ? median(cpu.get(b)!.map((x, i) => x / cpu.get(a)![i]!))
+        : undefined;
 
     if (PATHS.has('list') && backing.env.DATABASE_URL) {
       // The conversations the chat runs above made belong to this user; the bare route lists them by id.
@@ -166,25 +199,36 @@ async function main() {
       await client.end();
       const { tenant_id, user_id } = rows[0] as { tenant_id: string; user_id: string };
       const path = '/api/v1/conversations?limit=20';
-      const sides: [string, () => Promise<number>][] = [
-        ['Agentry', () => request(`${api!.url}${path}`, 'GET', auth)],
-        ['bare', () => request(`${floor.url}/conversations?tenant=${tenant_id}&user=${user_id}&limit=20`, 'GET', {})],
+      const sides: Side[] = [
+        ['Agentry', () => request(`${api!.url}${path}`, 'GET', auth), api],
+        [
+          'bare',
+          () => request(`${floor.url}/conversations?tenant=${tenant_id}&user=${user_id}&limit=20`, 'GET', {}),
+          floor,
+        ],
       ];
-      if (baseline) sides.push(['baseline', () => request(`${baseline!.url}${path}`, 'GET', auth)]);
-      const got = await compare('GET /conversations', sides);
+      if (baseline) sides.push(['baseline', () => request(`${baseline!.url}${path}`, 'GET', auth), baseline]);
+      const { perSide: got, cpuPerSide: cpu } = await compare('GET /conversations', sides);
       const ratio = ratioOf(got, 'Agentry', 'bare');
       ratios.push(atLeast('GET /conversations throughput', 'Agentry / bare Fastify+pg', ratio, 0.7));
       Object.assign(figures, {
         apiListPerSecond: median(got.get('Agentry')!),
         bareListPerSecond: median(got.get('bare')!),
       });
+      const byCpu = cpuRatioOf(cpu, 'Agentry', 'bare');
+      if (byCpu !== undefined) {
+        ratios.push(atLeast('GET /conversations CPU/request', 'bare / Agentry', byCpu, 0.7));
+        figures.listCpuRatio = byCpu;
+      }
       console.log(
-        `GET /conversations   Agentry / bare ${ratio.toFixed(2)} (median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''})`,
+        `GET /conversations   Agentry / bare ${ratio.toFixed(2)} (median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''})${byCpu === undefined ? '' : `, by CPU per request ${byCpu.toFixed(2)}`}`,
       );
       if (baseline) {
         figures.baselineListPerSecond = median(got.get('baseline')!);
+        const cpuBase = cpuRatioOf(cpu, 'baseline', 'bare');
+        const cpuGain = cpuRatioOf(cpu, 'Agentry', 'baseline');
         console.log(
-          `GET /conversations   baseline / bare ${ratioOf(got, 'baseline', 'bare').toFixed(2)}, Agentry / baseline ${ratioOf(got, 'Agentry', 'baseline').toFixed(2)}`,
+          `GET /conversations   baseline / bare ${ratioOf(got, 'baseline', 'bare').toFixed(2)}, Agentry / baseline ${ratioOf(got, 'Agentry', 'baseline').toFixed(2)}${cpuBase === undefined || cpuGain === undefined ? '' : `; by CPU per request ${cpuBase.toFixed(2)} and ${cpuGain.toFixed(2)}`}`,
         );
       }
     } else if (PATHS.has('list')) {
@@ -195,13 +239,16 @@ async function main() {
       const id = ((await list.json()) as { items: { id: string }[] }).items[0]?.id;
       if (!id) throw new Error('no conversation to read');
       const path = `/api/v1/conversations/${id}`;
-      const sides: [string, () => Promise<number>][] = [['Agentry', () => request(`${api!.url}${path}`, 'GET', auth)]];
-      if (baseline) sides.push(['baseline', () => request(`${baseline!.url}${path}`, 'GET', auth)]);
-      const got = await compare('GET /conversations/{id}', sides);
+      const sides: Side[] = [['Agentry', () => request(`${api!.url}${path}`, 'GET', auth), api]];
+      if (baseline) sides.push(['baseline', () => request(`${baseline!.url}${path}`, 'GET', auth), baseline]);
+      const { perSide: got, cpuPerSide: cpu } = await compare('GET /conversations/{id}', sides);
       figures.apiDetailPerSecond = median(got.get('Agentry')!);
       if (baseline) {
         figures.baselineDetailPerSecond = median(got.get('baseline')!);
-        console.log(`GET /conversations/{id} Agentry / baseline ${ratioOf(got, 'Agentry', 'baseline').toFixed(2)}`);
+        const byCpu = cpuRatioOf(cpu, 'Agentry', 'baseline');
+        console.log(
+          `GET /conversations/{id} Agentry / baseline ${ratioOf(got, 'Agentry', 'baseline').toFixed(2)}${byCpu === undefined ? '' : `, by CPU per request ${byCpu.toFixed(2)}`}`,
+        );
       }
     }
     writeResult('throughput', { label: backing.label, ratios, figures });
