@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/harness.js';
 import type { Database } from '../../platform/db/client.js';
+import { decodeCursor, encodeCursorOf } from './conversation-cursor.js';
 import { listConversations } from './conversation-list.js';
 import type { ListCursor } from './conversations.repo.js';
 import { conversations, messages } from './conversations.tables.js';
@@ -70,7 +71,8 @@ describe('conversations list (prepared SQL)', () => {
       seen.push(...page.map((c) => c.id));
       const last = page[page.length - 1];
       if (page.length < size || !last) return seen;
-      cursor = { updatedAt: new Date(last.updated_at), id: last.id };
+      // Through the opaque cursor a client holds, as the service writes and reads it.
+      cursor = decodeCursor(encodeCursorOf(last.updated_at, last.id));
     }
   };
 

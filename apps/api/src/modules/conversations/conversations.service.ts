@@ -10,7 +10,7 @@ import {
 import type { Database } from '../../platform/db/client.js';
 import { ownerIdOf, type Caller } from '../../platform/caller.js';
 import { AppError } from '../../platform/errors.js';
-import { decodeCursor, encodeCursor } from './conversation-cursor.js';
+import { decodeCursor, encodeCursorOf } from './conversation-cursor.js';
 import type { AttachmentRow, ConversationRow, ConversationsRepo, MessageRow } from './conversations.repo.js';
 import type { FeedbackRepo } from './feedback.repo.js';
 
@@ -73,7 +73,7 @@ export class ConversationsService {
     const last = rows[rows.length - 1];
     return {
       items: rows,
-      next_cursor: more && last ? encodeCursor({ updatedAt: new Date(last.updated_at), id: last.id }) : null,
+      next_cursor: more && last ? encodeCursorOf(last.updated_at, last.id) : null,
     };
   }
 
