@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { ConversationSummary } from '@agentry/contracts';
 import type { Database, DbOrTx } from '../../platform/db/client.js';
 import { listConversations } from './conversation-list.js';
