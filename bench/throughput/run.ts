@@ -17,7 +17,8 @@
  * its API runs beside this one on the same database and the list and detail are measured on both,
  * side by side, so a before/after shares one run's load), BENCH_THROUGHPUT_ROUNDS (3: the reads'
  * sides are measured back to back this many times, the order turning; each ratio is the median of
- * the rounds' ratios). Closed loop: each client sends its next request when the previous one ends.
+ * the rounds' ratios), BENCH_THROUGHPUT_WARMUP_SECONDS (3: load on each side of a read before its
+ * rounds, unmeasured, so both are JIT-compiled). Closed loop: each client sends its next request when the previous one ends.
  */
 import http from 'node:http';
 import pg from 'pg';
@@ -29,6 +30,7 @@ const CONCURRENCY = Number(process.env.BENCH_THROUGHPUT_CONCURRENCY ?? 16);
 const PATHS = new Set((process.env.BENCH_THROUGHPUT_PATHS ?? 'chat,list,detail').split(',').filter(Boolean));
 const BASELINE = process.env.BENCH_THROUGHPUT_BASELINE || undefined;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3));
+const WARMUP_SECONDS = Number(process.env.BENCH_THROUGHPUT_WARMUP_SECONDS ?? 3);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
 function request(url: string, method: string, headers: Record<string, string>, body?: unknown): Promise<number> {
@@ -63,9 +65,10 @@ function request(url: string, method: string, headers: Record<string, string>, b
 async function measure(
   once: () => Promise<number>,
   server?: Child,
+  seconds = SECONDS,
 ): Promise<{ perSecond: number; cpuMsPerRequest?: number }> {
   for (let i = 0; i < 20; i++) await once(); // warm-up
-  const end = Date.now() + SECONDS * 1000;
+  const end = Date.now() + seconds * 1000;
   let done = 0;
   const cpuBefore = server?.cpuMs();
   const started = process.hrtime.bigint();
@@ -162,6 +165,9 @@ async function main() {
     const compare = async (what: string, sides: Side[]) => {
       const perSide = new Map<string, number[]>(sides.map(([name]) => [name, []]));
       const cpuPerSide = new Map<string, number[]>(sides.map(([name]) => [name, []]));
+      // JIT warm-up: the API runs far more code per request than the bare route, and 20 requests
+      // leave it half-compiled (the first round's CPU per request was 2–3× the third's).
+      for (const [, once] of sides) await measure(once, undefined, WARMUP_SECONDS);
       for (let round = 0; round < ROUNDS; round++) {
         const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
         const got: Record<string, { perSecond: number; cpuMsPerRequest?: number }> = {};
