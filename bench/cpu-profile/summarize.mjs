@@ -5,7 +5,10 @@
  * out, counted from the first sample inside a chat run (`executeRun`) so start-up (tsx transpiling,
  * migrations) does not drown the run path.
  *
- *   node bench/cpu-profile/summarize.mjs <file.cpuprofile> [top=25]
+ *   node bench/cpu-profile/summarize.mjs <file.cpuprofile> [top=25] [--last=SECONDS]
+ *
+ * `--last=SECONDS` counts only the samples of the profile's last SECONDS instead (a benchmark
+ * without chat runs, such as `BENCH_THROUGHPUT_PATHS=list`, whose API exits right after its reads).
  *
  * Subsystem: the first rule that matches a frame of the sample's stack, leaf upward, package rules
  * before Node's own (a socket write under `pg` is the database's, not the HTTP server's). The
@@ -14,7 +17,9 @@
  */
 import fs from 'node:fs';
 
-const [file, topArg] = process.argv.slice(2);
+const lastArg = process.argv.find((a) => a.startsWith('--last='));
+const [file, topArg] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const lastSeconds = lastArg ? Number(lastArg.slice(7)) : undefined;
 if (!file) {
   console.error('usage: summarize.mjs <file.cpuprofile> [top]');
   process.exit(2);
@@ -88,7 +93,20 @@ const inRun = (id) => {
   return false;
 };
 
-const from = Math.max(0, profile.samples.findIndex(inRun));
+let from = Math.max(0, profile.samples.findIndex(inRun));
+if (lastSeconds !== undefined) {
+  // Sample times: the profile's start plus the running sum of the deltas.
+  let t = profile.startTime;
+  const cutoff = profile.endTime - lastSeconds * 1e6;
+  from = profile.samples.length;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    if (t >= cutoff) {
+      from = i;
+      break;
+    }
+  }
+}
 const bySubsystem = new Map();
 const byModule = new Map();
 const byFunction = new Map();

@@ -8,8 +8,8 @@
  * Routes:
  * - POST /chat/stream `{message}`: a streamed run, SSE `message.delta` per text delta then `run.completed`.
  * - POST /chat `{message}`: the same run awaited, JSON `{response}`.
- * - GET /conversations?tenant=&user=&limit=: the conversations list's SQL on a bare `pg` pool
- *   (only with DATABASE_URL), for the conversations-list comparison.
+ * - GET /conversations?tenant=&user=&limit=: the conversations list's SQL (the API's first-page
+ *   statement, imported) on a bare `pg` pool (only with DATABASE_URL), for the list comparison.
  * Env: FLOOR_MODEL=openai|offline, OPENAI_BASE_URL, OPENAI_MODEL.
  */
 import Fastify from 'fastify';
@@ -17,6 +17,7 @@ import OpenAI from 'openai';
 import pg from 'pg';
 import { Agent, OpenAIResponsesModel, Runner, setTracingDisabled, type Model } from '@openai/agents';
 import { OfflineModel } from '../../apps/api/src/modules/agents/models/offline-model.js';
+import { FIRST_PAGE_SQL } from '../../apps/api/src/modules/conversations/conversation-list.js';
 
 setTracingDisabled(true);
 const port = Number(process.argv[2] ?? 0);
@@ -59,11 +60,14 @@ app.post<{ Body: { message: string } }>('/chat', async (request) => {
 app.get<{ Querystring: { tenant: string; user: string; limit?: string } }>('/conversations', async (request) => {
   if (!pool) throw new Error('no DATABASE_URL');
   const { tenant, user, limit } = request.query;
-  const { rows } = await pool.query(
-    'select * from conversations where tenant_id = $1 and user_id = $2 order by updated_at desc, id desc limit $3',
-    [tenant, user, Number(limit ?? 20)],
-  );
-  return { data: rows };
+  // The API's own first-page SQL (seven columns, timestamps written by PostgreSQL), prepared by
+  // name as the API prepares it: what is left between the two is the API's own work.
+  const { rows } = await pool.query({
+    name: 'bare_conversations_list',
+    text: FIRST_PAGE_SQL,
+    values: [tenant, user, Number(limit ?? 20)],
+  });
+  return { items: rows, next_cursor: null };
 });
 
 await app.listen({ port, host: '127.0.0.1' });

@@ -20,6 +20,7 @@ import {
   UsageResponse,
 } from '@agentry/contracts';
 import { callerOf } from '../../platform/http/auth-guard.js';
+import { compiledSerializerCompiler } from '../../platform/http/compiled-serializer.js';
 import { toPlanResponse, type PlanCatalog } from './plans.js';
 import type { HostedPagesService } from './hosted-pages.service.js';
 import type { PaymentMethodsService } from './payment-methods.service.js';
@@ -178,6 +179,8 @@ export function billingRoutes(deps: {
           params: TenantIdParam,
           response: { 200: UsageResponse },
         },
+        // Read on every dashboard load; getUsage builds each field itself.
+        serializerCompiler: compiledSerializerCompiler,
       },
       async (request) => usage.getUsage(callerOf(request), request.params.tenant_id),
     );

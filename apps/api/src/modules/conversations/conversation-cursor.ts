@@ -4,7 +4,15 @@ import type { ListCursor } from './conversations.repo.js';
 
 /** Opaque list cursor: base64url of `[updated_at, id]` of the last row of a page. */
 export function encodeCursor(c: ListCursor): string {
-  return Buffer.from(JSON.stringify([c.updatedAt.toISOString(), c.id])).toString('base64url');
+  return encodeCursorOf(c.updatedAt.toISOString(), c.id);
+}
+
+/**
+ * The same from the ISO text of `updated_at` (as the list reads it). Both values hold no character
+ * JSON escapes (ISO digits and separators, a UUID checked on the way in), so the JSON is written directly.
+ */
+export function encodeCursorOf(updatedAtIso: string, id: string): string {
+  return Buffer.from(`["${updatedAtIso}","${id}"]`).toString('base64url');
 }
 
 /** Parses a cursor from a client; anything that is not one of ours is 400 `invalid_cursor`. */

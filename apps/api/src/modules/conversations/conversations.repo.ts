@@ -1,5 +1,7 @@
-import { and, asc, desc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../platform/db/client.js';
+import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import type { ConversationSummary } from '@agentry/contracts';
+import type { Database, DbOrTx } from '../../platform/db/client.js';
+import { listConversations } from './conversation-list.js';
 import {
   conversationItems,
   conversationSummaries,
@@ -57,33 +59,17 @@ export class ConversationsRepo {
     return row;
   }
 
+  /**
+   * One page of the owner's conversations, newest activity first, as summaries: fixed SQL run by
+   * name (conversation-list.ts), so the hottest read builds no query. On the pool, never in a transaction.
+   */
   async list(
-    db: DbOrTx,
+    database: Database,
     tenantId: string,
     userId: string,
     options: { limit: number; cursor?: ListCursor; q?: string },
-  ): Promise<ConversationRow[]> {
-    const conditions = [eq(conversations.tenantId, tenantId), eq(conversations.userId, userId)];
-    if (options.cursor) {
-      const { updatedAt, id } = options.cursor;
-      conditions.push(
-        or(
-          lt(conversations.updatedAt, updatedAt),
-          and(eq(conversations.updatedAt, updatedAt), lt(conversations.id, id)),
-        )!,
-      );
-    }
-    if (options.q) {
-      conditions.push(sql`(exists (select 1 from ${messages} m where m.conversation_id = ${conversations.id} and m.tenant_id = ${tenantId}
-        and to_tsvector('simple', m.content) @@ websearch_to_tsquery('simple', ${options.q}))
-        or to_tsvector('simple', ${conversations.title}) @@ websearch_to_tsquery('simple', ${options.q}))`);
-    }
-    return db
-      .select()
-      .from(conversations)
-      .where(and(...conditions))
-      .orderBy(desc(conversations.updatedAt), desc(conversations.id))
-      .limit(options.limit);
+  ): Promise<ConversationSummary[]> {
+    return listConversations(database, tenantId, userId, options);
   }
 
   /** Full-text search for the search_conversations tool: one best message per conversation. */

@@ -14,14 +14,16 @@ function bodyIsOptional(request: FastifyRequest): boolean {
  * Routes that need a body still answer 400 `bad_request` for an empty one.
  */
 export function installEmptyBodyTolerance(app: FastifyInstance) {
-  app.addHook('preParsing', async (request) => {
+  // Callback-style: it never waits, and runs on every request (GETs included).
+  app.addHook('preParsing', (request, _reply, _payload, done) => {
     const { headers } = request;
     if (
-      headers['content-type'] === undefined ||
-      headers['transfer-encoding'] !== undefined ||
-      headers['content-length'] !== '0'
+      headers['content-type'] !== undefined &&
+      headers['transfer-encoding'] === undefined &&
+      headers['content-length'] === '0' &&
+      bodyIsOptional(request)
     )
-      return;
-    if (bodyIsOptional(request)) delete headers['content-type'];
+      delete headers['content-type'];
+    done();
   });
 }

@@ -28,17 +28,19 @@ export function findUnstorableText(value: unknown, path: string, depth = 0): str
 
 /** Refuses, with the contract's 422, body text that no route could store. */
 export function installTextInputGuard(app: FastifyInstance) {
-  app.addHook('preValidation', async (request) => {
+  // Callback-style: it never waits, and runs on every request (GETs, without a body, included).
+  app.addHook('preValidation', (request, _reply, done) => {
     // Only parsed JSON bodies: a raw body (a Buffer or a string, e.g. the Stripe webhook's) is the
     // route's to judge, and path and query values are checked by their own schemas (a cursor with
     // a NUL is an invalid_cursor, not a validation failure).
     const body = request.body;
-    if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return;
+    if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return done();
     const path = findUnstorableText(body, '');
-    if (path !== undefined) {
-      throw new AppError('validation_failed', 'The request contains text that cannot be stored.', {
+    if (path === undefined) return done();
+    done(
+      new AppError('validation_failed', 'The request contains text that cannot be stored.', {
         errors: [{ path: path || 'body', message: 'must not contain NUL characters or unpaired surrogates' }],
-      });
-    }
+      }),
+    );
   });
 }
