@@ -74,6 +74,8 @@ export async function build({ log = console.log } = {}) {
   const esbuild = await import('esbuild');
   const started = Date.now();
   fs.rmSync(stampFile, { force: true });
+  // Chunks are named by their hash: the last build's would pile up.
+  fs.rmSync(path.join(distDir, 'chunks'), { recursive: true, force: true });
   // dist/ is not emptied: the entry files are overwritten, and the template outlives builds that
   // change neither PGlite nor the migrations (its own key says when it must be made again).
   await esbuild.build({
@@ -83,6 +85,10 @@ export async function build({ log = console.log } = {}) {
     bundle: true,
     platform: 'node',
     format: 'esm',
+    // Code reached only through `import()` (the agents SDK's side: src/modules/agents/agent-runtime.ts)
+    // goes into chunks of its own, so a start does not load the packages it imports.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     target: 'node20',
     plugins: [externalPackages],
     // Class and function names show in logs, errors and Fastify's plugin names as in the sources.

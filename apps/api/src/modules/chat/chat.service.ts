@@ -91,7 +91,7 @@ export class ChatService {
     request: ChatRequest,
   ): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
     const { turns, repo, runs } = this.deps;
-    const agent = this.deps.agents.agentToRun(request.agent);
+    const agent = await this.deps.agents.agentToRun(request.agent);
     await this.deps.usageHooks?.assertCanStartRun(caller);
     const agentGuardrails = this.deps.agents.guardrailsOf(request.agent);
     // The `input` guardrails run before anything is stored: a masked message is stored masked. A
