@@ -5,7 +5,7 @@ import type { ConversationsService } from '../conversations/conversations.servic
 import type { AgentRuntime } from './agent-runtime.js';
 import { agentsRoutes } from './agents.routes.js';
 import { AgentsService } from './agents.service.js';
-import { loadAgentsSdk } from './sdk.js';
+import { loadAgentsSdk } from '../../platform/ai-sdks.js';
 import { checkSpecs } from './specs/check-specs.js';
 import { AGENT_SPECS } from './specs/index.js';
 import type { KnowledgeSearch } from './tools/file-search.tool.js';

@@ -2,7 +2,7 @@ import type { Runner } from '@openai/agents';
 import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../platform/context.js';
 import type { AgentsService } from '../agents/agents.service.js';
-import { loadAgentsSdk } from '../agents/sdk.js';
+import { loadAgentsSdk } from '../../platform/ai-sdks.js';
 import type { RunToolProvider } from '../agents/run-context.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
@@ -46,7 +46,7 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
   const { config, database, ports } = ctx;
   const repo = new ChatRepo();
   const metrics = new ChatMetrics(ctx.metrics);
-  // Made with the first run: the agents SDK is not loaded at start (agents/sdk.ts).
+  // Made with the first run: the agents SDK is not loaded at start (platform/ai-sdks.ts).
   let made: Promise<Runner> | undefined;
   const makeRunner = () =>
     (made ??= loadAgentsSdk().then(

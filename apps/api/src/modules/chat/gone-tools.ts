@@ -1,8 +1,8 @@
 import type { Agent, FunctionTool } from '@openai/agents';
 import type { AgentRunContext, RunToolSource } from '../agents/run-context.js';
-import { requireAgentsSdk } from '../agents/sdk.js';
+import { requireAgentsSdk } from '../../platform/ai-sdks.js';
 
-// These run on a paused run's resume, once its agent exists: the SDK is loaded (agents/sdk.ts).
+// These run on a paused run's resume, once its agent exists: the SDK is loaded (platform/ai-sdks.ts).
 
 /** What the model reads for a call whose tool went away while the run waited. */
 export const goneToolOutput = (name: string) =>

@@ -1,5 +1,5 @@
 import type { RunFailureCode } from '@agentry/contracts';
-import { loadedAgentsSdk, loadedOpenAI, type AgentsSdk } from '../agents/sdk.js';
+import { loadedAgentsSdk, loadedOpenAI, type AgentsSdk } from '../../platform/ai-sdks.js';
 import { GuardrailTripped } from '../guardrails/run-guard.js';
 import { IncompleteModelStream } from '../agents/models/stream-end-check.js';
 
@@ -52,7 +52,7 @@ export function toRunFailure(err: unknown, abortReason?: unknown): RunFailure {
     return { code: 'internal_error', message: 'The server restarted during the run.', retryable: true };
 
   if (err instanceof RunRefused) return err.failure;
-  // The SDKs load with the first run (agents/sdk.ts): before that, no error can be one of theirs.
+  // The SDKs load with the first run (platform/ai-sdks.ts): before that, no error can be one of theirs.
   const sdk = loadedAgentsSdk();
   const openai = loadedOpenAI();
   const tripped = guardrailIn(err, sdk);

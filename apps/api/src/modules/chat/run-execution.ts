@@ -6,7 +6,7 @@ import type { Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import type { ChatAgent } from '../agents/agent-registry.js';
 import type { AgentRunContext, RunToolProvider } from '../agents/run-context.js';
-import { loadAgentsSdk } from '../agents/sdk.js';
+import { loadAgentsSdk } from '../../platform/ai-sdks.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { TurnWrites } from '../conversations/turn-writes.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type OpenAI from 'openai';
-import { loadOpenAI } from '../agents/sdk.js';
+import { loadOpenAI } from '../../platform/ai-sdks.js';
 
 export interface Embedder {
   /** The model id stored with each chunk (`openai:<model>`, `offline:hashed-trigrams:256`); a change means re-indexing. */
@@ -62,7 +62,7 @@ export interface OpenAIEmbedderOptions {
  */
 export class OpenAIEmbedder implements Embedder {
   readonly model: string;
-  /** Made with the first batch: `openai` is not loaded at start (agents/sdk.ts). */
+  /** Made with the first batch: `openai` is not loaded at start (platform/ai-sdks.ts). */
   private readonly client: () => Promise<OpenAI>;
   private readonly batch: number;
   private readonly attempts: number;

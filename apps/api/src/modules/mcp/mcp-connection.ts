@@ -2,7 +2,7 @@ import type { MCPServer } from '@openai/agents';
 import type { Logger } from 'pino';
 import type { CachedMcpTool } from './mcp.tables.js';
 import type { GuardedFetch } from '../../platform/ssrf.js';
-import { loadAgentsSdk, type AgentsSdk } from '../agents/sdk.js';
+import { loadAgentsSdk, type AgentsSdk } from '../../platform/ai-sdks.js';
 
 /** How the API reaches a tool server: the SDK's MCP client classes over the guarded fetch. */
 export interface McpEndpoint {
@@ -57,7 +57,7 @@ function sdkLogger(logger: Logger | undefined, server: string, secrets: readonly
   return { namespace: 'agentry:mcp', debug: log, error: log, warn: log, dontLogModelData: true, dontLogToolData: true };
 }
 
-/** The SDK's MCP client of `endpoint` (the SDK is loaded lazily: agents/sdk.ts). */
+/** The SDK's MCP client of `endpoint` (the SDK is loaded lazily: platform/ai-sdks.ts). */
 export function createMcpClient(
   sdk: Pick<AgentsSdk, 'MCPServerSSE' | 'MCPServerStreamableHttp'>,
   endpoint: McpEndpoint,

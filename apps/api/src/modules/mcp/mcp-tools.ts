@@ -4,7 +4,7 @@ import type { TenantCache } from '../../platform/tenant-cache.js';
 import type { Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import type { AgentRunContext, RunToolProvider, RunToolSource } from '../agents/run-context.js';
-import { loadAgentsSdk } from '../agents/sdk.js';
+import { loadAgentsSdk } from '../../platform/ai-sdks.js';
 import { guardedTool } from '../agents/tools/tool-definition.js';
 import {
   createMcpClient,

@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import { loadOpenAI } from '../../agents/sdk.js';
+import { loadOpenAI } from '../../../platform/ai-sdks.js';
 import type { Metrics } from '../../../platform/metrics.js';
 import type { Finding } from './finding.js';
 
@@ -42,7 +42,7 @@ const INSTRUCTIONS = [
  * `onError`. Every verdict is counted in `guardrail_injection_judge_total{verdict}`.
  */
 export function createInjectionJudge(settings: InjectionJudgeSettings, metrics: Metrics) {
-  // Made with the first verdict: `openai` is not loaded at start (agents/sdk.ts).
+  // Made with the first verdict: `openai` is not loaded at start (platform/ai-sdks.ts).
   let made: Promise<OpenAI> | undefined;
   const openai = () =>
     (made ??= loadOpenAI().then(

@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import { loadOpenAI } from '../../agents/sdk.js';
+import { loadOpenAI } from '../../../platform/ai-sdks.js';
 import type { Finding } from './finding.js';
 
 export interface ModerationSettings {
@@ -16,7 +16,7 @@ export interface ModerationSettings {
  */
 export function createModeration(settings: ModerationSettings) {
   const { apiKey } = settings;
-  // Made with the first check: `openai` is not loaded at start (agents/sdk.ts).
+  // Made with the first check: `openai` is not loaded at start (platform/ai-sdks.ts).
   let made: Promise<OpenAI> | undefined;
   const client = () =>
     (made ??= loadOpenAI().then(
