@@ -22,7 +22,8 @@ function startPackages(): Set<string> {
     for (const m of code.matchAll(/^(?:import|export)\s[^;]*?\s*from\s*"([^"]+)";?$|^import\s*"([^"]+)";?$/gms)) {
       const spec = (m[1] ?? m[2])!;
       if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec));
-      else if (!spec.startsWith('node:')) packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+      else if (!spec.startsWith('node:'))
+        packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
     }
   };
   visit(path.join(distDir, 'main.js'), true);
