@@ -20,7 +20,7 @@ export interface AgentsModuleDeps {
 /**
  * Agents: specs, tools and models → SDK agents, and the catalog routes. Chat receives `service`.
  * The specs are checked at start; the SDK agents, tools and models are built on first use
- * (`warmUp` right after the server listens, or the first request that needs them), since loading
+ * (`warmUp` once the app is ready, just before it listens, or the first request that needs them), since loading
  * the agents SDK was the largest part of a cold start (docs/performance.md "Cold start").
  */
 export function createAgentsModule(ctx: PlatformContext, deps: AgentsModuleDeps) {
@@ -59,7 +59,7 @@ export function createAgentsModule(ctx: PlatformContext, deps: AgentsModuleDeps)
     /** Titles and memory summaries of conversations (chat uses it). */
     assistant,
     /**
-     * Builds the SDK agents in the background (the server calls it once it listens), so the first
+     * Builds the SDK agents in the background (app.ts calls it once the app is ready), so the first
      * chat does not wait for them; a failure is logged, and the first use tries again.
      */
     warmUp() {
