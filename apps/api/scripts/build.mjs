@@ -74,8 +74,6 @@ export async function build({ log = console.log } = {}) {
   const esbuild = await import('esbuild');
   const started = Date.now();
   fs.rmSync(stampFile, { force: true });
-  // Chunks are named by their hash: the last build's would pile up.
-  fs.rmSync(path.join(distDir, 'chunks'), { recursive: true, force: true });
   // dist/ is not emptied: the entry files are overwritten, and the template outlives builds that
   // change neither PGlite nor the migrations (its own key says when it must be made again).
   await esbuild.build({
@@ -97,6 +95,7 @@ export async function build({ log = console.log } = {}) {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
+  pruneChunks();
   const template = spawnSync(process.execPath, [path.join(distDir, 'make-pglite-template.js')], {
     cwd: apiRoot,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -104,6 +103,20 @@ export async function build({ log = console.log } = {}) {
   if (template.status !== 0) throw new Error('making the embedded database template failed');
   fs.writeFileSync(stampFile, `${new Date().toISOString()}\n`);
   log(`Built the API into ${path.relative(repoRoot, distDir)}/ in ${Date.now() - started} ms.`);
+}
+
+/**
+ * Chunks are named by their content hash, and a running API imports some of them on first use
+ * (the agents SDK's side): an earlier build's chunks stay while a process started from it may still
+ * run, and go once a day old (this build rewrote its own just now).
+ */
+function pruneChunks() {
+  const dir = path.join(distDir, 'chunks');
+  const old = Date.now() - 24 * 3600 * 1000;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isFile() && fs.statSync(file).mtimeMs < old) fs.rmSync(file, { force: true });
+  }
 }
 
 /** Builds when the sources changed since the last build (or there is none); true when it built. */
