@@ -8,7 +8,9 @@
  * under the same load; a bare `node -e 0` start is the floor. The targets are absolute (seconds).
  * BENCH_COLD_TSX=0 skips the tsx starts. BENCH_COLD_BASELINE=<checkout>/apps/api runs the tsx starts
  * from another checkout (e.g. main before this change) with this one's node_modules — a true
- * before/after under the same load.
+ * before/after under the same load; with BENCH_COLD_BASELINE_RUNTIME=compiled those starts run the
+ * other checkout's `dist/main.js` instead (build it there first: `node scripts/build.mjs`), so two
+ * compiled builds are compared start for start (the figures then say `baseline` for `tsx`).
  *
  *   npx tsx bench/cold-start/run.ts
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/cold-start/run.ts
@@ -23,6 +25,9 @@ import { atMost, loadAvg, writeResult, type Ratio } from '../results.js';
 const REPEAT = Number(process.env.BENCH_COLD_REPEAT ?? 3);
 const WITH_TSX = process.env.BENCH_COLD_TSX !== '0';
 const BASELINE = process.env.BENCH_COLD_BASELINE || undefined;
+const BASELINE_COMPILED = BASELINE !== undefined && process.env.BENCH_COLD_BASELINE_RUNTIME === 'compiled';
+/** What the second runtime's starts are called in the output. */
+const OTHER = BASELINE_COMPILED ? 'baseline' : 'tsx';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ENV = { NODE_ENV: 'test', LOG_LEVEL: 'warn', MODEL_PROVIDER: 'offline' };
 type Runtime = 'compiled' | 'tsx';
@@ -31,7 +36,10 @@ const runtimes: Runtime[] = WITH_TSX ? ['compiled', 'tsx'] : ['compiled'];
 /** Seconds from spawn to ready. */
 async function startOnce(env: Record<string, string>, runtime: Runtime): Promise<number> {
   const started = process.hrtime.bigint();
-  const api = await startApi({ ...ENV, ...env }, undefined, runtime, runtime === 'tsx' ? BASELINE : undefined);
+  const api =
+    runtime === 'tsx' && BASELINE_COMPILED
+      ? await startApi({ ...ENV, ...env }, undefined, 'compiled', BASELINE)
+      : await startApi({ ...ENV, ...env }, undefined, runtime, runtime === 'tsx' ? BASELINE : undefined);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await api.stop();
   return seconds;
@@ -72,17 +80,19 @@ async function main() {
     }),
   );
   figures.bareNodeStart = bareNode;
-  if (BASELINE) console.log(`tsx starts run ${BASELINE}`);
+  if (BASELINE) console.log(`${OTHER} starts run ${BASELINE}${BASELINE_COMPILED ? '/dist/main.js' : ''}`);
   console.log(
     `cold-start benchmark: median of ${REPEAT}, bare node start ${bareNode.toFixed(2)} s, load avg ${loadAvg().join(' ')}`,
   );
   const report = (name: string, by: Record<Runtime, number>, limit?: number) => {
     figures[name] = by.compiled;
-    if (WITH_TSX) figures[`${name} (tsx)`] = by.tsx;
+    if (WITH_TSX) figures[`${name} (${OTHER})`] = by.tsx;
     if (limit !== undefined) ratios.push(atMost(`cold start ${name} (s)`, 'seconds', by.compiled, limit));
     if (WITH_TSX)
-      ratios.push({ metric: `cold start ${name}`, compared: 'compiled / tsx', value: by.compiled / by.tsx });
-    const tsx = WITH_TSX ? `   tsx ${by.tsx.toFixed(2)} s (compiled/tsx ${(by.compiled / by.tsx).toFixed(2)})` : '';
+      ratios.push({ metric: `cold start ${name}`, compared: `compiled / ${OTHER}`, value: by.compiled / by.tsx });
+    const tsx = WITH_TSX
+      ? `   ${OTHER} ${by.tsx.toFixed(2)} s (compiled/${OTHER} ${(by.compiled / by.tsx).toFixed(2)})`
+      : '';
     console.log(`${name.padEnd(22)} compiled ${by.compiled.toFixed(2)} s${limit ? ` (target <= ${limit})` : ''}${tsx}`);
   };
 

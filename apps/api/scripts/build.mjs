@@ -83,6 +83,10 @@ export async function build({ log = console.log } = {}) {
     bundle: true,
     platform: 'node',
     format: 'esm',
+    // Code reached only through `import()` (the agents SDK's side: src/modules/agents/agent-runtime.ts)
+    // goes into chunks of its own, so a start does not load the packages it imports.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     target: 'node20',
     plugins: [externalPackages],
     // Class and function names show in logs, errors and Fastify's plugin names as in the sources.
@@ -91,6 +95,7 @@ export async function build({ log = console.log } = {}) {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
+  pruneChunks();
   const template = spawnSync(process.execPath, [path.join(distDir, 'make-pglite-template.js')], {
     cwd: apiRoot,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -98,6 +103,20 @@ export async function build({ log = console.log } = {}) {
   if (template.status !== 0) throw new Error('making the embedded database template failed');
   fs.writeFileSync(stampFile, `${new Date().toISOString()}\n`);
   log(`Built the API into ${path.relative(repoRoot, distDir)}/ in ${Date.now() - started} ms.`);
+}
+
+/**
+ * Chunks are named by their content hash, and a running API imports some of them on first use
+ * (the agents SDK's side): an earlier build's chunks stay while a process started from it may still
+ * run, and go once a day old (this build rewrote its own just now).
+ */
+function pruneChunks() {
+  const dir = path.join(distDir, 'chunks');
+  const old = Date.now() - 24 * 3600 * 1000;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isFile() && fs.statSync(file).mtimeMs < old) fs.rmSync(file, { force: true });
+  }
 }
 
 /** Builds when the sources changed since the last build (or there is none); true when it built. */

@@ -195,6 +195,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await accountData.register(app);
   }
 
+  // The agents SDK is not loaded at start: its agents are built once the app is ready (just before
+  // it listens), in the background, so the first chat (or resumed run) does not wait for them.
+  app.addHook('onReady', async () => agents.warmUp());
   // Streams end first so the server can finish closing; then module workers and subscriptions.
   app.addHook('preClose', async () => sse.closeAll());
   // Side by side: each stop is bounded on its own (an unsubscribe with Redis away waits ~1 s), and in

@@ -1,4 +1,3 @@
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './platform/logger.js';
 import { openInfrastructure } from './platform/runtime.js';
@@ -28,8 +27,13 @@ async function main() {
   const logger = createLogger(config.logLevel);
   for (const f of findings)
     logger.warn({ event: 'config.warning', setting: f.setting, problem: f.problem }, 'unsafe production setting');
+  // The application's modules load while the database opens (PGlite compiles its wasm and reads
+  // its files meanwhile): the two were a cold start's largest parts, one after the other.
+  const appModule = import('./app.js');
+  appModule.catch(() => {}); // awaited below; a failure to open the database exits first
   const telemetry = await startTelemetry(config, { version });
   const { database, ports } = await openInfrastructure(config);
+  const { buildApp } = await appModule;
   const app = await buildApp(config, { database, ports, logger });
   await app.listen({ port: config.http.port, host: config.http.host });
   logger.info(

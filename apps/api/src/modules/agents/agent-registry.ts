@@ -2,6 +2,7 @@ import { Agent, handoff, type Model, type RunContext, type Tool } from '@openai/
 import type { AgentSummary } from '@agentry/contracts';
 import type { AgentRunContext } from './run-context.js';
 import type { AgentSpec } from './specs/agent-spec.js';
+import { checkSpecs } from './specs/check-specs.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
 
 /** Resolves the model an agent runs on (the provider factory decides: offline or openai). */
@@ -49,9 +50,8 @@ export class AgentRegistry {
     private readonly tools: ToolRegistry,
     private readonly models: ModelResolver,
   ) {
+    checkSpecs(specs);
     for (const spec of specs) {
-      if (!/^[a-z][a-z0-9_]{0,63}$/.test(spec.name)) throw new Error(`agent name ${spec.name} must be snake_case`);
-      if (this.specs.has(spec.name)) throw new Error(`duplicate agent ${spec.name}`);
       this.specs.set(spec.name, spec);
       this.agents.set(
         spec.name,
@@ -70,11 +70,9 @@ export class AgentRegistry {
     }
     // Handoffs are wired in a second pass so specs may reference each other in any order.
     for (const spec of specs) {
-      this.agents.get(spec.name)!.handoffs = spec.handoffs.map((target) => {
-        const agent = this.agents.get(target);
-        if (!agent) throw new Error(`agent ${spec.name} hands off to unknown agent ${target}`);
-        return handoff(agent, { toolDescriptionOverride: this.specs.get(target)!.handoffDescription });
-      });
+      this.agents.get(spec.name)!.handoffs = spec.handoffs.map((target) =>
+        handoff(this.agents.get(target)!, { toolDescriptionOverride: this.specs.get(target)!.handoffDescription }),
+      );
     }
   }
 

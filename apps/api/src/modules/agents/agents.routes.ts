@@ -14,7 +14,7 @@ export function agentsRoutes(agents: AgentsService): FastifyPluginAsyncZod {
         config: { auth: 'tools:read' },
         schema: { tags, summary: 'The agents, their models, tools and handoffs', response: { 200: AgentList } },
       },
-      async () => ({ items: agents.list() }),
+      async () => ({ items: await agents.list() }),
     );
 
     app.get(
@@ -42,7 +42,7 @@ export function agentsRoutes(agents: AgentsService): FastifyPluginAsyncZod {
           response: { 200: ToolList },
         },
       },
-      async (request) => ({ items: agents.tools(request.query.agent) }),
+      async (request) => ({ items: await agents.tools(request.query.agent) }),
     );
   };
 }

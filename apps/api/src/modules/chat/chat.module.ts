@@ -1,7 +1,8 @@
-import { Runner } from '@openai/agents';
+import type { Runner } from '@openai/agents';
 import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../platform/context.js';
 import type { AgentsService } from '../agents/agents.service.js';
+import { loadAgentsSdk } from '../../platform/ai-sdks.js';
 import type { RunToolProvider } from '../agents/run-context.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
@@ -45,11 +46,20 @@ export async function createChatModule(ctx: PlatformContext, deps: ChatModuleDep
   const { config, database, ports } = ctx;
   const repo = new ChatRepo();
   const metrics = new ChatMetrics(ctx.metrics);
-  const runner = new Runner({
-    tracingDisabled: !config.models.tracing,
-    traceIncludeSensitiveData: false,
-    workflowName: 'Agentry chat',
-  });
+  // Made with the first run: the agents SDK is not loaded at start (platform/ai-sdks.ts).
+  let made: Promise<Runner> | undefined;
+  const makeRunner = () =>
+    (made ??= loadAgentsSdk().then(
+      (sdk) =>
+        new sdk.Runner({
+          tracingDisabled: !config.models.tracing,
+          traceIncludeSensitiveData: false,
+          workflowName: 'Agentry chat',
+        }),
+    ));
+  const runner = {
+    run: (async (...args: Parameters<Runner['run']>) => (await makeRunner()).run(...args)) as Runner['run'],
+  };
   const pauses = new RunPauses({
     database,
     runsRepo: repo,

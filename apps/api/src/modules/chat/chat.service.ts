@@ -91,7 +91,7 @@ export class ChatService {
     request: ChatRequest,
   ): Promise<{ runId: string; conversationId: string; done: Promise<RunOutcome> }> {
     const { turns, repo, runs } = this.deps;
-    const agent = this.deps.agents.agentToRun(request.agent);
+    const agent = await this.deps.agents.agentToRun(request.agent);
     // The plan's limits are checked in the turn's statement (one round trip; refused: nothing written).
     const guard = await this.deps.usageHooks?.runStartGuard(caller);
     const agentGuardrails = this.deps.agents.guardrailsOf(request.agent);

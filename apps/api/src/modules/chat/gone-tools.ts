@@ -1,5 +1,8 @@
-import { Agent, type FunctionTool, RunContext, tool } from '@openai/agents';
+import type { Agent, FunctionTool } from '@openai/agents';
 import type { AgentRunContext, RunToolSource } from '../agents/run-context.js';
+import { requireAgentsSdk } from '../../platform/ai-sdks.js';
+
+// These run on a paused run's resume, once its agent exists: the SDK is loaded (platform/ai-sdks.ts).
 
 /** What the model reads for a call whose tool went away while the run waited. */
 export const goneToolOutput = (name: string) =>
@@ -7,13 +10,14 @@ export const goneToolOutput = (name: string) =>
 
 /** The agent named `name` among `entry` and the agents it hands off to (directly or not). */
 export function findAgent(entry: Agent<AgentRunContext>, name: string): Agent<AgentRunContext> | undefined {
+  const { Agent: SdkAgent } = requireAgentsSdk();
   const seen = new Set<Agent<AgentRunContext>>();
   const queue = [entry];
   for (let a = queue.shift(); a; a = queue.shift()) {
     if (seen.has(a)) continue;
     seen.add(a);
     if (a.name === name) return a;
-    for (const h of a.handoffs) queue.push((h instanceof Agent ? h : h.agent) as Agent<AgentRunContext>);
+    for (const h of a.handoffs) queue.push((h instanceof SdkAgent ? h : h.agent) as Agent<AgentRunContext>);
   }
   return undefined;
 }
@@ -28,6 +32,7 @@ export async function goneTools(
   calls: readonly { callId: string; name: string }[],
   context: AgentRunContext,
 ): Promise<Map<string, Set<string>>> {
+  const { RunContext } = requireAgentsSdk();
   const offered = new Set((await agent.getAllTools(new RunContext(context))).map((t) => t.name));
   const gone = new Map<string, Set<string>>();
   for (const { callId, name } of calls) {
@@ -44,6 +49,7 @@ export async function goneTools(
  * of the stand-in answers the same error at once.
  */
 export function withGoneTools(source: RunToolSource | undefined, gone: Map<string, Set<string>>): RunToolSource {
+  const { tool } = requireAgentsSdk();
   // biome-ignore lint/suspicious/noExplicitAny: tools of any parameter shape
   const standIns: FunctionTool<AgentRunContext, any, any>[] = [...gone].map(
     ([name, callIds]) =>

@@ -1,18 +1,5 @@
-import {
-  GuardrailExecutionError,
-  InputGuardrailTripwireTriggered,
-  MaxTurnsExceededError,
-  ModelBehaviorError,
-  ModelRefusalError,
-  ModelTimeoutError,
-  OutputGuardrailTripwireTriggered,
-  ToolCallError,
-  ToolInputGuardrailTripwireTriggered,
-  ToolOutputGuardrailTripwireTriggered,
-  ToolTimeoutError,
-} from '@openai/agents';
-import { APIConnectionError, APIError } from 'openai';
 import type { RunFailureCode } from '@agentry/contracts';
+import { loadedAgentsSdk, loadedOpenAI, type AgentsSdk } from '../../platform/ai-sdks.js';
 import { GuardrailTripped } from '../guardrails/run-guard.js';
 import { IncompleteModelStream } from '../agents/models/stream-end-check.js';
 
@@ -65,7 +52,10 @@ export function toRunFailure(err: unknown, abortReason?: unknown): RunFailure {
     return { code: 'internal_error', message: 'The server restarted during the run.', retryable: true };
 
   if (err instanceof RunRefused) return err.failure;
-  const tripped = guardrailIn(err);
+  // The SDKs load with the first run (platform/ai-sdks.ts): before that, no error can be one of theirs.
+  const sdk = loadedAgentsSdk();
+  const openai = loadedOpenAI();
+  const tripped = guardrailIn(err, sdk);
   if (tripped)
     return {
       code: 'guardrail_tripped',
@@ -73,34 +63,35 @@ export function toRunFailure(err: unknown, abortReason?: unknown): RunFailure {
       retryable: false,
       details: { guardrail: tripped.guardrail, stage: tripped.stage },
     };
-  if (err instanceof MaxTurnsExceededError)
+  if (sdk && err instanceof sdk.MaxTurnsExceededError)
     return {
       code: 'max_turns_exceeded',
       message: 'The agents took too many turns without answering.',
       retryable: false,
     };
   if (
-    err instanceof InputGuardrailTripwireTriggered ||
-    err instanceof OutputGuardrailTripwireTriggered ||
-    err instanceof ToolInputGuardrailTripwireTriggered ||
-    err instanceof ToolOutputGuardrailTripwireTriggered ||
-    err instanceof GuardrailExecutionError
+    sdk &&
+    (err instanceof sdk.InputGuardrailTripwireTriggered ||
+      err instanceof sdk.OutputGuardrailTripwireTriggered ||
+      err instanceof sdk.ToolInputGuardrailTripwireTriggered ||
+      err instanceof sdk.ToolOutputGuardrailTripwireTriggered ||
+      err instanceof sdk.GuardrailExecutionError)
   ) {
     return { code: 'guardrail_tripped', message: 'A guardrail stopped the run.', retryable: false };
   }
-  if (err instanceof ModelTimeoutError)
+  if (sdk && err instanceof sdk.ModelTimeoutError)
     return { code: 'run_timeout', message: 'The model did not answer in time.', retryable: true };
-  if (err instanceof ModelRefusalError)
+  if (sdk && err instanceof sdk.ModelRefusalError)
     return { code: 'model_behavior_error', message: 'The model refused to answer.', retryable: false };
-  if (err instanceof ModelBehaviorError)
+  if (sdk && err instanceof sdk.ModelBehaviorError)
     return { code: 'model_behavior_error', message: 'The model produced an invalid response.', retryable: true };
-  if (err instanceof ToolTimeoutError || err instanceof ToolCallError)
+  if (sdk && (err instanceof sdk.ToolTimeoutError || err instanceof sdk.ToolCallError))
     return { code: 'tool_error', message: 'A tool failed during the run.', retryable: true };
-  if (err instanceof APIConnectionError)
+  if (openai && err instanceof openai.APIConnectionError)
     return { code: 'model_error', message: 'The model provider could not be reached.', retryable: true };
   if (brokenModelStream(err))
     return { code: 'model_error', message: 'The model provider’s answer broke off.', retryable: true };
-  if (err instanceof APIError) {
+  if (openai && err instanceof openai.APIError) {
     const status = err.status ?? 0;
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500 || status === 0;
     return {
@@ -134,11 +125,11 @@ function brokenModelStream(err: unknown): boolean {
  * Our guardrails' block, thrown directly or wrapped by the SDK (a tool's invoke failing becomes a
  * ToolCallError holding it in `error`).
  */
-function guardrailIn(err: unknown): GuardrailTripped | undefined {
+function guardrailIn(err: unknown, sdk: AgentsSdk | undefined): GuardrailTripped | undefined {
   let e = err;
   for (let depth = 0; e && depth < 5; depth++) {
     if (e instanceof GuardrailTripped) return e;
-    e = e instanceof ToolCallError ? e.error : (e as { cause?: unknown }).cause;
+    e = sdk && e instanceof sdk.ToolCallError ? e.error : (e as { cause?: unknown }).cause;
   }
   return undefined;
 }

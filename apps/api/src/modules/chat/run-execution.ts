@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { RunContext, RunState, type Runner, type RunStreamEvent } from '@openai/agents';
+import type { Runner, RunStreamEvent } from '@openai/agents';
 import type { Logger } from 'pino';
 import type { GuardrailRule, Usage } from '@agentry/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import type { ChatAgent } from '../agents/agent-registry.js';
 import type { AgentRunContext, RunToolProvider } from '../agents/run-context.js';
+import { loadAgentsSdk } from '../../platform/ai-sdks.js';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { TurnWrites } from '../conversations/turn-writes.js';
@@ -83,7 +84,8 @@ export type RunOutcome =
   | { status: 'paused'; approvals: PausedApproval[]; nextEventId: number };
 
 export interface RunExecutionDeps {
-  runner: Runner;
+  /** The SDK runner (chat.module.ts makes it when the first run needs it). */
+  runner: Pick<Runner, 'run'>;
   /** Stores a paused run (run-pauses.ts); without it a tool that needs approval fails the run. */
   pauses?: {
     pause(
@@ -364,6 +366,7 @@ export async function executeRun(
 /** The paused run's state with the decisions applied, in this process's run context. */
 async function resumedState(input: RunInput & { resume: ResumeInput }, context: AgentRunContext) {
   const { resume } = input;
+  const { RunContext, RunState } = await loadAgentsSdk();
   // A waiting call whose tool went away meanwhile gets a stand-in answering an error (not a failed run).
   const caller = findAgent(input.agent, resume.transcript.agent) ?? input.agent;
   const gone = await goneTools(caller, resume.decisions, context);

@@ -216,7 +216,7 @@ export class RunPauses {
         caller,
         runId,
         conversationId: pause.conversationId,
-        agent: this.deps.agents.agentToRun(pause.agent),
+        agent: await this.deps.agents.agentToRun(pause.agent),
         entryAgent: pause.agent,
         message: '',
         session,

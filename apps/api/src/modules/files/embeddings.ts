@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import { loadOpenAI } from '../../platform/ai-sdks.js';
 
 export interface Embedder {
   /** The model id stored with each chunk (`openai:<model>`, `offline:hashed-trigrams:256`); a change means re-indexing. */
@@ -61,7 +62,8 @@ export interface OpenAIEmbedderOptions {
  */
 export class OpenAIEmbedder implements Embedder {
   readonly model: string;
-  private readonly client: OpenAI;
+  /** Made with the first batch: `openai` is not loaded at start (platform/ai-sdks.ts). */
+  private readonly client: () => Promise<OpenAI>;
   private readonly batch: number;
   private readonly attempts: number;
   constructor(
@@ -71,11 +73,16 @@ export class OpenAIEmbedder implements Embedder {
     this.model = `openai:${apiModel}`;
     this.batch = options.batch ?? 64;
     this.attempts = options.attempts ?? 3;
-    this.client = new OpenAI({
-      apiKey: options.apiKey ?? 'unused',
-      baseURL: options.baseURL,
-      maxRetries: options.maxRetries ?? 3,
-    });
+    let made: Promise<OpenAI> | undefined;
+    this.client = () =>
+      (made ??= loadOpenAI().then(
+        (m) =>
+          new m.OpenAI({
+            apiKey: options.apiKey ?? 'unused',
+            baseURL: options.baseURL,
+            maxRetries: options.maxRetries ?? 3,
+          }),
+      ));
   }
 
   async embed(texts: string[]): Promise<number[][]> {
@@ -90,10 +97,11 @@ export class OpenAIEmbedder implements Embedder {
 
   private async embedBatch(input: string[]): Promise<number[][]> {
     let problem = '';
+    const client = await this.client();
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
       let data: unknown;
       try {
-        data = (await this.client.embeddings.create({ model: this.apiModel, input })).data;
+        data = (await client.embeddings.create({ model: this.apiModel, input })).data;
       } catch (err) {
         // A base64 answer that does not decode is unusable like a short one: asked again.
         if (err instanceof RangeError || err instanceof TypeError) {

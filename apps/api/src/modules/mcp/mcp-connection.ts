@@ -1,7 +1,8 @@
-import { MCPServerSSE, MCPServerStreamableHttp, type MCPServer } from '@openai/agents';
+import type { MCPServer } from '@openai/agents';
 import type { Logger } from 'pino';
 import type { CachedMcpTool } from './mcp.tables.js';
 import type { GuardedFetch } from '../../platform/ssrf.js';
+import { loadAgentsSdk, type AgentsSdk } from '../../platform/ai-sdks.js';
 
 /** How the API reaches a tool server: the SDK's MCP client classes over the guarded fetch. */
 export interface McpEndpoint {
@@ -56,7 +57,12 @@ function sdkLogger(logger: Logger | undefined, server: string, secrets: readonly
   return { namespace: 'agentry:mcp', debug: log, error: log, warn: log, dontLogModelData: true, dontLogToolData: true };
 }
 
-export function createMcpClient(endpoint: McpEndpoint, options: McpConnectOptions): MCPServer {
+/** The SDK's MCP client of `endpoint` (the SDK is loaded lazily: platform/ai-sdks.ts). */
+export function createMcpClient(
+  sdk: Pick<AgentsSdk, 'MCPServerSSE' | 'MCPServerStreamableHttp'>,
+  endpoint: McpEndpoint,
+  options: McpConnectOptions,
+): MCPServer {
   const common = {
     url: endpoint.url,
     name: endpoint.name,
@@ -69,7 +75,7 @@ export function createMcpClient(endpoint: McpEndpoint, options: McpConnectOption
     // The MCP client logs through its own logger; keep header values out of any message it prints.
     errorFunction: null,
   };
-  return endpoint.transport === 'sse' ? new MCPServerSSE(common) : new MCPServerStreamableHttp(common);
+  return endpoint.transport === 'sse' ? new sdk.MCPServerSSE(common) : new sdk.MCPServerStreamableHttp(common);
 }
 
 /** Rejects after `ms` with `message` (the work itself is abandoned, then closed by the caller). */
@@ -83,7 +89,7 @@ export function withDeadline<T>(work: Promise<T>, ms: number, message: string): 
 
 /** Connects, lists the tools and closes. Throws what went wrong (the caller records it). */
 export async function listMcpTools(endpoint: McpEndpoint, options: McpConnectOptions): Promise<CachedMcpTool[]> {
-  const client = createMcpClient(endpoint, options);
+  const client = createMcpClient(await loadAgentsSdk(), endpoint, options);
   try {
     const tools = await withDeadline(
       (async () => {

@@ -1,9 +1,10 @@
-import { type FunctionTool, type MCPServer, tool } from '@openai/agents';
+import type { FunctionTool, MCPServer } from '@openai/agents';
 import type { Logger } from 'pino';
 import type { TenantCache } from '../../platform/tenant-cache.js';
 import type { Caller } from '../../platform/caller.js';
 import type { Database } from '../../platform/db/client.js';
 import type { AgentRunContext, RunToolProvider, RunToolSource } from '../agents/run-context.js';
+import { loadAgentsSdk } from '../../platform/ai-sdks.js';
 import { guardedTool } from '../agents/tools/tool-definition.js';
 import {
   createMcpClient,
@@ -96,6 +97,7 @@ export class McpRunTools implements RunToolProvider {
       this.deps.repo.listEnabled(this.deps.database.db, caller.tenantId),
     );
     if (rows.length === 0) return { toolsFor: () => [], close: async () => {} };
+    const sdk = await loadAgentsSdk();
     const clients = new Map<string, Promise<MCPServer>>();
     // biome-ignore lint/suspicious/noExplicitAny: tools of any parameter shape
     const tools: FunctionTool<AgentRunContext, any, any>[] = [];
@@ -110,7 +112,7 @@ export class McpRunTools implements RunToolProvider {
           transport: row.transport as McpEndpoint['transport'],
           headers: this.deps.headersOf(row),
         };
-        const client = createMcpClient(endpoint, this.deps.connect);
+        const client = createMcpClient(sdk, endpoint, this.deps.connect);
         pending = withDeadline(
           client.connect(),
           this.deps.connect.connectTimeoutMs,
@@ -166,7 +168,7 @@ export class McpRunTools implements RunToolProvider {
         // The run's guardrails apply to a tool server's tools as to the catalog's (tool_input / tool_output).
         tools.push(
           guardedTool(
-            tool({
+            sdk.tool({
               name: `${row.name}__${t.name}`,
               description: (t.description || `The ${t.name} tool of the ${row.name} tool server.`).slice(0, 1024),
               parameters: objectSchema(t.input_schema) as never,

@@ -4,7 +4,7 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { sql } from 'drizzle-orm';
 import { ensurePrivateDir, tightenTree } from '../private-dir.js';
 import { PACKAGE_DIR } from '../package-dir.js';
-import { readTemplate } from './pglite-template.js';
+import { readTemplateTar, unpackTemplate } from './pglite-template.js';
 
 /**
  * The drizzle database. Both drivers expose the same query builder; the PGlite one is typed as
@@ -112,10 +112,14 @@ export async function createDatabase(options: {
 
 /** Embedded PostgreSQL (WASM) on disk under `dataDir`, or in memory when `dataDir` is null. */
 async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
-  const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([
+  // A new embedded database starts from the build's migrated template when there is one (no
+  // initdb): unzipped on the thread pool while PGlite loads, then unpacked before PGlite opens.
+  const fresh = dataDir !== null && !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  const [{ PGlite }, { drizzle }, { migrate }, template] = await Promise.all([
     import('@electric-sql/pglite'),
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
+    fresh ? readTemplateTar() : undefined,
   ]);
   if (dataDir) {
     ensurePrivateDir(dataDir); // DATA_DIR and DATA_DIR/pglite: 0700 when created here
@@ -124,9 +128,8 @@ async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
     // few thousand stat calls, so a start does it once, not before and after).
     fs.chmodSync(dataDir, 0o700);
   }
-  // A new embedded database starts from the build's migrated template when there is one (no initdb).
-  const template = dataDir && !fs.existsSync(path.join(dataDir, 'PG_VERSION')) ? readTemplate() : undefined;
-  const client = dataDir ? new PGlite(dataDir, template ? { loadDataDir: template } : {}) : new PGlite();
+  if (dataDir && template) unpackTemplate(template, dataDir);
+  const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
   if (dataDir) tightenTree(dataDir); // files an earlier version, or this open, created 0666
   const db = drizzle(client);

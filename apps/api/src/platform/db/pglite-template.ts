@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { PACKAGE_DIR } from '../package-dir.js';
 
 /**
@@ -26,14 +28,67 @@ export function templateKey(): string {
   return `pglite ${version}, journal ${crypto.createHash('sha256').update(migrations).digest('hex')}`;
 }
 
-/** The template, when one made for this PGlite and these migrations is there. */
-export function readTemplate(): Blob | undefined {
+const gunzip = promisify(zlib.gunzip);
+
+/**
+ * The template's tar (unzipped on the thread pool, so the start goes on meanwhile), when one made
+ * for this PGlite and these migrations is there.
+ */
+export async function readTemplateTar(): Promise<Buffer | undefined> {
+  let zipped: Buffer;
   try {
-    if (fs.readFileSync(KEY_FILE, 'utf8') !== templateKey()) return undefined;
-    return new Blob([fs.readFileSync(TEMPLATE_FILE)]);
+    if ((await fs.promises.readFile(KEY_FILE, 'utf8')) !== templateKey()) return undefined;
+    zipped = await fs.promises.readFile(TEMPLATE_FILE);
   } catch {
     return undefined; // not built (running from src/, or an older build)
   }
+  return gunzip(zipped);
+}
+
+/**
+ * Writes the template's files into `dir` (PGlite's data directory on disk) with node's fs: PGlite's
+ * own `loadDataDir` unpacks through its emulated file system, several opens and syscalls per file
+ * (~1,200 files), which was most of an empty start (docs/performance.md "Cold start"). Folders are
+ * made 0700 and files 0600 (the data directory is private). `PG_VERSION`, which marks the directory
+ * as a database, is written last: an unpacking cut short is unpacked again by the next start.
+ */
+export function unpackTemplate(tar: Buffer, dir: string): void {
+  const root = path.resolve(dir);
+  const inside = (name: string) => {
+    const p = path.resolve(root, `.${path.posix.normalize(`/${name}`)}`);
+    if (p !== root && !p.startsWith(root + path.sep)) throw new Error(`template entry ${name} is outside the data dir`);
+    return p;
+  };
+  const field = (header: Buffer, from: number, to: number) => {
+    const raw = header.subarray(from, to);
+    const end = raw.indexOf(0);
+    return raw.subarray(0, end === -1 ? raw.length : end).toString('utf8');
+  };
+  let last: { file: string; data: Buffer } | undefined;
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  for (let offset = 0; offset + 512 <= tar.length; ) {
+    const header = tar.subarray(offset, offset + 512);
+    if (header[0] === 0) break; // the end-of-archive blocks
+    const prefix = field(header, 345, 500);
+    const name = prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100);
+    const size = Number.parseInt(field(header, 124, 136).trim() || '0', 8);
+    const type = header[156] === 0 ? '0' : String.fromCharCode(header[156]!);
+    offset += 512;
+    const data = tar.subarray(offset, offset + size);
+    offset += Math.ceil(size / 512) * 512;
+    if (!Number.isFinite(size) || data.length !== size) throw new Error(`template entry ${name} is cut short`);
+    const target = inside(name);
+    if (type === '5') fs.mkdirSync(target, { recursive: true, mode: 0o700 });
+    else if (type === '0') {
+      if (path.relative(root, target) === 'PG_VERSION') last = { file: target, data };
+      else {
+        fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+        fs.writeFileSync(target, data, { mode: 0o600 });
+      }
+    } else throw new Error(`template entry ${name} has an unexpected type ${type}`);
+  }
+  if (!last) throw new Error('the template holds no PG_VERSION');
+  fs.writeFileSync(last.file, last.data, { mode: 0o600 });
 }
 
 export function writeTemplate(tarball: Buffer, key: string): void {

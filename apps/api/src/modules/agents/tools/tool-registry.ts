@@ -1,4 +1,3 @@
-import type { ToolInfo } from '@agentry/contracts';
 import type { AgentSpec } from '../specs/agent-spec.js';
 import { calculatorTool } from './calculator.tool.js';
 import { currentTimeTool } from './current-time.tool.js';
@@ -41,19 +40,6 @@ export class ToolRegistry {
         spec.tools.includes(d.name),
     );
   }
-}
-
-/** The tool as `GET /tools` shows it (`parameters` is the JSON Schema the model sees). */
-export function toToolInfo(d: ToolDefinition): ToolInfo {
-  return {
-    name: d.name,
-    description: d.description,
-    core: d.core,
-    agents: [...d.agents],
-    capabilities: [...d.capabilities],
-    parameters: d.tool.parameters as unknown as Record<string, unknown>,
-    requires_approval: d.requiresApproval === true,
-  };
 }
 
 export interface ToolRegistryOptions {

@@ -1,4 +1,5 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import { loadOpenAI } from '../../../platform/ai-sdks.js';
 import type { Metrics } from '../../../platform/metrics.js';
 import type { Finding } from './finding.js';
 
@@ -41,13 +42,19 @@ const INSTRUCTIONS = [
  * `onError`. Every verdict is counted in `guardrail_injection_judge_total{verdict}`.
  */
 export function createInjectionJudge(settings: InjectionJudgeSettings, metrics: Metrics) {
-  const client = new OpenAI({
-    apiKey: settings.apiKey ?? 'not-needed',
-    baseURL: settings.baseUrl,
-    timeout: settings.timeoutMs,
-    // A retry would double the wait a run pays; the error verdict decides instead.
-    maxRetries: 0,
-  });
+  // Made with the first verdict: `openai` is not loaded at start (platform/ai-sdks.ts).
+  let made: Promise<OpenAI> | undefined;
+  const openai = () =>
+    (made ??= loadOpenAI().then(
+      (m) =>
+        new m.OpenAI({
+          apiKey: settings.apiKey ?? 'not-needed',
+          baseURL: settings.baseUrl,
+          timeout: settings.timeoutMs,
+          // A retry would double the wait a run pays; the error verdict decides instead.
+          maxRetries: 0,
+        }),
+    ));
   const verdicts = metrics.counter(
     'guardrail_injection_judge_total',
     'Verdicts of the prompt-injection model judge (error: timeout, provider error or unreadable answer)',
@@ -57,6 +64,7 @@ export function createInjectionJudge(settings: InjectionJudgeSettings, metrics: 
   async function ask(text: string): Promise<JudgeVerdict> {
     const input = `<text>\n${excerpt(text)}\n</text>`;
     try {
+      const client = await openai();
       const answer =
         settings.api === 'responses'
           ? (await client.responses.create({ model: settings.model, instructions: INSTRUCTIONS, input })).output_text

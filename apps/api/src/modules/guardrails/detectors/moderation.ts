@@ -1,4 +1,5 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import { loadOpenAI } from '../../../platform/ai-sdks.js';
 import type { Finding } from './finding.js';
 
 export interface ModerationSettings {
@@ -14,19 +15,18 @@ export interface ModerationSettings {
  * endpoint does not locate what it flags), naming the categories. Unavailable without a key.
  */
 export function createModeration(settings: ModerationSettings) {
-  const client = settings.apiKey
-    ? new OpenAI({
-        apiKey: settings.apiKey,
-        baseURL: settings.baseUrl,
-        timeout: settings.timeoutMs ?? 5000,
-        maxRetries: 1,
-      })
-    : undefined;
+  const { apiKey } = settings;
+  // Made with the first check: `openai` is not loaded at start (platform/ai-sdks.ts).
+  let made: Promise<OpenAI> | undefined;
+  const client = () =>
+    (made ??= loadOpenAI().then(
+      (m) => new m.OpenAI({ apiKey, baseURL: settings.baseUrl, timeout: settings.timeoutMs ?? 5000, maxRetries: 1 }),
+    ));
   return {
-    available: client !== undefined,
+    available: apiKey !== undefined,
     async detect(text: string): Promise<Finding[]> {
-      if (!client || text.trim() === '') return [];
-      const response = await client.moderations.create({
+      if (!apiKey || text.trim() === '') return [];
+      const response = await (await client()).moderations.create({
         model: settings.model ?? 'omni-moderation-latest',
         input: text,
       });
