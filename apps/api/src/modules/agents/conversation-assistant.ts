@@ -93,7 +93,8 @@ export function createConversationAssistant(
   });
   return {
     async title({ message, response }, signal) {
-      const input = `User: ${message.slice(0, 2000)}\nAssistant: ${response.slice(0, 1000)}`;
+      // A title made beside the answer (chat/run-title.ts) has only the question: no empty answer line.
+      const input = `User: ${message.slice(0, 2000)}${response ? `\nAssistant: ${response.slice(0, 1000)}` : ''}`;
       const title = cleanTitle(await complete(titler, input, signal));
       return title || offlineAssistant.title({ message, response }, signal);
     },
