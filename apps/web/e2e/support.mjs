@@ -57,6 +57,20 @@ export async function expectStreamed(page) {
 }
 
 /** Signs the browser in; `tenantLabel` answers the workspace question when the API asks it. */
+/**
+ * `page.goto` that survives Chromium aborting it (net::ERR_ABORTED) when a navigation left over
+ * from the previous page lands at the same moment: the URL must still be reached, so the journey
+ * checks the page it asked for, not the race.
+ */
+export async function gotoPage(page, url) {
+  try {
+    await page.goto(url);
+  } catch (err) {
+    if (!String(err).includes('net::ERR_ABORTED')) throw err;
+    await page.goto(url);
+  }
+}
+
 export async function signIn(page, WEB, who, { tenantLabel } = {}) {
   await page.getByLabel('Email', { exact: true }).fill(who);
   await page.getByLabel('Password', { exact: true }).fill(password);

@@ -3,7 +3,7 @@
 // workspace's user sees the suspended page on their next page; the operator reactivates it and the
 // user signs in again; last, the operator deprovisions it (reason, typed slug, deletion date).
 // Each person keeps their own cookies (saved and restored on the one browser).
-import { expect, password, signIn } from '../support.mjs';
+import { expect, gotoPage, password, signIn } from '../support.mjs';
 
 const stamp = Date.now();
 const email = `e2e-platform-${stamp}@example.com`;
@@ -85,7 +85,7 @@ export const journeys = [
       // Leave the console before its cookies go: its own redirect to /login could abort the goto below.
       await page.goto('about:blank');
       const operatorAgain = await switchTo(context, []);
-      await page.goto(`${WEB}/login`);
+      await gotoPage(page, `${WEB}/login`);
       await signIn(page, WEB, email);
       await page.getByLabel('Message', { exact: true }).waitFor();
 
