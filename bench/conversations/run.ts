@@ -13,7 +13,7 @@
 import { sql } from 'drizzle-orm';
 import { createTestApp } from '../../apps/api/test/harness.js';
 import { signUp } from '../../apps/api/test/factories.js';
-import { ConversationsRepo } from '../../apps/api/src/modules/conversations/conversations.repo.js';
+import { ConversationItemsRepo } from '../../apps/api/src/modules/conversations/conversation-items.repo.js';
 
 const SIZES = (process.env.BENCH_CONVERSATION_SIZES ?? '10,1000,10000').split(',').map(Number);
 const REPEAT_OVERRIDE = { value: Number(process.env.BENCH_REPEAT ?? 5) };
@@ -56,7 +56,7 @@ const t = await createTestApp({
 });
 try {
   const user = await signUp(t.app);
-  const repo = new ConversationsRepo();
+  const repo = new ConversationItemsRepo();
   console.log(
     `${t.database.kind}: AGENT_MEMORY_MAX_TOKENS=${t.config.chat.memoryMaxTokens}, median of ${REPEAT_OVERRIDE.value}`,
   );

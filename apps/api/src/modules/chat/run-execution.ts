@@ -19,7 +19,7 @@ import { findAgent, goneTools, withGoneTools } from './gone-tools.js';
 import { toRunFailure, type RunFailure } from './run-errors.js';
 import type { RunEventWriter } from './run-events.js';
 import { recordCompletedRun, recordFailedRun } from './run-records.js';
-import { RunTitle } from './run-title.js';
+import { appendTitled, RunTitle, storeTitle } from './run-title.js';
 import type { ChatUsageHooks } from './usage-hooks.js';
 
 export interface RunInput {
@@ -438,22 +438,4 @@ async function compactMemory(deps: RunExecutionDeps, input: RunInput, signal: Ab
       event: 'memory.compacted',
       data: { conversation_id: input.conversationId, summarized_messages: compacted.summarizedMessages },
     });
-}
-
-const appendTitled = (writer: RunEventWriter, conversationId: string, title: string) =>
-  writer.append({ event: 'conversation.titled', data: { conversation_id: conversationId, title } });
-
-/**
- * After a new conversation's first run, before its terminal event, when its title was not ready
- * with the answer: stored unless the owner renamed the conversation meanwhile, and streamed as
- * `conversation.titled`. No title (failed, timed out, empty) keeps the first-words title.
- */
-async function storeTitle(deps: RunExecutionDeps, input: RunInput, title: string | undefined, writer: RunEventWriter) {
-  if (!title) return;
-  try {
-    if (await deps.conversations.setAutoTitle(input.caller, input.conversationId, title))
-      await appendTitled(writer, input.conversationId, title);
-  } catch (err) {
-    deps.logger.warn({ err, event: 'chat.title_failed', run_id: input.runId }, 'could not title the conversation');
-  }
 }

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConversationAssistant } from '../conversations/conversation-memory.js';
+import type { RunEventWriter } from './run-events.js';
+import type { RunExecutionDeps, RunInput } from './run-execution.js';
 
 /**
  * A new conversation's title, made while its first answer streams: from the user's message alone,
@@ -70,5 +72,28 @@ export class RunTitle {
     }
     this.done = true;
     return this.value;
+  }
+}
+
+export const appendTitled = (writer: RunEventWriter, conversationId: string, title: string) =>
+  writer.append({ event: 'conversation.titled', data: { conversation_id: conversationId, title } });
+
+/**
+ * After a new conversation's first run, before its terminal event, when its title was not ready
+ * with the answer: stored unless the owner renamed the conversation meanwhile, and streamed as
+ * `conversation.titled`. No title (failed, timed out, empty) keeps the first-words title.
+ */
+export async function storeTitle(
+  deps: Pick<RunExecutionDeps, 'conversations' | 'logger'>,
+  input: Pick<RunInput, 'caller' | 'conversationId' | 'runId'>,
+  title: string | undefined,
+  writer: RunEventWriter,
+) {
+  if (!title) return;
+  try {
+    if (await deps.conversations.setAutoTitle(input.caller, input.conversationId, title))
+      await appendTitled(writer, input.conversationId, title);
+  } catch (err) {
+    deps.logger.warn({ err, event: 'chat.title_failed', run_id: input.runId }, 'could not title the conversation');
   }
 }

@@ -1,7 +1,7 @@
 import type { AgentInputItem } from '@openai/agents';
 import type { DbOrTx } from '../../platform/db/client.js';
 import { titleFromMessage } from './conversation-title.js';
-import type { ConversationsRepo } from './conversations.repo.js';
+import type { ConversationItemsRepo } from './conversation-items.repo.js';
 
 /**
  * The model's bounded memory (AGENT_MEMORY_MAX_TOKENS). A run's model sees at most one summary
@@ -160,7 +160,7 @@ const CHUNK_CHARS = 48_000;
  */
 export class ConversationMemory {
   constructor(
-    private readonly repo: ConversationsRepo,
+    private readonly repo: ConversationItemsRepo,
     readonly maxTokens: number,
   ) {}
 

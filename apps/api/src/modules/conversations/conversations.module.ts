@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { PlatformContext } from '../../platform/context.js';
 import { ConversationMemory } from './conversation-memory.js';
+import { ConversationItemsRepo } from './conversation-items.repo.js';
 import { ConversationsRepo } from './conversations.repo.js';
 import { conversationsRoutes } from './conversations.routes.js';
 import { ConversationsService } from './conversations.service.js';
@@ -21,9 +22,10 @@ export function createConversationsModule(ctx: PlatformContext) {
   const database = ctx.database;
   const repo = new ConversationsRepo();
   const feedbackRepo = new FeedbackRepo();
-  const memory = new ConversationMemory(repo, ctx.config.chat.memoryMaxTokens);
+  const items = new ConversationItemsRepo();
+  const memory = new ConversationMemory(items, ctx.config.chat.memoryMaxTokens);
   const service = new ConversationsService({ database, repo, feedback: feedbackRepo });
-  const turns = new TurnWrites({ database, repo, memory });
+  const turns = new TurnWrites({ database, repo, items, memory });
   const shares = new SharesService({ database, conversations: service, repo, shares: new SharesRepo() });
   const feedback = new FeedbackService({ database, conversations: service, repo, feedback: feedbackRepo });
   return {

@@ -2,7 +2,7 @@ import type { AgentInputItem, Session } from '@openai/agents';
 import type { SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/client.js';
 import type { ConversationMemory } from './conversation-memory.js';
-import type { ConversationsRepo } from './conversations.repo.js';
+import type { ConversationItemsRepo } from './conversation-items.repo.js';
 import { runParts, type StatementPart } from '../../platform/db/statement.js';
 import { itemsPart } from './turn-statements.js';
 
@@ -66,7 +66,7 @@ export class PostgresSession implements Session {
   private staged: AgentInputItem[] = [];
 
   constructor(
-    private readonly repo: ConversationsRepo,
+    private readonly repo: ConversationItemsRepo,
     /** Where reads (and unstaged writes) go; staged writes go to the `tx` given to `flush`. */
     private readonly db: DbOrTx,
     private readonly scope: { tenantId: string; conversationId: string; runId?: string; turn: SessionTurn },

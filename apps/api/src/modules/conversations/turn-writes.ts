@@ -7,6 +7,7 @@ import { ownerIdOf, type Caller } from '../../platform/caller.js';
 import { AppError } from '../../platform/errors.js';
 import { previewOf, titleFromMessage } from './conversation-title.js';
 import type { ConversationAssistant, ConversationMemory } from './conversation-memory.js';
+import type { ConversationItemsRepo } from './conversation-items.repo.js';
 import type { AttachmentRow, ConversationsRepo } from './conversations.repo.js';
 import { PostgresSession, type SessionImages } from './postgres-session.js';
 import {
@@ -66,6 +67,8 @@ function toAttachment(row: AttachmentRow): MessageAttachment {
 export interface TurnWritesDeps {
   database: Database;
   repo: ConversationsRepo;
+  /** The SDK session items a run's session reads and writes. */
+  items: ConversationItemsRepo;
   /** The model's bounded memory (AGENT_MEMORY_MAX_TOKENS); without it, runs see the whole session. */
   memory?: ConversationMemory;
 }
@@ -172,7 +175,7 @@ export class TurnWrites {
    */
   sessionFor(caller: Caller, turn: Turn, runId: string, images?: SessionImages): PostgresSession {
     return new PostgresSession(
-      this.deps.repo,
+      this.deps.items,
       this.db,
       {
         tenantId: caller.tenantId,
