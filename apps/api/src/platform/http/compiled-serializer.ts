@@ -18,7 +18,7 @@ export function compiledSerializerCompiler(route: {
   url: string;
   httpStatus?: string;
 }): (data: unknown) => string {
-  let jsonSchema: object;
+  let jsonSchema: unknown;
   try {
     jsonSchema = z.toJSONSchema(route.schema as z.ZodType, {
       io: 'output',
@@ -28,5 +28,22 @@ export function compiledSerializerCompiler(route: {
   } catch {
     return zodSerializerCompiler({ ...route, schema: route.schema as z.ZodType });
   }
-  return fastJson(jsonSchema);
+  return fastJson(allowingExtraProperties(jsonSchema) as Parameters<typeof fastJson>[0]);
+}
+
+/**
+ * Zod's JSON Schema closes every object (`additionalProperties: false`). fast-json-stringify writes
+ * only declared properties either way, but it picks the branch of an `anyOf` (a nullable object, a
+ * union) by validating the value against it: a closed branch refused an object carrying one extra
+ * field, and the response failed with a 500 instead of leaving the field out.
+ */
+function allowingExtraProperties(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(allowingExtraProperties);
+  if (!schema || typeof schema !== 'object') return schema;
+  const open: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'additionalProperties' && value === false) continue;
+    open[key] = allowingExtraProperties(value);
+  }
+  return open;
 }
