@@ -10,7 +10,7 @@ import { frameworkErrorHandler, installErrorHandling } from './platform/http/pro
 import { installHttpPlatform, requestIdFor } from './platform/http/plugins.js';
 import { installAuthGuard } from './platform/http/auth-guard.js';
 import { GracefulShutdown } from './platform/http/graceful-shutdown.js';
-import { loggerOptions } from './platform/logger.js';
+import { lazyChildLogger, loggerOptions } from './platform/logger.js';
 import { installHttpTracing } from './platform/telemetry.js';
 import { instrumentJobQueue, registerStreamGauge } from './platform/machinery-metrics.js';
 import type { PlatformContext } from './platform/context.js';
@@ -53,6 +53,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
     genReqId: (req) => requestIdFor(req.headers['x-request-id']),
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // request.log (with request_id) is made when the first line is written through it, not per request.
+    childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger as Logger, bindings, options),
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: parseTrustProxy(config.http.trustProxy),
     return503OnClosing: true,
