@@ -92,6 +92,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   if (config.otel.endpoint) installHttpTracing(app); // spans go to the provider main.ts registered
   // Audit events take the IP, user agent and request id of the request being served. Entered in
   // preHandler (after the body is parsed) so the handler and everything it awaits run inside it.
+  // On every request, GETs too: a GET can write audit events (the SSO callback's provisioning,
+  // `member.joined`), and entering the scope is not the cost — on Node 20 that is the promise hook the store keeps
+  // on for every promise once any request entered it; Node 24 has none (docs/performance.md).
   app.addHook('preHandler', (request, _reply, done) => {
     const ua = request.headers['user-agent'];
     auditRequestScope.run(
