@@ -13,9 +13,10 @@
  * Knobs: BENCH_THROUGHPUT_SECONDS (5 per path), BENCH_THROUGHPUT_CONCURRENCY (16), BENCH_CPU_PROF_DIR
  * (runs the API with `--cpu-prof`, profile written there at exit; see bench/cpu-profile),
  * BENCH_THROUGHPUT_PATHS (`chat,list,detail`; without `chat` a few chats seed the conversations),
- * BENCH_THROUGHPUT_BASELINE (PostgreSQL only: the `apps/api` directory of another checkout, built;
- * its API runs beside this one on the same database and the list and detail are measured on both,
- * side by side, so a before/after shares one run's load), BENCH_THROUGHPUT_ROUNDS (3: the reads'
+ * BENCH_THROUGHPUT_BASELINE (PostgreSQL only: the `apps/api` directory of another checkout, built,
+ * or several, comma-separated; each API runs beside this one on the same database and the list and
+ * detail are measured on all, side by side, so a before/after shares one run's load; each API,
+ * this one too, serves the same seeding chats, so none of them carries work the others did not), BENCH_THROUGHPUT_ROUNDS (3: the reads'
  * sides are measured back to back this many times, the order turning; each ratio is the median of
  * the rounds' ratios), BENCH_THROUGHPUT_WARMUP_SECONDS (3: load on each side of a read before its
  * rounds, unmeasured, so both are JIT-compiled). Closed loop: each client sends its next request when the previous one ends.
@@ -28,7 +29,9 @@ import { atLeast, loadAvg, writeResult, type Ratio } from '../results.js';
 const SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_THROUGHPUT_CONCURRENCY ?? 16);
 const PATHS = new Set((process.env.BENCH_THROUGHPUT_PATHS ?? 'chat,list,detail').split(',').filter(Boolean));
-const BASELINE = process.env.BENCH_THROUGHPUT_BASELINE || undefined;
+const BASELINES = (process.env.BENCH_THROUGHPUT_BASELINE ?? '').split(',').filter(Boolean);
+/** The sides' names of the baselines: `baseline`, `baseline2`, … */
+const baselineName = (i: number) => (i === 0 ? 'baseline' : `baseline${i + 1}`);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3));
 const WARMUP_SECONDS = Number(process.env.BENCH_THROUGHPUT_WARMUP_SECONDS ?? 3);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
@@ -103,7 +106,7 @@ async function main() {
     ...(backing.env.DATABASE_URL ? { DATABASE_URL: backing.env.DATABASE_URL } : {}),
   });
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
-  let baseline: Awaited<ReturnType<typeof startApi>> | undefined;
+  const baselines: Awaited<ReturnType<typeof startApi>>[] = [];
   try {
     const apiEnv = {
       ...backing.env,
@@ -117,10 +120,13 @@ async function main() {
       RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '0',
     };
     api = await startApi(apiEnv, process.env.BENCH_CPU_PROF_DIR);
-    if (BASELINE) {
+    if (BASELINES.length > 0) {
       if (!backing.env.DATABASE_URL) throw new Error('BENCH_THROUGHPUT_BASELINE needs PostgreSQL (DATABASE_URL)');
       // A replica of another checkout on the same database: the token below is valid on both.
-      baseline = await startApi(apiEnv, undefined, 'compiled', BASELINE);
+      for (const [i, dir] of BASELINES.entries()) {
+        baselines.push(await startApi(apiEnv, undefined, 'compiled', dir));
+        console.log(`${baselineName(i)}: ${dir}`);
+      }
     }
     const res = await fetch(`${api.url}/api/v1/auth/register`, {
       method: 'POST',
@@ -152,6 +158,9 @@ async function main() {
       // The reads below need conversations: a page's worth and one more.
       for (let i = 0; i < 25; i++) await request(`${api.url}/api/v1/chat`, 'POST', auth, body);
     }
+    // The baselines serve as many chats (the first API's start-up, runs and their background work
+    // left in a baseline too), so CPU per request compares like with like.
+    for (const b of baselines) for (let i = 0; i < 25; i++) await request(`${b.url}/api/v1/chat`, 'POST', auth, body);
     const median = (xs: number[]) => {
       const sorted = [...xs].sort((a, b) => a - b);
       const mid = Math.floor(sorted.length / 2);
@@ -213,7 +222,8 @@ async function main() {
           floor,
         ],
       ];
-      if (baseline) sides.push(['baseline', () => request(`${baseline!.url}${path}`, 'GET', auth), baseline]);
+      for (const [i, b] of baselines.entries())
+        sides.push([baselineName(i), () => request(`${b.url}${path}`, 'GET', auth), b]);
       const { perSide: got, cpuPerSide: cpu } = await compare('GET /conversations', sides);
       const ratio = ratioOf(got, 'Agentry', 'bare');
       ratios.push(atLeast('GET /conversations throughput', 'Agentry / bare Fastify+pg', ratio, 0.7));
@@ -229,12 +239,13 @@ async function main() {
       console.log(
         `GET /conversations   Agentry / bare ${ratio.toFixed(2)} (median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''})${byCpu === undefined ? '' : `, by CPU per request ${byCpu.toFixed(2)}`}`,
       );
-      if (baseline) {
-        figures.baselineListPerSecond = median(got.get('baseline')!);
-        const cpuBase = cpuRatioOf(cpu, 'baseline', 'bare');
-        const cpuGain = cpuRatioOf(cpu, 'Agentry', 'baseline');
+      for (const i of baselines.keys()) {
+        const name = baselineName(i);
+        figures[`${name}ListPerSecond`] = median(got.get(name)!);
+        const cpuBase = cpuRatioOf(cpu, name, 'bare');
+        const cpuGain = cpuRatioOf(cpu, 'Agentry', name);
         console.log(
-          `GET /conversations   baseline / bare ${ratioOf(got, 'baseline', 'bare').toFixed(2)}, Agentry / baseline ${ratioOf(got, 'Agentry', 'baseline').toFixed(2)}${cpuBase === undefined || cpuGain === undefined ? '' : `; by CPU per request ${cpuBase.toFixed(2)} and ${cpuGain.toFixed(2)}`}`,
+          `GET /conversations   ${name} / bare ${ratioOf(got, name, 'bare').toFixed(2)}, Agentry / ${name} ${ratioOf(got, 'Agentry', name).toFixed(2)}${cpuBase === undefined || cpuGain === undefined ? '' : `; by CPU per request ${cpuBase.toFixed(2)} and ${cpuGain.toFixed(2)}`}`,
         );
       }
     } else if (PATHS.has('list')) {
@@ -246,14 +257,16 @@ async function main() {
       if (!id) throw new Error('no conversation to read');
       const path = `/api/v1/conversations/${id}`;
       const sides: Side[] = [['Agentry', () => request(`${api!.url}${path}`, 'GET', auth), api]];
-      if (baseline) sides.push(['baseline', () => request(`${baseline!.url}${path}`, 'GET', auth), baseline]);
+      for (const [i, b] of baselines.entries())
+        sides.push([baselineName(i), () => request(`${b.url}${path}`, 'GET', auth), b]);
       const { perSide: got, cpuPerSide: cpu } = await compare('GET /conversations/{id}', sides);
       figures.apiDetailPerSecond = median(got.get('Agentry')!);
-      if (baseline) {
-        figures.baselineDetailPerSecond = median(got.get('baseline')!);
-        const byCpu = cpuRatioOf(cpu, 'Agentry', 'baseline');
+      for (const i of baselines.keys()) {
+        const name = baselineName(i);
+        figures[`${name}DetailPerSecond`] = median(got.get(name)!);
+        const byCpu = cpuRatioOf(cpu, 'Agentry', name);
         console.log(
-          `GET /conversations/{id} Agentry / baseline ${ratioOf(got, 'Agentry', 'baseline').toFixed(2)}${byCpu === undefined ? '' : `, by CPU per request ${byCpu.toFixed(2)}`}`,
+          `GET /conversations/{id} Agentry / ${name} ${ratioOf(got, 'Agentry', name).toFixed(2)}${byCpu === undefined ? '' : `, by CPU per request ${byCpu.toFixed(2)}`}`,
         );
       }
     }
@@ -261,7 +274,7 @@ async function main() {
   } finally {
     agent.destroy();
     await api?.stop();
-    await baseline?.stop();
+    for (const b of baselines) await b.stop();
     await floor.stop();
     await backing.cleanup();
   }

@@ -10,7 +10,7 @@ import { frameworkErrorHandler, installErrorHandling } from './platform/http/pro
 import { installHttpPlatform, requestIdFor } from './platform/http/plugins.js';
 import { installAuthGuard } from './platform/http/auth-guard.js';
 import { GracefulShutdown } from './platform/http/graceful-shutdown.js';
-import { loggerOptions } from './platform/logger.js';
+import { lazyChildLogger, loggerOptions } from './platform/logger.js';
 import { installHttpTracing } from './platform/telemetry.js';
 import { instrumentJobQueue, registerStreamGauge } from './platform/machinery-metrics.js';
 import type { PlatformContext } from './platform/context.js';
@@ -53,6 +53,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
     genReqId: (req) => requestIdFor(req.headers['x-request-id']),
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // request.log (with request_id) is made when the first line is written through it, not per request.
+    childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger as Logger, bindings, options),
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: parseTrustProxy(config.http.trustProxy),
     return503OnClosing: true,
@@ -90,6 +92,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   if (config.otel.endpoint) installHttpTracing(app); // spans go to the provider main.ts registered
   // Audit events take the IP, user agent and request id of the request being served. Entered in
   // preHandler (after the body is parsed) so the handler and everything it awaits run inside it.
+  // On every request, GETs too: a GET can write audit events (the SSO callback's provisioning,
+  // `member.joined`), and entering the scope is not the cost — on Node 20 that is the promise hook the store keeps
+  // on for every promise once any request entered it; Node 24 has none (docs/performance.md).
   app.addHook('preHandler', (request, _reply, done) => {
     const ua = request.headers['user-agent'];
     auditRequestScope.run(

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
@@ -9,6 +8,7 @@ import type { Config } from '../../config.js';
 import { LATENCY_BUCKETS, type Metrics } from '../metrics.js';
 import { installTextInputGuard } from './text-input.js';
 import { installEmptyBodyTolerance } from './empty-body.js';
+import { installSecurityHeaders } from './security-headers.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -46,12 +46,8 @@ export async function installHttpPlatform(app: FastifyInstance, config: Config, 
     ],
     maxAge: 600,
   });
-  await app.register(helmet, {
-    global: true,
-    // The API serves JSON; only /docs serves HTML, with its own CSP from swagger-ui.
-    contentSecurityPolicy: false,
-    crossOriginResourcePolicy: { policy: 'same-site' },
-  });
+  // helmet's headers, worked out once (the API serves JSON; only /docs serves HTML, with its own CSP from swagger-ui).
+  installSecurityHeaders(app);
 
   const duration = metrics.histogram(
     'http_request_duration_seconds',

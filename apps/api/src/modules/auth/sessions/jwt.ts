@@ -54,7 +54,7 @@ export class AccessTokens {
       issuer: string;
       audience: string;
       ttlSeconds: number;
-      /** Verified tokens kept (by hash, until they expire) so a repeat skips the signature check; 0: none. */
+      /** Verified tokens kept (until they expire) so a repeat skips the signature check; 0: none. */
       cacheEntries?: number;
     },
     metrics: Metrics,
@@ -94,8 +94,7 @@ export class AccessTokens {
    * it is still the one the key store has for its `kid` (a retired key stops its tokens at once).
    */
   async verify(token: string): Promise<AccessClaims & JWTPayload> {
-    const hash = crypto.createHash('sha256').update(token).digest('base64url');
-    const hit = this.verified.get(hash, Date.now());
+    const hit = this.verified.get(token, Date.now());
     if (hit && (await this.keys.verifyingKey(hit.kid)) === hit.key) {
       await nextTurn();
       this.verifications.inc({ result: 'cached' });
@@ -117,7 +116,7 @@ export class AccessTokens {
       this.verifications.inc({ result: 'valid' });
       const verified = Object.freeze(claims) as AccessClaims & JWTPayload;
       if (typeof claims.exp === 'number')
-        this.verified.set(hash, { claims: verified, kid, key, expiresAtMs: claims.exp * 1000 }, Date.now());
+        this.verified.set(token, { claims: verified, kid, key, expiresAtMs: claims.exp * 1000 }, Date.now());
       return verified;
     } catch (err) {
       if (err instanceof JwtRejected && err.reason === 'expired') {
