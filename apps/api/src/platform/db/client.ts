@@ -110,6 +110,16 @@ export async function createDatabase(options: {
   return createPgliteDatabase(options.dataDir);
 }
 
+/**
+ * PostgreSQL settings of the embedded database, after PGlite's own start parameters. PostgreSQL
+ * zeroes its whole buffer pool when it starts, in wasm memory the process touches for the first
+ * time: with the default 128MB that was ~30 % of opening an existing database (page faults, most
+ * of a second on a loaded VM; docs/performance.md "Cold start"). Embedded storage is for one
+ * process in development and tests (production refuses it), whose database is a few MB: 32MB
+ * still holds it, and the operating system caches the files behind it.
+ */
+export const PGLITE_START_SETTINGS = ['-c', 'shared_buffers=32MB'];
+
 /** Embedded PostgreSQL (WASM) on disk under `dataDir`, or in memory when `dataDir` is null. */
 async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
   // A new embedded database starts from the build's migrated template when there is one (no
@@ -129,7 +139,8 @@ async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
     fs.chmodSync(dataDir, 0o700);
   }
   if (dataDir && template) unpackTemplate(template, dataDir);
-  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  const options = { startParams: [...PGlite.defaultStartParams, ...PGLITE_START_SETTINGS] };
+  const client = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
   await client.waitReady;
   if (dataDir) tightenTree(dataDir); // files an earlier version, or this open, created 0666
   const db = drizzle(client);

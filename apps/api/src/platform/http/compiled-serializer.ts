@@ -18,6 +18,16 @@ export function compiledSerializerCompiler(route: {
   url: string;
   httpStatus?: string;
 }): (data: unknown) => string {
+  // Compiled on the route's first response, not at start: compiling every such route's
+  // serializer while the routes were registered was ~5 % of a cold start (docs/performance.md).
+  let serialize: ((data: unknown) => string) | undefined;
+  return (data) => {
+    serialize ??= compile(route);
+    return serialize(data);
+  };
+}
+
+function compile(route: { schema: unknown; method: string; url: string; httpStatus?: string }) {
   let jsonSchema: unknown;
   try {
     jsonSchema = z.toJSONSchema(route.schema as z.ZodType, {
