@@ -24,11 +24,23 @@ import type { PGlite, QueryOptions, Results, Transaction } from '@electric-sql/p
 export const PGLITE_STATEMENT_CACHE_SIZE = 256;
 
 
+interface Field {
+  name: string;
+  dataTypeID: number;
+}
+
 interface Prepared {
   name: string;
   paramTypes: number[];
-  /** The statement's RowDescription message, or none (a statement without rows). */
-  description: unknown;
+  /** The columns of the statement's rows (its RowDescription), none for a statement without rows. */
+  fields: Field[];
+}
+
+/** The backend messages a statement's execution returns that make its result. */
+interface BackendMessage {
+  name: string;
+  fields?: (string | null)[];
+  text?: string;
 }
 
 interface PgliteInternals {
@@ -73,7 +85,7 @@ export async function pgliteStatementClient(
   pglite: PGlite,
   cacheSize = PGLITE_STATEMENT_CACHE_SIZE,
 ): Promise<PgliteStatementClient> {
-  const { protocol, parse } = await import('@electric-sql/pglite');
+  const { protocol } = await import('@electric-sql/pglite');
   const { serialize } = protocol;
   const internals = pglite as unknown as PgliteInternals;
   /** Statement text → prepared statement, least recently used first (Map order). */
@@ -90,7 +102,9 @@ export async function pgliteStatementClient(
     const prepared: Prepared = {
       name,
       paramTypes: messages.find((m) => m.name === 'parameterDescription')?.dataTypeIDs ?? [],
-      description: messages.find((m) => m.name === 'rowDescription') ?? null,
+      fields: ((messages.find((m) => m.name === 'rowDescription') as { fields?: Field[] } | undefined)?.fields ?? []).map(
+        (f) => ({ name: f.name, dataTypeID: f.dataTypeID }),
+      ),
     };
     cache.set(text, prepared);
     if (cache.size > cacheSize) {
@@ -128,8 +142,43 @@ export async function pgliteStatementClient(
       if (isStale(e) && cache.get(text) === prepared) cache.delete(text);
       throw e;
     }
-    const all = prepared.description ? [prepared.description, ...messages] : messages;
-    return parse.parseResults(all as never, pglite.parsers, options)[0] as Results<T>;
+    return toResults<T>(prepared.fields, messages as BackendMessage[], options);
+  }
+
+  /**
+   * PGlite's `parseResults` for one statement, without its per-call copy of every type parser
+   * (drizzle passes its own few parsers on each query, and PGlite merges them into a copy of its
+   * whole table, some 200 entries, per statement): the same parsers, looked up per column once.
+   */
+  function toResults<T>(fields: Field[], messages: BackendMessage[], options: QueryOptions | undefined): Results<T> {
+    const parsers = fields.map((f) => options?.parsers?.[f.dataTypeID] ?? pglite.parsers[f.dataTypeID]);
+    const arrays = options?.rowMode === 'array';
+    const rows: unknown[] = [];
+    for (const message of messages) {
+      if (message.name === 'dataRow') {
+        const values = (message.fields ?? []).map((value, i) => {
+          if (value === null) return null;
+          const parser = parsers[i];
+          return parser ? parser(value, (fields[i] as Field).dataTypeID) : value;
+        });
+        if (arrays) rows.push(values);
+        else {
+          const row: Record<string, unknown> = {};
+          for (let i = 0; i < values.length; i++) row[(fields[i] as Field).name] = values[i];
+          rows.push(row);
+        }
+      } else if (message.name === 'commandComplete') {
+        // As PGlite reads a command tag: "SELECT 2", "INSERT 0 5", "CREATE TABLE".
+        const parts = (message.text ?? '').split(' ');
+        const command = parts[0] as string;
+        const rowCount = Number.parseInt(parts[parts.length - 1] as string, 10);
+        const counted = ['INSERT', 'UPDATE', 'DELETE', 'COPY', 'MERGE'].includes(command);
+        const result = { rows, fields: fields.slice(), command, affectedRows: counted ? rowCount : 0 } as Results<T>;
+        if (!Number.isNaN(rowCount)) result.rowCount = rowCount;
+        return result;
+      }
+    }
+    return { affectedRows: 0, rows: [], fields: [] } as Results<T>;
   }
 
   /** One statement under PGlite's query mutex; `inTransaction`: inside `transaction`'s callback. */
