@@ -46,7 +46,8 @@ async function main() {
       database.liveness = db;
     }
     await database.migrate();
-    if (process.env.BENCH_PGLITE_PLAN_MODE) await pglite.exec(`set plan_cache_mode = ${process.env.BENCH_PGLITE_PLAN_MODE}`);
+    if (process.env.BENCH_PGLITE_PLAN_MODE)
+      await pglite.exec(`set plan_cache_mode = ${process.env.BENCH_PGLITE_PLAN_MODE}`);
     const counters = { wasmNs: 0n, calls: 0, statements: 0 };
     const raw = pglite.execProtocolRawSync.bind(pglite);
     pglite.execProtocolRawSync = (message: Uint8Array) => {
@@ -65,7 +66,11 @@ async function main() {
       return query(...a);
     };
     const t = await createTestApp(
-      { RATE_LIMIT_CHAT_PER_MINUTE: '0', RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '0', RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '0' },
+      {
+        RATE_LIMIT_CHAT_PER_MINUTE: '0',
+        RATE_LIMIT_CHAT_STREAM_PER_MINUTE: '0',
+        RATE_LIMIT_CHAT_STREAM_CONCURRENCY: '0',
+      },
       { database },
     );
     const user = await signUp(t.app);
@@ -89,7 +94,10 @@ async function main() {
         );
         console.table(plans.rows);
       }
-      return { ...r.rows[0], wasmHeapMb: Math.round((pglite as unknown as { mod: { HEAPU8: Uint8Array } }).mod.HEAPU8.length / 2 ** 20) };
+      return {
+        ...r.rows[0],
+        wasmHeapMb: Math.round((pglite as unknown as { mod: { HEAPU8: Uint8Array } }).mod.HEAPU8.length / 2 ** 20),
+      };
     };
     return {
       name,

@@ -23,7 +23,6 @@ import type { PGlite, QueryOptions, Results, Transaction } from '@electric-sql/p
 /** Statements kept prepared in the backend at once. */
 export const PGLITE_STATEMENT_CACHE_SIZE = 256;
 
-
 interface Field {
   name: string;
   dataTypeID: number;
@@ -102,17 +101,22 @@ export async function pgliteStatementClient(
     const prepared: Prepared = {
       name,
       paramTypes: messages.find((m) => m.name === 'parameterDescription')?.dataTypeIDs ?? [],
-      fields: ((messages.find((m) => m.name === 'rowDescription') as { fields?: Field[] } | undefined)?.fields ?? []).map(
-        (f) => ({ name: f.name, dataTypeID: f.dataTypeID }),
-      ),
+      fields: (
+        (messages.find((m) => m.name === 'rowDescription') as { fields?: Field[] } | undefined)?.fields ?? []
+      ).map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
     };
     cache.set(text, prepared);
     if (cache.size > cacheSize) {
       const [oldText, old] = cache.entries().next().value as [string, Prepared];
       cache.delete(oldText);
-      await exchange(concat([serialize.close({ type: 'S', name: old.name }), serialize.sync()]));
+      await deallocate(old);
     }
     return prepared;
+  }
+
+  /** Closes a statement in the backend (allowed in an aborted transaction too). */
+  async function deallocate(prepared: Prepared): Promise<void> {
+    await exchange(concat([serialize.close({ type: 'S', name: prepared.name }), serialize.sync()]));
   }
 
   function serializeParams(prepared: Prepared, params: unknown[], options: QueryOptions | undefined) {
@@ -139,7 +143,10 @@ export async function pgliteStatementClient(
         concat([serialize.bind({ statement: prepared.name, values }), serialize.execute({}), serialize.sync()]),
       );
     } catch (e) {
-      if (isStale(e) && cache.get(text) === prepared) cache.delete(text);
+      if (isStale(e) && cache.get(text) === prepared) {
+        cache.delete(text);
+        await deallocate(prepared);
+      }
       throw e;
     }
     return toResults<T>(prepared.fields, messages as BackendMessage[], options);
@@ -196,7 +203,8 @@ export async function pgliteStatementClient(
         return result;
       } catch (e) {
         // PGlite's own `query` annotates database errors the same way (makePGliteError).
-        if (e && typeof e === 'object' && 'severity' in e) Object.assign(e, { query: text, params, queryOptions: options });
+        if (e && typeof e === 'object' && 'severity' in e)
+          Object.assign(e, { query: text, params, queryOptions: options });
         throw e;
       }
     });
