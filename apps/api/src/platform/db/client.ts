@@ -4,6 +4,7 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { sql } from 'drizzle-orm';
 import { ensurePrivateDir, tightenTree } from '../private-dir.js';
 import { PACKAGE_DIR } from '../package-dir.js';
+import { pgliteStatementClient } from './pglite-statements.js';
 import { readTemplateTar, unpackTemplate } from './pglite-template.js';
 
 /**
@@ -143,7 +144,8 @@ async function createPgliteDatabase(dataDir: string | null): Promise<Database> {
   const client = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
   await client.waitReady;
   if (dataDir) tightenTree(dataDir); // files an earlier version, or this open, created 0666
-  const db = drizzle(client);
+  // Statements run as cached named prepared statements (pglite-statements.ts); `$client` is that client.
+  const db = drizzle({ client: (await pgliteStatementClient(client)) as unknown as typeof client });
   return {
     kind: 'pglite',
     db: db as unknown as Db,
