@@ -35,7 +35,7 @@ for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.se
 
 const SUBSYSTEMS = [
   ['database (drizzle, pg)', /node_modules\/(drizzle-orm|pg|pg-pool|pg-protocol|pg-types)\//],
-  ['database (PGlite, embedded)', /pglite|^wasm:/],
+  ['database (PGlite, embedded)', /pglite/],
   ['redis (ioredis)', /node_modules\/(ioredis|@ioredis|redis-parser)\//],
   ['conversation title / summary', /conversation-assistant\.ts|titleConversation/],
   ['model + SDK (openai, @openai/agents, undici, web streams)', /node_modules\/(openai|@openai)\/|undici|webstreams/],
