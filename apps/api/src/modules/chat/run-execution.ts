@@ -335,13 +335,7 @@ export async function executeRun(
     return { status: 'completed', messageId, response, agent, handoffs: transcript.handoffs, usage };
   } catch (err) {
     // The first event never reached the log: nothing is recorded (the caller gets that error).
-    if (
-      !(await started.then(
-        () => true,
-        () => false,
-      ))
-    )
-      throw err;
+    if ((await started.catch(() => false)) === false) throw err;
     const failure = toRunFailure(err, signal.aborted ? signal.reason : undefined);
     if (failure.code === 'internal_error' || failure.code === 'model_error') {
       deps.logger.error({ err, event: 'chat.run_failed', run_id: runId, code: failure.code }, 'chat run failed');

@@ -136,15 +136,17 @@ export class RunManager {
     let outcome: RunOutcome | undefined;
     const done = executeRun(this.deps, input, controller.signal, writer, started)
       .catch((err: unknown): RunOutcome => {
-        // The reaper ended the run meanwhile: its run.failed run_lost is the log's last event.
-        if (isRunLost(err)) return this.lost(input.runId);
-        if (!startFailed)
-          // Only the event log itself failing gets here (executeRun handles everything else).
-          this.deps.logger.error({ err, event: 'chat.run_log_failed', run_id: input.runId }, 'run event log failed');
-        return {
+        const failed: RunOutcome = {
           status: 'failed',
           failure: { code: 'internal_error', message: 'The run failed unexpectedly.', retryable: true },
         };
+        // Never started (below answers the caller): nothing to log here.
+        if (startFailed) return failed;
+        // The reaper ended the run meanwhile: its run.failed run_lost is the log's last event.
+        if (isRunLost(err)) return this.lost(input.runId);
+        // Only the event log itself failing gets here (executeRun handles everything else).
+        this.deps.logger.error({ err, event: 'chat.run_log_failed', run_id: input.runId }, 'run event log failed');
+        return failed;
       })
       .then((o) => (outcome = o))
       .finally(async () => {
@@ -175,7 +177,6 @@ export class RunManager {
       if (isRunLost(err)) return { done: Promise.resolve(this.lost(input.runId)) };
       throw err;
     }
-    this.active.set(input.runId, { controller, done, live, tenantId: input.caller.tenantId });
     return { done };
   }
 
