@@ -83,10 +83,12 @@ export async function startFakeServer(words: number): Promise<Child> {
 }
 
 /** The floor (bench/floor/server.ts): the same SDK run on a bare Fastify route, its own process. */
-export async function startFloor(env: Record<string, string>): Promise<Child> {
+export async function startFloor(env: Record<string, string>, cpuProfDir?: string): Promise<Child> {
   const { child, output, exited } = spawnTs(path.join(root, 'bench/floor/server.ts'), [String(randomPort())], {
     cwd: root,
     env,
+    // The floor's own profiles (main thread: `.0.001`) in `floor/` beside the API's (BENCH_CPU_PROF_DIR).
+    nodeArgs: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpuProfDir, 'floor')}`] : [],
   });
   const deadline = Date.now() + 60_000;
   while (!output().includes('\n')) {

@@ -104,7 +104,10 @@ async function main() {
   const backing = await prepareBacking(databaseUrl, redisUrl);
   const fake = await startFakeServer(WORDS);
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
-  const floor = await startFloor({ OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'fake-bench' });
+  const floor = await startFloor(
+    { OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'fake-bench' },
+    process.env.BENCH_CPU_PROF_DIR,
+  );
   try {
     api = await startApi(
       {

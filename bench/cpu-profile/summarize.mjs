@@ -5,7 +5,7 @@
  * out, counted from the first sample inside a chat run (`executeRun`) so start-up (tsx transpiling,
  * migrations) does not drown the run path.
  *
- *   node bench/cpu-profile/summarize.mjs <file.cpuprofile> [top=25] [--last=SECONDS]
+ *   node bench/cpu-profile/summarize.mjs <file.cpuprofile> [top=25] [--last=SECONDS] [--from=FUNCTION]
  *
  * `--last=SECONDS` counts only the samples of the profile's last SECONDS instead (a benchmark
  * without chat runs, such as `BENCH_THROUGHPUT_PATHS=list`, whose API exits right after its reads).
@@ -18,6 +18,9 @@
 import fs from 'node:fs';
 
 const lastArg = process.argv.find((a) => a.startsWith('--last='));
+// `--from=NAME`: count from the first sample under the function NAME instead of `executeRun` (the
+// floor's profile: `--from=#runStreamLoop`, the SDK's run loop, which both servers run).
+const fromFn = process.argv.find((a) => a.startsWith('--from='))?.slice(7) ?? 'executeRun';
 const [file, topArg] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const lastSeconds = lastArg ? Number(lastArg.slice(7)) : undefined;
 if (!file) {
@@ -32,7 +35,7 @@ for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.se
 
 const SUBSYSTEMS = [
   ['database (drizzle, pg)', /node_modules\/(drizzle-orm|pg|pg-pool|pg-protocol|pg-types)\//],
-  ['database (PGlite, embedded)', /pglite|^wasm:/],
+  ['database (PGlite, embedded)', /pglite/],
   ['redis (ioredis)', /node_modules\/(ioredis|@ioredis|redis-parser)\//],
   ['conversation title / summary', /conversation-assistant\.ts|titleConversation/],
   ['model + SDK (openai, @openai/agents, undici, web streams)', /node_modules\/(openai|@openai)\/|undici|webstreams/],
@@ -55,7 +58,32 @@ const SUBSYSTEMS = [
 ];
 const NODE_RULES = [['node http server, sockets', /_http_|node:net|stream_base_commons/]];
 
-const frameText = (cf) => `${cf.url} ${cf.functionName}`;
+// The API runs bundled (apps/api/dist/chunks/*.js): a frame there is named after the source file of
+// its line, from the bundler's `// src/…` (and `// ../../node_modules/…`) section comments.
+const sections = new Map();
+function sourceOf(url, line) {
+  if (!url.includes('/dist/')) return url;
+  if (!sections.has(url)) {
+    const marks = [];
+    try {
+      fs.readFileSync(new URL(url), 'utf8')
+        .split('\n')
+        .forEach((l, i) => {
+          if (/^\/\/ (src\/|\.\.\/)/.test(l)) marks.push([i, l.slice(3).replace(/^(\.\.\/)+/, '')]);
+        });
+    } catch {
+      // not readable: keep the chunk's name
+    }
+    sections.set(url, marks);
+  }
+  let found = url;
+  for (const [at, src] of sections.get(url)) {
+    if (at > line) break;
+    found = src.startsWith('src/') ? `/apps/api/${src}` : src;
+  }
+  return found;
+}
+const frameText = (cf) => `${sourceOf(cf.url, cf.lineNumber)} ${cf.functionName}`;
 const firstMatch = (id, rules) => {
   for (let cur = id; cur !== undefined; cur = parentOf.get(cur)) {
     const text = frameText(nodes.get(cur).callFrame);
@@ -77,8 +105,9 @@ function subsystemOf(id) {
   }
   return memo.get(id);
 }
-function moduleOf(url) {
+function moduleOf(url, line) {
   if (!url) return '(native)';
+  url = sourceOf(url, line);
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) {
     const [scope, name] = url.slice(nm + 13).split('/');
@@ -89,7 +118,7 @@ function moduleOf(url) {
 }
 const inRun = (id) => {
   for (let cur = id; cur !== undefined; cur = parentOf.get(cur))
-    if (nodes.get(cur).callFrame.functionName === 'executeRun') return true;
+    if (nodes.get(cur).callFrame.functionName === fromFn) return true;
   return false;
 };
 
@@ -119,8 +148,8 @@ for (let i = from; i < profile.samples.length; i++) {
   const t = profile.timeDeltas[i] ?? 0;
   busy += t;
   add(bySubsystem, subsystemOf(id), t);
-  add(byModule, moduleOf(cf.url), t);
-  add(byFunction, `${cf.functionName || '(anonymous)'} ${moduleOf(cf.url)}:${cf.lineNumber + 1}`, t);
+  add(byModule, moduleOf(cf.url, cf.lineNumber), t);
+  add(byFunction, `${cf.functionName || '(anonymous)'} ${moduleOf(cf.url, cf.lineNumber)}:${cf.lineNumber + 1}`, t);
 }
 
 const seconds = (profile.endTime - profile.startTime) / 1e6;

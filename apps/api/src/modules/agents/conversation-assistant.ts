@@ -1,6 +1,7 @@
 import { Agent, type AgentOutputItem, type Model, withTrace } from '@openai/agents';
 import { offlineAssistant, type ConversationAssistant } from '../conversations/conversation-memory.js';
 import type { ModelResolver } from './agent-registry.js';
+import type { PlainCompletion } from './models/model-provider.js';
 import type { AgentSpec } from './specs/agent-spec.js';
 
 const TITLE_INSTRUCTIONS =
@@ -54,7 +55,7 @@ function outputText(output: AgentOutputItem[]): string {
  * (docs/performance.md). In a trace of its own, as a Runner run was (exported only with
  * OPENAI_AGENTS_TRACING=1).
  */
-async function complete(agent: Agent, input: string, signal: AbortSignal): Promise<string> {
+async function sdkComplete(agent: Agent, input: string, signal: AbortSignal): Promise<string> {
   const model = agent.model as Model;
   const response = await withTrace(TRACE_NAME, () =>
     model.getResponse({
@@ -76,9 +77,10 @@ async function complete(agent: Agent, input: string, signal: AbortSignal): Promi
  * deterministic offline versions (the first words; one line per older message).
  */
 export function createConversationAssistant(
-  resolver: ModelResolver & { provider: 'offline' | 'openai' },
+  resolver: ModelResolver & { provider: 'offline' | 'openai'; complete?: PlainCompletion },
 ): ConversationAssistant {
   if (resolver.provider === 'offline') return offlineAssistant;
+  const plain = resolver.complete;
   const titleSpec = helperSpec('title_writer', TITLE_INSTRUCTIONS);
   const summarySpec = helperSpec('summarizer', SUMMARY_INSTRUCTIONS);
   const titler = new Agent({
@@ -91,16 +93,25 @@ export function createConversationAssistant(
     instructions: SUMMARY_INSTRUCTIONS,
     model: resolver.modelFor(summarySpec),
   });
+  /**
+   * The helper's answer. Without exported tracing and with the SDK's default (empty) model settings,
+   * a plain request of the same body on the same client: the SDK's per-call work was ~25 % of a
+   * title's CPU (docs/performance.md); otherwise the SDK's call.
+   */
+  const complete = (agent: Agent, spec: AgentSpec, input: string, signal: AbortSignal) =>
+    plain && Object.keys(agent.modelSettings).length === 0
+      ? plain(spec, { instructions: agent.instructions as string, input, signal })
+      : sdkComplete(agent, input, signal);
   return {
     async title({ message, response }, signal) {
       // A title made beside the answer (chat/run-title.ts) has only the question: no empty answer line.
       const input = `User: ${message.slice(0, 2000)}${response ? `\nAssistant: ${response.slice(0, 1000)}` : ''}`;
-      const title = cleanTitle(await complete(titler, input, signal));
+      const title = cleanTitle(await complete(titler, titleSpec, input, signal));
       return title || offlineAssistant.title({ message, response }, signal);
     },
     async summarize({ previous, transcript }, signal) {
       const input = `${previous ? `Summary so far:\n${previous}\n\n` : ''}Older turns:\n${transcript}`;
-      const text = (await complete(summarizer, input, signal)).trim();
+      const text = (await complete(summarizer, summarySpec, input, signal)).trim();
       if (!text) throw new Error('the summarizer returned nothing');
       return text;
     },

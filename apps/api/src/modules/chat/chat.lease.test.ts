@@ -85,7 +85,7 @@ describe('run lease: a run reaped before its first event', () => {
         { id: streamIdOf(1) },
       );
       const logger = pino({ level: 'silent' });
-      // executeRun never starts: the run lost its lease before run.started was written.
+      // The run starts beside run.started's append and stops, recording nothing, when it is refused.
       const runs = new RunManager({
         ...({} as RunExecutionDeps),
         logger,
@@ -105,6 +105,55 @@ describe('run lease: a run reaped before its first event', () => {
       expect(runs.size).toBe(0);
       const log = await ports.streams.read(runStreamKey(runId), null);
       expect(log.map((e) => JSON.parse(e.data).event)).toEqual(['run.failed']);
+    } finally {
+      await ports.close();
+    }
+  });
+});
+
+describe('run start: a log that refuses run.started', () => {
+  it("fails the start with the log's error, stops the model request started beside it, records nothing", async () => {
+    const ports = createTestPorts();
+    const real = ports.streams;
+    const signals: AbortSignal[] = [];
+    const recorded: string[] = [];
+    try {
+      const runs = new RunManager({
+        ...({} as RunExecutionDeps),
+        // The model request waits until the run is stopped (it started before the log answered).
+        runner: {
+          run: async (_agent: unknown, _input: unknown, options: { signal: AbortSignal }) => {
+            signals.push(options.signal);
+            await new Promise((resolve) => options.signal.addEventListener('abort', resolve, { once: true }));
+            throw options.signal.reason;
+          },
+        } as unknown as RunExecutionDeps['runner'],
+        turns: {
+          recordRunResult: async () => void recorded.push('result'),
+          recordFailedRun: async () => void recorded.push('failed'),
+        } as unknown as RunExecutionDeps['turns'],
+        logger: pino({ level: 'silent' }),
+        ports: { ...ports, streams: { ...real, appendMany: () => Promise.reject(new Error('log down')) } },
+        runTimeoutMs: 60_000,
+        retentionSeconds: 60,
+        heartbeatMs: 60_000,
+        approvalTtlSeconds: 60,
+      });
+      await expect(
+        runs.start({
+          runId: crypto.randomUUID(),
+          conversationId: crypto.randomUUID(),
+          agent: { name: 'assistant' },
+          caller: { tenantId: crypto.randomUUID() },
+          message: 'hello',
+          session: {},
+          firstRun: true,
+        } as unknown as RunInput),
+      ).rejects.toThrow('log down');
+      expect(signals).toHaveLength(1);
+      expect(signals[0]!.aborted).toBe(true);
+      expect(recorded).toEqual([]);
+      expect(runs.size).toBe(0);
     } finally {
       await ports.close();
     }

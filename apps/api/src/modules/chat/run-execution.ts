@@ -185,13 +185,16 @@ async function forward(e: RunStreamEvent, t: RunTranscript, writer: RunEventWrit
 /**
  * Runs one chat run to its end: streams the SDK run into the event log, then persists the result
  * in one statement and only then appends `run.completed`; any failure becomes `run.failed`
- * (the user's message, stored before the run, stays). Never throws.
+ * (the user's message, stored before the run, stays). Throws only when the log failed, and when
+ * `started` (the first event's append, under way beside the run's start) failed: then the run
+ * records nothing (RunManager answers the caller with that error, as if it had never started).
  */
 export async function executeRun(
   deps: RunExecutionDeps,
   input: RunInput,
   signal: AbortSignal,
   writer: RunEventWriter,
+  started: Promise<void> = Promise.resolve(),
 ): Promise<RunOutcome> {
   const { caller, runId, conversationId } = input;
   const transcript = new RunTranscript(input.agent.name, input.resume?.transcript);
@@ -220,8 +223,11 @@ export async function executeRun(
       guardrails: { value: guard, enumerable: false, configurable: true },
       runTools: { value: runTools, enumerable: false, configurable: true },
     });
-    // A resumed run's history was compacted (or not) before it paused.
-    if (!input.firstRun && !input.resume) await compactMemory(deps, input, signal, writer);
+    // A resumed run's history was compacted (or not) before it paused. Compaction writes: only once started.
+    if (!input.firstRun && !input.resume) {
+      await started;
+      await compactMemory(deps, input, signal, writer);
+    }
     const start = input.resume
       ? await resumedState({ ...input, resume: input.resume }, context)
       : input.attachments
@@ -328,6 +334,8 @@ export async function executeRun(
     await writer.flush();
     return { status: 'completed', messageId, response, agent, handoffs: transcript.handoffs, usage };
   } catch (err) {
+    // The first event never reached the log: nothing is recorded (the caller gets that error).
+    if ((await started.catch(() => false)) === false) throw err;
     const failure = toRunFailure(err, signal.aborted ? signal.reason : undefined);
     if (failure.code === 'internal_error' || failure.code === 'model_error') {
       deps.logger.error({ err, event: 'chat.run_failed', run_id: runId, code: failure.code }, 'chat run failed');

@@ -91,7 +91,8 @@ export class RunManager {
   }
 
   /**
-   * Appends `run.started` (so every follower sees it first), then runs in the background.
+   * Appends `run.started` (so every follower sees it first) and runs in the background; resolves once
+   * the log has `run.started` (rejects, the run stopped, when it could not be written).
    * `done` settles with the outcome; it never rejects.
    */
   async start(input: RunInput): Promise<{ done: Promise<RunOutcome> }> {
@@ -125,27 +126,27 @@ export class RunManager {
     // The writer sets these TTLs in the appends of the first event and of the response's end.
     const writer = new RunEventWriter(log, input.runId, live, this.deps.metrics?.trackRun(), firstId, retention);
     await writer.append(first);
-    try {
-      // The log must work before the run starts: a failure here is the caller's error, not a silent run.
-      await writer.flush();
-    } catch (err) {
-      // Reaped before its first event: the log already ends with run.failed run_lost, which followers read.
-      if (isRunLost(err)) return { done: Promise.resolve(this.lost(input.runId)) };
-      throw err;
-    }
+    // The first event goes to the log now and the run starts beside it: its model request does not
+    // wait for that round trip. Followers still get nothing before the log confirmed it (the writer
+    // hands events on in order, once in the log), and the run records nothing before it either.
+    const started = writer.flush();
+    let startFailed = false;
 
     const timer = setTimeout(() => controller.abort(new RunAbort('run_timeout')), this.deps.runTimeoutMs);
     let outcome: RunOutcome | undefined;
-    const done = executeRun(this.deps, input, controller.signal, writer)
+    const done = executeRun(this.deps, input, controller.signal, writer, started)
       .catch((err: unknown): RunOutcome => {
+        const failed: RunOutcome = {
+          status: 'failed',
+          failure: { code: 'internal_error', message: 'The run failed unexpectedly.', retryable: true },
+        };
+        // Never started (below answers the caller): nothing to log here.
+        if (startFailed) return failed;
         // The reaper ended the run meanwhile: its run.failed run_lost is the log's last event.
         if (isRunLost(err)) return this.lost(input.runId);
         // Only the event log itself failing gets here (executeRun handles everything else).
         this.deps.logger.error({ err, event: 'chat.run_log_failed', run_id: input.runId }, 'run event log failed');
-        return {
-          status: 'failed',
-          failure: { code: 'internal_error', message: 'The run failed unexpectedly.', retryable: true },
-        };
+        return failed;
       })
       .then((o) => (outcome = o))
       .finally(async () => {
@@ -153,7 +154,7 @@ export class RunManager {
         live.end();
         this.active.delete(input.runId);
         // The end's append set the retention, unless the log failed or the reaper ended the run.
-        if (writer.retainedAfterEnd) return;
+        if (writer.retainedAfterEnd || startFailed) return;
         try {
           await writer.expire(outcome?.status === 'paused' ? retention.pausedSeconds : retention.endedSeconds);
         } catch (err) {
@@ -164,6 +165,18 @@ export class RunManager {
         }
       });
     this.active.set(input.runId, { controller, done, live, tenantId: input.caller.tenantId });
+    try {
+      // The log must work before the run goes on: a failure here is the caller's error, not a silent run.
+      await started;
+    } catch (err) {
+      startFailed = true;
+      // The run stops where it is (its model request too) without recording anything, as if never started.
+      controller.abort(err);
+      await done;
+      // Reaped before its first event: the log already ends with run.failed run_lost, which followers read.
+      if (isRunLost(err)) return { done: Promise.resolve(this.lost(input.runId)) };
+      throw err;
+    }
     return { done };
   }
 

@@ -9,6 +9,7 @@ import {
 } from '../../../../test/support/fake-openai.js';
 import type { Caller } from '../../../platform/caller.js';
 import { AgentRegistry } from '../agent-registry.js';
+import { createConversationAssistant } from '../conversation-assistant.js';
 import type { AgentRunContext } from '../run-context.js';
 import { AGENT_SPECS } from '../specs/index.js';
 import { createToolRegistry } from '../tools/tool-registry.js';
@@ -171,6 +172,31 @@ describe('openai provider through the real SDK client against the fake server', 
         const result = await runner.run(registry().get('triage')!, 'hello', { context });
         expect(result.finalOutput).toBe('one two three four');
         expect(fake.requests[before].body.stream).toBeFalsy();
+      });
+
+      it('titles a conversation by a plain request with the body the SDK would send', async () => {
+        const resolver = createModelResolver(
+          testConfig({
+            MODEL_PROVIDER: 'openai',
+            OPENAI_BASE_URL: fake.baseURL,
+            OPENAI_API: api,
+            OPENAI_MODEL: 'fake-1',
+          }).models,
+        );
+        expect(resolver.complete).toBeDefined();
+        const bodies = [];
+        for (const assistant of [
+          createConversationAssistant(resolver),
+          createConversationAssistant({ ...resolver, complete: undefined }),
+        ]) {
+          const before = fake.requests.length;
+          const title = await assistant.title({ message: 'hello', response: '' }, new AbortController().signal);
+          expect(title).toBe('one two three four');
+          expect(fake.requests).toHaveLength(before + 1);
+          bodies.push(fake.requests[before]!.body);
+        }
+        expect(bodies[0]).toEqual(bodies[1]);
+        expect(bodies[0]!.stream).toBe(false);
       });
 
       it('surfaces an API error from the server', async () => {
