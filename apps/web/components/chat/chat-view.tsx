@@ -5,6 +5,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { keys, useAgents, useConversation, usePendingApprovals } from '@/lib/client/queries';
 import { ApiError, describeError } from '@/lib/client/api-error';
 import { useChatRun } from '@/lib/chat/use-chat-run';
+import { reloadConversation } from '@/lib/chat/reload-conversation';
 import { useCountdown } from '@/lib/hooks/use-countdown';
 import { useToast } from '@/components/ui/toaster';
 import { Alert, Skeleton } from '@/components/ui/feedback';
@@ -87,7 +88,7 @@ export function ChatView({ initialConversationId }: { initialConversationId: str
       void queryClient.invalidateQueries({ queryKey: keys.approvalsAll });
       const id = turn.conversationId ?? conversationId;
       void queryClient.invalidateQueries({ queryKey: keys.conversationsAll });
-      if (id) await queryClient.refetchQueries({ queryKey: keys.conversation(id) });
+      if (id) await reloadConversation(queryClient, id);
       setCutAt(null);
     },
   });
