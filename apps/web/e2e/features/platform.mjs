@@ -23,6 +23,11 @@ async function signUpNamed(page, WEB) {
 
 /** Swaps the browser's cookies to another person's (or none) and returns the current person's. */
 async function switchTo(context, cookies) {
+  // Let requests in flight land first: one may be refreshing the session (the access token lives
+  // 75 s here), and cookies saved before its answer would hold a used refresh token (reuse: the
+  // session is revoked). A guess at a failure seen once in a full run (the operator's saved cookies
+  // led to /login at the deprovisioning), not confirmed.
+  await Promise.all(context.pages().map((p) => p.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {})));
   const current = await context.cookies();
   await context.clearCookies();
   if (cookies?.length) await context.addCookies(cookies);
@@ -83,6 +88,7 @@ export const journeys = [
       await page.getByRole('button', { name: 'Suspend', exact: true }).waitFor();
 
       // Leave the console before its cookies go: its own redirect to /login could abort the goto below.
+      await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});
       await page.goto('about:blank');
       const operatorAgain = await switchTo(context, []);
       await gotoPage(page, `${WEB}/login`);
