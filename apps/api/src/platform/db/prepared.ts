@@ -5,7 +5,7 @@ import type { Database } from './client.js';
  * reads, where drizzle's per-request work — building the query (its `is()` entity checks) and
  * mapping each row field by field — cost more than PostgreSQL took to answer. On PostgreSQL the
  * statement is parsed and planned once per pooled connection (a named prepared statement); on
- * PGlite (one in-process connection) it runs as an ordinary parameterized query. Rows come back
+ * PGlite, the statement client (pglite-statements.ts) prepares it once by its text. Rows come back
  * as arrays of the driver's values, in the order of the select list: the caller maps them, once,
  * straight into what it returns. Parameters are always bound ($1…), never spliced into the text.
  */
@@ -37,7 +37,7 @@ export async function queryArrays(
   statement: PreparedText,
   params: unknown[],
 ): Promise<unknown[][]> {
-  // drizzle's `$client` is the pg Pool (PostgreSQL) or the PGlite instance; `Db` is typed as node-postgres.
+  // drizzle's `$client` is the pg Pool (PostgreSQL) or PGlite's statement client; `Db` is typed as node-postgres.
   const client = (database.db as unknown as { $client: unknown }).$client;
   if (database.kind === 'postgres') {
     const result = await (client as PgPoolLike).query({
